@@ -1,0 +1,36 @@
+import { timingSafeEqual } from 'node:crypto';
+
+/** Constant-time equality for secrets. Different lengths compare unequal without an early exit on content. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) {
+    // Still spend the comparison so that length is the only thing a timing observer learns.
+    timingSafeEqual(a, a);
+    return false;
+  }
+  return timingSafeEqual(a, b);
+}
+
+/** Overwrites buffers that held key material or plaintext secrets. */
+export function wipe(...buffers: ReadonlyArray<Uint8Array | undefined | null>): void {
+  for (const b of buffers) b?.fill(0);
+}
+
+/** Standard base64 without `=` padding (the fwknop and pin convention). */
+export function b64NoPad(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64').replace(/=+$/, '');
+}
+
+const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Strict standard-alphabet base64 decoder; accepts padded or unpadded input, rejects anything else. */
+export function b64Decode(text: string): Buffer {
+  if (!B64_RE.test(text) || text.replace(/=+$/, '').length % 4 === 1) {
+    throw new TypeError('not standard base64');
+  }
+  return Buffer.from(text, 'base64');
+}
+
+export function hexDecode(text: string): Buffer {
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(text)) throw new TypeError('not hex');
+  return Buffer.from(text, 'hex');
+}

@@ -1,0 +1,210 @@
+// The one catalogue of stable error codes shared by the server, the daemon, the CLI and the phone.
+// A code never changes meaning once released; add new codes instead. Messages are for humans and
+// must never contain a secret (passwords, OTPs, tokens, keys, bootstrap content).
+
+export interface ErrorSpec {
+  /** HTTP status the backend and the local API answer with. */
+  readonly status: number;
+  /** Short, safe, user-facing description. */
+  readonly message: string;
+  /** What the user or operator can do about it. */
+  readonly hint: string;
+}
+
+const spec = (status: number, message: string, hint: string): ErrorSpec => ({ status, message, hint });
+
+export const ERRORS = {
+  // Input at any edge
+  VIW_E_VALIDATION: spec(
+    400,
+    'The request does not match its schema',
+    'Check the fields named in the details.',
+  ),
+  VIW_E_UNKNOWN_FIELD: spec(
+    400,
+    'The request carries a field that is not allowed',
+    'Remove fields not in the API documentation.',
+  ),
+  VIW_E_BODY_TOO_LARGE: spec(413, 'The request body is too large', 'Send a smaller request.'),
+  VIW_E_MALFORMED_JSON: spec(
+    400,
+    'The request body is not valid JSON',
+    'Send a JSON object with Content-Type: application/json.',
+  ),
+  VIW_E_NOT_FOUND: spec(404, 'No such resource', 'Check the path and the identifier.'),
+  VIW_E_RATE_LIMITED: spec(429, 'Too many requests', 'Wait a moment and try again.'),
+  VIW_E_INTERNAL: spec(
+    500,
+    'Internal error',
+    'Try again; if it persists, report the trace id to your administrator.',
+  ),
+  VIW_E_CONFIG: spec(
+    500,
+    'The configuration is invalid',
+    'Run with --print-config and fix the named setting.',
+  ),
+
+  // Authentication and authorization
+  VIW_E_AUTH_FAILED: spec(
+    401,
+    'Authentication failed',
+    'Check your username and password, and that this device is enrolled.',
+  ),
+  VIW_E_AUTH_REQUIRED: spec(401, 'Authentication is required', 'Log in first.'),
+  VIW_E_FORBIDDEN: spec(
+    403,
+    'Your role does not allow this action',
+    'Ask an administrator for the needed role.',
+  ),
+  VIW_E_ACCOUNT_LOCKED: spec(
+    423,
+    'The account is locked',
+    'Wait for the lockout to expire or ask an administrator to unlock it.',
+  ),
+  VIW_E_PASSWORD_CHANGE_REQUIRED: spec(
+    403,
+    'The password must be changed first',
+    'Change the one-time password before anything else.',
+  ),
+  VIW_E_OTP_INVALID: spec(
+    401,
+    'The one-time code is wrong',
+    'Enter the 6-digit code shown on your bound phone.',
+  ),
+  VIW_E_OTP_EXPIRED: spec(401, 'The one-time code has expired', 'Log in again to get a new code.'),
+  VIW_E_OTP_ATTEMPTS: spec(429, 'Too many wrong codes for this login', 'Log in again to get a new code.'),
+  VIW_E_TOKEN_INVALID: spec(401, 'The token is invalid or expired', 'Log in again.'),
+  VIW_E_SIGNATURE_INVALID: spec(
+    401,
+    'The request signature is invalid',
+    'Re-enroll this device if the problem persists.',
+  ),
+
+  // Devices and enrollment
+  VIW_E_DEVICE_UNKNOWN: spec(403, 'This device is not enrolled', 'Run `viworks enroll`.'),
+  VIW_E_DEVICE_PENDING: spec(
+    403,
+    'This device is waiting for approval',
+    'Ask an administrator to approve it.',
+  ),
+  VIW_E_DEVICE_REVOKED: spec(403, 'This device was unbound', 'Enroll the device again.'),
+  VIW_E_ENROLL_TOKEN_INVALID: spec(
+    403,
+    'The enrollment token is invalid, used up, expired or revoked',
+    'Ask IT for a new token.',
+  ),
+  VIW_E_ATTESTATION_REQUIRED: spec(
+    403,
+    'The phone could not prove it is genuine',
+    'Use the official app on an unmodified phone.',
+  ),
+
+  // Bootstrap and sealing
+  VIW_E_BOOTSTRAP_REPLAY: spec(409, 'This bootstrap was already delivered', 'Log in again to get a new one.'),
+  VIW_E_BOOTSTRAP_EXPIRED: spec(410, 'The bootstrap has expired', 'Log in again to get a new one.'),
+  VIW_E_BOOTSTRAP_INVALID: spec(
+    422,
+    'The bootstrap content is not acceptable',
+    'Update the client or contact your administrator.',
+  ),
+  VIW_E_SEAL_OPEN_FAILED: spec(
+    422,
+    'The sealed bootstrap could not be opened on this device',
+    'Re-enroll this device; the key may have changed.',
+  ),
+  VIW_E_ENVELOPE_INVALID: spec(
+    422,
+    'The sealed envelope is malformed',
+    'Update the client or contact your administrator.',
+  ),
+
+  // Connection path
+  VIW_E_PIN_MISMATCH: spec(
+    495,
+    'The server key does not match the pinned key',
+    'Do not continue; contact your administrator (possible interception or pin roll).',
+  ),
+  VIW_E_TLS_FAILED: spec(
+    502,
+    'The TLS connection to the gateway failed',
+    'Check the network; the gateway may be down.',
+  ),
+  VIW_E_SPA_FAILED: spec(
+    502,
+    'The gateway did not open after the knock',
+    'Check your clock and network; NAT may change your source address.',
+  ),
+  VIW_E_SPA_INVALID: spec(400, 'The SPA packet is malformed or fails authentication', 'Check the SPA keys.'),
+  VIW_E_OPENVPN_FAILED: spec(
+    502,
+    'The OpenVPN tunnel could not be established',
+    'See `viworks logs`; contact your administrator if it persists.',
+  ),
+  VIW_E_LEAK: spec(
+    409,
+    'Traffic would leave outside the tunnel',
+    'The tunnel was closed to protect you; check local VPN or DNS software.',
+  ),
+  VIW_E_CLOCK_SKEW: spec(
+    409,
+    'This computer clock is off by more than allowed',
+    'Enable automatic time synchronisation.',
+  ),
+  VIW_E_PREFLIGHT: spec(409, 'A preflight check failed', 'See the failed check and its hint.'),
+  VIW_E_BACKEND_UNREACHABLE: spec(
+    503,
+    'The ViWorkS backend cannot be reached',
+    'Check the network and try again.',
+  ),
+  VIW_E_SESSION_REVOKED: spec(
+    410,
+    'The session was ended by an administrator',
+    'Log in again if you are still allowed to.',
+  ),
+
+  // Local daemon
+  VIW_E_DAEMON_UNAVAILABLE: spec(
+    503,
+    'The ViWorkS daemon is not running',
+    'Start it with `sudo systemctl start viworksd`.',
+  ),
+  VIW_E_PERMISSION_DENIED: spec(
+    403,
+    'Permission denied on the daemon socket',
+    'Add yourself to the viworks group or use sudo.',
+  ),
+  VIW_E_ORIGIN_REFUSED: spec(403, 'Browser requests are refused', 'Use the viworks CLI or app.'),
+  VIW_E_STATE: spec(409, 'That action is not possible in the current state', 'Check `viworks status`.'),
+  VIW_E_KEYSTORE: spec(
+    500,
+    'The device key store failed',
+    'Re-enroll the device if the key cannot be recovered.',
+  ),
+
+  // Gateway control plane
+  VIW_E_GATEWAY_HOSTKEY: spec(
+    502,
+    'The gateway SSH host key does not match its pin',
+    'Do not continue; verify the gateway and update its pinned host key.',
+  ),
+  VIW_E_GATEWAY_COMMAND: spec(
+    502,
+    'The gateway refused or failed a control command',
+    'See the audit log for the command and its exit code.',
+  ),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+/** The wire shape of an error, everywhere: `{ code, message, hint }` plus optional safe details. */
+export interface ErrorBody {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly hint: string;
+  readonly details?: readonly string[];
+  readonly trace_id?: string;
+}

@@ -1,0 +1,29 @@
+// Schemas at every edge: TypeBox schemas compiled once, every object closed (additionalProperties
+// false), and a failure turned into one typed error whose details name the offending paths only —
+// never the offending values, which may be secrets.
+import type { Static, TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import type { ErrorCode } from '../errors/catalogue.js';
+import { ViworksError } from '../errors/viworks-error.js';
+
+export interface StrictValidator<T extends TSchema> {
+  readonly schema: T;
+  check(value: unknown): value is Static<T>;
+  /** Returns the value typed, or throws `code` (default VIW_E_VALIDATION) with the failing paths. */
+  parse(value: unknown, code?: ErrorCode): Static<T>;
+}
+
+export function strictValidator<T extends TSchema>(schema: T): StrictValidator<T> {
+  const compiled = Compile(schema);
+  return {
+    schema,
+    check: (value: unknown): value is Static<T> => compiled.Check(value),
+    parse(value: unknown, code: ErrorCode = 'VIW_E_VALIDATION'): Static<T> {
+      if (compiled.Check(value)) return value as Static<T>;
+      const details = [...compiled.Errors(value)]
+        .slice(0, 10)
+        .map((e) => `${e.instancePath || '/'}: ${e.message}`);
+      throw new ViworksError(code, { details });
+    },
+  };
+}
