@@ -1,0 +1,52 @@
+# Shared, idempotent setup for the quick-start commands and CI. Sourced, not executed.
+# - checks Node >= 20.19
+# - installs Debian packages named in VIWORKS_APT_PACKAGES when any is missing (as root, or via sudo)
+# - runs `npm ci` when node_modules is missing or older than package-lock.json
+
+VIWORKS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else return 1
+  fi
+}
+
+check_node() {
+  command -v node >/dev/null 2>&1 || die "Node.js >= 20.19 is required (https://nodejs.org or your distribution)"
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+    || die "Node.js >= 20.19 is required, found $(node --version)"
+}
+
+# Packages every test peer needs (see ../shared notes: versions verified on Debian 12).
+VIWORKS_TEST_PEERS="openvpn fwknop-server fwknop-client stunnel4 openssh-server iptables iproute2 socat iperf3 postgresql redis-server openssl procps"
+
+apt_install_missing() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null 2>&1 || { log "not a Debian/Ubuntu system: install ${missing[*]} yourself"; return 1; }
+  log "installing Debian packages: ${missing[*]}"
+  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+    || ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    log "could not install ${missing[*]} (run as root); tests that need them will be skipped outside CI"
+    return 1
+  fi
+  # Debian starts these services on install; the tests start their own instances instead.
+  as_root sh -c 'for s in postgresql redis-server openvpn stunnel4 ssh fwknop-server; do
+    (command -v systemctl >/dev/null && systemctl stop "$s" 2>/dev/null) || service "$s" stop >/dev/null 2>&1 || true
+  done' || true
+}
+
+npm_ci_if_needed() {
+  cd "$VIWORKS_ROOT"
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing npm dependencies (npm ci; better-sqlite3 compiles from source, about a minute)"
+    npm ci --no-audit --no-fund
+  fi
+}

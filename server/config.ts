@@ -1,0 +1,109 @@
+// Server configuration: defaults < optional JSON file (VIWORKS_CONFIG or --config) < environment.
+// Validated as a whole at start (fail closed with the setting's name); printed only redacted.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { type Static, Type } from 'typebox';
+import { ViworksError } from '../core/errors/viworks-error.js';
+import { strictValidator } from '../core/schema/strict.js';
+
+const closed = { additionalProperties: false } as const;
+const HostOrIp = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:-]+$' });
+
+export const ServerConfigSchema = Type.Object(
+  {
+    /** development accepts unattested phones (flagged); production never does (lessons.md). */
+    mode: Type.Enum(['production', 'development']),
+    dataDir: Type.String({ minLength: 1, maxLength: 4096 }),
+    listenHost: HostOrIp,
+    listenPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+    /** Names and addresses the backend-api certificate covers (what clients dial). */
+    publicNames: Type.Array(HostOrIp, { minItems: 1, maxItems: 16 }),
+    databaseUrl: Type.Union([Type.String({ pattern: '^(file:|postgres(ql)?://)' }), Type.Null()]),
+    redisUrl: Type.Union([Type.String({ pattern: '^rediss?://' }), Type.Null()]),
+    logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug']),
+    audit: Type.Object(
+      {
+        env: Type.String({ maxLength: 32 }),
+        site: Type.String({ maxLength: 64 }),
+        tenant: Type.String({ maxLength: 64 }),
+      },
+      closed,
+    ),
+  },
+  closed,
+);
+
+export type ServerConfig = Static<typeof ServerConfigSchema>;
+
+const validator = strictValidator(ServerConfigSchema);
+
+/** Per-user by default; the system location when run as root (documented in the README). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.getuid?.() === 0) return '/var/lib/viworks-server';
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'viworks-server');
+}
+
+function defaults(env: NodeJS.ProcessEnv): ServerConfig {
+  return {
+    mode: 'production',
+    dataDir: defaultDataDir(env),
+    listenHost: '127.0.0.1',
+    listenPort: 8443,
+    publicNames: ['localhost', '127.0.0.1'],
+    databaseUrl: null,
+    redisUrl: null,
+    logLevel: 'info',
+    audit: { env: 'prod', site: 'default', tenant: 'default' },
+  };
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined && value !== '') out[key] = value;
+  };
+  set('mode', env.VIWORKS_MODE);
+  set('dataDir', env.VIWORKS_DATA_DIR);
+  set('listenHost', env.VIWORKS_LISTEN_HOST);
+  set('listenPort', env.VIWORKS_LISTEN_PORT === undefined ? undefined : Number(env.VIWORKS_LISTEN_PORT));
+  set(
+    'publicNames',
+    env.VIWORKS_PUBLIC_NAMES?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  set('databaseUrl', env.DATABASE_URL);
+  set('redisUrl', env.REDIS_URL);
+  set('logLevel', env.VIWORKS_LOG_LEVEL);
+  return out;
+}
+
+function fromFile(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ViworksError('VIW_E_CONFIG', { details: [`config file not readable: ${path}`] });
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch {
+    throw new ViworksError('VIW_E_CONFIG', { details: [`config file is not a JSON object: ${path}`] });
+  }
+}
+
+export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}): ServerConfig {
+  const env = opts.env ?? process.env;
+  const merged = { ...defaults(env), ...fromFile(opts.file ?? env.VIWORKS_CONFIG), ...fromEnv(env) };
+  return validator.parse(merged, 'VIW_E_CONFIG');
+}
+
+/** The configuration as safe to print: credentials inside URLs replaced. */
+export function redactConfig(config: ServerConfig): ServerConfig {
+  const redactUrl = (url: string | null) => (url === null ? null : url.replace(/\/\/([^@/]*)@/, '//***@'));
+  return { ...config, databaseUrl: redactUrl(config.databaseUrl), redisUrl: redactUrl(config.redisUrl) };
+}
