@@ -4,7 +4,6 @@
 // with the SAME key when names change or expiry nears, so pins stay valid; pins only change on a roll.
 import { createPublicKey, X509Certificate as NodeX509 } from 'node:crypto';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import { type PinSet, spkiPinFromCertificate, spkiPinFromKey } from '../../core/crypto/pins.js';
 import { ensurePrivateDir, readTextIfExists, writePrivateFile } from '../fs/private-files.js';
 import { createEndEntity, createIntermediate, createRoot, type Issuer, type SubjectNames } from './issue.js';
@@ -17,6 +16,7 @@ import {
   PROFILES,
   ROOT_DAYS,
 } from './profiles.js';
+import { x509 } from './x509.js';
 
 export interface ServerCredential {
   readonly certPem: string;

@@ -1,9 +1,9 @@
 // Certificate issuance for the embedded PKI. Profiles set key usages and validity ceilings; callers
 // ask for names and a lifetime and cannot widen either.
 import { randomBytes } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 import { SIGNING_ALG } from './keys.js';
 import { days, type EndEntityProfile } from './profiles.js';
+import { x509 } from './x509.js';
 
 export interface Issuer {
   readonly cert: x509.X509Certificate;

@@ -1,9 +1,7 @@
 // ECDSA P-256 keys through WebCrypto (what @peculiar/x509 signs with), exported as PKCS#8 PEM for
-// storage and for node:tls. Node's own WebCrypto is used; no polyfill is needed on Node >= 20.
+// storage and for node:tls.
 import { createPrivateKey, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+import { x509 } from './x509.js';
 
 export const EC_ALG = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 export const SIGNING_ALG = { name: 'ECDSA', hash: 'SHA-256' } as const;

@@ -1,6 +1,8 @@
 // Certificate profiles of the embedded PKI (pki-siem spec §3.1–3.2, §8.1). ECDSA P-256 everywhere;
 // validity limits are maxima that issuance enforces.
-import { ExtendedKeyUsage, KeyUsageFlags } from '@peculiar/x509';
+import { x509 } from './x509.js';
+
+const { ExtendedKeyUsage, KeyUsageFlags } = x509;
 
 export const INTERMEDIATES = ['int-tls', 'int-vpn', 'int-device'] as const;
 export type IntermediateName = (typeof INTERMEDIATES)[number];
