@@ -1,7 +1,6 @@
 // ECDSA P-256 keys through WebCrypto (what @peculiar/x509 signs with), exported as PKCS#8 PEM for
 // storage and for node:tls.
 import { createPrivateKey, webcrypto } from 'node:crypto';
-import { x509 } from './x509.js';
 
 export const EC_ALG = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 export const SIGNING_ALG = { name: 'ECDSA', hash: 'SHA-256' } as const;
