@@ -6,6 +6,8 @@ import { Compile } from 'typebox/compile';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { ViworksError } from '../errors/viworks-error.js';
 
+const MAX_DETAIL_CHARS = 160;
+
 export interface StrictValidator<T extends TSchema> {
   readonly schema: T;
   check(value: unknown): value is Static<T>;
@@ -22,7 +24,8 @@ export function strictValidator<T extends TSchema>(schema: T): StrictValidator<T
       if (compiled.Check(value)) return value as Static<T>;
       const details = [...compiled.Errors(value)]
         .slice(0, 10)
-        .map((e) => `${e.instancePath || '/'}: ${e.message}`);
+        // Paths can carry attacker-chosen property names: bound each detail's length.
+        .map((e) => `${e.instancePath || '/'}: ${e.message}`.slice(0, MAX_DETAIL_CHARS));
       throw new ViworksError(code, { details });
     },
   };
