@@ -43,6 +43,11 @@ export const ERRORS = {
     'The configuration is invalid',
     'Run with --print-config and fix the named setting.',
   ),
+  VIW_E_DB_MIGRATION: spec(
+    500,
+    'The database migrations could not be applied',
+    'Read the named migration and the reason; never edit a migration that was already applied.',
+  ),
 
   // Authentication and authorization
   VIW_E_AUTH_FAILED: spec(

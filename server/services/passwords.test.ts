@@ -64,9 +64,8 @@ describe('first administrator', () => {
     const first = await ensureFirstAdmin(store, pw);
     assert.equal(first?.oneTimePassword, null);
     assert.equal(await verifyPassword('automation-pass-123', users[0]!.passwordHash), true);
-    await assert.rejects(
-      ensureFirstAdmin(memoryStore().store, 'short'),
-      /VIWORKS_ADMIN_PASSWORD|configuration/,
+    await assert.rejects(ensureFirstAdmin(memoryStore().store, 'short'), (e) =>
+      isViworksError(e, 'VIW_E_CONFIG'),
     );
   });
 });

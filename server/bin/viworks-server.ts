@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// viworks-server: start | migrate | print-config. Exit codes: 0 ok, 64 usage, 78 configuration,
+// 1 anything else. Errors print their stable code and hint, never a stack trace or a secret.
+import { parseArgs } from 'node:util';
+import { isViworksError } from '../../core/errors/viworks-error.js';
+import { formatBanner } from '../banner.js';
+import { loadConfig, redactConfig, type ServerConfig } from '../config.js';
+import { openDatabase } from '../data/database.js';
+import { MigrationError } from '../data/migrate.js';
+import { takeAdminPasswordFromEnv } from '../services/first-admin.js';
+import { startServer } from '../start.js';
+import { VERSION } from '../version.js';
+
+const USAGE = `usage: viworks-server <command> [options]
+
+commands:
+  start          start the backend (migrates the database, creates the PKI and first admin)
+  migrate        apply pending database migrations and exit
+  print-config   print the effective configuration (credentials redacted) and exit
+
+options:
+  --config FILE  JSON configuration file (also VIWORKS_CONFIG); environment variables win
+  --json         machine-readable output (one JSON object on stdout)
+  --version      print the version
+  -h, --help     this help
+`;
+
+async function start(config: ServerConfig, json: boolean): Promise<void> {
+  const server = await startServer(config, { adminPassword: takeAdminPasswordFromEnv() });
+  process.stdout.write(json ? `${JSON.stringify(server.banner)}\n` : formatBanner(server.banner));
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    process.stderr.write(`received ${signal}, shutting down\n`);
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function migrate(config: ServerConfig, json: boolean): Promise<void> {
+  const database = await openDatabase({ url: config.databaseUrl ?? undefined, dataDir: config.dataDir });
+  await database.close();
+  const result = { v: 1, migrated: true, database: database.provider };
+  process.stdout.write(
+    json ? `${JSON.stringify(result)}\n` : `database (${database.provider}) is up to date\n`,
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  const parse = (args: string[]) =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        version: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        'print-config': { type: 'boolean', default: false },
+      },
+    });
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return 64;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(values.json ? `${JSON.stringify({ v: 1, version: VERSION })}\n` : `${VERSION}\n`);
+    return 0;
+  }
+  const command = values['print-config'] ? 'print-config' : (positionals[0] ?? 'start');
+  if (positionals.length > 1 || !['start', 'migrate', 'print-config'].includes(command)) {
+    process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
+    return 64;
+  }
+  const config = loadConfig(values.config ? { file: values.config } : {});
+  if (command === 'print-config') {
+    process.stdout.write(`${JSON.stringify(redactConfig(config), null, values.json ? 0 : 2)}\n`);
+    return 0;
+  }
+  if (command === 'migrate') await migrate(config, values.json);
+  else await start(config, values.json);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exit(code);
+  },
+  (err: unknown) => {
+    if (isViworksError(err)) {
+      process.stderr.write(
+        `error ${err.code}: ${err.message}\n${err.details.map((d) => `  - ${d}\n`).join('')}hint: ${err.hint}\n`,
+      );
+      process.exit(err.code === 'VIW_E_CONFIG' ? 78 : 1);
+    }
+    if (err instanceof MigrationError) {
+      process.stderr.write(`error VIW_E_DB_MIGRATION (${err.code}): ${err.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`error VIW_E_INTERNAL: ${(err as Error)?.message ?? 'unexpected failure'}\n`);
+    process.exit(1);
+  },
+);
