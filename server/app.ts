@@ -32,7 +32,8 @@ export async function buildApp(opts: AppOptions) {
         paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.otp_code', '*.token'],
         censor: '[redacted]',
       },
-      ...(opts.logStream ? { stream: opts.logStream } : {}),
+      // stdout belongs to the start banner (and --json output); logs go to stderr.
+      stream: opts.logStream ?? process.stderr,
     },
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },

@@ -33,6 +33,9 @@ export function formatBanner(b: StartBanner): string {
       `    password     : ${b.first_admin.one_time_password}`,
     );
   }
-  lines.push('', `  check it: curl --cacert ${b.ca_file} ${b.url}/health`);
+  lines.push(
+    '',
+    `  check it: curl --cacert ${b.ca_file} --pinnedpubkey 'sha256//${b.backend_pins.primary_b64}' ${b.url}/health`,
+  );
   return `${lines.join('\n')}\n`;
 }
