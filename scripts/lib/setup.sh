@@ -46,6 +46,10 @@ apt_install_missing() {
 npm_ci_if_needed() {
   cd "$VIWORKS_ROOT"
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    # better-sqlite3 compiles from source: it needs a C++ toolchain and python3.
+    if ! command -v g++ >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
+      apt_install_missing g++ make python3 || die "a C++ toolchain (g++, make) and python3 are needed to build better-sqlite3"
+    fi
     log "installing npm dependencies (npm ci; better-sqlite3 compiles from source, about a minute)"
     npm ci --no-audit --no-fund
   fi
