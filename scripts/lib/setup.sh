@@ -32,15 +32,21 @@ apt_install_missing() {
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null 2>&1 || { log "not a Debian/Ubuntu system: install ${missing[*]} yourself"; return 1; }
   log "installing Debian packages: ${missing[*]}"
-  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
-    || ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+  # Tests start their own PostgreSQL, Redis, sshd, fwknopd… instances: keep Debian from starting
+  # the system services during install (the standard policy-rc.d guard), so nothing holds ports.
+  local guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ] && as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'; then
+    guard=1
+  fi
+  local rc=0
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+    && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || rc=1
+  [ -n "$guard" ] && as_root rm -f /usr/sbin/policy-rc.d
+  if [ "$rc" != 0 ]; then
     log "could not install ${missing[*]} (run as root); tests that need them will be skipped outside CI"
     return 1
   fi
-  # Debian starts these services on install; the tests start their own instances instead.
-  as_root sh -c 'for s in postgresql redis-server openvpn stunnel4 ssh fwknop-server; do
-    (command -v systemctl >/dev/null && systemctl stop "$s" 2>/dev/null) || service "$s" stop >/dev/null 2>&1 || true
-  done' || true
 }
 
 npm_ci_if_needed() {
