@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandlers } from './http/errors.js';
+import { installRawJsonParser } from './http/raw-json.js';
 import { backendTlsOptions } from './http/tls.js';
 import { traceIdFor } from './http/trace-id.js';
 import { healthRoutes } from './routes/health.js';
@@ -47,6 +48,7 @@ export async function buildApp(opts: AppOptions) {
     reply.header('cache-control', 'no-store');
   });
   installErrorHandlers(app);
+  installRawJsonParser(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -4,11 +4,17 @@ import { join } from 'node:path';
 import { buildApp } from './app.js';
 import type { StartBanner } from './banner.js';
 import type { ServerConfig } from './config.js';
+import type { AppContext } from './context.js';
 import { openDatabase } from './data/database.js';
 import { firstAdminStore } from './data/first-admin-store.js';
 import { ensurePrivateDir } from './fs/private-files.js';
+import { MemoryKv } from './kv/memory-kv.js';
 import { loadOrCreatePki } from './pki/embedded-pki.js';
+import { registerRoutes } from './routes/index.js';
+import { loadOrCreateSecrets } from './secrets.js';
+import { AuditService } from './services/audit.js';
 import { ensureFirstAdmin } from './services/first-admin.js';
+import { RateLimiter } from './services/rate-limit.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -31,9 +37,28 @@ export async function startServer(
   try {
     const pki = await loadOrCreatePki(config.dataDir, splitNames(config.publicNames));
     const firstAdmin = await ensureFirstAdmin(firstAdminStore(database.db), opts.adminPassword);
+    const secrets = loadOrCreateSecrets(config.dataDir);
+    // REDIS_URL selects the shared store for scale-out (backend issue); the default is in-process.
+    const kv = new MemoryKv();
+    const auditContext = { env: config.audit.env, site: config.audit.site, tenant_id: config.audit.tenant };
+    const audit = new AuditService(database.db, auditContext, secrets.pseudonymKey, {
+      dataDir: config.dataDir,
+    });
+    const ctx: AppContext = {
+      config,
+      db: database.db,
+      provider: database.provider,
+      kv,
+      pki,
+      secrets,
+      audit,
+      rate: new RateLimiter(kv),
+      now: () => new Date(),
+    };
     const app = await buildApp({
       tls: { chainPem: pki.backendApi.chainPem, keyPem: pki.backendApi.keyPem },
       logLevel: config.logLevel,
+      register: (a) => registerRoutes(a, ctx),
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
     });
     await app.listen({ host: config.listenHost, port: config.listenPort });
@@ -58,6 +83,7 @@ export async function startServer(
       port,
       close: async () => {
         await app.close();
+        await kv.close();
         await database.close();
       },
     };

@@ -1,0 +1,17 @@
+// Short-lived shared state: OTP challenges, login transactions, tokens, bootstrap grants, nonces
+// and rate-limit counters. One instance uses the in-process store; several instances behind a load
+// balancer share Redis (REDIS_URL). Values are strings; every key has a TTL, so nothing lingers.
+
+export interface KvStore {
+  get(key: string): Promise<string | null>;
+  /** Sets the value with a TTL, replacing any current value. */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets only when absent; true when this call set it. Used for nonces and one-time markers. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Atomically reads and deletes: one-time grants can be taken exactly once across instances. */
+  take(key: string): Promise<string | null>;
+  del(key: string): Promise<void>;
+  /** Increments a counter, creating it with the TTL when absent; returns the new value. */
+  incr(key: string, ttlMs: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,27 @@
+// Fixed-window rate limits in the shared store, so every backend instance counts together.
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import type { KvStore } from '../kv/kv-store.js';
+
+export interface RateRule {
+  readonly name: string;
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+export class RateLimiter {
+  constructor(private readonly kv: KvStore) {}
+
+  /** Counts one hit for `subject` (an IP, a username hash…) and throws VIW_E_RATE_LIMITED past the limit. */
+  async hit(rule: RateRule, subject: string): Promise<void> {
+    const count = await this.kv.incr(`rl:${rule.name}:${subject}`, rule.windowMs);
+    if (count > rule.limit) throw new ViworksError('VIW_E_RATE_LIMITED');
+  }
+}
+
+/** Per-source-IP limits on unauthenticated entry points (lessons.md: from day one). */
+export const RATE_RULES = {
+  auth: { name: 'auth', limit: 30, windowMs: 60_000 },
+  enroll: { name: 'enroll', limit: 10, windowMs: 60_000 },
+  mobile: { name: 'mobile', limit: 60, windowMs: 60_000 },
+  adminLogin: { name: 'admin-login', limit: 10, windowMs: 60_000 },
+} as const satisfies Record<string, RateRule>;
