@@ -7,6 +7,7 @@ import type { EmbeddedPki } from './pki/embedded-pki.js';
 import type { ServerSecrets } from './secrets.js';
 import type { AuditService } from './services/audit.js';
 import type { RateLimiter } from './services/rate-limit.js';
+import type { SessionEventBus } from './services/session-events.js';
 
 export interface AppContext {
   readonly config: ServerConfig;
@@ -17,6 +18,7 @@ export interface AppContext {
   readonly secrets: ServerSecrets;
   readonly audit: AuditService;
   readonly rate: RateLimiter;
+  readonly events: SessionEventBus;
   /** Injectable clock for tests of expiry logic. */
   readonly now: () => Date;
 }

@@ -15,6 +15,7 @@ import { loadOrCreateSecrets } from './secrets.js';
 import { AuditService } from './services/audit.js';
 import { ensureFirstAdmin } from './services/first-admin.js';
 import { RateLimiter } from './services/rate-limit.js';
+import { SessionEventBus } from './services/session-events.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -53,6 +54,7 @@ export async function startServer(
       secrets,
       audit,
       rate: new RateLimiter(kv),
+      events: new SessionEventBus(),
       now: () => new Date(),
     };
     const app = await buildApp({
