@@ -1,6 +1,7 @@
 // The start sequence of the backend: configuration → database (migrated) → embedded PKI → first
 // administrator → HTTPS listener. Returns what the banner prints and a close() for tests/signals.
 import { join } from 'node:path';
+import { ViworksError } from '../core/errors/viworks-error.js';
 import { buildApp } from './app.js';
 import type { StartBanner } from './banner.js';
 import type { ServerConfig } from './config.js';
@@ -8,7 +9,9 @@ import type { AppContext } from './context.js';
 import { openDatabase } from './data/database.js';
 import { firstAdminStore } from './data/first-admin-store.js';
 import { ensurePrivateDir } from './fs/private-files.js';
+import type { KvStore } from './kv/kv-store.js';
 import { MemoryKv } from './kv/memory-kv.js';
+import { RedisKv } from './kv/redis-kv.js';
 import { loadOrCreatePki } from './pki/embedded-pki.js';
 import { registerRoutes } from './routes/index.js';
 import { loadOrCreateSecrets } from './secrets.js';
@@ -16,6 +19,7 @@ import { AuditService } from './services/audit.js';
 import { ensureFirstAdmin } from './services/first-admin.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { SessionEventBus } from './services/session-events.js';
+import { relaySessionEventsViaRedis } from './services/session-events-redis.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -39,8 +43,10 @@ export async function startServer(
     const pki = await loadOrCreatePki(config.dataDir, splitNames(config.publicNames));
     const firstAdmin = await ensureFirstAdmin(firstAdminStore(database.db), opts.adminPassword);
     const secrets = loadOrCreateSecrets(config.dataDir);
-    // REDIS_URL selects the shared store for scale-out (backend issue); the default is in-process.
-    const kv = new MemoryKv();
+    // REDIS_URL selects the shared store for scale-out; the default is in-process.
+    const kv = config.redisUrl ? await connectRedis(config.redisUrl) : new MemoryKv();
+    const events = new SessionEventBus();
+    const stopRelay = kv instanceof RedisKv ? await relaySessionEventsViaRedis(events, kv) : async () => {};
     const auditContext = { env: config.audit.env, site: config.audit.site, tenant_id: config.audit.tenant };
     const audit = new AuditService(database.db, auditContext, secrets.pseudonymKey, {
       dataDir: config.dataDir,
@@ -54,7 +60,7 @@ export async function startServer(
       secrets,
       audit,
       rate: new RateLimiter(kv),
-      events: new SessionEventBus(),
+      events,
       now: () => new Date(),
     };
     const app = await buildApp({
@@ -85,6 +91,7 @@ export async function startServer(
       port,
       close: async () => {
         await app.close();
+        await stopRelay();
         await kv.close();
         await database.close();
       },
@@ -92,5 +99,14 @@ export async function startServer(
   } catch (err) {
     await database.close();
     throw err;
+  }
+}
+
+async function connectRedis(url: string): Promise<KvStore> {
+  try {
+    return await RedisKv.connect(url);
+  } catch {
+    // The URL holds a password: name the setting, never the value.
+    throw new ViworksError('VIW_E_CONFIG', { details: ['REDIS_URL: cannot connect or authenticate'] });
   }
 }

@@ -18,7 +18,20 @@ export class SessionEventBus {
     this.emitter.setMaxListeners(0);
   }
 
+  private relay: ((event: SessionEvent) => void) | null = null;
+
+  /** Sends every locally published event to the other instances too (Redis relay). */
+  setRelay(relay: ((event: SessionEvent) => void) | null): void {
+    this.relay = relay;
+  }
+
   publish(event: SessionEvent): void {
+    this.deliver(event);
+    this.relay?.(event);
+  }
+
+  /** Hands an event to this instance's listeners only (events arriving from other instances). */
+  deliver(event: SessionEvent): void {
     this.emitter.emit(`session:${event.sessionId}`, event);
   }
 

@@ -1,0 +1,85 @@
+// One contract, two stores: the same assertions run against the in-process store and a real Redis.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { needPeers } from '../../scripts/testkit/peers.js';
+import { REDIS_SERVER, startTestRedis, type TestRedis } from '../../scripts/testkit/redis.js';
+import type { KvStore } from './kv-store.js';
+import { MemoryKv } from './memory-kv.js';
+import { RedisKv } from './redis-kv.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function contract(
+  name: string,
+  open: () => Promise<KvStore>,
+  close: () => Promise<void> = async () => {},
+  skip?: string,
+) {
+  describe(`KvStore contract: ${name}`, { skip }, () => {
+    let kv: KvStore;
+    before(async () => {
+      kv = await open();
+    });
+    after(async () => {
+      await kv?.close();
+      await close();
+    });
+
+    it('gets, sets with TTL and expires', async () => {
+      await kv.set('a', 'one', 150);
+      assert.equal(await kv.get('a'), 'one');
+      await sleep(250);
+      assert.equal(await kv.get('a'), null);
+    });
+
+    it('takes a value exactly once, even when raced', async () => {
+      await kv.set('grant', 'g', 5000);
+      const results = await Promise.all(Array.from({ length: 10 }, () => kv.take('grant')));
+      assert.deepEqual(
+        results.filter((r) => r !== null),
+        ['g'],
+      );
+    });
+
+    it('sets-if-absent once under contention, then again after expiry', async () => {
+      const wins = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => kv.setIfAbsent('nonce', String(i), 200)),
+      );
+      assert.equal(wins.filter(Boolean).length, 1);
+      await sleep(300);
+      assert.equal(await kv.setIfAbsent('nonce', 'x', 200), true);
+    });
+
+    it('counts atomically within a fixed window', async () => {
+      const counts = await Promise.all(Array.from({ length: 25 }, () => kv.incr('ctr', 300)));
+      assert.deepEqual(
+        [...counts].sort((a, b) => a - b),
+        Array.from({ length: 25 }, (_, i) => i + 1),
+      );
+      await sleep(400);
+      assert.equal(await kv.incr('ctr', 300), 1);
+    });
+
+    it('deletes', async () => {
+      await kv.set('d', 'x', 5000);
+      await kv.del('d');
+      assert.equal(await kv.get('d'), null);
+    });
+  });
+}
+
+contract('memory', async () => new MemoryKv());
+
+const redisPeer = needPeers({ binaries: [REDIS_SERVER], apt: 'redis-server' });
+let redis: TestRedis | undefined;
+contract(
+  'redis',
+  async () => {
+    redis = await startTestRedis();
+    return RedisKv.connect(redis.url, `t${process.pid}:`);
+  },
+  async () => {
+    await redis?.stop();
+  },
+  redisPeer.skip,
+);
