@@ -22,6 +22,15 @@ export const ServerConfigSchema = Type.Object(
     databaseUrl: Type.Union([Type.String({ pattern: '^(file:|postgres(ql)?://)' }), Type.Null()]),
     redisUrl: Type.Union([Type.String({ pattern: '^rediss?://' }), Type.Null()]),
     logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug']),
+    /** The gateway front door clients dial (sealed into the bootstrap); never an IP literal. */
+    gatewayFqdn: Type.String({
+      maxLength: 253,
+      pattern: '^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\\.[A-Za-z][A-Za-z0-9-]*$',
+    }),
+    /** Longest a VPN session (and its client certificate, ≤ 1 day) lives. */
+    sessionLifetimeS: Type.Integer({ minimum: 300, maximum: 86400 }),
+    /** A session with no heartbeat for this long is ended (desktop-client §4: default 15 min). */
+    idleTimeoutS: Type.Integer({ minimum: 60, maximum: 86400 }),
     audit: Type.Object(
       {
         env: Type.String({ maxLength: 32 }),
@@ -54,6 +63,9 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     databaseUrl: null,
     redisUrl: null,
     logLevel: 'info',
+    gatewayFqdn: 'gw.viworks.internal',
+    sessionLifetimeS: 8 * 3600,
+    idleTimeoutS: 15 * 60,
     audit: { env: 'prod', site: 'default', tenant: 'default' },
   };
 }
@@ -76,6 +88,10 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('databaseUrl', env.DATABASE_URL);
   set('redisUrl', env.REDIS_URL);
   set('logLevel', env.VIWORKS_LOG_LEVEL);
+  set('gatewayFqdn', env.VIWORKS_GATEWAY_FQDN);
+  const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  set('sessionLifetimeS', int(env.VIWORKS_SESSION_LIFETIME_S));
+  set('idleTimeoutS', int(env.VIWORKS_IDLE_TIMEOUT_S));
   return out;
 }
 

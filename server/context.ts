@@ -3,11 +3,14 @@
 import type { ServerConfig } from './config.js';
 import type { Db, Provider } from './data/client.js';
 import type { KvStore } from './kv/kv-store.js';
+import type { CrlPublisher } from './pki/crl.js';
 import type { EmbeddedPki } from './pki/embedded-pki.js';
+import type { GatewayMaterial } from './pki/gateway-profile.js';
 import type { ServerSecrets } from './secrets.js';
 import type { AuditService } from './services/audit.js';
 import type { RateLimiter } from './services/rate-limit.js';
 import type { SessionEventBus } from './services/session-events.js';
+import type { SessionEndDeps } from './services/sessions.js';
 
 export interface AppContext {
   readonly config: ServerConfig;
@@ -19,6 +22,12 @@ export interface AppContext {
   readonly audit: AuditService;
   readonly rate: RateLimiter;
   readonly events: SessionEventBus;
+  /** The backend-owned gateway profile; private keys inside: only the bootstrap and gateway renderer read it. */
+  readonly gateway: GatewayMaterial;
+  /** One CRL per intermediate; publish() after revoking. */
+  readonly crl: CrlPublisher;
+  /** Pass to endSessions(): it revokes the ended sessions' client certificates and republishes the CRL. */
+  readonly sessionEnd: SessionEndDeps;
   /** Injectable clock for tests of expiry logic. */
   readonly now: () => Date;
 }

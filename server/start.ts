@@ -20,15 +20,19 @@ import { ensureFirstAdmin } from './services/first-admin.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { SessionEventBus } from './services/session-events.js';
 import { relaySessionEventsViaRedis } from './services/session-events-redis.js';
+import { loadSessionRuntime, startBackgroundJobs } from './services/session-runtime.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
   readonly banner: StartBanner;
   readonly port: number;
+  /** The running context, for tests that inspect the database, store or event bus directly. */
+  readonly ctx?: AppContext;
   close(): Promise<void>;
 }
 
-function splitNames(names: readonly string[]) {
+/** The backend-api certificate's names from config.publicNames (also used by `pki roll`). */
+export function splitNames(names: readonly string[]) {
   const isIp = (n: string) => /^[0-9.]+$/.test(n) || n.includes(':');
   return { commonName: 'backend-api', dns: names.filter((n) => !isIp(n)), ips: names.filter(isIp) };
 }
@@ -51,7 +55,10 @@ export async function startServer(
     const audit = new AuditService(database.db, auditContext, secrets.pseudonymKey, {
       dataDir: config.dataDir,
     });
+    const now = () => new Date();
+    const sessionRuntime = await loadSessionRuntime({ config, db: database.db, pki, audit, events, now });
     const ctx: AppContext = {
+      ...sessionRuntime,
       config,
       db: database.db,
       provider: database.provider,
@@ -61,7 +68,7 @@ export async function startServer(
       audit,
       rate: new RateLimiter(kv),
       events,
-      now: () => new Date(),
+      now,
     };
     const app = await buildApp({
       tls: { chainPem: pki.backendApi.chainPem, keyPem: pki.backendApi.keyPem },
@@ -70,6 +77,7 @@ export async function startServer(
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
     });
     await app.listen({ host: config.listenHost, port: config.listenPort });
+    const jobs = startBackgroundJobs(ctx, app.log);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.listenPort;
     const host = config.publicNames[0] ?? config.listenHost;
@@ -89,7 +97,9 @@ export async function startServer(
     return {
       banner,
       port,
+      ctx,
       close: async () => {
+        jobs.stop();
         await app.close();
         await stopRelay();
         await kv.close();

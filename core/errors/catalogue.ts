@@ -32,6 +32,11 @@ export const ERRORS = {
     'Send a JSON object with Content-Type: application/json.',
   ),
   VIW_E_NOT_FOUND: spec(404, 'No such resource', 'Check the path and the identifier.'),
+  VIW_E_CONFLICT: spec(
+    409,
+    'The resource is not in a state that allows this action',
+    'List it again to see its current state; names must be unique.',
+  ),
   VIW_E_RATE_LIMITED: spec(429, 'Too many requests', 'Wait a moment and try again.'),
   VIW_E_INTERNAL: spec(
     500,
@@ -71,6 +76,11 @@ export const ERRORS = {
     'The password must be changed first',
     'Change the one-time password before anything else.',
   ),
+  VIW_E_SETUP_REQUIRED: spec(
+    403,
+    'The first-login setup is not finished',
+    'Change the one-time password and enroll TOTP, then log in again with the code.',
+  ),
   VIW_E_OTP_INVALID: spec(
     401,
     'The one-time code is wrong',
@@ -78,7 +88,17 @@ export const ERRORS = {
   ),
   VIW_E_OTP_EXPIRED: spec(401, 'The one-time code has expired', 'Log in again to get a new code.'),
   VIW_E_OTP_ATTEMPTS: spec(429, 'Too many wrong codes for this login', 'Log in again to get a new code.'),
+  VIW_E_OTP_DENIED: spec(
+    403,
+    'The login was denied on the bound phone',
+    'Log in again; if it was not you, tell your administrator at once.',
+  ),
   VIW_E_TOKEN_INVALID: spec(401, 'The token is invalid or expired', 'Log in again.'),
+  VIW_E_SOURCE_CHANGED: spec(
+    403,
+    'This request comes from another network address than the login',
+    'Log in again from the network you are on now.',
+  ),
   VIW_E_SIGNATURE_INVALID: spec(
     401,
     'The request signature is invalid',
@@ -102,6 +122,16 @@ export const ERRORS = {
     403,
     'The phone could not prove it is genuine',
     'Use the official app on an unmodified phone.',
+  ),
+  VIW_E_DEVICE_EXISTS: spec(
+    409,
+    'A device with these keys is already enrolled',
+    'Use the enrolled device, or ask an administrator to unbind it before enrolling again.',
+  ),
+  VIW_E_BIND_CODE_INVALID: spec(
+    403,
+    'The bind code is wrong, used or expired',
+    'Ask for a new bind code and type it within 10 minutes.',
   ),
 
   // Bootstrap and sealing

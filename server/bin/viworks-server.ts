@@ -10,6 +10,7 @@ import { MigrationError } from '../data/migrate.js';
 import { takeAdminPasswordFromEnv } from '../services/first-admin.js';
 import { startServer } from '../start.js';
 import { VERSION } from '../version.js';
+import { PKI_USAGE, pkiCommand } from './pki-command.js';
 
 const USAGE = `usage: viworks-server <command> [options]
 
@@ -17,6 +18,7 @@ commands:
   start          start the backend (migrates the database, creates the PKI and first admin)
   migrate        apply pending database migrations and exit
   print-config   print the effective configuration (credentials redacted) and exit
+${PKI_USAGE}
 
 options:
   --config FILE  JSON configuration file (also VIWORKS_CONFIG); environment variables win
@@ -82,6 +84,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = values['print-config'] ? 'print-config' : (positionals[0] ?? 'start');
+  if (command === 'pki') {
+    return pkiCommand(
+      loadConfig(values.config ? { file: values.config } : {}),
+      positionals.slice(1),
+      values.json,
+    );
+  }
   if (positionals.length > 1 || !['start', 'migrate', 'print-config'].includes(command)) {
     process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
     return 64;

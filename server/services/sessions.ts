@@ -1,7 +1,8 @@
 // Ending sessions. Every path that must cut a user off — admin terminate, user lock, device unbind,
-// idle timeout — goes through endSessions(), which marks the sessions ended, tells connected
-// clients (revoked event), and audits each one. Certificate revocation + CRL and gateway teardown
-// hook in here (sessions/bootstrap work and the gateway issue).
+// idle timeout — goes through endSessions(ctx.sessionEnd, …), which marks the sessions ended, tells
+// connected clients (revoked event), revokes each session's client certificate and republishes the
+// CRL (onEnded, wired in services/session-end.ts), and audits each one. Gateway teardown hooks in
+// at onEnded too (gateway issue).
 import type { Db, SessionEndReason } from '../data/client.js';
 import type { AuditService } from './audit.js';
 import type { SessionEventBus } from './session-events.js';
@@ -11,8 +12,18 @@ export interface SessionEndDeps {
   readonly audit: AuditService;
   readonly events: SessionEventBus;
   readonly now: () => Date;
-  /** Called for each ended session (certificate revocation, gateway teardown). */
-  readonly onEnded?: (session: { id: string; clientCertSerial: string | null }) => Promise<void>;
+  /**
+   * Called for each ended session (certificate revocation + CRL, gateway teardown): pass
+   * `ctx.sessionEnd` to get it. Without it the session sweeper still revokes the certificate on
+   * its next run (services/session-sweeper.ts), only later.
+   */
+  readonly onEnded?: (session: EndedSession) => Promise<void>;
+}
+
+export interface EndedSession {
+  readonly id: string;
+  readonly clientCertSerial: string | null;
+  readonly reason: SessionEndReason;
 }
 
 export type SessionSelector =
@@ -53,7 +64,7 @@ export async function endSessions(
     if (res.count !== 1) continue; // someone else ended it meanwhile
     ended.push(s.id);
     deps.events.publish({ type: 'revoked', sessionId: s.id, reason, at: endedAt.toISOString() });
-    await deps.onEnded?.({ id: s.id, clientCertSerial: s.clientCertSerial });
+    await deps.onEnded?.({ id: s.id, clientCertSerial: s.clientCertSerial, reason });
     await deps.audit.record({
       component: 'backend',
       action: 'session.end',

@@ -51,6 +51,15 @@ export class TokenStore<T extends object> {
     return raw === null ? null : (JSON.parse(raw) as T);
   }
 
+  /** Sliding expiry: gives a live token a new lifetime; false when it is gone already. */
+  async touch(token: string, ttlMs: number): Promise<boolean> {
+    if (tokenKind(token) !== this.kind) return false;
+    const raw = await this.kv.get(this.key(token));
+    if (raw === null) return false;
+    await this.kv.set(this.key(token), raw, ttlMs);
+    return true;
+  }
+
   async revoke(token: string): Promise<void> {
     await this.kv.del(this.key(token));
   }

@@ -24,6 +24,8 @@ export interface CallInit {
   readonly json?: unknown;
   readonly raw?: Buffer | string;
   readonly headers?: Record<string, string>;
+  /** Source address to connect from (any 127.x.y.z on Linux): tests of per-IP limits and bindings. */
+  readonly localAddress?: string;
 }
 
 export interface TestServer {
@@ -87,6 +89,7 @@ export function httpsCall<T>(
         ca,
         minVersion: 'TLSv1.3',
         headers,
+        ...(init.localAddress ? { localAddress: init.localAddress } : {}),
         checkServerIdentity: (_host, cert: PeerCertificate) => {
           matchPin(spkiPinFromCertificate(cert.raw), server.banner.backend_pins);
           return undefined;

@@ -1,0 +1,43 @@
+// Building blocks of the backend's wire contracts (core/api/*.ts). Field names are snake_case on
+// the wire; every object is closed; every string is bounded. Shared by the server routes and the
+// clients (daemon, phone), so a contract change is one edit that both sides compile against.
+import { Type } from 'typebox';
+
+export const closed = { additionalProperties: false } as const;
+
+/** A raw 32-byte public key (X25519 or Ed25519) as unpadded base64url: exactly 43 characters. */
+export const Key32 = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]{43}$' });
+/** SHA-256 as lower-case hex. */
+export const Sha256Hex = Type.String({ minLength: 64, maxLength: 64, pattern: '^[0-9a-f]{64}$' });
+/** Printable ASCII without spaces (e-mail-like names included); matched case-sensitively. */
+export const Username = Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7E]+$' });
+/** Up to 256 UTF-16 units (≤ 1024 UTF-8 bytes, the KDF's own cap). Never logged or echoed. */
+export const Password = Type.String({ minLength: 1, maxLength: 256 });
+/** Server ids are UUIDs (v7 for rows). */
+export const Uuid = Type.String({
+  minLength: 36,
+  maxLength: 36,
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+});
+/** A login / enrollment transaction: `viw_tx_` + 256 random bits. */
+export const TxnId = Type.String({ minLength: 50, maxLength: 50, pattern: '^viw_tx_[A-Za-z0-9_-]{43}$' });
+export const OtpCode = Type.String({ minLength: 6, maxLength: 6, pattern: '^[0-9]{6}$' });
+export const IsoTime = Type.String({
+  maxLength: 30,
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$',
+});
+export const IpAddress = Type.String({ maxLength: 45, pattern: '^[0-9A-Fa-f.:]+$' });
+const Pin = Type.String({ minLength: 44, maxLength: 44, pattern: '^[A-Za-z0-9+/]{43}=$' });
+export const PinSetSchema = Type.Object({ primary_b64: Pin, backup_b64: Pin }, closed);
+
+/** Decodes a Key32 string; null unless it is the canonical encoding of exactly 32 bytes. */
+export function decodeKey32(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(text)) return null;
+  const raw = Buffer.from(text, 'base64url');
+  if (raw.length !== 32 || raw.toString('base64url') !== text) return null;
+  return new Uint8Array(raw);
+}
+
+export function encodeKey32(raw: Uint8Array): string {
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url');
+}

@@ -1,0 +1,40 @@
+// What endSessions() runs for each ended session: revoke its OpenVPN client certificate and
+// republish the int-vpn CRL. A failure here never stops the other sessions from ending: it is
+// audited (pki / cert.revoke / error) and the certificate still expires with the session.
+import type { RevocationReason, SessionEndReason } from '../data/client.js';
+import type { CrlPublisher } from '../pki/crl.js';
+import type { AuditService } from './audit.js';
+import { revokeCertificate } from './revocations.js';
+import type { SessionEventBus } from './session-events.js';
+import type { EndedSession, SessionEndDeps } from './sessions.js';
+
+/** RFC 5280 reason for a session's certificate: an administrator's cut is a withdrawal of privilege. */
+export function revocationReasonFor(reason: SessionEndReason): RevocationReason {
+  return reason === 'revoked' ? 'privilegeWithdrawn' : 'cessationOfOperation';
+}
+
+export function sessionEndDeps(base: {
+  readonly db: SessionEndDeps['db'];
+  readonly audit: AuditService;
+  readonly events: SessionEventBus;
+  readonly now: () => Date;
+  readonly crl: CrlPublisher;
+}): SessionEndDeps {
+  const { db, audit, events, now, crl } = base;
+  const onEnded = async (s: EndedSession): Promise<void> => {
+    if (!s.clientCertSerial) return;
+    try {
+      await revokeCertificate({ db, crl, now }, s.clientCertSerial, revocationReasonFor(s.reason));
+    } catch {
+      await audit.record({
+        component: 'pki',
+        action: 'cert.revoke',
+        result: 'error',
+        session_id: s.id,
+        error_code: 'VIW_E_INTERNAL',
+        error_msg: 'session certificate revocation failed',
+      });
+    }
+  };
+  return { db, audit, events, now, onEnded };
+}
