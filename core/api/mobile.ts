@@ -1,0 +1,82 @@
+// The phone app's API (POST /mobile/bind, GET /mobile/otp, POST /mobile/otp/deny).
+//
+// The phone holds an Ed25519 key (raw 32 bytes, base64url). The bind request is signed with key id
+// = the phone fingerprint (SHA-256 hex of the raw public key), proving possession; later requests
+// use key id = mobile_device_id. Real platform attestation keys (Play Integrity / App Attest,
+// P-256) replace this key in a later issue; the simulator (mobile/sim) uses tweetnacl.
+import { createHash } from 'node:crypto';
+import { type Static, Type } from 'typebox';
+import { closed, IpAddress, IsoTime, Key32, OtpCode, TxnId, Uuid } from './common.js';
+
+export const MOBILE_PLATFORMS = ['android', 'ios'] as const;
+export const ATTESTATION_TYPES = ['none', 'play_integrity', 'app_attest'] as const;
+/** Longest long-poll the server honours for GET /mobile/otp?wait=N (seconds). */
+export const OTP_MAX_WAIT_S = 25;
+
+export const AttestationSchema = Type.Object(
+  {
+    type: Type.Enum(ATTESTATION_TYPES),
+    /** The platform's attestation statement (Play Integrity token / App Attest object), base64. */
+    evidence: Type.Optional(Type.String({ minLength: 1, maxLength: 16384, pattern: '^[A-Za-z0-9+/=_.-]+$' })),
+  },
+  closed,
+);
+export type Attestation = Static<typeof AttestationSchema>;
+
+export const BindRequestSchema = Type.Object(
+  {
+    bind_code: Type.String({ minLength: 10, maxLength: 16, pattern: '^[A-Za-z0-9 -]+$' }),
+    platform: Type.Enum(MOBILE_PLATFORMS),
+    public_key: Key32,
+    attestation: AttestationSchema,
+  },
+  closed,
+);
+export type BindRequest = Static<typeof BindRequestSchema>;
+
+export const BindResponseSchema = Type.Object(
+  {
+    mobile_device_id: Uuid,
+    status: Type.Literal('active'),
+    attestation_verdict: Type.Enum(['pass', 'unknown']),
+    /** `development` when bound without a verified attestation (never accepted in production). */
+    trust_mode: Type.Enum(['production', 'development']),
+  },
+  closed,
+);
+export type BindResponse = Static<typeof BindResponseSchema>;
+
+export const OtpQuerySchema = Type.Object(
+  { wait: Type.Optional(Type.String({ maxLength: 2, pattern: '^[0-9]{1,2}$' })) },
+  closed,
+);
+
+export const PendingOtpSchema = Type.Object(
+  {
+    txn_id: TxnId,
+    code: OtpCode,
+    expires_at: IsoTime,
+    /** What the code unlocks: a desktop login, or the enrollment of a new desktop. */
+    purpose: Type.Enum(['login', 'enroll']),
+    context: Type.Object(
+      {
+        source_ip: IpAddress,
+        device_id: Type.Union([Uuid, Type.Null()]),
+        device_platform: Type.String({ minLength: 1, maxLength: 16 }),
+        requested_at: IsoTime,
+      },
+      closed,
+    ),
+  },
+  closed,
+);
+export type PendingOtp = Static<typeof PendingOtpSchema>;
+
+export const DenyRequestSchema = Type.Object({ txn_id: TxnId }, closed);
+export type DenyRequest = Static<typeof DenyRequestSchema>;
+export const DenyResponseSchema = Type.Object({ status: Type.Literal('denied') }, closed);
+
+/** The phone key's fingerprint: SHA-256 (lower-case hex) of the raw Ed25519 public key. */
+export function phoneFingerprint(publicKey: Uint8Array): string {
+  return createHash('sha256').update(publicKey).digest('hex');
+}

@@ -1,0 +1,147 @@
+// The phone simulator's commands (viworks-phone bind | otp | deny): parse flags, call PhoneClient,
+// format. `--json` prints exactly one object (the command's result, or {v, error}) and nothing else.
+// Exit codes: 0 ok, 1 refused/failed, 2 usage, 3 `otp --wait` found no code before --timeout.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import nacl from 'tweetnacl';
+import { encodeKey32 } from '../../core/api/common.js';
+import type { PendingOtp } from '../../core/api/mobile.js';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import { PhoneClient } from './phone-client.js';
+import { keysOf, loadState, saveState, stateExists } from './state.js';
+
+export interface BindResult {
+  readonly v: 1;
+  readonly mobile_device_id: string;
+  readonly status: 'active';
+  readonly attestation_verdict: 'pass' | 'unknown';
+  readonly trust_mode: 'production' | 'development';
+}
+export interface OtpResult {
+  readonly v: 1;
+  readonly otp: PendingOtp | null;
+}
+export interface DenyResult {
+  readonly v: 1;
+  readonly txn_id: string;
+  readonly status: 'denied';
+}
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const USAGE = `usage: viworks-phone <bind|otp|deny> --server URL --ca FILE --pin B64 [--pin B64] --state FILE [--json]
+  bind --code CODE [--platform android|ios] [--force]   bind this simulated phone to the code's user
+  otp  [--wait] [--timeout SECONDS]                     print the pending 6-digit code
+  deny --txn TXN_ID                                     deny a pending login`;
+
+const OPTIONS = {
+  server: { type: 'string' },
+  ca: { type: 'string' },
+  pin: { type: 'string', multiple: true },
+  state: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  code: { type: 'string' },
+  platform: { type: 'string', default: 'android' },
+  force: { type: 'boolean', default: false },
+  wait: { type: 'boolean', default: false },
+  timeout: { type: 'string', default: '120' },
+  txn: { type: 'string' },
+} as const;
+
+class UsageError extends Error {}
+
+function need<T>(value: T | undefined, flag: string): T {
+  if (value === undefined || value === '') throw new UsageError(`missing --${flag}`);
+  return value;
+}
+
+export async function runPhoneCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let json = argv.includes('--json');
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
+    json = values.json;
+    const command = positionals[0];
+    if (positionals.length !== 1 || !['bind', 'otp', 'deny'].includes(command ?? '')) {
+      throw new UsageError('expected exactly one command: bind, otp or deny');
+    }
+    const statePath = need(values.state, 'state');
+    const client = new PhoneClient({
+      server: need(values.server, 'server'),
+      ca: readFileSync(need(values.ca, 'ca'), 'utf8'),
+      pins: need(values.pin, 'pin'),
+    });
+    const print = (result: object, human: string) =>
+      io.out(json ? `${JSON.stringify(result)}\n` : `${human}\n`);
+
+    if (command === 'bind') {
+      const platform = values.platform;
+      if (platform !== 'android' && platform !== 'ios')
+        throw new UsageError('--platform must be android or ios');
+      if (stateExists(statePath) && !values.force)
+        throw new UsageError(`${statePath} exists; use --force to replace`);
+      const seed = randomBytes(32);
+      const keys = nacl.sign.keyPair.fromSeed(new Uint8Array(seed));
+      const bound = await client.bind(need(values.code, 'code'), platform, keys);
+      saveState(statePath, {
+        v: 1,
+        server: need(values.server, 'server'),
+        mobile_device_id: bound.mobile_device_id,
+        platform,
+        public_key: encodeKey32(keys.publicKey),
+        secret_seed: seed.toString('base64url'),
+        bound_at: new Date().toISOString(),
+      });
+      seed.fill(0);
+      keys.secretKey.fill(0);
+      const result: BindResult = { v: 1, ...bound };
+      print(result, `bound as ${bound.mobile_device_id} (trust mode: ${bound.trust_mode})`);
+      return 0;
+    }
+
+    const state = loadState(statePath);
+    const id = { mobileDeviceId: state.mobile_device_id, keys: keysOf(state) };
+    if (command === 'deny') {
+      const txn = need(values.txn, 'txn');
+      await client.deny(id, txn);
+      const result: DenyResult = { v: 1, txn_id: txn, status: 'denied' };
+      print(result, 'login denied');
+      return 0;
+    }
+
+    const timeoutS = Number(values.timeout);
+    if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 3600)
+      throw new UsageError('--timeout: 1..3600');
+    const deadline = Date.now() + timeoutS * 1000;
+    let otp = await client.pendingOtp(id, 0);
+    while (!otp && values.wait && Date.now() < deadline) {
+      otp = await client.pendingOtp(id, Math.max(1, Math.min(25, Math.ceil((deadline - Date.now()) / 1000))));
+    }
+    const result: OtpResult = { v: 1, otp };
+    print(result, otp ? describe(otp) : 'no pending code');
+    return otp || !values.wait ? 0 : 3;
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      if (json)
+        io.out(
+          `${JSON.stringify({ v: 1, error: { code: 'VIW_E_VALIDATION', message: err instanceof Error ? err.message : 'usage' } })}\n`,
+        );
+      else io.err(`${err instanceof Error ? err.message : 'usage error'}\n${USAGE}\n`);
+      return 2;
+    }
+    const viw = err instanceof ViworksError ? err : new ViworksError('VIW_E_INTERNAL', { cause: err });
+    if (json) io.out(`${JSON.stringify({ v: 1, error: viw.toBody() })}\n`);
+    else io.err(`error ${viw.code}: ${viw.message}\n  hint: ${viw.hint}\n`);
+    return 1;
+  }
+}
+
+function describe(otp: PendingOtp): string {
+  const left = Math.max(0, Math.round((Date.parse(otp.expires_at) - Date.now()) / 1000));
+  const c = otp.context;
+  const what = otp.purpose === 'login' ? 'login' : 'new desktop enrollment';
+  return `${otp.code}  (${what} from ${c.source_ip}, ${c.device_platform}${c.device_id ? ` device ${c.device_id}` : ''}; expires in ${left} s; txn ${otp.txn_id})`;
+}

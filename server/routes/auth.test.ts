@@ -1,0 +1,329 @@
+// POST /auth/login and /auth/verify over real HTTPS: input edges, signatures, anti-enumeration,
+// OTP rules (wrong, expired, reused, attempts, binding), lockout, rate limit.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { LoginResponse } from '../../core/api/auth.js';
+import { generateSigningKeyPair, signRequest } from '../../core/crypto/request-signing.js';
+import { txnHash } from '../services/login-txns.js';
+import type { HttpReply } from '../testing/harness.js';
+import { startTestServer, type TestServer } from '../testing/harness.js';
+import {
+  boundPhone,
+  createToken,
+  createUser,
+  ctxOf,
+  enrollBody,
+  enrolledDesktop,
+  freshIp,
+  loginBody,
+  newDesktopKeys,
+  phoneClient,
+  signedCall,
+} from '../testing/identity-fixtures.js';
+
+type Device = Awaited<ReturnType<typeof enrolledDesktop>>;
+const PW = 'a long enough password 42';
+
+function assertError(reply: HttpReply, status: number, code: string): void {
+  assert.equal(reply.status, status, reply.text);
+  const body = reply.body as Record<string, unknown>;
+  assert.equal(body.code, code, reply.text);
+  assert.equal(typeof body.hint, 'string');
+  assert.ok(!reply.text.includes('stack') && !/\bat .*\.ts:\d+/.test(reply.text), 'no stack on the wire');
+}
+
+describe('POST /auth/login and /auth/verify', () => {
+  let ts: TestServer;
+  const login = (d: Device, body: unknown, ip: string) =>
+    signedCall<LoginResponse>(ts, '/auth/login', {
+      keyId: d.deviceId,
+      secretKey: d.keys.signing.secretKey,
+      json: body,
+      localAddress: ip,
+    });
+  const verify = (d: Device, txn: string, code: string, ip: string) =>
+    signedCall(ts, '/auth/verify', {
+      keyId: d.deviceId,
+      secretKey: d.keys.signing.secretKey,
+      json: { txn_id: txn, otp_code: code },
+      localAddress: ip,
+    });
+  /** A user with an active desktop and a bound phone. */
+  const person = async (name: string, opts: { mustChangePassword?: boolean } = {}) => {
+    const user = await createUser(ts, name, PW, opts);
+    const device = await enrolledDesktop(ts, name, PW);
+    const phone = await boundPhone(ts, user.id);
+    return { user, device, phone };
+  };
+  const codeFor = async (p: Awaited<ReturnType<typeof person>>) =>
+    (await phoneClient(ts).pendingOtp(p.phone))?.code;
+  const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
+  before(async () => {
+    ts = await startTestServer({ mode: 'development' });
+  });
+  after(async () => ts.stop());
+
+  it('refuses malformed, mistyped, unknown-field and oversized bodies with stable codes', async () => {
+    const ip = freshIp();
+    assertError(
+      await ts.call('/auth/login', { raw: '{"username":', localAddress: ip }),
+      400,
+      'VIW_E_MALFORMED_JSON',
+    );
+    assertError(
+      await ts.call('/auth/login', {
+        json: { ...loginBody('x', 'y', crypto.randomUUID()), username: 5 },
+        localAddress: ip,
+      }),
+      400,
+      'VIW_E_VALIDATION',
+    );
+    assertError(
+      await ts.call('/auth/login', {
+        json: { ...loginBody('x', 'y', crypto.randomUUID()), admin: true },
+        localAddress: ip,
+      }),
+      400,
+      'VIW_E_UNKNOWN_FIELD',
+    );
+    assertError(
+      await ts.call('/auth/login', {
+        json: { ...loginBody('x', 'y', crypto.randomUUID()), password: 'p'.repeat(70_000) },
+        localAddress: ip,
+      }),
+      413,
+      'VIW_E_BODY_TOO_LARGE',
+    );
+    assertError(
+      await ts.call('/auth/verify', {
+        json: { txn_id: `viw_tx_${'A'.repeat(43)}`, otp_code: '12345a' },
+        localAddress: ip,
+      }),
+      400,
+      'VIW_E_VALIDATION',
+    );
+    assertError(await ts.call('/auth/verify', { json: [], localAddress: ip }), 400, 'VIW_E_VALIDATION');
+  });
+
+  it('requires a valid, fresh signature by the active device named in the body', async () => {
+    const { device } = await person('sig-user');
+    const ip = freshIp();
+    const body = loginBody('sig-user', PW, device.deviceId);
+    assertError(
+      await ts.call('/auth/login', { json: body, localAddress: ip }),
+      401,
+      'VIW_E_SIGNATURE_INVALID',
+    );
+    const stranger = generateSigningKeyPair();
+    assertError(
+      await signedCall(ts, '/auth/login', {
+        keyId: device.deviceId,
+        secretKey: stranger.secretKey,
+        json: body,
+        localAddress: ip,
+      }),
+      401,
+      'VIW_E_SIGNATURE_INVALID',
+    );
+    const raw = JSON.stringify(body);
+    const headers = {
+      ...signRequest(device.deviceId, device.keys.signing.secretKey, 'POST', '/auth/login', Buffer.from(raw)),
+    };
+    const altered = raw.replace('sig-user', 'sig-usex');
+    assertError(
+      await ts.call('/auth/login', {
+        raw: altered,
+        headers: { ...headers, 'content-type': 'application/json' },
+        localAddress: ip,
+      }),
+      401,
+      'VIW_E_SIGNATURE_INVALID',
+    );
+    const signed = { ...headers, 'content-type': 'application/json' };
+    assert.equal((await ts.call('/auth/login', { raw, headers: signed, localAddress: ip })).status, 200);
+    const replayed = await ts.call('/auth/login', { raw, headers: signed, localAddress: ip });
+    assertError(replayed, 401, 'VIW_E_SIGNATURE_INVALID');
+    assert.deepEqual((replayed.body as { details: string[] }).details, ['replayed request']);
+    const other = await enrolledDesktop(ts, 'sig-user', PW);
+    assertError(await login(device, loginBody('sig-user', PW, other.deviceId), ip), 400, 'VIW_E_VALIDATION');
+  });
+
+  it('tells only the key holder that the device is pending or revoked', async () => {
+    await createUser(ts, 'pending-user', PW);
+    const keys = await newDesktopKeys();
+    const enrolled = await signedCall<{ device_id: string; status: string }>(ts, '/device/enroll', {
+      keyId: keys.fingerprint,
+      secretKey: keys.signing.secretKey,
+      json: enrollBody(keys, {
+        username: 'pending-user',
+        password: PW,
+        enrollment_token: await createToken(ts, { autoApprove: false }),
+      }),
+      localAddress: freshIp(),
+    });
+    assert.equal(enrolled.body.status, 'pending_approval');
+    const d = { deviceId: enrolled.body.device_id, keys };
+    const ip = freshIp();
+    assertError(await login(d, loginBody('pending-user', PW, d.deviceId), ip), 403, 'VIW_E_DEVICE_PENDING');
+    await ctxOf(ts).db.desktopDevice.update({
+      where: { id: d.deviceId },
+      data: { status: 'revoked', revokedAt: new Date() },
+    });
+    assertError(await login(d, loginBody('pending-user', PW, d.deviceId), ip), 403, 'VIW_E_DEVICE_REVOKED');
+  });
+
+  it('answers unknown user, wrong password and another user’s device exactly like a real login', async () => {
+    const carol = await person('carol');
+    const dave = await person('dave');
+    const ip = freshIp();
+    const replies = [
+      await login(carol.device, loginBody('nobody-here', PW, carol.device.deviceId), ip),
+      await login(carol.device, loginBody('carol', `${PW}!`, carol.device.deviceId), ip),
+      await login(carol.device, loginBody('dave', PW, carol.device.deviceId), ip),
+    ];
+    assert.equal(await phoneClient(ts).pendingOtp(carol.phone), null, 'no challenge for a decoy');
+    assert.equal(await phoneClient(ts).pendingOtp(dave.phone), null, 'no challenge for a decoy');
+    const genuine = await login(carol.device, loginBody('carol', PW, carol.device.deviceId), ip);
+    const code = await codeFor(carol);
+    assert.ok(code);
+    for (const r of [...replies, genuine]) {
+      assert.equal(r.status, 200);
+      assert.deepEqual(Object.keys(r.body as object).sort(), ['login_state', 'otp_expires_at', 'txn_id']);
+      assert.equal(r.body.login_state, 'otp_required');
+      assert.match(r.body.txn_id, /^viw_tx_[A-Za-z0-9_-]{43}$/);
+    }
+    for (const r of replies) {
+      // A decoy never verifies, not even with the code that is live for the real user.
+      assertError(await verify(carol.device, r.body.txn_id, code, ip), 401, 'VIW_E_OTP_INVALID');
+    }
+    const events = (await ctxOf(ts).db.auditEvent.findMany()).map((e) => JSON.parse(e.event));
+    const decoys = events.filter((e) => e.action === 'auth.login' && e.error_code === 'VIW_E_AUTH_FAILED');
+    assert.deepEqual(decoys.map((e) => e.error_msg).sort(), [
+      'device of another user',
+      'unknown user',
+      'wrong password',
+    ]);
+    assert.ok(decoys.every((e) => e.result === 'failure'));
+  });
+
+  it('enforces wrong, reused, expired, foreign-IP, foreign-device and attempt rules on codes', async () => {
+    const erin = await person('erin');
+    const ip = freshIp();
+    const start = async () =>
+      (await login(erin.device, loginBody('erin', PW, erin.device.deviceId), ip)).body.txn_id;
+
+    let txn = await start();
+    let code = (await codeFor(erin))!;
+    assertError(await verify(erin.device, txn, wrong(code), ip), 401, 'VIW_E_OTP_INVALID');
+    const moved = await verify(erin.device, txn, code, freshIp());
+    assertError(moved, 401, 'VIW_E_OTP_INVALID');
+    assert.deepEqual((moved.body as { details: string[] }).details, [
+      'source address changed since the login; log in again',
+    ]);
+    const second = await enrolledDesktop(ts, 'erin', PW);
+    assertError(await verify(second, txn, code, ip), 401, 'VIW_E_OTP_INVALID');
+    assert.equal((await verify(erin.device, txn, code, ip)).status, 200);
+    assertError(await verify(erin.device, txn, code, ip), 401, 'VIW_E_OTP_EXPIRED');
+
+    txn = await start();
+    code = (await codeFor(erin))!;
+    for (let i = 1; i <= 4; i++)
+      assertError(await verify(erin.device, txn, wrong(code), ip), 401, 'VIW_E_OTP_INVALID');
+    assertError(await verify(erin.device, txn, wrong(code), ip), 429, 'VIW_E_OTP_ATTEMPTS');
+    assertError(await verify(erin.device, txn, code, ip), 429, 'VIW_E_OTP_ATTEMPTS');
+    assert.equal(await phoneClient(ts).pendingOtp(erin.phone), null, 'a dead transaction leaves the phone');
+
+    txn = await start();
+    code = (await codeFor(erin))!;
+    const kv = ctxOf(ts).kv;
+    const key = `otp:txn:${txnHash(txn)}`;
+    const record = JSON.parse((await kv.get(key))!);
+    await kv.set(key, JSON.stringify({ ...record, expiresAt: Date.now() - 1 }), 60_000);
+    assertError(await verify(erin.device, txn, code, ip), 401, 'VIW_E_OTP_EXPIRED');
+
+    // The store never holds the code in the clear.
+    txn = await start();
+    code = (await codeFor(erin))!;
+    const stored = `${await kv.get(`otp:txn:${txnHash(txn)}`)}${await kv.get(`otp:user:${erin.user.id}`)}`;
+    assert.ok(!stored.includes(code));
+    // A new login ends the previous transaction.
+    const newer = await start();
+    assertError(await verify(erin.device, txn, code, ip), 401, 'VIW_E_OTP_EXPIRED');
+    assert.equal((await phoneClient(ts).pendingOtp(erin.phone))?.txn_id, newer);
+  });
+
+  it('locks the account with backoff after repeated failures and never checks the password while locked', async () => {
+    const frank = await person('frank');
+    const ip = freshIp();
+    for (let i = 0; i < 5; i++) {
+      const r = await login(frank.device, loginBody('frank', `wrong-${i}`, frank.device.deviceId), ip);
+      assert.equal(r.status, 200);
+    }
+    const db = ctxOf(ts).db;
+    let row = await db.user.findUniqueOrThrow({ where: { id: frank.user.id } });
+    assert.equal(row.failedLogins, 5);
+    const lockMs = row.lockedUntil!.getTime() - Date.now();
+    assert.ok(lockMs > 50_000 && lockMs <= 60_000, `first lock is one minute (${lockMs})`);
+    assertError(
+      await login(frank.device, loginBody('frank', PW, frank.device.deviceId), ip),
+      423,
+      'VIW_E_ACCOUNT_LOCKED',
+    );
+    assert.equal(await phoneClient(ts).pendingOtp(frank.phone), null);
+
+    // The lock runs out; one more failure locks for twice as long.
+    await db.user.update({ where: { id: frank.user.id }, data: { lockedUntil: new Date(Date.now() - 1) } });
+    await login(frank.device, loginBody('frank', 'still wrong', frank.device.deviceId), ip);
+    row = await db.user.findUniqueOrThrow({ where: { id: frank.user.id } });
+    assert.ok(row.lockedUntil!.getTime() - Date.now() > 110_000, 'second lock is two minutes');
+
+    // A genuine transaction killed by wrong codes also counts; a full login resets the count.
+    await db.user.update({ where: { id: frank.user.id }, data: { lockedUntil: null, failedLogins: 0 } });
+    const txn = (await login(frank.device, loginBody('frank', PW, frank.device.deviceId), ip)).body.txn_id;
+    const code = (await codeFor(frank))!;
+    for (let i = 0; i < 5; i++) await verify(frank.device, txn, wrong(code), ip);
+    assert.equal((await db.user.findUniqueOrThrow({ where: { id: frank.user.id } })).failedLogins, 1);
+    const ok = (await login(frank.device, loginBody('frank', PW, frank.device.deviceId), ip)).body.txn_id;
+    assert.equal((await verify(frank.device, ok, (await codeFor(frank))!, ip)).status, 200);
+    assert.equal((await db.user.findUniqueOrThrow({ where: { id: frank.user.id } })).failedLogins, 0);
+    const events = (await db.auditEvent.findMany()).map((e) => JSON.parse(e.event));
+    assert.ok(events.some((e) => e.action === 'auth.lockout' && e.result === 'denied'));
+    assert.ok(events.some((e) => e.action === 'auth.login' && e.error_code === 'VIW_E_ACCOUNT_LOCKED'));
+  });
+
+  it('refuses desktop tokens to an account that must change its password, after password and code', async () => {
+    const gina = await person('gina', { mustChangePassword: true });
+    const ip = freshIp();
+    const txn = (await login(gina.device, loginBody('gina', PW, gina.device.deviceId), ip)).body.txn_id;
+    assertError(
+      await verify(gina.device, txn, (await codeFor(gina))!, ip),
+      403,
+      'VIW_E_PASSWORD_CHANGE_REQUIRED',
+    );
+  });
+
+  it('never logs or audits a password, code, transaction id or token', async () => {
+    const text = `${ts.logs()}\n${(await ctxOf(ts).db.auditEvent.findMany()).map((e) => e.event).join('\n')}`;
+    assert.ok(
+      text.includes('auth.otp_verify') && text.includes('/auth/login'),
+      'logs and audit were captured',
+    );
+    for (const needle of [PW, 'wrong-0', 'still wrong', 'viw_tx_', 'viw_at_', 'viw_bg_', 'viw_et_']) {
+      assert.ok(!text.includes(needle), `no ${needle.slice(0, 7)}… in logs or audit`);
+    }
+  });
+
+  it('rate-limits each source address', async () => {
+    const ip = freshIp();
+    const replies: HttpReply[] = [];
+    for (let i = 0; i < 31; i++) replies.push(await ts.call('/auth/verify', { raw: '{', localAddress: ip }));
+    assert.equal(replies[29]!.status, 400);
+    assertError(replies[30]!, 429, 'VIW_E_RATE_LIMITED');
+    assert.equal(
+      (await ts.call('/auth/verify', { raw: '{', localAddress: freshIp() })).status,
+      400,
+      'other addresses unaffected',
+    );
+  });
+});

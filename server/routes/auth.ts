@@ -1,0 +1,88 @@
+// POST /auth/login and POST /auth/verify (core/api/auth.ts): thin HTTP edges over
+// services/desktop-login.ts. Both are signed by an enrolled desktop; both are rate-limited per IP.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  LoginRequestSchema,
+  LoginResponseSchema,
+  VerifyRequestSchema,
+  VerifyResponseSchema,
+} from '../../core/api/auth.js';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import { verifySignedRequest } from '../http/signed-request.js';
+import { completeLogin, startLogin } from '../services/desktop-login.js';
+import { identityDeps } from '../services/identity.js';
+import { dummyPasswordHash } from '../services/password-check.js';
+import { RATE_RULES } from '../services/rate-limit.js';
+import { assertActive, desktopSigner } from '../services/signers.js';
+import { clientIp, iso, limitPerIp, trailFor } from './identity-http.js';
+import type { FeaturePlugin } from './index.js';
+
+export const authRoutes: FeaturePlugin = async (app, { ctx }) => {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const deps = identityDeps(ctx);
+  const signer = desktopSigner(ctx.db);
+  await dummyPasswordHash(); // the first unknown-user login must cost what every other one does
+  limitPerIp(app, ctx, RATE_RULES.auth);
+
+  const signedDevice = async (request: Parameters<typeof verifySignedRequest>[0]) => {
+    const { key } = await verifySignedRequest(request, ctx.kv, signer, ctx.now().getTime());
+    assertActive(key.row);
+    return key.row;
+  };
+
+  r.post(
+    '/login',
+    {
+      schema: {
+        summary: 'Desktop login, step 1: password (answers otp_required, always the same shape)',
+        body: LoginRequestSchema,
+        response: { 200: LoginResponseSchema },
+      },
+    },
+    async (request) =>
+      trailFor(ctx, request, 'auth.login').run(async (trail) => {
+        const device = await signedDevice(request);
+        trail.device(device.id);
+        if (request.body.device_id !== device.id) {
+          throw new ViworksError('VIW_E_VALIDATION', { details: ['device_id: must be the signing device'] });
+        }
+        const started = await startLogin(deps, trail, device, {
+          username: request.body.username,
+          password: request.body.password,
+          deviceNonce: request.body.device_nonce,
+          sourceIp: clientIp(request),
+        });
+        return {
+          login_state: 'otp_required' as const,
+          txn_id: started.txnId,
+          otp_expires_at: iso(started.expiresAt),
+        };
+      }),
+  );
+
+  r.post(
+    '/verify',
+    {
+      schema: {
+        summary: 'Desktop login, step 2: the code from the bound phone → access token + bootstrap grant',
+        body: VerifyRequestSchema,
+        response: { 200: VerifyResponseSchema },
+      },
+    },
+    async (request) =>
+      trailFor(ctx, request, 'auth.otp_verify').run(async (trail) => {
+        const device = await signedDevice(request);
+        trail.device(device.id);
+        const tokens = await completeLogin(deps, trail, device, {
+          txnId: request.body.txn_id,
+          code: request.body.otp_code,
+          sourceIp: clientIp(request),
+        });
+        return {
+          access_token: tokens.accessToken,
+          bootstrap_grant: tokens.bootstrapGrant,
+          expires_at: iso(tokens.expiresAt),
+        };
+      }),
+  );
+};

@@ -1,0 +1,138 @@
+// Desktop login: password (step 1) then the code from the user's bound phone (step 2).
+//
+// Step 1 runs only for a request signed by an active enrolled desktop. It answers the same
+// `otp_required` shape, after exactly one KDF run, whether the username is unknown, the password
+// wrong, or the device belongs to someone else; those get a decoy transaction that no code opens
+// and no phone shows. Only a genuine login creates a challenge. The one thing step 1 tells
+// differently is a lock of the device owner's own account (only the holder of that user's device
+// key can ask, and the password is not checked while locked, so it is no password oracle).
+//
+// Step 2 (verify) issues the access token and bootstrap grant, bound to user, device and source
+// address. An account that must change its password (the first administrator) is refused here,
+// after password and code, so the refusal reveals nothing to someone who has neither.
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import type { DesktopDevice } from '../data/client.js';
+import type { AuditTrail } from './audit-trail.js';
+import {
+  ACCESS_TOKEN_TTL_MS,
+  type AccessClaims,
+  accessTokens,
+  BOOTSTRAP_GRANT_TTL_MS,
+  bootstrapGrants,
+} from './grants.js';
+import type { IdentityDeps } from './identity.js';
+import { clearFailures, isLocked, recordFailure } from './lockout.js';
+import { checkOtp } from './otp-check.js';
+import { burnPasswordCheck, checkPassword } from './password-check.js';
+
+export interface LoginInput {
+  readonly username: string;
+  readonly password: string;
+  readonly deviceNonce: string;
+  readonly sourceIp: string;
+}
+
+export interface LoginStarted {
+  readonly txnId: string;
+  readonly expiresAt: number;
+}
+
+export async function startLogin(
+  deps: IdentityDeps,
+  trail: AuditTrail,
+  device: DesktopDevice,
+  input: LoginInput,
+): Promise<LoginStarted> {
+  const txn = {
+    purpose: 'login' as const,
+    signerKeyId: device.id,
+    deviceId: device.id,
+    devicePlatform: device.platform,
+    sourceIp: input.sourceIp,
+    deviceNonce: input.deviceNonce,
+  };
+  const user = await deps.db.user.findUnique({ where: { username: input.username } });
+  if (!user || user.id !== device.userId) {
+    await burnPasswordCheck(input.password);
+    trail.user(user?.auditId);
+    trail.failQuietly('VIW_E_AUTH_FAILED', user ? 'device of another user' : 'unknown user');
+    return deps.txns.createDecoy(txn);
+  }
+  trail.user(user.auditId);
+  if (isLocked(user, deps.now())) throw new ViworksError('VIW_E_ACCOUNT_LOCKED');
+  if (!(await checkPassword(user, input.password))) {
+    await countFailure(deps, trail, user.id);
+    trail.failQuietly('VIW_E_AUTH_FAILED', 'wrong password');
+    return deps.txns.createDecoy(txn);
+  }
+  const hasPhone = await deps.db.mobileDevice.count({ where: { userId: user.id, status: 'active' } });
+  trail.note(hasPhone > 0 ? 'otp sent to bound phone' : 'no bound phone; code cannot be shown');
+  return deps.txns.createGenuine(user.id, txn);
+}
+
+/** Counts a failed login against the user and audits a lock when one starts. */
+export async function countFailure(deps: IdentityDeps, trail: AuditTrail, userId: string): Promise<void> {
+  const { failures, lockedUntil } = await recordFailure(deps.db, userId, deps.now());
+  if (lockedUntil) {
+    await trail.also(
+      'auth.lockout',
+      'denied',
+      `locked after ${failures} failures until ${lockedUntil.toISOString()}`,
+    );
+  }
+}
+
+export interface VerifyInput {
+  readonly txnId: string;
+  readonly code: string;
+  readonly sourceIp: string;
+}
+
+export interface LoginTokens {
+  readonly accessToken: string;
+  readonly bootstrapGrant: string;
+  readonly expiresAt: number;
+}
+
+export async function completeLogin(
+  deps: IdentityDeps,
+  trail: AuditTrail,
+  device: DesktopDevice,
+  input: VerifyInput,
+): Promise<LoginTokens> {
+  const now = deps.now();
+  const outcome = await checkOtp(
+    deps.txns,
+    deps.otpKeys,
+    {
+      txnId: input.txnId,
+      code: input.code,
+      purpose: 'login',
+      signerKeyId: device.id,
+      sourceIp: input.sourceIp,
+    },
+    now.getTime(),
+  );
+  const userId = outcome.record && !outcome.record.decoy ? outcome.record.userId : null;
+  const user = userId ? await deps.db.user.findUnique({ where: { id: userId } }) : null;
+  trail.user(user?.auditId);
+  if (!outcome.ok) {
+    trail.note(outcome.reason);
+    if (outcome.died && user) await countFailure(deps, trail, user.id);
+    throw new ViworksError(outcome.code, outcome.details ? { details: outcome.details } : {});
+  }
+  if (!user || user.id !== device.userId) throw new ViworksError('VIW_E_AUTH_FAILED');
+  if (isLocked(user, now)) throw new ViworksError('VIW_E_ACCOUNT_LOCKED');
+  await clearFailures(deps.db, user.id);
+  if (user.mustChangePassword) throw new ViworksError('VIW_E_PASSWORD_CHANGE_REQUIRED');
+  const claims: AccessClaims = {
+    userId: user.id,
+    deviceId: device.id,
+    sourceIp: input.sourceIp,
+    loginTxnId: input.txnId,
+    issuedAt: now.getTime(),
+  };
+  const accessToken = await accessTokens(deps.kv).issue(claims, ACCESS_TOKEN_TTL_MS);
+  const bootstrapGrant = await bootstrapGrants(deps.kv).issue(claims, BOOTSTRAP_GRANT_TTL_MS);
+  return { accessToken, bootstrapGrant, expiresAt: claims.issuedAt + ACCESS_TOKEN_TTL_MS };
+}

@@ -1,0 +1,47 @@
+// Per-user lockout with exponential backoff. A failure is a wrong password on the user's own
+// enrolled device, a wrong password with a valid enrollment token, or a genuine OTP transaction
+// that died after five wrong codes. (Wrong passwords that get a decoy with no way to learn the
+// outcome — another user's device, enrollment without a token — are not counted: they reveal
+// nothing, and counting them would let anyone lock anyone out.)
+//
+// Schedule (User.failedLogins counts failures since the last successful login):
+//   failures 1–4: no lock; 5th: 1 min; 6th: 2 min; 7th: 4 min; … doubling, capped at 60 min.
+// The count is kept when a lock expires, so the next failure locks for longer. A successful
+// password + OTP login resets it (an administrator's unlock does too). While locked, the password
+// is not even checked, so a lock can never turn into a password oracle.
+import type { Db } from '../data/client.js';
+
+export const LOCKOUT_FREE_FAILURES = 4;
+export const LOCKOUT_BASE_MS = 60_000;
+export const LOCKOUT_MAX_MS = 60 * 60_000;
+
+export function lockoutDurationMs(failures: number): number {
+  if (failures <= LOCKOUT_FREE_FAILURES) return 0;
+  return Math.min(LOCKOUT_BASE_MS * 2 ** (failures - LOCKOUT_FREE_FAILURES - 1), LOCKOUT_MAX_MS);
+}
+
+export function isLocked(user: { locked: boolean; lockedUntil: Date | null }, now: Date): boolean {
+  return user.locked || (user.lockedUntil !== null && user.lockedUntil.getTime() > now.getTime());
+}
+
+/** Counts one failure (atomically) and locks the account when the schedule says so. */
+export async function recordFailure(
+  db: Db,
+  userId: string,
+  now: Date,
+): Promise<{ failures: number; lockedUntil: Date | null }> {
+  const { failedLogins } = await db.user.update({
+    where: { id: userId },
+    data: { failedLogins: { increment: 1 } },
+    select: { failedLogins: true },
+  });
+  const ms = lockoutDurationMs(failedLogins);
+  if (ms === 0) return { failures: failedLogins, lockedUntil: null };
+  const lockedUntil = new Date(now.getTime() + ms);
+  await db.user.update({ where: { id: userId }, data: { lockedUntil } });
+  return { failures: failedLogins, lockedUntil };
+}
+
+export async function clearFailures(db: Db, userId: string): Promise<void> {
+  await db.user.update({ where: { id: userId }, data: { failedLogins: 0, lockedUntil: null } });
+}
