@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { AuthReplyT } from '../../../core/api/admin.js';
+import { LOCKOUT_FREE_FAILURES, lockoutDurationMs } from '../../services/lockout.js';
+import { RATE_RULES } from '../../services/rate-limit.js';
+import {
+  type AdminTestServer,
+  bearer,
+  createAccount,
+  refusal,
+  sessionFor,
+  startAdminTestServer,
+  totpCode,
+} from '../../testing/admin-fixtures.js';
+
+describe('admin API: account lockout and per-address rate limit', () => {
+  let t: AdminTestServer;
+  before(async () => {
+    t = await startAdminTestServer();
+  });
+  after(async () => t.srv.stop());
+
+  const login = (json: unknown, localAddress: string) =>
+    t.srv.call<AuthReplyT>('/admin/login', { json, localAddress });
+
+  const THRESHOLD = LOCKOUT_FREE_FAILURES + 1;
+
+  it(`locks an account after ${THRESHOLD} failures (shared schedule), even for the right password, until unlocked`, async () => {
+    const op = await createAccount(t.ctx, 'Operator');
+    const ip = '127.0.1.1';
+    for (let i = 0; i < THRESHOLD; i++) {
+      const res = await login({ username: op.user.username, password: 'wrong-password-here' }, ip);
+      assert.deepEqual(refusal(res), { code: 'VIW_E_AUTH_FAILED', status: 401 });
+    }
+    const right = { username: op.user.username, password: op.password, totp: totpCode(op.totpSecret) };
+    const locked = await login(right, ip);
+    assert.deepEqual(refusal(locked), { code: 'VIW_E_ACCOUNT_LOCKED', status: 423 });
+    const row = await t.ctx.db.user.findUniqueOrThrow({ where: { id: op.user.id } });
+    assert.equal(row.failedLogins, THRESHOLD);
+    const lockMs = lockoutDurationMs(THRESHOLD);
+    assert.ok(row.lockedUntil && row.lockedUntil.getTime() > Date.now() + lockMs - 10_000);
+
+    // The lockout is visible to admins and lifted by unlock.
+    const admin = await createAccount(t.ctx, 'Admin');
+    const token = await sessionFor(t.ctx, admin.user);
+    const list = await t.srv.call<{ users: Array<{ id: string; locked_until: string | null }> }>(
+      '/admin/users?limit=200',
+      { headers: bearer(token) },
+    );
+    assert.ok(list.body.users.find((u) => u.id === op.user.id)?.locked_until);
+    const unlock = await t.srv.call(`/admin/users/${op.user.id}/unlock`, {
+      headers: bearer(token),
+      method: 'POST',
+    });
+    assert.equal(unlock.status, 200);
+    const ok = await login(right, ip);
+    assert.equal(ok.body.state, 'ok', ok.text);
+
+    const events = await t.ctx.db.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+    const actions = events.map((e) => JSON.parse(e.event) as { action: string; result: string });
+    assert.ok(actions.some((e) => e.action === 'admin.account_lockout' && e.result === 'denied'));
+    assert.ok(actions.some((e) => e.action === 'admin.login' && e.result === 'denied'));
+  });
+
+  it(`refuses more than ${RATE_RULES.adminLogin.limit} login attempts a minute from one address`, async () => {
+    const ip = '127.0.1.2';
+    const codes: string[] = [];
+    for (let i = 0; i <= RATE_RULES.adminLogin.limit; i++) {
+      const res = await login({ username: `ghost${i}`, password: 'whatever-password' }, ip);
+      codes.push(refusal(res).code);
+    }
+    assert.deepEqual(
+      codes.slice(0, RATE_RULES.adminLogin.limit),
+      Array(RATE_RULES.adminLogin.limit).fill('VIW_E_AUTH_FAILED'),
+    );
+    assert.equal(codes.at(-1), 'VIW_E_RATE_LIMITED');
+    // Malformed bodies count too (the limit applies before parsing)...
+    const raw = await t.srv.call('/admin/login', { raw: '{', localAddress: ip });
+    assert.deepEqual(refusal(raw), { code: 'VIW_E_RATE_LIMITED', status: 429 });
+    // ...and other addresses are unaffected.
+    const other = await login({ username: 'ghost', password: 'whatever-password' }, '127.0.1.3');
+    assert.equal(refusal(other).code, 'VIW_E_AUTH_FAILED');
+  });
+});
