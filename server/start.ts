@@ -37,16 +37,50 @@ export function splitNames(names: readonly string[]) {
   return { commonName: 'backend-api', dns: names.filter((n) => !isIp(n)), ips: names.filter(isIp) };
 }
 
-export async function startServer(
+/** What the first start creates and every start loads: the migrated database, PKI, secrets, first admin. */
+export interface PreparedBackend {
+  readonly database: Awaited<ReturnType<typeof openDatabase>>;
+  readonly pki: Awaited<ReturnType<typeof loadOrCreatePki>>;
+  readonly secrets: ReturnType<typeof loadOrCreateSecrets>;
+  readonly firstAdmin: Awaited<ReturnType<typeof ensureFirstAdmin>>;
+}
+
+/** `viworks-server init` and the start of `start`. The caller owns `database` and closes it. */
+export async function prepareBackend(
   config: ServerConfig,
-  opts: { adminPassword?: string; logStream?: NodeJS.WritableStream } = {},
-): Promise<RunningServer> {
+  opts: { adminPassword?: string } = {},
+): Promise<PreparedBackend> {
   ensurePrivateDir(config.dataDir);
   const database = await openDatabase({ url: config.databaseUrl ?? undefined, dataDir: config.dataDir });
   try {
     const pki = await loadOrCreatePki(config.dataDir, splitNames(config.publicNames));
-    const firstAdmin = await ensureFirstAdmin(firstAdminStore(database.db), opts.adminPassword);
     const secrets = loadOrCreateSecrets(config.dataDir);
+    const firstAdmin = await ensureFirstAdmin(firstAdminStore(database.db), opts.adminPassword);
+    if (firstAdmin) {
+      const admin = await database.db.user.findUniqueOrThrow({ where: { username: firstAdmin.username } });
+      const auditContext = { env: config.audit.env, site: config.audit.site, tenant_id: config.audit.tenant };
+      await new AuditService(database.db, auditContext, secrets.pseudonymKey, {
+        dataDir: config.dataDir,
+      }).record({
+        component: 'backend',
+        action: 'admin.first_admin_create',
+        result: 'success',
+        userAuditId: admin.auditId,
+      });
+    }
+    return { database, pki, secrets, firstAdmin };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+export async function startServer(
+  config: ServerConfig,
+  opts: { adminPassword?: string; logStream?: NodeJS.WritableStream } = {},
+): Promise<RunningServer> {
+  const { database, pki, secrets, firstAdmin } = await prepareBackend(config, opts);
+  try {
     // REDIS_URL selects the shared store for scale-out; the default is in-process.
     const kv = config.redisUrl ? await connectRedis(config.redisUrl) : new MemoryKv();
     const events = new SessionEventBus();

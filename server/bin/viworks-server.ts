@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// viworks-server: start | migrate | print-config. Exit codes: 0 ok, 64 usage, 78 configuration,
+// viworks-server: start | init | migrate | print-config | pki. Exit codes: 0 ok, 64 usage, 78 configuration,
 // 1 anything else. Errors print their stable code and hint, never a stack trace or a secret.
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { formatBanner } from '../banner.js';
@@ -8,7 +9,7 @@ import { loadConfig, redactConfig, type ServerConfig } from '../config.js';
 import { openDatabase } from '../data/database.js';
 import { MigrationError } from '../data/migrate.js';
 import { takeAdminPasswordFromEnv } from '../services/first-admin.js';
-import { startServer } from '../start.js';
+import { prepareBackend, startServer } from '../start.js';
 import { VERSION } from '../version.js';
 import { PKI_USAGE, pkiCommand } from './pki-command.js';
 
@@ -16,6 +17,7 @@ const USAGE = `usage: viworks-server <command> [options]
 
 commands:
   start          start the backend (migrates the database, creates the PKI and first admin)
+  init           create the data directory, database, PKI, secrets and first admin, then exit
   migrate        apply pending database migrations and exit
   print-config   print the effective configuration (credentials redacted) and exit
 ${PKI_USAGE}
@@ -42,6 +44,39 @@ async function start(config: ServerConfig, json: boolean): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** Everything the first start creates, without serving: for provisioning and scale-out setups. */
+async function init(config: ServerConfig, json: boolean): Promise<void> {
+  const prepared = await prepareBackend(config, { adminPassword: takeAdminPasswordFromEnv() });
+  await prepared.database.close();
+  const result = {
+    v: 1,
+    data_dir: config.dataDir,
+    database: prepared.database.provider,
+    ca_file: join(config.dataDir, 'pki', 'root.crt'),
+    backend_pins: prepared.pki.backendApi.pins,
+    first_admin: prepared.firstAdmin?.oneTimePassword
+      ? { username: prepared.firstAdmin.username, one_time_password: prepared.firstAdmin.oneTimePassword }
+      : null,
+  };
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const lines = [
+    `ViWorkS backend initialized in ${result.data_dir} (${result.database})`,
+    `  root CA        : ${result.ca_file}`,
+    `  backend pins   : ${result.backend_pins.primary_b64} (primary)`,
+    `                   ${result.backend_pins.backup_b64} (backup)`,
+  ];
+  if (result.first_admin) {
+    lines.push(
+      `  first admin    : ${result.first_admin.username}, one-time password ${result.first_admin.one_time_password}`,
+      '                   (shown once; it must be changed at first login)',
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 async function migrate(config: ServerConfig, json: boolean): Promise<void> {
@@ -91,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
       values.json,
     );
   }
-  if (positionals.length > 1 || !['start', 'migrate', 'print-config'].includes(command)) {
+  if (positionals.length > 1 || !['start', 'init', 'migrate', 'print-config'].includes(command)) {
     process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
     return 64;
   }
@@ -101,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'migrate') await migrate(config, values.json);
+  else if (command === 'init') await init(config, values.json);
   else await start(config, values.json);
   return 0;
 }
