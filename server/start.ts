@@ -16,6 +16,7 @@ import { loadOrCreatePki } from './pki/embedded-pki.js';
 import { registerRoutes } from './routes/index.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { AuditService } from './services/audit.js';
+import { loadOrCreateAuditSigningKey, writeCheckpoint } from './services/audit-checkpoints.js';
 import { ensureFirstAdmin } from './services/first-admin.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { SessionEventBus } from './services/session-events.js';
@@ -43,6 +44,7 @@ export interface PreparedBackend {
   readonly pki: Awaited<ReturnType<typeof loadOrCreatePki>>;
   readonly secrets: ReturnType<typeof loadOrCreateSecrets>;
   readonly firstAdmin: Awaited<ReturnType<typeof ensureFirstAdmin>>;
+  readonly auditKey: ReturnType<typeof loadOrCreateAuditSigningKey>;
 }
 
 /** `viworks-server init` and the start of `start`. The caller owns `database` and closes it. */
@@ -55,6 +57,7 @@ export async function prepareBackend(
   try {
     const pki = await loadOrCreatePki(config.dataDir, splitNames(config.publicNames));
     const secrets = loadOrCreateSecrets(config.dataDir);
+    const auditKey = loadOrCreateAuditSigningKey(config.dataDir);
     const firstAdmin = await ensureFirstAdmin(firstAdminStore(database.db), opts.adminPassword);
     if (firstAdmin) {
       const admin = await database.db.user.findUniqueOrThrow({ where: { username: firstAdmin.username } });
@@ -68,7 +71,7 @@ export async function prepareBackend(
         userAuditId: admin.auditId,
       });
     }
-    return { database, pki, secrets, firstAdmin };
+    return { database, pki, secrets, firstAdmin, auditKey };
   } catch (err) {
     await database.close();
     throw err;
@@ -79,7 +82,7 @@ export async function startServer(
   config: ServerConfig,
   opts: { adminPassword?: string; logStream?: NodeJS.WritableStream } = {},
 ): Promise<RunningServer> {
-  const { database, pki, secrets, firstAdmin } = await prepareBackend(config, opts);
+  const { database, pki, secrets, firstAdmin, auditKey } = await prepareBackend(config, opts);
   try {
     // REDIS_URL selects the shared store for scale-out; the default is in-process.
     const kv = config.redisUrl ? await connectRedis(config.redisUrl) : new MemoryKv();
@@ -112,6 +115,13 @@ export async function startServer(
     });
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const jobs = startBackgroundJobs(ctx, app.log);
+    // Sign the audit chain head every minute (and once more at shutdown).
+    const checkpoint = () =>
+      writeCheckpoint(database.db, auditKey, config.dataDir).catch((err: unknown) =>
+        app.log.error({ err }, 'audit checkpoint failed'),
+      );
+    const checkpointTimer = setInterval(checkpoint, 60_000);
+    checkpointTimer.unref();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.listenPort;
     const host = config.publicNames[0] ?? config.listenHost;
@@ -134,7 +144,9 @@ export async function startServer(
       ctx,
       close: async () => {
         jobs.stop();
+        clearInterval(checkpointTimer);
         await app.close();
+        await checkpoint();
         await stopRelay();
         await kv.close();
         await database.close();

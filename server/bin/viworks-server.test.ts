@@ -56,6 +56,15 @@ describe('viworks-server CLI', () => {
     }
   });
 
+  it('audit verify reports the intact trail created by init, as JSON and with exit 0', async () => {
+    const r = await cli(['audit', 'verify', '--json'], { VIWORKS_DATA_DIR: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.ok, true);
+    assert.ok(out.events >= 1);
+    assert.equal((await cli(['audit', 'bogus'], { VIWORKS_DATA_DIR: dir })).code, 64);
+  });
+
   it('takes the automation password from the environment and never prints it', async () => {
     const d = mkdtempSync(join(tmpdir(), 'viw-cli-env-'));
     try {

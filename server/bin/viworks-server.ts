@@ -11,6 +11,7 @@ import { MigrationError } from '../data/migrate.js';
 import { takeAdminPasswordFromEnv } from '../services/first-admin.js';
 import { prepareBackend, startServer } from '../start.js';
 import { VERSION } from '../version.js';
+import { auditCommand } from './audit-command.js';
 import { PKI_USAGE, pkiCommand } from './pki-command.js';
 
 const USAGE = `usage: viworks-server <command> [options]
@@ -18,6 +19,7 @@ const USAGE = `usage: viworks-server <command> [options]
 commands:
   start          start the backend (migrates the database, creates the PKI and first admin)
   init           create the data directory, database, PKI, secrets and first admin, then exit
+  audit verify   verify the audit hash chain and its signed checkpoints (exit 1 when broken)
   migrate        apply pending database migrations and exit
   print-config   print the effective configuration (credentials redacted) and exit
 ${PKI_USAGE}
@@ -119,6 +121,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = values['print-config'] ? 'print-config' : (positionals[0] ?? 'start');
+  if (command === 'audit') {
+    return auditCommand(
+      loadConfig(values.config ? { file: values.config } : {}),
+      positionals.slice(1),
+      values.json,
+    );
+  }
   if (command === 'pki') {
     return pkiCommand(
       loadConfig(values.config ? { file: values.config } : {}),
