@@ -8,7 +8,6 @@ import {
   auditPaths,
   loadOrCreateAuditSigningKey,
   readAuditPublicKey,
-  writeCheckpoint,
 } from '../services/audit-checkpoints.js';
 import { verifyAuditTrail } from '../services/audit-verify.js';
 
