@@ -73,6 +73,24 @@ describe('device request signing', () => {
     );
   });
 
+  it('agrees with tweetnacl, the signer, on valid and invalid signatures', async () => {
+    const nacl = (await import('tweetnacl')).default;
+    for (let i = 0; i < 20; i++) {
+      const k = generateSigningKeyPair();
+      const b = Buffer.from(`body-${i}`);
+      const h = signRequest('d-abc123', k.secretKey, 'POST', '/x', b, now);
+      const c = readSignatureHeaders({ ...h });
+      verifyRequestSignature(c, k.publicKey, 'POST', '/x', b, now);
+      const flipped = Uint8Array.from(c.signature);
+      flipped[i % 64]! ^= 1;
+      assert.throws(
+        () => verifyRequestSignature({ ...c, signature: flipped }, k.publicKey, 'POST', '/x', b, now),
+        bad,
+      );
+      assert.equal(nacl.sign.detached.verify(Buffer.from('x'), flipped, k.publicKey), false);
+    }
+  });
+
   it('refuses stale or future timestamps beyond 60 s', () => {
     const claims = readSignatureHeaders({ ...headers });
     assert.throws(
