@@ -30,7 +30,16 @@ export async function buildApp(opts: AppOptions) {
       level: opts.logLevel,
       // Belt and braces: no route logs bodies, but if one ever did, these never leave the process.
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.otp_code', '*.token'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          '*.password',
+          '*.current_password',
+          '*.new_password',
+          '*.password_token',
+          '*.otp_code',
+          '*.token',
+        ],
         censor: '[redacted]',
       },
       // stdout belongs to the start banner (and --json output); logs go to stderr.

@@ -3,6 +3,7 @@
 // are explicit strings; times are ISO-8601 UTC. See docs/admin-api.md.
 import { type Static, type TSchema, Type } from 'typebox';
 import { AuditEventSchema } from '../audit/event.js';
+import { Password as AnyPassword, NewPassword, Username } from './common.js';
 
 const closed = { additionalProperties: false } as const;
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -53,13 +54,9 @@ export function roleAllows(role: UserRole, permission: AdminPermission): boolean
 
 // ── Primitives ──────────────────────────────────────────────────────────────────────────────────
 export const Id = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
-/** Names of accounts created here: lower case (no look-alike duplicates), email-style allowed. */
-export const Username = Type.String({ minLength: 2, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._@-]{1,63}$' });
-/** Names as stored (other paths may have created looser ones; core/api/common.ts). */
+/** Names in responses, as stored: printable ASCII. Every request (create, login) takes the one
+ * `Username` rule of core/api/common.ts; replies stay lenient so a row written by hand still lists. */
 const StoredUsername = Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7E]+$' });
-const AnyPassword = Type.String({ minLength: 1, maxLength: 256 });
-export const NEW_PASSWORD_MIN = 12;
-const NewPassword = Type.String({ minLength: NEW_PASSWORD_MIN, maxLength: 256 });
 export const TotpCode = Type.String({ pattern: '^[0-9]{6}$' });
 const IsoTime = Type.String({
   maxLength: 30,
@@ -82,7 +79,7 @@ export const SETUP_STEPS = ['password_change', 'totp_enroll'] as const;
 export type SetupStep = (typeof SETUP_STEPS)[number];
 
 export const LoginBody = Type.Object(
-  { username: StoredUsername, password: AnyPassword, totp: Type.Optional(TotpCode) },
+  { username: Username, password: AnyPassword, totp: Type.Optional(TotpCode) },
   closed,
 );
 /** Login, password change and TOTP confirm all answer with the caller's next state:
@@ -159,6 +156,11 @@ export const ListUsersReply = Type.Object(
   closed,
 );
 export const UserActionReply = Type.Object({ user: UserView, ended_sessions: Count }, closed);
+/** Reset: the new one-time password (shown once) and how many VPN sessions of the user it ended. */
+export const ResetPasswordReply = Type.Object(
+  { user: UserView, one_time_password: Type.String(), ended_sessions: Count },
+  closed,
+);
 export const ResetPasswordBody = Type.Object({ reset_totp: Type.Optional(Type.Boolean()) }, closed);
 export const BindCodeReply = Type.Object({ code: Type.String(), expires_at: IsoTime }, closed);
 

@@ -3,8 +3,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { strictValidator } from '../schema/strict.js';
-import { LoginRequestSchema, VerifyRequestSchema } from './auth.js';
-import { decodeKey32, encodeKey32 } from './common.js';
+import { CreateUserBody, LoginBody, PasswordChangeBody } from './admin.js';
+import {
+  LoginRequestSchema,
+  PasswordChangeRequestSchema,
+  VerifyReplySchema,
+  VerifyRequestSchema,
+} from './auth.js';
+import { decodeKey32, encodeKey32, newPasswordProblems, PASSWORD_POLICY } from './common.js';
 import { deviceFingerprint, EnrollRequestSchema } from './device.js';
 import { BindRequestSchema, phoneFingerprint } from './mobile.js';
 
@@ -14,7 +20,7 @@ describe('core/api contracts', () => {
   it('close every request object and bound its strings', () => {
     const login = strictValidator(LoginRequestSchema);
     const ok = {
-      username: 'u',
+      username: 'u1',
       password: 'p',
       device_id: '01a20720-4121-72e5-bb56-9b56fad112b9',
       device_nonce: 'n'.repeat(16),
@@ -35,7 +41,7 @@ describe('core/api contracts', () => {
       platform: 'linux',
       client_version: '1.2.3-rc.1',
       key_protection: 'hardware',
-      username: 'u',
+      username: 'u1',
       password: 'p',
     };
     assert.ok(enroll.check(e));
@@ -46,6 +52,86 @@ describe('core/api contracts', () => {
     assert.ok(bind.check(b));
     assert.ok(!bind.check({ ...b, attestation: { type: 'none', verdict: 'pass' } }));
     assert.ok(!bind.check({ ...b, attestation: { type: 'safetynet' } }));
+  });
+
+  it('apply one username rule to admin creation, admin login, desktop login and enrollment', () => {
+    const base = {
+      admin_create: [CreateUserBody, { role: 'User' }],
+      admin_login: [LoginBody, { password: 'p' }],
+      desktop_login: [
+        LoginRequestSchema,
+        { password: 'p', device_id: '01a20720-4121-72e5-bb56-9b56fad112b9', device_nonce: 'n'.repeat(16) },
+      ],
+      desktop_enroll: [
+        EnrollRequestSchema,
+        {
+          hpke_public_key: key(1),
+          signing_public_key: key(2),
+          fingerprint: 'a'.repeat(64),
+          platform: 'linux',
+          client_version: '1.0.0',
+          key_protection: 'software',
+          password: 'p',
+        },
+      ],
+    } as const;
+    const good = ['admin', 'j.doe@corp.example', 'user-1', 'a_b', '0x', 'x'.repeat(64)];
+    const bad = ['Alice', 'a', 'has space', '-dash', '.dot', 'x'.repeat(65), 'tab\there', 'ünï', 'a/b', ''];
+    for (const [edge, [schema, rest]] of Object.entries(base)) {
+      const v = strictValidator(schema);
+      for (const username of good) assert.ok(v.check({ ...rest, username }), `${edge} accepts ${username}`);
+      for (const username of bad) assert.ok(!v.check({ ...rest, username }), `${edge} refuses ${username}`);
+    }
+  });
+
+  it('apply one new-password rule set on the admin and the desktop side', () => {
+    const adminChange = strictValidator(PasswordChangeBody);
+    const desktopChange = strictValidator(PasswordChangeRequestSchema);
+    const token = `viw_pw_${'a'.repeat(43)}`;
+    for (const [pw, schemaOk] of [
+      ['x'.repeat(PASSWORD_POLICY.min_length - 1), false],
+      ['abcdefghijkl', true],
+      ['p'.repeat(PASSWORD_POLICY.max_length + 1), false],
+    ] as const) {
+      assert.equal(adminChange.check({ current_password: 'c', new_password: pw }), schemaOk, pw);
+      assert.equal(desktopChange.check({ password_token: token, new_password: pw }), schemaOk, pw);
+    }
+    assert.ok(
+      !desktopChange.check({ password_token: `viw_at_${'a'.repeat(43)}`, new_password: 'abcdefghijkl' }),
+    );
+    assert.deepEqual(newPasswordProblems('alice', 'correct horse battery', false), []);
+    assert.deepEqual(newPasswordProblems('alice', 'correct horse battery', true), [
+      '/new_password: must differ from the current password',
+    ]);
+    assert.deepEqual(newPasswordProblems('alice', 'my ALICE password 1', false), [
+      '/new_password: must not contain the username',
+    ]);
+    assert.deepEqual(newPasswordProblems('bob', 'abababababab', false), [
+      '/new_password: must use at least 6 different characters',
+    ]);
+    assert.equal(newPasswordProblems('bob', 'short', false).length, 2, 'too short and too few characters');
+  });
+
+  it('make every verify answer say its login_state, and never mix the two branches', () => {
+    const v = strictValidator(VerifyReplySchema);
+    const at = `viw_at_${'a'.repeat(43)}`;
+    const bg = `viw_bg_${'b'.repeat(43)}`;
+    const pw = `viw_pw_${'c'.repeat(43)}`;
+    const t = '2026-01-01T00:00:00.000Z';
+    const ok = { login_state: 'ok', access_token: at, bootstrap_grant: bg, expires_at: t };
+    const change = {
+      login_state: 'password_change_required',
+      password_token: pw,
+      password_token_expires_at: t,
+      password_policy: { ...PASSWORD_POLICY },
+    };
+    assert.ok(v.check(ok));
+    assert.ok(v.check(change));
+    assert.ok(!v.check({ ...ok, login_state: 'password_change_required' }));
+    assert.ok(!v.check({ ...change, access_token: at }), 'no access token with a password token');
+    assert.ok(!v.check({ ...ok, password_token: pw }));
+    assert.ok(!v.check({ access_token: at, bootstrap_grant: bg, expires_at: t }), 'v1 shape has no state');
+    assert.ok(!v.check({ ...change, password_token: at }));
   });
 
   it('decode only canonical 32-byte keys', () => {

@@ -1,8 +1,34 @@
-// Desktop login (POST /auth/login, POST /auth/verify). Both requests are signed by the enrolled
-// desktop's Ed25519 key (key id = device_id). Login answers the same `otp_required` shape whether
-// or not the credentials are right; only the code on the user's bound phone completes it.
+// Desktop login (POST /auth/login, POST /auth/verify) and the one-time password change
+// (POST /auth/password). All are signed by the enrolled desktop's Ed25519 key (key id = device_id).
+// Login answers the same `otp_required` shape whether or not the credentials are right; only the
+// code on the user's bound phone completes it.
+//
+// The login is a small state machine; every answer names its state in `login_state`:
+//   POST /auth/login    → otp_required
+//   POST /auth/verify   → ok                        (access token + bootstrap grant)
+//                       | password_change_required  (one-time password_token, nothing else)
+//   POST /auth/password → login_required            (log in again with the new password)
+//
+// Contract versions (AUTH_API_VERSION; bump on any change a client must know about):
+//   1  verify 200 = {access_token, bootstrap_grant, expires_at}; must_change_password accounts
+//      were refused with 403 VIW_E_PASSWORD_CHANGE_REQUIRED and could not log in at all.
+//   2  verify 200 is a union discriminated by `login_state` (`ok` adds the field to the v1 shape;
+//      `password_change_required` is new); POST /auth/password added.
 import { type Static, Type } from 'typebox';
-import { closed, IsoTime, OtpCode, Password, TxnId, Username, Uuid } from './common.js';
+import {
+  closed,
+  IsoTime,
+  NewPassword,
+  OtpCode,
+  Password,
+  PasswordPolicySchema,
+  TxnId,
+  Username,
+  Uuid,
+} from './common.js';
+
+/** The version of this contract (see the change log above). */
+export const AUTH_API_VERSION = 2;
 
 export const LoginRequestSchema = Type.Object(
   {
@@ -29,8 +55,10 @@ export type VerifyRequest = Static<typeof VerifyRequestSchema>;
 const Token = (prefix: string) =>
   Type.String({ minLength: 50, maxLength: 50, pattern: `^viw_${prefix}_[A-Za-z0-9_-]{43}$` });
 
-export const VerifyResponseSchema = Type.Object(
+/** 200 `ok`: the login is complete. */
+export const VerifyOkSchema = Type.Object(
   {
+    login_state: Type.Literal('ok'),
     /** Bearer token for the client API, bound to this device and source address. */
     access_token: Token('at'),
     /** One-time grant for GET /client/bootstrap. */
@@ -39,4 +67,49 @@ export const VerifyResponseSchema = Type.Object(
   },
   closed,
 );
-export type VerifyResponse = Static<typeof VerifyResponseSchema>;
+export type VerifyOk = Static<typeof VerifyOkSchema>;
+
+/**
+ * 200 `password_change_required`: password and code were right, but the account holds a one-time
+ * password (new, or reset by an administrator). No access token and no bootstrap grant: only a
+ * one-time `password_token` for POST /auth/password, bound to this user, device, login and source
+ * address, valid until `password_token_expires_at` (5 minutes).
+ */
+export const VerifyPasswordChangeSchema = Type.Object(
+  {
+    login_state: Type.Literal('password_change_required'),
+    password_token: Token('pw'),
+    password_token_expires_at: IsoTime,
+    /** The rules the new password must meet (core/api/common.ts PASSWORD_POLICY). */
+    password_policy: PasswordPolicySchema,
+  },
+  closed,
+);
+export type VerifyPasswordChange = Static<typeof VerifyPasswordChangeSchema>;
+
+/** Everything POST /auth/verify can answer with 200; switch on `login_state`. */
+export const VerifyReplySchema = Type.Union([VerifyOkSchema, VerifyPasswordChangeSchema]);
+export type VerifyReply = Static<typeof VerifyReplySchema>;
+
+/**
+ * @deprecated The v1 name, now only the `ok` branch (so code written against v1 still compiles and
+ * reads `access_token` from a completed login). Parse replies as VerifyReply and switch on
+ * `login_state`; an account with a one-time password answers `password_change_required`.
+ */
+export const VerifyResponseSchema = VerifyOkSchema;
+/** @deprecated See VerifyResponseSchema. */
+export type VerifyResponse = VerifyOk;
+
+/** POST /auth/password, signed by the device that received the token, from the same address. */
+export const PasswordChangeRequestSchema = Type.Object(
+  { password_token: Token('pw'), new_password: NewPassword },
+  closed,
+);
+export type PasswordChangeRequest = Static<typeof PasswordChangeRequestSchema>;
+
+/** 200: the password is changed; log in again (POST /auth/login) with the new one. */
+export const PasswordChangeResponseSchema = Type.Object(
+  { login_state: Type.Literal('login_required') },
+  closed,
+);
+export type PasswordChangeResponse = Static<typeof PasswordChangeResponseSchema>;

@@ -9,10 +9,66 @@ export const closed = { additionalProperties: false } as const;
 export const Key32 = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]{43}$' });
 /** SHA-256 as lower-case hex. */
 export const Sha256Hex = Type.String({ minLength: 64, maxLength: 64, pattern: '^[0-9a-f]{64}$' });
-/** Printable ASCII without spaces (e-mail-like names included); matched case-sensitively. */
-export const Username = Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7E]+$' });
+/**
+ * The one username rule, for every path that creates or names an account (admin user creation,
+ * admin login, desktop enrollment and login): 2–64 characters, lower case letters, digits and
+ * `. _ @ -`, starting with a letter or digit (e-mail-style names allowed; lower case only, so no
+ * look-alike duplicates such as `Alice` / `alice`). Matched exactly (case-sensitively).
+ */
+export const USERNAME_PATTERN = '^[a-z0-9][a-z0-9._@-]{1,63}$';
+export const USERNAME_MAX_LENGTH = 64;
+export const Username = Type.String({
+  minLength: 2,
+  maxLength: USERNAME_MAX_LENGTH,
+  pattern: USERNAME_PATTERN,
+});
 /** Up to 256 UTF-16 units (≤ 1024 UTF-8 bytes, the KDF's own cap). Never logged or echoed. */
 export const Password = Type.String({ minLength: 1, maxLength: 256 });
+
+/**
+ * The one rule set for a NEW password, wherever it is chosen (admin `POST /admin/password`, desktop
+ * `POST /auth/password`): 12–256 characters, at least 6 different characters, not the current
+ * password, not containing the username. The schema bounds come from here; `newPasswordProblems`
+ * is the rest, shared so a client can check before sending (the server always checks again).
+ */
+export const PASSWORD_POLICY = { min_length: 12, max_length: 256, min_distinct_chars: 6 } as const;
+export const NewPassword = Type.String({
+  minLength: PASSWORD_POLICY.min_length,
+  maxLength: PASSWORD_POLICY.max_length,
+});
+export const PasswordPolicySchema = Type.Object(
+  {
+    min_length: Type.Literal(PASSWORD_POLICY.min_length),
+    max_length: Type.Literal(PASSWORD_POLICY.max_length),
+    min_distinct_chars: Type.Literal(PASSWORD_POLICY.min_distinct_chars),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Why `next` is not acceptable as the new password of `username` (empty: acceptable). The caller
+ * says whether it equals the current password (the server knows only the hash). Each entry names
+ * the field as `/new_password: …` and never contains the password.
+ */
+export function newPasswordProblems(username: string, next: string, sameAsCurrent: boolean): string[] {
+  const problems: string[] = [];
+  const length = [...next].length; // code points, as the schema validator counts
+  if (length < PASSWORD_POLICY.min_length || length > PASSWORD_POLICY.max_length) {
+    problems.push(
+      `/new_password: must be ${PASSWORD_POLICY.min_length}–${PASSWORD_POLICY.max_length} characters`,
+    );
+  }
+  if (sameAsCurrent) problems.push('/new_password: must differ from the current password');
+  if (next.toLowerCase().includes(username.toLowerCase())) {
+    problems.push('/new_password: must not contain the username');
+  }
+  if (new Set(next).size < PASSWORD_POLICY.min_distinct_chars) {
+    problems.push(
+      `/new_password: must use at least ${PASSWORD_POLICY.min_distinct_chars} different characters`,
+    );
+  }
+  return problems;
+}
 /** Server ids are UUIDs (v7 for rows). */
 export const Uuid = Type.String({
   minLength: 36,

@@ -73,7 +73,7 @@ describe('POST /auth/login and /auth/verify', () => {
     );
     assertError(
       await ts.call('/auth/login', {
-        json: { ...loginBody('x', 'y', crypto.randomUUID()), username: 5 },
+        json: { ...loginBody('xx', 'y', crypto.randomUUID()), username: 5 },
         localAddress: ip,
       }),
       400,
@@ -81,7 +81,7 @@ describe('POST /auth/login and /auth/verify', () => {
     );
     assertError(
       await ts.call('/auth/login', {
-        json: { ...loginBody('x', 'y', crypto.randomUUID()), admin: true },
+        json: { ...loginBody('xx', 'y', crypto.randomUUID()), admin: true },
         localAddress: ip,
       }),
       400,
@@ -89,7 +89,7 @@ describe('POST /auth/login and /auth/verify', () => {
     );
     assertError(
       await ts.call('/auth/login', {
-        json: { ...loginBody('x', 'y', crypto.randomUUID()), password: 'p'.repeat(70_000) },
+        json: { ...loginBody('xx', 'y', crypto.randomUUID()), password: 'p'.repeat(70_000) },
         localAddress: ip,
       }),
       413,
@@ -104,6 +104,17 @@ describe('POST /auth/login and /auth/verify', () => {
       'VIW_E_VALIDATION',
     );
     assertError(await ts.call('/auth/verify', { json: [], localAddress: ip }), 400, 'VIW_E_VALIDATION');
+    // The one username rule (core/api/common.ts): lower case, 2–64 characters.
+    for (const username of ['Gina', 'g', 'has space']) {
+      assertError(
+        await ts.call('/auth/login', {
+          json: loginBody(username, 'y', crypto.randomUUID()),
+          localAddress: ip,
+        }),
+        400,
+        'VIW_E_VALIDATION',
+      );
+    }
   });
 
   it('requires a valid, fresh signature by the active device named in the body', async () => {
@@ -292,15 +303,19 @@ describe('POST /auth/login and /auth/verify', () => {
     assert.ok(events.some((e) => e.action === 'auth.login' && e.error_code === 'VIW_E_ACCOUNT_LOCKED'));
   });
 
-  it('refuses desktop tokens to an account that must change its password, after password and code', async () => {
+  it('gives an account that must change its password no desktop tokens, only a password token', async () => {
     const gina = await person('gina', { mustChangePassword: true });
     const ip = freshIp();
     const txn = (await login(gina.device, loginBody('gina', PW, gina.device.deviceId), ip)).body.txn_id;
-    assertError(
-      await verify(gina.device, txn, (await codeFor(gina))!, ip),
-      403,
-      'VIW_E_PASSWORD_CHANGE_REQUIRED',
-    );
+    // A wrong code still answers like any other login: the state is only told after both factors.
+    assertError(await verify(gina.device, txn, wrong((await codeFor(gina))!), ip), 401, 'VIW_E_OTP_INVALID');
+    const reply = await verify(gina.device, txn, (await codeFor(gina))!, ip);
+    assert.equal(reply.status, 200, reply.text);
+    const body = reply.body as Record<string, unknown>;
+    assert.equal(body.login_state, 'password_change_required');
+    assert.equal(body.access_token, undefined);
+    assert.equal(body.bootstrap_grant, undefined);
+    assert.match(String(body.password_token), /^viw_pw_/);
   });
 
   it('never logs or audits a password, code, transaction id or token', async () => {

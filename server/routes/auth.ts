@@ -1,15 +1,21 @@
-// POST /auth/login and POST /auth/verify (core/api/auth.ts): thin HTTP edges over
-// services/desktop-login.ts. Both are signed by an enrolled desktop; both are rate-limited per IP.
+// POST /auth/login, /auth/verify and /auth/password (core/api/auth.ts): thin HTTP edges over
+// services/desktop-login.ts and services/desktop-password.ts. All are signed by an enrolled
+// desktop; all are rate-limited per IP.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   LoginRequestSchema,
   LoginResponseSchema,
+  PasswordChangeRequestSchema,
+  PasswordChangeResponseSchema,
+  type VerifyReply,
+  VerifyReplySchema,
   VerifyRequestSchema,
-  VerifyResponseSchema,
 } from '../../core/api/auth.js';
+import { PASSWORD_POLICY } from '../../core/api/common.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { verifySignedRequest } from '../http/signed-request.js';
 import { completeLogin, startLogin } from '../services/desktop-login.js';
+import { changePasswordWithToken } from '../services/desktop-password.js';
 import { identityDeps } from '../services/identity.js';
 import { dummyPasswordHash } from '../services/password-check.js';
 import { RATE_RULES } from '../services/rate-limit.js';
@@ -64,25 +70,58 @@ export const authRoutes: FeaturePlugin = async (app, { ctx }) => {
     '/verify',
     {
       schema: {
-        summary: 'Desktop login, step 2: the code from the bound phone → access token + bootstrap grant',
+        summary:
+          'Desktop login, step 2: the code from the bound phone → access token + bootstrap grant, ' +
+          'or a password token when the one-time password must be changed first',
         body: VerifyRequestSchema,
-        response: { 200: VerifyResponseSchema },
+        response: { 200: VerifyReplySchema },
       },
     },
-    async (request) =>
+    async (request): Promise<VerifyReply> =>
       trailFor(ctx, request, 'auth.otp_verify').run(async (trail) => {
         const device = await signedDevice(request);
         trail.device(device.id);
-        const tokens = await completeLogin(deps, trail, device, {
+        const outcome = await completeLogin(deps, trail, device, {
           txnId: request.body.txn_id,
           code: request.body.otp_code,
           sourceIp: clientIp(request),
         });
+        if (outcome.state === 'password_change_required') {
+          return {
+            login_state: 'password_change_required',
+            password_token: outcome.passwordToken,
+            password_token_expires_at: iso(outcome.expiresAt),
+            password_policy: { ...PASSWORD_POLICY },
+          };
+        }
         return {
-          access_token: tokens.accessToken,
-          bootstrap_grant: tokens.bootstrapGrant,
-          expires_at: iso(tokens.expiresAt),
+          login_state: 'ok',
+          access_token: outcome.accessToken,
+          bootstrap_grant: outcome.bootstrapGrant,
+          expires_at: iso(outcome.expiresAt),
         };
+      }),
+  );
+
+  r.post(
+    '/password',
+    {
+      schema: {
+        summary: 'Replace the one-time password with the token from /auth/verify; then log in again',
+        body: PasswordChangeRequestSchema,
+        response: { 200: PasswordChangeResponseSchema },
+      },
+    },
+    async (request) =>
+      trailFor(ctx, request, 'auth.password_change').run(async (trail) => {
+        const device = await signedDevice(request);
+        trail.device(device.id);
+        await changePasswordWithToken(deps, trail, device, {
+          passwordToken: request.body.password_token,
+          newPassword: request.body.new_password,
+          sourceIp: clientIp(request),
+        });
+        return { login_state: 'login_required' as const };
       }),
   );
 };

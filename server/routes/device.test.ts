@@ -85,6 +85,14 @@ describe('POST /device/enroll', () => {
       400,
       'VIW_E_UNKNOWN_FIELD',
     );
+    for (const username of ['Ivan', 'i', 'ivan smith']) {
+      // The one username rule (core/api/common.ts), as for admin user creation and login.
+      assertError(
+        await ts.call('/device/enroll', { json: { ...body, username }, localAddress: ip }),
+        400,
+        'VIW_E_VALIDATION',
+      );
+    }
     assertError(
       await ts.call('/device/enroll', {
         json: { ...body, client_version: 'v'.repeat(80_000) },

@@ -14,9 +14,10 @@ import {
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { User } from '../data/client.js';
 import { type AdminActor, auditAdmin, type RequestMeta } from './admin-audit.js';
-import { type AdminDeps, acceptTotpCode, burnPasswordCheck } from './admin-credentials.js';
+import { type AdminDeps, acceptTotpCode } from './admin-credentials.js';
 import { type AdminSessionClaims, AdminSessionTokens } from './admin-session-tokens.js';
 import { clearFailures, isLocked, recordFailure } from './lockout.js';
+import { burnPasswordCheck } from './password-check.js';
 import { verifyPassword } from './passwords.js';
 
 export function adminSessions(deps: Pick<AdminDeps, 'kv' | 'now'>): AdminSessionTokens {

@@ -7,10 +7,11 @@ import type { User } from '../data/client.js';
 import { kdfParamsOf } from '../data/first-admin-store.js';
 import { type AdminActor, auditAdmin } from './admin-audit.js';
 import { adminSessions, nextAuthState } from './admin-auth.js';
-import { type AdminDeps, acceptTotpCode, checkNewPassword } from './admin-credentials.js';
+import { type AdminDeps, acceptTotpCode } from './admin-credentials.js';
 import type { AdminSessionClaims } from './admin-session-tokens.js';
 import { base32Encode, newTotpSecret, otpauthUri } from './admin-totp.js';
 import { sealTotpSecret } from './admin-totp-seal.js';
+import { assertNewPassword } from './password-check.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { RateRule } from './rate-limit.js';
 
@@ -46,7 +47,7 @@ export async function changeOwnPassword(
     });
     throw new ViworksError('VIW_E_AUTH_FAILED', { details: ['current_password is wrong'] });
   }
-  checkNewPassword(user.username, body.current_password, body.new_password);
+  await assertNewPassword(user, body.new_password);
   const passwordHash = await hashPassword(body.new_password);
   const changed = await deps.db.user.updateMany({
     where: { id: user.id, authEpoch: own.claims.epoch },

@@ -118,7 +118,11 @@ export async function unlockUser(deps: AdminDeps, actor: AdminActor, id: string)
   return { user: userView(deps.audit, user, deps.now()), ended_sessions: 0 };
 }
 
-/** New one-time password (must be changed at next login); optionally clears TOTP for re-enrollment. */
+/**
+ * New one-time password (must be changed at next login: the admin setup flow, or the desktop's
+ * POST /auth/password); optionally clears TOTP for re-enrollment. Like a lock, it ends the user's
+ * admin sessions (authEpoch) and VPN sessions, and no new VPN session starts until the change.
+ */
 export async function resetUserPassword(
   deps: AdminDeps,
   actor: AdminActor,
@@ -140,10 +144,15 @@ export async function resetUserPassword(
       ...(body.reset_totp ? { totpSecretSealed: null, totpConfirmedAt: null, totpLastStep: null } : {}),
     },
   });
+  const ended = await endSessions(deps.sessionEnd, { userId: id }, 'revoked', { traceId: actor.traceId });
   const target = { result: 'success', targetAuditId: user.auditId } as const;
   await auditAdmin(deps.audit, actor, { action: 'admin.user_password_reset', ...target });
   if (body.reset_totp) await auditAdmin(deps.audit, actor, { action: 'admin.user_totp_reset', ...target });
-  return { user: userView(deps.audit, user, deps.now()), one_time_password: password };
+  return {
+    user: userView(deps.audit, user, deps.now()),
+    one_time_password: password,
+    ended_sessions: ended.length,
+  };
 }
 
 export async function issueUserBindCode(deps: AdminDeps, actor: AdminActor, id: string) {

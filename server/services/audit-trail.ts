@@ -43,9 +43,10 @@ export class AuditTrail {
     return this;
   }
 
-  /** Records the request as failed although it answers normally (anti-enumeration decoys). */
-  failQuietly(code: ErrorCode, reason: string): void {
-    this.override = { result: 'failure', code, reason };
+  /** Records the request as failed (or denied) although it answers normally (anti-enumeration
+   * decoys; a login that must change its password first). */
+  failQuietly(code: ErrorCode, reason: string, result: 'failure' | 'denied' = 'failure'): void {
+    this.override = { result, code, reason };
   }
 
   /** Nothing worth an event happened (e.g. a phone poll that found no challenge). */

@@ -67,7 +67,11 @@ async function takeGrant(ctx: AppContext, grant: unknown, token: AccessClaims): 
 async function allowedActor(ctx: AppContext, userId: string, deviceId: string) {
   const device = await ctx.db.desktopDevice.findUnique({
     where: { id: deviceId },
-    include: { user: { select: { id: true, auditId: true, locked: true, lockedUntil: true } } },
+    include: {
+      user: {
+        select: { id: true, auditId: true, locked: true, lockedUntil: true, mustChangePassword: true },
+      },
+    },
   });
   if (!device || device.userId !== userId) throw new ViworksError('VIW_E_DEVICE_UNKNOWN');
   if (device.status === 'pending_approval') throw new ViworksError('VIW_E_DEVICE_PENDING');
@@ -75,6 +79,8 @@ async function allowedActor(ctx: AppContext, userId: string, deviceId: string) {
   const u = device.user;
   if (u.locked || (u.lockedUntil && u.lockedUntil > ctx.now()))
     throw new ViworksError('VIW_E_ACCOUNT_LOCKED');
+  // An administrator reset the password after this grant was issued: no new session until changed.
+  if (u.mustChangePassword) throw new ViworksError('VIW_E_PASSWORD_CHANGE_REQUIRED');
   const key = Buffer.from(device.hpkePublicKey, 'base64url');
   if (key.length !== 32) throw new ViworksError('VIW_E_INTERNAL', { details: ['device HPKE key malformed'] });
   return { device, user: u, hpkePublicKey: key };

@@ -8,11 +8,13 @@
 // key can ask, and the password is not checked while locked, so it is no password oracle).
 //
 // Step 2 (verify) issues the access token and bootstrap grant, bound to user, device and source
-// address. An account that must change its password (the first administrator) is refused here,
-// after password and code, so the refusal reveals nothing to someone who has neither.
+// address. An account that must change its one-time password gets neither: only a one-time
+// password token for POST /auth/password (services/desktop-password.ts). That is decided here,
+// after password and code, so the answer reveals nothing to someone who has neither.
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { DesktopDevice } from '../data/client.js';
 import type { AuditTrail } from './audit-trail.js';
+import { issuePasswordToken } from './desktop-password.js';
 import {
   ACCESS_TOKEN_TTL_MS,
   type AccessClaims,
@@ -88,18 +90,25 @@ export interface VerifyInput {
   readonly sourceIp: string;
 }
 
-export interface LoginTokens {
-  readonly accessToken: string;
-  readonly bootstrapGrant: string;
-  readonly expiresAt: number;
-}
+export type VerifyOutcome =
+  | {
+      readonly state: 'ok';
+      readonly accessToken: string;
+      readonly bootstrapGrant: string;
+      readonly expiresAt: number;
+    }
+  | {
+      readonly state: 'password_change_required';
+      readonly passwordToken: string;
+      readonly expiresAt: number;
+    };
 
 export async function completeLogin(
   deps: IdentityDeps,
   trail: AuditTrail,
   device: DesktopDevice,
   input: VerifyInput,
-): Promise<LoginTokens> {
+): Promise<VerifyOutcome> {
   const now = deps.now();
   const outcome = await checkOtp(
     deps.txns,
@@ -124,7 +133,13 @@ export async function completeLogin(
   if (!user || user.id !== device.userId) throw new ViworksError('VIW_E_AUTH_FAILED');
   if (isLocked(user, now)) throw new ViworksError('VIW_E_ACCOUNT_LOCKED');
   await clearFailures(deps.db, user.id);
-  if (user.mustChangePassword) throw new ViworksError('VIW_E_PASSWORD_CHANGE_REQUIRED');
+  if (user.mustChangePassword) {
+    const bound = { deviceId: device.id, sourceIp: input.sourceIp, loginTxnId: input.txnId };
+    const pw = await issuePasswordToken(deps.kv, user, bound, now.getTime());
+    // Audited as before: the login is refused (no access), pending the password change.
+    trail.failQuietly('VIW_E_PASSWORD_CHANGE_REQUIRED', 'password change required', 'denied');
+    return { state: 'password_change_required', passwordToken: pw.token, expiresAt: pw.expiresAt };
+  }
   const claims: AccessClaims = {
     userId: user.id,
     deviceId: device.id,
@@ -134,5 +149,5 @@ export async function completeLogin(
   };
   const accessToken = await accessTokens(deps.kv).issue(claims, ACCESS_TOKEN_TTL_MS);
   const bootstrapGrant = await bootstrapGrants(deps.kv).issue(claims, BOOTSTRAP_GRANT_TTL_MS);
-  return { accessToken, bootstrapGrant, expiresAt: claims.issuedAt + ACCESS_TOKEN_TTL_MS };
+  return { state: 'ok', accessToken, bootstrapGrant, expiresAt: claims.issuedAt + ACCESS_TOKEN_TTL_MS };
 }

@@ -1,6 +1,7 @@
 // First start: when no user exists, create the administrator `admin` with a one-time password that
 // must be changed at first login. The password is generated from the CSPRNG and returned once for
 // the start banner, or taken from VIWORKS_ADMIN_PASSWORD for automation (then never printed).
+import { PASSWORD_POLICY } from '../../core/api/common.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { generateOneTimePassword, hashPassword } from './passwords.js';
 
@@ -16,7 +17,7 @@ export interface FirstAdmin {
 }
 
 export const FIRST_ADMIN_USERNAME = 'admin';
-const MIN_ENV_PASSWORD = 12;
+const MIN_ENV_PASSWORD = PASSWORD_POLICY.min_length;
 
 export async function ensureFirstAdmin(
   store: FirstAdminStore,

@@ -1,14 +1,18 @@
-// Per-user lockout with exponential backoff. A failure is a wrong password on the user's own
-// enrolled device, a wrong password with a valid enrollment token, or a genuine OTP transaction
-// that died after five wrong codes. (Wrong passwords that get a decoy with no way to learn the
-// outcome — another user's device, enrollment without a token — are not counted: they reveal
-// nothing, and counting them would let anyone lock anyone out.)
+// Per-user lockout with exponential backoff: the ONE policy of every login (desktop login and
+// enrollment, admin API login), on the same columns, so failures on all of them add up. A failure
+// is a wrong password on the user's own enrolled device, a wrong password with a valid enrollment
+// token, a genuine OTP transaction that died after five wrong codes, or a failed admin login
+// (wrong password or TOTP code) of an admin-role account. (Wrong passwords that get a decoy with no
+// way to learn the outcome — another user's device, enrollment without a token — are not counted:
+// they reveal nothing, and counting them would let anyone lock anyone out.)
 //
 // Schedule (User.failedLogins counts failures since the last successful login):
 //   failures 1–4: no lock; 5th: 1 min; 6th: 2 min; 7th: 4 min; … doubling, capped at 60 min.
 // The count is kept when a lock expires, so the next failure locks for longer. A successful
 // password + OTP login resets it (an administrator's unlock does too). While locked, the password
-// is not even checked, so a lock can never turn into a password oracle.
+// is not even checked, so a lock can never turn into a password oracle. Every lock that starts also
+// bumps the account's authEpoch, which ends its live admin sessions (docs/admin-api.md) and voids
+// any pending one-time password-change token (services/desktop-password.ts).
 import type { Db } from '../data/client.js';
 
 export const LOCKOUT_FREE_FAILURES = 4;
@@ -38,7 +42,7 @@ export async function recordFailure(
   const ms = lockoutDurationMs(failedLogins);
   if (ms === 0) return { failures: failedLogins, lockedUntil: null };
   const lockedUntil = new Date(now.getTime() + ms);
-  await db.user.update({ where: { id: userId }, data: { lockedUntil } });
+  await db.user.update({ where: { id: userId }, data: { lockedUntil, authEpoch: { increment: 1 } } });
   return { failures: failedLogins, lockedUntil };
 }
 

@@ -12,6 +12,7 @@ import {
   startAdminTestServer,
   totpCode,
 } from '../../testing/admin-fixtures.js';
+import { enrolledDesktop, loginBody, signedCall } from '../../testing/identity-fixtures.js';
 
 describe('admin API: account lockout and per-address rate limit', () => {
   let t: AdminTestServer;
@@ -60,6 +61,67 @@ describe('admin API: account lockout and per-address rate limit', () => {
     const actions = events.map((e) => JSON.parse(e.event) as { action: string; result: string });
     assert.ok(actions.some((e) => e.action === 'admin.account_lockout' && e.result === 'denied'));
     assert.ok(actions.some((e) => e.action === 'admin.login' && e.result === 'denied'));
+  });
+
+  it('adds admin and desktop failures up on one schedule; every lock ends the admin sessions', async () => {
+    const op = await createAccount(t.ctx, 'Operator');
+    const desk = await enrolledDesktop(t.srv, op.user.username, op.password);
+    const ip = '127.0.1.4';
+    const deskLogin = (password: string) =>
+      signedCall(t.srv, '/auth/login', {
+        keyId: desk.deviceId,
+        secretKey: desk.keys.signing.secretKey,
+        json: loginBody(op.user.username, password, desk.deviceId),
+        localAddress: ip,
+      });
+    const adminLogin = (password: string) =>
+      login({ username: op.user.username, password, totp: totpCode(op.totpSecret) }, ip);
+    const row = () => t.ctx.db.user.findUniqueOrThrow({ where: { id: op.user.id } });
+    const me = (token: string) => t.srv.call('/admin/me', { headers: bearer(token) });
+
+    const token = await sessionFor(t.ctx, op.user);
+    const half = Math.ceil(LOCKOUT_FREE_FAILURES / 2);
+    for (let i = 0; i < half; i++)
+      assert.equal(refusal(await adminLogin(`wrong-admin-${i}`)).code, 'VIW_E_AUTH_FAILED');
+    for (let i = half; i < LOCKOUT_FREE_FAILURES; i++)
+      assert.equal((await deskLogin(`wrong-desk-${i}`)).status, 200);
+    let r = await row();
+    assert.equal(r.failedLogins, LOCKOUT_FREE_FAILURES, 'both sides count on the same column');
+    assert.equal(r.lockedUntil, null);
+    assert.equal((await me(token)).status, 200, 'free failures do not touch sessions');
+
+    // The next failure, on the admin side, locks the account everywhere and ends its admin session.
+    assert.equal(refusal(await adminLogin('wrong-admin-last')).code, 'VIW_E_AUTH_FAILED');
+    r = await row();
+    assert.equal(r.failedLogins, THRESHOLD);
+    assert.ok(r.lockedUntil && r.lockedUntil.getTime() > Date.now() + lockoutDurationMs(THRESHOLD) - 10_000);
+    assert.equal(r.authEpoch, op.user.authEpoch + 1);
+    assert.deepEqual(refusal(await deskLogin(op.password)), { code: 'VIW_E_ACCOUNT_LOCKED', status: 423 });
+    assert.deepEqual(refusal(await adminLogin(op.password)), { code: 'VIW_E_ACCOUNT_LOCKED', status: 423 });
+    assert.deepEqual(refusal(await me(token)), { code: 'VIW_E_TOKEN_INVALID', status: 401 });
+
+    // The lock runs out; one more failure, now on the desktop, doubles it and ends a newer session.
+    await t.ctx.db.user.update({
+      where: { id: op.user.id },
+      data: { lockedUntil: new Date(Date.now() - 1) },
+    });
+    const newer = await sessionFor(t.ctx, await row());
+    assert.equal((await me(newer)).status, 200);
+    assert.equal((await deskLogin('wrong-desk-last')).status, 200);
+    r = await row();
+    assert.equal(r.failedLogins, THRESHOLD + 1);
+    assert.ok(
+      r.lockedUntil && r.lockedUntil.getTime() > Date.now() + lockoutDurationMs(THRESHOLD + 1) - 10_000,
+    );
+    assert.equal(r.authEpoch, op.user.authEpoch + 2);
+    assert.deepEqual(refusal(await me(newer)), { code: 'VIW_E_TOKEN_INVALID', status: 401 });
+
+    const events = (await t.ctx.db.auditEvent.findMany({ orderBy: { seq: 'asc' } })).map(
+      (e) => JSON.parse(e.event) as { action: string; user_id: string | null },
+    );
+    const who = t.ctx.audit.userPseudonym(op.user.auditId);
+    assert.ok(events.some((e) => e.action === 'admin.account_lockout' && e.user_id === who));
+    assert.ok(events.some((e) => e.action === 'auth.lockout' && e.user_id === who));
   });
 
   it(`refuses more than ${RATE_RULES.adminLogin.limit} login attempts a minute from one address`, async () => {

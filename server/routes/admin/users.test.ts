@@ -16,6 +16,11 @@ import {
   startAdminTestServer,
   type TestAccount,
 } from '../../testing/admin-fixtures.js';
+import {
+  enrolledDesktop as clientDesktop,
+  fetchBootstrap,
+  loginTokens,
+} from '../../testing/client-fixtures.js';
 
 interface Created {
   user: UserViewT;
@@ -165,6 +170,44 @@ describe('admin API: users and bind codes', () => {
     });
     assert.equal(login.body.state, 'setup_required');
     assert.deepEqual(login.body.required, ['password_change', 'totp_enroll']);
+  });
+
+  it('reset password ends the user’s VPN sessions like a lock, and an unused grant opens no new one', async () => {
+    const d = await clientDesktop(t.ctx);
+    const gw = await createGateway(t.ctx);
+    const live = [
+      await createVpnSession(t.ctx, { userId: d.user.id, deviceId: d.device.id, gatewayId: gw.id }),
+      await createVpnSession(t.ctx, { userId: d.user.id, deviceId: d.device.id, gatewayId: gw.id }),
+    ];
+    const grant = await loginTokens(t.ctx, d); // a login completed just before the reset
+    const events: SessionEvent[] = [];
+    const unsub = live.map((s) => t.ctx.events.subscribe(s.id, (e) => events.push(e)));
+
+    const res = await post<Created & { ended_sessions: number }>(`/admin/users/${d.user.id}/reset-password`);
+    for (const off of unsub) off();
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.ended_sessions, 2);
+    assert.equal(res.body.user.must_change_password, true);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.reason]),
+      [
+        ['revoked', 'revoked'],
+        ['revoked', 'revoked'],
+      ],
+    );
+    const rows = await t.ctx.db.session.findMany({ where: { userId: d.user.id } });
+    assert.ok(rows.length === 2 && rows.every((r) => r.endedAt && r.endReason === 'revoked'));
+    // Ended through endSessions: each one audited as session.end under the reset's trace id.
+    const audit = (await t.ctx.db.auditEvent.findMany({ orderBy: { seq: 'asc' } })).map(
+      (e) => JSON.parse(e.event) as Record<string, unknown>,
+    );
+    const reset = audit.findLast((e) => e.action === 'admin.user_password_reset');
+    const ends = audit.filter((e) => e.action === 'session.end' && e.trace_id === reset?.trace_id);
+    assert.deepEqual(ends.map((e) => e.session_id).sort(), live.map((s) => s.id).sort());
+
+    const boot = await fetchBootstrap(t.srv, grant);
+    assert.deepEqual(refusal(boot), { code: 'VIW_E_PASSWORD_CHANGE_REQUIRED', status: 403 });
+    assert.equal(await t.ctx.db.session.count({ where: { userId: d.user.id, endedAt: null } }), 0);
   });
 
   it('issues a one-time phone bind code for a user, once', async () => {

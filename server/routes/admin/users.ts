@@ -8,6 +8,7 @@ import {
   ListUsersQuery,
   ListUsersReply,
   ResetPasswordBody,
+  ResetPasswordReply,
   UserActionReply,
   UserWithPasswordReply,
 } from '../../../core/api/admin.js';
@@ -84,10 +85,10 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     {
       config: { permission: 'users:write' },
       schema: {
-        summary: 'New one-time password (shown once); optionally reset TOTP',
+        summary: 'New one-time password (shown once), ending the user’s sessions; optionally reset TOTP',
         params: IdParams,
         body: ResetPasswordBody,
-        response: { 200: UserWithPasswordReply },
+        response: { 200: ResetPasswordReply },
       },
     },
     async (request) => resetUserPassword(ctx, actor(request), request.params.id, request.body),
