@@ -1,0 +1,203 @@
+// The daemon's local API (viworksd ↔ viworks CLI, TUI, GUI): HTTP/JSON over a Unix domain socket,
+// versioned routes under /v1, every object closed. This file is the contract both sides compile
+// against; the typed LocalClient (core/localclient) has one method per route.
+//
+// Secrets (password, OTP) travel only in request bodies over the socket — never argv, env or logs.
+import { type Static, Type } from 'typebox';
+import { closed, Password, Username } from './common.js';
+
+export const LOCAL_API_VERSION = 1;
+/** Sent by the daemon on every response; the client warns once on a mismatch. */
+export const DAEMON_VERSION_HEADER = 'viworks-daemon-version';
+export const LOCAL_API_VERSION_HEADER = 'viworks-local-api-version';
+
+/** Explicit strings on the wire, never numbers (style.md). */
+export const CONNECTION_STATES = [
+  'idle',
+  'enrolled',
+  'logging_in',
+  'otp_pending',
+  'bootstrapping',
+  'preflight',
+  'spa',
+  'tls',
+  'openvpn',
+  'connected',
+  'disconnecting',
+  'error',
+] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+const ErrorInfo = Type.Object(
+  {
+    code: Type.String({ pattern: '^VIW_E_[A-Z0-9_]+$' }),
+    message: Type.String({ maxLength: 256 }),
+    hint: Type.String({ maxLength: 256 }),
+  },
+  closed,
+);
+const Time = Type.String({ maxLength: 40 });
+const Pin = Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' });
+
+export const DeviceInfoSchema = Type.Object(
+  {
+    device_id: Type.String({ maxLength: 80 }),
+    fingerprint: Type.String({ maxLength: 64 }),
+    status: Type.Enum(['active', 'pending_approval', 'revoked']),
+    key_protection: Type.Enum(['hardware', 'software']),
+    key_store: Type.String({ maxLength: 64 }),
+    backend_url: Type.String({ maxLength: 2048 }),
+    username: Username,
+  },
+  closed,
+);
+
+export const TimingsSchema = Type.Object(
+  {
+    login_ms: Type.Union([Type.Number(), Type.Null()]),
+    bootstrap_ms: Type.Union([Type.Number(), Type.Null()]),
+    spa_ms: Type.Union([Type.Number(), Type.Null()]),
+    tls_handshake_ms: Type.Union([Type.Number(), Type.Null()]),
+    openvpn_ms: Type.Union([Type.Number(), Type.Null()]),
+    total_connect_ms: Type.Union([Type.Number(), Type.Null()]),
+  },
+  closed,
+);
+
+export const StatusSchema = Type.Object(
+  {
+    v: Type.Literal(LOCAL_API_VERSION),
+    state: Type.Enum(CONNECTION_STATES),
+    daemon_version: Type.String({ maxLength: 64 }),
+    device: Type.Union([DeviceInfoSchema, Type.Null()]),
+    session: Type.Union([
+      Type.Object(
+        {
+          session_id: Type.String({ maxLength: 80 }),
+          gateway_fqdn: Type.String({ maxLength: 253 }),
+          connected_at: Type.Union([Time, Type.Null()]),
+          expires_at: Time,
+          virtual_ip: Type.Union([Type.String({ maxLength: 45 }), Type.Null()]),
+        },
+        closed,
+      ),
+      Type.Null(),
+    ]),
+    /** While state is otp_pending: when the code expires. */
+    otp_expires_at: Type.Union([Time, Type.Null()]),
+    timings: TimingsSchema,
+    last_error: Type.Union([ErrorInfo, Type.Null()]),
+    updated_at: Time,
+  },
+  closed,
+);
+export type Status = Static<typeof StatusSchema>;
+
+/** GET /v1/watch streams NDJSON: the first line is the full Status, then one full Status per change. */
+export const WatchLineSchema = StatusSchema;
+
+export const EnrollRequestSchema = Type.Object(
+  {
+    backend_url: Type.String({ maxLength: 2048, pattern: '^https://' }),
+    /** The backend's two SPKI pins (primary + backup); enrollment fails closed on a mismatch. */
+    backend_pins: Type.Object({ primary_b64: Pin, backup_b64: Pin }, closed),
+    /** The backend's root CA (PEM). */
+    ca_pem: Type.String({ maxLength: 16384 }),
+    username: Username,
+    password: Password,
+    /** Fleet enrollment; without it the backend asks for a phone code (POST /v1/enroll/confirm). */
+    enrollment_token: Type.Optional(Type.String({ pattern: '^viw_et_[A-Za-z0-9_-]{43}$' })),
+  },
+  closed,
+);
+export const EnrollResponseSchema = Type.Object(
+  {
+    v: Type.Literal(LOCAL_API_VERSION),
+    enroll_state: Type.Enum(['enrolled', 'otp_required']),
+    device: Type.Union([DeviceInfoSchema, Type.Null()]),
+    otp_expires_at: Type.Union([Time, Type.Null()]),
+  },
+  closed,
+);
+export const EnrollConfirmRequestSchema = Type.Object(
+  { otp_code: Type.String({ pattern: '^[0-9]{6}$' }) },
+  closed,
+);
+
+export const LoginRequestSchema = Type.Object({ password: Password }, closed);
+export const LoginResponseSchema = Type.Object(
+  { v: Type.Literal(LOCAL_API_VERSION), state: Type.Enum(CONNECTION_STATES), otp_expires_at: Time },
+  closed,
+);
+export const OtpRequestSchema = Type.Object({ otp_code: Type.String({ pattern: '^[0-9]{6}$' }) }, closed);
+/** After a correct OTP the daemon holds the access token and grant in memory; connect uses them. */
+export const OtpResponseSchema = Type.Object(
+  {
+    v: Type.Literal(LOCAL_API_VERSION),
+    state: Type.Enum(CONNECTION_STATES),
+    /** Set when the backend requires a new password first (POST /v1/password). */
+    password_change_required: Type.Boolean(),
+  },
+  closed,
+);
+export const PasswordRequestSchema = Type.Object({ new_password: Password }, closed);
+
+export const ConnectRequestSchema = Type.Object({}, closed);
+export const ActionResponseSchema = Type.Object(
+  { v: Type.Literal(LOCAL_API_VERSION), state: Type.Enum(CONNECTION_STATES) },
+  closed,
+);
+
+export const PreflightCheckSchema = Type.Object(
+  {
+    name: Type.String({ maxLength: 64 }),
+    ok: Type.Boolean(),
+    code: Type.Union([Type.String({ pattern: '^VIW_E_[A-Z0-9_]+$' }), Type.Null()]),
+    detail: Type.String({ maxLength: 256 }),
+  },
+  closed,
+);
+export const PreflightResponseSchema = Type.Object(
+  {
+    v: Type.Literal(LOCAL_API_VERSION),
+    ok: Type.Boolean(),
+    checks: Type.Array(PreflightCheckSchema, { maxItems: 32 }),
+  },
+  closed,
+);
+
+export const LogLineSchema = Type.Object(
+  {
+    at: Time,
+    level: Type.Enum(['debug', 'info', 'warn', 'error']),
+    msg: Type.String({ maxLength: 1024 }),
+    state: Type.Union([Type.Enum(CONNECTION_STATES), Type.Null()]),
+  },
+  closed,
+);
+
+export const VersionResponseSchema = Type.Object(
+  {
+    v: Type.Literal(LOCAL_API_VERSION),
+    daemon_version: Type.String({ maxLength: 64 }),
+    local_api_version: Type.Literal(LOCAL_API_VERSION),
+  },
+  closed,
+);
+
+/** The route table, one entry per LocalClient method. `write` routes change state. */
+export const LOCAL_ROUTES = {
+  status: { method: 'GET', path: '/v1/status', write: false },
+  watch: { method: 'GET', path: '/v1/watch', write: false },
+  version: { method: 'GET', path: '/v1/version', write: false },
+  device: { method: 'GET', path: '/v1/device', write: false },
+  preflight: { method: 'GET', path: '/v1/preflight', write: false },
+  logs: { method: 'GET', path: '/v1/logs', write: false },
+  enroll: { method: 'POST', path: '/v1/enroll', write: true },
+  enrollConfirm: { method: 'POST', path: '/v1/enroll/confirm', write: true },
+  login: { method: 'POST', path: '/v1/login', write: true },
+  otp: { method: 'POST', path: '/v1/otp', write: true },
+  password: { method: 'POST', path: '/v1/password', write: true },
+  connect: { method: 'POST', path: '/v1/connect', write: true },
+  disconnect: { method: 'POST', path: '/v1/disconnect', write: true },
+} as const;
