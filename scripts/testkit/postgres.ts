@@ -12,11 +12,11 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { isRoot, needPeers, type PeerCheck } from './peers.js';
+import { freePort } from './ports.js';
 
 const PG_ROOT = '/usr/lib/postgresql';
 
@@ -55,17 +55,6 @@ export interface TestPostgres {
   createDatabase(name?: string): Promise<string>;
   /** Stops the server and removes its directory; safe to call twice. */
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function postgresIds(): { uid: number; gid: number } {
