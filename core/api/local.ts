@@ -176,6 +176,18 @@ export const LogLineSchema = Type.Object(
   closed,
 );
 
+/**
+ * GET /v1/logs query: `follow=1` keeps the stream open (NDJSON LogLine per line, oldest first);
+ * `lines` limits how many kept lines come first (default: all kept).
+ */
+export const LogsQuerySchema = Type.Object(
+  {
+    follow: Type.Optional(Type.Enum(['0', '1'])),
+    lines: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+  },
+  closed,
+);
+
 export const VersionResponseSchema = Type.Object(
   {
     v: Type.Literal(LOCAL_API_VERSION),

@@ -1,0 +1,104 @@
+// Composition root of viworksd: key store → engine (with its plug-ins) → local API on the socket.
+// bin/viworksd.ts parses flags and calls startDaemon; tests call it directly with a temp socket and
+// state directory (and fakes for the TLS proxy and OpenVPN only).
+import { lookup } from 'node:dns/promises';
+import { rm } from 'node:fs/promises';
+import { ViworksError } from '../core/errors/viworks-error.js';
+import { PACKAGE_VERSION } from '../core/localclient/version.js';
+import { Engine } from './engine/engine.js';
+import { SystemPreflight } from './engine/preflight.js';
+import { UdpSpaSender } from './engine/spa-sender.js';
+import type {
+  OpenVpnStarter,
+  Preflight,
+  PreflightCheck,
+  SpaSender,
+  TlsProxyStarter,
+} from './engine/types.js';
+import type { KeyStore } from './keystore/keystore.js';
+import { type KeyStoreChoice, selectKeyStore } from './keystore/select.js';
+import { type LocalApi, startLocalApi } from './localapi/server.js';
+import { DaemonLog } from './log/daemon-log.js';
+
+export interface DaemonOptions {
+  readonly socketPath: string;
+  readonly stateDir: string;
+  readonly keyStore?: KeyStore;
+  readonly keyStoreChoice?: KeyStoreChoice;
+  readonly tls?: TlsProxyStarter;
+  readonly openvpn?: OpenVpnStarter;
+  readonly spa?: SpaSender;
+  readonly preflight?: Preflight;
+  readonly resolveHost?: (fqdn: string) => Promise<string>;
+  readonly log?: DaemonLog;
+  /** Socket group (default `viworks`). */
+  readonly group?: string;
+}
+
+export interface RunningDaemon {
+  readonly engine: Engine;
+  readonly api: LocalApi;
+  readonly log: DaemonLog;
+  /** Disconnects (best effort), wipes secrets, closes the socket and removes it. */
+  close(): Promise<void>;
+}
+
+export const DAEMON_VERSION = PACKAGE_VERSION;
+
+export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
+  const log = o.log ?? new DaemonLog();
+  const keyStore =
+    o.keyStore ?? (await selectKeyStore({ stateDir: o.stateDir, choice: o.keyStoreChoice ?? 'auto' }));
+  const tls = o.tls ?? NO_TLS_PROXY;
+  const openvpn = o.openvpn ?? NO_OPENVPN;
+  const extra: Array<() => Promise<PreflightCheck[]>> = [];
+  if (tls.preflight) extra.push(() => tls.preflight!());
+  if (openvpn.preflight) extra.push(() => openvpn.preflight!());
+  const engine = new Engine({
+    stateDir: o.stateDir,
+    keyStore,
+    log,
+    spa: o.spa ?? new UdpSpaSender(),
+    tls,
+    openvpn,
+    preflight: o.preflight ?? new SystemPreflight({ extra }),
+    daemonVersion: DAEMON_VERSION,
+    platform: desktopPlatform(),
+    resolveHost: o.resolveHost ?? (async (fqdn) => (await lookup(fqdn, { family: 4 })).address),
+  });
+  await engine.init();
+  const api = await startLocalApi({
+    socketPath: o.socketPath,
+    engine,
+    log,
+    daemonVersion: DAEMON_VERSION,
+    ...(o.group ? { group: o.group } : {}),
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    engine,
+    api,
+    log,
+    close: () => {
+      closing ??= (async () => {
+        await engine.shutdown();
+        await api.close();
+        await rm(o.socketPath, { force: true });
+      })();
+      return closing;
+    },
+  };
+}
+
+function desktopPlatform(): 'linux' | 'macos' | 'windows' {
+  if (process.platform === 'darwin') return 'macos';
+  if (process.platform === 'win32') return 'windows';
+  return 'linux';
+}
+
+/** Placeholders until the real components are wired: connect fails closed with a clear reason. */
+const notInThisBuild = (what: string) => async (): Promise<never> => {
+  throw new ViworksError('VIW_E_CONFIG', { details: [`${what}: not available in this build`] });
+};
+const NO_TLS_PROXY: TlsProxyStarter = { start: notInThisBuild('TLS proxy') };
+const NO_OPENVPN: OpenVpnStarter = { start: notInThisBuild('OpenVPN runner') };

@@ -1,0 +1,98 @@
+// The connect sequence's failure paths against the real backend (fakes only for the TLS proxy and
+// OpenVPN): a closed door is knocked again, a wrong gateway key is never retried, a component that
+// dies ends the session, a disconnect cancels a connect in flight — and every one of them ends the
+// backend session and leaves a clear state.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fromWireId } from '../../core/bootstrap/wire-ids.js';
+import { isViworksError } from '../../core/errors/viworks-error.js';
+import { ctxOf } from '../../server/testing/identity-fixtures.js';
+import { type BackendSession, startBackendSession } from '../testing/backend-session.js';
+
+const PASSWORD = 'gina correct horse battery 7';
+let b: BackendSession;
+
+before(async () => {
+  b = await startBackendSession('gina', PASSWORD);
+  await b.enrollWithToken(PASSWORD);
+});
+after(() => b?.stop());
+
+const knocks = () =>
+  b.d
+    .logText()
+    .split('\n')
+    .filter((l) => l.includes('spa.sent ok')).length;
+
+async function lastSessionEnd(): Promise<string | null> {
+  const row = await ctxOf(b.ts).db.session.findFirstOrThrow({
+    where: { userId: b.userId },
+    orderBy: { createdAt: 'desc' },
+  });
+  return row.endedAt ? row.endReason : null;
+}
+
+describe('connect failure paths', () => {
+  it('knocks again when the TLS proxy finds the door closed (3 tries with jitter)', async () => {
+    const before = knocks();
+    await b.login(PASSWORD);
+    b.d.tls.failWith = ['VIW_E_TLS_FAILED', 'VIW_E_TLS_FAILED'];
+    assert.equal((await b.d.client.connect()).state, 'connected');
+    assert.equal(knocks() - before, 3);
+    await b.d.client.disconnect();
+  });
+
+  it('gives up after 3 closed doors with VIW_E_SPA_FAILED and ends the backend session', async () => {
+    await b.login(PASSWORD);
+    b.d.tls.failWith = ['VIW_E_TLS_FAILED', 'VIW_E_TLS_FAILED', 'VIW_E_TLS_FAILED'];
+    await assert.rejects(b.d.client.connect(), (e) => isViworksError(e, 'VIW_E_SPA_FAILED'));
+    const s = await b.d.client.status();
+    assert.equal(s.state, 'error');
+    assert.equal(s.last_error?.code, 'VIW_E_SPA_FAILED');
+    assert.equal(await lastSessionEnd(), 'logout');
+  });
+
+  it('never retries a gateway key that matches neither pin', async () => {
+    const before = knocks();
+    await b.login(PASSWORD);
+    b.d.tls.failWith = ['VIW_E_PIN_MISMATCH'];
+    await assert.rejects(b.d.client.connect(), (e) => isViworksError(e, 'VIW_E_PIN_MISMATCH'));
+    assert.equal(knocks() - before, 1);
+    assert.equal((await b.d.client.status()).last_error?.code, 'VIW_E_PIN_MISMATCH');
+    assert.equal(await lastSessionEnd(), 'logout');
+  });
+
+  it('an OpenVPN that dies ends the session with its code and stops the proxy', async () => {
+    await b.login(PASSWORD);
+    await b.d.client.connect();
+    const ovpn = b.d.openvpn.handles.at(-1)!;
+    const tls = b.d.tls.handles.at(-1)!;
+    ovpn.crash({ code: 'VIW_E_OPENVPN_FAILED', detail: 'process exited' });
+    for (let i = 0; i < 50 && (await b.d.client.status()).state !== 'error'; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const s = await b.d.client.status();
+    assert.equal(s.state, 'error');
+    assert.equal(s.last_error?.code, 'VIW_E_OPENVPN_FAILED');
+    assert.equal(tls.stopped, 1);
+    assert.equal(await lastSessionEnd(), 'logout');
+  });
+
+  it('a disconnect during the TLS step cancels the connect and stops what started late', async () => {
+    await b.login(PASSWORD);
+    b.d.tls.delayMs = 400;
+    const connecting = b.d.client.connect();
+    for (let i = 0; i < 100 && (await b.d.client.status()).state !== 'tls'; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.equal((await b.d.client.disconnect()).state, 'enrolled');
+    await assert.rejects(connecting, (e) => isViworksError(e, 'VIW_E_STATE'));
+    b.d.tls.delayMs = 0;
+    await new Promise((r) => setTimeout(r, 450));
+    assert.equal(b.d.tls.handles.at(-1)?.stopped, 1, 'the late proxy was stopped at once');
+    const s = await b.d.client.status();
+    assert.equal(s.state, 'enrolled');
+    assert.equal(s.session, null);
+    assert.equal(await lastSessionEnd(), 'logout');
+    const sid = b.d.tls.starts.at(-1)?.sessionId;
+    assert.ok(sid && fromWireId('s', sid));
+  });
+});

@@ -1,0 +1,165 @@
+// Enrollment (POST /v1/enroll, /v1/enroll/confirm → POST /device/enroll[/confirm]): new X25519 +
+// Ed25519 keys into the KeyStore, a request signed by the new key (key id = fingerprint) over the
+// pinned channel given by the user (URL, CA, primary + backup pins: fail closed), then the device
+// record. With an enrollment token it is one step; without, the phone's code confirms it.
+import { X509Certificate } from 'node:crypto';
+import type { Static } from 'typebox';
+import { encodeKey32 } from '../../core/api/common.js';
+import type { EnrolledDevice } from '../../core/api/device.js';
+import {
+  type EnrollConfirmRequestSchema,
+  type EnrollRequestSchema,
+  type EnrollResponseSchema,
+  LOCAL_API_VERSION,
+} from '../../core/api/local.js';
+import { assertPinSet } from '../../core/crypto/pins.js';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import { BackendClient } from '../backend/backend-client.js';
+import { createDeviceKeys, deleteDeviceKeys, deviceSigner } from './device-keys.js';
+import { type DeviceRecord, deviceInfo } from './device-record.js';
+import type { Engine } from './engine.js';
+import type { PendingEnroll } from './secrets.js';
+
+type EnrollRequest = Static<typeof EnrollRequestSchema>;
+type EnrollResponse = Static<typeof EnrollResponseSchema>;
+type EnrollConfirm = Static<typeof EnrollConfirmRequestSchema>;
+
+export async function enroll(e: Engine, req: EnrollRequest): Promise<EnrollResponse> {
+  if (e.record && e.record.status !== 'revoked') {
+    throw new ViworksError('VIW_E_STATE', { details: ['this device is already enrolled'] });
+  }
+  if (e.session) throw new ViworksError('VIW_E_STATE', { details: ['a session is active'] });
+  assertPinSet(req.backend_pins, '/backend_pins');
+  try {
+    new X509Certificate(req.ca_pem);
+  } catch {
+    throw new ViworksError('VIW_E_VALIDATION', { details: ['/ca_pem: not a PEM certificate'] });
+  }
+  e.vault.wipe();
+  const backend = new BackendClient({ url: req.backend_url, caPem: req.ca_pem, pins: req.backend_pins });
+  const store = e.deps.keyStore;
+  const keys = await createDeviceKeys(store);
+  const params: PendingEnroll['request'] = {
+    backend_url: backend.url,
+    backend_pins: req.backend_pins,
+    ca_pem: req.ca_pem,
+    username: req.username,
+  };
+  e.log.event('device.enroll', 'start', {
+    fingerprint: keys.fingerprint.slice(0, 16),
+    token: !!req.enrollment_token,
+  });
+  try {
+    const out = await backend.enroll(
+      {
+        hpke_public_key: encodeKey32(keys.hpkePublicKey),
+        signing_public_key: encodeKey32(keys.signingPublicKey),
+        fingerprint: keys.fingerprint,
+        platform: e.deps.platform,
+        client_version: e.deps.daemonVersion,
+        key_protection: store.protection,
+        username: req.username,
+        password: req.password,
+        ...(req.enrollment_token ? { enrollment_token: req.enrollment_token } : {}),
+      },
+      deviceSigner(store, keys.fingerprint),
+    );
+    if (out.kind === 'otp_required') {
+      e.vault.enroll = {
+        txnId: out.pending.txn_id,
+        expiresAtMs: Date.parse(out.pending.otp_expires_at),
+        fingerprint: keys.fingerprint,
+        request: params,
+      };
+      e.vault.arm();
+      e.setState('otp_pending', { otp_expires_at: out.pending.otp_expires_at, last_error: null });
+      e.log.event('device.enroll', 'ok', { next: 'otp' });
+      return {
+        v: LOCAL_API_VERSION,
+        enroll_state: 'otp_required',
+        device: null,
+        otp_expires_at: out.pending.otp_expires_at,
+      };
+    }
+    const record = await finish(e, params, out.device);
+    return {
+      v: LOCAL_API_VERSION,
+      enroll_state: 'enrolled',
+      device: deviceInfo(record),
+      otp_expires_at: null,
+    };
+  } catch (err) {
+    await deleteDeviceKeys(store).catch(() => undefined);
+    e.log.event('device.enroll', 'failed', { code: codeOf(err) });
+    throw e.fail(err);
+  }
+}
+
+export async function enrollConfirm(e: Engine, req: EnrollConfirm): Promise<EnrollResponse> {
+  const pending = e.vault.enroll;
+  if (!pending) throw new ViworksError('VIW_E_STATE', { details: ['no enrollment is waiting for a code'] });
+  const backend = new BackendClient({
+    url: pending.request.backend_url,
+    caPem: pending.request.ca_pem,
+    pins: pending.request.backend_pins,
+  });
+  try {
+    const device = await backend.enrollConfirm(
+      { txn_id: pending.txnId, otp_code: req.otp_code },
+      deviceSigner(e.deps.keyStore, pending.fingerprint),
+    );
+    e.vault.wipe();
+    const record = await finish(e, pending.request, device);
+    return {
+      v: LOCAL_API_VERSION,
+      enroll_state: 'enrolled',
+      device: deviceInfo(record),
+      otp_expires_at: null,
+    };
+  } catch (err) {
+    e.log.event('device.enroll_confirm', 'failed', { code: codeOf(err) });
+    if (err instanceof ViworksError && err.code === 'VIW_E_OTP_INVALID') throw e.fail(err, 'otp_pending');
+    e.vault.wipe();
+    await deleteDeviceKeys(e.deps.keyStore).catch(() => undefined);
+    throw e.fail(err);
+  }
+}
+
+async function finish(
+  e: Engine,
+  params: PendingEnroll['request'],
+  device: EnrolledDevice,
+): Promise<DeviceRecord> {
+  if (device.backend_pins && !samePins(device.backend_pins, params.backend_pins)) {
+    // Kept as given by the user (this connection was pinned to them); a roll must ship them first.
+    e.log.warn('device.enroll: the backend advertises other pins than the ones configured');
+  }
+  const record: DeviceRecord = {
+    v: 1,
+    device_id: device.device_id,
+    fingerprint: device.fingerprint,
+    status: device.status,
+    backend_url: params.backend_url,
+    backend_pins: params.backend_pins,
+    ca_pem: params.ca_pem,
+    username: params.username,
+    key_protection: e.deps.keyStore.protection,
+    key_store: e.deps.keyStore.name,
+    enrolled_at: new Date().toISOString(),
+  };
+  await e.saveRecord(record);
+  e.setState('enrolled', { otp_expires_at: null, last_error: null });
+  e.log.event('device.enroll', 'ok', { device: device.device_id, status: device.status });
+  return record;
+}
+
+function samePins(
+  a: { primary_b64: string; backup_b64: string },
+  b: { primary_b64: string; backup_b64: string },
+) {
+  return a.primary_b64 === b.primary_b64 && a.backup_b64 === b.backup_b64;
+}
+
+export function codeOf(err: unknown): string {
+  return err instanceof ViworksError ? err.code : 'VIW_E_INTERNAL';
+}

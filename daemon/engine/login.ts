@@ -1,0 +1,139 @@
+// Login (POST /v1/login → /auth/login), the phone's code (POST /v1/otp → /auth/verify) and the
+// one-time password change (POST /v1/password → /auth/password), each signed by the device key.
+// The password travels once, in the request body, and is not kept; the transaction id, access
+// token, bootstrap grant and password token stay in the SecretVault until used or expired.
+import { randomBytes } from 'node:crypto';
+import type { Static } from 'typebox';
+import { newPasswordProblems } from '../../core/api/common.js';
+import {
+  LOCAL_API_VERSION,
+  type LoginRequestSchema,
+  type LoginResponseSchema,
+  type OtpRequestSchema,
+  type OtpResponseSchema,
+  type PasswordRequestSchema,
+} from '../../core/api/local.js';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import type { Engine } from './engine.js';
+import { codeOf } from './enroll.js';
+import { NO_TIMINGS, round } from './status.js';
+
+type LoginReq = Static<typeof LoginRequestSchema>;
+type LoginRes = Static<typeof LoginResponseSchema>;
+type OtpReq = Static<typeof OtpRequestSchema>;
+type OtpRes = Static<typeof OtpResponseSchema>;
+type PasswordReq = Static<typeof PasswordRequestSchema>;
+
+/** Codes after which the code may simply be typed again. */
+const RETRYABLE_OTP = new Set(['VIW_E_OTP_INVALID', 'VIW_E_RATE_LIMITED']);
+
+export async function login(e: Engine, req: LoginReq): Promise<LoginRes> {
+  if (e.session) throw new ViworksError('VIW_E_STATE', { details: ['disconnect first'] });
+  const record = e.requireRecord();
+  e.vault.wipe();
+  e.setState('logging_in', { otp_expires_at: null, last_error: null, timings: NO_TIMINGS });
+  e.log.event('auth.login', 'start', { device: record.device_id });
+  try {
+    const r = await e.backend(record).login(
+      {
+        username: record.username,
+        password: req.password,
+        device_id: record.device_id,
+        device_nonce: randomBytes(24).toString('base64url'),
+      },
+      e.signer(record),
+    );
+    e.loginMs = r.elapsedMs;
+    e.vault.login = { txnId: r.value.txn_id, expiresAtMs: Date.parse(r.value.otp_expires_at) };
+    e.vault.arm();
+    if (record.status !== 'active') await e.saveRecord({ ...record, status: 'active' });
+    e.setState('otp_pending', { otp_expires_at: r.value.otp_expires_at });
+    e.log.event('auth.login', 'ok', { next: 'otp', trace: r.traceId });
+    return { v: LOCAL_API_VERSION, state: 'otp_pending', otp_expires_at: r.value.otp_expires_at };
+  } catch (err) {
+    await noteDeviceStatus(e, err);
+    e.log.event('auth.login', 'failed', { code: codeOf(err) });
+    throw e.fail(err);
+  }
+}
+
+export async function otp(e: Engine, req: OtpReq): Promise<OtpRes> {
+  const txn = e.vault.login;
+  if (!txn)
+    throw new ViworksError('VIW_E_STATE', { details: ['no login is waiting for a code: log in first'] });
+  const record = e.requireRecord();
+  try {
+    const r = await e.backend(record).verify({ txn_id: txn.txnId, otp_code: req.otp_code }, e.signer(record));
+    e.vault.login = null;
+    const loginMs = round(e.loginMs + r.elapsedMs);
+    if (r.value.login_state === 'ok') {
+      e.vault.access = {
+        accessToken: r.value.access_token,
+        grant: r.value.bootstrap_grant,
+        expiresAtMs: Date.parse(r.value.expires_at),
+      };
+      e.vault.arm();
+      e.setState('enrolled', { otp_expires_at: null, last_error: null, timings: { login_ms: loginMs } });
+      e.log.event('auth.otp_verify', 'ok', { next: 'connect', trace: r.traceId });
+      return { v: LOCAL_API_VERSION, state: 'enrolled', password_change_required: false };
+    }
+    e.vault.password = {
+      token: r.value.password_token,
+      expiresAtMs: Date.parse(r.value.password_token_expires_at),
+    };
+    e.vault.arm();
+    e.setState('enrolled', { otp_expires_at: null, last_error: null });
+    e.log.event('auth.otp_verify', 'ok', { next: 'password_change', trace: r.traceId });
+    return { v: LOCAL_API_VERSION, state: 'enrolled', password_change_required: true };
+  } catch (err) {
+    e.log.event('auth.otp_verify', 'failed', { code: codeOf(err) });
+    if (err instanceof ViworksError && RETRYABLE_OTP.has(err.code)) throw e.fail(err, 'otp_pending');
+    e.vault.wipe();
+    await noteDeviceStatus(e, err);
+    throw e.fail(err);
+  }
+}
+
+export async function changePassword(
+  e: Engine,
+  req: PasswordReq,
+): Promise<{ v: typeof LOCAL_API_VERSION; state: 'enrolled' | 'idle' }> {
+  const token = e.vault.password;
+  if (!token) {
+    throw new ViworksError('VIW_E_STATE', { details: ['no password change is pending: log in first'] });
+  }
+  const record = e.requireRecord();
+  // The backend checks again; checking here first keeps the one-time token for a better try.
+  const problems = newPasswordProblems(record.username, req.new_password, false);
+  if (problems.length > 0) throw new ViworksError('VIW_E_VALIDATION', { details: problems });
+  try {
+    await e
+      .backend(record)
+      .changePassword({ password_token: token.token, new_password: req.new_password }, e.signer(record));
+  } catch (err) {
+    e.log.event('auth.password_change', 'failed', { code: codeOf(err) });
+    if (err instanceof ViworksError && err.code === 'VIW_E_VALIDATION') throw err;
+    e.vault.wipe();
+    throw e.fail(err);
+  }
+  e.vault.wipe();
+  e.setState('enrolled', { last_error: null });
+  e.log.event('auth.password_change', 'ok', { next: 'login' });
+  return { v: LOCAL_API_VERSION, state: 'enrolled' };
+}
+
+/** Keeps the device record in step with what the backend says about this device. */
+async function noteDeviceStatus(e: Engine, err: unknown): Promise<void> {
+  const record = e.record;
+  if (!record || !(err instanceof ViworksError)) return;
+  const status =
+    err.code === 'VIW_E_DEVICE_PENDING'
+      ? 'pending_approval'
+      : err.code === 'VIW_E_DEVICE_REVOKED' || err.code === 'VIW_E_DEVICE_UNKNOWN'
+        ? 'revoked'
+        : null;
+  if (status && status !== record.status) {
+    await e.saveRecord({ ...record, status });
+    e.log.event('device.status', 'ok', { status });
+  }
+}

@@ -1,0 +1,124 @@
+// Watches a live session from the moment the bootstrap arrives until teardown:
+//   - the backend's event stream (GET /client/events): `revoked` ends the session at once (the
+//     push path; the admin's terminate reaches the tunnel in well under a second), a dropped
+//     stream is reopened with backoff;
+//   - heartbeats (POST /client/heartbeat) every heartbeat_s: they keep the access token alive, and
+//     VIW_E_SESSION_REVOKED there is the pull path of the same revocation; no successful
+//     heartbeat for idle_timeout_s means the backend has ended the session too;
+//   - idle auto-logout: no tunnel traffic for idle_timeout_s (when the components report it).
+// `onEnd` is called at most once; the engine tears down.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import type { BackendClient } from '../backend/backend-client.js';
+import { readSessionEvents } from '../backend/events.js';
+import type { DaemonLog } from '../log/daemon-log.js';
+
+export type EndReason = 'revoked' | 'idle' | 'lost';
+
+export interface SessionMonitorOptions {
+  readonly backend: BackendClient;
+  readonly accessToken: string;
+  readonly sessionId: string;
+  readonly heartbeatS: number;
+  readonly idleTimeoutS: number;
+  readonly log: DaemonLog;
+  readonly onEnd: (reason: EndReason, err: ViworksError | null) => void;
+}
+
+const ENDED_CODES = new Set(['VIW_E_SESSION_REVOKED', 'VIW_E_NOT_FOUND', 'VIW_E_TOKEN_INVALID']);
+
+export class SessionMonitor {
+  private readonly abort = new AbortController();
+  private ended = false;
+  private heartbeatS: number;
+  private lastBeatOk = Date.now();
+  private activity: (() => number | null) | null = null;
+
+  constructor(private readonly o: SessionMonitorOptions) {
+    this.heartbeatS = o.heartbeatS;
+  }
+
+  start(): void {
+    void this.eventLoop();
+    void this.heartbeatLoop();
+  }
+
+  /** Called once the tunnel is up: the source of "last traffic" for idle auto-logout. */
+  watchActivity(lastActivityAt: () => number | null): void {
+    this.activity = lastActivityAt;
+  }
+
+  stop(): void {
+    this.ended = true;
+    this.abort.abort();
+  }
+
+  private end(reason: EndReason, err: ViworksError | null): void {
+    if (this.ended) return;
+    this.stop();
+    this.o.onEnd(reason, err);
+  }
+
+  private async eventLoop(): Promise<void> {
+    let backoffMs = 500;
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        const res = await this.o.backend.events(this.o.accessToken, this.o.sessionId, signal);
+        backoffMs = 500;
+        for await (const m of readSessionEvents(res)) {
+          if (m.type === 'revoked' || m.state.status === 'ended') {
+            const reason = m.type === 'revoked' ? m.revoked.reason : m.state.end_reason;
+            this.o.log.event('session.revoked', 'ok', { via: 'events', reason: reason ?? 'unknown' });
+            return this.end('revoked', revokedError(reason));
+          }
+          this.heartbeatS = m.state.heartbeat_s;
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        if (err instanceof ViworksError && ENDED_CODES.has(err.code)) {
+          return this.end('revoked', revokedError(err.details[0] ?? null));
+        }
+        this.o.log.debug(`events: stream dropped (${err instanceof ViworksError ? err.code : 'error'})`);
+      }
+      await sleep(backoffMs, undefined, { signal }).catch(() => undefined);
+      backoffMs = Math.min(backoffMs * 2, 15_000);
+    }
+  }
+
+  private async heartbeatLoop(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      await sleep(this.heartbeatS * 1000, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      if (this.idleTooLong()) {
+        this.o.log.event('session.idle_logout', 'ok', { idle_timeout_s: this.o.idleTimeoutS });
+        return this.end('idle', null);
+      }
+      try {
+        const beat = await this.o.backend.heartbeat(this.o.accessToken, this.o.sessionId);
+        this.heartbeatS = beat.heartbeat_s;
+        this.lastBeatOk = Date.now();
+      } catch (err) {
+        if (signal.aborted) return;
+        if (err instanceof ViworksError && ENDED_CODES.has(err.code)) {
+          this.o.log.event('session.revoked', 'ok', { via: 'heartbeat' });
+          return this.end('revoked', revokedError(err.details[0] ?? null));
+        }
+        this.o.log.warn(`heartbeat failed (${err instanceof ViworksError ? err.code : 'error'})`);
+        if (Date.now() - this.lastBeatOk > this.o.idleTimeoutS * 1000) {
+          return this.end('lost', new ViworksError('VIW_E_BACKEND_UNREACHABLE', { details: ['heartbeats'] }));
+        }
+      }
+    }
+  }
+
+  private idleTooLong(): boolean {
+    const last = this.activity?.() ?? null;
+    return last !== null && Date.now() - last > this.o.idleTimeoutS * 1000;
+  }
+}
+
+function revokedError(reason: string | null): ViworksError {
+  return new ViworksError('VIW_E_SESSION_REVOKED', reason ? { details: [reason.slice(0, 40)] } : {});
+}

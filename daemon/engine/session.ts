@@ -1,0 +1,63 @@
+// One connect attempt and the session it creates: the abort signal every step honours, the access
+// token for the session API, the opened bootstrap, and the components started for it. Whoever
+// ends it (disconnect, revocation, failure, exit) calls Engine.teardown once; a component that
+// finishes starting after that is stopped at once (adopt).
+import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import type { SessionMonitor } from './session-monitor.js';
+import type { OpenVpnHandle, Stoppable, TlsProxyHandle } from './types.js';
+
+const STOP_TIMEOUT_MS = 5000;
+
+export class ActiveSession {
+  readonly abort = new AbortController();
+  closed = false;
+  /** The running teardown, so concurrent callers wait for the same one. */
+  teardown: Promise<void> | null = null;
+  sessionId: string | null = null;
+  payload: BootstrapPayload | null = null;
+  monitor: SessionMonitor | null = null;
+  tls: TlsProxyHandle | null = null;
+  openvpn: OpenVpnHandle | null = null;
+
+  constructor(readonly accessToken: string) {}
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Keeps a freshly started component, or stops it at once when the session already ended. */
+  async adopt<T extends Stoppable>(handle: T): Promise<T> {
+    if (this.closed) {
+      await stopQuietly(handle);
+      throw cancelled();
+    }
+    return handle;
+  }
+
+  /** Stops OpenVPN first (routes and DNS revert while the proxy still carries its exit), then the proxy. */
+  async stopComponents(): Promise<void> {
+    this.monitor?.stop();
+    const ovpn = this.openvpn;
+    const tls = this.tls;
+    this.openvpn = null;
+    this.tls = null;
+    if (ovpn) await stopQuietly(ovpn);
+    if (tls) await stopQuietly(tls);
+  }
+}
+
+export function cancelled(): ViworksError {
+  return new ViworksError('VIW_E_STATE', { details: ['connect cancelled: the session was ended'] });
+}
+
+async function stopQuietly(handle: Stoppable): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    handle.stop().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, STOP_TIMEOUT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,132 @@
+// The engine's plug points. The connect sequence (connect.ts) calls these in order:
+//   Preflight → SpaSender → TlsProxyStarter → OpenVpnStarter
+// The real SPA sender (spa-sender.ts) and preflight (preflight.ts) live here; the TLS proxy
+// (daemon/engine/tls-proxy*) and the OpenVPN runner (daemon/engine/openvpn/*) implement the two
+// starter interfaces below. Contract for every start(): resolve only when the step is done, reject
+// with a ViworksError (the code decides whether the engine retries), honour `signal` (abort = stop
+// what was started and reject), never log or persist secret material, and make `stop()` idempotent.
+import type { Static } from 'typebox';
+import type { PreflightCheckSchema } from '../../core/api/local.js';
+import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
+import type { PinSet } from '../../core/crypto/pins.js';
+import type { ErrorCode } from '../../core/errors/catalogue.js';
+import type { SpaAccessPort } from '../../core/spa/index.js';
+
+export type PreflightCheck = Static<typeof PreflightCheckSchema>;
+
+/** Why a started component stopped. `code` null: a requested stop. */
+export interface StopInfo {
+  readonly code: ErrorCode | null;
+  /** Short and safe (no secrets, no addresses from the bootstrap). */
+  readonly detail: string;
+}
+
+/** Something the engine started and must be able to stop. */
+export interface Stoppable {
+  /** Idempotent; resolves once the component has released everything (sockets, processes). */
+  stop(): Promise<void>;
+  /** Settles when the component stops for any reason (requested or not); never rejects. */
+  readonly done: Promise<StopInfo>;
+}
+
+// ── SPA ────────────────────────────────────────────────────────────────────────────────────────
+
+export interface SpaKnock {
+  /** The gateway's address (resolved once by the engine; TLS dials the same one). */
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  /** Raw keys, valid only until send() settles: the engine wipes them right after. */
+  readonly encKey: Uint8Array;
+  readonly hmacKey: Uint8Array;
+  readonly accessPorts: readonly SpaAccessPort[];
+  /** Seconds the gateway keeps the door open (bootstrap spa.ttl_s). */
+  readonly clientTimeout: number;
+}
+
+export interface SpaSender {
+  /** Sends one knock; resolves with the source address it asked the gateway to open for. */
+  send(knock: SpaKnock, signal: AbortSignal): Promise<{ readonly accessIp: string }>;
+}
+
+// ── TLS proxy (daemon/engine/tls-proxy*) ─────────────────────────────────────────────────────
+
+export interface TlsProxyStartParams {
+  /** Wire session id (`s-…`), for logs and metrics. */
+  readonly sessionId: string;
+  /** The name to verify in the gateway's certificate (SNI + hostname check). */
+  readonly gatewayFqdn: string;
+  /** The address to dial: the one the SPA knock opened. */
+  readonly gatewayHost: string;
+  readonly gatewayPort: number;
+  /** SPKI pins (primary + backup); a key matching neither is VIW_E_PIN_MISMATCH, fail closed. */
+  readonly gatewayPins: PinSet;
+  /** Trust anchors for the gateway chain: the bootstrap's CA chain (ovpn.ca_inline). */
+  readonly gatewayCaPem: string;
+  readonly signal: AbortSignal;
+}
+
+export interface TlsProxyHandle extends Stoppable {
+  /** Loopback listener OpenVPN connects to. */
+  readonly listenHost: string;
+  readonly listenPort: number;
+  /** Duration of the pinned TLS 1.3 handshake made during start(), if one was made. */
+  readonly handshakeMs: number | null;
+  /** Epoch ms of the last byte carried in either direction (drives idle auto-logout). */
+  lastActivityAt?(): number;
+}
+
+export interface TlsProxyStarter {
+  /**
+   * Starts the loopback proxy. Best: resolve only once a pinned handshake with the gateway has
+   * succeeded (keeping that verified connection for OpenVPN's first accept), so a closed door shows
+   * here: reject with VIW_E_PIN_MISMATCH (never retried) or VIW_E_TLS_FAILED (the engine knocks
+   * again, up to 3 times with jitter). A proxy that dials only on accept may resolve once it
+   * listens (handshakeMs null); it must then settle `done` with the failure's code as soon as the
+   * first upstream connection fails, and the engine ends the attempt with that code.
+   */
+  start(p: TlsProxyStartParams): Promise<TlsProxyHandle>;
+  /** Optional extra preflight checks (e.g. gateway DNS resolution as the proxy will do it). */
+  preflight?(): Promise<PreflightCheck[]>;
+}
+
+// ── OpenVPN (daemon/engine/openvpn/*) ────────────────────────────────────────────────────────
+
+export interface OpenVpnStartParams {
+  readonly sessionId: string;
+  /** The TLS proxy's loopback listener (`remote` in the stdin config). */
+  readonly remoteHost: string;
+  readonly remotePort: number;
+  /** Inline CA, cert, key, tls-crypt and ciphers from the bootstrap: stdin only, never disk or logs. */
+  readonly ovpn: BootstrapPayload['ovpn'];
+  readonly signal: AbortSignal;
+}
+
+export interface OpenVpnHandle extends Stoppable {
+  /** The tunnel address once "Initialization Sequence Completed", if known. */
+  readonly virtualIp: string | null;
+  /** Epoch ms of the last tunnel traffic, if the runner can tell (idle auto-logout). */
+  lastActivityAt?(): number;
+}
+
+export interface OpenVpnStarter {
+  /** Resolves on "Initialization Sequence Completed"; rejects with VIW_E_OPENVPN_FAILED. */
+  start(p: OpenVpnStartParams): Promise<OpenVpnHandle>;
+  /** Optional extra preflight checks (binary present, version, /dev/net/tun). */
+  preflight?(): Promise<PreflightCheck[]>;
+}
+
+// ── Preflight ────────────────────────────────────────────────────────────────────────────────
+
+export interface PreflightContext {
+  /** Round trip to the enrolled backend (null when not enrolled). */
+  readonly health: (() => Promise<{ elapsedMs: number; serverDateMs: number | null }>) | null;
+  /** The opened bootstrap during connect (its policy); null for GET /v1/preflight. */
+  readonly payload: BootstrapPayload | null;
+  /** True when this daemon's own tunnel is up (its interface is then expected). */
+  readonly tunnelUp: boolean;
+}
+
+export interface Preflight {
+  run(ctx: PreflightContext): Promise<PreflightCheck[]>;
+}

@@ -1,0 +1,109 @@
+// Key stores on @napi-rs/keyring: the OS keyring (macOS Keychain, Windows Credential Manager /
+// DPAPI, Linux Secret Service) and the Linux kernel keyring (keyutils).
+//
+// On Linux the store is always pinned explicitly: the library's default silently falls back from
+// the Secret Service to the kernel keyring, which lives in kernel memory and is gone after a
+// reboot — a device key put there would be lost and the device would need re-enrolling. So the
+// persistent `OsKeyringStore` requires the Secret Service, and the volatile kernel keyring is a
+// separate store (`KernelKeyringStore`) that is never chosen for device keys automatically.
+// Both are software protection: the OS guards the secret, but it can be read back out.
+
+import { randomBytes } from 'node:crypto';
+import { Entry, type EntryOptions } from '@napi-rs/keyring';
+import { wipe } from '../../core/crypto/bytes.js';
+import { assertSecretName, type KeyStore, keystoreError } from './keystore.js';
+
+export const KEYRING_SERVICE = 'viworksd';
+
+class NapiKeyringStore implements KeyStore {
+  readonly protection = 'software' as const;
+
+  constructor(
+    readonly name: string,
+    private readonly options: EntryOptions | undefined,
+    private readonly service: string,
+  ) {}
+
+  private entry(name: string): Entry {
+    assertSecretName(name);
+    try {
+      return new Entry(this.service, name, this.options);
+    } catch (err) {
+      throw keystoreError(`${this.name}: unavailable`, err);
+    }
+  }
+
+  async put(name: string, secret: Uint8Array): Promise<void> {
+    const entry = this.entry(name);
+    try {
+      entry.setSecret(secret);
+    } catch (err) {
+      throw keystoreError(`${this.name}: store failed`, err);
+    }
+  }
+
+  async get(name: string): Promise<Uint8Array | null> {
+    const entry = this.entry(name);
+    let raw: number[] | null;
+    try {
+      raw = entry.getSecret();
+    } catch (err) {
+      throw keystoreError(`${this.name}: read failed`, err);
+    }
+    if (raw === null) return null;
+    const out = Uint8Array.from(raw);
+    raw.fill(0);
+    return out;
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const entry = this.entry(name);
+    try {
+      return entry.deleteCredential();
+    } catch (err) {
+      throw keystoreError(`${this.name}: delete failed`, err);
+    }
+  }
+}
+
+/** The persistent OS keyring (on Linux: the Secret Service only, never the volatile fallback). */
+export class OsKeyringStore extends NapiKeyringStore {
+  constructor(service: string = KEYRING_SERVICE) {
+    super(
+      'os-keyring',
+      process.platform === 'linux' ? { linux: { store: 'secret-service' } } : undefined,
+      service,
+    );
+  }
+}
+
+/**
+ * The Linux kernel keyring (keyutils): kept in kernel memory, never swapped to a file, but lost at
+ * reboot. Chosen for device keys only when asked for explicitly. Observed with @napi-rs/keyring
+ * 2.1.2 (Debian 12, root, no session keyring set up by a login): the FIRST write in a process fails
+ * with AccessDenied after creating the key (an orphan left in the kernel), later writes work. So
+ * it is not a clean store here; probeKeyStore is run twice before it is used.
+ */
+export class KernelKeyringStore extends NapiKeyringStore {
+  constructor(service: string = KEYRING_SERVICE) {
+    super('kernel-keyring', { linux: { store: 'keyutils' } }, service);
+  }
+}
+
+/** True when `store` can store, read back and delete a secret here (one probe, at start). */
+export async function probeKeyStore(store: KeyStore): Promise<boolean> {
+  const name = `probe-${randomBytes(6).toString('hex')}`;
+  const value = randomBytes(16);
+  try {
+    await store.put(name, value);
+    const back = await store.get(name);
+    const ok = back !== null && Buffer.from(back).equals(value);
+    wipe(back);
+    await store.delete(name);
+    return ok;
+  } catch {
+    return false;
+  } finally {
+    wipe(value);
+  }
+}

@@ -1,0 +1,109 @@
+// The handlers of LOCAL_ROUTES: thin — validate (schemas), call the engine, answer. One line each
+// where possible; the engine owns every decision.
+import type { Static } from 'typebox';
+import {
+  ActionResponseSchema,
+  ConnectRequestSchema,
+  DeviceInfoSchema,
+  EnrollConfirmRequestSchema,
+  EnrollRequestSchema,
+  EnrollResponseSchema,
+  LOCAL_API_VERSION,
+  LoginRequestSchema,
+  LoginResponseSchema,
+  LogsQuerySchema,
+  OtpRequestSchema,
+  OtpResponseSchema,
+  PasswordRequestSchema,
+  PreflightResponseSchema,
+  StatusSchema,
+  VersionResponseSchema,
+} from '../../core/api/local.js';
+import { connect } from '../engine/connect.js';
+import type { Engine } from '../engine/engine.js';
+import { enroll, enrollConfirm } from '../engine/enroll.js';
+import { changePassword, login, otp } from '../engine/login.js';
+import type { DaemonLog } from '../log/daemon-log.js';
+import type { RouteTable } from './route-table.js';
+import type { StreamRegistry } from './streams.js';
+
+const ok = (schema: object) => ({ 200: schema });
+
+export function registerRoutes(
+  table: RouteTable,
+  engine: Engine,
+  log: DaemonLog,
+  streams: StreamRegistry,
+  daemonVersion: string,
+): void {
+  table.register('status', { response: ok(StatusSchema) }, async () => engine.getStatus());
+
+  table.register('watch', {}, async (_request, reply) => {
+    streams.ndjson(reply, (write) => {
+      write(engine.getStatus());
+      return engine.status.subscribe(write);
+    });
+  });
+
+  table.register('version', { response: ok(VersionResponseSchema) }, async () => ({
+    v: LOCAL_API_VERSION,
+    daemon_version: daemonVersion,
+    local_api_version: LOCAL_API_VERSION,
+  }));
+
+  table.register('device', { response: ok(DeviceInfoSchema) }, async () => engine.device());
+
+  table.register('preflight', { response: ok(PreflightResponseSchema) }, async () => {
+    const checks = await engine.runPreflight();
+    return { v: LOCAL_API_VERSION, ok: checks.every((c) => c.ok), checks };
+  });
+
+  table.register('logs', { querystring: LogsQuerySchema }, async (request, reply) => {
+    const q = request.query as Static<typeof LogsQuerySchema>;
+    streams.ndjson(reply, (write) => {
+      for (const line of log.tail(q.lines === undefined ? undefined : Number(q.lines))) write(line);
+      return q.follow === '1' ? log.subscribe(write) : null;
+    });
+  });
+
+  table.register(
+    'enroll',
+    { body: EnrollRequestSchema, response: ok(EnrollResponseSchema) },
+    async (request) =>
+      engine.exclusive('enroll', () => enroll(engine, request.body as Static<typeof EnrollRequestSchema>)),
+  );
+
+  table.register(
+    'enrollConfirm',
+    { body: EnrollConfirmRequestSchema, response: ok(EnrollResponseSchema) },
+    async (request) =>
+      engine.exclusive('enroll', () =>
+        enrollConfirm(engine, request.body as Static<typeof EnrollConfirmRequestSchema>),
+      ),
+  );
+
+  table.register('login', { body: LoginRequestSchema, response: ok(LoginResponseSchema) }, async (request) =>
+    engine.exclusive('login', () => login(engine, request.body as Static<typeof LoginRequestSchema>)),
+  );
+
+  table.register('otp', { body: OtpRequestSchema, response: ok(OtpResponseSchema) }, async (request) =>
+    engine.exclusive('otp', () => otp(engine, request.body as Static<typeof OtpRequestSchema>)),
+  );
+
+  table.register(
+    'password',
+    { body: PasswordRequestSchema, response: ok(ActionResponseSchema) },
+    async (request) =>
+      engine.exclusive('password', () =>
+        changePassword(engine, request.body as Static<typeof PasswordRequestSchema>),
+      ),
+  );
+
+  table.register('connect', { body: ConnectRequestSchema, response: ok(ActionResponseSchema) }, async () =>
+    engine.exclusive('connect', () => connect(engine)),
+  );
+
+  table.register('disconnect', { body: ConnectRequestSchema, response: ok(ActionResponseSchema) }, async () =>
+    engine.disconnect(),
+  );
+}

@@ -1,0 +1,70 @@
+// The local API server: Fastify over a Unix domain socket (no TCP, no TLS: the socket's
+// permissions are the boundary), strict schemas (closed objects, no coercion, 64 KiB bodies), the
+// route table from LOCAL_ROUTES, NDJSON streams for watch and logs.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Engine } from '../engine/engine.js';
+import type { DaemonLog } from '../log/daemon-log.js';
+import { installEdge } from './edge.js';
+import { type Authorizer, allowSocketPeers, RouteTable } from './route-table.js';
+import { registerRoutes } from './routes.js';
+import { groupId, prepareSocketPath, SOCKET_GROUP, secureSocket } from './socket.js';
+import { StreamRegistry } from './streams.js';
+
+export const LOCAL_BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface LocalApiOptions {
+  readonly socketPath: string;
+  readonly engine: Engine;
+  readonly log: DaemonLog;
+  readonly daemonVersion: string;
+  readonly authorize?: Authorizer;
+  /** The group allowed on the socket (default `viworks`; unused when it does not exist). */
+  readonly group?: string;
+}
+
+export interface LocalApi {
+  readonly app: FastifyInstance;
+  readonly socketPath: string;
+  close(): Promise<void>;
+}
+
+export async function buildLocalApp(o: Omit<LocalApiOptions, 'socketPath' | 'group'>): Promise<{
+  app: FastifyInstance;
+  streams: StreamRegistry;
+}> {
+  const app = Fastify({
+    bodyLimit: LOCAL_BODY_LIMIT_BYTES,
+    logger: false,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+    },
+    return503OnClosing: true,
+  });
+  const streams = new StreamRegistry(o.daemonVersion);
+  installEdge(app, o.daemonVersion, o.log);
+  const table = new RouteTable(app, o.authorize ?? allowSocketPeers);
+  registerRoutes(table, o.engine, o.log, streams, o.daemonVersion);
+  const missing = table.missing();
+  if (missing.length > 0) throw new Error(`local API routes without a handler: ${missing.join(', ')}`);
+  app.addHook('preClose', async () => streams.closeAll());
+  return { app, streams };
+}
+
+export async function startLocalApi(o: LocalApiOptions): Promise<LocalApi> {
+  const { app } = await buildLocalApp(o);
+  const gid = groupId(o.group ?? SOCKET_GROUP);
+  await prepareSocketPath(o.socketPath, gid);
+  await app.listen({ path: o.socketPath });
+  await secureSocket(o.socketPath, gid);
+  o.log.event('localapi.listen', 'ok', {
+    socket: o.socketPath,
+    group: gid === null ? null : (o.group ?? SOCKET_GROUP),
+  });
+  return {
+    app,
+    socketPath: o.socketPath,
+    close: async () => {
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// Starts a real viworksd (engine + local API on a Unix socket) in a temporary directory: file key
+// store, captured log, the gateway name resolved to loopback, fakes for TLS proxy and OpenVPN only.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalClient } from '../../core/localclient/index.js';
+import { type RunningDaemon, startDaemon } from '../daemon.js';
+import { FileKeyStore } from '../keystore/file-store.js';
+import { DaemonLog } from '../log/daemon-log.js';
+import { FakeOpenVpn, FakeTlsProxy } from './fakes.js';
+
+export interface DaemonFixture {
+  readonly dir: string;
+  readonly socketPath: string;
+  readonly stateDir: string;
+  readonly keyStore: FileKeyStore;
+  readonly daemon: RunningDaemon;
+  readonly client: LocalClient;
+  readonly tls: FakeTlsProxy;
+  readonly openvpn: FakeOpenVpn;
+  /** Every log line the daemon wrote (its sink), as JSON lines. */
+  logText(): string;
+  stop(): Promise<void>;
+}
+
+export async function startDaemonFixture(): Promise<DaemonFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'viw-daemon-'));
+  const socketPath = join(dir, 'run', 'viworksd.sock');
+  const stateDir = join(dir, 'state');
+  const keyStore = new FileKeyStore({ dir: join(stateDir, 'keys') });
+  let captured = '';
+  const log = new DaemonLog({
+    minLevel: 'debug',
+    sink: (line) => {
+      captured += `${JSON.stringify(line)}\n`;
+    },
+  });
+  const tls = new FakeTlsProxy();
+  const openvpn = new FakeOpenVpn();
+  const daemon = await startDaemon({
+    socketPath,
+    stateDir,
+    keyStore,
+    log,
+    tls,
+    openvpn,
+    resolveHost: async () => '127.0.0.1',
+  });
+  return {
+    dir,
+    socketPath,
+    stateDir,
+    keyStore,
+    daemon,
+    client: new LocalClient({ socketPath }),
+    tls,
+    openvpn,
+    logText: () => captured,
+    stop: async () => {
+      await daemon.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// Test doubles for the two components other modules provide (the TLS proxy and the OpenVPN
+// runner) — the ONLY fakes the daemon's tests use; SPA, preflight, HPKE, signing and the backend
+// are real. They record what the engine handed them so tests can check it.
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import type {
+  OpenVpnHandle,
+  OpenVpnStarter,
+  OpenVpnStartParams,
+  StopInfo,
+  TlsProxyHandle,
+  TlsProxyStarter,
+  TlsProxyStartParams,
+} from '../engine/types.js';
+
+interface Controlled {
+  stopped: number;
+  /** Ends the component as if it died on its own. */
+  crash(info: StopInfo): void;
+}
+
+function stoppable(): Controlled & { stop(): Promise<void>; done: Promise<StopInfo> } {
+  let settle!: (i: StopInfo) => void;
+  const done = new Promise<StopInfo>((r) => {
+    settle = r;
+  });
+  const c = {
+    stopped: 0,
+    done,
+    crash: (info: StopInfo) => settle(info),
+    stop: async () => {
+      c.stopped++;
+      settle({ code: null, detail: 'stopped' });
+    },
+  };
+  return c;
+}
+
+export class FakeTlsProxy implements TlsProxyStarter {
+  readonly starts: TlsProxyStartParams[] = [];
+  readonly handles: Array<TlsProxyHandle & Controlled> = [];
+  /** Codes to fail the next start() calls with, in order. */
+  failWith: Array<'VIW_E_TLS_FAILED' | 'VIW_E_PIN_MISMATCH'> = [];
+  /** Delay before start() resolves (ignores the abort signal, as a slow handshake might). */
+  delayMs = 0;
+
+  async start(p: TlsProxyStartParams): Promise<TlsProxyHandle> {
+    this.starts.push(p);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    const code = this.failWith.shift();
+    if (code) throw new ViworksError(code, { details: ['fake'] });
+    const h = Object.assign(stoppable(), { listenHost: '127.0.0.1', listenPort: 11194, handshakeMs: 3.2 });
+    this.handles.push(h);
+    return h;
+  }
+}
+
+export class FakeOpenVpn implements OpenVpnStarter {
+  readonly starts: OpenVpnStartParams[] = [];
+  readonly handles: Array<OpenVpnHandle & Controlled> = [];
+
+  async start(p: OpenVpnStartParams): Promise<OpenVpnHandle> {
+    this.starts.push(p);
+    const h = Object.assign(stoppable(), { virtualIp: '10.8.0.6' });
+    this.handles.push(h);
+    return h;
+  }
+}
