@@ -1,0 +1,109 @@
+// The engine's OpenVpnStarter (daemon/engine/types.ts) on top of the runner: render the stdin
+// config from the bootstrap, start OpenVPN, wait for readiness, verify the routing policy, and hand
+// back a Stoppable whose `done` tells why the tunnel ended. Honours the abort signal at every step.
+//
+// The bypass route: with redirect_gateway and the loopback TLS proxy as remote, the config needs the
+// gateway address the proxy dials (see config.ts). The engine knows it (the SPA knock's host); until
+// OpenVpnStartParams carries it, pass it as `gatewayHost` next to the standard fields — without it a
+// full-tunnel start is refused (config_rejected) rather than looping the proxy into the tunnel.
+import { existsSync } from 'node:fs';
+import { isViworksError } from '../../../core/errors/viworks-error.js';
+import type {
+  OpenVpnHandle,
+  OpenVpnStarter,
+  OpenVpnStartParams,
+  PreflightCheck,
+  StopInfo,
+} from '../types.js';
+import { renderClientConfig } from './config.js';
+import type { IpOptions } from './iproute.js';
+import { checkRoutingPolicy, DEFAULT_OPENVPN_PATH, openvpnVersion } from './preflight.js';
+import { OpenVpnError, type OpenVpnReady, startOpenVpn } from './runner.js';
+
+export interface RunnerStarterOptions extends IpOptions {
+  readonly openvpnPath?: string;
+  /** Default 30 s (the spec's typical bring-up is < 2 s on a LAN). */
+  readonly readyTimeoutMs?: number;
+  /** OpenVPN's sanitized log lines (debug level: they carry addresses). */
+  readonly onLog?: (line: string) => void;
+  /** Run checkRoutingPolicy after readiness (default true): a leak stops the tunnel, VIW_E_LEAK. */
+  readonly verifyRouting?: boolean;
+  /** Treat a loopback stub resolver as a DNS leak (default false; see preflight.ts). */
+  readonly strictDns?: boolean;
+}
+
+export interface RunnerOpenVpnHandle extends OpenVpnHandle {
+  readonly ready: OpenVpnReady;
+}
+
+export class RunnerOpenVpnStarter implements OpenVpnStarter {
+  constructor(private readonly o: RunnerStarterOptions = {}) {}
+
+  async start(p: OpenVpnStartParams & { readonly gatewayHost?: string }): Promise<RunnerOpenVpnHandle> {
+    if (p.signal.aborted) throw new OpenVpnError('stopped');
+    let configText: string;
+    try {
+      configText = renderClientConfig(p.ovpn, {
+        remoteHost: p.remoteHost,
+        remotePort: p.remotePort,
+        gatewayAddresses: p.gatewayHost ? [p.gatewayHost] : [],
+      });
+    } catch (err) {
+      if (isViworksError(err)) throw err;
+      throw new OpenVpnError('config_rejected', err);
+    }
+    const vpn = await startOpenVpn({
+      configText,
+      readyTimeoutMs: this.o.readyTimeoutMs ?? 30_000,
+      ...(this.o.openvpnPath ? { openvpnPath: this.o.openvpnPath } : {}),
+      ...(this.o.onLog ? { onLog: this.o.onLog } : {}),
+      ...(this.o.netns ? { netns: this.o.netns } : {}),
+    });
+    const onAbort = (): void => void vpn.stop();
+    p.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (p.signal.aborted) throw new OpenVpnError('stopped');
+      const ready = await vpn.ready;
+      if (this.o.verifyRouting !== false) {
+        await checkRoutingPolicy({
+          ...(this.o.netns ? { netns: this.o.netns } : {}),
+          tunDevice: ready.tunDevice,
+          redirectGateway: p.ovpn.redirect_gateway,
+          dnsPush: p.ovpn.dns_push,
+          strictDns: this.o.strictDns ?? false,
+        });
+      }
+      if (p.signal.aborted) throw new OpenVpnError('stopped');
+      const done: Promise<StopInfo> = vpn.exited.then((x) =>
+        x.reason === 'stopped'
+          ? { code: null, detail: 'stopped' }
+          : { code: 'VIW_E_OPENVPN_FAILED', detail: `openvpn: ${x.reason}` },
+      );
+      return { virtualIp: ready.virtualIp, ready, stop: () => vpn.stop(), done };
+    } catch (err) {
+      await vpn.stop();
+      throw err;
+    } finally {
+      p.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Binary (≥ 2.6, safe to execute) and the tun device node. */
+  async preflight(): Promise<PreflightCheck[]> {
+    const checks: PreflightCheck[] = [];
+    try {
+      const v = await openvpnVersion(this.o.openvpnPath ?? DEFAULT_OPENVPN_PATH);
+      checks.push({ name: 'openvpn', ok: true, code: null, detail: `OpenVPN ${v.version}` });
+    } catch (err) {
+      const detail = isViworksError(err) ? (err.details[0] ?? err.message) : 'openvpn check failed';
+      checks.push({ name: 'openvpn', ok: false, code: 'VIW_E_PREFLIGHT', detail: detail.slice(0, 256) });
+    }
+    const tun = process.platform !== 'linux' || existsSync('/dev/net/tun');
+    checks.push(
+      tun
+        ? { name: 'tun_device', ok: true, code: null, detail: 'tun available' }
+        : { name: 'tun_device', ok: false, code: 'VIW_E_PREFLIGHT', detail: '/dev/net/tun missing' },
+    );
+    return checks;
+  }
+}
