@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { resolveSocketPath } from '../../core/localclient/paths.js';
 import { startDaemon } from '../daemon.js';
+import { RunnerOpenVpnStarter } from '../engine/openvpn/starter.js';
 import { parseKeyStoreChoice } from '../keystore/select.js';
 import { DaemonLog, type LogLevel } from '../log/daemon-log.js';
 
@@ -53,6 +54,8 @@ async function main(): Promise<number> {
     stateDir: args['state-dir'] ?? '/var/lib/viworks',
     keyStoreChoice: parseKeyStoreChoice(args.keystore ?? process.env.VIWORKSD_KEYSTORE),
     log,
+    // OpenVPN runs as a child with its whole config on stdin; its sanitized lines go to the debug log.
+    openvpn: new RunnerOpenVpnStarter({ onLog: (line) => log.debug(`openvpn: ${line}`) }),
   });
 
   return new Promise<number>((resolve) => {

@@ -79,6 +79,7 @@ export async function connect(e: Engine): Promise<{ v: typeof LOCAL_API_VERSION;
         sessionId,
         remoteHost: tls.listenHost,
         remotePort: tls.listenPort,
+        gatewayHost,
         ovpn: payload.ovpn,
         signal: s.signal,
       }),

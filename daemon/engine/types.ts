@@ -97,6 +97,11 @@ export interface OpenVpnStartParams {
   /** The TLS proxy's loopback listener (`remote` in the stdin config). */
   readonly remoteHost: string;
   readonly remotePort: number;
+  /**
+   * The gateway's resolved address (the one SPA knocked). A full tunnel through a loopback proxy
+   * must route this address outside the tunnel, or def1 would capture the proxy's own connection.
+   */
+  readonly gatewayHost: string;
   /** Inline CA, cert, key, tls-crypt and ciphers from the bootstrap: stdin only, never disk or logs. */
   readonly ovpn: BootstrapPayload['ovpn'];
   readonly signal: AbortSignal;

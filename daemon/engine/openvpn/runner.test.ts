@@ -488,7 +488,7 @@ describe('runner against a real OpenVPN 2.6 server in a lab namespace', {
 
     // Without the gateway's address a full tunnel through a loopback proxy is refused up front.
     await assert.rejects(
-      starter.start(params),
+      starter.start({ ...params, gatewayHost: '' }),
       (e) => e instanceof OpenVpnError && e.reason === 'config_rejected',
     );
 

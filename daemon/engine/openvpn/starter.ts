@@ -39,7 +39,7 @@ export interface RunnerOpenVpnHandle extends OpenVpnHandle {
 export class RunnerOpenVpnStarter implements OpenVpnStarter {
   constructor(private readonly o: RunnerStarterOptions = {}) {}
 
-  async start(p: OpenVpnStartParams & { readonly gatewayHost?: string }): Promise<RunnerOpenVpnHandle> {
+  async start(p: OpenVpnStartParams): Promise<RunnerOpenVpnHandle> {
     if (p.signal.aborted) throw new OpenVpnError('stopped');
     let configText: string;
     try {
