@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { reservedEntryPoint } from '../../core/errors/not-yet.js';
+// `viworks`: oclif discovers the commands in dist/cli/commands (package.json "oclif" section; one
+// file per command, the path is the command id). Exit codes come from cli/lib/exit-codes.ts.
+import { execute } from '@oclif/core';
 
-reservedEntryPoint('viworks', 'the client release: enroll, connect, status, admin');
+await execute({ dir: import.meta.url });

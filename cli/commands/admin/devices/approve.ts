@@ -1,0 +1,22 @@
+import { Args } from '@oclif/core';
+import { AdminCommand, checkId } from '../../../lib/admin-command.js';
+import type { AdminDeviceActionResult } from '../../../lib/admin-results.js';
+
+/** Approve a device waiting for approval. */
+export default class AdminDevicesApprove extends AdminCommand<AdminDeviceActionResult> {
+  static override summary = 'Approve a device waiting for approval';
+  static override examples = ['<%= config.bin %> admin devices approve 0190f3c2-…'];
+  static override args = {
+    id: Args.string({ required: true, description: 'Device id (admin devices list)' }),
+  };
+
+  async run(): Promise<AdminDeviceActionResult> {
+    const { args } = await this.parse(AdminDevicesApprove);
+    const client = await this.adminClient();
+    const reply = await client.approveDevice(checkId(args.id, 'device'));
+    this.log(
+      `Device ${reply.device.id} of ${reply.device.username}: ${reply.device.status}; VPN sessions ended: ${reply.ended_sessions}`,
+    );
+    return { v: 1, ...reply };
+  }
+}

@@ -1,0 +1,35 @@
+import { Flags } from '@oclif/core';
+import { TOKEN_STATES } from '../../../../core/api/admin.js';
+import { AdminCommand, pageFlags, pageQuery } from '../../../lib/admin-command.js';
+import type { AdminTokensListResult } from '../../../lib/admin-results.js';
+import { formatTable } from '../../../lib/output.js';
+
+/** Lists fleet enrollment tokens (never the secret itself, which only `create` shows). */
+export default class AdminEnrollTokensList extends AdminCommand<AdminTokensListResult> {
+  static override summary = 'List enrollment tokens';
+  static override examples = ['<%= config.bin %> admin enroll-tokens list --state valid'];
+  static override flags = {
+    ...pageFlags,
+    state: Flags.option({ options: TOKEN_STATES, description: 'Only tokens in this state' })(),
+  };
+
+  async run(): Promise<AdminTokensListResult> {
+    const { flags } = await this.parse(AdminEnrollTokensList);
+    const client = await this.adminClient();
+    const reply = await client.listEnrollmentTokens({
+      ...pageQuery(flags),
+      ...(flags.state ? { state: flags.state } : {}),
+    });
+    const rows = reply.enrollment_tokens.map((t) => [
+      t.id,
+      t.state,
+      `${t.uses}/${t.max_uses}`,
+      t.expires_at,
+      t.auto_approve ? 'yes' : 'no',
+      t.tags.join(',') || '-',
+    ]);
+    this.log(formatTable(['ID', 'STATE', 'USES', 'EXPIRES', 'AUTO-APPROVE', 'TAGS'], rows));
+    if (reply.next_cursor) this.log(`More: --cursor ${reply.next_cursor}`);
+    return { v: 1, ...reply };
+  }
+}

@@ -1,0 +1,67 @@
+// Rules every command file obeys, checked over the whole commands tree: one command class per file
+// on the shared base (so --json, error output and exit codes are uniform), a summary for help, and
+// no flag that takes a secret's value (secrets come from a prompt or stdin, never argv).
+import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ViworksCommand } from '../lib/base-command.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function commandFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return commandFiles(path);
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const SECRETISH = /pass|otp|totp|secret|token|code|pin-code/i;
+
+it('every command file: a ViworksCommand with a summary, --json, and no secret-valued flag', async () => {
+  const files = commandFiles(here);
+  const ids = files.map((f) => relative(here, f).replace(/\.ts$/, '').split('/').join(' '));
+  for (const id of [
+    'enroll',
+    'login',
+    'connect',
+    'disconnect',
+    'status',
+    'preflight',
+    'logs',
+    'device show',
+    'version',
+    'daemon install',
+    'admin login',
+    'admin users list',
+    'admin users create',
+    'admin users lock',
+    'admin users unlock',
+    'admin users reset',
+    'admin devices list',
+    'admin devices approve',
+    'admin devices unbind',
+    'admin enroll-tokens create',
+    'admin enroll-tokens list',
+    'admin enroll-tokens revoke',
+    'admin sessions list',
+    'admin sessions terminate',
+    'admin audit query',
+  ]) {
+    assert.ok(ids.includes(id), `viworks ${id} exists`);
+  }
+  for (const file of files) {
+    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    const Cmd = mod.default as typeof ViworksCommand & { flags?: Record<string, { type: string }> };
+    assert.ok(Cmd && Cmd.prototype instanceof ViworksCommand, `${file}: default export is a ViworksCommand`);
+    assert.ok(Cmd.summary, `${file}: summary`);
+    assert.equal(Cmd.enableJsonFlag, true);
+    for (const [name, flag] of Object.entries(Cmd.flags ?? {})) {
+      if (!SECRETISH.test(name)) continue;
+      const ok = flag.type === 'boolean' || name.endsWith('-file');
+      assert.ok(ok, `${file}: --${name} must not take a secret on the command line`);
+    }
+  }
+});

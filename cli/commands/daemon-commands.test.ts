@@ -1,0 +1,139 @@
+// status, version, device show, preflight, logs, disconnect: the CLI's own logic (flags, output,
+// exit codes) through the real LocalClient against a fake local API on a temp Unix socket.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { PACKAGE_VERSION } from '../../core/localclient/index.js';
+import * as R from '../lib/results.js';
+import { assertSchema, errJson, okJson } from '../testing/assert.js';
+import { type FakeDaemon, startFakeDaemon } from '../testing/fake-daemon.js';
+import { runCommand } from '../testing/run.js';
+import DeviceShow from './device/show.js';
+import Disconnect from './disconnect.js';
+import Logs from './logs.js';
+import Preflight from './preflight.js';
+import StatusCmd from './status.js';
+import VersionCmd from './version.js';
+
+const lines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as unknown);
+
+describe('daemon commands (fake local API)', () => {
+  let fake: FakeDaemon;
+  let sock: string[];
+  before(async () => {
+    fake = await startFakeDaemon();
+    sock = ['--socket', fake.socketPath];
+  });
+  after(async () => fake.stop());
+
+  it('status: one Status object with --json, a summary without', async () => {
+    const s = okJson(await runCommand(StatusCmd, [...sock, '--json']), R.StatusResultSchema);
+    assert.equal(s.state, 'enrolled');
+    const text = await runCommand(StatusCmd, sock);
+    assert.equal(text.exitCode, 0);
+    assert.match(
+      text.stdout,
+      /^State: {4}enrolled\nDevice: {3}0190f3c2-.* \(active, software key in file\) for alice/,
+    );
+  });
+
+  it('status --watch --json: one Status per line until interrupted, then exit 0', async () => {
+    const opened = fake.streamOpened();
+    const running = runCommand(StatusCmd, [...sock, '--watch', '--json']);
+    await opened;
+    fake.setState('logging_in');
+    fake.setState('otp_pending');
+    await new Promise((r) => setTimeout(r, 50));
+    process.emit('SIGINT');
+    const r = await running;
+    assert.equal(r.exitCode, 0);
+    const got = lines(r.stdout).map((l) => assertSchema(R.StatusResultSchema, l).state);
+    assert.deepEqual(got, ['enrolled', 'logging_in', 'otp_pending']);
+    fake.setState('enrolled');
+  });
+
+  it('the daemon down: exit 6 with code and hint (JSON and text)', async () => {
+    const gone = ['--socket', join(fake.socketPath, '..', 'nothing-here.sock')];
+    const e = errJson(await runCommand(StatusCmd, [...gone, '--json']), 6, 'VIW_E_DAEMON_UNAVAILABLE');
+    assert.match(e.hint, /systemctl start viworksd/);
+    const text = await runCommand(StatusCmd, gone);
+    assert.equal(text.exitCode, 6);
+    assert.equal(text.stdout, '');
+    assert.match(text.stderr, /^viworks: VIW_E_DAEMON_UNAVAILABLE: .*\n {2}hint: Start it/);
+    // version still answers for the client, and says why the daemon did not.
+    const v = okJson(await runCommand(VersionCmd, [...gone, '--json']), R.VersionResultSchema);
+    assert.equal(v.client_version, PACKAGE_VERSION);
+    assert.equal(v.daemon_version, null);
+    assert.equal(v.daemon_error?.code, 'VIW_E_DAEMON_UNAVAILABLE');
+  });
+
+  it('version: client and daemon', async () => {
+    const v = okJson(await runCommand(VersionCmd, [...sock, '--json']), R.VersionResultSchema);
+    assert.deepEqual([v.daemon_version, v.local_api_version, v.compatible], [PACKAGE_VERSION, 1, true]);
+  });
+
+  it('device show: enrolled, and not enrolled (exit 0, enrolled false)', async () => {
+    const d = okJson(await runCommand(DeviceShow, [...sock, '--json']), R.DeviceShowResultSchema);
+    assert.equal(d.device?.username, 'alice');
+    const bare = await startFakeDaemon(null);
+    try {
+      const none = okJson(
+        await runCommand(DeviceShow, ['--socket', bare.socketPath, '--json']),
+        R.DeviceShowResultSchema,
+      );
+      assert.deepEqual(none, { v: 1, enrolled: false, device: null });
+    } finally {
+      await bare.stop();
+    }
+  });
+
+  it('preflight: the result either way; exit 4 when a check fails', async () => {
+    okJson(await runCommand(Preflight, [...sock, '--json']), R.PreflightResultSchema);
+    fake.preflight = {
+      v: 1,
+      ok: false,
+      checks: [{ name: 'no_other_vpn', ok: false, code: 'VIW_E_PREFLIGHT', detail: 'tun0 is up' }],
+    };
+    const r = await runCommand(Preflight, [...sock, '--json']);
+    assert.equal(r.exitCode, 4);
+    assert.equal(assertSchema(R.PreflightResultSchema, JSON.parse(r.stdout)).ok, false);
+    const text = await runCommand(Preflight, sock);
+    assert.equal(text.exitCode, 4);
+    assert.match(text.stdout, /FAIL {2}no_other_vpn +VIW_E_PREFLIGHT: tun0 is up/);
+  });
+
+  it('logs: kept lines; --follow streams one object per line until interrupted', async () => {
+    const kept = okJson(await runCommand(Logs, [...sock, '--json']), R.LogsResultSchema);
+    assert.equal(kept.lines[0]?.msg, 'viworksd started');
+    const opened = fake.streamOpened();
+    const running = runCommand(Logs, [...sock, '--follow', '--json']);
+    await opened;
+    fake.addLog({ at: new Date().toISOString(), level: 'warn', msg: 'spa: retry', state: 'spa' });
+    await new Promise((r) => setTimeout(r, 50));
+    process.emit('SIGINT');
+    const r = await running;
+    assert.equal(r.exitCode, 0);
+    const got = lines(r.stdout).map((l) => assertSchema(R.LogsResultSchema, l).lines[0]?.msg);
+    assert.deepEqual(got, ['viworksd started', 'spa: retry']);
+  });
+
+  it('disconnect: says whether a tunnel was up', async () => {
+    const idle = okJson(await runCommand(Disconnect, [...sock, '--json']), R.DisconnectResultSchema);
+    assert.equal(idle.was_connected, false);
+    fake.setState('connected', {
+      session: {
+        session_id: 's-1',
+        gateway_fqdn: 'gw',
+        connected_at: null,
+        expires_at: 'x',
+        virtual_ip: null,
+      },
+    });
+    const up = okJson(await runCommand(Disconnect, [...sock, '--json']), R.DisconnectResultSchema);
+    assert.deepEqual(up, { v: 1, state: 'enrolled', was_connected: true });
+  });
+});

@@ -1,0 +1,72 @@
+import { Flags } from '@oclif/core';
+import type { Status } from '../../core/localclient/index.js';
+import { DaemonCommand, socketFlag } from '../lib/daemon-command.js';
+import type { StatusResult } from '../lib/results.js';
+
+const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v)} ms`);
+
+/** The lines `viworks status` prints for a Status (text mode). */
+export function describeStatus(s: Status): string[] {
+  const lines = [`State:    ${s.state}`];
+  const d = s.device;
+  lines.push(
+    d
+      ? `Device:   ${d.device_id} (${d.status}, ${d.key_protection} key in ${d.key_store}) for ${d.username} at ${d.backend_url}`
+      : 'Device:   not enrolled (viworks enroll)',
+  );
+  if (s.session) {
+    const x = s.session;
+    const since = x.connected_at ? `since ${x.connected_at}, ` : '';
+    lines.push(
+      `Session:  ${x.session_id} via ${x.gateway_fqdn} (${since}expires ${x.expires_at}, ip ${x.virtual_ip ?? '-'})`,
+    );
+  }
+  if (s.otp_expires_at) lines.push(`Code:     waiting for the phone code until ${s.otp_expires_at}`);
+  const t = s.timings;
+  if (t.total_connect_ms !== null || t.login_ms !== null) {
+    lines.push(
+      `Timings:  login ${ms(t.login_ms)}, bootstrap ${ms(t.bootstrap_ms)}, SPA ${ms(t.spa_ms)}, ` +
+        `TLS ${ms(t.tls_handshake_ms)}, OpenVPN ${ms(t.openvpn_ms)}, total ${ms(t.total_connect_ms)}`,
+    );
+  }
+  if (s.last_error) {
+    lines.push(
+      `Error:    ${s.last_error.code}: ${s.last_error.message}`,
+      `          hint: ${s.last_error.hint}`,
+    );
+  }
+  return lines;
+}
+
+/** Shows the daemon's state; --watch follows every change until interrupted. */
+export default class StatusCmd extends DaemonCommand<StatusResult> {
+  static override summary = 'Show the connection state';
+  static override description =
+    'With --watch, prints the state again after every change (with --json: one Status object per line).';
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --watch --json'];
+  static override flags = {
+    ...socketFlag,
+    watch: Flags.boolean({ char: 'w', description: 'Follow changes until interrupted' }),
+  };
+
+  async run(): Promise<StatusResult> {
+    const { flags } = await this.parse(StatusCmd);
+    const client = this.daemon(flags);
+    if (!flags.watch) {
+      const s = await client.status();
+      this.log(describeStatus(s).join('\n'));
+      return s;
+    }
+    let last: Status | null = null;
+    await this.follow(
+      (signal) => client.watch({ signal }),
+      (s) => {
+        if (this.jsonEnabled()) this.emitJsonLine(s);
+        else if (!last) this.log(describeStatus(s).join('\n'));
+        else this.log(`${s.updated_at}  ${s.state}${s.last_error ? `  ${s.last_error.code}` : ''}`);
+        last = s;
+      },
+    );
+    return last ?? (await client.status());
+  }
+}
