@@ -1,0 +1,396 @@
+// The daemon's embedded TLS proxy (desktop-client spec §3.4, §5.3): OpenVPN (`proto tcp-client`)
+// connects to 127.0.0.1:<port>, and the proxy carries that byte stream inside TLS 1.3 to the
+// gateway's stunnel. The gateway is trusted only if BOTH hold: its chain verifies against the
+// bootstrap's CA for the gateway FQDN, and its leaf key matches the primary or backup SPKI pin. Any
+// failure closes both sockets before one byte of the local stream has been read, let alone sent.
+//
+// One proxy carries exactly one connection: the listener closes as soon as it has accepted one, so
+// no other local process can ride an established, pinned tunnel (a second connection is refused).
+import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
+import { isIP, createServer as netCreateServer, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream';
+import {
+  type ConnectionOptions,
+  checkServerIdentity,
+  type PeerCertificate,
+  type TLSSocket,
+  connect as tlsConnect,
+} from 'node:tls';
+import {
+  assertPinSet,
+  matchPin,
+  type PinMatch,
+  type PinSet,
+  spkiPinFromCertificate,
+} from '../../core/crypto/pins.js';
+import type { ErrorCode } from '../../core/errors/catalogue.js';
+import { isViworksError, ViworksError } from '../../core/errors/viworks-error.js';
+
+/** Architecture §3.4: the only two suites the gateway's stunnel offers. */
+export const GATEWAY_CIPHERSUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
+
+export interface TlsProxyOptions {
+  /** The gateway FQDN: sent as SNI and checked against the certificate's subjectAltName. */
+  readonly gatewayHost: string;
+  /** IP address to dial instead of resolving gatewayHost (tests, lab); SNI and checks still use the FQDN. */
+  readonly gatewayAddress?: string;
+  readonly gatewayPort: number;
+  /** The bootstrap's CA chain (PEM); the only trust anchors for the gateway. */
+  readonly caPem: string;
+  readonly pins: PinSet;
+  /** TCP connect + TLS handshake + verification must finish within this. */
+  readonly connectTimeoutMs: number;
+  /**
+   * Idle before the first byte: how long the proxy waits for the local client to connect after
+   * listening, and again for its first byte once the tunnel is up. Default 15 s.
+   */
+  readonly firstByteTimeoutMs?: number;
+  /** How long one direction may stay open after the other has ended (half-close). Default 10 s. */
+  readonly halfCloseTimeoutMs?: number;
+  /** Progress for the engine's status and SLO timings; must not throw (errors are swallowed). */
+  readonly onEvent?: (event: TlsProxyEvent) => void;
+}
+
+export type TlsProxyEvent =
+  | { readonly type: 'listening'; readonly port: number }
+  | { readonly type: 'accepted' }
+  | {
+      readonly type: 'established';
+      readonly pin: PinMatch;
+      /** TCP connected → TLS finished and verified. */
+      readonly handshakeMs: number;
+      /** Dial started → TLS finished and verified (includes the TCP connect). */
+      readonly connectMs: number;
+      readonly protocol: string;
+      readonly cipher: string;
+    }
+  | { readonly type: 'failed'; readonly code: ErrorCode; readonly details: readonly string[] }
+  | { readonly type: 'closed'; readonly summary: TunnelSummary };
+
+export type CloseReason =
+  | 'local-ended' // the local client ended its stream first (half-close), then both finished
+  | 'gateway-ended' // the gateway ended first
+  | 'timeout' // connect, first-byte or half-close timeout
+  | 'closed' // close() was called
+  | 'error'; // dial, handshake, verification or stream error: see `error`
+
+export interface TunnelSummary {
+  readonly reason: CloseReason;
+  /** Set when the tunnel failed or never came up. */
+  readonly error: ViworksError | undefined;
+  /** Plaintext bytes read from the local client and sent towards the gateway. */
+  readonly bytesToGateway: number;
+  /** Plaintext bytes received from the gateway and written to the local client. */
+  readonly bytesFromGateway: number;
+}
+
+export interface Established {
+  readonly pin: PinMatch;
+  readonly handshakeMs: number;
+}
+
+/** One local connection carried to the gateway. */
+export interface ProxiedConnection {
+  /** Resolves once the gateway is verified and bytes flow; rejects with VIW_E_PIN_MISMATCH / VIW_E_TLS_FAILED. */
+  readonly ready: Promise<Established>;
+  /** Resolves (never rejects) when both sockets are closed. */
+  readonly closed: Promise<TunnelSummary>;
+  close(): void;
+}
+
+export interface TlsProxy {
+  /** The loopback port to point OpenVPN at (`remote 127.0.0.1 <port>`). */
+  readonly port: number;
+  readonly ready: Promise<Established>;
+  /** TLS handshake time of the one connection, once known. */
+  readonly handshakeMs: number | undefined;
+  readonly closed: Promise<TunnelSummary>;
+  close(): void;
+}
+
+const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 15_000;
+const DEFAULT_HALF_CLOSE_TIMEOUT_MS = 10_000;
+const FQDN_RE = /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$/;
+
+function validate(opts: TlsProxyOptions): void {
+  const bad: string[] = [];
+  if (!FQDN_RE.test(opts.gatewayHost) || isIP(opts.gatewayHost) !== 0) bad.push('gatewayHost: not an FQDN');
+  if (opts.gatewayAddress !== undefined && isIP(opts.gatewayAddress) === 0)
+    bad.push('gatewayAddress: not an IP address');
+  if (!Number.isInteger(opts.gatewayPort) || opts.gatewayPort < 1 || opts.gatewayPort > 65535)
+    bad.push('gatewayPort: out of range');
+  if (!opts.caPem.includes('-----BEGIN CERTIFICATE-----')) bad.push('caPem: no certificate');
+  if (!(opts.connectTimeoutMs > 0)) bad.push('connectTimeoutMs: must be positive');
+  if (bad.length > 0) throw new ViworksError('VIW_E_VALIDATION', { details: bad });
+  assertPinSet(opts.pins, 'pins');
+}
+
+const SAFE_CODE_RE = /^[A-Z0-9_]{1,64}$/;
+
+/** A failure as VIW_E_TLS_FAILED with a detail made of our stage name and a library code only. */
+function tlsFailed(stage: string, cause?: unknown): ViworksError {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const safe = typeof code === 'string' && SAFE_CODE_RE.test(code) ? code : 'unknown';
+  return new ViworksError('VIW_E_TLS_FAILED', {
+    details: [cause === undefined ? stage : `${stage}: ${safe}`],
+    cause,
+  });
+}
+
+function safeEmit(opts: TlsProxyOptions, event: TlsProxyEvent): void {
+  try {
+    opts.onEvent?.(event);
+  } catch {
+    // A faulty observer must not break the tunnel.
+  }
+}
+
+/** Promise parts, with rejections pre-handled so a caller that never awaits `ready` cannot crash the daemon. */
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/**
+ * Carries one accepted local socket to the gateway. The local socket must not be read before this is
+ * called (startTlsProxy accepts with pauseOnConnect); nothing is read from it until the gateway passed.
+ */
+export function proxyConnection(local: Socket, opts: TlsProxyOptions): ProxiedConnection {
+  validate(opts);
+  const ready = deferred<Established>();
+  const closed = deferred<TunnelSummary>();
+  const timers = new Set<NodeJS.Timeout>();
+  const timer = (ms: number, fn: () => void) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    timers.add(t);
+    return t;
+  };
+  let established = false;
+  let finished = false;
+  let firstEnd: CloseReason | undefined;
+  let match: PinMatch | undefined;
+  let tcpAt: number | undefined;
+  const dialAt = performance.now();
+
+  // NODELAY on both sockets, as stunnel does. With Nagle on the local socket, the second of two small
+  // writes waits for an ACK the client's kernel delays: ~44 ms per such reply in bench/tls-proxy.
+  // Nagle would buy ~10% less CPU per GB on bulk loopback transfers; latency matters more here.
+  local.setNoDelay(true);
+  local.on('error', () => {}); // reported through the pipeline below (or the teardown)
+
+  // allowHalfOpen is honoured by tls.connect (it builds the TLSSocket with it) but missing from
+  // @types/node's ConnectionOptions, hence the widened type.
+  const tlsOptions: ConnectionOptions & { allowHalfOpen: boolean } = {
+    host: opts.gatewayAddress ?? opts.gatewayHost,
+    port: opts.gatewayPort,
+    servername: opts.gatewayHost,
+    ca: opts.caPem, // replaces Node's public root store: only the bootstrap's CA is trusted
+    rejectUnauthorized: true,
+    minVersion: 'TLSv1.3',
+    maxVersion: 'TLSv1.3',
+    ciphers: GATEWAY_CIPHERSUITES,
+    // TLS 1.3 has no renegotiation; the flag guards against a future maxVersion change. No session
+    // is passed in and the 'session' event is not listened to: tickets die with this socket.
+    secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION,
+    allowHalfOpen: true,
+    // Runs only after OpenSSL verified the chain against `ca`; an Error returned here aborts the
+    // handshake before 'secureConnect', so the local stream is never piped to an unpinned peer.
+    checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+      const nameError = checkServerIdentity(opts.gatewayHost, cert);
+      if (nameError) return nameError;
+      try {
+        match = matchPin(spkiPinFromCertificate(new X509Certificate(cert.raw)), opts.pins);
+        return undefined;
+      } catch (err) {
+        return isViworksError(err, 'VIW_E_PIN_MISMATCH')
+          ? new ViworksError('VIW_E_PIN_MISMATCH', { details: ['verify: leaf key matches neither pin'] })
+          : tlsFailed('verify', err);
+      }
+    },
+  };
+  const upstream: TLSSocket = tlsConnect(tlsOptions);
+
+  const teardown = (reason: CloseReason, error?: ViworksError) => {
+    if (finished) return;
+    finished = true;
+    for (const t of timers) clearTimeout(t);
+    if (!established) {
+      const err = error ?? tlsFailed(reason === 'timeout' ? 'timeout' : 'cancelled');
+      safeEmit(opts, { type: 'failed', code: err.code, details: err.details });
+      ready.reject(err);
+      error = err;
+    }
+    let open = 2;
+    const onClose = () => {
+      if (--open > 0) return;
+      const summary: TunnelSummary = {
+        reason,
+        error,
+        bytesToGateway: local.bytesRead,
+        bytesFromGateway: local.bytesWritten,
+      };
+      safeEmit(opts, { type: 'closed', summary });
+      closed.resolve(summary);
+    };
+    for (const s of [local, upstream]) {
+      if (s.destroyed && s.closed) onClose();
+      else {
+        s.once('close', onClose);
+        s.destroy();
+      }
+    }
+  };
+
+  timer(opts.connectTimeoutMs, () => {
+    if (!established) teardown('timeout', tlsFailed('connect: timeout'));
+  });
+  upstream.once('connect', () => {
+    tcpAt = performance.now();
+  });
+  upstream.on('error', (err) => {
+    // Before the tunnel is up every error is a dial/handshake/verification failure.
+    if (!established)
+      teardown('error', isViworksError(err) ? err : tlsFailed(tcpAt ? 'handshake' : 'connect', err));
+  });
+  // If the local client gives up during the handshake, there is nothing left to carry.
+  local.once('close', () => {
+    if (!established) teardown('closed');
+  });
+
+  upstream.once('secureConnect', () => {
+    // Belt and braces: the options above already make anything else impossible. `match` is also unset
+    // if Node skipped checkServerIdentity, which it does for resumed sessions (never offered here).
+    if (upstream.getProtocol() !== 'TLSv1.3' || upstream.alpnProtocol || match === undefined) {
+      teardown('error', tlsFailed('verify: unexpected session parameters'));
+      return;
+    }
+    const now = performance.now();
+    const handshakeMs = now - (tcpAt ?? dialAt);
+    established = true;
+    upstream.setNoDelay(true);
+    safeEmit(opts, {
+      type: 'established',
+      pin: match,
+      handshakeMs,
+      connectMs: now - dialAt,
+      protocol: 'TLSv1.3',
+      cipher: upstream.getCipher().standardName,
+    });
+    ready.resolve({ pin: match, handshakeMs });
+    pump();
+  });
+
+  // Both directions with backpressure (pipe semantics: a full writer pauses its reader). An end on
+  // one side is forwarded as a half-close (TLS close_notify + FIN, or FIN to the local client); the
+  // other direction may finish within halfCloseTimeoutMs. Any error tears both sides down.
+  const pump = () => {
+    let open = 2;
+    const directionDone = (ended: CloseReason) => (err: NodeJS.ErrnoException | null | undefined) => {
+      if (err) return teardown('error', tlsFailed('stream', err));
+      firstEnd ??= ended;
+      if (--open === 0) return teardown(firstEnd);
+      timer(opts.halfCloseTimeoutMs ?? DEFAULT_HALF_CLOSE_TIMEOUT_MS, () => teardown('timeout'));
+    };
+    pipeline(local, upstream, directionDone('local-ended'));
+    pipeline(upstream, local, directionDone('gateway-ended'));
+    // Only the silence before the first byte is ours to bound; after it, OpenVPN's own keepalive
+    // (ping / ping-restart) decides when a quiet tunnel is dead.
+    timer(opts.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS, () => {
+      if (local.bytesRead === 0) teardown('timeout');
+    });
+  };
+
+  return {
+    ready: ready.promise,
+    closed: closed.promise,
+    close: () => teardown('closed'),
+  };
+}
+
+/** Listens on 127.0.0.1:<random>, carries exactly one connection to the gateway, then is done. */
+export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
+  validate(opts);
+  const ready = deferred<Established>();
+  const closed = deferred<TunnelSummary>();
+  let handshakeMs: number | undefined;
+  let conn: ProxiedConnection | undefined;
+  let acceptTimer: NodeJS.Timeout | undefined;
+  let done = false;
+
+  // pauseOnConnect: not even the kernel's buffered bytes are read before the gateway is verified.
+  const server = netCreateServer({ allowHalfOpen: true, pauseOnConnect: true });
+  server.maxConnections = 1;
+  const stopListening = () => {
+    if (server.listening) server.close();
+  };
+  const finishEarly = (reason: CloseReason) => {
+    if (done || conn) return;
+    done = true;
+    clearTimeout(acceptTimer);
+    stopListening();
+    const error = tlsFailed(reason === 'timeout' ? 'timeout: no local connection' : 'cancelled');
+    safeEmit(opts, { type: 'failed', code: error.code, details: error.details });
+    ready.reject(error);
+    const summary: TunnelSummary = { reason, error, bytesToGateway: 0, bytesFromGateway: 0 };
+    safeEmit(opts, { type: 'closed', summary });
+    closed.resolve(summary);
+  };
+
+  server.on('connection', (socket) => {
+    // maxConnections already drops extras; this also covers one accepted in the same tick.
+    if (conn || done) {
+      socket.destroy();
+      return;
+    }
+    clearTimeout(acceptTimer);
+    stopListening();
+    safeEmit(opts, { type: 'accepted' });
+    conn = proxyConnection(socket, opts);
+    conn.ready.then((e) => {
+      handshakeMs = e.handshakeMs;
+      ready.resolve(e);
+    }, ready.reject);
+    conn.closed.then((s) => {
+      done = true;
+      closed.resolve(s);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', () => finishEarly('error'));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw tlsFailed('listen');
+  acceptTimer = setTimeout(
+    () => finishEarly('timeout'),
+    opts.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+  );
+  acceptTimer.unref();
+  safeEmit(opts, { type: 'listening', port: address.port });
+
+  return {
+    port: address.port,
+    ready: ready.promise,
+    get handshakeMs() {
+      return handshakeMs;
+    },
+    closed: closed.promise,
+    close: () => {
+      if (conn) conn.close();
+      else finishEarly('closed');
+    },
+  };
+}
