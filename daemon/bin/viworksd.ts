@@ -13,6 +13,7 @@ import { isViworksError } from '../../core/errors/viworks-error.js';
 import { resolveSocketPath } from '../../core/localclient/paths.js';
 import { startDaemon } from '../daemon.js';
 import { RunnerOpenVpnStarter } from '../engine/openvpn/starter.js';
+import { PinnedTlsProxyStarter } from '../engine/tls-proxy-starter.js';
 import { parseKeyStoreChoice } from '../keystore/select.js';
 import { DaemonLog, type LogLevel } from '../log/daemon-log.js';
 
@@ -56,6 +57,7 @@ async function main(): Promise<number> {
     log,
     // OpenVPN runs as a child with its whole config on stdin; its sanitized lines go to the debug log.
     openvpn: new RunnerOpenVpnStarter({ onLog: (line) => log.debug(`openvpn: ${line}`) }),
+    tls: new PinnedTlsProxyStarter({ onLog: (line) => log.info(line) }),
   });
 
   return new Promise<number>((resolve) => {
