@@ -4,7 +4,7 @@
 import { lookup } from 'node:dns/promises';
 import { rm } from 'node:fs/promises';
 import { ViworksError } from '../core/errors/viworks-error.js';
-import { PACKAGE_VERSION } from '../core/localclient/version.js';
+import { packageVersion } from '../core/localclient/version.js';
 import { Engine } from './engine/engine.js';
 import { SystemPreflight } from './engine/preflight.js';
 import { UdpSpaSender } from './engine/spa-sender.js';
@@ -43,7 +43,7 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-export const DAEMON_VERSION = PACKAGE_VERSION;
+export const DAEMON_VERSION = packageVersion();
 
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const log = o.log ?? new DaemonLog();

@@ -1,17 +1,4 @@
-import { readFileSync } from 'node:fs';
+// One source for the package version: core/version.ts (the server may read it at start).
+import { packageVersion } from '../core/version.js';
 
-/** The package version, read once from package.json (works from source and from dist/). */
-export const VERSION: string = (() => {
-  for (const rel of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'viworks' && pkg.version) return pkg.version;
-    } catch {
-      // try the next candidate
-    }
-  }
-  return '0.0.0';
-})();
+export const VERSION: string = packageVersion();

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PACKAGE_VERSION } from '../../core/localclient/index.js';
+import { packageVersion } from '../../core/localclient/index.js';
 import * as R from '../lib/results.js';
 import { assertSchema, errJson, okJson } from '../testing/assert.js';
 import { type FakeDaemon, startFakeDaemon } from '../testing/fake-daemon.js';
@@ -66,14 +66,14 @@ describe('daemon commands (fake local API)', () => {
     assert.match(text.stderr, /^viworks: VIW_E_DAEMON_UNAVAILABLE: .*\n {2}hint: Start it/);
     // version still answers for the client, and says why the daemon did not.
     const v = okJson(await runCommand(VersionCmd, [...gone, '--json']), R.VersionResultSchema);
-    assert.equal(v.client_version, PACKAGE_VERSION);
+    assert.equal(v.client_version, packageVersion());
     assert.equal(v.daemon_version, null);
     assert.equal(v.daemon_error?.code, 'VIW_E_DAEMON_UNAVAILABLE');
   });
 
   it('version: client and daemon', async () => {
     const v = okJson(await runCommand(VersionCmd, [...sock, '--json']), R.VersionResultSchema);
-    assert.deepEqual([v.daemon_version, v.local_api_version, v.compatible], [PACKAGE_VERSION, 1, true]);
+    assert.deepEqual([v.daemon_version, v.local_api_version, v.compatible], [packageVersion(), 1, true]);
   });
 
   it('device show: enrolled, and not enrolled (exit 0, enrolled false)', async () => {

@@ -1,5 +1,5 @@
 import { LOCAL_API_VERSION } from '../../core/api/local.js';
-import { PACKAGE_VERSION } from '../../core/localclient/index.js';
+import { packageVersion } from '../../core/localclient/index.js';
 import { DaemonCommand, socketFlag } from '../lib/daemon-command.js';
 import { toErrorInfo } from '../lib/output.js';
 import type { VersionResult } from '../lib/results.js';
@@ -14,7 +14,7 @@ export default class VersionCmd extends DaemonCommand<VersionResult> {
     const { flags } = await this.parse(VersionCmd);
     let result: VersionResult = {
       v: 1,
-      client_version: PACKAGE_VERSION,
+      client_version: packageVersion(),
       daemon_version: null,
       local_api_version: null,
       compatible: null,

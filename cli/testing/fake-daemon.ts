@@ -15,7 +15,7 @@ import {
 import type { ErrorCode } from '../../core/errors/catalogue.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { DeviceInfo, LogLine, PreflightResponse } from '../../core/localclient/index.js';
-import { PACKAGE_VERSION } from '../../core/localclient/index.js';
+import { packageVersion } from '../../core/localclient/index.js';
 
 export const FAKE_PASSWORD = 'correct horse battery';
 export const FAKE_OTP = '123456';
@@ -66,7 +66,7 @@ export async function startFakeDaemon(device: DeviceInfo | null = fakeDevice()):
     status: {
       v: 1,
       state: device ? 'enrolled' : 'idle',
-      daemon_version: PACKAGE_VERSION,
+      daemon_version: packageVersion(),
       device,
       session: null,
       otp_expires_at: null,
@@ -109,7 +109,7 @@ export async function startFakeDaemon(device: DeviceInfo | null = fakeDevice()):
   };
   const routes: Record<string, (body: Record<string, unknown>, res: ServerResponse) => unknown> = {
     'GET /v1/status': () => fake.status,
-    'GET /v1/version': () => ({ v: 1, daemon_version: PACKAGE_VERSION, local_api_version: 1 }),
+    'GET /v1/version': () => ({ v: 1, daemon_version: packageVersion(), local_api_version: 1 }),
     'GET /v1/device': () => fake.status.device ?? fail('VIW_E_DEVICE_UNKNOWN'),
     'GET /v1/preflight': () => fake.preflight,
     'POST /v1/enroll': (b) => {
@@ -175,7 +175,7 @@ export async function startFakeDaemon(device: DeviceInfo | null = fakeDevice()):
     },
   };
 
-  const headers = { [DAEMON_VERSION_HEADER]: PACKAGE_VERSION, [LOCAL_API_VERSION_HEADER]: '1' };
+  const headers = { [DAEMON_VERSION_HEADER]: packageVersion(), [LOCAL_API_VERSION_HEADER]: '1' };
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);

@@ -30,7 +30,7 @@ import { ViworksError } from '../errors/viworks-error.js';
 import { type StrictValidator, strictValidator } from '../schema/strict.js';
 import { resolveSocketPath } from './paths.js';
 import { ndjsonLines, UnixSocketHttp, type VersionMismatch } from './transport.js';
-import { PACKAGE_VERSION } from './version.js';
+import { packageVersion } from './version.js';
 
 export type DeviceInfo = Static<typeof DeviceInfoSchema>;
 export type EnrollRequest = Static<typeof EnrollRequestSchema>;
@@ -84,7 +84,7 @@ export class LocalClient {
     this.timeoutMs = o.timeoutMs;
     this.http = new UnixSocketHttp({
       socketPath: this.socketPath,
-      clientVersion: PACKAGE_VERSION,
+      clientVersion: packageVersion(),
       onVersionMismatch: o.onVersionMismatch ?? defaultMismatch,
     });
   }

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { LOCAL_ROUTES, StatusSchema } from '../../core/api/local.js';
 import { isViworksError } from '../../core/errors/viworks-error.js';
-import { LocalClient, PACKAGE_VERSION } from '../../core/localclient/index.js';
+import { LocalClient, packageVersion } from '../../core/localclient/index.js';
 import { strictValidator } from '../../core/schema/strict.js';
 import { startDaemon } from '../daemon.js';
 import { type DaemonFixture, startDaemonFixture } from '../testing/daemon-fixture.js';
@@ -146,7 +146,7 @@ describe('local API edge', () => {
   it('sends the daemon and local-API version headers on answers and errors', async () => {
     for (const path of ['/v1/version', '/v1/nope']) {
       const r = await raw(d.socketPath, 'GET', path);
-      assert.equal(r.headers['viworks-daemon-version'], PACKAGE_VERSION);
+      assert.equal(r.headers['viworks-daemon-version'], packageVersion());
       assert.equal(r.headers['viworks-local-api-version'], '1');
     }
   });
