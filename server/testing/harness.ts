@@ -41,6 +41,9 @@ export interface TestServer {
 
 export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'viw-test-srv-'));
+  // The data dir holds (test) keys: remove it even when a test dies before calling stop().
+  const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
+  if (!overrides.dataDir) process.once('exit', removeDir);
   let captured = '';
   const logStream = new PassThrough();
   logStream.on('data', (c: Buffer) => {
@@ -64,7 +67,10 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     logs: () => captured,
     stop: async () => {
       await server.close();
-      if (!overrides.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!overrides.dataDir) {
+        process.off('exit', removeDir);
+        removeDir();
+      }
     },
   };
 }
