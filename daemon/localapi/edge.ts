@@ -4,6 +4,7 @@
 // carries the daemon and API version headers, and every failure leaves as `{code, message, hint}`.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DAEMON_VERSION_HEADER, LOCAL_API_VERSION, LOCAL_API_VERSION_HEADER } from '../../core/api/local.js';
+import { viworksErrorFromFastify } from '../../core/errors/from-fastify.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { DaemonLog } from '../log/daemon-log.js';
 
@@ -41,7 +42,7 @@ export function installEdge(app: FastifyInstance, daemonVersion: string, log: Da
   });
 
   app.setErrorHandler((err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-    const viw = err instanceof ViworksError ? err : fromFastify(err);
+    const viw = err instanceof ViworksError ? err : viworksErrorFromFastify(err);
     if (viw.status >= 500 && !(err instanceof ViworksError))
       log.error(`localapi: internal error (${err.name})`);
     void reply.status(viw.status).send(viw.toBody());
@@ -49,29 +50,4 @@ export function installEdge(app: FastifyInstance, daemonVersion: string, log: Da
   app.setNotFoundHandler((_request, reply) => {
     void reply.status(404).send(new ViworksError('VIW_E_NOT_FOUND').toBody());
   });
-}
-
-function fromFastify(err: FastifyError): ViworksError {
-  if (err.validation) {
-    const unknown = err.validation.some((v) => v.keyword === 'additionalProperties');
-    // Paths and rule names only; never the offending value (it may be a password).
-    const details = err.validation
-      .slice(0, 10)
-      .map((v) =>
-        `${err.validationContext ?? 'body'}${v.instancePath || '/'}: ${v.message ?? 'invalid'}`.slice(0, 160),
-      );
-    return new ViworksError(unknown ? 'VIW_E_UNKNOWN_FIELD' : 'VIW_E_VALIDATION', { details });
-  }
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ViworksError('VIW_E_BODY_TOO_LARGE');
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ViworksError('VIW_E_MALFORMED_JSON');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ViworksError('VIW_E_VALIDATION', { details: ['unsupported content type or length'] });
-    default:
-      return new ViworksError('VIW_E_INTERNAL', { cause: err });
-  }
 }
