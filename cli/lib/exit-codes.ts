@@ -83,6 +83,8 @@ const CLASS_OF = {
 
   VIW_E_GATEWAY_HOSTKEY: 'network',
   VIW_E_GATEWAY_COMMAND: 'network',
+  VIW_E_GATEWAY_UNREACHABLE: 'network',
+  VIW_E_GATEWAY_NOT_READY: 'policy',
 } as const satisfies Record<ErrorCode, ExitClass>;
 
 /** The exit code for a catalogue code (anything unknown is internal). */

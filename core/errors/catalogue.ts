@@ -227,6 +227,16 @@ export const ERRORS = {
     'The gateway refused or failed a control command',
     'See the audit log for the command and its exit code.',
   ),
+  VIW_E_GATEWAY_UNREACHABLE: spec(
+    503,
+    'The gateway could not be reached over its SSH control channel',
+    'Check that the gateway is up, that port 2222 admits the backend, and run `viworks admin gateways health`.',
+  ),
+  VIW_E_GATEWAY_NOT_READY: spec(
+    503,
+    'The gateway is not provisioned yet',
+    'Register it with `viworks admin gateways add`, then run `viworks admin gateways provision`.',
+  ),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

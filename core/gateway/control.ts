@@ -1,0 +1,214 @@
+// The backend ↔ gateway control protocol (architecture §6, §13.8): what the backend may ask a gateway
+// node over SSH (port 2222, control key restricted by `command=` to `viworks-gw`), and what it answers.
+//
+// Wire shape, version 1:
+// - The request line is SSH_ORIGINAL_COMMAND: `<verb> [arg…]`, single spaces, printable ASCII, ≤ 256
+//   characters; every argument matches its verb's grammar below. Nothing else is ever parsed from it.
+// - Secrets and bulk data never travel on the command line (sshd may log it): they come on the exec
+//   channel's stdin as one JSON document (≤ MAX_STDIN_BYTES), validated against the verb's schema.
+// - The answer is one JSON line on stdout (GatewayReply) and the exit status: 0 ok, 1 the operation
+//   failed, 2 the request is invalid (not allowlisted, bad grammar, bad stdin). Every request — valid or
+//   not, a shell request included — leaves one line in the gateway's own audit log.
+// - Every verb is idempotent: repeating it converges on the same state and says `changed: false`.
+import { type Static, Type } from 'typebox';
+import { strictValidator } from '../schema/strict.js';
+
+export const CONTROL_PROTOCOL_VERSION = 1;
+export const MAX_COMMAND_CHARS = 256;
+/** Largest stdin document (an apply_config bundle with certificates and a CRL fits easily). */
+export const MAX_STDIN_BYTES = 1024 * 1024;
+/** The SSH port the gateway's sshd listens on for the control plane (architecture §3.4). */
+export const GATEWAY_SSH_PORT = 2222;
+
+/** Exit statuses of viworks-gw. */
+export const GW_EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
+
+/** A device's fwknop username (`d-` + 32 hex), as in access.conf and in the bootstrap. */
+export const DEVICE_WIRE_ID = '^d-[0-9a-f]{32}$';
+/** A session's wire id (`s-` + 32 hex): the CN of its per-session OpenVPN client certificate. */
+export const SESSION_WIRE_ID = '^s-[0-9a-f]{32}$';
+/** Log sources pull_logs may read. */
+export const LOG_SOURCES = ['audit', 'openvpn', 'fwknopd', 'stunnel'] as const;
+export type LogSource = (typeof LOG_SOURCES)[number];
+
+/**
+ * The allowlist and each verb's argument grammar (one regex per positional argument) and whether it
+ * reads a stdin document. Anything not in this table is `invalid`.
+ */
+export const CONTROL_VERBS = {
+  health: { args: [], stdin: false },
+  spa_key_add: { args: [DEVICE_WIRE_ID], stdin: true },
+  spa_key_remove: { args: [DEVICE_WIRE_ID], stdin: false },
+  vpn_user_create: { args: [SESSION_WIRE_ID], stdin: true },
+  vpn_user_delete: { args: [SESSION_WIRE_ID], stdin: false },
+  update_ccd: { args: [SESSION_WIRE_ID], stdin: true },
+  crl_update: { args: [], stdin: true },
+  terminate_session: { args: [SESSION_WIRE_ID], stdin: false },
+  // pull_logs <source> <max_lines 1..5000> [<after_seq>] — after_seq only for the audit source.
+  pull_logs: {
+    args: [`^(${LOG_SOURCES.join('|')})$`, '^([1-9][0-9]{0,3}|5000)$', '^[0-9]{1,15}$'],
+    stdin: false,
+  },
+  apply_config: { args: [], stdin: true },
+} as const satisfies Record<string, { readonly args: readonly string[]; readonly stdin: boolean }>;
+
+export type ControlVerb = keyof typeof CONTROL_VERBS;
+/** Verbs whose last argument may be left out. */
+export const OPTIONAL_TRAILING_ARGS: Partial<Record<ControlVerb, number>> = { pull_logs: 1 };
+
+// ---- stdin documents ----------------------------------------------------------------------------
+
+const B64 = (min: number, max: number) =>
+  Type.String({ minLength: min, maxLength: max, pattern: '^[A-Za-z0-9+/]+={0,2}$' });
+const Cidr = Type.String({
+  maxLength: 43,
+  pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/([0-9]|[12][0-9]|3[0-2])$',
+});
+const Pem = (label: string, max: number) =>
+  Type.String({
+    maxLength: max,
+    pattern: `^-----BEGIN ${label}-----\\n[A-Za-z0-9+/=\\n]+-----END ${label}-----\\n?`,
+  });
+
+/** spa_key_add: fwknop keys of one device (32-byte AES key, 64-byte HMAC-SHA256 key), base64. */
+export const SpaKeyAddInput = Type.Object(
+  { key_base64: B64(44, 44), hmac_key_base64: B64(88, 88) },
+  { additionalProperties: false },
+);
+export type SpaKeyAddInput = Static<typeof SpaKeyAddInput>;
+
+/**
+ * vpn_user_create / update_ccd: the client-config-dir entry for one session's certificate CN. The
+ * gateway runs OpenVPN with `ccd-exclusive`, so a certificate without an entry is refused even when the
+ * CA signed it: the backend authorizes each session on the gateway explicitly.
+ */
+export const CcdInput = Type.Object(
+  {
+    /** Routes pushed to this client in addition to the server's (policy). */
+    push_routes: Type.Array(Cidr, { maxItems: 64 }),
+    /** Unix seconds after which the gateway refuses the CN even if the backend never deletes it. */
+    expires_at: Type.Integer({ minimum: 0, maximum: 2 ** 40 }),
+  },
+  { additionalProperties: false },
+);
+export type CcdInput = Static<typeof CcdInput>;
+
+/** crl_update: the CRLs OpenVPN (`crl-verify`) and stunnel (`CRLfile`) check client certificates with. */
+export const CrlUpdateInput = Type.Object(
+  { crl_pem: Type.Array(Pem('X509 CRL', 512 * 1024), { minItems: 1, maxItems: 4 }) },
+  { additionalProperties: false },
+);
+export type CrlUpdateInput = Static<typeof CrlUpdateInput>;
+
+/**
+ * apply_config: the node's configuration as typed settings plus the PKI material it needs. The backend
+ * never sends configuration text or paths: the gateway renders fwknopd.conf, access.conf, stunnel,
+ * OpenVPN and iptables from these values with its own renderers (gateway/render) and its node-local
+ * facts (interfaces, listen address, paths), so a compromised backend cannot inject a directive or
+ * write outside the files the gateway owns.
+ */
+export const GatewaySettings = Type.Object(
+  {
+    fqdn: Type.String({
+      maxLength: 253,
+      pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$',
+    }),
+    tls_port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    spa_port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    /** How long fwknopd keeps 443 open for an authorized source (architecture: ≤ 20 s). */
+    fw_access_timeout_s: Type.Integer({ minimum: 1, maximum: 20 }),
+    /** OpenVPN client address pool, e.g. 10.8.0.0/24 (the gateway takes the first address). */
+    vpn_network: Cidr,
+    /** Routes pushed to every client besides redirect-gateway (policy). */
+    push_routes: Type.Array(Cidr, { maxItems: 64 }),
+    /** DNS servers pushed to clients. */
+    push_dns: Type.Array(Type.String({ pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$' }), { maxItems: 4 }),
+    redirect_gateway: Type.Boolean(),
+    /** Sources allowed to reach the SSH control port (iptables baseline). */
+    backend_cidrs: Type.Array(Cidr, { minItems: 1, maxItems: 16 }),
+  },
+  { additionalProperties: false },
+);
+export type GatewaySettings = Static<typeof GatewaySettings>;
+
+export const GatewayMaterialInput = Type.Object(
+  {
+    /** Front-door certificate chain (leaf first) and key, for stunnel. */
+    tls_cert_pem: Type.String({ maxLength: 64 * 1024 }),
+    tls_key_pem: Type.String({ maxLength: 16 * 1024 }),
+    /** CA bundle client certificates are verified against (int-vpn + root), for stunnel and OpenVPN. */
+    client_ca_pem: Type.String({ maxLength: 64 * 1024 }),
+    openvpn_cert_pem: Type.String({ maxLength: 64 * 1024 }),
+    openvpn_key_pem: Type.String({ maxLength: 16 * 1024 }),
+    tls_crypt_key: Type.String({ maxLength: 4096 }),
+    crl_pem: Type.Array(Pem('X509 CRL', 512 * 1024), { minItems: 1, maxItems: 4 }),
+  },
+  { additionalProperties: false },
+);
+export type GatewayMaterialInput = Static<typeof GatewayMaterialInput>;
+
+export const ApplyConfigInput = Type.Object(
+  {
+    /** sha256 hex of the canonical settings + material, echoed by health so the backend sees drift. */
+    config_id: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    settings: GatewaySettings,
+    material: GatewayMaterialInput,
+  },
+  { additionalProperties: false },
+);
+export type ApplyConfigInput = Static<typeof ApplyConfigInput>;
+
+export const GATEWAY_SERVICES = ['fwknopd', 'stunnel', 'openvpn'] as const;
+export type GatewayService = (typeof GATEWAY_SERVICES)[number];
+
+// ---- replies --------------------------------------------------------------------------------------
+
+export const ServiceHealth = Type.Object(
+  { running: Type.Boolean(), pid: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]) },
+  { additionalProperties: false },
+);
+
+export const HealthResult = Type.Object(
+  {
+    version: Type.String({ maxLength: 32 }),
+    config_id: Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Null()]),
+    services: Type.Object(
+      { fwknopd: ServiceHealth, stunnel: ServiceHealth, openvpn: ServiceHealth },
+      { additionalProperties: false },
+    ),
+    /** Common names of the clients OpenVPN has connected now (from the management interface). */
+    sessions: Type.Array(Type.String({ pattern: SESSION_WIRE_ID }), { maxItems: 10_000 }),
+    spa_keys: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type HealthResult = Static<typeof HealthResult>;
+
+export const GatewayReply = Type.Object(
+  {
+    v: Type.Literal(CONTROL_PROTOCOL_VERSION),
+    ok: Type.Boolean(),
+    cmd: Type.String({ maxLength: 32 }),
+    /** What the verb did; `changed: false` when the state was already as asked. */
+    changed: Type.Optional(Type.Boolean()),
+    /** Verb-specific data (health: HealthResult; terminate_session: {killed}; pull_logs: {lines, next_seq}). */
+    result: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    error: Type.Optional(
+      Type.Object(
+        {
+          code: Type.String({ pattern: '^VIW_E_[A-Z0-9_]+$' }),
+          message: Type.String({ maxLength: 256 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type GatewayReply = Static<typeof GatewayReply>;
+export const gatewayReply = strictValidator(GatewayReply);
+export const healthResult = strictValidator(HealthResult);
+export const spaKeyAddInput = strictValidator(SpaKeyAddInput);
+export const ccdInput = strictValidator(CcdInput);
+export const crlUpdateInput = strictValidator(CrlUpdateInput);
+export const applyConfigInput = strictValidator(ApplyConfigInput);
