@@ -46,7 +46,7 @@ export const CONTROL_VERBS = {
   terminate_session: { args: [SESSION_WIRE_ID], stdin: false },
   // pull_logs <source> <max_lines 1..5000> [<after_seq>] — after_seq only for the audit source.
   pull_logs: {
-    args: [`^(${LOG_SOURCES.join('|')})$`, '^([1-9][0-9]{0,3}|5000)$', '^[0-9]{1,15}$'],
+    args: [`^(${LOG_SOURCES.join('|')})$`, '^([1-9][0-9]{0,2}|[1-4][0-9]{3}|5000)$', '^[0-9]{1,15}$'],
     stdin: false,
   },
   apply_config: { args: [], stdin: true },

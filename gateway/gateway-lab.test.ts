@@ -1,0 +1,211 @@
+// viworks-gw against the real daemons, in a namespace lab: apply_config in direct mode brings up
+// fwknopd, stunnel and OpenVPN with the firewall closed; spa_key_add lets a real SPA packet (our
+// encoder) open the TLS port for the client only; spa_key_remove makes the next packet useless;
+// health sees all three services; repeating apply_config changes nothing; the management client
+// talks to the real OpenVPN (status 3, kill of a CN that is not connected).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GatewaySettings, HealthResult } from '../core/gateway/control.js';
+import { encodeSpa } from '../core/spa/encode.js';
+import { listNamespaces, NetnsPair } from '../scripts/testkit/netns.js';
+import { needPeers } from '../scripts/testkit/peers.js';
+import { managementCommand, parseStatus3Sessions } from './openvpn/management.js';
+import { readPidFile } from './services/process-check.js';
+import { fwknopdLog, pidFileOf } from './services/service-paths.js';
+import { type ApplyBundle, applyBundle, callGw } from './testing/gw-lab.js';
+import { createNodeConfig, type NodeConfigFixture } from './testing/node-config-fixture.js';
+
+const peers = needPeers({
+  binaries: [
+    '/usr/sbin/fwknopd',
+    '/usr/bin/stunnel4',
+    '/usr/sbin/openvpn',
+    '/usr/sbin/iptables',
+    '/usr/sbin/ip',
+  ],
+  root: true,
+  apt: 'fwknop-server stunnel4 openvpn iptables iproute2',
+});
+
+const SPA_PORT = 62201;
+
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (/^[0-9]+ \(.*\) Z/.test(stat)) return true;
+    } catch {
+      return true;
+    }
+    await sleep(50);
+  }
+  return false;
+}
+const TLS_PORT = 443;
+/** Prints `connected` once the TCP handshake completes (stunnel sends nothing first), else `timeout`. */
+const CONNECT_JS = `const [,h,p,t]=process.argv;const s=require('net').connect({host:h,port:+p});
+const done=r=>{console.log(r);s.destroy();process.exit(0)};setTimeout(()=>done('timeout'),+t);
+s.on('connect',()=>done('connected'));s.on('error',e=>done(e.code||'error'));`;
+
+describe('viworks-gw with real fwknopd, stunnel, OpenVPN and iptables', {
+  skip: peers.skip,
+  timeout: 240_000,
+}, () => {
+  let lab: NetnsPair | undefined;
+  let fx: NodeConfigFixture | undefined;
+  let bundle: ApplyBundle;
+  const device = `d-${randomBytes(16).toString('hex')}`;
+  const encKey = randomBytes(32);
+  const hmacKey = randomBytes(64);
+
+  const gw = (command: string, stdin?: unknown) => callGw(lab!, lab!.gw, fx!.path, command, stdin);
+  const tcpFromClient = async () => {
+    const r = await lab!.exec(lab!.cl, [
+      process.execPath,
+      '-e',
+      CONNECT_JS,
+      lab!.gw.address,
+      String(TLS_PORT),
+      '1500',
+    ]);
+    return r.stdout.trim();
+  };
+  const fwLog = () => {
+    try {
+      return readFileSync(fwknopdLog(fx!.config), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const count = (re: RegExp) => (fwLog().match(new RegExp(re.source, 'g')) ?? []).length;
+  async function waitForLog(re: RegExp, minCount: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (count(re) >= minCount) return true;
+      await sleep(100);
+    }
+    return false;
+  }
+  const knock = () =>
+    lab!.sendUdp(
+      lab!.cl,
+      lab!.gw.address,
+      SPA_PORT,
+      encodeSpa({
+        encKey,
+        hmacKey,
+        username: device,
+        accessIp: lab!.cl.address,
+        accessPorts: [{ proto: 'tcp', port: TLS_PORT }],
+      }),
+    );
+
+  before(async () => {
+    lab = await NetnsPair.create();
+    fx = createNodeConfig({ spaInterface: lab.gw.ifname, listenAddress: lab.gw.address });
+    const settings: GatewaySettings = {
+      fqdn: 'gw.lab.viworks.test',
+      tls_port: TLS_PORT,
+      spa_port: SPA_PORT,
+      fw_access_timeout_s: 20,
+      vpn_network: `10.98.${randomBytes(1)[0]}.0/24`,
+      push_routes: ['10.20.0.0/16'],
+      push_dns: ['10.0.0.53'],
+      redirect_gateway: true,
+      backend_cidrs: ['10.0.0.0/8'],
+    };
+    bundle = await applyBundle(settings);
+  });
+
+  after(async () => {
+    const names = lab ? [lab.gw.ns, lab.cl.ns] : [];
+    const pids = fx
+      ? (['fwknopd', 'stunnel', 'openvpn'] as const).map((s) => readPidFile(pidFileOf(fx!.config, s)))
+      : [];
+    if (process.env.VIW_GW_DEBUG === '1' && fx) console.error(fwLog());
+    // destroy() ends every process left in the namespaces (our daemonized services included).
+    await lab?.destroy();
+    if (fx) rmSync(fx.root, { recursive: true, force: true });
+    assert.deepEqual(
+      (await listNamespaces()).filter((n) => names.includes(n)),
+      [],
+      'namespaces left behind',
+    );
+    // SIGKILLed by destroy(); gone once reaped (a zombie still answers kill 0, /proc says Z).
+    for (const pid of pids) if (pid !== null) assert.ok(await gone(pid), `service pid ${pid} still alive`);
+  });
+
+  test('apply_config brings up fwknopd, stunnel and OpenVPN behind a closed firewall', async () => {
+    const { reply, exit, raw } = await gw('apply_config', bundle.input);
+    assert.equal(exit, 0, `${JSON.stringify(reply)}\n${raw.stderr}`);
+    assert.equal(reply.changed, true);
+    const health = await gw('health');
+    const h = health.reply.result as HealthResult;
+    assert.equal(h.config_id, bundle.input.config_id);
+    for (const s of ['fwknopd', 'stunnel', 'openvpn'] as const) assert.equal(h.services[s].running, true, s);
+    assert.deepEqual(h.sessions, []);
+    assert.equal(await tcpFromClient(), 'timeout', 'TLS port reachable without SPA');
+  });
+
+  test('spa_key_add: a real SPA packet of that device opens the TLS port for the client', async () => {
+    const keys = { key_base64: encKey.toString('base64'), hmac_key_base64: hmacKey.toString('base64') };
+    const { reply, exit } = await gw(`spa_key_add ${device}`, keys);
+    assert.equal(exit, 0, JSON.stringify(reply));
+    assert.deepEqual([reply.changed, reply.result], [true, { reloaded: true }]);
+    // fwknopd logs a restart on SIGHUP; wait for it before knocking.
+    assert.ok(await waitForLog(/main event loop/, 2, 15_000), `fwknopd did not reload:\n${fwLog()}`);
+    await knock();
+    assert.ok(await waitForLog(/Added access rule to FWKNOP_INPUT/, 1, 10_000), `no rule:\n${fwLog()}`);
+    assert.equal(await tcpFromClient(), 'connected');
+    assert.equal((await gw(`spa_key_add ${device}`, keys)).reply.changed, false);
+  });
+
+  test('spa_key_remove: the next packet of that device opens nothing', async () => {
+    const { reply } = await gw(`spa_key_remove ${device}`);
+    assert.deepEqual([reply.changed, reply.result], [true, { reloaded: true }]);
+    assert.ok(await waitForLog(/main event loop/, 3, 15_000), `fwknopd did not reload:\n${fwLog()}`);
+    const added = count(/Added access rule to FWKNOP_INPUT/);
+    const seen = count(/SPA Packet from IP: /);
+    await knock();
+    assert.ok(await waitForLog(/SPA Packet from IP: /, seen + 1, 10_000), `packet not seen:\n${fwLog()}`);
+    // fwknopd finishes a packet (rule or refusal) before reading the next: one more packet settles it.
+    await knock();
+    assert.ok(await waitForLog(/SPA Packet from IP: /, seen + 2, 10_000));
+    assert.equal(
+      count(/Added access rule to FWKNOP_INPUT/),
+      added,
+      `a removed key opened the port:\n${fwLog()}`,
+    );
+  });
+
+  test('a second identical apply_config changes nothing and restarts nothing', async () => {
+    const before = (['fwknopd', 'stunnel', 'openvpn'] as const).map((s) =>
+      readPidFile(pidFileOf(fx!.config, s)),
+    );
+    const { reply, exit } = await gw('apply_config', bundle.input);
+    assert.equal(exit, 0, JSON.stringify(reply));
+    assert.equal(reply.changed, false, JSON.stringify(reply));
+    const after = (['fwknopd', 'stunnel', 'openvpn'] as const).map((s) =>
+      readPidFile(pidFileOf(fx!.config, s)),
+    );
+    assert.deepEqual(after, before);
+  });
+
+  test('OpenVPN management: status 3 lists no clients; terminate_session of an absent CN kills 0', async () => {
+    const sock = fx!.config.facts.paths.openvpnMgmtSocket;
+    // A unix socket is reached through the filesystem: no need to enter the namespace.
+    const lines = await managementCommand(sock, 'status 3', 'block');
+    assert.ok(
+      lines.some((l) => l.startsWith('TITLE\t')),
+      lines.join('\n'),
+    );
+    assert.deepEqual(parseStatus3Sessions(lines), []);
+    const absent = `s-${randomBytes(16).toString('hex')}`;
+    const { reply, exit } = await gw(`terminate_session ${absent}`);
+    assert.equal(exit, 0, JSON.stringify(reply));
+    assert.deepEqual([reply.changed, reply.result], [false, { killed: 0 }]);
+  });
+});

@@ -1,0 +1,48 @@
+// The gateway's IPv4 filter baseline (architecture §13.6), as input for `iptables-restore --noflush`.
+//
+// Deliberate deviation from §13.6: there is NO accept rule for the SPA UDP port. fwknopd reads SPA
+// packets with libpcap, which sees them before netfilter, so it needs none; with one, the kernel
+// answers every probe of that port with ICMP port-unreachable (nothing is bound to it) and so reveals
+// the gateway. The TLS port is opened only by fwknopd's own per-source rules in FWKNOP_INPUT.
+//
+// Our rules live in our own chain VIWORKS_INPUT. `--noflush` keeps every other chain (fwknopd's
+// FWKNOP_INPUT and its jump, Docker's...) and only sets the built-in policies; declaring
+// `:VIWORKS_INPUT` empties that chain first, so re-applying never duplicates a rule. The jump from
+// INPUT cannot be written idempotently in this format (it would be appended again each time), so
+// viworks-gw adds it itself with `iptables -C` then `-A` (VIWORKS_INPUT_JUMP). Do that BEFORE the
+// first restore: the restore sets INPUT to DROP, and until the jump exists even the SSH session that
+// is applying the config gets no ESTABLISHED accept.
+import type { GatewaySettings } from '../../core/gateway/control.js';
+import { type NodeFacts, validateNodeFacts } from './node-facts.js';
+import { checkSettings, parseCidr, renderLines } from './values.js';
+
+export const VIWORKS_INPUT_CHAIN = 'VIWORKS_INPUT';
+/** iptables arguments of the jump rule into our chain (used with `-C`, then `-A` when missing). */
+export const VIWORKS_INPUT_JUMP: readonly string[] = Object.freeze(['INPUT', '-j', VIWORKS_INPUT_CHAIN]);
+
+export function renderIptablesRules(settings: GatewaySettings, facts: NodeFacts): string {
+  const s = checkSettings(settings);
+  const f = validateNodeFacts(facts);
+  const rule = (spec: string) => `-A ${VIWORKS_INPUT_CHAIN} ${spec}`;
+  // Canonical network form (what `iptables -S` prints back), sorted and de-duplicated: same input set,
+  // same bytes.
+  const backends = [
+    ...new Set(
+      s.backend_cidrs.map((c, i) => {
+        const n = parseCidr(`backend_cidrs[${i}]`, c);
+        return `${n.network}/${n.prefix}`;
+      }),
+    ),
+  ].sort();
+  return renderLines([
+    '*filter',
+    ':INPUT DROP [0:0]',
+    ':FORWARD DROP [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    `:${VIWORKS_INPUT_CHAIN} - [0:0]`,
+    rule('-i lo -j ACCEPT'),
+    rule('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'),
+    ...backends.map((cidr) => rule(`-s ${cidr} -p tcp -m tcp --dport ${f.sshPort} -j ACCEPT`)),
+    'COMMIT',
+  ]);
+}

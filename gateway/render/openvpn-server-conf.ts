@@ -1,0 +1,69 @@
+// OpenVPN 2.6 server config (architecture §13.3, adapted): it listens on loopback only, behind
+// stunnel, accepts only per-session client certificates (CN `s-<32hex>`) that the backend authorized
+// explicitly with a client-config-dir entry, and is driven by viworks-gw over a unix management socket.
+import type { GatewaySettings } from '../../core/gateway/control.js';
+import { type NodeFacts, validateNodeFacts } from './node-facts.js';
+import { checkIpv4, checkSettings, configError, parseCidr, renderLines } from './values.js';
+
+/** Prefix of every session certificate's CN (core/gateway/control.ts SESSION_WIRE_ID). */
+export const SESSION_CN_PREFIX = 's-';
+
+function serverLine(vpnNetwork: string): string {
+  const net = parseCidr('vpn_network', vpnNetwork);
+  // OpenVPN's `server` helper needs room for itself and at least one client, and refuses pools wider
+  // than a /8 is ever sensible for one gateway.
+  if (net.prefix < 8 || net.prefix > 29) throw configError('vpn_network', 'prefix must be /8 to /29');
+  return `server ${net.network} ${net.mask}`;
+}
+
+function pushLines(s: GatewaySettings): string[] {
+  const routes = s.push_routes.map((cidr, i) => {
+    const r = parseCidr(`push_routes[${i}]`, cidr);
+    return `push "route ${r.network} ${r.mask}"`;
+  });
+  const dns = s.push_dns.map((ip, i) => `push "dhcp-option DNS ${checkIpv4(`push_dns[${i}]`, ip)}"`);
+  return [...(s.redirect_gateway ? ['push "redirect-gateway def1"'] : []), ...routes, ...dns];
+}
+
+export function renderOpenVpnServerConf(settings: GatewaySettings, facts: NodeFacts): string {
+  const s = checkSettings(settings);
+  const f = validateNodeFacts(facts);
+  const p = f.paths;
+  const user = f.openvpnUser ? [`user ${f.openvpnUser.user}`, `group ${f.openvpnUser.group}`] : [];
+  return renderLines([
+    '# Reached only through stunnel (TLS 1.3, client certificate) on loopback. TCP: no',
+    '# explicit-exit-notify (UDP only).',
+    `port ${f.openvpnPort}`,
+    'local 127.0.0.1',
+    'proto tcp-server',
+    'dev tun',
+    'topology subnet',
+    serverLine(s.vpn_network),
+    `ca ${p.openvpnCa}`,
+    `cert ${p.openvpnCert}`,
+    `key ${p.openvpnKey}`,
+    `tls-crypt ${p.tlsCryptKey}`,
+    'dh none',
+    'data-ciphers AES-256-GCM:AES-128-GCM',
+    'auth SHA256',
+    'tls-version-min 1.2',
+    'remote-cert-tls client',
+    '# Only per-session certificates, only those the backend authorized (a ccd entry), none revoked.',
+    `verify-x509-name ${SESSION_CN_PREFIX} name-prefix`,
+    `crl-verify ${p.crl}`,
+    `client-config-dir ${p.ccdDir}`,
+    'ccd-exclusive',
+    '# No hook scripts: OpenVPN configures the tun device itself (netlink).',
+    'script-security 0',
+    `management ${p.openvpnMgmtSocket} unix`,
+    `writepid ${p.openvpnPid}`,
+    `status ${p.openvpnStatus} 5`,
+    `log-append ${p.openvpnLog}`,
+    'verb 3',
+    'keepalive 10 60',
+    'persist-key',
+    'persist-tun',
+    ...user,
+    ...pushLines(s),
+  ]);
+}

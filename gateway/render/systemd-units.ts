@@ -1,0 +1,128 @@
+// systemd units for the gateway's daemons (architecture §13.7): each restarts on failure and sees a
+// read-only system (ProtectSystem=strict) except the few paths it writes, a private /tmp, no /home,
+// and no way to gain privileges. The daemons start as root (they bind privileged ports, open tun,
+// change netfilter) and drop to the users the rendered configs name.
+import { dirname } from 'node:path';
+import { type NodeFacts, validateNodeFacts } from './node-facts.js';
+import { checkPath, GENERATED_HEADER } from './values.js';
+
+export interface SystemdUnitsOptions {
+  readonly nodeBin: string;
+  readonly gwBin: string;
+  /** viworks-gw's node configuration (gw.json). */
+  readonly configPath: string;
+  readonly sshdConfigPath: string;
+}
+
+export const UNIT_NAMES = {
+  stunnel: 'stunnel-viworks.service',
+  openvpn: 'openvpn-viworks.service',
+  fwknopd: 'fwknopd-viworks.service',
+  sshd: 'viworks-gw-sshd.service',
+} as const;
+
+type Section = Record<string, string | readonly string[]>;
+
+function unitFile(unit: Section, service: Section): string {
+  const section = (name: string, s: Section) => [
+    `[${name}]`,
+    ...Object.entries(s).flatMap(([k, v]) => (typeof v === 'string' ? [v] : v).map((x) => `${k}=${x}`)),
+  ];
+  const install = section('Install', { WantedBy: 'multi-user.target' });
+  return `${[GENERATED_HEADER, ...section('Unit', unit), '', ...section('Service', service), '', ...install].join('\n')}\n`;
+}
+
+const HARDENING: Section = {
+  Restart: 'on-failure',
+  RestartSec: '2',
+  ProtectSystem: 'strict',
+  PrivateTmp: 'yes',
+  ProtectHome: 'yes',
+  NoNewPrivileges: 'yes',
+};
+
+/** Directories a daemon writes in (sorted, unique): systemd requires them to exist at start. */
+const writable = (...files: string[]) => [...new Set(files)].sort().join(' ');
+
+/**
+ * Renders the four units, keyed by unit file name. `facts` gives the daemons' config, pid, log and
+ * run paths, which ExecStart= and ReadWritePaths= must name.
+ */
+export function renderSystemdUnits(opts: SystemdUnitsOptions, facts: NodeFacts): Record<string, string> {
+  const f = validateNodeFacts(facts);
+  const p = f.paths;
+  checkPath('nodeBin', opts.nodeBin);
+  checkPath('gwBin', opts.gwBin);
+  checkPath('configPath', opts.configPath);
+  const sshdConfig = checkPath('sshdConfigPath', opts.sshdConfigPath);
+  const after = 'network-online.target';
+  return {
+    [UNIT_NAMES.stunnel]: unitFile(
+      {
+        Description: 'ViWorkS front door: stunnel TLS 1.3 with client certificates',
+        Wants: after,
+        After: [after, UNIT_NAMES.openvpn],
+      },
+      {
+        Type: 'forking',
+        PIDFile: p.stunnelPid,
+        ExecStart: `/usr/bin/stunnel4 ${p.stunnelConf}`,
+        ReadWritePaths: writable(dirname(p.stunnelPid), dirname(p.stunnelLog)),
+        ...HARDENING,
+      },
+    ),
+    [UNIT_NAMES.openvpn]: unitFile(
+      { Description: 'ViWorkS OpenVPN server (loopback, behind stunnel)', Wants: after, After: after },
+      {
+        // Debian's OpenVPN reports readiness to systemd when it runs in the foreground.
+        Type: 'notify',
+        ExecStart: `/usr/sbin/openvpn --suppress-timestamps --config ${p.openvpnConf}`,
+        ReadWritePaths: writable(
+          dirname(p.openvpnPid),
+          dirname(p.openvpnStatus),
+          dirname(p.openvpnLog),
+          dirname(p.openvpnMgmtSocket),
+        ),
+        DeviceAllow: '/dev/net/tun rw',
+        ...HARDENING,
+      },
+    ),
+    [UNIT_NAMES.fwknopd]: unitFile(
+      {
+        Description: 'ViWorkS SPA server: fwknopd opens the TLS port per authorized source',
+        Wants: after,
+        After: after,
+      },
+      {
+        Type: 'simple',
+        // Foreground: fwknopd then logs to the journal (it has no log file option).
+        ExecStart: `/usr/sbin/fwknopd --foreground -c ${p.fwknopdConf}`,
+        // iptables takes /run/xtables.lock, which must exist before /run turns read-only for it;
+        // `+` runs this one step outside the sandbox.
+        ExecStartPre: '+/usr/bin/touch /run/xtables.lock',
+        ReadWritePaths: writable(p.fwknopRunDir, '/run/xtables.lock'),
+        ...HARDENING,
+      },
+    ),
+    [UNIT_NAMES.sshd]: unitFile(
+      {
+        Description: 'ViWorkS gateway control plane: sshd on the control port, forced viworks-gw',
+        Wants: after,
+        After: after,
+      },
+      {
+        Type: 'notify',
+        ExecStartPre: `/usr/sbin/sshd -t -f ${sshdConfig}`,
+        ExecStart: `/usr/sbin/sshd -D -f ${sshdConfig}`,
+        ExecReload: '/bin/kill -HUP $MAINPID',
+        RuntimeDirectory: 'sshd',
+        RuntimeDirectoryPreserve: 'yes',
+        Restart: 'on-failure',
+        RestartSec: '2',
+        PrivateTmp: 'yes',
+        // No ProtectSystem/NoNewPrivileges here: sessions run viworks-gw, which writes the daemons'
+        // configs across /etc and restarts them, and a sandbox is inherited by every session.
+      },
+    ),
+  };
+}

@@ -1,0 +1,106 @@
+// 'direct' service mode: viworks-gw starts the daemons itself, each in its own session so it
+// outlives the SSH request, with no inherited stdio (the exec channel must close when we exit) and a
+// minimal environment (SSH_* variables stay with us). Each is tracked only by its pid file, checked
+// against /proc/<pid>/comm before any signal is sent.
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import type { GatewayService } from '../../core/gateway/control.js';
+import type { NodeConfig } from '../node-config.js';
+import { removeIfExists } from '../state/atomic-file.js';
+import { processMatches, runningPid } from './process-check.js';
+import type { ServiceManager } from './service-manager.js';
+import { binaryOf, fwknopdLog, pidFileOf } from './service-paths.js';
+
+const CHILD_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
+const START_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 10_000;
+const POLL_MS = 50;
+
+const failed = (service: GatewayService, what: string) =>
+  new ViworksError('VIW_E_GATEWAY_COMMAND', { message: `${service} ${what}` });
+
+/** Runs a launcher that daemonizes and exits (stunnel, openvpn --daemon). */
+function launch(binary: string, args: readonly string[]): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      binary,
+      args,
+      { env: CHILD_ENV, timeout: START_TIMEOUT_MS, killSignal: 'SIGKILL' },
+      (err) => resolve(err ? (typeof err.code === 'number' ? err.code : null) : 0),
+    );
+    child.stdin?.end();
+  });
+}
+
+export class DirectServices implements ServiceManager {
+  constructor(private readonly config: NodeConfig) {}
+
+  pid(service: GatewayService): number | null {
+    return runningPid(pidFileOf(this.config, service), binaryOf(this.config, service));
+  }
+
+  async reload(service: GatewayService): Promise<boolean> {
+    const pid = this.pid(service);
+    if (pid === null) return false;
+    process.kill(pid, 'SIGHUP');
+    return true;
+  }
+
+  async restart(service: GatewayService): Promise<void> {
+    await this.stop(service);
+    const pidFile = pidFileOf(this.config, service);
+    // A leftover pid file would make a failed start look like success.
+    removeIfExists(pidFile);
+    await this.start(service);
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (this.pid(service) !== null) return;
+      await sleep(POLL_MS);
+    }
+    throw failed(service, 'did not come up (no live process behind its pid file)');
+  }
+
+  private async start(service: GatewayService): Promise<void> {
+    const p = this.config.facts.paths;
+    const bin = binaryOf(this.config, service);
+    if (service === 'fwknopd') {
+      mkdirSync(p.fwknopRunDir, { recursive: true, mode: 0o700 });
+      const log = openSync(fwknopdLog(this.config), 'a', 0o600);
+      try {
+        const args = [
+          '--foreground',
+          '-c',
+          p.fwknopdConf,
+          '-a',
+          p.accessConf,
+          '-p',
+          pidFileOf(this.config, service),
+        ];
+        const child = spawn(bin, args, { detached: true, stdio: ['ignore', log, log], env: CHILD_ENV });
+        child.on('error', () => {});
+        child.unref();
+      } finally {
+        closeSync(log);
+      }
+      return;
+    }
+    const args = service === 'stunnel' ? [p.stunnelConf] : ['--config', p.openvpnConf, '--daemon'];
+    const code = await launch(bin, args);
+    if (code !== 0) throw failed(service, `failed to start (exit ${code ?? 'signal'}); see its log`);
+  }
+
+  private async stop(service: GatewayService): Promise<void> {
+    const pid = this.pid(service);
+    if (pid === null) return;
+    const bin = binaryOf(this.config, service);
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (!processMatches(pid, bin)) return;
+      await sleep(POLL_MS);
+    }
+    if (processMatches(pid, bin)) process.kill(pid, 'SIGKILL');
+  }
+}

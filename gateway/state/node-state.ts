@@ -1,0 +1,67 @@
+// The gateway's durable state in state_dir, each a small closed-schema JSON file (0600):
+// - spa-keys.json: every enrolled device's fwknop keys (access.conf is rendered from it);
+// - sessions.json: authorized VPN sessions and when they expire (the CCD files are their effect);
+// - applied.json: the last applied settings and config_id, and what each service last started with.
+import { type Static, Type } from 'typebox';
+import {
+  DEVICE_WIRE_ID,
+  GatewaySettings,
+  SESSION_WIRE_ID,
+  SpaKeyAddInput,
+} from '../../core/gateway/control.js';
+import { strictValidator } from '../../core/schema/strict.js';
+import { readJsonState, writeJsonState } from './json-state.js';
+
+const SpaKeysState = Type.Object(
+  { v: Type.Literal(1), devices: Type.Record(Type.String({ pattern: DEVICE_WIRE_ID }), SpaKeyAddInput) },
+  { additionalProperties: false },
+);
+export type SpaKeysState = Static<typeof SpaKeysState>;
+
+const SessionsState = Type.Object(
+  {
+    v: Type.Literal(1),
+    sessions: Type.Record(
+      Type.String({ pattern: SESSION_WIRE_ID }),
+      Type.Object({ expires_at: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SessionsState = Static<typeof SessionsState>;
+
+const Digest = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const AppliedState = Type.Object(
+  {
+    v: Type.Literal(1),
+    /** Set only once an apply_config finished completely. */
+    config_id: Type.Union([Digest, Type.Null()]),
+    /** The settings of the last apply_config that got as far as writing files. */
+    settings: Type.Union([GatewaySettings, Type.Null()]),
+    /** sha256 of the inputs each service was last (re)started with. */
+    services: Type.Object(
+      { fwknopd: Type.Optional(Digest), stunnel: Type.Optional(Digest), openvpn: Type.Optional(Digest) },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AppliedState = Static<typeof AppliedState>;
+
+const spaKeys = strictValidator(SpaKeysState);
+const sessions = strictValidator(SessionsState);
+const applied = strictValidator(AppliedState);
+
+export const readSpaKeys = (dir: string): SpaKeysState =>
+  readJsonState(dir, 'spa-keys.json', spaKeys, { v: 1, devices: {} });
+export const writeSpaKeys = (dir: string, s: SpaKeysState): boolean =>
+  writeJsonState(dir, 'spa-keys.json', s);
+
+export const readSessions = (dir: string): SessionsState =>
+  readJsonState(dir, 'sessions.json', sessions, { v: 1, sessions: {} });
+export const writeSessions = (dir: string, s: SessionsState): boolean =>
+  writeJsonState(dir, 'sessions.json', s);
+
+export const readApplied = (dir: string): AppliedState =>
+  readJsonState(dir, 'applied.json', applied, { v: 1, config_id: null, settings: null, services: {} });
+export const writeApplied = (dir: string, s: AppliedState): boolean => writeJsonState(dir, 'applied.json', s);

@@ -1,0 +1,126 @@
+// apply_config: the node's whole configuration from typed settings + PKI material. Order:
+// 1. check the material and render every file in memory — any failure here changes nothing;
+// 2. write the files (keys 0600, certificates/CA/CRL and non-secret configs 0644), remember the
+//    settings (spa_key_add renders access.conf from them);
+// 3. load the firewall;
+// 4. (re)start each service whose inputs differ from what it last started with, or that is down —
+//    OpenVPN first, then stunnel in front of it, then fwknopd (the knock) last; reload instead of
+//    restart where a reread suffices (access.conf → fwknopd, CRL → stunnel);
+// 5. record config_id only when everything above succeeded (health shows it: the backend sees drift).
+// Same config_id, same files, all services up → changed:false, nothing touched.
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { type ApplyConfigInput, GATEWAY_SERVICES, type GatewayService } from '../../core/gateway/control.js';
+import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
+import { applyFirewall } from '../firewall/apply-firewall.js';
+import type { NodeConfig } from '../node-config.js';
+import { renderFwknopdConf } from '../render/fwknopd-conf.js';
+import { renderIptablesRules } from '../render/iptables-rules.js';
+import { renderOpenVpnServerConf } from '../render/openvpn-server-conf.js';
+import { renderStunnelConf } from '../render/stunnel-conf.js';
+import { serviceManager } from '../services/service-manager.js';
+import { ensureParentDir, writeFileIfChanged } from '../state/atomic-file.js';
+import { readApplied, readSpaKeys, writeApplied } from '../state/node-state.js';
+import { renderAccessFor } from './access-file.js';
+import { checkMaterial } from './material.js';
+
+interface PlannedFile {
+  readonly path: string;
+  readonly content: string;
+  readonly mode: number;
+  /** The service that must restart when this file changes (null: reread or not a service input). */
+  readonly restarts: GatewayService | null;
+}
+
+/** Every file of the node, rendered in memory. Throws (changing nothing) on any bad input. */
+function planFiles(config: NodeConfig, input: ApplyConfigInput): PlannedFile[] {
+  const { settings, material: m } = input;
+  const f = config.facts;
+  const p = f.paths;
+  const crl = checkMaterial(m).crlBundle;
+  const file = (path: string, content: string, mode: number, restarts: GatewayService | null) => ({
+    path,
+    content,
+    mode,
+    restarts,
+  });
+  return [
+    file(p.openvpnConf, renderOpenVpnServerConf(settings, f), 0o644, 'openvpn'),
+    file(p.openvpnCa, m.client_ca_pem, 0o644, 'openvpn'),
+    file(p.openvpnCert, m.openvpn_cert_pem, 0o644, 'openvpn'),
+    file(p.openvpnKey, m.openvpn_key_pem, 0o600, 'openvpn'),
+    file(p.tlsCryptKey, m.tls_crypt_key, 0o600, 'openvpn'),
+    file(p.stunnelConf, renderStunnelConf(settings, f), 0o644, 'stunnel'),
+    file(p.stunnelCert, m.tls_cert_pem, 0o644, 'stunnel'),
+    file(p.stunnelKey, m.tls_key_pem, 0o600, 'stunnel'),
+    file(p.clientCa, m.client_ca_pem, 0o644, 'stunnel'),
+    // OpenVPN rereads crl-verify on every handshake; stunnel rereads CRLfile on SIGHUP.
+    file(p.crl, crl, 0o644, null),
+    file(p.fwknopdConf, renderFwknopdConf(settings, f), 0o600, 'fwknopd'),
+    // fwknopd rereads access.conf on SIGHUP; keys come from spa_key_add, not from this request.
+    file(p.accessConf, renderAccessFor(readSpaKeys(config.state_dir), settings), 0o600, null),
+    file(p.iptablesRules, renderIptablesRules(settings, f), 0o600, null),
+  ];
+}
+
+/** sha256 over a service's input files (path and content): "what it last started with". */
+function inputDigest(files: readonly PlannedFile[], service: GatewayService): string {
+  const h = createHash('sha256');
+  for (const f of files.filter((x) => x.restarts === service)) h.update(`${f.path}\0${f.content}\0`);
+  return h.digest('hex');
+}
+
+const START_ORDER: readonly GatewayService[] = ['openvpn', 'stunnel', 'fwknopd'];
+
+export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
+  const input = ctx.input as ApplyConfigInput;
+  const { config } = ctx;
+  const files = planFiles(config, input);
+
+  mkdirSync(config.facts.paths.ccdDir, { recursive: true, mode: 0o755 });
+  mkdirSync(config.facts.paths.fwknopRunDir, { recursive: true, mode: 0o700 });
+  const written = new Set<string>();
+  for (const f of files) {
+    ensureParentDir(f.path);
+    if (writeFileIfChanged(f.path, f.content, f.mode)) written.add(f.path);
+  }
+  const state = readApplied(config.state_dir);
+  const configChanged = state.config_id !== input.config_id;
+  writeApplied(config.state_dir, {
+    ...state,
+    config_id: configChanged ? null : state.config_id,
+    settings: input.settings,
+  });
+
+  const jumpAdded = await applyFirewall(config);
+
+  const manager = serviceManager(config);
+  const restarted: GatewayService[] = [];
+  for (const service of START_ORDER) {
+    const digest = inputDigest(files, service);
+    const current = readApplied(config.state_dir);
+    if (current.services[service] === digest && manager.pid(service) !== null) continue;
+    await manager.restart(service);
+    restarted.push(service);
+    writeApplied(config.state_dir, { ...current, services: { ...current.services, [service]: digest } });
+  }
+  const reloaded: GatewayService[] = [];
+  const p = config.facts.paths;
+  if (written.has(p.accessConf) && !restarted.includes('fwknopd') && (await manager.reload('fwknopd')))
+    reloaded.push('fwknopd');
+  if (written.has(p.crl) && !restarted.includes('stunnel') && (await manager.reload('stunnel')))
+    reloaded.push('stunnel');
+
+  writeApplied(config.state_dir, { ...readApplied(config.state_dir), config_id: input.config_id });
+  const changed = configChanged || written.size > 0 || jumpAdded || restarted.length > 0;
+  return {
+    changed,
+    result: {
+      config_id: input.config_id,
+      files_written: written.size,
+      restarted,
+      reloaded,
+      services: Object.fromEntries(GATEWAY_SERVICES.map((s) => [s, manager.pid(s) !== null])),
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// health: what the backend's monitor needs to see drift and outages at a glance — which services
+// run, the config_id last applied completely, connected sessions, enrolled device count, version.
+import { type GATEWAY_SERVICES, type HealthResult, healthResult } from '../../core/gateway/control.js';
+import { packageVersion } from '../../core/version.js';
+import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
+import { connectedSessions } from '../openvpn/management.js';
+import { serviceManager } from '../services/service-manager.js';
+import { readApplied, readSpaKeys } from '../state/node-state.js';
+
+export async function health(ctx: VerbContext): Promise<VerbOutcome> {
+  const manager = serviceManager(ctx.config);
+  const service = (s: (typeof GATEWAY_SERVICES)[number]) => {
+    const pid = manager.pid(s);
+    return { running: pid !== null, pid };
+  };
+  const openvpn = service('openvpn');
+  const result: HealthResult = {
+    version: packageVersion(),
+    config_id: readApplied(ctx.config.state_dir).config_id,
+    services: { fwknopd: service('fwknopd'), stunnel: service('stunnel'), openvpn },
+    sessions: openvpn.running ? await connectedSessions(ctx.config.facts.paths.openvpnMgmtSocket) : [],
+    spa_keys: Object.keys(readSpaKeys(ctx.config.state_dir).devices).length,
+  };
+  // Our own reply must meet the contract the backend validates it against.
+  return { changed: false, result: healthResult.parse(result, 'VIW_E_INTERNAL') };
+}

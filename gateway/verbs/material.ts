@@ -1,0 +1,52 @@
+// The PKI material of an apply_config, checked before anything is rendered or written: every
+// certificate parses, every key parses and belongs to its certificate, the tls-crypt key has
+// OpenVPN's static-key shape, the CRLs are CRLs. A bundle that would leave a daemon unable to start
+// is refused while the node still runs on the previous one.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import type { GatewayMaterialInput } from '../../core/gateway/control.js';
+import { checkedCrlBundle } from './crl.js';
+
+const invalid = (what: string) =>
+  new ViworksError('VIW_E_VALIDATION', { message: `invalid request: material ${what}` });
+
+const TLS_CRYPT_RE =
+  /^(#[^\n]*\n)*-----BEGIN OpenVPN Static key V1-----\n([0-9a-f]{32}\n){16}-----END OpenVPN Static key V1-----\n?$/;
+const PEM_CERT_RE = /-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?/g;
+
+function certificates(pem: string, what: string): X509Certificate[] {
+  const blocks = pem.match(PEM_CERT_RE) ?? [];
+  if (blocks.length === 0 || blocks.join('').replace(/\n/g, '') !== pem.replace(/\n/g, '')) {
+    throw invalid(`${what} is not a PEM certificate list`);
+  }
+  try {
+    return blocks.map((b) => new X509Certificate(b));
+  } catch {
+    throw invalid(`${what} does not parse`);
+  }
+}
+
+function checkPair(certPem: string, keyPem: string, what: string): void {
+  const [leaf] = certificates(certPem, `${what} certificate`);
+  let matches = false;
+  try {
+    matches = leaf?.checkPrivateKey(createPrivateKey(keyPem)) ?? false;
+  } catch {
+    throw invalid(`${what} key does not parse`);
+  }
+  if (!matches) throw invalid(`${what} key does not belong to its certificate`);
+}
+
+export interface CheckedMaterial {
+  readonly crlBundle: string;
+}
+
+export function checkMaterial(m: GatewayMaterialInput): CheckedMaterial {
+  checkPair(m.tls_cert_pem, m.tls_key_pem, 'tls');
+  checkPair(m.openvpn_cert_pem, m.openvpn_key_pem, 'openvpn');
+  for (const ca of certificates(m.client_ca_pem, 'client_ca')) {
+    if (!ca.ca) throw invalid('client_ca holds a certificate that is not a CA');
+  }
+  if (!TLS_CRYPT_RE.test(m.tls_crypt_key)) throw invalid('tls_crypt_key is not an OpenVPN static key');
+  return { crlBundle: checkedCrlBundle(m.crl_pem) };
+}

@@ -1,0 +1,75 @@
+// VPN session authorization on this gateway. OpenVPN runs with `ccd-exclusive`, so a session's CCD
+// file IS its permission to connect: vpn_user_create writes it, update_ccd rewrites it (only for a
+// session that exists — it must never be a back door to authorize one), vpn_user_delete removes it
+// and disconnects the session. Every expiry is also kept in sessions.json and enforced by the
+// gateway itself on every request, so a session the backend forgot still ends.
+import { join } from 'node:path';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import type { CcdInput } from '../../core/gateway/control.js';
+import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
+import type { NodeConfig } from '../node-config.js';
+import { killByCommonName } from '../openvpn/management.js';
+import { ensureParentDir, removeIfExists, writeFileIfChanged } from '../state/atomic-file.js';
+import { readSessions, writeSessions } from '../state/node-state.js';
+import { renderCcd } from './ccd-file.js';
+
+const ccdPath = (config: NodeConfig, sessionId: string) => join(config.facts.paths.ccdDir, sessionId);
+const nowSeconds = (ctx: VerbContext) => Math.floor(ctx.now().getTime() / 1000);
+
+async function writeSession(ctx: VerbContext, mustExist: boolean): Promise<VerbOutcome> {
+  const input = ctx.input as CcdInput;
+  const [sessionId = ''] = ctx.args;
+  if (input.expires_at <= nowSeconds(ctx)) {
+    throw new ViworksError('VIW_E_VALIDATION', { message: 'invalid request: expires_at is in the past' });
+  }
+  const state = readSessions(ctx.config.state_dir);
+  if (mustExist && !Object.hasOwn(state.sessions, sessionId)) {
+    throw new ViworksError('VIW_E_NOT_FOUND', { message: 'no such session on this gateway' });
+  }
+  // The record (with its expiry) before the file: a record without its file is pruned later,
+  // harmlessly; a file without its record would never expire.
+  state.sessions[sessionId] = { expires_at: input.expires_at };
+  const stateChanged = writeSessions(ctx.config.state_dir, state);
+  ensureParentDir(ccdPath(ctx.config, sessionId));
+  const fileChanged = writeFileIfChanged(ccdPath(ctx.config, sessionId), renderCcd(input), 0o644);
+  return { changed: stateChanged || fileChanged };
+}
+
+export const vpnUserCreate = (ctx: VerbContext) => writeSession(ctx, false);
+export const updateCcd = (ctx: VerbContext) => writeSession(ctx, true);
+
+async function removeSession(
+  config: NodeConfig,
+  sessionId: string,
+): Promise<{ changed: boolean; killed: number }> {
+  const state = readSessions(config.state_dir);
+  const known = Object.hasOwn(state.sessions, sessionId);
+  // File first: once it is gone the session cannot reconnect, then the live tunnel is cut.
+  const removed = removeIfExists(ccdPath(config, sessionId));
+  const killed = await killByCommonName(config.facts.paths.openvpnMgmtSocket, sessionId);
+  if (known) {
+    delete state.sessions[sessionId];
+    writeSessions(config.state_dir, state);
+  }
+  return { changed: known || removed || killed > 0, killed };
+}
+
+export async function vpnUserDelete(ctx: VerbContext): Promise<VerbOutcome> {
+  const { changed, killed } = await removeSession(ctx.config, ctx.args[0] ?? '');
+  return { changed, result: { killed } };
+}
+
+export async function terminateSession(ctx: VerbContext): Promise<VerbOutcome> {
+  const killed = await killByCommonName(ctx.config.facts.paths.openvpnMgmtSocket, ctx.args[0] ?? '');
+  return { changed: killed > 0, result: { killed } };
+}
+
+/** Removes every session whose expiry has passed (file, live tunnel, record); returns their ids. */
+export async function pruneExpiredSessions(config: NodeConfig, now: Date): Promise<string[]> {
+  const nowS = Math.floor(now.getTime() / 1000);
+  const expired = Object.entries(readSessions(config.state_dir).sessions)
+    .filter(([, s]) => s.expires_at <= nowS)
+    .map(([id]) => id);
+  for (const id of expired) await removeSession(config, id);
+  return expired;
+}
