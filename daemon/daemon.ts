@@ -1,12 +1,13 @@
 // Composition root of viworksd: key store → engine (with its plug-ins) → local API on the socket.
 // bin/viworksd.ts parses flags and calls startDaemon; tests call it directly with a temp socket and
 // state directory (and fakes for the TLS proxy and OpenVPN only).
-import { lookup } from 'node:dns/promises';
 import { rm } from 'node:fs/promises';
 import { ViworksError } from '../core/errors/viworks-error.js';
 import { packageVersion } from '../core/localclient/version.js';
 import { Engine } from './engine/engine.js';
 import { SystemPreflight } from './engine/preflight.js';
+import type { ResolveAll } from './engine/resolve.js';
+import type { RestartPolicy } from './engine/restart.js';
 import { UdpSpaSender } from './engine/spa-sender.js';
 import type {
   OpenVpnStarter,
@@ -29,7 +30,12 @@ export interface DaemonOptions {
   readonly openvpn?: OpenVpnStarter;
   readonly spa?: SpaSender;
   readonly preflight?: Preflight;
-  readonly resolveHost?: (fqdn: string) => Promise<string>;
+  /** Host → IPv4 addresses (gateway FQDN, backend name); default the system resolver. */
+  readonly resolveAll?: ResolveAll;
+  /** One-address form of resolveAll (kept for bench/daemon.child.ts); resolveAll wins. */
+  readonly resolveHost?: (host: string) => Promise<string>;
+  /** OpenVPN restart budget and backoff (tests shorten the delays). */
+  readonly restartPolicy?: RestartPolicy;
   readonly log?: DaemonLog;
   /** Socket group (default `viworks`). */
   readonly group?: string;
@@ -64,7 +70,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     preflight: o.preflight ?? new SystemPreflight({ extra }),
     daemonVersion: DAEMON_VERSION,
     platform: desktopPlatform(),
-    resolveHost: o.resolveHost ?? (async (fqdn) => (await lookup(fqdn, { family: 4 })).address),
+    ...resolver(o),
+    ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
   });
   await engine.init();
   const api = await startLocalApi({
@@ -88,6 +95,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       return closing;
     },
   };
+}
+
+function resolver(o: DaemonOptions): { resolveAll?: ResolveAll } {
+  if (o.resolveAll) return { resolveAll: o.resolveAll };
+  const one = o.resolveHost;
+  return one ? { resolveAll: async (host) => [await one(host)] } : {};
 }
 
 function desktopPlatform(): 'linux' | 'macos' | 'windows' {

@@ -62,19 +62,85 @@ describe('connect failure paths', () => {
     assert.equal(await lastSessionEnd(), 'logout');
   });
 
-  it('an OpenVPN that dies ends the session with its code and stops the proxy', async () => {
+  /** Waits (bounded) until the daemon's state is `state`. */
+  async function until(state: string): Promise<void> {
+    for (let i = 0; i < 200 && (await b.d.client.status()).state !== state; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await b.d.client.status()).state, state);
+  }
+
+  it('an OpenVPN that dies for a reason a retry cannot fix ends the session at once and stops the proxy', async () => {
     await b.login(PASSWORD);
     await b.d.client.connect();
+    const starts = b.d.openvpn.starts.length;
     const ovpn = b.d.openvpn.handles.at(-1)!;
     const tls = b.d.tls.handles.at(-1)!;
-    ovpn.crash({ code: 'VIW_E_OPENVPN_FAILED', detail: 'process exited' });
-    for (let i = 0; i < 50 && (await b.d.client.status()).state !== 'error'; i++)
-      await new Promise((r) => setTimeout(r, 20));
+    ovpn.crash({ code: 'VIW_E_OPENVPN_FAILED', detail: 'openvpn: auth_failed', retryable: false });
+    await until('error');
     const s = await b.d.client.status();
-    assert.equal(s.state, 'error');
     assert.equal(s.last_error?.code, 'VIW_E_OPENVPN_FAILED');
     assert.equal(tls.stopped, 1);
+    assert.equal(b.d.openvpn.starts.length, starts, 'no restart for auth_failed');
     assert.equal(await lastSessionEnd(), 'logout');
+  });
+
+  it('an OpenVPN that dies while connected is restarted: fresh knock, fresh proxy, fresh OpenVPN, each step on the watch stream', async () => {
+    await b.login(PASSWORD);
+    await b.d.client.connect();
+    const knocked = knocks();
+    const first = { ovpn: b.d.openvpn.handles.at(-1)!, tls: b.d.tls.handles.at(-1)! };
+    const states: string[] = [];
+    const unsubscribe = b.d.daemon.engine.status.subscribe((st) => {
+      if (states.at(-1) !== st.state) states.push(st.state);
+    });
+    try {
+      // The first retry fails before readiness (transient), the second one comes up.
+      b.d.openvpn.failWith = [{ reason: 'connection_failed', retryable: true }];
+      first.ovpn.crash({ code: 'VIW_E_OPENVPN_FAILED', detail: 'openvpn: connection_lost', retryable: true });
+      for (let i = 0; i < 200 && b.d.openvpn.handles.at(-1) === first.ovpn; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      await until('connected');
+    } finally {
+      unsubscribe();
+    }
+    assert.deepEqual(states, ['spa', 'tls', 'openvpn', 'spa', 'tls', 'openvpn', 'connected']);
+    assert.equal(knocks() - knocked, 2, 'one fresh knock per attempt');
+    assert.equal(first.tls.stopped, 1, 'the old proxy was stopped');
+    assert.notEqual(b.d.tls.handles.at(-1), first.tls, 'a fresh proxy');
+    const s = await b.d.client.status();
+    assert.equal(s.last_error, null);
+    assert.equal(s.session?.virtual_ip, '10.8.0.6');
+    const log = b.d.logText();
+    assert.match(log, /openvpn\.restart ok attempt=1 of=3/);
+    assert.match(log, /openvpn\.restart ok attempt=2 of=3/);
+    assert.match(log, /session\.reconnected ok/);
+    await b.d.client.disconnect();
+  });
+
+  it('gives up after 3 failed restarts: error VIW_E_OPENVPN_FAILED with a hint, backend session ended', async () => {
+    await b.login(PASSWORD);
+    await b.d.client.connect();
+    const starts = b.d.openvpn.starts.length;
+    b.d.openvpn.failWith = [0, 1, 2].map(() => ({ reason: 'connection_failed', retryable: true }));
+    b.d.openvpn.handles
+      .at(-1)!
+      .crash({ code: 'VIW_E_OPENVPN_FAILED', detail: 'openvpn: exited', retryable: true });
+    await until('error');
+    const s = await b.d.client.status();
+    assert.equal(s.last_error?.code, 'VIW_E_OPENVPN_FAILED');
+    assert.ok((s.last_error?.hint ?? '').length > 0);
+    assert.equal(b.d.openvpn.starts.length - starts, 3, 'exactly 3 restarts');
+    assert.match(b.d.logText(), /openvpn\.restart ok attempt=3 of=3/);
+    assert.equal(await lastSessionEnd(), 'logout');
+  });
+
+  it('a failure before readiness that cannot heal (config_rejected) is not retried', async () => {
+    await b.login(PASSWORD);
+    const starts = b.d.openvpn.starts.length;
+    b.d.openvpn.failWith = [{ reason: 'config_rejected', retryable: false }];
+    await assert.rejects(b.d.client.connect(), (e) => isViworksError(e, 'VIW_E_OPENVPN_FAILED'));
+    assert.equal(b.d.openvpn.starts.length - starts, 1);
+    assert.equal(b.d.tls.handles.at(-1)?.stopped, 1, 'its proxy was stopped');
   });
 
   it('a disconnect during the TLS step cancels the connect and stops what started late', async () => {

@@ -1,27 +1,29 @@
 // The connect sequence (POST /v1/connect), after a completed login:
 //   bootstrapping  GET /client/bootstrap (Bearer + one-time grant) → open the envelope in memory
-//   preflight      clock, backend, other VPNs, time-zone policy, gateway DNS, component checks
+//   preflight      clock, backend, other VPNs, time-zone policy, gateway DNS (bounded), backend
+//                  bypass addresses, component checks
 //   spa → tls      knock, then the pinned TLS proxy; a closed door is knocked again (3 tries, jitter)
-//   openvpn        OpenVPN on stdin through the proxy
-//   connected      heartbeats + the revocation stream run from the bootstrap on
+//   openvpn        OpenVPN on stdin through the proxy (tunnel.ts)
+//   connected      heartbeats + the revocation stream run from the bootstrap on; a tunnel that
+//                  dies is brought up afresh, spa → tls → openvpn → connected (restart.ts)
 // Any failure tears the session down (backend told, components stopped, secrets dropped) and
 // leaves the state `error` with the code.
-import { randomInt } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCAL_API_VERSION } from '../../core/api/local.js';
 import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { toWireId } from '../../core/bootstrap/wire-ids.js';
-import { wipe } from '../../core/crypto/bytes.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { openBootstrap } from './device-keys.js';
 import { asViworksError, type Engine } from './engine.js';
 import { fail, ok, preflightError } from './preflight.js';
+import { backendBypassAddresses, resolveWithTimeout, systemResolveAll } from './resolve.js';
+import { DEFAULT_RESTART_POLICY, keepTunnelUp, type SessionContext, startWithRetries } from './restart.js';
 import { ActiveSession, cancelled } from './session.js';
 import { SessionMonitor } from './session-monitor.js';
 import { round } from './status.js';
-import type { PreflightCheck, Stoppable, TlsProxyHandle } from './types.js';
+import type { Tunnel, TunnelRoute } from './tunnel.js';
+import type { PreflightCheck } from './types.js';
 
-export const SPA_ATTEMPTS = 3;
+export { SPA_ATTEMPTS } from './tunnel.js';
 
 export async function connect(e: Engine): Promise<{ v: typeof LOCAL_API_VERSION; state: 'connected' }> {
   if (e.session) throw new ViworksError('VIW_E_STATE', { details: ['already connected or connecting'] });
@@ -67,47 +69,25 @@ export async function connect(e: Engine): Promise<{ v: typeof LOCAL_API_VERSION;
     startMonitor(e, s, payload);
 
     e.setState('preflight');
-    const gatewayHost = await preflightOrThrow(e, s, payload);
+    const route = await preflightOrThrow(e, s, payload, record.backend_url);
+    const ctx: SessionContext = {
+      payload,
+      route,
+      expiresAt: Date.parse(boot.value.expires_at),
+      policy: e.deps.restartPolicy ?? DEFAULT_RESTART_POLICY,
+    };
 
-    const tls = await knockAndDial(e, s, payload, gatewayHost);
-    watchComponent(e, s, tls, 'VIW_E_TLS_FAILED');
-
-    e.setState('openvpn');
-    const t0 = performance.now();
-    const ovpn = await s.adopt(
-      await e.deps.openvpn.start({
-        sessionId,
-        remoteHost: tls.listenHost,
-        remotePort: tls.listenPort,
-        gatewayHost,
-        ovpn: payload.ovpn,
-        signal: s.signal,
-      }),
-    );
-    s.openvpn = ovpn;
-    e.log.event('openvpn.up', 'ok', { openvpn_ms: round(performance.now() - t0) });
-    watchComponent(e, s, ovpn, 'VIW_E_OPENVPN_FAILED');
-    const activity = ovpn.lastActivityAt
-      ? () => ovpn.lastActivityAt?.() ?? null
-      : tls.lastActivityAt
-        ? () => tls.lastActivityAt?.() ?? null
-        : null;
-    if (activity) s.monitor?.watchActivity(activity);
+    const { tunnel } = await startWithRetries(e, s, ctx, 0, false);
     if (s.closed) throw cancelled();
-    e.setState('connected', {
-      session: {
-        ...e.status.get().session!,
-        connected_at: new Date().toISOString(),
-        virtual_ip: ovpn.virtualIp,
-      },
-      timings: {
-        openvpn_ms: round(performance.now() - t0),
-        total_connect_ms: round(performance.now() - started),
-      },
-    });
+    markConnected(e, s, tunnel);
+    e.status.update({ timings: { total_connect_ms: round(performance.now() - started) } });
     e.log.event('session.connected', 'ok', {
       session: sessionId,
       total_ms: round(performance.now() - started),
+    });
+    void keepTunnelUp(e, s, ctx, tunnel, (t) => {
+      markConnected(e, s, t);
+      e.log.event('session.reconnected', 'ok', { session: sessionId });
     });
     return { v: LOCAL_API_VERSION, state: 'connected' };
   } catch (err) {
@@ -138,103 +118,61 @@ function startMonitor(e: Engine, s: ActiveSession, payload: BootstrapPayload): v
   monitor.start();
 }
 
-/** Runs the preflight checks plus gateway resolution; returns the gateway's address. */
-async function preflightOrThrow(e: Engine, s: ActiveSession, payload: BootstrapPayload): Promise<string> {
+/** Connected (again): the state, the tunnel address, and the traffic signal for idle logout. */
+function markConnected(e: Engine, s: ActiveSession, t: Tunnel): void {
+  const activity = t.ovpn.lastActivityAt
+    ? () => t.ovpn.lastActivityAt?.() ?? null
+    : t.tls.lastActivityAt
+      ? () => t.tls.lastActivityAt?.() ?? null
+      : null;
+  if (activity) s.monitor?.watchActivity(activity);
+  const session = e.status.get().session!;
+  e.setState('connected', {
+    session: {
+      ...session,
+      connected_at: session.connected_at ?? new Date().toISOString(),
+      virtual_ip: t.ovpn.virtualIp,
+    },
+  });
+}
+
+/**
+ * Runs the preflight checks plus the two name resolutions the tunnel needs (bounded in time): the
+ * gateway's address (knocked and dialed) and, for a full tunnel, the backend's addresses that get
+ * a bypass route. Any failure fails closed with the failing checks as details.
+ */
+async function preflightOrThrow(
+  e: Engine,
+  s: ActiveSession,
+  payload: BootstrapPayload,
+  backendUrl: string,
+): Promise<TunnelRoute> {
   const checks: PreflightCheck[] = await e.deps.preflight.run({
     health: () => e.backend().health(),
     payload,
     tunnelUp: false,
   });
-  let host = '';
+  const resolveAll = e.deps.resolveAll ?? systemResolveAll;
+  let gatewayHost = '';
   try {
-    host = await e.deps.resolveHost(payload.gw_fqdn);
+    [gatewayHost = ''] = await resolveWithTimeout(resolveAll, payload.gw_fqdn, 'gateway_dns');
     checks.push(ok('gateway_dns', 'gateway name resolves'));
-  } catch {
-    checks.push(fail('gateway_dns', 'VIW_E_PREFLIGHT', 'gateway name does not resolve'));
+  } catch (err) {
+    checks.push(fail('gateway_dns', 'VIW_E_PREFLIGHT', asViworksError(err).details[0] ?? 'does not resolve'));
+  }
+  let bypassHosts: string[] = [];
+  if (payload.ovpn.redirect_gateway) {
+    try {
+      bypassHosts = await backendBypassAddresses(backendUrl, resolveAll);
+      checks.push(ok('backend_route', `${bypassHosts.length} backend address(es) kept outside the tunnel`));
+    } catch (err) {
+      checks.push(fail('backend_route', 'VIW_E_PREFLIGHT', asViworksError(err).details[0] ?? 'no address'));
+    }
   }
   for (const c of checks) if (!c.ok) e.log.warn(`preflight ${c.name}: ${c.detail}`);
   const err = preflightError(checks);
   if (err) throw err;
   if (s.closed) throw cancelled();
   e.log.event('preflight', 'ok', { checks: checks.length });
-  return host;
-}
-
-async function knockAndDial(
-  e: Engine,
-  s: ActiveSession,
-  payload: BootstrapPayload,
-  gatewayHost: string,
-): Promise<TlsProxyHandle> {
-  for (let attempt = 1; ; attempt++) {
-    e.setState('spa');
-    const t0 = performance.now();
-    const encKey = Buffer.from(payload.spa.enc_key, 'base64');
-    const hmacKey = Buffer.from(payload.spa.hmac_key, 'base64');
-    try {
-      await e.deps.spa.send(
-        {
-          host: gatewayHost,
-          port: payload.spa.port,
-          username: payload.spa.username,
-          encKey,
-          hmacKey,
-          accessPorts: [{ proto: 'tcp', port: payload.gw_port }],
-          clientTimeout: payload.spa.ttl_s,
-        },
-        s.signal,
-      );
-    } finally {
-      wipe(encKey, hmacKey);
-    }
-    e.status.update({ timings: { spa_ms: round(performance.now() - t0) } });
-    e.log.event('spa.sent', 'ok', { attempt });
-    if (s.closed) throw cancelled();
-
-    e.setState('tls');
-    try {
-      const handle = await s.adopt(
-        await e.deps.tls.start({
-          sessionId: s.sessionId!,
-          gatewayFqdn: payload.gw_fqdn,
-          gatewayHost,
-          gatewayPort: payload.gw_port,
-          gatewayPins: payload.spki_pins.gateway,
-          gatewayCaPem: payload.ovpn.ca_inline,
-          signal: s.signal,
-        }),
-      );
-      s.tls = handle;
-      e.status.update({
-        timings: { tls_handshake_ms: handle.handshakeMs === null ? null : round(handle.handshakeMs) },
-      });
-      e.log.event('tls.proxy', 'ok', { attempt });
-      return handle;
-    } catch (err) {
-      const v = asViworksError(err, e.log);
-      if (s.closed || v.code !== 'VIW_E_TLS_FAILED') throw v;
-      e.log.event('tls.proxy', 'failed', { attempt, code: v.code });
-      if (attempt >= SPA_ATTEMPTS) {
-        throw new ViworksError('VIW_E_SPA_FAILED', {
-          details: [`no TLS answer after ${SPA_ATTEMPTS} knocks`],
-        });
-      }
-      await sleep(randomInt(250, 1000), undefined, { signal: s.signal });
-    }
-  }
-}
-
-/** A component that stops on its own ends the session with its code. */
-function watchComponent(
-  e: Engine,
-  s: ActiveSession,
-  c: Stoppable,
-  fallback: 'VIW_E_TLS_FAILED' | 'VIW_E_OPENVPN_FAILED',
-) {
-  void c.done.then((info) => {
-    if (s.closed) return;
-    const err = new ViworksError(info.code ?? fallback, { details: [info.detail.slice(0, 120)] });
-    e.log.event('session.component_exit', 'failed', { code: err.code });
-    void e.teardown(s, 'component', err);
-  });
+  return { gatewayHost, bypassHosts };
 }

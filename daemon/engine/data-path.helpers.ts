@@ -11,9 +11,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { PinSet } from '../../core/crypto/pins.js';
-import { IP, type NetnsEnd, type NetnsPair, NsProcess } from '../../scripts/testkit/netns.js';
+import { IP, type NetnsEnd, type NetnsPair, NsProcess, runOk } from '../../scripts/testkit/netns.js';
 import type { TestCa } from '../../scripts/testkit/openvpn-server.js';
-import { stunnelBinary, TLS13_SUITES } from '../../scripts/testkit/stunnel.js';
+import {
+  type ClientCertPolicy,
+  clientCertLines,
+  stunnelBinary,
+  TLS13_SUITES,
+} from '../../scripts/testkit/stunnel.js';
 import { loadOrCreatePki } from '../../server/pki/embedded-pki.js';
 import { loadGatewayMaterial } from '../../server/pki/gateway-profile.js';
 import { createEndEntity } from '../../server/pki/issue.js';
@@ -77,14 +82,15 @@ export async function createLabPki(fqdn = 'gw.lab.viworks.test'): Promise<LabPki
 
 /**
  * stunnel as the gateway's front door (TLS 1.3 only, the two suites, no renegotiation) inside
- * `end`'s namespace: accept on host:port, forward to the namespace's 127.0.0.1:backendPort. Its
- * certificate and key live in a 0600 temp dir only until stunnel has loaded them.
+ * `end`'s namespace: accept on host:port, forward to the namespace's 127.0.0.1:backendPort. With
+ * `requireClientCert`, it also demands a client certificate from that CA, as the gateway's
+ * `verify = 2` does. Its files live in a 0600 temp dir only until stunnel has loaded them.
  */
 export async function startFrontDoor(
   lab: NetnsPair,
   end: NetnsEnd,
   id: Identity,
-  accept: { host: string; port: number; backendPort: number },
+  accept: { host: string; port: number; backendPort: number; requireClientCert?: ClientCertPolicy },
 ): Promise<NsProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'viw-frontdoor-'));
   try {
@@ -107,6 +113,7 @@ export async function startFrontDoor(
         'sslVersionMin = TLSv1.3',
         `ciphersuites = ${TLS13_SUITES}`,
         'options = NO_RENEGOTIATION',
+        ...clientCertLines(accept.requireClientCert, dir),
         '',
       ].join('\n'),
     );
@@ -119,6 +126,18 @@ export async function startFrontDoor(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * An address that stands for the backend: a second off-link address (10.215.x.1/32) on the
+ * gateway's veth, reached from the client over its default route — like the gateway's own
+ * 10.214.x.1, so without a bypass route def1 would carry it into the tunnel (where the OpenVPN
+ * server's namespace, owning it too, would answer from inside: the source address tells apart).
+ */
+export async function addBackendAddress(lab: NetnsPair): Promise<string> {
+  const address = lab.gw.address.replace(/^10\.213\.([0-9]+)\.1$/, '10.215.$1.1');
+  await runOk([IP, '-n', lab.gw.ns, 'addr', 'add', `${address}/32`, 'dev', lab.gw.ifname]);
+  return address;
 }
 
 /** What the proxy child needs (sent as one JSON line on its stdin). */

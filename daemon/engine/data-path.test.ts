@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { listNamespaces, NetnsPair, type NsProcess, run } from '../../scripts/testkit/netns.js';
 import {
   askWhoami,
+  type Credential,
   OPENVPN,
   ovpnPolicy,
   routeClientViaGateway,
@@ -26,9 +27,16 @@ import {
 import { needPeers } from '../../scripts/testkit/peers.js';
 import { STUNNEL_BINARIES } from '../../scripts/testkit/stunnel.js';
 import { generateTlsCryptKey } from '../../server/pki/tls-crypt.js';
-import { createLabPki, type LabPki, ProxyChild, startFrontDoor } from './data-path.helpers.js';
+import {
+  addBackendAddress,
+  createLabPki,
+  type LabPki,
+  ProxyChild,
+  startFrontDoor,
+} from './data-path.helpers.js';
 import { OpenVpnError } from './openvpn/runner.js';
 import { RunnerOpenVpnStarter } from './openvpn/starter.js';
+import { isRetryable } from './restart.js';
 
 const peers = needPeers({
   binaries: [STUNNEL_BINARIES[0], OPENVPN, '/usr/sbin/ip'],
@@ -57,13 +65,14 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
   let pki: LabPki;
   let tlsCryptKey = '';
   let gatewayAddress = '';
+  let backendAddress = '';
   let server: VpnServer | undefined;
   const stunnels: NsProcess[] = [];
   const proxies: ProxyChild[] = [];
   const openvpnPids: number[] = [];
   const session = () => `s-${randomBytes(6).toString('hex')}`;
 
-  function proxy(port: number): ProxyChild {
+  function proxy(port: number, client: Credential): ProxyChild {
     const p = new ProxyChild(lab!.cl, {
       sessionId: 's-test',
       gatewayFqdn: pki.fqdn,
@@ -72,6 +81,9 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
       gatewayPins: pki.pins,
       // One string from the bootstrap: it verifies the front door AND the OpenVPN server.
       gatewayCaPem: pki.ca.caPem,
+      // The same session certificate OpenVPN presents inside: the front door requires one.
+      clientCertPem: client.certPem,
+      clientKeyPem: client.keyPem,
     });
     proxies.push(p);
     return p;
@@ -84,6 +96,7 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
   before(async () => {
     lab = await NetnsPair.create();
     gatewayAddress = await routeClientViaGateway(lab);
+    backendAddress = await addBackendAddress(lab);
     pki = await createLabPki();
     tlsCryptKey = generateTlsCryptKey();
     // The OpenVPN server listens only on the gateway namespace's loopback: stunnel is its only door.
@@ -99,9 +112,15 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
         host: gatewayAddress,
         port: 443,
         backendPort: OVPN_PORT,
+        // The gateway's `verify = 2`: a client certificate from int-vpn (+ root) is required.
+        requireClientCert: { caPem: pki.ca.caPem },
       }),
     );
     await startWhoami(lab, lab.gw, server.tunAddress, WHOAMI_PORT);
+    // The "backend": whoever connects learns which source address (= which path) it came from.
+    await startWhoami(lab, lab.gw, backendAddress, WHOAMI_PORT);
+    // Before any tunnel: the client reaches it directly, from its veth address.
+    assert.equal(await askWhoami(lab, lab.cl, backendAddress, WHOAMI_PORT), lab.cl.address);
   });
 
   after(async () => {
@@ -122,15 +141,17 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
   test('connects through the pinned proxy and stunnel; traffic reaches a server-side-only service; stop() cleans up', async () => {
     const door = stunnels[0]!;
     const doorLogFrom = door.output.length;
-    const p = proxy(443);
+    const client = await pki.ca.issue(session());
+    const p = proxy(443, client);
     const { port } = await p.event('listening');
-    const ovpn = ovpnPolicy(pki.ca, tlsCryptKey, await pki.ca.issue(session()), { redirectGateway: true });
+    const ovpn = ovpnPolicy(pki.ca, tlsCryptKey, client, { redirectGateway: true });
     const wall = Date.now();
     const handle = await starter(20_000).start({
       sessionId: 's-test',
       remoteHost: '127.0.0.1',
       remotePort: port,
       gatewayHost: gatewayAddress,
+      bypassHosts: [backendAddress],
       ovpn,
       signal: new AbortController().signal,
     });
@@ -151,11 +172,16 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
     // reaching it from the client namespace means the bytes crossed TLS + OpenVPN, and it sees the
     // client's virtual address as the source.
     assert.equal(await askWhoami(lab!, lab!.cl, server!.tunAddress, WHOAMI_PORT), r.virtualIp);
+    // The backend bypass: with def1 up, the daemon's control traffic still goes direct (its source
+    // is the client's own address, not the tunnel's), so heartbeats and revocations keep flowing.
+    assert.equal(await askWhoami(lab!, lab!.cl, backendAddress, WHOAMI_PORT), lab!.cl.address);
 
     // stunnel terminated TLS 1.3 for this connection and handed it to the OpenVPN server.
     const log = door.output.slice(doorLogFrom);
     assert.match(log, /accepted connection from 10\.213\.[0-9]+\.2/, log);
     assert.match(log, /TLSv1\.3/, log);
+    // …after verifying the session certificate the proxy presented (requireCert).
+    assert.match(log, /Certificate accepted at depth=0: .*CN=s-/, log);
     assert.match(server!.process.output, /Peer Connection Initiated with \[AF_INET\]127\.0\.0\.1/);
 
     await handle.stop();
@@ -167,6 +193,47 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
     assert.ok(!p.proc.running, 'proxy child still running');
   });
 
+  test('kill -9 of the client OpenVPN: done says retryable; a fresh proxy + fresh OpenVPN reconnect, as the engine restart does', async () => {
+    const client = await pki.ca.issue(session());
+    const ovpn = ovpnPolicy(pki.ca, tlsCryptKey, client, { redirectGateway: true });
+    const up = async () => {
+      const p = proxy(443, client);
+      const { port } = await p.event('listening');
+      const h = await starter(20_000).start({
+        sessionId: 's-test',
+        remoteHost: '127.0.0.1',
+        remotePort: port,
+        gatewayHost: gatewayAddress,
+        ovpn,
+        signal: new AbortController().signal,
+      });
+      openvpnPids.push(...(await openvpnIn(lab!.cl.ns)));
+      return { p, h };
+    };
+    const first = await up();
+    // The control for the bypass test above: without bypassHosts, the backend is reached through
+    // the tunnel (the source is the virtual address).
+    assert.equal(await askWhoami(lab!, lab!.cl, backendAddress, WHOAMI_PORT), first.h.virtualIp);
+
+    const [pid] = await openvpnIn(lab!.cl.ns);
+    assert.ok(pid !== undefined);
+    process.kill(pid, 'SIGKILL');
+    const info = await first.h.done;
+    assert.equal(info.code, 'VIW_E_OPENVPN_FAILED', info.detail);
+    assert.equal(info.retryable, true, info.detail);
+    assert.ok(isRetryable(info));
+    // The proxy carried exactly one connection: it ends with it, and a restart needs a fresh one.
+    await first.p.event('done', 10_000);
+    await first.p.stop();
+    assert.deepEqual(await openvpnIn(lab!.cl.ns), [], 'OpenVPN left running');
+
+    const second = await up();
+    assert.equal(await askWhoami(lab!, lab!.cl, server!.tunAddress, WHOAMI_PORT), second.h.virtualIp);
+    await second.h.stop();
+    await second.p.stop();
+    assert.deepEqual(await openvpnIn(lab!.cl.ns), [], 'OpenVPN left running');
+  });
+
   test('a front door on a key outside the pins: VIW_E_PIN_MISMATCH, and OpenVPN never becomes ready', async () => {
     const rogue = await startFrontDoor(lab!, lab!.gw, pki.unpinned, {
       host: gatewayAddress,
@@ -174,7 +241,8 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
       backendPort: OVPN_PORT,
     });
     stunnels.push(rogue);
-    const p = proxy(444);
+    const client = await pki.ca.issue(session());
+    const p = proxy(444, client);
     const { port } = await p.event('listening');
     const before = server!.process.output.length;
     const t0 = Date.now();
@@ -184,7 +252,7 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
         remoteHost: '127.0.0.1',
         remotePort: port,
         gatewayHost: gatewayAddress,
-        ovpn: ovpnPolicy(pki.ca, tlsCryptKey, await pki.ca.issue(session())),
+        ovpn: ovpnPolicy(pki.ca, tlsCryptKey, client),
         signal: new AbortController().signal,
       })
       .then(

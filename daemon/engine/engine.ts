@@ -21,6 +21,8 @@ import {
   loadDeviceRecord,
   saveDeviceRecord,
 } from './device-record.js';
+import type { ResolveAll } from './resolve.js';
+import type { RestartPolicy } from './restart.js';
 import { SecretVault } from './secrets.js';
 import type { ActiveSession } from './session.js';
 import type { EndReason } from './session-monitor.js';
@@ -37,8 +39,13 @@ export interface EngineDeps {
   readonly preflight: Preflight;
   readonly daemonVersion: string;
   readonly platform: 'linux' | 'macos' | 'windows';
-  /** Gateway FQDN → IPv4 address (SPA and the TLS proxy use the same one). */
-  readonly resolveHost: (fqdn: string) => Promise<string>;
+  /**
+   * Host → its IPv4 addresses: the gateway FQDN (SPA and the TLS proxy use the first) and the
+   * backend's name (bypass routes). Default: the system resolver. Always bounded by a timeout.
+   */
+  readonly resolveAll?: ResolveAll;
+  /** OpenVPN restart budget and backoff (restart.ts); default 3 retries at ~1 s, 2 s, 4 s. */
+  readonly restartPolicy?: RestartPolicy;
 }
 
 export type TeardownReason = EndReason | 'user' | 'failure' | 'component' | 'shutdown';

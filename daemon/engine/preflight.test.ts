@@ -1,5 +1,8 @@
-// Preflight verdicts: clock skew against the backend's Date header (limit 60 s), a foreign tunnel
-// interface, the bootstrap's time-zone policy, and the error a failed preflight turns into.
+// Preflight verdicts, each with a passing and a failing case: backend reachability and latency
+// (limit 2 s), clock skew against the backend's Date header (limit 60 s), a tunnel interface or
+// catch-all route left by another VPN or an earlier session, the bootstrap's time-zone policy, and
+// the error a failed preflight turns into. (gateway_dns/backend_route: resolve.test.ts; openvpn
+// ≥ 2.6: openvpn/starter-preflight.test.ts.)
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import { preflightError, SystemPreflight } from './preflight.js';
+import { MAX_BACKEND_RTT_MS, preflightError, SystemPreflight } from './preflight.js';
 
 const net = mkdtempSync(join(tmpdir(), 'viw-net-'));
 after(() => rmSync(net, { recursive: true, force: true }));
@@ -61,5 +64,35 @@ describe('SystemPreflight', () => {
     assert.equal(byName(await run('Europe/Berlin', []), 'timezone')?.ok, true);
     assert.equal(byName(await run('Europe/Berlin', ['Europe/Berlin']), 'timezone')?.ok, true);
     assert.equal(byName(await run('Asia/Tokyo', ['Europe/Berlin']), 'timezone')?.ok, false);
+  });
+});
+
+describe('SystemPreflight: latency and tunnels left behind', () => {
+  it('fails a backend slower than the documented limit (VIW_E_PREFLIGHT naming the check)', async () => {
+    const slow = async () => ({ elapsedMs: MAX_BACKEND_RTT_MS + 500, serverDateMs: NOW });
+    const checks = await pf().run({ health: slow, payload: null, tunnelUp: false });
+    const backend = byName(checks, 'backend');
+    assert.equal(backend?.ok, false);
+    assert.equal(backend?.code, 'VIW_E_PREFLIGHT');
+    assert.match(backend?.detail ?? '', /round trip 2500 ms over the 2000 ms limit/);
+    assert.deepEqual(preflightError(checks)?.details, [`backend: ${backend?.detail}`]);
+    const fast = await pf().run({ health: health(0), payload: null, tunnelUp: false });
+    assert.match(byName(fast, 'backend')?.detail ?? '', /round trip 12 ms/);
+  });
+
+  it('fails on a catch-all route through a tunnel device left by an earlier session', async () => {
+    const leftover = new SystemPreflight({
+      now: () => NOW,
+      tunnels: async () => ({ interfaces: [], routes: [{ family: 4, dst: '0.0.0.0/1', dev: 'tun7' }] }),
+    });
+    const checks = await leftover.run({ health: health(0), payload: null, tunnelUp: false });
+    assert.equal(byName(checks, 'no_other_vpn')?.ok, false);
+    assert.match(byName(checks, 'no_other_vpn')?.detail ?? '', /route 0\.0\.0\.0\/1 via tun7/);
+    const clean = new SystemPreflight({
+      now: () => NOW,
+      tunnels: async () => ({ interfaces: [], routes: [] }),
+    });
+    const ok = await clean.run({ health: health(0), payload: null, tunnelUp: false });
+    assert.equal(byName(ok, 'no_other_vpn')?.ok, true);
   });
 });

@@ -1,20 +1,35 @@
 // Preflight checks (desktop-client §4), each a named result with a stable code on failure:
-//   backend       the enrolled backend answers over the pinned channel (round-trip time shown)
-//   clock         this clock is within 60 s of the backend's Date header
-//   no_other_vpn  no foreign tunnel interface (tun/tap/wg/ppp…) is up
+//   backend       the enrolled backend answers over the pinned channel within MAX_BACKEND_RTT_MS
+//                 (round trip shown; unreachable: VIW_E_BACKEND_UNREACHABLE, too slow:
+//                 VIW_E_PREFLIGHT "backend: round trip … over the … limit")
+//   clock         this clock is within 60 s of the backend's Date header (VIW_E_CLOCK_SKEW):
+//                 fwknopd drops SPA packets older than 120 s, so 60 s leaves the knock its margin
+//   no_other_vpn  no tunnel interface (tun/tap/wg/ppp…) and no catch-all route through one, left
+//                 by another VPN or an earlier session (VIW_E_PREFLIGHT)
 //   timezone      the OS time zone is one the bootstrap policy allows (checked at connect)
-// plus whatever the TLS proxy and OpenVPN runner add (gateway DNS, binary present, /dev/net/tun).
+// At connect, connect.ts adds gateway_dns (the bootstrap's FQDN resolves, bounded by a timeout)
+// and backend_route (the backend's addresses for the bypass routes); the OpenVPN starter adds
+// openvpn (present, safe to run, ≥ 2.6) and tun_device.
 import { readdir } from 'node:fs/promises';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import { type ActiveTunnels, activeTunnels } from './openvpn/preflight.js';
 import type { Preflight, PreflightCheck, PreflightContext } from './types.js';
 
 export const MAX_CLOCK_SKEW_MS = 60_000;
+/**
+ * Slowest acceptable round trip to the backend (GET /health over pinned HTTPS, TLS included). The
+ * spec's target is p50 ≤ 200 ms; 2 s is where the connect sequence's timeouts start to bite, so a
+ * slower backend fails closed rather than half-connecting.
+ */
+export const MAX_BACKEND_RTT_MS = 2000;
 const VPN_IFACE_RE = /^(tun|tap|wg|utun|ppp|ipsec|tailscale|zt)/;
 
 export interface SystemPreflightOptions {
   readonly extra?: ReadonlyArray<() => Promise<PreflightCheck[]>>;
-  /** Where network interfaces are listed (Linux). */
+  /** Where network interfaces are listed (names only; tests). Default: `ip` links and routes. */
   readonly netDir?: string;
+  /** Tunnel links and catch-all routes through them; default openvpn/preflight.ts activeTunnels. */
+  readonly tunnels?: () => Promise<ActiveTunnels>;
   readonly timeZone?: () => string;
   readonly now?: () => number;
 }
@@ -45,7 +60,15 @@ export class SystemPreflight implements Preflight {
     }
     try {
       const h = await ctx.health();
-      const backend = ok('backend', `reachable, round trip ${Math.round(h.elapsedMs)} ms`);
+      const rtt = Math.round(h.elapsedMs);
+      const backend =
+        rtt <= MAX_BACKEND_RTT_MS
+          ? ok('backend', `reachable, round trip ${rtt} ms`)
+          : fail(
+              'backend',
+              'VIW_E_PREFLIGHT',
+              `round trip ${rtt} ms over the ${MAX_BACKEND_RTT_MS} ms limit`,
+            );
       if (h.serverDateMs === null) return [backend, fail('clock', 'VIW_E_CLOCK_SKEW', 'no server time')];
       // The Date header has whole seconds: allow one more second than the limit.
       const skew = (this.o.now ?? Date.now)() - h.serverDateMs;
@@ -63,16 +86,29 @@ export class SystemPreflight implements Preflight {
 
   private async vpnInterfaces(ctx: PreflightContext): Promise<PreflightCheck> {
     if (ctx.tunnelUp) return ok('no_other_vpn', 'skipped: this tunnel is up');
-    let names: string[];
+    let t: ActiveTunnels;
     try {
-      names = await readdir(this.o.netDir ?? '/sys/class/net');
+      t = await this.listTunnels();
     } catch {
       return ok('no_other_vpn', 'interface list unavailable on this platform');
     }
-    const vpn = names.filter((n) => VPN_IFACE_RE.test(n));
-    return vpn.length === 0
-      ? ok('no_other_vpn', 'no tunnel interface')
-      : fail('no_other_vpn', 'VIW_E_PREFLIGHT', `tunnel interface present: ${vpn.slice(0, 4).join(', ')}`);
+    if (t.interfaces.length === 0 && t.routes.length === 0)
+      return ok('no_other_vpn', 'no tunnel interface or route');
+    const found = [
+      ...t.interfaces.slice(0, 4).map((i) => `interface ${i.name}`),
+      ...t.routes.slice(0, 2).map((r) => `route ${r.dst} via ${r.dev}`),
+    ];
+    return fail('no_other_vpn', 'VIW_E_PREFLIGHT', `tunnel present: ${found.join(', ')}`);
+  }
+
+  private async listTunnels(): Promise<ActiveTunnels> {
+    if (this.o.tunnels) return this.o.tunnels();
+    if (this.o.netDir === undefined && process.platform === 'linux') return activeTunnels();
+    const names = await readdir(this.o.netDir ?? '/sys/class/net');
+    return {
+      interfaces: names.filter((n) => VPN_IFACE_RE.test(n)).map((name) => ({ name, kind: 'unknown' })),
+      routes: [],
+    };
   }
 
   private timezone(ctx: PreflightContext): PreflightCheck {

@@ -35,9 +35,17 @@ export class ActiveSession {
     return handle;
   }
 
-  /** Stops OpenVPN first (routes and DNS revert while the proxy still carries its exit), then the proxy. */
+  /** Stops the monitor and the tunnel: the session is over. */
   async stopComponents(): Promise<void> {
     this.monitor?.stop();
+    await this.stopTunnel();
+  }
+
+  /**
+   * Stops OpenVPN first (routes and DNS revert while the proxy still carries its exit), then the
+   * proxy. The monitor keeps running: a restart (restart.ts) brings up a new tunnel for the session.
+   */
+  async stopTunnel(): Promise<void> {
     const ovpn = this.openvpn;
     const tls = this.tls;
     this.openvpn = null;

@@ -36,7 +36,13 @@ describe('PinnedTlsProxyStarter against real stunnel', { skip: peer.skip }, () =
   });
 
   async function gatewayWith(identity: GatewayTlsFixture['primary']) {
-    const t = await startStunnel({ mode: 'server', ...identity, backendPort: echoPort });
+    // Like the gateway (`verify = 2`): a client certificate from int-vpn is required.
+    const t = await startStunnel({
+      mode: 'server',
+      ...identity,
+      backendPort: echoPort,
+      requireClientCert: { caPem: fx.clients.caPem, crlPem: fx.clients.crlPem },
+    });
     tunnels.push(t);
     return t;
   }
@@ -49,6 +55,8 @@ describe('PinnedTlsProxyStarter against real stunnel', { skip: peer.skip }, () =
       gatewayPort: port,
       gatewayPins: fx.pins,
       gatewayCaPem: fx.caPem,
+      clientCertPem: fx.clients.session.certPem,
+      clientKeyPem: fx.clients.session.keyPem,
       signal,
     };
   }

@@ -17,7 +17,17 @@ export interface ProxyStarterOptions {
 }
 
 function stopInfo(summary: TunnelSummary): StopInfo {
-  if (summary.error) return { code: summary.error.code as ErrorCode, detail: `tls proxy: ${summary.reason}` };
+  if (summary.error) {
+    const [detail = ''] = summary.error.details;
+    // A refused client certificate (revoked, wrong CA) is refused again; a pin mismatch never heals.
+    const final =
+      summary.error.code === 'VIW_E_PIN_MISMATCH' || detail.startsWith('client certificate refused');
+    return {
+      code: summary.error.code as ErrorCode,
+      detail: `tls proxy: ${final ? detail : summary.reason}`.slice(0, 120),
+      retryable: !final,
+    };
+  }
   return { code: null, detail: `tls proxy: ${summary.reason}` };
 }
 
@@ -32,6 +42,8 @@ export class PinnedTlsProxyStarter implements TlsProxyStarter {
       gatewayPort: p.gatewayPort,
       caPem: p.gatewayCaPem,
       pins: p.gatewayPins,
+      clientCertPem: p.clientCertPem,
+      clientKeyPem: p.clientKeyPem,
       connectTimeoutMs: this.o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       onEvent: (event) => {
         if (event.type === 'established') {

@@ -10,6 +10,8 @@ import { createServer as createTlsServer } from 'node:tls';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { needPeers } from '../../scripts/testkit/peers.js';
 import {
+  type ClientCertPolicy,
+  type ClientIdentity,
   createGatewayTlsFixture,
   type GatewayIdentity,
   type GatewayTlsFixture,
@@ -100,13 +102,14 @@ describe('tls proxy against stunnel', { skip: peers.skip, timeout: 120_000 }, ()
 
   const stunnel = async (
     identity: GatewayIdentity,
-    opts: { tls?: 'tls1.2-only'; backendPort?: number } = {},
+    opts: { tls?: 'tls1.2-only'; backendPort?: number; requireClientCert?: ClientCertPolicy } = {},
   ) => {
     const t = await startStunnel({
       mode: 'server',
       ...identity,
       backendPort: opts.backendPort ?? echo.port,
       ...(opts.tls ? { tls: opts.tls } : {}),
+      ...(opts.requireClientCert ? { requireClientCert: opts.requireClientCert } : {}),
     });
     tunnels.push(t);
     return t;
@@ -246,6 +249,71 @@ describe('tls proxy against stunnel', { skip: peers.skip, timeout: 120_000 }, ()
     await p.closed;
   });
 
+  /** The gateway's `verify = 2`: verifyChain + requireCert against int-vpn + root, with CRLs. */
+  const requireCert = (): ClientCertPolicy => ({ caPem: fx.clients.caPem, crlPem: fx.clients.crlPem });
+  const withClient = (id: ClientIdentity): Partial<TlsProxyOptions> => ({
+    clientCertPem: id.certPem,
+    clientKeyPem: id.keyPem,
+  });
+
+  /**
+   * TLS 1.3: the server judges our certificate after our Finished, so the gateway is verified
+   * (`ready`) and then the alert ends the tunnel. Nothing reaches the backend behind stunnel.
+   */
+  const expectClientRefused = async (port: number, over: Partial<TlsProxyOptions>, alert: RegExp) => {
+    const before = echo.bytes();
+    const { p } = await proxy(port, over);
+    const client = await local(p.port);
+    client.write('must never reach the backend');
+    const received = await drain(client);
+    assert.equal(received.length, 0, 'the local client saw data');
+    const summary = await p.closed;
+    assert.equal(summary.reason, 'error');
+    assert.equal(summary.error?.code, 'VIW_E_TLS_FAILED');
+    const [detail] = summary.error?.details ?? [];
+    assert.match(detail ?? '', /^client certificate refused: /);
+    assert.match(detail ?? '', alert);
+    assert.equal(echo.bytes(), before, 'bytes reached the backend');
+  };
+
+  it('(i) a gateway that requires a client certificate: the session certificate is accepted, bytes round-trip', async () => {
+    const gw = await stunnel(fx.primary, { requireClientCert: requireCert() });
+    const { p } = await proxy(gw.port, withClient(fx.clients.session));
+    const client = await local(p.port);
+    client.write('mutual');
+    assert.equal((await readExactly(client, 6)).toString(), 'mutual');
+    assert.equal((await p.ready).pin, 'primary');
+    // stunnel verified and logged OUR certificate (its CN is the session's).
+    assert.match(gw.output, /Certificate accepted at depth=0: .*CN=s-fixture-session/);
+    client.end();
+    const summary = await p.closed;
+    assert.equal(summary.error, undefined);
+    assert.equal(summary.bytesToGateway, 6);
+  });
+
+  it('(j) requireCert: no client certificate is refused (CERTIFICATE_REQUIRED)', async () => {
+    const gw = await stunnel(fx.primary, { requireClientCert: requireCert() });
+    await expectClientRefused(gw.port, {}, /CERTIFICATE_REQUIRED/);
+  });
+
+  it('(k) requireCert: a client certificate from another CA is refused', async () => {
+    const gw = await stunnel(fx.primary, { requireClientCert: requireCert() });
+    await expectClientRefused(gw.port, withClient(fx.clients.otherCa), /UNKNOWN_CA/);
+  });
+
+  it('(l) requireCert with a CRL: a revoked client certificate is refused', async () => {
+    const gw = await stunnel(fx.primary, { requireClientCert: requireCert() });
+    await expectClientRefused(gw.port, withClient(fx.clients.revoked), /CERTIFICATE_REVOKED/);
+  });
+
+  it('(m) a client certificate that does not match its key is refused before listening (VIW_E_VALIDATION)', async () => {
+    const mismatched = { certPem: fx.clients.session.certPem, keyPem: fx.clients.revoked.keyPem };
+    await assert.rejects(
+      proxy(1, withClient(mismatched)),
+      (e) => isViworksError(e, 'VIW_E_VALIDATION') && /^client identity: /.test(e.details[0] ?? ''),
+    );
+  });
+
   it('(h) backpressure: 64 MiB each way, a stalled reader stalls the writer, SHA-256 equal at both ends', async () => {
     const TOTAL = 64 * MiB;
     let paused = true;
@@ -352,6 +420,9 @@ describe('tls proxy without a gateway', () => {
       { gatewayPort: 0 },
       { pins: { primary_b64: 'x', backup_b64: 'y' } },
       { caPem: '' },
+      { clientCertPem: '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n' },
+      { clientKeyPem: '-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n' },
+      { clientCertPem: 'not pem', clientKeyPem: 'not pem' },
     ]) {
       await assert.rejects(startTlsProxy(opts(over)), (e) => isViworksError(e, 'VIW_E_VALIDATION'));
     }

@@ -6,7 +6,12 @@
 //
 // One proxy carries exactly one connection: the listener closes as soon as it has accepted one, so
 // no other local process can ride an established, pinned tunnel (a second connection is refused).
-import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
+//
+// The gateway also authenticates us (stunnel `verify = 2`): the proxy presents the session's client
+// certificate from the bootstrap (tls-client-context.ts). In TLS 1.3 the server judges it only after
+// our side has finished, so a refusal arrives as an alert on the first read: it is reported as
+// `client certificate refused: <alert>` rather than a generic stream error.
+import { X509Certificate } from 'node:crypto';
 import { isIP, createServer as netCreateServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream';
@@ -14,6 +19,7 @@ import {
   type ConnectionOptions,
   checkServerIdentity,
   type PeerCertificate,
+  type SecureContext,
   type TLSSocket,
   connect as tlsConnect,
 } from 'node:tls';
@@ -26,9 +32,9 @@ import {
 } from '../../core/crypto/pins.js';
 import type { ErrorCode } from '../../core/errors/catalogue.js';
 import { isViworksError, ViworksError } from '../../core/errors/viworks-error.js';
+import { buildClientContext, clientIdentityProblems } from './tls-client-context.js';
 
-/** Architecture §3.4: the only two suites the gateway's stunnel offers. */
-export const GATEWAY_CIPHERSUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
+export { GATEWAY_CIPHERSUITES } from './tls-client-context.js';
 
 export interface TlsProxyOptions {
   /** The gateway FQDN: sent as SNI and checked against the certificate's subjectAltName. */
@@ -39,6 +45,12 @@ export interface TlsProxyOptions {
   /** The bootstrap's CA chain (PEM); the only trust anchors for the gateway. */
   readonly caPem: string;
   readonly pins: PinSet;
+  /**
+   * The session's client certificate and key (PEM, bootstrap ovpn.cert_inline / key_inline), for a
+   * gateway that requires one. Both or neither; loaded once into the TLS context, never to a file.
+   */
+  readonly clientCertPem?: string;
+  readonly clientKeyPem?: string;
   /** TCP connect + TLS handshake + verification must finish within this. */
   readonly connectTimeoutMs: number;
   /**
@@ -122,11 +134,23 @@ function validate(opts: TlsProxyOptions): void {
     bad.push('gatewayPort: out of range');
   if (!opts.caPem.includes('-----BEGIN CERTIFICATE-----')) bad.push('caPem: no certificate');
   if (!(opts.connectTimeoutMs > 0)) bad.push('connectTimeoutMs: must be positive');
+  bad.push(...clientIdentityProblems(opts));
   if (bad.length > 0) throw new ViworksError('VIW_E_VALIDATION', { details: bad });
   assertPinSet(opts.pins, 'pins');
 }
 
 const SAFE_CODE_RE = /^[A-Z0-9_]{1,64}$/;
+
+/** TLS alerts by which a server refuses the client certificate (TLS 1.3: after our Finished). */
+const CLIENT_CERT_ALERT_RE =
+  /ALERT_(CERTIFICATE_REQUIRED|UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|HANDSHAKE_FAILURE|DECRYPT_ERROR)$/;
+
+/** A stream error: named as a client-certificate refusal when the gateway's alert says so. */
+function streamFailed(cause: unknown): ViworksError {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const refused = typeof code === 'string' && CLIENT_CERT_ALERT_RE.test(code);
+  return tlsFailed(refused ? 'client certificate refused' : 'stream', cause);
+}
 
 /** A failure as VIW_E_TLS_FAILED with a detail made of our stage name and a library code only. */
 function tlsFailed(stage: string, cause?: unknown): ViworksError {
@@ -161,8 +185,13 @@ function deferred<T>() {
 /**
  * Carries one accepted local socket to the gateway. The local socket must not be read before this is
  * called (startTlsProxy accepts with pauseOnConnect); nothing is read from it until the gateway passed.
+ * `context` is the prebuilt client context (startTlsProxy builds it once); built here if absent.
  */
-export function proxyConnection(local: Socket, opts: TlsProxyOptions): ProxiedConnection {
+export function proxyConnection(
+  local: Socket,
+  opts: TlsProxyOptions,
+  context: SecureContext = buildClientContext(opts),
+): ProxiedConnection {
   validate(opts);
   const ready = deferred<Established>();
   const closed = deferred<TunnelSummary>();
@@ -192,14 +221,11 @@ export function proxyConnection(local: Socket, opts: TlsProxyOptions): ProxiedCo
     host: opts.gatewayAddress ?? opts.gatewayHost,
     port: opts.gatewayPort,
     servername: opts.gatewayHost,
-    ca: opts.caPem, // replaces Node's public root store: only the bootstrap's CA is trusted
+    // TLS 1.3 only, the two suites, the bootstrap's CA as the only anchors, our client certificate
+    // (tls-client-context.ts). No session is passed in and the 'session' event is not listened
+    // to: tickets die with this socket.
+    secureContext: context,
     rejectUnauthorized: true,
-    minVersion: 'TLSv1.3',
-    maxVersion: 'TLSv1.3',
-    ciphers: GATEWAY_CIPHERSUITES,
-    // TLS 1.3 has no renegotiation; the flag guards against a future maxVersion change. No session
-    // is passed in and the 'session' event is not listened to: tickets die with this socket.
-    secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION,
     allowHalfOpen: true,
     // Runs only after OpenSSL verified the chain against `ca`; an Error returned here aborts the
     // handshake before 'secureConnect', so the local stream is never piped to an unpinned peer.
@@ -294,7 +320,7 @@ export function proxyConnection(local: Socket, opts: TlsProxyOptions): ProxiedCo
   const pump = () => {
     let open = 2;
     const directionDone = (ended: CloseReason) => (err: NodeJS.ErrnoException | null | undefined) => {
-      if (err) return teardown('error', tlsFailed('stream', err));
+      if (err) return teardown('error', streamFailed(err));
       firstEnd ??= ended;
       if (--open === 0) return teardown(firstEnd);
       timer(opts.halfCloseTimeoutMs ?? DEFAULT_HALF_CLOSE_TIMEOUT_MS, () => teardown('timeout'));
@@ -318,6 +344,8 @@ export function proxyConnection(local: Socket, opts: TlsProxyOptions): ProxiedCo
 /** Listens on 127.0.0.1:<random>, carries exactly one connection to the gateway, then is done. */
 export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
   validate(opts);
+  // Once, before listening: a certificate/key mismatch is a VIW_E_VALIDATION here, not a dial failure.
+  const context = buildClientContext(opts);
   const ready = deferred<Established>();
   const closed = deferred<TunnelSummary>();
   let handshakeMs: number | undefined;
@@ -353,7 +381,7 @@ export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
     clearTimeout(acceptTimer);
     stopListening();
     safeEmit(opts, { type: 'accepted' });
-    conn = proxyConnection(socket, opts);
+    conn = proxyConnection(socket, opts, context);
     conn.ready.then((e) => {
       handshakeMs = e.handshakeMs;
       ready.resolve(e);

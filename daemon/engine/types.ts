@@ -19,6 +19,11 @@ export interface StopInfo {
   readonly code: ErrorCode | null;
   /** Short and safe (no secrets, no addresses from the bootstrap). */
   readonly detail: string;
+  /**
+   * Whether a fresh attempt (new knock, new proxy, new OpenVPN) can reasonably succeed; absent:
+   * unknown, decided by the code (restart.ts). A start() rejection may carry the same flag.
+   */
+  readonly retryable?: boolean;
 }
 
 /** Something the engine started and must be able to stop. */
@@ -63,6 +68,12 @@ export interface TlsProxyStartParams {
   readonly gatewayPins: PinSet;
   /** Trust anchors for the gateway chain: the bootstrap's CA chain (ovpn.ca_inline). */
   readonly gatewayCaPem: string;
+  /**
+   * The session's client certificate and key (ovpn.cert_inline / key_inline): the gateway's
+   * stunnel requires one (`verify = 2`). Memory only: handed to the TLS library, never to a file.
+   */
+  readonly clientCertPem: string;
+  readonly clientKeyPem: string;
   readonly signal: AbortSignal;
 }
 
@@ -102,6 +113,12 @@ export interface OpenVpnStartParams {
    * must route this address outside the tunnel, or def1 would capture the proxy's own connection.
    */
   readonly gatewayHost: string;
+  /**
+   * The enrolled backend's IPv4 addresses (non-loopback), also routed outside the tunnel so the
+   * daemon's heartbeats and revocation stream keep going direct over pinned HTTPS. The leak check
+   * accepts exactly these and the gateway's /32 routes outside the tunnel.
+   */
+  readonly bypassHosts?: readonly string[];
   /** Inline CA, cert, key, tls-crypt and ciphers from the bootstrap: stdin only, never disk or logs. */
   readonly ovpn: BootstrapPayload['ovpn'];
   readonly signal: AbortSignal;

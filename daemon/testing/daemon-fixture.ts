@@ -44,7 +44,9 @@ export async function startDaemonFixture(): Promise<DaemonFixture> {
     log,
     tls,
     openvpn,
-    resolveHost: async () => '127.0.0.1',
+    resolveAll: async () => ['127.0.0.1'],
+    // Same shape as production (3 retries, doubling), in milliseconds rather than seconds.
+    restartPolicy: { retries: 3, baseDelayMs: 10, jitter: 0.25, stableMs: 60_000 },
   });
   return {
     dir,

@@ -57,9 +57,16 @@ export class FakeTlsProxy implements TlsProxyStarter {
 export class FakeOpenVpn implements OpenVpnStarter {
   readonly starts: OpenVpnStartParams[] = [];
   readonly handles: Array<OpenVpnHandle & Controlled> = [];
+  /** Failures for the next start() calls, in order (as the runner's OpenVpnError, with `retryable`). */
+  failWith: Array<{ readonly reason: string; readonly retryable: boolean }> = [];
 
   async start(p: OpenVpnStartParams): Promise<OpenVpnHandle> {
     this.starts.push(p);
+    const failure = this.failWith.shift();
+    if (failure) {
+      const err = new ViworksError('VIW_E_OPENVPN_FAILED', { details: [`openvpn: ${failure.reason}`] });
+      throw Object.assign(err, { retryable: failure.retryable });
+    }
     const h = Object.assign(stoppable(), { virtualIp: '10.8.0.6' });
     this.handles.push(h);
     return h;

@@ -2,12 +2,14 @@
 // the gateway's front door (architecture §8.3, §13.2): TLS 1.3 only, the two allowed suites, no
 // renegotiation. It runs in the foreground from a temp dir (config, certificate and key 0600), is
 // stopped by its own PID and its dir is removed. Variants: a TLS-1.2-only server (to prove clients
-// refuse it) and client mode (the stunnel baseline the daemon's proxy is benchmarked against).
+// refuse it), a server that requires a client certificate from a given CA (+ CRL), as the gateway's
+// `verify = 2` does, and client mode (the stunnel baseline the daemon's proxy is benchmarked against).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PinSet } from '../../core/crypto/pins.js';
+import { buildCrl } from '../../server/pki/crl.js';
 import { loadOrCreatePki } from '../../server/pki/embedded-pki.js';
 import { gatewayDir, loadGatewayMaterial } from '../../server/pki/gateway-profile.js';
 import { createEndEntity, type Issuer } from '../../server/pki/issue.js';
@@ -31,6 +33,8 @@ export type StunnelOptions =
       readonly backendPort: number;
       /** Default 'tls1.3' (the gateway's setting); 'tls1.2-only' offers TLS 1.2 and nothing newer. */
       readonly tls?: 'tls1.3' | 'tls1.2-only';
+      /** Require a client certificate (the gateway's `verify = 2`). */
+      readonly requireClientCert?: ClientCertPolicy;
     }
   | {
       readonly mode: 'client';
@@ -41,6 +45,26 @@ export type StunnelOptions =
       /** Sent as SNI and checked against the certificate (checkHost). */
       readonly serverName: string;
     };
+
+/** The gateway's client-certificate check: verifyChain + requireCert against `caPem`, optional CRLs. */
+export interface ClientCertPolicy {
+  /** Trust anchors for client chains (the gateway uses int-vpn + root). */
+  readonly caPem: string;
+  /** PEM CRL(s), one per CA in the chain (stunnel checks every level once a CRL file is set). */
+  readonly crlPem?: string;
+}
+
+/** stunnel lines for the gateway's client-certificate check; the PEM files go into `dir`. */
+export function clientCertLines(policy: ClientCertPolicy | undefined, dir: string): string[] {
+  if (!policy) return [];
+  writeFileSync(join(dir, 'client-ca.pem'), policy.caPem, { mode: 0o600 });
+  const lines = ['verifyChain = yes', 'requireCert = yes', `CAfile = ${join(dir, 'client-ca.pem')}`];
+  if (policy.crlPem) {
+    writeFileSync(join(dir, 'client-crl.pem'), policy.crlPem, { mode: 0o600 });
+    lines.push(`CRLfile = ${join(dir, 'client-crl.pem')}`);
+  }
+  return lines;
+}
 
 export interface TestStunnel {
   /** Loopback port stunnel accepts on. */
@@ -82,6 +106,7 @@ function serviceLines(opts: StunnelOptions, dir: string, port: number): string[]
     ...(opts.tls === 'tls1.2-only'
       ? ['sslVersionMin = TLSv1.2', 'sslVersionMax = TLSv1.2', `ciphers = ${TLS12_CIPHERS}`]
       : tls13),
+    ...clientCertLines(opts.requireClientCert, dir),
   ];
 }
 
@@ -148,6 +173,45 @@ export interface GatewayTlsFixture {
   readonly otherKey: GatewayIdentity;
   /** Another CA's certificate on the PRIMARY key: the pin matches, the chain must not. */
   readonly otherCa: GatewayIdentity;
+  /** The session client certificates a gateway with `verify = 2` sees (vpn-client profile). */
+  readonly clients: ClientFixture;
+}
+
+/** A client certificate (leaf PEM) and its key, as the bootstrap's ovpn.cert_inline / key_inline. */
+export interface ClientIdentity {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface ClientFixture {
+  /** What the gateway trusts for clients: int-vpn + root (the gateway profile's vpnCaPem). */
+  readonly caPem: string;
+  /** CRLs of int-vpn (listing `revoked`) and of the root (empty), for stunnel's CRLfile. */
+  readonly crlPem: string;
+  /** A valid session certificate from int-vpn. */
+  readonly session: ClientIdentity;
+  /** From int-vpn, listed in crlPem. */
+  readonly revoked: ClientIdentity;
+  /** From ANOTHER PKI's int-vpn: the gateway must refuse it. */
+  readonly otherCa: ClientIdentity;
+}
+
+async function issueClient(
+  issuer: Issuer,
+  commonName: string,
+): Promise<{ id: ClientIdentity; serial: string }> {
+  const keys = await generateEcKeyPair();
+  const cert = await createEndEntity(
+    issuer,
+    PROFILES['vpn-client'],
+    { commonName },
+    keys.publicKey,
+    days(1) / 2,
+  );
+  return {
+    id: { certPem: `${cert.toString('pem').trimEnd()}\n`, keyPem: await privateKeyToPem(keys.privateKey) },
+    serial: cert.serialNumber.toLowerCase(),
+  };
 }
 
 /**
@@ -172,6 +236,17 @@ export async function createGatewayTlsFixture(fqdn = 'gw.lab.viworks.test'): Pro
     const backupKeyPem = readFileSync(join(gatewayDir(dir), 'tls-gateway.backup.key'), 'utf8');
     const strangerKeyPem = await privateKeyToPem((await generateEcKeyPair()).privateKey);
     const otherPki = await loadOrCreatePki(otherDir, { commonName: 'backend-api', dns: ['localhost'] });
+    const intVpn = pki.intermediates['int-vpn'];
+    const session = await issueClient(intVpn, 's-fixture-session');
+    const revoked = await issueClient(intVpn, 's-fixture-revoked');
+    const now = new Date(Date.now() - 60_000);
+    const crlPem =
+      (await buildCrl(
+        intVpn,
+        [{ serial: revoked.serial, revokedAt: now, reason: 'keyCompromise' }],
+        1n,
+        now,
+      )) + (await buildCrl(pki.root, [], 1n, now));
     return {
       fqdn,
       caPem: material.vpnCaPem,
@@ -180,6 +255,13 @@ export async function createGatewayTlsFixture(fqdn = 'gw.lab.viworks.test'): Pro
       backup: await issue(intTls, backupKeyPem),
       otherKey: await issue(intTls, strangerKeyPem),
       otherCa: await issue(otherPki.intermediates['int-tls'], material.tlsGateway.keyPem),
+      clients: {
+        caPem: material.vpnCaPem,
+        crlPem,
+        session: session.id,
+        revoked: revoked.id,
+        otherCa: (await issueClient(otherPki.intermediates['int-vpn'], 's-fixture-stranger')).id,
+      },
     };
   } finally {
     // The PKI's files were only needed to mint; callers get PEM strings, nothing stays on disk.

@@ -83,6 +83,28 @@ describe('renderClientConfig', () => {
     assert.equal(text, expected);
   });
 
+  test('the backend bypass: one /32 net_gateway route per backend address, deduplicated, after the gateway', () => {
+    const text = renderClientConfig(policy(), {
+      remoteHost: '127.0.0.1',
+      remotePort: 41194,
+      gatewayAddresses: ['203.0.113.7'],
+      bypassAddresses: ['198.51.100.20', '203.0.113.7', '198.51.100.21', '198.51.100.20'],
+      platform: 'linux',
+    });
+    assert.deepEqual(
+      text.split('\n').filter((l) => l.startsWith('route ')),
+      [
+        'route 203.0.113.7 255.255.255.255 net_gateway',
+        'route 198.51.100.20 255.255.255.255 net_gateway',
+        'route 198.51.100.21 255.255.255.255 net_gateway',
+      ],
+    );
+    const base = { remoteHost: '127.0.0.1', remotePort: 41194, gatewayAddresses: ['203.0.113.7'] };
+    for (const bad of [['backend.example'], ['127.0.0.1'], ['2001:db8::1']]) {
+      assert.throws(() => renderClientConfig(policy(), { ...base, bypassAddresses: bad }), /bypassAddresses/);
+    }
+  });
+
   test('Windows with block_outside_dns; split tunnel to a direct remote', () => {
     const win = renderClientConfig(policy(), {
       remoteHost: '127.0.0.1',

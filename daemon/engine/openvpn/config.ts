@@ -19,7 +19,10 @@
 //        leaves outside. With the loopback TLS proxy as remote, OpenVPN's automatic bypass route
 //        would be for 127.0.0.1 (useless) while the proxy's own connection to the gateway would be
 //        captured by def1 — a routing loop. So for a loopback remote the flag `local` drops that
-//        bypass and each gateway address gets `route <ip> 255.255.255.255 net_gateway`.
+//        bypass and each gateway address gets `route <ip> 255.255.255.255 net_gateway`. The
+//        enrolled backend's addresses get the same /32 bypass: the daemon's own control traffic
+//        (heartbeats, the revocation stream) keeps going direct over pinned HTTPS, and a revocation
+//        still reaches the daemon when the tunnel is what is broken.
 //   pull-filter  pushed redirect-gateway/redirect-private, DNS (`dhcp-option DNS`, `dns …`) and,
 //        off Windows, block-outside-dns are ignored: the bootstrap decides them, rendered here.
 // Not rendered: management interface (never), resolv-retry (the remote is an IP literal),
@@ -46,6 +49,8 @@ export interface RenderOptions {
    * pre-existing default gateway; required when redirect_gateway is set and the remote is loopback.
    */
   readonly gatewayAddresses?: readonly string[];
+  /** IPv4 addresses of the enrolled backend, also routed outside the tunnel (net_gateway /32). */
+  readonly bypassAddresses?: readonly string[];
   /** `verify-x509-name … name-prefix` on the server's CN; null disables the check (tests only). */
   readonly serverCnPrefix?: string | null;
   /** Selects Windows-only directives (block-outside-dns) and script-security; default: this OS. */
@@ -114,17 +119,25 @@ function checkScalars(o: OvpnPolicy): void {
   }
 }
 
-function checkOptions(opts: RenderOptions): { loopback: boolean; gateways: readonly string[] } {
+function checkOptions(opts: RenderOptions): {
+  loopback: boolean;
+  gateways: readonly string[];
+  bypass: readonly string[];
+} {
   if (isIP(opts.remoteHost) === 0) throw new RangeError('remoteHost must be an IP literal');
   if (!Number.isInteger(opts.remotePort) || opts.remotePort < 1 || opts.remotePort > 65535)
     throw new RangeError('remotePort out of range');
   const gateways = opts.gatewayAddresses ?? [];
   if (!gateways.every((a) => isIPv4(a))) throw new RangeError('gatewayAddresses must be IPv4 literals');
+  // Deduplicated against the gateway's: OpenVPN would refuse to add the same route twice.
+  const bypass = [...new Set(opts.bypassAddresses ?? [])].filter((a) => !gateways.includes(a));
+  if (!bypass.every((a) => isIPv4(a) && !/^(127|0)\./.test(a)))
+    throw new RangeError('bypassAddresses must be non-loopback IPv4 literals');
   const prefix = opts.serverCnPrefix;
   if (prefix !== undefined && prefix !== null && !/^[A-Za-z0-9._-]{1,32}$/.test(prefix))
     throw new RangeError('serverCnPrefix has characters not allowed');
   const loopback = opts.remoteHost === '::1' || /^127\./.test(opts.remoteHost);
-  return { loopback, gateways };
+  return { loopback, gateways, bypass };
 }
 
 /**
@@ -134,7 +147,7 @@ function checkOptions(opts: RenderOptions): { loopback: boolean; gateways: reado
  */
 export function renderClientConfig(ovpn: OvpnPolicy, opts: RenderOptions): string {
   checkScalars(ovpn);
-  const { loopback, gateways } = checkOptions(opts);
+  const { loopback, gateways, bypass } = checkOptions(opts);
   const inline = INLINE_ORDER.map((field) => ({
     tag: INLINE_RULES[field].tag,
     text: inlineContent(field, ovpn[field]),
@@ -171,7 +184,7 @@ export function renderClientConfig(ovpn: OvpnPolicy, opts: RenderOptions): strin
     'pull-filter ignore "dns "',
     ...(windows ? [] : ['pull-filter ignore "block-outside-dns"']),
     ...(ovpn.redirect_gateway ? [`redirect-gateway def1 ipv6${loopback ? ' local' : ''}`, 'block-ipv6'] : []),
-    ...gateways.map((a) => `route ${a} 255.255.255.255 net_gateway`),
+    ...[...gateways, ...bypass].map((a) => `route ${a} 255.255.255.255 net_gateway`),
     ...ovpn.dns_push.map((a) => `dhcp-option DNS ${a}`),
     ...(windows && ovpn.block_outside_dns ? ['block-outside-dns'] : []),
   ];

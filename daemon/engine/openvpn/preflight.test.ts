@@ -11,6 +11,7 @@ import {
   parseOpenVpnVersion,
   parseResolvConf,
   resolveTrustedBinary,
+  unexpectedOutsideRoutes,
 } from './preflight.js';
 
 describe('openvpn version', () => {
@@ -100,5 +101,41 @@ describe('routing helpers', () => {
       ),
       ['10.0.0.53', 'fe80::1'],
     );
+  });
+});
+
+describe('routes outside the tunnel after connect', () => {
+  const before = [
+    { dst: 'default', gateway: '192.168.1.1', dev: 'eth0' },
+    { dst: '192.168.1.0/24', dev: 'eth0' },
+  ];
+  const def1 = [
+    { dst: '0.0.0.0/1', gateway: '10.99.7.1', dev: 'tun0' },
+    { dst: '128.0.0.0/1', gateway: '10.99.7.1', dev: 'tun0' },
+    { dst: '10.99.7.0/24', dev: 'tun0' },
+  ];
+  const bypass = [
+    { dst: '203.0.113.7', gateway: '192.168.1.1', dev: 'eth0' },
+    { dst: '198.51.100.20', gateway: '192.168.1.1', dev: 'eth0' },
+  ];
+
+  test('accepts exactly the gateway and backend bypasses (and anything through the tunnel)', () => {
+    const after = [...before, ...def1, ...bypass];
+    assert.deepEqual(unexpectedOutsideRoutes(before, after, 'tun0', ['203.0.113.7', '198.51.100.20']), []);
+  });
+
+  test('a pushed net_gateway route, or a bypass the config did not ask for, is reported', () => {
+    const pushed = { dst: '10.10.0.0/16', gateway: '192.168.1.1', dev: 'eth0' };
+    const after = [...before, ...def1, ...bypass, pushed];
+    assert.deepEqual(unexpectedOutsideRoutes(before, after, 'tun0', ['203.0.113.7', '198.51.100.20']), [
+      pushed,
+    ]);
+    // Without the backend in the allowed list, its /32 is one route too many.
+    assert.deepEqual(unexpectedOutsideRoutes(before, after, 'tun0', ['203.0.113.7']), [bypass[1], pushed]);
+  });
+
+  test('a pre-existing route that changed its way out counts as new', () => {
+    const moved = { dst: '192.168.1.0/24', dev: 'eth1' };
+    assert.deepEqual(unexpectedOutsideRoutes(before, [before[0]!, moved, ...def1], 'tun0', []), [moved]);
   });
 });

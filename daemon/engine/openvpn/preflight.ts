@@ -6,7 +6,10 @@
 //   checkRoutingPolicy    after "Initialization Sequence Completed": with redirect_gateway, the
 //                         kernel sends IPv4 through the tunnel (def1's 0/1 + 128/1, or a default
 //                         route), IPv6 either through it or nowhere, and every DNS resolver in
-//                         resolv.conf through it; otherwise VIW_E_LEAK.
+//                         resolv.conf through it; the bypass addresses (gateway, backend) outside
+//                         it, and no OTHER route outside it that was not there before OpenVPN
+//                         started (a gateway pushing `route … net_gateway` is a leak); otherwise
+//                         VIW_E_LEAK.
 //
 // DNS on Linux, honestly: OpenVPN applies neither pushed nor configured `dhcp-option DNS` without
 // an up script, and the runner runs none (script-security 0), so resolv.conf is left as it was.
@@ -157,6 +160,13 @@ export interface RoutingPolicyInput extends IpOptions {
   readonly resolvConf?: string;
   /** Treat a loopback stub resolver (upstream unknown) as a leak. Default false: reported only. */
   readonly strictDns?: boolean;
+  /** The /32 bypass routes the config asked for (gateway + backend): must go outside the tunnel. */
+  readonly bypassAddresses?: readonly string[];
+  /**
+   * The main table's IPv4 routes before OpenVPN started. With it, every route added since that
+   * does not go through the tunnel must be one of bypassAddresses: exactly those, nothing else.
+   */
+  readonly routesBefore?: readonly IpRoute[];
 }
 
 export interface RoutingCheck {
@@ -214,6 +224,23 @@ export function ipv4CatchAllViaTunnel(routes: readonly IpRoute[], tun: string): 
   return via('default') || via('0.0.0.0/0') || (via('0.0.0.0/1') && via('128.0.0.0/1'));
 }
 
+const routeKey = (r: IpRoute) => `${r.dst}|${r.dev ?? ''}|${r.gateway ?? ''}|${r.type ?? ''}`;
+
+/**
+ * Routes that appeared since `before`, do not go through the tunnel, and are not one of the
+ * allowed /32 bypasses. Pure, for the post-connect leak check.
+ */
+export function unexpectedOutsideRoutes(
+  before: readonly IpRoute[],
+  after: readonly IpRoute[],
+  tun: string,
+  allowed: readonly string[],
+): IpRoute[] {
+  const known = new Set(before.map(routeKey));
+  const hosts = new Set(allowed.flatMap((a) => [a, `${a}/32`]));
+  return after.filter((r) => !known.has(routeKey(r)) && r.dev !== tun && !hosts.has(r.dst));
+}
+
 /**
  * Verifies the kernel routes as the policy requires, after connect. Returns the report, or throws
  * VIW_E_LEAK with the failed checks as details (interface names and probe results only).
@@ -242,6 +269,23 @@ export async function checkRoutingPolicy(input: RoutingPolicyInput): Promise<Rou
       // Through the tunnel (block-ipv6 answers there) or unreachable: either way it does not leave.
       const r = await routeGet(probe, input);
       add(`ipv6_route_${probe}`, r === null || viaTun(r, tun), r ? `via ${r.dev ?? '?'}` : 'unreachable');
+    }
+    // Numbered, not addressed: the details may reach the user and the gateway's address is the
+    // bootstrap's. A bypass that does not take effect would loop the proxy (gateway) or push the
+    // daemon's control traffic into the tunnel it supervises (backend).
+    for (const [i, addr] of (input.bypassAddresses ?? []).entries()) {
+      const r = await routeGet(addr, input);
+      add(`bypass_${i + 1}`, r !== null && !viaTun(r, tun), r ? `via ${r.dev ?? '?'}` : 'unreachable');
+    }
+    if (input.routesBefore) {
+      const extra = unexpectedOutsideRoutes(input.routesBefore, routes, tun, input.bypassAddresses ?? []);
+      add(
+        'no_other_outside_routes',
+        extra.length === 0,
+        extra.length === 0
+          ? 'only the bypass routes leave outside the tunnel'
+          : `${extra.length} unexpected route(s) outside the tunnel`,
+      );
     }
   }
 

@@ -2,10 +2,12 @@
 // config from the bootstrap, start OpenVPN, wait for readiness, verify the routing policy, and hand
 // back a Stoppable whose `done` tells why the tunnel ended. Honours the abort signal at every step.
 //
-// The bypass route: with redirect_gateway and the loopback TLS proxy as remote, the config needs the
-// gateway address the proxy dials (see config.ts). The engine knows it (the SPA knock's host); until
-// OpenVpnStartParams carries it, pass it as `gatewayHost` next to the standard fields — without it a
-// full-tunnel start is refused (config_rejected) rather than looping the proxy into the tunnel.
+// The bypass routes: with redirect_gateway and the loopback TLS proxy as remote, the config needs the
+// gateway address the proxy dials (`gatewayHost`, the SPA knock's host) — without it a full-tunnel
+// start is refused (config_rejected) rather than looping the proxy into the tunnel — and the
+// backend's addresses (`bypassHosts`) so the daemon's control traffic stays direct (config.ts).
+// The leak check after readiness accepts exactly those routes outside the tunnel: it compares the
+// main table with a snapshot taken just before OpenVPN started.
 import { existsSync } from 'node:fs';
 import { isViworksError } from '../../../core/errors/viworks-error.js';
 import type {
@@ -16,7 +18,7 @@ import type {
   StopInfo,
 } from '../types.js';
 import { renderClientConfig } from './config.js';
-import type { IpOptions } from './iproute.js';
+import { type IpOptions, listRoutes } from './iproute.js';
 import { checkRoutingPolicy, DEFAULT_OPENVPN_PATH, openvpnVersion } from './preflight.js';
 import { OpenVpnError, type OpenVpnReady, startOpenVpn } from './runner.js';
 
@@ -47,11 +49,14 @@ export class RunnerOpenVpnStarter implements OpenVpnStarter {
         remoteHost: p.remoteHost,
         remotePort: p.remotePort,
         gatewayAddresses: p.gatewayHost ? [p.gatewayHost] : [],
+        bypassAddresses: p.bypassHosts ?? [],
       });
     } catch (err) {
       if (isViworksError(err)) throw err;
       throw new OpenVpnError('config_rejected', err);
     }
+    const bypass = [...new Set([...(p.gatewayHost ? [p.gatewayHost] : []), ...(p.bypassHosts ?? [])])];
+    const routesBefore = this.o.verifyRouting === false ? undefined : await listRoutes(4, this.ipOptions());
     const vpn = await startOpenVpn({
       configText,
       readyTimeoutMs: this.o.readyTimeoutMs ?? 30_000,
@@ -71,13 +76,15 @@ export class RunnerOpenVpnStarter implements OpenVpnStarter {
           redirectGateway: p.ovpn.redirect_gateway,
           dnsPush: p.ovpn.dns_push,
           strictDns: this.o.strictDns ?? false,
+          bypassAddresses: bypass,
+          ...(routesBefore ? { routesBefore } : {}),
         });
       }
       if (p.signal.aborted) throw new OpenVpnError('stopped');
       const done: Promise<StopInfo> = vpn.exited.then((x) =>
         x.reason === 'stopped'
           ? { code: null, detail: 'stopped' }
-          : { code: 'VIW_E_OPENVPN_FAILED', detail: `openvpn: ${x.reason}` },
+          : { code: 'VIW_E_OPENVPN_FAILED', detail: `openvpn: ${x.reason}`, retryable: x.retryable },
       );
       return { virtualIp: ready.virtualIp, ready, stop: () => vpn.stop(), done };
     } catch (err) {
@@ -86,6 +93,13 @@ export class RunnerOpenVpnStarter implements OpenVpnStarter {
     } finally {
       p.signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  private ipOptions(): IpOptions {
+    return {
+      ...(this.o.netns ? { netns: this.o.netns } : {}),
+      ...(this.o.ipPath ? { ipPath: this.o.ipPath } : {}),
+    };
   }
 
   /** Binary (≥ 2.6, safe to execute) and the tun device node. */

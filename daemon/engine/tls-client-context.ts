@@ -1,0 +1,70 @@
+// The TLS client context the pinned proxy dials the gateway with: TLS 1.3 only, the gateway's two
+// suites, the bootstrap's CA as the ONLY trust anchors, and — because the gateway's stunnel runs
+// with `verify = 2` (verifyChain + requireCert against int-vpn + root, CRLfile) — the session's
+// OpenVPN client certificate and key. In TLS 1.3 a client without one completes its side of the
+// handshake and is then killed by a CERTIFICATE_REQUIRED alert, so the certificate is not optional
+// against a real gateway.
+//
+// The key is handed to OpenSSL once, from a Buffer that is zeroed as soon as the context is built:
+// after that the key lives only inside the context (OpenSSL's memory), never in a file, argv or env.
+// The PEM string the bootstrap carried cannot be wiped (JS strings are immutable); the engine drops
+// its reference with the payload at teardown.
+import { constants as cryptoConstants } from 'node:crypto';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { wipe } from '../../core/crypto/bytes.js';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+
+/** Architecture §3.4: the only two suites the gateway's stunnel offers. */
+export const GATEWAY_CIPHERSUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
+
+export interface ClientContextInput {
+  /** Trust anchors for the gateway chain (PEM): replaces Node's public root store. */
+  readonly caPem: string;
+  /** The session's client certificate (PEM, the same one OpenVPN presents inside). */
+  readonly clientCertPem?: string;
+  /** Its private key (PEM, PKCS#8). */
+  readonly clientKeyPem?: string;
+}
+
+const CERT_RE = /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/;
+const KEY_RE = /^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END PRIVATE KEY-----\n?$/;
+
+/** Problems with the client identity, as VIW_E_VALIDATION details (never the values). */
+export function clientIdentityProblems(input: ClientContextInput): string[] {
+  const { clientCertPem: cert, clientKeyPem: key } = input;
+  if (cert === undefined && key === undefined) return [];
+  if (cert === undefined || key === undefined) return ['clientCertPem/clientKeyPem: give both or neither'];
+  const bad: string[] = [];
+  if (!CERT_RE.test(cert)) bad.push('clientCertPem: not one PEM certificate');
+  if (!KEY_RE.test(key)) bad.push('clientKeyPem: not one PEM private key');
+  return bad;
+}
+
+/**
+ * Builds the context once per proxy. A certificate that does not match its key is refused here
+ * (VIW_E_VALIDATION), before anything is dialed.
+ */
+export function buildClientContext(input: ClientContextInput): SecureContext {
+  const problems = clientIdentityProblems(input);
+  if (problems.length > 0) throw new ViworksError('VIW_E_VALIDATION', { details: problems });
+  const key = input.clientKeyPem === undefined ? undefined : Buffer.from(input.clientKeyPem, 'utf8');
+  try {
+    return createSecureContext({
+      ca: input.caPem,
+      ...(input.clientCertPem === undefined ? {} : { cert: input.clientCertPem }),
+      ...(key === undefined ? {} : { key }),
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
+      ciphers: GATEWAY_CIPHERSUITES,
+      // TLS 1.3 has no renegotiation; the flag guards against a future maxVersion change.
+      secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION,
+    });
+  } catch (err) {
+    // OpenSSL's reason (e.g. KEY_VALUES_MISMATCH) without any of the input.
+    const code = (err as { code?: unknown }).code;
+    const safe = typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'unknown';
+    throw new ViworksError('VIW_E_VALIDATION', { details: [`client identity: ${safe}`], cause: err });
+  } finally {
+    if (key) wipe(key);
+  }
+}

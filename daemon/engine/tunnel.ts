@@ -1,0 +1,155 @@
+// One tunnel attempt for a session: SPA knock → pinned one-connection TLS proxy → OpenVPN on stdin.
+// Every attempt (the first and each restart) does all three afresh: the proxy carries exactly one
+// connection and the knock's door closes after spa.ttl_s, so nothing of an earlier attempt is reused.
+// A closed door (VIW_E_TLS_FAILED on start) is knocked again, up to SPA_ATTEMPTS times with jitter.
+import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
+import { wipe } from '../../core/crypto/bytes.js';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import { asViworksError, type Engine } from './engine.js';
+import { type ActiveSession, cancelled } from './session.js';
+import { round } from './status.js';
+import type { OpenVpnHandle, StopInfo, TlsProxyHandle } from './types.js';
+
+export const SPA_ATTEMPTS = 3;
+
+/** Where the tunnel goes: the gateway's address (knocked and dialed) and what bypasses the tunnel. */
+export interface TunnelRoute {
+  readonly gatewayHost: string;
+  /** The backend's IPv4 addresses kept outside the tunnel (resolve.ts). */
+  readonly bypassHosts: readonly string[];
+}
+
+export interface Tunnel {
+  readonly tls: TlsProxyHandle;
+  readonly ovpn: OpenVpnHandle;
+  /** Epoch ms when OpenVPN became ready. */
+  readonly upAt: number;
+}
+
+/** Brings one tunnel up (states spa → tls → openvpn); on failure, stops what this attempt started. */
+export async function startTunnel(
+  e: Engine,
+  s: ActiveSession,
+  payload: BootstrapPayload,
+  route: TunnelRoute,
+): Promise<Tunnel> {
+  const tls = await knockAndDial(e, s, payload, route.gatewayHost);
+  e.setState('openvpn');
+  const t0 = performance.now();
+  const starting = e.deps.openvpn.start({
+    sessionId: s.sessionId!,
+    remoteHost: tls.listenHost,
+    remotePort: tls.listenPort,
+    gatewayHost: route.gatewayHost,
+    bypassHosts: route.bypassHosts,
+    ovpn: payload.ovpn,
+    signal: s.signal,
+  });
+  try {
+    // The proxy dials when OpenVPN connects; its failure (pin mismatch, refused client
+    // certificate…) is the real reason, not OpenVPN's "connection reset" that follows it.
+    const ovpn = await s.adopt(await Promise.race([starting, proxyFailure(tls)]));
+    s.openvpn = ovpn;
+    e.status.update({ timings: { openvpn_ms: round(performance.now() - t0) } });
+    e.log.event('openvpn.up', 'ok', { openvpn_ms: round(performance.now() - t0) });
+    return { tls, ovpn, upAt: Date.now() };
+  } catch (err) {
+    starting.then(
+      (late) => late.stop(),
+      () => undefined,
+    );
+    await s.stopTunnel();
+    throw err;
+  }
+}
+
+/** Rejects when the proxy stops with a failure code (carrying its `retryable`); never settles otherwise. */
+function proxyFailure(tls: TlsProxyHandle): Promise<never> {
+  return tls.done.then((info) => {
+    if (info.code === null) return new Promise<never>(() => {});
+    throw stopError(info);
+  });
+}
+
+/** A StopInfo as an error; `retryable` rides along for the restart policy (restart.ts). */
+export function stopError(info: StopInfo): ViworksError & { retryable?: boolean } {
+  const err = new ViworksError(info.code ?? 'VIW_E_OPENVPN_FAILED', { details: [info.detail.slice(0, 120)] });
+  return info.retryable === undefined ? err : Object.assign(err, { retryable: info.retryable });
+}
+
+/**
+ * Settles when the tunnel ends on its own: the first of its two components to stop. When the proxy
+ * goes first (the gateway dropped the TLS connection) OpenVPN's later exit says nothing new.
+ */
+export function tunnelEnded(t: Tunnel): Promise<StopInfo> {
+  return Promise.race([t.ovpn.done, t.tls.done]);
+}
+
+async function knockAndDial(
+  e: Engine,
+  s: ActiveSession,
+  payload: BootstrapPayload,
+  gatewayHost: string,
+): Promise<TlsProxyHandle> {
+  for (let attempt = 1; ; attempt++) {
+    e.setState('spa');
+    const t0 = performance.now();
+    const encKey = Buffer.from(payload.spa.enc_key, 'base64');
+    const hmacKey = Buffer.from(payload.spa.hmac_key, 'base64');
+    try {
+      await e.deps.spa.send(
+        {
+          host: gatewayHost,
+          port: payload.spa.port,
+          username: payload.spa.username,
+          encKey,
+          hmacKey,
+          accessPorts: [{ proto: 'tcp', port: payload.gw_port }],
+          clientTimeout: payload.spa.ttl_s,
+        },
+        s.signal,
+      );
+    } finally {
+      wipe(encKey, hmacKey);
+    }
+    e.status.update({ timings: { spa_ms: round(performance.now() - t0) } });
+    e.log.event('spa.sent', 'ok', { attempt });
+    if (s.closed) throw cancelled();
+
+    e.setState('tls');
+    try {
+      const handle = await s.adopt(
+        await e.deps.tls.start({
+          sessionId: s.sessionId!,
+          gatewayFqdn: payload.gw_fqdn,
+          gatewayHost,
+          gatewayPort: payload.gw_port,
+          gatewayPins: payload.spki_pins.gateway,
+          gatewayCaPem: payload.ovpn.ca_inline,
+          // The gateway's stunnel requires the session's client certificate (verify = 2).
+          clientCertPem: payload.ovpn.cert_inline,
+          clientKeyPem: payload.ovpn.key_inline,
+          signal: s.signal,
+        }),
+      );
+      s.tls = handle;
+      e.status.update({
+        timings: { tls_handshake_ms: handle.handshakeMs === null ? null : round(handle.handshakeMs) },
+      });
+      e.log.event('tls.proxy', 'ok', { attempt });
+      return handle;
+    } catch (err) {
+      const v = asViworksError(err, e.log);
+      if (s.closed || v.code !== 'VIW_E_TLS_FAILED') throw v;
+      e.log.event('tls.proxy', 'failed', { attempt, code: v.code });
+      if (attempt >= SPA_ATTEMPTS) {
+        throw new ViworksError('VIW_E_SPA_FAILED', {
+          details: [`no TLS answer after ${SPA_ATTEMPTS} knocks`],
+        });
+      }
+      await sleep(randomInt(250, 1000), undefined, { signal: s.signal });
+    }
+  }
+}
