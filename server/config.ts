@@ -31,6 +31,8 @@ export const ServerConfigSchema = Type.Object(
     sessionLifetimeS: Type.Integer({ minimum: 300, maximum: 86400 }),
     /** A session with no heartbeat for this long is ended (desktop-client §4: default 15 min). */
     idleTimeoutS: Type.Integer({ minimum: 60, maximum: 86400 }),
+    /** How often active gateways are asked for health and their audit log is pulled. */
+    gatewayPollIntervalS: Type.Integer({ minimum: 5, maximum: 3600 }),
     audit: Type.Object(
       {
         env: Type.String({ maxLength: 32 }),
@@ -66,6 +68,7 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     gatewayFqdn: 'gw.viworks.internal',
     sessionLifetimeS: 8 * 3600,
     idleTimeoutS: 15 * 60,
+    gatewayPollIntervalS: 30,
     audit: { env: 'prod', site: 'default', tenant: 'default' },
   };
 }
@@ -92,6 +95,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   set('sessionLifetimeS', int(env.VIWORKS_SESSION_LIFETIME_S));
   set('idleTimeoutS', int(env.VIWORKS_IDLE_TIMEOUT_S));
+  set('gatewayPollIntervalS', int(env.VIWORKS_GATEWAY_POLL_INTERVAL_S));
   return out;
 }
 

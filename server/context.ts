@@ -8,6 +8,7 @@ import type { EmbeddedPki } from './pki/embedded-pki.js';
 import type { GatewayMaterial } from './pki/gateway-profile.js';
 import type { ServerSecrets } from './secrets.js';
 import type { AuditService } from './services/audit.js';
+import type { GatewayControl } from './services/gateway-control/service.js';
 import type { RateLimiter } from './services/rate-limit.js';
 import type { SessionEventBus } from './services/session-events.js';
 import type { SessionEndDeps } from './services/sessions.js';
@@ -28,6 +29,8 @@ export interface AppContext {
   readonly crl: CrlPublisher;
   /** Pass to endSessions(): it revokes the ended sessions' client certificates and republishes the CRL. */
   readonly sessionEnd: SessionEndDeps;
+  /** The SSH control plane for gateway nodes (hooks, admin operations, health poller). */
+  readonly gatewayControl: GatewayControl;
   /** Injectable clock for tests of expiry logic. */
   readonly now: () => Date;
 }

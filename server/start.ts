@@ -18,7 +18,10 @@ import { loadOrCreateSecrets } from './secrets.js';
 import { AuditService } from './services/audit.js';
 import { loadOrCreateAuditSigningKey, writeCheckpoint } from './services/audit-checkpoints.js';
 import { ensureFirstAdmin } from './services/first-admin.js';
+import { type ControlKey, loadOrCreateControlKey } from './services/gateway-control/control-key.js';
+import { GatewayControl } from './services/gateway-control/service.js';
 import { RateLimiter } from './services/rate-limit.js';
+import { withGatewayTeardown } from './services/session-end.js';
 import { SessionEventBus } from './services/session-events.js';
 import { relaySessionEventsViaRedis } from './services/session-events-redis.js';
 import { loadSessionRuntime, startBackgroundJobs } from './services/session-runtime.js';
@@ -45,6 +48,8 @@ export interface PreparedBackend {
   readonly secrets: ReturnType<typeof loadOrCreateSecrets>;
   readonly firstAdmin: Awaited<ReturnType<typeof ensureFirstAdmin>>;
   readonly auditKey: ReturnType<typeof loadOrCreateAuditSigningKey>;
+  /** The SSH key the backend controls gateway nodes with (made on first start). */
+  readonly controlKey: ControlKey;
 }
 
 /** `viworks-server init` and the start of `start`. The caller owns `database` and closes it. */
@@ -58,6 +63,7 @@ export async function prepareBackend(
     const pki = await loadOrCreatePki(config.dataDir, splitNames(config.publicNames));
     const secrets = loadOrCreateSecrets(config.dataDir);
     const auditKey = loadOrCreateAuditSigningKey(config.dataDir);
+    const controlKey = loadOrCreateControlKey(config.dataDir);
     const firstAdmin = await ensureFirstAdmin(firstAdminStore(database.db), opts.adminPassword);
     if (firstAdmin) {
       const admin = await database.db.user.findUniqueOrThrow({ where: { username: firstAdmin.username } });
@@ -71,7 +77,7 @@ export async function prepareBackend(
         userAuditId: admin.auditId,
       });
     }
-    return { database, pki, secrets, firstAdmin, auditKey };
+    return { database, pki, secrets, firstAdmin, auditKey, controlKey };
   } catch (err) {
     await database.close();
     throw err;
@@ -82,7 +88,7 @@ export async function startServer(
   config: ServerConfig,
   opts: { adminPassword?: string; logStream?: NodeJS.WritableStream } = {},
 ): Promise<RunningServer> {
-  const { database, pki, secrets, firstAdmin, auditKey } = await prepareBackend(config, opts);
+  const { database, pki, secrets, firstAdmin, auditKey, controlKey } = await prepareBackend(config, opts);
   try {
     // REDIS_URL selects the shared store for scale-out; the default is in-process.
     const kv = config.redisUrl ? await connectRedis(config.redisUrl) : new MemoryKv();
@@ -94,8 +100,21 @@ export async function startServer(
     });
     const now = () => new Date();
     const sessionRuntime = await loadSessionRuntime({ config, db: database.db, pki, audit, events, now });
+    const gatewayControl = new GatewayControl({
+      db: database.db,
+      audit,
+      crl: sessionRuntime.crl,
+      pki,
+      dataDir: config.dataDir,
+      defaultGateway: sessionRuntime.gateway,
+      secrets,
+      controlKey,
+      now,
+    });
     const ctx: AppContext = {
       ...sessionRuntime,
+      sessionEnd: withGatewayTeardown(sessionRuntime.sessionEnd, gatewayControl),
+      gatewayControl,
       config,
       db: database.db,
       provider: database.provider,
@@ -115,6 +134,9 @@ export async function startServer(
     });
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const jobs = startBackgroundJobs(ctx, app.log);
+    gatewayControl.startPolling(config.gatewayPollIntervalS * 1000, (err) =>
+      app.log.error({ err }, 'gateway poll failed'),
+    );
     // Sign the audit chain head every minute (and once more at shutdown).
     const checkpoint = () =>
       writeCheckpoint(database.db, auditKey, config.dataDir).catch((err: unknown) =>
@@ -146,6 +168,7 @@ export async function startServer(
         jobs.stop();
         clearInterval(checkpointTimer);
         await app.close();
+        await gatewayControl.close();
         await checkpoint();
         await stopRelay();
         await kv.close();

@@ -48,6 +48,11 @@ it('every command file: a ViworksCommand with a summary, --json, and no secret-v
     'admin enroll-tokens revoke',
     'admin sessions list',
     'admin sessions terminate',
+    'admin gateways add',
+    'admin gateways list',
+    'admin gateways provision',
+    'admin gateways health',
+    'admin gateways control-key',
     'admin audit query',
   ]) {
     assert.ok(ids.includes(id), `viworks ${id} exists`);

@@ -26,6 +26,8 @@ export const ADMIN_PERMISSIONS = [
   'sessions:read',
   'sessions:terminate',
   'audit:read',
+  'gateways:read',
+  'gateways:write',
 ] as const;
 export type AdminPermission = (typeof ADMIN_PERMISSIONS)[number];
 
@@ -40,6 +42,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<AdminRole, readonly AdminPermissi
     'tokens:write',
     'sessions:read',
     'sessions:terminate',
+    // Operators see gateways and their health; registering and provisioning nodes is Admin only.
+    'gateways:read',
   ],
   Auditor: ['users:read', 'devices:read', 'tokens:read', 'sessions:read', 'audit:read'],
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// viworks-server: start | init | migrate | print-config | pki. Exit codes: 0 ok, 64 usage, 78 configuration,
+// viworks-server: start | init | migrate | print-config | pki | gateway-control-key. Exit codes: 0 ok, 64 usage, 78 configuration,
 // 1 anything else. Errors print their stable code and hint, never a stack trace or a secret.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +9,7 @@ import { loadConfig, redactConfig, type ServerConfig } from '../config.js';
 import { openDatabase } from '../data/database.js';
 import { MigrationError } from '../data/migrate.js';
 import { takeAdminPasswordFromEnv } from '../services/first-admin.js';
+import { loadOrCreateControlKey } from '../services/gateway-control/control-key.js';
 import { prepareBackend, startServer } from '../start.js';
 import { VERSION } from '../version.js';
 import { auditCommand } from './audit-command.js';
@@ -22,6 +23,9 @@ commands:
   audit verify   verify the audit hash chain and its signed checkpoints (exit 1 when broken)
   migrate        apply pending database migrations and exit
   print-config   print the effective configuration (credentials redacted) and exit
+  gateway-control-key
+                 print the backend's SSH control public key (made if missing) for a gateway
+                 node's authorized_keys; never the private key
 ${PKI_USAGE}
 
 options:
@@ -135,13 +139,19 @@ async function main(argv: string[]): Promise<number> {
       values.json,
     );
   }
-  if (positionals.length > 1 || !['start', 'init', 'migrate', 'print-config'].includes(command)) {
+  const commands = ['start', 'init', 'migrate', 'print-config', 'gateway-control-key'];
+  if (positionals.length > 1 || !commands.includes(command)) {
     process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
     return 64;
   }
   const config = loadConfig(values.config ? { file: values.config } : {});
   if (command === 'print-config') {
     process.stdout.write(`${JSON.stringify(redactConfig(config), null, values.json ? 0 : 2)}\n`);
+    return 0;
+  }
+  if (command === 'gateway-control-key') {
+    const line = loadOrCreateControlKey(config.dataDir).publicKeyLine;
+    process.stdout.write(values.json ? `${JSON.stringify({ v: 1, public_key: line })}\n` : `${line}\n`);
     return 0;
   }
   if (command === 'migrate') await migrate(config, values.json);

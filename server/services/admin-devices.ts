@@ -1,7 +1,9 @@
 // Admin API: desktop devices. Approve moves pending_approval → active; unbind revokes the device
-// (its key can never be used again) and ends every session it has.
+// (its key can never be used again) and ends every session it has, and its SPA keys are removed
+// from every active gateway (in the background: audited there, never failing the unbind).
 import type { DeviceViewT, ListDevicesQueryT } from '../../core/api/admin.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import type { AppContext } from '../context.js';
 import type { DesktopDevice } from '../data/client.js';
 import { type AdminActor, auditAdmin } from './admin-audit.js';
 import type { AdminDeps } from './admin-credentials.js';
@@ -74,12 +76,17 @@ export async function approveDevice(deps: AdminDeps, actor: AdminActor, id: stri
   return { device: deviceView(device), ended_sessions: 0 };
 }
 
-export async function unbindDevice(deps: AdminDeps, actor: AdminActor, id: string) {
+export async function unbindDevice(
+  deps: AdminDeps & Pick<AppContext, 'gatewayControl'>,
+  actor: AdminActor,
+  id: string,
+) {
   const device = await transition(deps, id, ['pending_approval', 'active'], {
     status: 'revoked',
     revokedAt: deps.now(),
   });
   const ended = await endSessions(deps.sessionEnd, { deviceId: id }, 'revoked', { traceId: actor.traceId });
+  deps.gatewayControl.deviceRevoked(id);
   await auditAdmin(deps.audit, actor, {
     action: 'admin.device_unbind',
     result: 'success',

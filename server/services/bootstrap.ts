@@ -3,7 +3,9 @@
 // Order: token → same source address → grant taken exactly once and matching the token → user and
 // device still allowed → Session row → per-session client certificate → payload validated → sealed
 // → every plaintext and private-key buffer wiped. Nothing unsealed is stored or logged. Failures
-// after the session row exists end that session (its certificate is revoked with it).
+// after the session row exists end that session (its certificate is revoked with it). When the
+// session's gateway is active, the device's SPA keys and the session's CCD entry are put on it over
+// SSH before the payload is returned; if that fails the bootstrap fails closed (session ended).
 import { toWireId } from '../../core/bootstrap/wire-ids.js';
 import { wipe } from '../../core/crypto/bytes.js';
 import type { Envelope } from '../../core/crypto/envelope-format.js';
@@ -156,6 +158,15 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
       policy,
       hpkePublicKey,
       now,
+    });
+    // Policy pushes no per-session routes yet (the gateway's own push_routes apply to everyone).
+    await ctx.gatewayControl.prepareSession({
+      gatewayId: session.gatewayId,
+      deviceId: device.id,
+      sessionId: session.id,
+      expiresAt: session.expiresAt,
+      pushRoutes: [],
+      traceId: req.traceId,
     });
     await ctx.audit.record({
       component: 'backend',

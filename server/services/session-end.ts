@@ -1,6 +1,8 @@
 // What endSessions() runs for each ended session: revoke its OpenVPN client certificate and
 // republish the int-vpn CRL. A failure here never stops the other sessions from ending: it is
 // audited (pki / cert.revoke / error) and the certificate still expires with the session.
+// withGatewayTeardown() adds the gateway side after the revocation: the tunnel cut and the new CRL
+// pushed to the session's gateway, in the background (audited there), never delaying endSessions.
 import type { RevocationReason, SessionEndReason } from '../data/client.js';
 import type { CrlPublisher } from '../pki/crl.js';
 import type { AuditService } from './audit.js';
@@ -37,4 +39,19 @@ export function sessionEndDeps(base: {
     }
   };
   return { db, audit, events, now, onEnded };
+}
+
+/** The same deps with the gateway teardown (services/gateway-control) after each revocation. */
+export function withGatewayTeardown(
+  deps: SessionEndDeps,
+  gateways: { sessionEnded(sessionId: string): void },
+): SessionEndDeps {
+  const revoke = deps.onEnded;
+  return {
+    ...deps,
+    onEnded: async (s) => {
+      await revoke?.(s);
+      gateways.sessionEnded(s.id);
+    },
+  };
 }

@@ -6,6 +6,7 @@ import { adminAuditRoutes } from './audit.js';
 import { adminAuthRoutes } from './auth.js';
 import { adminDeviceRoutes } from './devices.js';
 import { adminEnrollmentTokenRoutes } from './enrollment-tokens.js';
+import { adminGatewayRoutes } from './gateways.js';
 import { installAdminGuard } from './guard.js';
 import { adminSessionRoutes } from './sessions.js';
 import { adminUserRoutes } from './users.js';
@@ -19,6 +20,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
     adminEnrollmentTokenRoutes,
     adminSessionRoutes,
     adminAuditRoutes,
+    adminGatewayRoutes,
   ]) {
     await app.register(plugin, { ctx });
   }
