@@ -6,7 +6,12 @@
 import { execFile } from 'node:child_process';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { NodeConfig } from '../node-config.js';
-import { VIWORKS_INPUT_CHAIN, VIWORKS_INPUT_JUMP } from '../render/iptables-rules.js';
+import {
+  VIWORKS_FORWARD_CHAIN,
+  VIWORKS_FORWARD_JUMP,
+  VIWORKS_INPUT_CHAIN,
+  VIWORKS_INPUT_JUMP,
+} from '../render/iptables-rules.js';
 
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
 
@@ -24,15 +29,19 @@ const failed = (what: string) =>
 /** Returns true when the jump had to be added (the firewall was not in place before). */
 export async function applyFirewall(config: NodeConfig): Promise<boolean> {
   const { iptables, iptables_restore } = config.binaries;
-  const list = await exec(iptables, ['-w', '-S', VIWORKS_INPUT_CHAIN]);
-  if (list.code !== 0 && (await exec(iptables, ['-w', '-N', VIWORKS_INPUT_CHAIN])).code !== 0) {
-    throw failed('creating the chain');
-  }
   let added = false;
-  if ((await exec(iptables, ['-w', '-C', ...VIWORKS_INPUT_JUMP])).code !== 0) {
-    if ((await exec(iptables, ['-w', '-A', ...VIWORKS_INPUT_JUMP])).code !== 0)
-      throw failed('adding the jump');
-    added = true;
+  for (const [chain, jump] of [
+    [VIWORKS_INPUT_CHAIN, VIWORKS_INPUT_JUMP],
+    [VIWORKS_FORWARD_CHAIN, VIWORKS_FORWARD_JUMP],
+  ] as const) {
+    const list = await exec(iptables, ['-w', '-S', chain]);
+    if (list.code !== 0 && (await exec(iptables, ['-w', '-N', chain])).code !== 0) {
+      throw failed('creating the chain');
+    }
+    if ((await exec(iptables, ['-w', '-C', ...jump])).code !== 0) {
+      if ((await exec(iptables, ['-w', '-A', ...jump])).code !== 0) throw failed('adding the jump');
+      if (chain === VIWORKS_INPUT_CHAIN) added = true;
+    }
   }
   const restore = await exec(iptables_restore, ['--wait', '--noflush', config.facts.paths.iptablesRules]);
   if (restore.code !== 0) throw failed('iptables-restore');

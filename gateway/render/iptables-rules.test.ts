@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { IP, run, runOk } from '../../scripts/testkit/netns.js';
 import { needPeers } from '../../scripts/testkit/peers.js';
-import { renderIptablesRules, VIWORKS_INPUT_JUMP } from './iptables-rules.js';
+import { renderIptablesRules, VIWORKS_FORWARD_JUMP, VIWORKS_INPUT_JUMP } from './iptables-rules.js';
 import { directives, sampleFacts, sampleSettings } from './test-fixtures.js';
 import { GENERATED_HEADER } from './values.js';
 
@@ -28,6 +28,10 @@ describe('renderIptablesRules', () => {
       '-A VIWORKS_INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
       '-A VIWORKS_INPUT -s 198.51.100.0/24 -p tcp -m tcp --dport 2222 -j ACCEPT',
       '-A VIWORKS_INPUT -s 203.0.113.10/32 -p tcp -m tcp --dport 2222 -j ACCEPT',
+      ':VIWORKS_FORWARD - [0:0]',
+      '-A VIWORKS_FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      '-A VIWORKS_FORWARD -s 10.8.0.0/24 -d 10.20.0.0/16 -i tun+ -j ACCEPT',
+      '-A VIWORKS_FORWARD -s 10.8.0.0/24 -d 192.168.50.0/24 -i tun+ -j ACCEPT',
       'COMMIT',
     ]);
   });
@@ -44,6 +48,15 @@ describe('renderIptablesRules', () => {
       1,
     );
     assert.deepEqual([...VIWORKS_INPUT_JUMP], ['INPUT', '-j', 'VIWORKS_INPUT']);
+  });
+
+  test('tunnel clients are forwarded only to the policy routes, only from the pool, only from tun', () => {
+    const none = directives(renderIptablesRules(sampleSettings({ push_routes: [] }), sampleFacts()));
+    assert.deepEqual(
+      none.filter((l) => l.startsWith('-A VIWORKS_FORWARD')),
+      ['-A VIWORKS_FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'],
+    );
+    assert.deepEqual([...VIWORKS_FORWARD_JUMP], ['FORWARD', '-j', 'VIWORKS_FORWARD']);
   });
 
   test('refuses a CIDR with host bits or junk', () => {
@@ -92,9 +105,13 @@ describe('real iptables-restore --noflush in a fresh namespace', { skip: peers.s
       '-P FORWARD DROP',
       '-P OUTPUT ACCEPT',
       '-N FWKNOP_INPUT',
+      '-N VIWORKS_FORWARD',
       '-N VIWORKS_INPUT',
       '-A INPUT -j FWKNOP_INPUT',
       '-A INPUT -j VIWORKS_INPUT',
+      '-A VIWORKS_FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      '-A VIWORKS_FORWARD -s 10.8.0.0/24 -d 10.20.0.0/16 -i tun+ -j ACCEPT',
+      '-A VIWORKS_FORWARD -s 10.8.0.0/24 -d 192.168.50.0/24 -i tun+ -j ACCEPT',
       '-A VIWORKS_INPUT -i lo -j ACCEPT',
       '-A VIWORKS_INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
       '-A VIWORKS_INPUT -s 198.51.100.0/24 -p tcp -m tcp --dport 2222 -j ACCEPT',

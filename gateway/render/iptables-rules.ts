@@ -19,6 +19,19 @@ import { checkSettings, parseCidr, renderLines } from './values.js';
 export const VIWORKS_INPUT_CHAIN = 'VIWORKS_INPUT';
 /** iptables arguments of the jump rule into our chain (used with `-C`, then `-A` when missing). */
 export const VIWORKS_INPUT_JUMP: readonly string[] = Object.freeze(['INPUT', '-j', VIWORKS_INPUT_CHAIN]);
+/**
+ * What tunnel clients may reach through the gateway: only the policy's pushed routes, only from the
+ * VPN pool, only in from the tunnel device. Everything else a client sends (redirect-gateway sends it
+ * all here) dies at the FORWARD policy. Replies come back through the conntrack accept.
+ */
+export const VIWORKS_FORWARD_CHAIN = 'VIWORKS_FORWARD';
+export const VIWORKS_FORWARD_JUMP: readonly string[] = Object.freeze([
+  'FORWARD',
+  '-j',
+  VIWORKS_FORWARD_CHAIN,
+]);
+/** The OpenVPN server's device name pattern (`dev tun` gets tun0, tun1, …). */
+const TUNNEL_DEVICES = 'tun+';
 
 export function renderIptablesRules(settings: GatewaySettings, facts: NodeFacts): string {
   const s = checkSettings(settings);
@@ -43,6 +56,28 @@ export function renderIptablesRules(settings: GatewaySettings, facts: NodeFacts)
     rule('-i lo -j ACCEPT'),
     rule('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'),
     ...backends.map((cidr) => rule(`-s ${cidr} -p tcp -m tcp --dport ${f.sshPort} -j ACCEPT`)),
+    `:${VIWORKS_FORWARD_CHAIN} - [0:0]`,
+    `-A ${VIWORKS_FORWARD_CHAIN} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    ...policyRoutes(s).map(
+      (dst) => `-A ${VIWORKS_FORWARD_CHAIN} -s ${pool(s)} -d ${dst} -i ${TUNNEL_DEVICES} -j ACCEPT`,
+    ),
     'COMMIT',
   ]);
+}
+
+function pool(s: GatewaySettings): string {
+  const n = parseCidr('vpn_network', s.vpn_network);
+  return `${n.network}/${n.prefix}`;
+}
+
+/** The pushed routes in canonical form, sorted and de-duplicated (stable output). */
+export function policyRoutes(s: GatewaySettings): string[] {
+  return [
+    ...new Set(
+      s.push_routes.map((c, i) => {
+        const n = parseCidr(`push_routes[${i}]`, c);
+        return `${n.network}/${n.prefix}`;
+      }),
+    ),
+  ].sort();
 }

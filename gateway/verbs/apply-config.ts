@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { type ApplyConfigInput, GATEWAY_SERVICES, type GatewayService } from '../../core/gateway/control.js';
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
 import { applyFirewall } from '../firewall/apply-firewall.js';
+import { ensureIpForwarding } from '../firewall/ip-forward.js';
 import type { NodeConfig } from '../node-config.js';
 import { renderFwknopdConf } from '../render/fwknopd-conf.js';
 import { renderIptablesRules } from '../render/iptables-rules.js';
@@ -93,6 +94,7 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
   });
 
   const jumpAdded = await applyFirewall(config);
+  ensureIpForwarding(input.settings.push_routes.length > 0);
 
   const manager = serviceManager(config);
   const restarted: GatewayService[] = [];
