@@ -21,6 +21,12 @@ export function describeStatus(s: Status): string[] {
       `Session:  ${x.session_id} via ${x.gateway_fqdn} (${since}expires ${x.expires_at}, ip ${x.virtual_ip ?? '-'})`,
     );
   }
+  if (s.traffic) {
+    const x = s.traffic;
+    lines.push(
+      `Traffic:  ${x.bytes_in} bytes in, ${x.bytes_out} bytes out, last activity ${x.last_activity_at}`,
+    );
+  }
   if (s.otp_expires_at) lines.push(`Code:     waiting for the phone code until ${s.otp_expires_at}`);
   const t = s.timings;
   if (t.total_connect_ms !== null || t.login_ms !== null) {

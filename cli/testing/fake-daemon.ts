@@ -78,6 +78,7 @@ export async function startFakeDaemon(device: DeviceInfo | null = fakeDevice()):
         openvpn_ms: null,
         total_connect_ms: null,
       },
+      traffic: null,
       last_error: null,
       updated_at: now(),
     },
@@ -165,12 +166,16 @@ export async function startFakeDaemon(device: DeviceInfo | null = fakeDevice()):
         expires_at: now(),
         virtual_ip: '10.8.0.6',
       };
-      fake.setState('connected', { session, timings: { ...fake.status.timings, total_connect_ms: 42 } });
+      fake.setState('connected', {
+        session,
+        timings: { ...fake.status.timings, total_connect_ms: 42 },
+        traffic: { bytes_in: 0, bytes_out: 0, last_activity_at: now() },
+      });
       return { v: 1, state: 'connected' };
     },
     'POST /v1/disconnect': () => {
       grant = false;
-      fake.setState('enrolled', { session: null });
+      fake.setState('enrolled', { session: null, traffic: null });
       return { v: 1, state: 'enrolled' };
     },
   };

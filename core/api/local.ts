@@ -64,6 +64,22 @@ export const TimingsSchema = Type.Object(
   closed,
 );
 
+/**
+ * While connected: what the session's tunnels carried (the OpenVPN stream through the TLS proxy,
+ * carried over restarts) and the last traffic; OpenVPN's keepalive pings are not traffic. The
+ * signal of the daemon's idle auto-logout (no traffic for the policy's idle_timeout_s).
+ */
+export const TrafficSchema = Type.Object(
+  {
+    /** Bytes received from the gateway. */
+    bytes_in: Type.Integer({ minimum: 0 }),
+    /** Bytes sent to the gateway. */
+    bytes_out: Type.Integer({ minimum: 0 }),
+    last_activity_at: Time,
+  },
+  closed,
+);
+
 export const StatusSchema = Type.Object(
   {
     v: Type.Literal(LOCAL_API_VERSION),
@@ -86,6 +102,8 @@ export const StatusSchema = Type.Object(
     /** While state is otp_pending: when the code expires. */
     otp_expires_at: Type.Union([Time, Type.Null()]),
     timings: TimingsSchema,
+    /** Null unless state is connected. */
+    traffic: Type.Union([TrafficSchema, Type.Null()]),
     last_error: Type.Union([ErrorInfo, Type.Null()]),
     updated_at: Time,
   },

@@ -89,6 +89,10 @@ describe('connect failure paths', () => {
     await b.d.client.connect();
     const knocked = knocks();
     const first = { ovpn: b.d.openvpn.handles.at(-1)!, tls: b.d.tls.handles.at(-1)! };
+    Object.assign(first.tls.counters, { bytesIn: 1000, bytesOut: 400, lastActivityMs: performance.now() });
+    const before = (await b.d.client.status()).traffic;
+    assert.deepEqual({ in: before?.bytes_in, out: before?.bytes_out }, { in: 1000, out: 400 });
+    assert.ok(before && Date.parse(before.last_activity_at) > 0);
     const states: string[] = [];
     const unsubscribe = b.d.daemon.engine.status.subscribe((st) => {
       if (states.at(-1) !== st.state) states.push(st.state);
@@ -110,11 +114,15 @@ describe('connect failure paths', () => {
     const s = await b.d.client.status();
     assert.equal(s.last_error, null);
     assert.equal(s.session?.virtual_ip, '10.8.0.6');
+    Object.assign(b.d.tls.handles.at(-1)!.counters, { bytesIn: 10, bytesOut: 20 });
+    const after = (await b.d.client.status()).traffic;
+    assert.deepEqual({ in: after?.bytes_in, out: after?.bytes_out }, { in: 1010, out: 420 }, 'carried over');
     const log = b.d.logText();
     assert.match(log, /openvpn\.restart ok attempt=1 of=3/);
     assert.match(log, /openvpn\.restart ok attempt=2 of=3/);
     assert.match(log, /session\.reconnected ok/);
     await b.d.client.disconnect();
+    assert.equal((await b.d.client.status()).traffic, null);
   });
 
   it('gives up after 3 failed restarts: error VIW_E_OPENVPN_FAILED with a hint, backend session ended', async () => {

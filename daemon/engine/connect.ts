@@ -118,14 +118,14 @@ function startMonitor(e: Engine, s: ActiveSession, payload: BootstrapPayload): v
   monitor.start();
 }
 
-/** Connected (again): the state, the tunnel address, and the traffic signal for idle logout. */
+/**
+ * Connected (again): the state, the tunnel address, and the proxy's traffic counters (carried
+ * over a restart) as the status's `traffic` and the idle auto-logout's signal.
+ */
 function markConnected(e: Engine, s: ActiveSession, t: Tunnel): void {
-  const activity = t.ovpn.lastActivityAt
-    ? () => t.ovpn.lastActivityAt?.() ?? null
-    : t.tls.lastActivityAt
-      ? () => t.tls.lastActivityAt?.() ?? null
-      : null;
-  if (activity) s.monitor?.watchActivity(activity);
+  s.traffic.attach(t.tls);
+  s.monitor?.watchActivity(() => s.traffic.lastActivityMs());
+  e.status.watchTraffic(() => s.traffic.counters());
   const session = e.status.get().session!;
   e.setState('connected', {
     session: {

@@ -177,6 +177,7 @@ export class Engine {
       s.payload = null;
       this.vault.wipe();
       this.log.event('session.end', 'ok', { reason, code: err?.code ?? null });
+      this.status.watchTraffic(null);
       this.status.update({
         state: err ? 'error' : this.restingState(),
         session: null,

@@ -5,7 +5,9 @@
 //   - heartbeats (POST /client/heartbeat) every heartbeat_s: they keep the access token alive, and
 //     VIW_E_SESSION_REVOKED there is the pull path of the same revocation; no successful
 //     heartbeat for idle_timeout_s means the backend has ended the session too;
-//   - idle auto-logout: no tunnel traffic for idle_timeout_s (when the components report it).
+//   - idle auto-logout: no tunnel traffic for idle_timeout_s, checked before each heartbeat. The
+//     signal is the TLS proxy's last-activity time (keepalive pings excluded, tls-proxy.ts), on
+//     the monotonic clock so a wall-clock jump neither logs out nor keeps alive.
 // `onEnd` is called at most once; the engine tears down.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ViworksError } from '../../core/errors/viworks-error.js';
@@ -23,6 +25,8 @@ export interface SessionMonitorOptions {
   readonly idleTimeoutS: number;
   readonly log: DaemonLog;
   readonly onEnd: (reason: EndReason, err: ViworksError | null) => void;
+  /** Monotonic ms; default performance.now (tests pass a fake clock). */
+  readonly now?: () => number;
 }
 
 const ENDED_CODES = new Set(['VIW_E_SESSION_REVOKED', 'VIW_E_NOT_FOUND', 'VIW_E_TOKEN_INVALID']);
@@ -31,11 +35,14 @@ export class SessionMonitor {
   private readonly abort = new AbortController();
   private ended = false;
   private heartbeatS: number;
-  private lastBeatOk = Date.now();
-  private activity: (() => number | null) | null = null;
+  private readonly now: () => number;
+  private lastBeatOk: number;
+  private activity: (() => number) | null = null;
 
   constructor(private readonly o: SessionMonitorOptions) {
     this.heartbeatS = o.heartbeatS;
+    this.now = o.now ?? (() => performance.now());
+    this.lastBeatOk = this.now();
   }
 
   start(): void {
@@ -43,9 +50,12 @@ export class SessionMonitor {
     void this.heartbeatLoop();
   }
 
-  /** Called once the tunnel is up: the source of "last traffic" for idle auto-logout. */
-  watchActivity(lastActivityAt: () => number | null): void {
-    this.activity = lastActivityAt;
+  /**
+   * Called each time a tunnel is up: the source of "last traffic" for idle auto-logout, in the
+   * same monotonic ms as `now`. Until then (connecting, restarting) nothing counts as idle.
+   */
+  watchActivity(lastActivityMs: (() => number) | null): void {
+    this.activity = lastActivityMs;
   }
 
   stop(): void {
@@ -90,15 +100,11 @@ export class SessionMonitor {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       await sleep(this.heartbeatS * 1000, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) return;
-      if (this.idleTooLong()) {
-        this.o.log.event('session.idle_logout', 'ok', { idle_timeout_s: this.o.idleTimeoutS });
-        return this.end('idle', null);
-      }
+      if (signal.aborted || this.checkIdle()) return;
       try {
         const beat = await this.o.backend.heartbeat(this.o.accessToken, this.o.sessionId);
         this.heartbeatS = beat.heartbeat_s;
-        this.lastBeatOk = Date.now();
+        this.lastBeatOk = this.now();
       } catch (err) {
         if (signal.aborted) return;
         if (err instanceof ViworksError && ENDED_CODES.has(err.code)) {
@@ -106,16 +112,23 @@ export class SessionMonitor {
           return this.end('revoked', revokedError(err.details[0] ?? null));
         }
         this.o.log.warn(`heartbeat failed (${err instanceof ViworksError ? err.code : 'error'})`);
-        if (Date.now() - this.lastBeatOk > this.o.idleTimeoutS * 1000) {
+        if (this.now() - this.lastBeatOk > this.o.idleTimeoutS * 1000) {
           return this.end('lost', new ViworksError('VIW_E_BACKEND_UNREACHABLE', { details: ['heartbeats'] }));
         }
       }
     }
   }
 
-  private idleTooLong(): boolean {
-    const last = this.activity?.() ?? null;
-    return last !== null && Date.now() - last > this.o.idleTimeoutS * 1000;
+  /**
+   * Idle auto-logout, run before each heartbeat: no traffic for longer than idle_timeout_s ends the
+   * session (reason `idle`). True when it did (or the monitor had already ended).
+   */
+  checkIdle(): boolean {
+    if (this.ended) return true;
+    if (!this.activity || this.now() - this.activity() <= this.o.idleTimeoutS * 1000) return false;
+    this.o.log.event('session.idle_logout', 'ok', { idle_timeout_s: this.o.idleTimeoutS });
+    this.end('idle', null);
+    return true;
   }
 }
 

@@ -5,6 +5,7 @@
 import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { SessionMonitor } from './session-monitor.js';
+import { SessionTraffic } from './traffic.js';
 import type { OpenVpnHandle, Stoppable, TlsProxyHandle } from './types.js';
 
 const STOP_TIMEOUT_MS = 5000;
@@ -19,6 +20,8 @@ export class ActiveSession {
   monitor: SessionMonitor | null = null;
   tls: TlsProxyHandle | null = null;
   openvpn: OpenVpnHandle | null = null;
+  /** Bytes and last activity over the session's tunnels (status `traffic`, idle auto-logout). */
+  readonly traffic = new SessionTraffic();
 
   constructor(readonly accessToken: string) {}
 

@@ -1,8 +1,12 @@
 // The engine's one Status (core/api/local.ts), replaced as a whole on every change and pushed to
 // subscribers (GET /v1/watch). Values only — nothing in a Status is secret.
+// `traffic` is the exception to "replaced on change": byte counters move with every packet, so it
+// is read live from the tunnel on each get() (and on each pushed change) while connected, and a
+// watcher that wants fresh counters between changes asks GET /v1/status.
 import type { ConnectionState, Status } from '../../core/api/local.js';
 import { LOCAL_API_VERSION } from '../../core/api/local.js';
 import type { ViworksError } from '../../core/errors/viworks-error.js';
+import type { TrafficCounters } from './types.js';
 
 export type Timings = Status['timings'];
 export type SessionInfo = NonNullable<Status['session']>;
@@ -17,13 +21,16 @@ export const NO_TIMINGS: Timings = {
   total_connect_ms: null,
 };
 
-export type StatusPatch = Partial<Omit<Status, 'v' | 'daemon_version' | 'updated_at' | 'timings'>> & {
+export type StatusPatch = Partial<
+  Omit<Status, 'v' | 'daemon_version' | 'updated_at' | 'timings' | 'traffic'>
+> & {
   readonly timings?: Partial<Timings>;
 };
 
 export class StatusStore {
   private current: Status;
   private readonly listeners = new Set<(s: Status) => void>();
+  private traffic: (() => TrafficCounters | null) | null = null;
 
   constructor(daemonVersion: string) {
     this.current = {
@@ -34,13 +41,21 @@ export class StatusStore {
       session: null,
       otp_expires_at: null,
       timings: NO_TIMINGS,
+      traffic: null,
       last_error: null,
       updated_at: new Date().toISOString(),
     };
   }
 
+  /** The current Status; `traffic` read live from the tunnel while connected, else null. */
   get(): Status {
-    return this.current;
+    const counters = this.current.state === 'connected' ? (this.traffic?.() ?? null) : null;
+    return counters ? Object.freeze({ ...this.current, traffic: trafficInfo(counters) }) : this.current;
+  }
+
+  /** Where `traffic` comes from while connected (connect.ts); null once the session ended. */
+  watchTraffic(source: (() => TrafficCounters | null) | null): void {
+    this.traffic = source;
   }
 
   get state(): ConnectionState {
@@ -55,7 +70,8 @@ export class StatusStore {
       timings: timings ? { ...this.current.timings, ...timings } : this.current.timings,
       updated_at: new Date().toISOString(),
     });
-    for (const fn of this.listeners) fn(this.current);
+    const status = this.get();
+    for (const fn of this.listeners) fn(status);
   }
 
   subscribe(fn: (s: Status) => void): () => void {
@@ -67,6 +83,19 @@ export class StatusStore {
 /** The `last_error` form of an error: code, message and hint, bounded. */
 export function errorInfo(err: ViworksError): NonNullable<Status['last_error']> {
   return { code: err.code, message: err.message.slice(0, 256), hint: err.hint.slice(0, 256) };
+}
+
+/** The wire form of the counters: the monotonic last activity as the wall-clock time it was. */
+export function trafficInfo(
+  c: TrafficCounters,
+  nowMs: number = performance.now(),
+  wallMs: number = Date.now(),
+): NonNullable<Status['traffic']> {
+  return {
+    bytes_in: c.bytesIn,
+    bytes_out: c.bytesOut,
+    last_activity_at: new Date(wallMs - Math.max(0, nowMs - c.lastActivityMs)).toISOString(),
+  };
 }
 
 export function round(ms: number): number {

@@ -2,8 +2,8 @@
 // dials when OpenVPN connects to it, so start() resolves once it listens; `done` settles with the
 // proxy's failure code (VIW_E_PIN_MISMATCH, VIW_E_TLS_FAILED) as soon as the dial fails, which
 // the engine watches to tear the connection down (and never retries a pin mismatch).
-// No `lastActivityAt`: the proxy reports lifecycle events, not per-byte traffic, and a timestamp
-// that stops at "established" would idle-log-out a busy tunnel. (Follow-up: byte counters.)
+// `traffic()` reads the proxy's live counters (bytes each way, last activity on the monotonic
+// clock): the status's `traffic` and the idle auto-logout's signal (session-monitor.ts).
 import type { ErrorCode } from '../../core/errors/catalogue.js';
 import { startTlsProxy, type TunnelSummary } from './tls-proxy.js';
 import type { StopInfo, TlsProxyHandle, TlsProxyStarter, TlsProxyStartParams } from './types.js';
@@ -68,6 +68,7 @@ export class PinnedTlsProxyStarter implements TlsProxyStarter {
       get handshakeMs() {
         return handshakeMs;
       },
+      traffic: () => proxy.traffic(),
       done,
       stop: async () => {
         proxy.close();

@@ -18,7 +18,13 @@ import {
   startStunnel,
   type TestStunnel,
 } from '../../scripts/testkit/stunnel.js';
-import { startTlsProxy, type TlsProxy, type TlsProxyEvent, type TlsProxyOptions } from './tls-proxy.js';
+import {
+  KEEPALIVE_MAX_BYTES,
+  startTlsProxy,
+  type TlsProxy,
+  type TlsProxyEvent,
+  type TlsProxyOptions,
+} from './tls-proxy.js';
 
 const peers = needPeers({ binaries: ['/usr/bin/stunnel4'], apt: 'stunnel4' });
 const MiB = 1024 * 1024;
@@ -312,6 +318,40 @@ describe('tls proxy against stunnel', { skip: peers.skip, timeout: 120_000 }, ()
       proxy(1, withClient(mismatched)),
       (e) => isViworksError(e, 'VIW_E_VALIDATION') && /^client identity: /.test(e.details[0] ?? ''),
     );
+  });
+
+  it('(n) traffic: counts every byte each way as it flows; keepalive-sized chunks do not move the last activity, traffic does', async () => {
+    const gw = await stunnel(fx.primary);
+    const { p } = await proxy(gw.port);
+    const listening = p.traffic();
+    assert.deepEqual([listening.bytesIn, listening.bytesOut], [0, 0]);
+    const client = await local(p.port);
+    // Two OpenVPN-ping-sized chunks, one at a time, each echoed back before the next.
+    const ping = randomBytes(KEEPALIVE_MAX_BYTES);
+    client.write(ping);
+    assert.deepEqual(await readExactly(client, ping.length), ping);
+    await p.ready;
+    const afterPing = p.traffic();
+    assert.deepEqual([afterPing.bytesIn, afterPing.bytesOut], [ping.length, ping.length]);
+    client.write(ping);
+    assert.deepEqual(await readExactly(client, ping.length), ping);
+    assert.equal(p.traffic().lastActivityMs, afterPing.lastActivityMs, 'keepalive-sized: not activity');
+
+    const N = 256 * 1024;
+    const data = randomBytes(N);
+    const sentAt = performance.now();
+    assert.ok(afterPing.lastActivityMs < sentAt);
+    client.write(data);
+    assert.ok((await readExactly(client, N)).equals(data));
+    // Read while the tunnel is still open: the counters are live, not a summary at close.
+    const live = p.traffic();
+    assert.ok(live.bytesOut >= N && live.bytesIn >= N);
+    assert.deepEqual([live.bytesIn, live.bytesOut], [N + 2 * ping.length, N + 2 * ping.length]);
+    assert.ok(live.lastActivityMs >= sentAt, 'the last activity moved with the traffic');
+    client.end();
+    const summary = await p.closed;
+    assert.equal(summary.bytesToGateway, live.bytesOut);
+    assert.equal(summary.bytesFromGateway, live.bytesIn);
   });
 
   it('(h) backpressure: 64 MiB each way, a stalled reader stalls the writer, SHA-256 equal at both ends', async () => {

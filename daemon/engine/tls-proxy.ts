@@ -11,6 +11,13 @@
 // certificate from the bootstrap (tls-client-context.ts). In TLS 1.3 the server judges it only after
 // our side has finished, so a refusal arrives as an alert on the first read: it is reported as
 // `client certificate refused: <alert>` rather than a generic stream error.
+//
+// Traffic: both directions are counted as they flow (the chunk lengths, in the 'data' handlers)
+// with the monotonic time of the last traffic, for the status and the idle auto-logout. OpenVPN's
+// keepalive (`keepalive 10 60` on the gateway: a 16-byte ping each way every 10 s, a 42-byte frame
+// on TCP with the AEAD data ciphers) would otherwise keep every quiet tunnel "active" forever, so a
+// chunk of at most KEEPALIVE_MAX_BYTES is counted but does not move the last-activity time. The
+// smallest real packet (an IPv4 header with an ICMP or TCP header: ≥ 28 bytes) makes ≥ 54.
 import { X509Certificate } from 'node:crypto';
 import { isIP, createServer as netCreateServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +40,7 @@ import {
 import type { ErrorCode } from '../../core/errors/catalogue.js';
 import { isViworksError, ViworksError } from '../../core/errors/viworks-error.js';
 import { buildClientContext, clientIdentityProblems } from './tls-client-context.js';
+import type { TrafficCounters } from './types.js';
 
 export { GATEWAY_CIPHERSUITES } from './tls-client-context.js';
 
@@ -108,6 +116,8 @@ export interface ProxiedConnection {
   readonly ready: Promise<Established>;
   /** Resolves (never rejects) when both sockets are closed. */
   readonly closed: Promise<TunnelSummary>;
+  /** Bytes carried so far each way and the last traffic (see KEEPALIVE_MAX_BYTES). */
+  traffic(): TrafficCounters;
   close(): void;
 }
 
@@ -118,8 +128,13 @@ export interface TlsProxy {
   /** TLS handshake time of the one connection, once known. */
   readonly handshakeMs: number | undefined;
   readonly closed: Promise<TunnelSummary>;
+  /** The one connection's traffic; zero bytes and the listen time before it was accepted. */
+  traffic(): TrafficCounters;
   close(): void;
 }
+
+/** A chunk this small is OpenVPN keepalive-sized: counted, but not activity (see the header). */
+export const KEEPALIVE_MAX_BYTES = 48;
 
 const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 15_000;
 const DEFAULT_HALF_CLOSE_TIMEOUT_MS = 10_000;
@@ -208,6 +223,9 @@ export function proxyConnection(
   let match: PinMatch | undefined;
   let tcpAt: number | undefined;
   const dialAt = performance.now();
+  let bytesIn = 0;
+  let bytesOut = 0;
+  let lastActivityMs = dialAt;
 
   // NODELAY on both sockets, as stunnel does. With Nagle on the local socket, the second of two small
   // writes waits for an ACK the client's kernel delays: ~44 ms per such reply in bench/tls-proxy.
@@ -325,6 +343,16 @@ export function proxyConnection(
       if (--open === 0) return teardown(firstEnd);
       timer(opts.halfCloseTimeoutMs ?? DEFAULT_HALF_CLOSE_TIMEOUT_MS, () => teardown('timeout'));
     };
+    // Counted in the same tick as pipeline() starts the flow, so no chunk passes uncounted; one
+    // more 'data' listener changes nothing about backpressure (pipe pauses the source itself).
+    local.on('data', (chunk: Buffer) => {
+      bytesOut += chunk.length;
+      if (chunk.length > KEEPALIVE_MAX_BYTES) lastActivityMs = performance.now();
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      bytesIn += chunk.length;
+      if (chunk.length > KEEPALIVE_MAX_BYTES) lastActivityMs = performance.now();
+    });
     pipeline(local, upstream, directionDone('local-ended'));
     pipeline(upstream, local, directionDone('gateway-ended'));
     // Only the silence before the first byte is ours to bound; after it, OpenVPN's own keepalive
@@ -337,6 +365,7 @@ export function proxyConnection(
   return {
     ready: ready.promise,
     closed: closed.promise,
+    traffic: () => ({ bytesIn, bytesOut, lastActivityMs }),
     close: () => teardown('closed'),
   };
 }
@@ -402,6 +431,7 @@ export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
   server.on('error', () => finishEarly('error'));
   const address = server.address();
   if (address === null || typeof address === 'string') throw tlsFailed('listen');
+  const listenedAt = performance.now();
   acceptTimer = setTimeout(
     () => finishEarly('timeout'),
     opts.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
@@ -416,6 +446,7 @@ export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
       return handshakeMs;
     },
     closed: closed.promise,
+    traffic: () => conn?.traffic() ?? { bytesIn: 0, bytesOut: 0, lastActivityMs: listenedAt },
     close: () => {
       if (conn) conn.close();
       else finishEarly('closed');

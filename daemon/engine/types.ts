@@ -83,8 +83,24 @@ export interface TlsProxyHandle extends Stoppable {
   readonly listenPort: number;
   /** Duration of the pinned TLS 1.3 handshake made during start(), if one was made. */
   readonly handshakeMs: number | null;
-  /** Epoch ms of the last byte carried in either direction (drives idle auto-logout). */
-  lastActivityAt?(): number;
+  /** Live byte counters and the time of the last traffic (status `traffic`, idle auto-logout). */
+  traffic(): TrafficCounters;
+}
+
+/**
+ * What a tunnel carried so far, read cheaply at any time. Bytes are the plaintext OpenVPN stream
+ * (OpenVPN's packets, not the TLS records around them).
+ */
+export interface TrafficCounters {
+  /** Bytes received from the gateway (into this machine). */
+  readonly bytesIn: number;
+  /** Bytes sent towards the gateway. */
+  readonly bytesOut: number;
+  /**
+   * Monotonic ms (performance.now()) of the last traffic in either direction, or of the start when
+   * there was none yet. OpenVPN's keepalive pings are not traffic here (tls-proxy.ts).
+   */
+  readonly lastActivityMs: number;
 }
 
 export interface TlsProxyStarter {
@@ -127,8 +143,6 @@ export interface OpenVpnStartParams {
 export interface OpenVpnHandle extends Stoppable {
   /** The tunnel address once "Initialization Sequence Completed", if known. */
   readonly virtualIp: string | null;
-  /** Epoch ms of the last tunnel traffic, if the runner can tell (idle auto-logout). */
-  lastActivityAt?(): number;
 }
 
 export interface OpenVpnStarter {

@@ -10,6 +10,7 @@ import type {
   TlsProxyHandle,
   TlsProxyStarter,
   TlsProxyStartParams,
+  TrafficCounters,
 } from '../engine/types.js';
 
 interface Controlled {
@@ -35,9 +36,26 @@ function stoppable(): Controlled & { stop(): Promise<void>; done: Promise<StopIn
   return c;
 }
 
+/** The fake proxy's traffic, set by the test (lastActivityMs on the monotonic clock). */
+export type FakeTraffic = { -readonly [K in keyof TrafficCounters]: TrafficCounters[K] };
+
+export type FakeTlsHandle = TlsProxyHandle & Controlled & { counters: FakeTraffic };
+
+/** A running proxy as FakeTlsProxy returns it; its traffic is whatever the test puts in `counters`. */
+export function fakeTlsHandle(lastActivityMs: number = performance.now()): FakeTlsHandle {
+  const counters: FakeTraffic = { bytesIn: 0, bytesOut: 0, lastActivityMs };
+  return Object.assign(stoppable(), {
+    listenHost: '127.0.0.1',
+    listenPort: 11194,
+    handshakeMs: 3.2,
+    counters,
+    traffic: () => ({ ...counters }),
+  });
+}
+
 export class FakeTlsProxy implements TlsProxyStarter {
   readonly starts: TlsProxyStartParams[] = [];
-  readonly handles: Array<TlsProxyHandle & Controlled> = [];
+  readonly handles: FakeTlsHandle[] = [];
   /** Codes to fail the next start() calls with, in order. */
   failWith: Array<'VIW_E_TLS_FAILED' | 'VIW_E_PIN_MISMATCH'> = [];
   /** Delay before start() resolves (ignores the abort signal, as a slow handshake might). */
@@ -48,7 +66,7 @@ export class FakeTlsProxy implements TlsProxyStarter {
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     const code = this.failWith.shift();
     if (code) throw new ViworksError(code, { details: ['fake'] });
-    const h = Object.assign(stoppable(), { listenHost: '127.0.0.1', listenPort: 11194, handshakeMs: 3.2 });
+    const h = fakeTlsHandle();
     this.handles.push(h);
     return h;
   }
