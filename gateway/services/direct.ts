@@ -3,7 +3,7 @@
 // minimal environment (SSH_* variables stay with us). Each is tracked only by its pid file, checked
 // against /proc/<pid>/comm before any signal is sent.
 import { execFile, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { GatewayService } from '../../core/gateway/control.js';
@@ -17,6 +17,26 @@ const CHILD_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 const POLL_MS = 50;
+const RELOAD_TIMEOUT_MS = 5_000;
+/** What fwknopd 2.6 logs once it sniffs again after a start or a SIGHUP. */
+const FWKNOPD_READY = 'Starting fwknopd main event loop';
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function readFrom(file: string, offset: number): string {
+  try {
+    const data = readFileSync(file);
+    return data.subarray(Math.min(offset, data.length)).toString('utf8');
+  } catch {
+    return '';
+  }
+}
 
 const failed = (service: GatewayService, what: string) =>
   new ViworksError('VIW_E_GATEWAY_COMMAND', { message: `${service} ${what}` });
@@ -44,8 +64,22 @@ export class DirectServices implements ServiceManager {
   async reload(service: GatewayService): Promise<boolean> {
     const pid = this.pid(service);
     if (pid === null) return false;
+    const from = service === 'fwknopd' ? sizeOf(fwknopdLog(this.config)) : 0;
     process.kill(pid, 'SIGHUP');
+    // fwknopd closes its pcap handle while it re-reads access.conf: a knock arriving in that window
+    // is lost (the client's first try fails and it must knock again, and the lost packet stays
+    // usable by whoever captured it). So the reply waits until it is listening again.
+    if (service === 'fwknopd') await this.awaitLogLine(fwknopdLog(this.config), from, FWKNOPD_READY);
     return true;
+  }
+
+  private async awaitLogLine(file: string, from: number, line: string): Promise<void> {
+    const deadline = Date.now() + RELOAD_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (readFrom(file, from).includes(line)) return;
+      await sleep(POLL_MS);
+    }
+    throw failed('fwknopd', 'did not resume listening after a reload');
   }
 
   async restart(service: GatewayService): Promise<void> {
@@ -53,10 +87,14 @@ export class DirectServices implements ServiceManager {
     const pidFile = pidFileOf(this.config, service);
     // A leftover pid file would make a failed start look like success.
     removeIfExists(pidFile);
+    const from = service === 'fwknopd' ? sizeOf(fwknopdLog(this.config)) : 0;
     await this.start(service);
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      if (this.pid(service) !== null) return;
+      if (this.pid(service) !== null) {
+        if (service === 'fwknopd') await this.awaitLogLine(fwknopdLog(this.config), from, FWKNOPD_READY);
+        return;
+      }
       await sleep(POLL_MS);
     }
     throw failed(service, 'did not come up (no live process behind its pid file)');

@@ -22,7 +22,7 @@ check_node() {
 }
 
 # Packages every test peer needs (see ../shared notes: versions verified on Debian 12).
-VIWORKS_TEST_PEERS="openvpn fwknop-server fwknop-client stunnel4 openssh-server iptables iproute2 socat iperf3 postgresql redis-server openssl procps"
+VIWORKS_TEST_PEERS="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 socat iperf3 postgresql redis-server openssl procps tcpdump"
 
 apt_install_missing() {
   local missing=()

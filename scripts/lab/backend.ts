@@ -1,0 +1,86 @@
+// The lab's backend: the real viworks-server (embedded SQLite, development mode so the phone
+// simulator's unattested phone is accepted — flagged as such), initialized on the host's file system
+// and served from inside the backend namespace on <backend address>:8443.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabPlan } from './plan.js';
+import { execWithEnv, minimalEnv, startDetached, tail, waitForTcp } from './process.js';
+import { repoPath } from './repo.js';
+
+export interface BackendInfo {
+  readonly url: string;
+  readonly caFile: string;
+  readonly pins: { readonly primary_b64: string; readonly backup_b64: string };
+  readonly controlKey: string;
+  readonly pid: number;
+}
+
+const SERVER_BIN = () => repoPath('dist/server/bin/viworks-server.js');
+
+function backendEnv(plan: LabPlan): NodeJS.ProcessEnv {
+  return minimalEnv({
+    VIWORKS_MODE: 'development',
+    VIWORKS_DATA_DIR: join(plan.dirs.backend, 'data'),
+    VIWORKS_LISTEN_HOST: plan.backend.address,
+    VIWORKS_LISTEN_PORT: String(plan.backendPort),
+    VIWORKS_PUBLIC_NAMES: `${plan.backendName},${plan.backend.address}`,
+    VIWORKS_GATEWAY_FQDN: plan.gatewayFqdn,
+    VIWORKS_LOG_LEVEL: 'info',
+    // The lab polls its gateway often so node audit lines reach the backend's stream within seconds.
+    VIWORKS_GATEWAY_POLL_INTERVAL_S: '5',
+  });
+}
+
+interface InitResult {
+  readonly ca_file: string;
+  readonly backend_pins: { readonly primary_b64: string; readonly backup_b64: string };
+  readonly first_admin: { readonly username: string; readonly one_time_password: string } | null;
+}
+
+/**
+ * `viworks-server init`: data directory, database, PKI and the first admin. The one-time admin
+ * password goes to a 0600 file in the lab directory (the lab's driver uses it once to finish the
+ * admin's first-login setup); it is never printed.
+ */
+export async function initBackend(plan: LabPlan): Promise<InitResult> {
+  mkdirSync(plan.dirs.backend, { recursive: true, mode: 0o700 });
+  const r = await execWithEnv([process.execPath, SERVER_BIN(), 'init', '--json'], backendEnv(plan), {
+    timeoutMs: 120_000,
+  });
+  if (r.code !== 0) throw new Error(`viworks-server init failed: ${r.stderr.trim().slice(-800)}`);
+  const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as InitResult;
+  if (result.first_admin)
+    writeFileSync(join(plan.dirs.backend, 'first-admin.json'), JSON.stringify(result.first_admin), {
+      mode: 0o600,
+    });
+  return result;
+}
+
+export async function startBackend(plan: LabPlan, init: InitResult): Promise<BackendInfo> {
+  const log = join(plan.dirs.logs, 'backend.log');
+  const pid = startDetached(plan.backend.ns, [process.execPath, SERVER_BIN(), 'start'], log, {
+    env: backendEnv(plan),
+  });
+  try {
+    await waitForTcp(plan.client.ns, plan.backend.address, plan.backendPort, 60_000);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nbackend log:\n${tail(log)}`);
+  }
+  const key = await execWithEnv([process.execPath, SERVER_BIN(), 'gateway-control-key'], backendEnv(plan));
+  if (key.code !== 0) throw new Error(`viworks-server gateway-control-key failed: ${key.stderr.trim()}`);
+  return {
+    url: `https://${plan.backendName}:${plan.backendPort}`,
+    caFile: init.ca_file,
+    pins: init.backend_pins,
+    controlKey: key.stdout.trim(),
+    pid,
+  };
+}
+
+export function readFirstAdmin(plan: LabPlan): { username: string; one_time_password: string } | null {
+  try {
+    return JSON.parse(readFileSync(join(plan.dirs.backend, 'first-admin.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+}

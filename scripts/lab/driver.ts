@@ -1,0 +1,334 @@
+// The lab's hands inside the client namespace: what an IT admin, a user and their phone do, through
+// the product's own front-ends — the admin API over pinned HTTPS (the client the `viworks admin`
+// commands use), the phone simulator, and the real `viworks` CLI talking to the real viworksd.
+// Run only through `lab driver <step>` (cli.ts), which enters the client namespace first.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AdminClient } from '../../cli/lib/admin-client.js';
+import { saveAdminSession } from '../../cli/lib/admin-session.js';
+import { type BackendTrust, pinnedJsonRequest } from '../../cli/lib/pinned-https.js';
+import { hotp, totpStep } from '../../server/services/admin-totp.js';
+import type { LabPlan } from './plan.js';
+import { repoPath } from './repo.js';
+import { type LabState, readLabState } from './state.js';
+
+const ADMIN_USER_FILE = 'admin-account.json';
+const DEMO_USER_FILE = 'demo-user.json';
+export const DEMO_USERNAME = 'demo';
+
+function b32decode(s: string): Buffer {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const ch of s) {
+    const idx = alphabet.indexOf(ch);
+    if (idx < 0) throw new Error('bad base32');
+    value = (value << 5) | idx;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+const totp = (secret: Buffer, offset = 0) => hotp(secret, totpStep(Date.now()) + offset, 6, 'SHA1');
+
+function writeSecretJson(path: string, value: unknown): void {
+  writeFileSync(path, `${JSON.stringify(value)}\n`, { mode: 0o600 });
+}
+
+export function trustOf(state: LabState): BackendTrust {
+  return {
+    backend_url: state.backend.url,
+    ca_pem: readFileSync(state.backend.caFile, 'utf8'),
+    pins: state.backend.pins,
+  };
+}
+
+/** Environment for the real CLI and the phone simulator inside the client namespace. */
+export function clientEnv(plan: LabPlan): NodeJS.ProcessEnv {
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: join(plan.dirs.client, 'home'),
+    XDG_CONFIG_HOME: join(plan.dirs.client, 'admin-config'),
+    VIWORKS_ADMIN_TOKEN_STORE: 'file',
+    VIWORKSD_SOCKET: join(plan.dirs.client, 'viworksd.sock'),
+    LANG: 'C.UTF-8',
+  };
+}
+
+/**
+ * The first admin's first login (new password, TOTP enrollment, full login), as `viworks admin login`
+ * does it; the session is stored where `viworks admin …` finds it. The lab keeps the admin's new
+ * password and TOTP secret in a 0600 file of the lab so that later steps can log in again.
+ */
+export async function setupAdmin(plan: LabPlan): Promise<void> {
+  const state = readLabState(plan);
+  const first = JSON.parse(readFileSync(join(plan.dirs.backend, 'first-admin.json'), 'utf8')) as {
+    username: string;
+    one_time_password: string;
+  };
+  const client = new AdminClient(trustOf(state));
+  let reply = await client.login(first.username, first.one_time_password);
+  const password = `lab-${randomBytes(18).toString('base64url')}`;
+  client.useToken(reply.token ?? null);
+  reply = await client.changePassword(first.one_time_password, password);
+  client.useToken(reply.token ?? null);
+  const enrolled = await client.totpEnroll();
+  const secret = b32decode(enrolled.secret);
+  writeSecretJson(join(plan.dirs.client, ADMIN_USER_FILE), {
+    username: first.username,
+    password,
+    totp_secret: enrolled.secret,
+  });
+  reply = await client.totpConfirm(totp(secret));
+  // The confirming code is spent; the next step's code is within the accepted window.
+  reply = await client.login(first.username, password, totp(secret, 1));
+  if (reply.state !== 'ok' || !reply.token) throw new Error(`admin login ended in state ${reply.state}`);
+  client.useToken(reply.token);
+  const me = await client.me();
+  process.env.XDG_CONFIG_HOME = join(plan.dirs.client, 'admin-config');
+  process.env.VIWORKS_ADMIN_TOKEN_STORE = 'file';
+  await saveAdminSession(
+    trustOf(state),
+    {
+      username: me.username,
+      role: me.role,
+      permissions: me.permissions,
+      expires_at: reply.expires_at ?? null,
+    },
+    reply.token,
+  );
+}
+
+/** Runs `viworks …` (the built CLI) in this namespace; returns the parsed --json object. */
+export async function viworks(
+  plan: LabPlan,
+  args: readonly string[],
+  opts: { stdin?: (w: NodeJS.WritableStream) => Promise<void>; timeoutMs?: number } = {},
+): Promise<{ code: number; json: Record<string, unknown>; stderr: string }> {
+  return runJson(plan, [repoPath('dist/cli/bin/viworks.js'), ...args, '--json'], opts);
+}
+
+export async function phone(plan: LabPlan, args: readonly string[], timeoutMs = 60_000) {
+  const state = readLabState(plan);
+  const common = [
+    '--server',
+    state.backend.url,
+    '--ca',
+    state.backend.caFile,
+    '--pin',
+    state.backend.pins.primary_b64,
+  ];
+  const argv = [repoPath('dist/mobile/sim/viworks-phone.js'), ...args, ...common];
+  argv.push(
+    '--pin',
+    state.backend.pins.backup_b64,
+    '--state',
+    join(plan.dirs.client, 'phone.json'),
+    '--json',
+  );
+  return runJson(plan, argv, { timeoutMs });
+}
+
+function runJson(
+  plan: LabPlan,
+  argv: readonly string[],
+  opts: { stdin?: (w: NodeJS.WritableStream) => Promise<void>; timeoutMs?: number },
+): Promise<{ code: number; json: Record<string, unknown>; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { env: clientEnv(plan), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString('utf8');
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString('utf8');
+    });
+    child.stdin.on('error', () => {});
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    if (opts.stdin) opts.stdin(child.stdin).catch(reject);
+    else child.stdin.end();
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve({ code: code ?? -1, json: JSON.parse(line) as Record<string, unknown>, stderr: err });
+      } catch {
+        reject(
+          new Error(`${argv[0]} ${argv[1] ?? ''} printed no JSON (exit ${code}): ${err.trim().slice(-600)}`),
+        );
+      }
+    });
+  });
+}
+
+/** The admin API, for steps the CLI does not cover (bind codes) and for the lab's own checks. */
+export async function adminCall(plan: LabPlan, method: 'GET' | 'POST', path: string, json?: unknown) {
+  const state = readLabState(plan);
+  const session = JSON.parse(
+    readFileSync(join(plan.dirs.client, 'admin-config', 'viworks', 'admin.json'), 'utf8'),
+  ) as {
+    token: string;
+  };
+  const reply = await pinnedJsonRequest(trustOf(state), method, path, {
+    headers: { authorization: `Bearer ${session.token}` },
+    ...(json === undefined ? {} : { json }),
+    timeoutMs: 120_000,
+  });
+  return reply.body as Record<string, unknown>;
+}
+
+export interface DemoUser {
+  readonly username: string;
+  password: string;
+  /** Set once the first connect replaced the one-time password. */
+  changed: boolean;
+}
+
+export function readDemoUser(plan: LabPlan): DemoUser {
+  return JSON.parse(readFileSync(join(plan.dirs.client, DEMO_USER_FILE), 'utf8')) as DemoUser;
+}
+
+/**
+ * A user with a bound phone and an enrolled desktop: admin creates the user (one-time password) and a
+ * bind code, the phone simulator binds, the admin issues a one-use fleet token, and `viworks enroll
+ * --token-file` enrolls this machine's daemon.
+ */
+export async function enrollDemo(plan: LabPlan): Promise<{ deviceId: string }> {
+  const state = readLabState(plan);
+  const created = await viworks(plan, ['admin', 'users', 'create', DEMO_USERNAME]);
+  if (created.code !== 0) throw new Error(`admin users create: ${JSON.stringify(created.json)}`);
+  const user = created.json.user as { id: string };
+  const demo: DemoUser = {
+    username: DEMO_USERNAME,
+    password: String(created.json.one_time_password),
+    changed: false,
+  };
+  writeSecretJson(join(plan.dirs.client, DEMO_USER_FILE), demo);
+  const bind = await adminCall(plan, 'POST', `/admin/users/${user.id}/bind-code`, {});
+  const bound = await phone(plan, ['bind', '--code', String(bind.code)]);
+  if (bound.code !== 0) throw new Error(`phone bind: ${JSON.stringify(bound.json)}`);
+  const tokenFile = join(plan.dirs.client, 'fleet.token');
+  const token = await viworks(plan, [
+    'admin',
+    'enroll-tokens',
+    'create',
+    '--max-uses',
+    '1',
+    '--auto-approve',
+    '--out',
+    tokenFile,
+  ]);
+  if (token.code !== 0) throw new Error(`admin enroll-tokens create: ${JSON.stringify(token.json)}`);
+  const enrolled = await viworks(
+    plan,
+    [
+      'enroll',
+      '--backend',
+      state.backend.url,
+      '--ca',
+      state.backend.caFile,
+      '--pin',
+      state.backend.pins.primary_b64,
+      '--pin',
+      state.backend.pins.backup_b64,
+      '--username',
+      DEMO_USERNAME,
+      '--token-file',
+      tokenFile,
+      '--password-stdin',
+    ],
+    { stdin: async (w) => void w.end(`${demo.password}\n`) },
+  );
+  if (enrolled.code !== 0) throw new Error(`viworks enroll: ${JSON.stringify(enrolled.json)}`);
+  return { deviceId: String((enrolled.json.device as { device_id: string }).device_id) };
+}
+
+/** The next code the phone shows (other than `previous`), as a person reads it off the screen. */
+async function phoneCode(plan: LabPlan, previous: string | null): Promise<string> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const otp = await phone(plan, ['otp', '--wait', '--timeout', '30'], 60_000);
+    const code = (otp.json.otp as { code?: string } | null)?.code;
+    if (code && code !== previous) return code;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the phone showed no new code');
+}
+
+/**
+ * `viworks connect --password-stdin --otp-stdin --new-password-stdin`, typing like a person: the
+ * password, then — once the phone shows it — the code, then a new password if the one-time password
+ * must be replaced (the first time).
+ */
+export async function connectDemo(plan: LabPlan) {
+  const demo = readDemoUser(plan);
+  const next = `pw-${randomBytes(12).toString('base64url')}`;
+  const r = await viworks(plan, ['connect', '--password-stdin', '--otp-stdin', '--new-password-stdin'], {
+    timeoutMs: 180_000,
+    stdin: async (w) => {
+      w.write(`${demo.password}\n`);
+      const first = await phoneCode(plan, null);
+      if (demo.changed) return void w.end(`${first}\n`);
+      // First login: the one-time password is replaced, then the daemon logs in again with the new
+      // one, and the phone shows a second code.
+      w.write(`${first}\n${next}\n`);
+      w.end(`${await phoneCode(plan, first)}\n`);
+    },
+  });
+  if (r.code === 0 && !demo.changed) {
+    demo.password = next;
+    demo.changed = true;
+    writeSecretJson(join(plan.dirs.client, DEMO_USER_FILE), demo);
+  }
+  return r;
+}
+
+export type { LabState };
+
+/**
+ * The admin registers the gateway — its SSH host key pinned from the node itself, never learned on
+ * first use — then the backend provisions it over SSH and its health is checked.
+ */
+export async function registerGateway(plan: LabPlan): Promise<Record<string, unknown>> {
+  const state = readLabState(plan);
+  if (!state.gateway) throw new Error('the gateway node is not prepared');
+  const add = await viworks(plan, [
+    'admin',
+    'gateways',
+    'add',
+    '--name',
+    'default',
+    '--fqdn',
+    plan.gatewayFqdn,
+    '--address',
+    plan.gateway.address,
+    '--ssh-host',
+    plan.gateway.address,
+    '--ssh-port',
+    '2222',
+    '--ssh-host-key',
+    state.gateway.hostKeyFingerprint,
+    '--backend-cidr',
+    `${plan.backend.address}/32`,
+    '--vpn-network',
+    plan.vpnNetwork,
+    '--push-route',
+    plan.internal.network,
+  ]);
+  if (add.code !== 0) throw new Error(`admin gateways add: ${JSON.stringify(add.json)}`);
+  const provision = await viworks(plan, ['admin', 'gateways', 'provision', 'default'], {
+    timeoutMs: 180_000,
+  });
+  if (provision.code !== 0) throw new Error(`admin gateways provision: ${JSON.stringify(provision.json)}`);
+  const health = await viworks(plan, ['admin', 'gateways', 'health', 'default']);
+  if (health.code !== 0) throw new Error(`admin gateways health: ${JSON.stringify(health.json)}`);
+  return health.json;
+}
