@@ -52,7 +52,15 @@ export async function startTunnel(
     // certificate…) is the real reason, not OpenVPN's "connection reset" that follows it.
     const ovpn = await s.adopt(await Promise.race([starting, proxyFailure(tls)]));
     s.openvpn = ovpn;
-    e.status.update({ timings: { openvpn_ms: round(performance.now() - t0) } });
+    // The proxy dials the gateway only when OpenVPN connects to it, so the handshake time is known
+    // here, not when the proxy started listening.
+    const handshake = tls.handshakeMs;
+    e.status.update({
+      timings: {
+        openvpn_ms: round(performance.now() - t0),
+        tls_handshake_ms: handshake === null ? null : round(handshake),
+      },
+    });
     e.log.event('openvpn.up', 'ok', { openvpn_ms: round(performance.now() - t0) });
     return { tls, ovpn, upAt: Date.now() };
   } catch (err) {

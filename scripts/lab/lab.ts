@@ -60,10 +60,16 @@ const [host, port, id] = process.argv.slice(1);
 require('node:http').createServer((req, res) => res.end('viworks-lab-tunnel-service ' + id + '\\n'))
   .listen(Number(port), host);`;
 
+export interface LabUpOptions {
+  /** Tests only: fail right after the step of this name, to prove a failure leaves nothing behind. */
+  readonly failAfter?: string;
+}
+
 export async function labUp(
   id: number,
   self: SelfCommand,
   progress: Progress = () => {},
+  opts: LabUpOptions = {},
 ): Promise<LabUpResult> {
   const plan = labPlan(id);
   const t: Record<string, number> = {};
@@ -72,6 +78,7 @@ export async function labUp(
     progress(`${name} …`);
     const v = await fn();
     t[name] = Math.round(performance.now() - start);
+    if (opts.failAfter === name) throw new Error(`injected failure after "${name}"`);
     return v;
   };
   if ((await labExists(plan)) && existsSync(statePath(plan))) {
