@@ -39,6 +39,7 @@ import {
 } from '../../core/crypto/pins.js';
 import type { ErrorCode } from '../../core/errors/catalogue.js';
 import { isViworksError, ViworksError } from '../../core/errors/viworks-error.js';
+import { fastDial } from './fast-dial.js';
 import { buildClientContext, clientIdentityProblems } from './tls-client-context.js';
 import type { TrafficCounters } from './types.js';
 
@@ -206,6 +207,8 @@ export function proxyConnection(
   local: Socket,
   opts: TlsProxyOptions,
   context: SecureContext = buildClientContext(opts),
+  /** A TCP connection to the gateway already made (fast-dial.ts); otherwise tls.connect dials. */
+  connected?: Socket,
 ): ProxiedConnection {
   validate(opts);
   const ready = deferred<Established>();
@@ -260,7 +263,8 @@ export function proxyConnection(
       }
     },
   };
-  const upstream: TLSSocket = tlsConnect(tlsOptions);
+  if (connected) tcpAt = dialAt;
+  const upstream: TLSSocket = tlsConnect(connected ? { ...tlsOptions, socket: connected } : tlsOptions);
 
   const teardown = (reason: CloseReason, error?: ViworksError) => {
     if (finished) return;
@@ -381,6 +385,7 @@ export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
   let conn: ProxiedConnection | undefined;
   let acceptTimer: NodeJS.Timeout | undefined;
   let done = false;
+  let accepted = false;
 
   // pauseOnConnect: not even the kernel's buffered bytes are read before the gateway is verified.
   const server = netCreateServer({ allowHalfOpen: true, pauseOnConnect: true });
@@ -388,12 +393,17 @@ export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
   const stopListening = () => {
     if (server.listening) server.close();
   };
-  const finishEarly = (reason: CloseReason) => {
+  const dialAbort = new AbortController();
+  const finishEarly = (reason: CloseReason, dialError?: unknown) => {
     if (done || conn) return;
     done = true;
     clearTimeout(acceptTimer);
     stopListening();
-    const error = tlsFailed(reason === 'timeout' ? 'timeout: no local connection' : 'cancelled');
+    dialAbort.abort();
+    const error =
+      dialError !== undefined
+        ? tlsFailed('connect', dialError)
+        : tlsFailed(reason === 'timeout' ? 'timeout: no local connection' : 'cancelled');
     safeEmit(opts, { type: 'failed', code: error.code, details: error.details });
     ready.reject(error);
     const summary: TunnelSummary = { reason, error, bytesToGateway: 0, bytesFromGateway: 0 };
@@ -403,22 +413,41 @@ export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
 
   server.on('connection', (socket) => {
     // maxConnections already drops extras; this also covers one accepted in the same tick.
-    if (conn || done) {
+    if (conn || done || accepted) {
       socket.destroy();
       return;
     }
     clearTimeout(acceptTimer);
     stopListening();
     safeEmit(opts, { type: 'accepted' });
-    conn = proxyConnection(socket, opts, context);
-    conn.ready.then((e) => {
-      handshakeMs = e.handshakeMs;
-      ready.resolve(e);
-    }, ready.reject);
-    conn.closed.then((s) => {
-      done = true;
-      closed.resolve(s);
-    });
+    accepted = true;
+    fastDial({
+      host: opts.gatewayAddress ?? opts.gatewayHost,
+      port: opts.gatewayPort,
+      timeoutMs: opts.connectTimeoutMs,
+      signal: dialAbort.signal,
+    }).then(
+      (raw) => {
+        if (done) {
+          raw.destroy();
+          socket.destroy();
+          return;
+        }
+        conn = proxyConnection(socket, opts, context, raw);
+        conn.ready.then((e) => {
+          handshakeMs = e.handshakeMs;
+          ready.resolve(e);
+        }, ready.reject);
+        conn.closed.then((s) => {
+          done = true;
+          closed.resolve(s);
+        });
+      },
+      (err) => {
+        socket.destroy();
+        finishEarly('error', err);
+      },
+    );
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,20 +1,25 @@
 // scripts/lab.sh → this file. Commands:
 //   up [--id N] [--json]        build the lab (idempotent)            down [--id N]   remove everything
 //   status [--id N] [--json]    what is running                       demo [--id N]   up + enroll + connect
-//   exec <client|gateway|backend|router> [--id N] -- CMD…           run CMD inside that namespace
+//   viworks [--id N] -- ARGS…   viworks in the client namespace      exec <host> [--id N] -- CMD…   run CMD there
 //   driver <step> --id N        (internal: runs inside the client namespace; see driver.ts)
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { connectDemo, enrollDemo, registerGateway, setupAdmin, viworks } from './driver.js';
+import { clientEnv, connectDemo, enrollDemo, registerGateway, setupAdmin, viworks } from './driver.js';
 import { driverStep, labDown, labExec, labStatus, labUp, type SelfCommand } from './lab.js';
 import { labPlan } from './plan.js';
+import { repoPath } from './repo.js';
 
 const USAGE = `usage: lab.sh <up|down|status|demo|exec> [--id N] [--json]
   up       build the lab: router, backend, gateway, client namespaces; backend provisions the gateway over SSH
   demo     up, then enroll a demo device, log in with the phone simulator and connect
   status   what is running
   down     stop every lab process and remove the namespaces and files
-  exec <client|gateway|backend|router> -- CMD...   run CMD inside that namespace`;
+  viworks -- ARGS...   run \`viworks ARGS\` in the client namespace (its daemon, the lab's admin session)
+  exec <client|gateway|backend|router|internal> -- CMD...   run CMD inside that namespace`;
 
 const self: SelfCommand = { argv: [process.execPath, ...process.execArgv, fileURLToPath(import.meta.url)] };
 
@@ -42,30 +47,71 @@ async function driver(step: string, id: number): Promise<void> {
 async function demo(id: number, json: boolean): Promise<number> {
   const up = await labUp(id, self, progress(json));
   const plan = up.plan;
-  progress(json)('enroll a demo device (admin creates user + fleet token, phone simulator binds) …');
-  const enrolled = JSON.parse(await driverStep(plan, self, 'enroll-demo'));
+  let enrolled: unknown = null;
+  if (existsSync(join(plan.dirs.client, 'demo-user.json'))) {
+    progress(json)('the demo device is already enrolled');
+  } else {
+    progress(json)('enroll a demo device (admin creates user + fleet token, phone simulator binds) …');
+    enrolled = JSON.parse(await driverStep(plan, self, 'enroll-demo'));
+  }
   progress(json)('viworks connect (password, then the code from the phone simulator) …');
   const connect = JSON.parse(await driverStep(plan, self, 'connect-demo')) as {
     code: number;
-    json: Record<string, unknown>;
+    json: { timings?: Record<string, number | null>; error?: unknown } & Record<string, unknown>;
   };
   const status = JSON.parse(await driverStep(plan, self, 'status')) as { json: Record<string, unknown> };
-  const result = { v: 1, lab: up.timings_ms, device: enrolled, connect: connect.json, status: status.json };
-  if (json) out(true, result, '');
-  else {
-    process.stdout.write(`\nviworks connect → ${connect.code === 0 ? 'connected' : 'FAILED'}\n`);
-    process.stdout.write(
-      `${JSON.stringify(connect.json, null, 2)}\n\nviworks status:\n${JSON.stringify(status.json, null, 2)}\n`,
-    );
-    process.stdout.write(
-      `\nThe demo device is connected through the gateway ${plan.gatewayFqdn} (SPA → TLS 1.3 → OpenVPN).\n` +
-        `  try:        scripts/lab.sh exec client -- curl -s http://${plan.internal.address}:${plan.tunnelServicePort}/   (an internal service, reachable only through the tunnel)\n` +
-        `  status:     scripts/lab.sh exec client -- env VIWORKSD_SOCKET=${plan.dirs.client}/viworksd.sock node dist/cli/bin/viworks.js status\n` +
-        `  disconnect: scripts/lab.sh exec client -- env VIWORKSD_SOCKET=${plan.dirs.client}/viworksd.sock node dist/cli/bin/viworks.js disconnect\n` +
-        `  tear down:  scripts/lab.sh down\n`,
-    );
+  if (json) {
+    out(true, { v: 1, lab: up.timings_ms, device: enrolled, connect: connect.json, status: status.json }, '');
+    return connect.code === 0 ? 0 : 1;
   }
-  return connect.code === 0 ? 0 : 1;
+  if (connect.code !== 0) {
+    process.stdout.write(`\nviworks connect FAILED: ${JSON.stringify(connect.json.error)}\n`);
+    process.stdout.write(`logs: ${plan.dirs.logs}/ — tear down with: scripts/lab.sh down\n`);
+    return 1;
+  }
+  const t = connect.json.timings ?? {};
+  const ms = (v: number | null | undefined) => (typeof v === 'number' ? `${v} ms` : 'n/a');
+  const v = `${process.execPath} ${repoPath('dist/cli/bin/viworks.js')}`;
+  process.stdout.write(
+    `\nConnected end to end: SPA → TLS 1.3 (pinned) → OpenVPN, on this machine.\n` +
+      `  lab      router, backend ${plan.backendName}, gateway ${plan.gatewayFqdn}, client, internal network ${plan.internal.network} (namespaces viwlab${id}-*)\n` +
+      `  setup    ${
+        Object.entries(up.timings_ms)
+          .map(([k, x]) => `${k} ${x} ms`)
+          .join(' · ') || 'reused the running lab'
+      }\n` +
+      `  connect  login ${ms(t.login_ms)} · bootstrap ${ms(t.bootstrap_ms)} · SPA ${ms(t.spa_ms)} · TLS handshake ${ms(t.tls_handshake_ms)} · OpenVPN up ${ms(t.openvpn_ms)} · total ${ms(t.total_connect_ms)} (includes reading the phone code)\n\n`,
+  );
+  await labExec(id, 'client', [
+    '/usr/bin/env',
+    '-i',
+    ...Object.entries(clientEnv(plan)).map(([k, x]) => `${k}=${x}`),
+    ...v.split(' '),
+    'status',
+  ]);
+  process.stdout.write(
+    `\nNext:\n` +
+      `  scripts/lab.sh viworks -- status --json        the client's state (any viworks command, run in the client namespace)\n` +
+      `  scripts/lab.sh exec client -- curl -s http://${plan.internal.address}:${plan.tunnelServicePort}/   an internal service, reachable only through the tunnel\n` +
+      `  scripts/lab.sh viworks -- admin sessions list  the admin's view (the lab admin is logged in)\n` +
+      `  scripts/lab.sh viworks -- disconnect           end the session\n` +
+      `  scripts/lab.sh down                            remove the lab: processes, namespaces, files\n`,
+  );
+  return 0;
+}
+
+/** `viworks …` inside the client namespace, with the lab's daemon socket and admin session. */
+function viworksInLab(id: number, args: readonly string[]): Promise<number> {
+  const plan = labPlan(id);
+  const env = Object.entries(clientEnv(plan)).map(([k, x]) => `${k}=${x}`);
+  return labExec(id, 'client', [
+    '/usr/bin/env',
+    '-i',
+    ...env,
+    process.execPath,
+    repoPath('dist/cli/bin/viworks.js'),
+    ...args,
+  ]);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -120,8 +166,14 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo':
       return demo(id, json);
+    case 'viworks':
+      return viworksInLab(id, rest);
     case 'exec':
-      if (!arg || !['client', 'gateway', 'backend', 'router'].includes(arg) || rest.length === 0) {
+      if (
+        !arg ||
+        !['client', 'gateway', 'backend', 'router', 'internal'].includes(arg) ||
+        rest.length === 0
+      ) {
         process.stderr.write(`${USAGE}\n`);
         return 2;
       }

@@ -206,11 +206,11 @@ export async function labStatus(id: number): Promise<LabStatus> {
 /** Runs a command inside one of the lab's namespaces, attached to this terminal. */
 export function labExec(
   id: number,
-  host: 'client' | 'gateway' | 'backend' | 'router',
+  host: 'client' | 'gateway' | 'backend' | 'router' | 'internal',
   argv: readonly string[],
 ): Promise<number> {
   const plan = labPlan(id);
-  const ns = host === 'router' ? plan.router.ns : plan[host].ns;
+  const ns = host === 'router' ? plan.router.ns : host === 'internal' ? plan.internal.ns : plan[host].ns;
   return new Promise((resolve) => {
     const child = spawn('/usr/sbin/ip', ['netns', 'exec', ns, ...argv], { stdio: 'inherit' });
     child.on('close', (code) => resolve(code ?? 1));
