@@ -89,8 +89,12 @@ export class GatewayControl {
     const [row] = await this.managed({ id: s.gatewayId });
     if (!row) return;
     const facts = s.traceId ? { trace_id: s.traceId } : {};
-    await ops.syncDeviceKeys(this.ops, row, s.deviceId, facts);
-    await ops.authorizeSession(this.ops, row, s, facts);
+    // Independent, so in parallel: each is an SSH exec whose cost is mostly viworks-gw starting up;
+    // the node serializes the two writes with its own lock. Both must succeed (fail closed).
+    await Promise.all([
+      ops.syncDeviceKeys(this.ops, row, s.deviceId, facts),
+      ops.authorizeSession(this.ops, row, s, facts),
+    ]);
   }
 
   /** Session ended (after its certificate was revoked): cut it on its gateway and push the new CRL. */
