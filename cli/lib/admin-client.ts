@@ -25,6 +25,14 @@ import {
   type UserRole,
   UserWithPasswordReply,
 } from '../../core/api/admin.js';
+import {
+  type AddGatewayBodyT,
+  ControlKeyReply,
+  GatewayHealthReply,
+  GatewayViewReply,
+  ListGatewaysReply,
+  ProvisionGatewayReply,
+} from '../../core/api/admin-gateways.js';
 import { strictValidator } from '../../core/schema/strict.js';
 import { type BackendTrust, pinnedJsonRequest } from './pinned-https.js';
 
@@ -147,5 +155,27 @@ export class AdminClient {
   // Audit
   queryAudit(q: AuditQueryT = {}) {
     return this.call(AuditQueryReply, 'GET', `/admin/audit${query(q)}`);
+  }
+
+  // Gateways
+  listGateways() {
+    return this.call(ListGatewaysReply, 'GET', '/admin/gateways');
+  }
+  addGateway(body: AddGatewayBodyT) {
+    return this.call(GatewayViewReply, 'POST', '/admin/gateways', body);
+  }
+  provisionGateway(name: string) {
+    return this.call(
+      ProvisionGatewayReply,
+      'POST',
+      `/admin/gateways/${encodeURIComponent(name)}/provision`,
+      {},
+    );
+  }
+  gatewayHealth(name: string) {
+    return this.call(GatewayHealthReply, 'GET', `/admin/gateways/${encodeURIComponent(name)}/health`);
+  }
+  gatewayControlKey() {
+    return this.call(ControlKeyReply, 'GET', '/admin/gateways/control-key');
   }
 }

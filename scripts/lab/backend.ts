@@ -3,8 +3,9 @@
 // and served from inside the backend namespace on <backend address>:8443.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from '../testkit/netns.js';
 import type { LabPlan } from './plan.js';
-import { execWithEnv, minimalEnv, startDetached, tail, waitForTcp } from './process.js';
+import { minimalEnv, startDetached, tail, waitForTcp } from './process.js';
 import { repoPath } from './repo.js';
 
 export interface BackendInfo {
@@ -44,7 +45,8 @@ interface InitResult {
  */
 export async function initBackend(plan: LabPlan): Promise<InitResult> {
   mkdirSync(plan.dirs.backend, { recursive: true, mode: 0o700 });
-  const r = await execWithEnv([process.execPath, SERVER_BIN(), 'init', '--json'], backendEnv(plan), {
+  const r = await run([process.execPath, SERVER_BIN(), 'init', '--json'], {
+    env: backendEnv(plan),
     timeoutMs: 120_000,
   });
   if (r.code !== 0) throw new Error(`viworks-server init failed: ${r.stderr.trim().slice(-800)}`);
@@ -66,7 +68,10 @@ export async function startBackend(plan: LabPlan, init: InitResult): Promise<Bac
   } catch (err) {
     throw new Error(`${(err as Error).message}\nbackend log:\n${tail(log)}`);
   }
-  const key = await execWithEnv([process.execPath, SERVER_BIN(), 'gateway-control-key'], backendEnv(plan));
+  const key = await run([process.execPath, SERVER_BIN(), 'gateway-control-key'], {
+    env: backendEnv(plan),
+    timeoutMs: 60_000,
+  });
   if (key.code !== 0) throw new Error(`viworks-server gateway-control-key failed: ${key.stderr.trim()}`);
   return {
     url: `https://${plan.backendName}:${plan.backendPort}`,

@@ -1,7 +1,7 @@
 // Long-running lab processes: started inside a namespace, detached from the command that started
 // them (so `lab up` can exit and the lab keeps running), output appended to a log file. They are
 // stopped by `lab down` through `ip netns pids`, never by name.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ExecResult, IP, run } from '../testkit/netns.js';
@@ -88,33 +88,4 @@ export function tail(file: string, lines = 20): string {
   } catch {
     return '';
   }
-}
-
-/** Runs argv (in the host namespace) with exactly `env`; never rejects (inspect `code`). */
-export function execWithEnv(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv,
-  opts: { input?: string; timeoutMs?: number } = {},
-): Promise<ExecResult> {
-  const [cmd, ...args] = argv;
-  if (!cmd) throw new Error('empty argv');
-  return new Promise((resolve) => {
-    const child = execFile(
-      cmd,
-      args,
-      { env, timeout: opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const e = err as (Error & { code?: unknown; killed?: boolean; signal?: NodeJS.Signals }) | null;
-        resolve({
-          code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-          signal: e?.signal ?? null,
-          stdout,
-          stderr,
-          timedOut: Boolean(e?.killed),
-        });
-      },
-    );
-    child.stdin?.on('error', () => {});
-    child.stdin?.end(opts.input ?? '');
-  });
 }

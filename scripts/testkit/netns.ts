@@ -31,6 +31,8 @@ export interface ExecOptions {
   readonly input?: string | Uint8Array;
   /** Hard limit; the child is SIGKILLed when it passes. Default 10 s. */
   readonly timeoutMs?: number;
+  /** The child's whole environment (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Runs a command to completion and collects its output; never rejects (inspect `code`). */
@@ -41,7 +43,12 @@ export function run(argv: readonly string[], opts: ExecOptions = {}): Promise<Ex
     const child = execFile(
       cmd,
       args,
-      { timeout: opts.timeoutMs ?? 10_000, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024 },
+      {
+        timeout: opts.timeoutMs ?? 10_000,
+        killSignal: 'SIGKILL',
+        maxBuffer: 4 * 1024 * 1024,
+        ...(opts.env ? { env: opts.env } : {}),
+      },
       (err, stdout, stderr) => {
         const e = err as (Error & { code?: unknown; killed?: boolean; signal?: NodeJS.Signals }) | null;
         resolve({

@@ -8,7 +8,6 @@ import {
 import { GATEWAY_SSH_PORT } from '../../../../core/gateway/control.js';
 import { AdminCommand } from '../../../lib/admin-command.js';
 import { v1 } from '../../../lib/results.js';
-import { gatewayRequest } from './list.js';
 
 /** `admin gateways add`: the registered gateway (pending until provisioned). */
 export const AdminGatewaysAddResultSchema = v1(GatewayViewReply.properties);
@@ -86,7 +85,7 @@ export default class AdminGatewaysAdd extends AdminCommand<AdminGatewaysAddResul
           : { fw_access_timeout_s: flags['fw-access-timeout'] }),
       },
     };
-    const reply = await gatewayRequest(GatewayViewReply, 'POST', '/admin/gateways', body);
+    const reply = await (await this.adminClient()).addGateway(body);
     const g = reply.gateway;
     this.log(`Gateway ${g.name} registered: ${g.status}, host key ${g.ssh_host_key_fingerprint}.`);
     this.log(`Next: viworks admin gateways provision ${g.name}`);

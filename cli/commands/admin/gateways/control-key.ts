@@ -2,7 +2,6 @@ import type { Static } from 'typebox';
 import { ControlKeyReply } from '../../../../core/api/admin-gateways.js';
 import { AdminCommand } from '../../../lib/admin-command.js';
 import { v1 } from '../../../lib/results.js';
-import { gatewayRequest } from './list.js';
 
 /** `admin gateways control-key`: the backend's SSH control public key (never the private key). */
 export const AdminGatewaysControlKeyResultSchema = v1(ControlKeyReply.properties);
@@ -15,7 +14,7 @@ export default class AdminGatewaysControlKey extends AdminCommand<AdminGatewaysC
 
   async run(): Promise<AdminGatewaysControlKeyResult> {
     await this.parse(AdminGatewaysControlKey);
-    const reply = await gatewayRequest(ControlKeyReply, 'GET', '/admin/gateways/control-key');
+    const reply = await (await this.adminClient()).gatewayControlKey();
     this.log(reply.public_key);
     return { v: 1, ...reply };
   }

@@ -4,7 +4,6 @@ import { GatewayHealthReply } from '../../../../core/api/admin-gateways.js';
 import { AdminCommand } from '../../../lib/admin-command.js';
 import { formatTable } from '../../../lib/output.js';
 import { v1 } from '../../../lib/results.js';
-import { gatewayRequest } from './list.js';
 import { checkGatewayName } from './provision.js';
 
 /** `admin gateways health`: what the node reports now. */
@@ -22,7 +21,7 @@ export default class AdminGatewaysHealth extends AdminCommand<AdminGatewaysHealt
   async run(): Promise<AdminGatewaysHealthResult> {
     const { args } = await this.parse(AdminGatewaysHealth);
     const name = checkGatewayName(args.name);
-    const reply = await gatewayRequest(GatewayHealthReply, 'GET', `/admin/gateways/${name}/health`);
+    const reply = await (await this.adminClient()).gatewayHealth(name);
     const h = reply.health;
     const rows = Object.entries(h.services).map(([svc, s]) => [
       svc,

@@ -4,7 +4,6 @@ import { GATEWAY_NAME_PATTERN, ProvisionGatewayReply } from '../../../../core/ap
 import { AdminCommand } from '../../../lib/admin-command.js';
 import { usageError } from '../../../lib/output.js';
 import { v1 } from '../../../lib/results.js';
-import { gatewayRequest } from './list.js';
 
 /** `admin gateways provision`: the gateway after apply_config and the SPA key sync. */
 export const AdminGatewaysProvisionResultSchema = v1(ProvisionGatewayReply.properties);
@@ -30,12 +29,7 @@ export default class AdminGatewaysProvision extends AdminCommand<AdminGatewaysPr
     const { args } = await this.parse(AdminGatewaysProvision);
     const name = checkGatewayName(args.name);
     this.progress(`Provisioning ${name} over SSH…`);
-    const reply = await gatewayRequest(
-      ProvisionGatewayReply,
-      'POST',
-      `/admin/gateways/${name}/provision`,
-      {},
-    );
+    const reply = await (await this.adminClient()).provisionGateway(name);
     const g = reply.gateway;
     this.log(
       `Gateway ${g.name}: ${g.status}, config ${g.config_id ?? '-'}${reply.changed ? '' : ' (unchanged)'}; SPA keys synced: ${reply.spa_keys_synced}`,
