@@ -234,9 +234,10 @@ describe('gateways over SSH: provision, health and the hooks (real sshd)', { ski
     const reply = await fetchBootstrap<BootstrapResponse>(t.srv, await loginTokens(t.ctx, d));
     assert.equal(reply.status, 200, reply.text);
     const calls = sshd.calls().slice(before);
+    // Both, before the reply; in parallel, so in either order.
     assert.deepEqual(
-      calls.map((c) => c.split('|')[0]),
-      [`spa_key_add ${toWireId('d', d.device.id)}`, `vpn_user_create ${reply.body.session_id}`],
+      calls.map((c) => c.split('|')[0]).sort(),
+      [`spa_key_add ${toWireId('d', d.device.id)}`, `vpn_user_create ${reply.body.session_id}`].sort(),
     );
 
     // Unbinding the device ends the session (teardown + CRL) and removes its SPA keys, in the background.

@@ -91,10 +91,12 @@ export class GatewayControl {
     const facts = s.traceId ? { trace_id: s.traceId } : {};
     // Independent, so in parallel: each is an SSH exec whose cost is mostly viworks-gw starting up;
     // the node serializes the two writes with its own lock. Both must succeed (fail closed).
-    await Promise.all([
+    // allSettled: neither is left running (and auditing) after the bootstrap has answered.
+    const results = await Promise.allSettled([
       ops.syncDeviceKeys(this.ops, row, s.deviceId, facts),
       ops.authorizeSession(this.ops, row, s, facts),
     ]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
   /** Session ended (after its certificate was revoked): cut it on its gateway and push the new CRL. */
