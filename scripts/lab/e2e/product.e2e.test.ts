@@ -117,6 +117,9 @@ describe('ViWorkS end to end in the namespace lab', { skip: peers.skip }, () => 
         'exec',
         plan.router.ns,
         '/usr/bin/tcpdump',
+        // Immediate mode: packets are written as they arrive, not when libpcap's ring block fills
+        // or times out (~1 s), which a stop right after the knock would lose.
+        '--immediate-mode',
         '-U',
         '-n',
         '-i',
@@ -127,15 +130,26 @@ describe('ViWorkS end to end in the namespace lab', { skip: peers.skip }, () => 
         'port',
         String(SPA_PORT),
       ],
-      {
-        stdio: 'ignore',
-      },
+      { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    await sleep(700);
+    // tcpdump says "listening on …" once its capture is open: only then may the knock go.
+    let captureLog = '';
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`tcpdump did not start: ${captureLog}`)), 15_000);
+      capture.stderr?.on('data', (b: Buffer) => {
+        captureLog += b.toString('utf8');
+        if (captureLog.includes('listening on')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    const captured = new Promise((resolve) => capture.once('exit', resolve));
     const t0 = performance.now();
     const r = await connect();
     figures.viworks_connect_wall_ms = Math.round(performance.now() - t0);
     capture.kill('SIGINT');
+    await captured;
     assert.equal(r.code, 0, JSON.stringify(r.json));
     assert.equal(r.json.state, 'connected');
     const timings = r.json.timings as Record<string, number | null>;
@@ -206,17 +220,33 @@ describe('ViWorkS end to end in the namespace lab', { skip: peers.skip }, () => 
       500,
     );
     assert.equal(await probeTcp(plan, 'client', plan.gateway.address, 443), 'timeout');
+    const fwknopdLog = () => readFileSync(join(plan.dirs.gateway, 'state', 'fwknopd.log'), 'utf8');
+    const replays = () => fwknopdLog().split('Replay detected').length - 1;
+    const before = replays();
     for (const p of packets) {
       const argv = [process.execPath, '-e', UDP_SEND_JS, plan.gateway.address, String(SPA_PORT)];
       const send = await inHost(plan, 'client', [...argv, p.toString('base64')]);
       assert.equal(send.code, 0, send.stderr);
     }
-    await sleep(1500);
-    const fwknopdLog = () => readFileSync(join(plan.dirs.gateway, 'state', 'fwknopd.log'), 'utf8');
-    const probe = await probeTcp(plan, 'client', plan.gateway.address, 443);
-    const diag = `${packets.length} packet(s); fwknopd:\n${fwknopdLog().split('\n').slice(-8).join('\n')}`;
-    assert.equal(probe, 'timeout', `the replay opened nothing — ${diag}`);
-    assert.match(fwknopdLog(), /Replay detected/, diag);
+    const diag = () =>
+      `${packets.length} packet(s); fwknopd:\n${fwknopdLog().split('\n').slice(-8).join('\n')}`;
+    // fwknopd recognises each captured packet as a replay (its digest cache)…
+    await waitUntil(
+      'fwknopd to report the replays',
+      async () => replays() - before === packets.length,
+      10_000,
+      100,
+    );
+    // …and the door stays shut.
+    assert.equal(
+      await probeTcp(plan, 'client', plan.gateway.address, 443),
+      'timeout',
+      `replay opened 443 — ${diag()}`,
+    );
+    assert.ok(
+      !(await inHost(plan, 'gateway', ['/usr/sbin/iptables', '-S'])).stdout.includes('--dport 443'),
+      diag(),
+    );
   });
 
   it('the gateway refuses a client forced to TLS 1.2 (and serves TLS 1.3)', async () => {
@@ -245,16 +275,18 @@ describe('ViWorkS end to end in the namespace lab', { skip: peers.skip }, () => 
 
   it('front door on another key → VIW_E_PIN_MISMATCH; on the backup key → connected', async () => {
     const cfg = JSON.parse(readFileSync(join(plan.dirs.gateway, 'gw.json'), 'utf8')) as {
-      facts: { paths: { stunnelCert: string; stunnelKey: string; stunnelPid: string } };
+      facts: { paths: { stunnelCert: string; stunnelKey: string; stunnelPid: string; stunnelLog: string } };
     };
-    const { stunnelCert, stunnelKey, stunnelPid } = cfg.facts.paths;
+    const { stunnelCert, stunnelKey, stunnelPid, stunnelLog } = cfg.facts.paths;
+    const reloads = () => readFileSync(stunnelLog, 'utf8').split('Configuration successful').length - 1;
     const original = { cert: readFileSync(stunnelCert), key: readFileSync(stunnelKey) };
     const dataDir = join(plan.dirs.backend, 'data');
     const swap = async (c: { chainPem: string; keyPem: string } | { cert: Buffer; key: Buffer }) => {
       writeFileSync(stunnelCert, 'chainPem' in c ? c.chainPem : c.cert);
       writeFileSync(stunnelKey, 'keyPem' in c ? c.keyPem : c.key, { mode: 0o600 });
+      const before = reloads();
       process.kill(Number(readFileSync(stunnelPid, 'utf8').trim()), 'SIGHUP');
-      await sleep(500);
+      await waitUntil('stunnel to reload its certificate', async () => reloads() > before, 10_000, 50);
     };
     try {
       await swap(await certOnFreshKey(dataDir, plan.gatewayFqdn));
