@@ -4,7 +4,6 @@
 // OTP): a connect refused with VIW_E_RATE_LIMITED is retried after a pause (and after clearing the
 // challenge the refused attempt left on the phone), and the time lost (the refused attempt included)
 // is counted apart so it never enters a figure.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Status } from '../../core/api/local.js';
@@ -16,7 +15,7 @@ import { driverStep, type SelfCommand } from '../../scripts/lab/lab.js';
 import type { LabPlan } from '../../scripts/lab/plan.js';
 import { repoPath } from '../../scripts/lab/repo.js';
 import { readLabState } from '../../scripts/lab/state.js';
-import { pidsIn } from '../../scripts/lab/topology.js';
+import { pidsNamed } from '../../scripts/lab/topology.js';
 import { IP, run } from '../../scripts/testkit/netns.js';
 
 const RATE_LIMIT_PAUSE_MS = 5_000;
@@ -101,15 +100,8 @@ async function clearStaleChallenge(plan: LabPlan): Promise<void> {
 }
 
 /** OpenVPN processes in the client namespace (the daemon's child, or the bench's own). */
-export async function openvpnPids(plan: LabPlan): Promise<number[]> {
-  const pids = await pidsIn(plan.client.ns);
-  return pids.filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'openvpn';
-    } catch {
-      return false;
-    }
-  });
+export function openvpnPids(plan: LabPlan): Promise<number[]> {
+  return pidsNamed(plan.client.ns, 'openvpn');
 }
 
 async function down(b: LabSession): Promise<boolean> {

@@ -2,7 +2,7 @@
 // total and safe to repeat: every process still inside a lab namespace is killed (`ip netns pids`
 // sees daemonized ones too), then the namespaces and their /etc/netns files go. Deleting a namespace
 // deletes its veths and its netfilter tables with it, so nothing is left in the host.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IP, run, runOk } from '../testkit/netns.js';
 import { ALL_HOSTS, type LabPlan, namespaces } from './plan.js';
@@ -96,6 +96,17 @@ export async function pidsIn(ns: string): Promise<number[]> {
     .split('\n')
     .map((s) => Number(s.trim()))
     .filter((n) => Number.isInteger(n) && n > 1);
+}
+
+/** PIDs in `ns` whose program name (/proc/<pid>/comm) is `comm`, e.g. every `openvpn`. */
+export async function pidsNamed(ns: string, comm: string): Promise<number[]> {
+  return (await pidsIn(ns)).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -17,7 +17,7 @@ import { gatewayAuditLines } from '../gateway-node.js';
 import { driverStep, labDown, labUp } from '../lab.js';
 import { type LabPlan, labPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
-import { pidsIn } from '../topology.js';
+import { pidsNamed } from '../topology.js';
 import { certOnBackupKey, certOnFreshKey } from './front-door-certs.js';
 import {
   filesContaining,
@@ -59,15 +59,8 @@ async function connect(): Promise<{ code: number; json: Record<string, unknown> 
   };
 }
 
-async function openvpnPidsInClient(): Promise<number[]> {
-  const pids = await pidsIn(plan.client.ns);
-  return pids.filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'openvpn';
-    } catch {
-      return false;
-    }
-  });
+function openvpnPidsInClient(): Promise<number[]> {
+  return pidsNamed(plan.client.ns, 'openvpn');
 }
 
 async function disconnected(): Promise<boolean> {
