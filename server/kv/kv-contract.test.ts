@@ -60,6 +60,22 @@ function contract(
       assert.equal(await kv.incr('ctr', 300), 1);
     });
 
+    it('counts hits in a sliding window: old hits fall out one by one, concurrent hits all count', async () => {
+      const first = await Promise.all(Array.from({ length: 5 }, () => kv.hitWindow('win', 600)));
+      assert.deepEqual(
+        [...first].sort((a, b) => a - b),
+        [1, 2, 3, 4, 5],
+      );
+      await sleep(350);
+      assert.equal(await kv.hitWindow('win', 600), 6, 'the first five are still inside the window');
+      await sleep(350);
+      // The first five left the window; the sixth is 350 ms old and still counts (a fixed window
+      // that opened with the first hit would have started again at 1).
+      assert.equal(await kv.hitWindow('win', 600), 2);
+      await sleep(700);
+      assert.equal(await kv.hitWindow('win', 600), 1);
+    });
+
     it('deletes', async () => {
       await kv.set('d', 'x', 5000);
       await kv.del('d');

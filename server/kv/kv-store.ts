@@ -13,5 +13,14 @@ export interface KvStore {
   del(key: string): Promise<void>;
   /** Increments a counter, creating it with the TTL when absent; returns the new value. */
   incr(key: string, ttlMs: number): Promise<number>;
+  /**
+   * Records one hit now and returns how many hits the key has within the last `windowMs` (a
+   * sliding window: old hits fall out one by one, unlike `incr`'s fixed window). At most
+   * WINDOW_MAX_HITS are kept; the count saturates there.
+   */
+  hitWindow(key: string, windowMs: number): Promise<number>;
   close(): Promise<void>;
 }
+
+/** The most hits a sliding window keeps: a ceiling is always far below it, and memory stays bounded. */
+export const WINDOW_MAX_HITS = 1000;

@@ -1,4 +1,4 @@
-import type { KvStore } from './kv-store.js';
+import { type KvStore, WINDOW_MAX_HITS } from './kv-store.js';
 
 interface Entry {
   value: string;
@@ -58,6 +58,16 @@ export class MemoryKv implements KvStore {
     const next = (e ? Number(e.value) : 0) + 1;
     this.entries.set(key, { value: String(next), expiresAt: e?.expiresAt ?? this.now() + ttlMs });
     return next;
+  }
+
+  async hitWindow(key: string, windowMs: number) {
+    const t = this.now();
+    const e = this.live(key);
+    const hits = (e ? (JSON.parse(e.value) as number[]) : []).filter((at) => at > t - windowMs);
+    hits.push(t);
+    const kept = hits.slice(-WINDOW_MAX_HITS);
+    this.entries.set(key, { value: JSON.stringify(kept), expiresAt: t + windowMs });
+    return kept.length;
   }
 
   async close() {

@@ -1,7 +1,9 @@
 // The shared store for several backend instances: Redis (>= 7, for GETDEL and PEXPIRE NX) through
 // the official client. Same contract as MemoryKv; every key is prefixed and carries a TTL.
+
+import { randomUUID } from 'node:crypto';
 import { createClient } from '@redis/client';
-import type { KvStore } from './kv-store.js';
+import { type KvStore, WINDOW_MAX_HITS } from './kv-store.js';
 
 function makeClient(url: string) {
   return createClient({
@@ -72,6 +74,23 @@ export class RedisKv implements KvStore {
       .pExpire(k, Math.max(1, Math.ceil(ttlMs)), 'NX')
       .exec();
     return Number(count);
+  }
+
+  async hitWindow(key: string, windowMs: number) {
+    const k = this.k(key);
+    const now = Date.now();
+    const ttl = Math.max(1, Math.ceil(windowMs));
+    // One MULTI over a sorted set scored by time: drop what left the window, add this hit (a unique
+    // member, so two hits in the same millisecond both count), keep the newest WINDOW_MAX_HITS.
+    const replies = await this.client
+      .multi()
+      .zRemRangeByScore(k, '-inf', now - windowMs)
+      .zAdd(k, { score: now, value: `${now}:${randomUUID()}` })
+      .zRemRangeByRank(k, 0, -(WINDOW_MAX_HITS + 1))
+      .zCard(k)
+      .pExpire(k, ttl)
+      .exec();
+    return Number(replies[3]);
   }
 
   async close() {

@@ -16,6 +16,7 @@ import type { User } from '../data/client.js';
 import { type AdminActor, auditAdmin, type RequestMeta } from './admin-audit.js';
 import { type AdminDeps, acceptTotpCode } from './admin-credentials.js';
 import { type AdminSessionClaims, AdminSessionTokens } from './admin-session-tokens.js';
+import { countWrongCode } from './code-guesses.js';
 import { clearFailures, isLocked, recordFailure } from './lockout.js';
 import { burnPasswordCheck } from './password-check.js';
 import { verifyPassword } from './passwords.js';
@@ -79,38 +80,46 @@ export async function adminLogin(
   meta: RequestMeta,
 ): Promise<AuthReplyT> {
   const user = await deps.db.user.findUnique({ where: { username: body.username } });
-  const fail = async (result: 'failure' | 'denied', code: 'VIW_E_AUTH_FAILED' | 'VIW_E_ACCOUNT_LOCKED') => {
+  // Every refusal answers the same 401 after the same single KDF run; the audit keeps the truth
+  // (a lock is `denied` with VIW_E_ACCOUNT_LOCKED), visible to the account's owner and to admins
+  // through the audit and the users list — never to whoever is trying names at the login.
+  const refuse = async (result: 'failure' | 'denied', code: 'VIW_E_AUTH_FAILED' | 'VIW_E_ACCOUNT_LOCKED') => {
     await auditAdmin(deps.audit, meta, {
       action: 'admin.login',
       result,
       targetAuditId: user?.auditId ?? null,
       error_code: code,
     });
-    return new ViworksError(code);
+    return new ViworksError('VIW_E_AUTH_FAILED');
   };
   if (!user || !isAdminRole(user.role)) {
     await burnPasswordCheck(body.password);
-    throw await fail('failure', 'VIW_E_AUTH_FAILED');
+    throw await refuse('failure', 'VIW_E_AUTH_FAILED');
   }
   const now = deps.now();
   // Checked before the password, so a locked account is no oracle for guessing it.
-  if (isLocked(user, now)) throw await fail('denied', 'VIW_E_ACCOUNT_LOCKED');
+  if (isLocked(user, now)) {
+    await burnPasswordCheck(body.password);
+    throw await refuse('denied', 'VIW_E_ACCOUNT_LOCKED');
+  }
   const passwordOk = await verifyPassword(body.password, user.passwordHash);
   const totpNeeded = user.totpConfirmedAt !== null;
   // The code is only checked (and its step spent) after the password proved right.
-  const mfa =
-    passwordOk && totpNeeded && body.totp !== undefined
-      ? (await acceptTotpCode(deps, user, body.totp)) !== null
-      : false;
+  const totp = passwordOk && totpNeeded ? body.totp : undefined;
+  const codeTried = totp !== undefined;
+  const mfa = codeTried ? (await acceptTotpCode(deps, user, totp)) !== null : false;
   if (!passwordOk || (totpNeeded && !mfa)) {
-    const { lockedUntil } = await recordFailure(deps.db, user.id, now);
-    const err = await fail('failure', 'VIW_E_AUTH_FAILED');
+    // A wrong code also counts against the account's ceiling across logins (code-guesses.ts).
+    const guess = codeTried ? await countWrongCode(deps, user.id) : null;
+    const { lockedUntil } = guess?.lockedUntil ? guess : await recordFailure(deps.db, user.id, now);
+    const err = await refuse('failure', 'VIW_E_AUTH_FAILED');
     if (lockedUntil) {
       await auditAdmin(deps.audit, meta, {
         action: 'admin.account_lockout',
         result: 'denied',
         targetAuditId: user.auditId,
         severity: 'warning',
+        error_msg: guess?.lockedUntil ? `${guess.guesses} wrong codes within the window` : null,
       });
     }
     throw err;

@@ -11,6 +11,7 @@ import { type AdminDeps, acceptTotpCode } from './admin-credentials.js';
 import type { AdminSessionClaims } from './admin-session-tokens.js';
 import { base32Encode, newTotpSecret, otpauthUri } from './admin-totp.js';
 import { sealTotpSecret } from './admin-totp-seal.js';
+import { countWrongCode } from './code-guesses.js';
 import { assertNewPassword } from './password-check.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { RateRule } from './rate-limit.js';
@@ -130,6 +131,17 @@ export async function confirmOwnTotp(deps: AdminDeps, own: OwnSession, code: str
       targetAuditId: user.auditId,
       error_code: 'VIW_E_OTP_INVALID',
     });
+    // The same per-account ceiling as every other code; a lock bumps authEpoch, ending this session.
+    const guess = await countWrongCode(deps, user.id);
+    if (guess.lockedUntil) {
+      await auditAdmin(deps.audit, actor, {
+        action: 'admin.account_lockout',
+        result: 'denied',
+        targetAuditId: user.auditId,
+        severity: 'warning',
+        error_msg: `${guess.guesses} wrong codes within the window`,
+      });
+    }
     throw new ViworksError('VIW_E_OTP_INVALID');
   }
   await auditAdmin(deps.audit, actor, {

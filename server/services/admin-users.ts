@@ -9,6 +9,7 @@ import type { AdminDeps } from './admin-credentials.js';
 import { iso, isUniqueViolation, pageArgs, pageOf } from './admin-paging.js';
 import type { AuditService } from './audit.js';
 import { issueBindCode } from './bind-codes.js';
+import { clearWrongCodes } from './code-guesses.js';
 import { generateOneTimePassword, hashPassword } from './passwords.js';
 import { endSessions } from './sessions.js';
 
@@ -103,13 +104,14 @@ export async function lockUser(deps: AdminDeps, actor: AdminActor, id: string) {
   return { user: userView(deps.audit, user, deps.now()), ended_sessions: ended.length };
 }
 
-/** Lifts an administrator's lock and any failed-login lockout. */
+/** Lifts an administrator's lock and any failed-login lockout (and the wrong-code window with it). */
 export async function unlockUser(deps: AdminDeps, actor: AdminActor, id: string) {
   await findUser(deps, id);
   const user = await deps.db.user.update({
     where: { id },
     data: { locked: false, lockedUntil: null, failedLogins: 0 },
   });
+  await clearWrongCodes(deps.kv, id);
   await auditAdmin(deps.audit, actor, {
     action: 'admin.user_unlock',
     result: 'success',

@@ -14,6 +14,7 @@
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { DesktopDevice } from '../data/client.js';
 import type { AuditTrail } from './audit-trail.js';
+import { CODE_GUESS_WINDOW_MS, countWrongCode } from './code-guesses.js';
 import { issuePasswordToken } from './desktop-password.js';
 import {
   ACCESS_TOKEN_TTL_MS,
@@ -24,7 +25,7 @@ import {
 } from './grants.js';
 import type { IdentityDeps } from './identity.js';
 import { clearFailures, isLocked, recordFailure } from './lockout.js';
-import { checkOtp } from './otp-check.js';
+import { checkOtp, type OtpOutcome } from './otp-check.js';
 import { burnPasswordCheck, checkPassword } from './password-check.js';
 
 export interface LoginInput {
@@ -84,6 +85,39 @@ export async function countFailure(deps: IdentityDeps, trail: AuditTrail, userId
   }
 }
 
+/**
+ * Settles a refused code of a login or enrollment transaction: a wrong code counts against the
+ * account's ceiling across transactions; reaching it locks the account, ends this transaction (the
+ * user's only live one, so the right code can no longer be found by trying on). A login answers
+ * VIW_E_ACCOUNT_LOCKED (only the user's own enrolled device asks, as with a lock at step 1); an
+ * enrollment keeps its usual answer, as its step 1 never tells a lock either. A transaction that
+ * died on its fifth wrong code also counts as one failed login.
+ */
+export async function refuseCode(
+  deps: IdentityDeps,
+  trail: AuditTrail,
+  outcome: Extract<OtpOutcome, { ok: false }>,
+  userId: string | null,
+  txnId: string,
+  tellLock: boolean,
+): Promise<never> {
+  trail.note(outcome.reason);
+  if (userId && outcome.guessed) {
+    const verdict = await countWrongCode(deps, userId);
+    if (verdict.lockedUntil) {
+      await deps.txns.end(txnId, userId);
+      await trail.also(
+        'auth.lockout',
+        'denied',
+        `locked after ${verdict.guesses} wrong codes within ${CODE_GUESS_WINDOW_MS / 60_000} min until ${verdict.lockedUntil.toISOString()}`,
+      );
+      throw new ViworksError(tellLock ? 'VIW_E_ACCOUNT_LOCKED' : outcome.code);
+    }
+  }
+  if (outcome.died && userId) await countFailure(deps, trail, userId);
+  throw new ViworksError(outcome.code, outcome.details ? { details: outcome.details } : {});
+}
+
 export interface VerifyInput {
   readonly txnId: string;
   readonly code: string;
@@ -125,11 +159,7 @@ export async function completeLogin(
   const userId = outcome.record && !outcome.record.decoy ? outcome.record.userId : null;
   const user = userId ? await deps.db.user.findUnique({ where: { id: userId } }) : null;
   trail.user(user?.auditId);
-  if (!outcome.ok) {
-    trail.note(outcome.reason);
-    if (outcome.died && user) await countFailure(deps, trail, user.id);
-    throw new ViworksError(outcome.code, outcome.details ? { details: outcome.details } : {});
-  }
+  if (!outcome.ok) return refuseCode(deps, trail, outcome, user?.id ?? null, input.txnId, true);
   if (!user || user.id !== device.userId) throw new ViworksError('VIW_E_AUTH_FAILED');
   if (isLocked(user, now)) throw new ViworksError('VIW_E_ACCOUNT_LOCKED');
   await clearFailures(deps.db, user.id);

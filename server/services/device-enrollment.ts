@@ -14,7 +14,7 @@ import { deviceFingerprint } from '../../core/api/device.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { Prisma } from '../data/client.js';
 import type { AuditTrail } from './audit-trail.js';
-import { countFailure } from './desktop-login.js';
+import { countFailure, refuseCode } from './desktop-login.js';
 import { consumeEnrollmentToken, enrollmentTokenHash, tokenState } from './enrollment-tokens.js';
 import type { IdentityDeps } from './identity.js';
 import { isLocked } from './lockout.js';
@@ -126,11 +126,7 @@ export async function confirmEnrollWithOtp(
   const userId = outcome.record && !outcome.record.decoy ? outcome.record.userId : null;
   const user = userId ? await deps.db.user.findUnique({ where: { id: userId } }) : null;
   trail.user(user?.auditId);
-  if (!outcome.ok) {
-    trail.note(outcome.reason);
-    if (outcome.died && user) await countFailure(deps, trail, user.id);
-    throw new ViworksError(outcome.code, outcome.details ? { details: outcome.details } : {});
-  }
+  if (!outcome.ok) return refuseCode(deps, trail, outcome, user?.id ?? null, input.txnId, false);
   const enrollment = outcome.record.enrollment;
   if (!user || !enrollment) throw new ViworksError('VIW_E_AUTH_FAILED');
   if (isLocked(user, deps.now())) throw new ViworksError('VIW_E_ACCOUNT_LOCKED');

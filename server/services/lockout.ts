@@ -46,6 +46,24 @@ export async function recordFailure(
   return { failures: failedLogins, lockedUntil };
 }
 
+/**
+ * Locks the account now, on the same schedule: the failure count is raised to at least the first
+ * locking one, so a lock for guessed codes starts at 1 min and doubles with each further one.
+ */
+export async function forceLockout(
+  db: Db,
+  userId: string,
+  now: Date,
+): Promise<{ failures: number; lockedUntil: Date }> {
+  await db.user.updateMany({
+    where: { id: userId, failedLogins: { lt: LOCKOUT_FREE_FAILURES } },
+    data: { failedLogins: LOCKOUT_FREE_FAILURES },
+  });
+  const { failures, lockedUntil } = await recordFailure(db, userId, now);
+  // recordFailure locks from the (FREE + 1)th failure on, which the update above guarantees.
+  return { failures, lockedUntil: lockedUntil ?? now };
+}
+
 export async function clearFailures(db: Db, userId: string): Promise<void> {
   await db.user.update({ where: { id: userId }, data: { failedLogins: 0, lockedUntil: null } });
 }

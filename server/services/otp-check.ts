@@ -24,6 +24,9 @@ export type OtpOutcome =
       readonly record: TxnRecord | null;
       /** True when this attempt ended a genuine transaction (counts as one failed login). */
       readonly died: boolean;
+      /** A wrong code from the transaction's own device and address: a real guess, which the caller
+       * counts against the account's ceiling (services/code-guesses.ts). */
+      readonly guessed: boolean;
       /** Why, for the audit trail (never a value). */
       readonly reason: string;
       /** Safe details for the caller (never a value). */
@@ -34,9 +37,16 @@ const fail = (
   code: ErrorCode,
   record: TxnRecord | null,
   reason: string,
-  died = false,
-  details?: readonly string[],
-): OtpOutcome => ({ ok: false, code, record, died, reason, ...(details ? { details } : {}) });
+  opts: { died?: boolean; guessed?: boolean; details?: readonly string[] } = {},
+): OtpOutcome => ({
+  ok: false,
+  code,
+  record,
+  died: opts.died ?? false,
+  guessed: opts.guessed ?? false,
+  reason,
+  ...(opts.details ? { details: opts.details } : {}),
+});
 
 export async function checkOtp(
   txns: LoginTxns,
@@ -60,13 +70,17 @@ export async function checkOtp(
   if (!(codeOk && bound && !record.decoy)) {
     const moved = record.signerKeyId === a.signerKeyId && record.sourceIp !== a.sourceIp;
     const reason = bound ? 'wrong code' : moved ? 'source address changed' : 'other device';
+    const guessed = bound && !record.decoy;
     if (attempts < OTP_MAX_ATTEMPTS) {
       // The signer holds the device key: it may learn why, so a NAT change is not taken for a typo.
       const details = moved ? ['source address changed since the login; log in again'] : undefined;
-      return fail('VIW_E_OTP_INVALID', record, reason, false, details);
+      return fail('VIW_E_OTP_INVALID', record, reason, { guessed, ...(details ? { details } : {}) });
     }
     if (record.userId) await txns.clearPhone(record.userId, a.txnId);
-    return fail('VIW_E_OTP_ATTEMPTS', record, `${reason}; attempts exhausted`, !record.decoy);
+    return fail('VIW_E_OTP_ATTEMPTS', record, `${reason}; attempts exhausted`, {
+      died: !record.decoy,
+      guessed,
+    });
   }
   const taken = await txns.take(a.txnId);
   if (!taken) return fail('VIW_E_OTP_EXPIRED', record, 'already used');

@@ -26,7 +26,7 @@ describe('admin API: account lockout and per-address rate limit', () => {
 
   const THRESHOLD = LOCKOUT_FREE_FAILURES + 1;
 
-  it(`locks an account after ${THRESHOLD} failures (shared schedule), even for the right password, until unlocked`, async () => {
+  it(`locks an account after ${THRESHOLD} failures (shared schedule), even for the right password, until unlocked; the login answer never tells`, async () => {
     const op = await createAccount(t.ctx, 'Operator');
     const ip = '127.0.1.1';
     for (let i = 0; i < THRESHOLD; i++) {
@@ -35,7 +35,7 @@ describe('admin API: account lockout and per-address rate limit', () => {
     }
     const right = { username: op.user.username, password: op.password, totp: totpCode(op.totpSecret) };
     const locked = await login(right, ip);
-    assert.deepEqual(refusal(locked), { code: 'VIW_E_ACCOUNT_LOCKED', status: 423 });
+    assert.deepEqual(refusal(locked), { code: 'VIW_E_AUTH_FAILED', status: 401 });
     const row = await t.ctx.db.user.findUniqueOrThrow({ where: { id: op.user.id } });
     assert.equal(row.failedLogins, THRESHOLD);
     const lockMs = lockoutDurationMs(THRESHOLD);
@@ -97,7 +97,9 @@ describe('admin API: account lockout and per-address rate limit', () => {
     assert.ok(r.lockedUntil && r.lockedUntil.getTime() > Date.now() + lockoutDurationMs(THRESHOLD) - 10_000);
     assert.equal(r.authEpoch, op.user.authEpoch + 1);
     assert.deepEqual(refusal(await deskLogin(op.password)), { code: 'VIW_E_ACCOUNT_LOCKED', status: 423 });
-    assert.deepEqual(refusal(await adminLogin(op.password)), { code: 'VIW_E_ACCOUNT_LOCKED', status: 423 });
+    // The admin login answers a locked account like any failure (only the admin API and the audit
+    // show the lock); the desktop tells it to the holder of the user's own device key.
+    assert.deepEqual(refusal(await adminLogin(op.password)), { code: 'VIW_E_AUTH_FAILED', status: 401 });
     assert.deepEqual(refusal(await me(token)), { code: 'VIW_E_TOKEN_INVALID', status: 401 });
 
     // The lock runs out; one more failure, now on the desktop, doubles it and ends a newer session.
@@ -122,6 +124,73 @@ describe('admin API: account lockout and per-address rate limit', () => {
     const who = t.ctx.audit.userPseudonym(op.user.auditId);
     assert.ok(events.some((e) => e.action === 'admin.account_lockout' && e.user_id === who));
     assert.ok(events.some((e) => e.action === 'auth.lockout' && e.user_id === who));
+  });
+
+  it('answers unknown, non-admin, wrong-password and locked accounts alike: status, body, headers and cost', async () => {
+    const admin = await createAccount(t.ctx, 'Admin');
+    const user = await createAccount(t.ctx, 'User');
+    const locked = await createAccount(t.ctx, 'Operator');
+    await t.ctx.db.user.update({
+      where: { id: locked.user.id },
+      data: { failedLogins: THRESHOLD, lockedUntil: new Date(Date.now() + 3_600_000) },
+    });
+    const kinds: Record<string, { username: string; password: string; totp?: string }> = {
+      unknown: { username: 'no-such-admin', password: 'some password 123' },
+      'User role': { username: user.user.username, password: user.password, totp: totpCode(user.totpSecret) },
+      'wrong password': { username: admin.user.username, password: 'wrong password 123' },
+      'locked, wrong password': { username: locked.user.username, password: 'wrong password 123' },
+      'locked, right password': {
+        username: locked.user.username,
+        password: locked.password,
+        totp: totpCode(locked.totpSecret),
+      },
+    };
+    const rounds = 3;
+    const seen: Record<string, { shape: string; ms: number[] }> = {};
+    let ip = 10;
+    for (let round = 0; round < rounds; round++) {
+      for (const [kind, body] of Object.entries(kinds)) {
+        const started = process.hrtime.bigint();
+        const res = await login(body, `127.0.2.${ip++}`);
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const { trace_id: _t, ...rest } = res.body as unknown as Record<string, unknown>;
+        const headers = Object.keys(res.headers)
+          .filter((h) => h !== 'date')
+          .sort();
+        const shape = JSON.stringify({ status: res.status, body: rest, headers });
+        seen[kind] ??= { shape, ms: [] };
+        assert.equal(shape, seen[kind].shape, `${kind}: the same answer every time`);
+        seen[kind].ms.push(ms);
+      }
+    }
+    const shapes = new Set(Object.values(seen).map((s) => s.shape));
+    assert.equal(shapes.size, 1, `one answer for all: ${[...shapes].join(' | ')}`);
+    assert.match([...shapes][0]!, /"status":401.*"code":"VIW_E_AUTH_FAILED"/);
+    // Each kind runs exactly one password KDF (~50–100 ms); a refusal that skipped it (as a lock
+    // check did) answers an order of magnitude faster. Medians, with a generous band for noise.
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const base = median(seen.unknown!.ms);
+    for (const [kind, s] of Object.entries(seen)) {
+      const m = median(s.ms);
+      assert.ok(m > base / 3 && m < base * 3, `${kind}: ${m.toFixed(1)} ms vs unknown ${base.toFixed(1)} ms`);
+    }
+    // The truth is in the audit: the locked account's attempts are `denied` with the lock's code.
+    const events = (await t.ctx.db.auditEvent.findMany({ orderBy: { seq: 'asc' } })).map(
+      (e) =>
+        JSON.parse(e.event) as {
+          action: string;
+          result: string;
+          error_code: string | null;
+          user_id: string | null;
+        },
+    );
+    const lockedId = t.ctx.audit.userPseudonym(locked.user.auditId);
+    assert.ok(
+      events.some(
+        (e) =>
+          e.action === 'admin.login' && e.user_id === lockedId && e.error_code === 'VIW_E_ACCOUNT_LOCKED',
+      ),
+    );
   });
 
   it(`refuses more than ${RATE_RULES.adminLogin.limit} login attempts a minute from one address`, async () => {
