@@ -18,7 +18,7 @@ import type {
 } from './engine/types.js';
 import type { KeyStore } from './keystore/keystore.js';
 import { type KeyStoreChoice, selectKeyStore } from './keystore/select.js';
-import { type LocalApi, startLocalApi } from './localapi/server.js';
+import { type LocalApi, type LocalEdgeLimits, startLocalApi } from './localapi/server.js';
 import { DaemonLog } from './log/daemon-log.js';
 
 export interface DaemonOptions {
@@ -39,6 +39,8 @@ export interface DaemonOptions {
   readonly log?: DaemonLog;
   /** Socket group (default `viworks`). */
   readonly group?: string;
+  /** Local API time limits (default LOCAL_EDGE_LIMITS; tests shorten them). */
+  readonly localApiLimits?: LocalEdgeLimits;
 }
 
 export interface RunningDaemon {
@@ -80,6 +82,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     log,
     daemonVersion: DAEMON_VERSION,
     ...(o.group ? { group: o.group } : {}),
+    ...(o.localApiLimits ? { limits: o.localApiLimits } : {}),
   });
   let closing: Promise<void> | null = null;
   return {

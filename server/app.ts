@@ -3,10 +3,12 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { installErrorHandlers } from './http/errors.js';
+import { clientErrorHandler, frameworkErrorHandler } from '../core/errors/http-edge.js';
+import { EDGE_LIMITS, type EdgeLimits, installPendingCaps, serverTimeouts } from './http/edge-limits.js';
+import { backendEdgeHeaders, installErrorHandlers } from './http/errors.js';
 import { installRawJsonParser } from './http/raw-json.js';
 import { backendTlsOptions } from './http/tls.js';
-import { traceIdFor } from './http/trace-id.js';
+import { clientTraceId, traceIdFor } from './http/trace-id.js';
 import { healthRoutes } from './routes/health.js';
 import { VERSION } from './version.js';
 
@@ -16,16 +18,30 @@ export interface AppOptions {
   /** Extra route plugins (later issues register auth, devices, admin...). */
   readonly register?: (app: FastifyInstance) => Promise<void>;
   readonly logStream?: NodeJS.WritableStream;
+  /** Edge timeouts and caps (tests shorten them); EDGE_LIMITS otherwise. */
+  readonly limits?: EdgeLimits;
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export async function buildApp(opts: AppOptions) {
+  const limits = opts.limits ?? EDGE_LIMITS;
+  const timeouts = serverTimeouts(limits);
+  const edgeHeaders = backendEdgeHeaders(VERSION);
+  // Set once the logger exists: connection-level errors arrive before any request does.
+  let connectionLog: (code: string) => void = () => undefined;
   const app = Fastify({
-    https: backendTlsOptions(opts.tls.chainPem, opts.tls.keyPem),
+    https: { ...backendTlsOptions(opts.tls.chainPem, opts.tls.keyPem), ...timeouts.https },
+    ...timeouts.fastify,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: traceIdFor,
     requestIdHeader: false,
+    frameworkErrors: frameworkErrorHandler(
+      edgeHeaders,
+      (request) => request.id,
+      (code) => connectionLog(code),
+    ),
+    clientErrorHandler: clientErrorHandler(edgeHeaders, (code) => connectionLog(code)),
     logger: {
       level: opts.logLevel,
       // Belt and braces: no route logs bodies, but if one ever did, these never leave the process.
@@ -50,7 +66,13 @@ export async function buildApp(opts: AppOptions) {
     },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  connectionLog = (code) => app.log.info({ code }, 'refused at the edge');
 
+  app.addHook('onRequest', async (request) => {
+    const theirs = clientTraceId(request.raw);
+    if (theirs) request.log = request.log.child({ client_trace_id: theirs });
+  });
+  installPendingCaps(app, limits);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-trace-id', request.id);
     reply.header('viworks-version', VERSION);

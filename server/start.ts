@@ -9,6 +9,7 @@ import type { AppContext } from './context.js';
 import { openDatabase } from './data/database.js';
 import { firstAdminStore } from './data/first-admin-store.js';
 import { ensurePrivateDir } from './fs/private-files.js';
+import type { EdgeLimits } from './http/edge-limits.js';
 import type { KvStore } from './kv/kv-store.js';
 import { MemoryKv } from './kv/memory-kv.js';
 import { RedisKv } from './kv/redis-kv.js';
@@ -86,7 +87,7 @@ export async function prepareBackend(
 
 export async function startServer(
   config: ServerConfig,
-  opts: { adminPassword?: string; logStream?: NodeJS.WritableStream } = {},
+  opts: { adminPassword?: string; logStream?: NodeJS.WritableStream; limits?: EdgeLimits } = {},
 ): Promise<RunningServer> {
   const { database, pki, secrets, firstAdmin, auditKey, controlKey } = await prepareBackend(config, opts);
   try {
@@ -131,6 +132,7 @@ export async function startServer(
       logLevel: config.logLevel,
       register: (a) => registerRoutes(a, ctx),
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
+      ...(opts.limits ? { limits: opts.limits } : {}),
     });
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const jobs = startBackgroundJobs(ctx, app.log);

@@ -31,6 +31,17 @@ export const ERRORS = {
     'The request body is not valid JSON',
     'Send a JSON object with Content-Type: application/json.',
   ),
+  VIW_E_BAD_REQUEST: spec(
+    400,
+    'The request is malformed',
+    'Check the path (percent-encoding, parameter length) and the headers.',
+  ),
+  VIW_E_HEADERS_TOO_LARGE: spec(431, 'The request headers are too large', 'Send fewer or shorter headers.'),
+  VIW_E_REQUEST_TIMEOUT: spec(
+    408,
+    'The request did not arrive in time',
+    'Send the whole request promptly; check the network and try again.',
+  ),
   VIW_E_NOT_FOUND: spec(404, 'No such resource', 'Check the path and the identifier.'),
   VIW_E_CONFLICT: spec(
     409,
@@ -38,6 +49,11 @@ export const ERRORS = {
     'List it again to see its current state; names must be unique.',
   ),
   VIW_E_RATE_LIMITED: spec(429, 'Too many requests', 'Wait a moment and try again.'),
+  VIW_E_TOO_MANY_STREAMS: spec(
+    429,
+    'Too many open event streams',
+    'Close the streams this session or token no longer reads, then open one again.',
+  ),
   VIW_E_INTERNAL: spec(
     500,
     'Internal error',

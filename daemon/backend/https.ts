@@ -138,11 +138,16 @@ export class PinnedHttps {
         },
         (message) => {
           const date = message.headers.date ? Date.parse(message.headers.date) : Number.NaN;
+          // The backend names each request itself (ours is only logged there as client_trace_id).
+          const serverTrace = message.headers['x-trace-id'];
           resolve({
             status: message.statusCode ?? 0,
             message,
             serverDateMs: Number.isFinite(date) ? date : null,
-            traceId,
+            traceId:
+              typeof serverTrace === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(serverTrace)
+                ? serverTrace
+                : traceId,
             elapsedMs: performance.now() - started,
           });
         },

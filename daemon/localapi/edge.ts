@@ -1,10 +1,13 @@
 // The local API's edge, applied to every request before any handler: browsers are refused
 // (a request with Origin, Referer or Fetch-Metadata headers is VIW_E_ORIGIN_REFUSED — a web page
 // must never drive the daemon), JSON is parsed strictly (invalid UTF-8 refused), every answer
-// carries the daemon and API version headers, and every failure leaves as `{code, message, hint}`.
+// carries the daemon and API version headers, and every failure leaves as
+// `{code, message, hint, trace_id}` — also Fastify's routing errors and Node's connection-level
+// ones (LOCAL_EDGE_LIMITS, set in server.ts), never echoing the request's URL or body.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DAEMON_VERSION_HEADER, LOCAL_API_VERSION, LOCAL_API_VERSION_HEADER } from '../../core/api/local.js';
 import { viworksErrorFromFastify } from '../../core/errors/from-fastify.js';
+import { isClientAbort } from '../../core/errors/http-edge.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { DaemonLog } from '../log/daemon-log.js';
 
@@ -41,13 +44,17 @@ export function installEdge(app: FastifyInstance, daemonVersion: string, log: Da
     }
   });
 
-  app.setErrorHandler((err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (isClientAbort(err, request.raw)) {
+      log.debug(`localapi: client went away (${err.code ?? err.name})`);
+      return;
+    }
     const viw = err instanceof ViworksError ? err : viworksErrorFromFastify(err);
     if (viw.status >= 500 && !(err instanceof ViworksError))
-      log.error(`localapi: internal error (${err.name})`);
-    void reply.status(viw.status).send(viw.toBody());
+      log.error(`localapi: internal error (${err.name}, trace ${request.id})`);
+    void reply.status(viw.status).send(viw.toBody(request.id));
   });
-  app.setNotFoundHandler((_request, reply) => {
-    void reply.status(404).send(new ViworksError('VIW_E_NOT_FOUND').toBody());
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(new ViworksError('VIW_E_NOT_FOUND').toBody(request.id));
   });
 }

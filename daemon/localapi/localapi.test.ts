@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { createServer, request } from 'node:http';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
@@ -15,6 +16,7 @@ import { strictValidator } from '../../core/schema/strict.js';
 import { startDaemon } from '../daemon.js';
 import { type DaemonFixture, startDaemonFixture } from '../testing/daemon-fixture.js';
 import { RouteTable } from './route-table.js';
+import { MAX_OPEN_STREAMS } from './streams.js';
 
 interface Raw {
   status: number;
@@ -134,7 +136,7 @@ describe('local API edge', () => {
         Object.keys(r.body ?? {})
           .filter((k) => k !== 'details')
           .sort(),
-        ['code', 'hint', 'message'],
+        ['code', 'hint', 'message', 'trace_id'],
       );
       assert.equal(r.body?.code, code);
       assert.ok(!r.text.includes('remember') || code === 'VIW_E_UNKNOWN_FIELD');
@@ -169,6 +171,65 @@ describe('local API edge', () => {
     const lines = [];
     for await (const l of d.client.logs({ lines: 2 })) lines.push(l);
     assert.equal(lines.length, 2);
+  });
+});
+
+describe('local API edge: framework errors, timeouts, stream cap', () => {
+  it('answers bad percent-encoding in the one shape with a trace id, never echoing the URL', async () => {
+    const r = await raw(d.socketPath, 'GET', '/v1/%ff');
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body?.code, 'VIW_E_BAD_REQUEST');
+    assert.match(String(r.body?.trace_id), /^[0-9a-f-]{36}$/);
+    assert.equal(r.headers['cache-control'], 'no-store');
+    assert.equal(r.headers['viworks-daemon-version'], packageVersion());
+    assert.ok(!r.text.includes('%ff') && !r.text.includes('/v1') && !r.text.includes('FST_ERR'), r.text);
+    const nf = await raw(d.socketPath, 'GET', '/v1/nope');
+    assert.match(String(nf.body?.trace_id), /^[0-9a-f-]{36}$/, 'every error names its request');
+  });
+
+  it('cuts a stalled body with 408 VIW_E_REQUEST_TIMEOUT', async () => {
+    const limits = { headersTimeoutMs: 500, requestTimeoutMs: 800, keepAliveTimeoutMs: 5_000 };
+    const slow = await startDaemonFixture({ localApiLimits: limits });
+    try {
+      const started = Date.now();
+      const text = await new Promise<string>((resolve, reject) => {
+        const socket = createConnection(slow.socketPath, () => {
+          socket.write(
+            'POST /v1/login HTTP/1.1\r\nHost: viworksd\r\nContent-Type: application/json\r\nContent-Length: 80\r\n\r\n{',
+          );
+        });
+        let got = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (c: string) => {
+          got += c;
+        });
+        socket.on('close', () => resolve(got));
+        socket.on('error', reject);
+      });
+      const elapsed = Date.now() - started;
+      assert.match(text, /^HTTP\/1\.1 408 /, text);
+      assert.match(text, /"code":"VIW_E_REQUEST_TIMEOUT"/);
+      assert.match(text, /"trace_id":"[0-9a-f-]{36}"/);
+      assert.ok(elapsed < limits.requestTimeoutMs + 1_500, `cut in time (${elapsed} ms)`);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it(`refuses a stream beyond ${MAX_OPEN_STREAMS} open ones with VIW_E_TOO_MANY_STREAMS`, async () => {
+    const aborts = Array.from({ length: MAX_OPEN_STREAMS }, () => new AbortController());
+    try {
+      for (const a of aborts) await d.client.watch({ signal: a.signal }).next();
+      const r = await raw(d.socketPath, 'GET', '/v1/watch');
+      assert.equal(r.status, 429, r.text);
+      assert.equal(r.body?.code, 'VIW_E_TOO_MANY_STREAMS');
+    } finally {
+      for (const a of aborts) a.abort();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    const again = new AbortController();
+    assert.ok((await d.client.watch({ signal: again.signal }).next()).value, 'places are given back');
+    again.abort();
   });
 });
 

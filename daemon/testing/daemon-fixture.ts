@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { LocalClient } from '../../core/localclient/index.js';
 import { type RunningDaemon, startDaemon } from '../daemon.js';
 import { FileKeyStore } from '../keystore/file-store.js';
+import type { LocalEdgeLimits } from '../localapi/server.js';
 import { DaemonLog } from '../log/daemon-log.js';
 import { FakeOpenVpn, FakeTlsProxy } from './fakes.js';
 
@@ -23,7 +24,9 @@ export interface DaemonFixture {
   stop(): Promise<void>;
 }
 
-export async function startDaemonFixture(): Promise<DaemonFixture> {
+export async function startDaemonFixture(
+  opts: { localApiLimits?: LocalEdgeLimits } = {},
+): Promise<DaemonFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'viw-daemon-'));
   const socketPath = join(dir, 'run', 'viworksd.sock');
   const stateDir = join(dir, 'state');
@@ -47,6 +50,7 @@ export async function startDaemonFixture(): Promise<DaemonFixture> {
     resolveAll: async () => ['127.0.0.1'],
     // Same shape as production (3 retries, doubling), in milliseconds rather than seconds.
     restartPolicy: { retries: 3, baseDelayMs: 10, jitter: 0.25, stableMs: 60_000 },
+    ...(opts.localApiLimits ? { localApiLimits: opts.localApiLimits } : {}),
   });
   return {
     dir,

@@ -2,6 +2,9 @@
 //   event: state    first message, the session's current state (as POST /client/heartbeat sees it)
 //   event: revoked  the session ended (admin, idle, expiry, logout, …); the stream then closes
 //   `: keepalive`   comment every 15 s so proxies keep the connection open
+// At most STREAMS_PER_SESSION streams per session and STREAMS_PER_TOKEN per access token are open
+// at once on an instance (a daemon needs one; a reconnect may briefly overlap the old one); one
+// more answers 429 VIW_E_TOO_MANY_STREAMS before anything is subscribed.
 // The listener is subscribed BEFORE the state is read, so an end that lands in between is still
 // delivered; it is removed when the stream closes, whoever closes it. Streams are ended when the
 // server closes, so shutdown never waits on them.
@@ -9,14 +12,19 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type RevokedEvent, SessionRequestSchema, type SessionState } from '../../core/api/client.js';
 import { toWireId } from '../../core/bootstrap/wire-ids.js';
+import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { AppContext } from '../context.js';
+import { KeyedGauge } from '../http/edge-limits.js';
 import type { ClientAccess } from '../services/client-access.js';
 import { ownedSession } from '../services/client-access.js';
 import { currentState } from '../services/client-sessions.js';
 import type { SessionEvent } from '../services/session-events.js';
+import { tokenHash } from '../services/tokens.js';
 import { VERSION } from '../version.js';
 
 export const KEEPALIVE_MS = 15_000;
+export const STREAMS_PER_SESSION = 4;
+export const STREAMS_PER_TOKEN = 4;
 
 const frame = (event: 'state' | 'revoked', data: SessionState | RevokedEvent) =>
   `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -28,6 +36,8 @@ export function registerClientEvents(
   access: (request: FastifyRequest) => ClientAccess,
 ): void {
   const open = new Set<() => void>();
+  const perSession = new KeyedGauge(STREAMS_PER_SESSION);
+  const perToken = new KeyedGauge(STREAMS_PER_TOKEN);
   app.addHook('preClose', async () => {
     for (const close of [...open]) close();
   });
@@ -43,7 +53,18 @@ export function registerClientEvents(
     },
     async (request, reply) => {
       const { session_id } = request.query as { session_id: string };
-      const session = await ownedSession(ctx.db, access(request), session_id);
+      const granted = access(request);
+      const session = await ownedSession(ctx.db, granted, session_id);
+      const token = tokenHash(granted.token);
+      if (!perSession.acquire(session.id)) throw new ViworksError('VIW_E_TOO_MANY_STREAMS');
+      if (!perToken.acquire(token)) {
+        perSession.release(session.id);
+        throw new ViworksError('VIW_E_TOO_MANY_STREAMS');
+      }
+      const releaseQuota = () => {
+        perSession.release(session.id);
+        perToken.release(token);
+      };
       const wireId = toWireId('s', session.id);
       const early: SessionEvent[] = [];
       let deliver: ((e: SessionEvent) => void) | null = null;
@@ -53,6 +74,7 @@ export function registerClientEvents(
         state = await currentState(ctx, session, request.id);
       } catch (err) {
         unsubscribe();
+        releaseQuota();
         throw err;
       }
 
@@ -72,6 +94,7 @@ export function registerClientEvents(
         closed = true;
         clearInterval(keepalive);
         unsubscribe();
+        releaseQuota();
         open.delete(close);
         res.end();
       };

@@ -13,6 +13,7 @@ import { endSessions } from '../services/sessions.js';
 import { enrolledDesktop, fetchBootstrap, loginTokens } from '../testing/client-fixtures.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { openEvents as openEventsOn } from '../testing/sse-client.js';
+import { STREAMS_PER_SESSION } from './client-events.js';
 
 let srv: TestServer;
 let ctx: AppContext;
@@ -228,6 +229,23 @@ describe('client session routes', () => {
     assert.equal(JSON.parse((await late.next()).data).status, 'ended');
     assert.equal((await late.next()).event, 'revoked');
     await late.closed;
+  });
+
+  it(`caps event streams at ${STREAMS_PER_SESSION} per session (and token); a closed one frees its place`, async () => {
+    const s = await liveSession();
+    const streams = Array.from({ length: STREAMS_PER_SESSION }, () => openEvents(s.sid, s.token));
+    for (const st of streams) assert.equal((await st.next()).event, 'state');
+    const refused = await srv.call<{ code: string; trace_id: string }>(`/client/events?session_id=${s.sid}`, {
+      headers: { authorization: `Bearer ${s.token}` },
+    });
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.body.code, 'VIW_E_TOO_MANY_STREAMS');
+    assert.ok(refused.body.trace_id);
+    streams[0]!.close();
+    await new Promise((r) => setTimeout(r, 100));
+    const again = openEvents(s.sid, s.token);
+    assert.equal((await again.next()).event, 'state', 'a closed stream gave its place back');
+    for (const st of [...streams.slice(1), again]) st.close();
   });
 
   it('an open event stream never holds up server shutdown', async () => {

@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import type { PeerCertificate } from 'node:tls';
 import { matchPin, spkiPinFromCertificate } from '../../core/crypto/pins.js';
 import { loadConfig, type ServerConfig } from '../config.js';
+import type { EdgeLimits } from '../http/edge-limits.js';
 import { type RunningServer, startServer } from '../start.js';
 
 export interface HttpReply<T = unknown> {
@@ -39,7 +40,10 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<ServerConfig> = {},
+  opts: { limits?: EdgeLimits } = {},
+): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'viw-test-srv-'));
   // The data dir holds (test) keys: remove it even when a test dies before calling stop().
   const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
@@ -55,7 +59,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     logLevel: 'debug' as const,
     ...overrides,
   };
-  const server = await startServer(config, { logStream });
+  const server = await startServer(config, { logStream, ...opts });
   const ca = readFileSync(server.banner.ca_file, 'utf8');
   const call = <T>(path: string, init: CallInit = {}) => httpsCall<T>(server, ca, path, init);
   return {

@@ -61,6 +61,8 @@ export function openEvents(server: TestServer, sid: string, token: string) {
   return {
     status: () => status,
     closed,
+    /** Hangs up, as a desktop does when it stops reading. */
+    close: () => req.destroy(),
     next: () =>
       new Promise<SseMessage>((resolve, reject) => {
         const m = queue.shift();
