@@ -17,7 +17,7 @@ import { deviceFingerprint, type EnrolledDevice } from '../core/api/device.js';
 import { generateDeviceKeyPair } from '../core/crypto/hpke.js';
 import { generateSigningKeyPair } from '../core/crypto/request-signing.js';
 import { backendTlsOptions } from '../server/http/tls.js';
-import { DEFAULT_SCRYPT, hashPassword, verifyPassword } from '../server/services/passwords.js';
+import { DEFAULT_SCRYPT, hashPassword, verifyPassword } from '../server/services/auth/passwords.js';
 import { RATE_RULES } from '../server/services/rate-limit.js';
 import { startTestServer, type TestServer } from '../server/testing/harness.js';
 import {

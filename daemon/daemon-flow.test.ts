@@ -12,8 +12,8 @@ import { fromWireId } from '../core/bootstrap/wire-ids.js';
 import { isViworksError } from '../core/errors/viworks-error.js';
 import { decodeSpa } from '../core/spa/index.js';
 import type { PhoneIdentity } from '../mobile/sim/phone-client.js';
-import { endSessions } from '../server/services/sessions.js';
-import { readDeviceSpaKeys } from '../server/services/spa-keys.js';
+import { endSessions } from '../server/services/client/end-sessions.js';
+import { readDeviceSpaKeys } from '../server/services/device/spa-keys.js';
 import { startTestServer, type TestServer } from '../server/testing/harness.js';
 import {
   boundPhone,

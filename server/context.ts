@@ -7,11 +7,11 @@ import type { CrlPublisher } from './pki/crl.js';
 import type { EmbeddedPki } from './pki/embedded-pki.js';
 import type { GatewayMaterial } from './pki/gateway-profile.js';
 import type { ServerSecrets } from './secrets.js';
-import type { AuditService } from './services/audit.js';
-import type { GatewayControl } from './services/gateway-control/service.js';
+import type { AuditService } from './services/audit/service.js';
+import type { SessionEndDeps } from './services/client/end-sessions.js';
+import type { SessionEventBus } from './services/client/events.js';
+import type { GatewayControl } from './services/gateways/service.js';
 import type { RateLimiter } from './services/rate-limit.js';
-import type { SessionEventBus } from './services/session-events.js';
-import type { SessionEndDeps } from './services/sessions.js';
 
 export interface AppContext {
   readonly config: ServerConfig;

@@ -164,7 +164,7 @@ async function fullFlow(a: TestServer, b: TestServer, username: string): Promise
   assert.equal((await stream.next()).event, 'state');
   const sessionId = (await ctxOf(a).db.session.findFirstOrThrow({ where: { userId: user.id } })).id;
   const started = performance.now();
-  const ended = await import('./services/sessions.js').then(({ endSessions }) =>
+  const ended = await import('./services/client/end-sessions.js').then(({ endSessions }) =>
     endSessions(ctxOf(b).sessionEnd, { sessionId }, 'revoked'),
   );
   assert.deepEqual(ended, [sessionId]);

@@ -9,9 +9,9 @@ import { readTextIfExists, writePrivateFile } from './fs/private-files.js';
 export interface ServerSecrets {
   readonly otpHmacKey: Buffer;
   readonly pseudonymKey: Buffer;
-  /** AES-256-GCM key sealing per-device SPA keys at rest (server/services/spa-keys.ts). */
+  /** AES-256-GCM key sealing per-device SPA keys at rest (server/services/device/spa-keys.ts). */
   readonly spaWrapKey: Buffer;
-  /** AES-256-GCM key sealing administrators' TOTP secrets at rest (server/services/admin-totp-seal.ts). */
+  /** AES-256-GCM key sealing administrators' TOTP secrets at rest (server/services/admin/totp-seal.ts). */
   readonly adminTotpKey: Buffer;
 }
 

@@ -16,16 +16,16 @@ import { RedisKv } from './kv/redis-kv.js';
 import { loadOrCreatePki } from './pki/embedded-pki.js';
 import { registerRoutes } from './routes/index.js';
 import { loadOrCreateSecrets } from './secrets.js';
-import { AuditService } from './services/audit.js';
-import { loadOrCreateAuditSigningKey, writeCheckpoint } from './services/audit-checkpoints.js';
-import { ensureFirstAdmin } from './services/first-admin.js';
-import { type ControlKey, loadOrCreateControlKey } from './services/gateway-control/control-key.js';
-import { GatewayControl } from './services/gateway-control/service.js';
+import { ensureFirstAdmin } from './services/admin/first-admin.js';
+import { loadOrCreateAuditSigningKey, writeCheckpoint } from './services/audit/checkpoints.js';
+import { AuditService } from './services/audit/service.js';
+import { SessionEventBus } from './services/client/events.js';
+import { relaySessionEventsViaRedis } from './services/client/events-redis.js';
+import { withGatewayTeardown } from './services/client/session-end-hooks.js';
+import { loadSessionRuntime, startBackgroundJobs } from './services/client/session-runtime.js';
+import { type ControlKey, loadOrCreateControlKey } from './services/gateways/control-key.js';
+import { GatewayControl } from './services/gateways/service.js';
 import { RateLimiter } from './services/rate-limit.js';
-import { withGatewayTeardown } from './services/session-end.js';
-import { SessionEventBus } from './services/session-events.js';
-import { relaySessionEventsViaRedis } from './services/session-events-redis.js';
-import { loadSessionRuntime, startBackgroundJobs } from './services/session-runtime.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BootstrapResponse } from '../../core/api/client.js';
 import { fromWireId } from '../../core/bootstrap/wire-ids.js';
 import type { ViworksError } from '../../core/errors/viworks-error.js';
-import { endSessions } from '../../server/services/sessions.js';
+import { endSessions } from '../../server/services/client/end-sessions.js';
 import { enrolledDesktop, fetchBootstrap, loginTokens } from '../../server/testing/client-fixtures.js';
 import { startTestServer, type TestServer } from '../../server/testing/harness.js';
 import { BackendClient } from '../backend/backend-client.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { issueBindCode } from '../../server/services/bind-codes.js';
+import { issueBindCode } from '../../server/services/mobile/bind-codes.js';
 import { startTestServer, type TestServer } from '../../server/testing/harness.js';
 import {
   createUser,

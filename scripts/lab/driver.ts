@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { AdminClient } from '../../cli/lib/admin-client.js';
 import { saveAdminSession } from '../../cli/lib/admin-session.js';
 import { type BackendTrust, pinnedJsonRequest } from '../../cli/lib/pinned-https.js';
-import { hotp, totpStep } from '../../server/services/admin-totp.js';
+import { hotp, totpStep } from '../../server/services/admin/totp.js';
 import type { LabPlan } from './plan.js';
 import { repoPath } from './repo.js';
 import { type LabState, readLabState } from './state.js';

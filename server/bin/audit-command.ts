@@ -8,8 +8,8 @@ import {
   auditPaths,
   loadOrCreateAuditSigningKey,
   readAuditPublicKey,
-} from '../services/audit-checkpoints.js';
-import { verifyAuditTrail } from '../services/audit-verify.js';
+} from '../services/audit/checkpoints.js';
+import { verifyAuditTrail } from '../services/audit/verify.js';
 
 export async function auditCommand(config: ServerConfig, args: string[], json: boolean): Promise<number> {
   if (args.length !== 1 || args[0] !== 'verify') {

@@ -5,7 +5,7 @@ import type { ServerConfig } from '../config.js';
 import { openDatabase } from '../data/database.js';
 import { isPinRollTarget, PIN_ROLL_TARGETS, type PinRollReport, rollPins } from '../pki/pin-roll.js';
 import { loadOrCreateSecrets } from '../secrets.js';
-import { AuditService } from '../services/audit.js';
+import { AuditService } from '../services/audit/service.js';
 import { splitNames } from '../start.js';
 
 export const PKI_USAGE = `  pki roll backend-api|tls-gateway

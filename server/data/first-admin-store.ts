@@ -1,5 +1,5 @@
-// The first-administrator bootstrap's view of the users table (server/services/first-admin.ts).
-import type { FirstAdminStore } from '../services/first-admin.js';
+// The first-administrator bootstrap's view of the users table (server/services/admin/first-admin.ts).
+import type { FirstAdminStore } from '../services/admin/first-admin.js';
 import type { Db } from './client.js';
 
 /** "scrypt$N=32768,r=8,p=1$salt$key" → "scrypt$N=32768,r=8,p=1": the KDF and its parameters. */

@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import type { LoginResponse, VerifyPasswordChange, VerifyReply } from '../../core/api/auth.js';
 import { PASSWORD_POLICY } from '../../core/api/common.js';
 import { signRequest } from '../../core/crypto/request-signing.js';
-import { PASSWORD_TOKEN_TTL_MS, passwordTokens } from '../services/desktop-password.js';
-import { verifyPassword } from '../services/passwords.js';
-import { tokenHash } from '../services/tokens.js';
+import { PASSWORD_TOKEN_TTL_MS, passwordTokens } from '../services/auth/password.js';
+import { verifyPassword } from '../services/auth/passwords.js';
+import { tokenHash } from '../services/auth/tokens.js';
 import type { HttpReply } from '../testing/harness.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import {

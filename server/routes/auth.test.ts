@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LoginResponse } from '../../core/api/auth.js';
 import { generateSigningKeyPair, signRequest } from '../../core/crypto/request-signing.js';
-import { txnHash } from '../services/login-txns.js';
+import { txnHash } from '../services/auth/login-txns.js';
 import type { HttpReply } from '../testing/harness.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import {

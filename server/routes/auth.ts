@@ -1,5 +1,5 @@
 // POST /auth/login, /auth/verify and /auth/password (core/api/auth.ts): thin HTTP edges over
-// services/desktop-login.ts and services/desktop-password.ts. All are signed by an enrolled
+// services/auth/login.ts and services/auth/password.ts. All are signed by an enrolled
 // desktop; all are rate-limited per IP.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
@@ -14,12 +14,12 @@ import {
 import { PASSWORD_POLICY } from '../../core/api/common.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { verifySignedRequest } from '../http/signed-request.js';
-import { completeLogin, startLogin } from '../services/desktop-login.js';
-import { changePasswordWithToken } from '../services/desktop-password.js';
-import { identityDeps } from '../services/identity.js';
-import { dummyPasswordHash } from '../services/password-check.js';
+import { identityDeps } from '../services/auth/identity.js';
+import { completeLogin, startLogin } from '../services/auth/login.js';
+import { changePasswordWithToken } from '../services/auth/password.js';
+import { dummyPasswordHash } from '../services/auth/password-check.js';
+import { assertActive, desktopSigner } from '../services/device/signers.js';
 import { RATE_RULES } from '../services/rate-limit.js';
-import { assertActive, desktopSigner } from '../services/signers.js';
 import { clientIp, iso, limitPerIp, trailFor } from './identity-http.js';
 import type { FeaturePlugin } from './index.js';
 

@@ -10,7 +10,7 @@ import { fromWireId, toWireId } from '../../core/bootstrap/wire-ids.js';
 import { openEnvelope } from '../../core/crypto/envelope.js';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import type { AppContext } from '../context.js';
-import { bootstrapGrants } from '../services/grants.js';
+import { bootstrapGrants } from '../services/auth/grants.js';
 import { type Desktop, enrolledDesktop, fetchBootstrap, loginTokens } from '../testing/client-fixtures.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 

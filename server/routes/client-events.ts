@@ -15,11 +15,11 @@ import { toWireId } from '../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { AppContext } from '../context.js';
 import { KeyedGauge } from '../http/edge-limits.js';
-import type { ClientAccess } from '../services/client-access.js';
-import { ownedSession } from '../services/client-access.js';
-import { currentState } from '../services/client-sessions.js';
-import type { SessionEvent } from '../services/session-events.js';
-import { tokenHash } from '../services/tokens.js';
+import { tokenHash } from '../services/auth/tokens.js';
+import type { ClientAccess } from '../services/client/access.js';
+import { ownedSession } from '../services/client/access.js';
+import type { SessionEvent } from '../services/client/events.js';
+import { currentState } from '../services/client/sessions.js';
 import { VERSION } from '../version.js';
 
 export const KEEPALIVE_MS = 15_000;

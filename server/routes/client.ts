@@ -1,4 +1,4 @@
-// The desktop's session routes (thin edges over services/bootstrap.ts and client-sessions.ts):
+// The desktop's session routes (thin edges over services/client/bootstrap.ts and sessions.ts):
 //   GET  /client/bootstrap   Bearer access token + viworks-bootstrap-grant → sealed bootstrap
 //   POST /client/heartbeat   {session_id} → {status:'active', idle_timeout_s, …} | VIW_E_SESSION_REVOKED
 //   POST /client/disconnect  {session_id} → {status:'ended'}
@@ -13,11 +13,11 @@ import {
   HeartbeatResponseSchema,
   SessionRequestSchema,
 } from '../../core/api/client.js';
-import { issueBootstrap } from '../services/bootstrap.js';
-import { authenticateClient, type ClientAccess } from '../services/client-access.js';
-import { disconnect, heartbeat } from '../services/client-sessions.js';
+import { tokenHash } from '../services/auth/tokens.js';
+import { authenticateClient, type ClientAccess } from '../services/client/access.js';
+import { issueBootstrap } from '../services/client/bootstrap.js';
+import { disconnect, heartbeat } from '../services/client/sessions.js';
 import type { RateRule } from '../services/rate-limit.js';
-import { tokenHash } from '../services/tokens.js';
 import { registerClientEvents } from './client-events.js';
 import type { FeaturePlugin } from './index.js';
 

@@ -1,5 +1,5 @@
 // POST /device/enroll and POST /device/enroll/confirm (core/api/device.ts): thin HTTP edges over
-// services/device-enrollment.ts. Signed by the NEW device key (key id = fingerprint): proof of
+// services/device/enroll.ts. Signed by the NEW device key (key id = fingerprint): proof of
 // possession. Rate-limited per IP (RATE_RULES.enroll).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { decodeKey32 } from '../../core/api/common.js';
@@ -11,6 +11,8 @@ import {
 } from '../../core/api/device.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { verifySignedRequest } from '../http/signed-request.js';
+import { identityDeps } from '../services/auth/identity.js';
+import { dummyPasswordHash } from '../services/auth/password-check.js';
 import {
   assertNewFingerprint,
   checkDeviceKeys,
@@ -18,9 +20,7 @@ import {
   type EnrolledRow,
   enrollWithToken,
   startEnrollWithOtp,
-} from '../services/device-enrollment.js';
-import { identityDeps } from '../services/identity.js';
-import { dummyPasswordHash } from '../services/password-check.js';
+} from '../services/device/enroll.js';
 import { RATE_RULES } from '../services/rate-limit.js';
 import { clientIp, iso, limitPerIp, trailFor } from './identity-http.js';
 import type { FeaturePlugin } from './index.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LoginResponse, VerifyResponse } from '../../core/api/auth.js';
 import type { EnrolledDevice } from '../../core/api/device.js';
-import { accessTokens, bootstrapGrants } from '../services/grants.js';
+import { accessTokens, bootstrapGrants } from '../services/auth/grants.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import {
   boundPhone,

@@ -2,7 +2,7 @@
 // and compared, the per-request audit trail, and the per-IP rate limit hook.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { AuditTrail } from '../services/audit-trail.js';
+import { AuditTrail } from '../services/audit/trail.js';
 import type { RateRule } from '../services/rate-limit.js';
 
 /** The peer address, with IPv4-mapped IPv6 (`::ffff:192.0.2.1`) written as plain IPv4. */

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeKey32 } from '../../core/api/common.js';
 import { phoneFingerprint } from '../../core/api/mobile.js';
 import { generateSigningKeyPair } from '../../core/crypto/request-signing.js';
-import { issueBindCode } from '../services/bind-codes.js';
+import { issueBindCode } from '../services/mobile/bind-codes.js';
 import type { HttpReply } from '../testing/harness.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import {

@@ -14,11 +14,11 @@ import {
   PendingOtpSchema,
 } from '../../core/api/mobile.js';
 import { verifySignedRequest } from '../http/signed-request.js';
-import { identityDeps } from '../services/identity.js';
-import { assertPhoneTrusted, bindPhone, checkPhoneKey } from '../services/phone-binding.js';
-import { denyChallenge, pendingChallenge } from '../services/phone-otp.js';
+import { identityDeps } from '../services/auth/identity.js';
+import { assertActive, phoneSigner } from '../services/device/signers.js';
+import { assertPhoneTrusted, bindPhone, checkPhoneKey } from '../services/mobile/bind.js';
+import { denyChallenge, pendingChallenge } from '../services/mobile/otp.js';
 import { RATE_RULES } from '../services/rate-limit.js';
-import { assertActive, phoneSigner } from '../services/signers.js';
 import { iso, limitPerIp, trailFor } from './identity-http.js';
 import type { FeaturePlugin } from './index.js';
 

@@ -6,10 +6,10 @@ import type { UserRole } from '../../core/api/admin.js';
 import type { AppContext } from '../context.js';
 import type { User } from '../data/client.js';
 import { kdfParamsOf } from '../data/first-admin-store.js';
-import { AdminSessionTokens } from '../services/admin-session-tokens.js';
-import { hotp, totpStep } from '../services/admin-totp.js';
-import { sealTotpSecret } from '../services/admin-totp-seal.js';
-import { hashPassword } from '../services/passwords.js';
+import { AdminSessionTokens } from '../services/admin/session-tokens.js';
+import { hotp, totpStep } from '../services/admin/totp.js';
+import { sealTotpSecret } from '../services/admin/totp-seal.js';
+import { hashPassword } from '../services/auth/passwords.js';
 import { type HttpReply, startTestServer, type TestServer } from './harness.js';
 
 export interface AdminTestServer {

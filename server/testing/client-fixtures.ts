@@ -13,7 +13,7 @@ import {
   accessTokens,
   BOOTSTRAP_GRANT_TTL_MS,
   bootstrapGrants,
-} from '../services/grants.js';
+} from '../services/auth/grants.js';
 import type { HttpReply, TestServer } from './harness.js';
 
 export interface Desktop {

@@ -13,9 +13,9 @@ import {
 import { PhoneClient, type PhoneIdentity } from '../../mobile/sim/phone-client.js';
 import type { AppContext } from '../context.js';
 import { kdfParamsOf } from '../data/first-admin-store.js';
-import { issueBindCode } from '../services/bind-codes.js';
-import { createEnrollmentToken } from '../services/enrollment-tokens.js';
-import { hashPassword } from '../services/passwords.js';
+import { hashPassword } from '../services/auth/passwords.js';
+import { createEnrollmentToken } from '../services/device/enrollment-tokens.js';
+import { issueBindCode } from '../services/mobile/bind-codes.js';
 import type { HttpReply, TestServer } from './harness.js';
 
 export function ctxOf(ts: TestServer): AppContext {

@@ -13,7 +13,7 @@ import {
   generateEd25519,
   opensshPrivateKey,
   sshFingerprint,
-} from '../services/gateway-control/openssh-keys.js';
+} from '../services/gateways/openssh-keys.js';
 
 export const SSHD = '/usr/sbin/sshd';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadOrCreatePki } from '../../../server/pki/embedded-pki.js';
-import { base32Decode } from '../../../server/services/admin-totp.js';
+import { base32Decode } from '../../../server/services/admin/totp.js';
 import {
   type AdminTestServer,
   createAccount,

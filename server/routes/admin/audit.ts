@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AuditQuery, AuditQueryReply } from '../../../core/api/admin.js';
 import type { AppContext } from '../../context.js';
-import { queryAudit } from '../../services/admin-audit-query.js';
+import { queryAudit } from '../../services/admin/audit.js';
 
 export const adminAuditRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(

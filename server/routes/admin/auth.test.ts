@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AuthReplyT } from '../../../core/api/admin.js';
-import { base32Decode } from '../../services/admin-totp.js';
+import { base32Decode } from '../../services/admin/totp.js';
 import {
   type AdminTestServer,
   bearer,

@@ -11,8 +11,8 @@ import {
   TotpEnrollReply,
 } from '../../../core/api/admin.js';
 import type { AppContext } from '../../context.js';
-import { adminLogin, adminLogout, permissionsOf, requiredSteps } from '../../services/admin-auth.js';
-import { changeOwnPassword, confirmOwnTotp, enrollOwnTotp } from '../../services/admin-setup.js';
+import { adminLogin, adminLogout, permissionsOf, requiredSteps } from '../../services/admin/auth.js';
+import { changeOwnPassword, confirmOwnTotp, enrollOwnTotp } from '../../services/admin/setup.js';
 import { RATE_RULES } from '../../services/rate-limit.js';
 import { adminSessionOf } from './guard.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DeviceViewT, SessionViewT } from '../../../core/api/admin.js';
-import type { SessionEvent } from '../../services/session-events.js';
+import type { SessionEvent } from '../../services/client/events.js';
 import {
   type AdminTestServer,
   bearer,

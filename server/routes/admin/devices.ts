@@ -8,7 +8,7 @@ import {
   ListDevicesReply,
 } from '../../../core/api/admin.js';
 import type { AppContext } from '../../context.js';
-import { approveDevice, listDevices, unbindDevice } from '../../services/admin-devices.js';
+import { approveDevice, listDevices, unbindDevice } from '../../services/admin/devices.js';
 import { adminSessionOf } from './guard.js';
 
 export const adminDeviceRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EnrollmentTokenViewT } from '../../../core/api/admin.js';
-import { consumeEnrollmentToken } from '../../services/enrollment-tokens.js';
+import { consumeEnrollmentToken } from '../../services/device/enrollment-tokens.js';
 import {
   type AdminTestServer,
   bearer,

@@ -10,7 +10,7 @@ import {
   ListEnrollmentTokensReply,
 } from '../../../core/api/admin.js';
 import type { AppContext } from '../../context.js';
-import { createToken, listTokens, revokeToken } from '../../services/admin-enrollment-tokens.js';
+import { createToken, listTokens, revokeToken } from '../../services/admin/enrollment-tokens.js';
 import { adminSessionOf } from './guard.js';
 
 export const adminEnrollmentTokenRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (

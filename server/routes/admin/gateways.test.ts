@@ -20,7 +20,7 @@ import { toWireId } from '../../../core/bootstrap/wire-ids.js';
 import { strictValidator } from '../../../core/schema/strict.js';
 import { needPeers } from '../../../scripts/testkit/peers.js';
 import { freePort } from '../../../scripts/testkit/ports.js';
-import { controlKeyDir } from '../../services/gateway-control/control-key.js';
+import { controlKeyDir } from '../../services/gateways/control-key.js';
 import {
   type AdminTestServer,
   bearer,

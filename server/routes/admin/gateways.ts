@@ -19,7 +19,7 @@ import {
   gatewayHealth,
   listGateways,
   provisionGateway,
-} from '../../services/gateway-control/admin.js';
+} from '../../services/gateways/admin.js';
 import { adminSessionOf } from './guard.js';
 
 const NoQuery = Type.Object({}, { additionalProperties: false });

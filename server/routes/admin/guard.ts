@@ -8,11 +8,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type RoutePermission, roleAllows } from '../../../core/api/admin.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { AppContext } from '../../context.js';
-import type { AdminActor } from '../../services/admin-audit.js';
-import { auditAdmin } from '../../services/admin-audit.js';
-import { actorOf, requiredSteps, resolveAdminSession } from '../../services/admin-auth.js';
-import type { OwnSession } from '../../services/admin-setup.js';
-import { tokenKind } from '../../services/tokens.js';
+import type { AdminActor } from '../../services/admin/audit-events.js';
+import { auditAdmin } from '../../services/admin/audit-events.js';
+import { actorOf, requiredSteps, resolveAdminSession } from '../../services/admin/auth.js';
+import type { OwnSession } from '../../services/admin/setup.js';
+import { tokenKind } from '../../services/auth/tokens.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

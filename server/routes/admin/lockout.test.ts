@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AuthReplyT } from '../../../core/api/admin.js';
-import { LOCKOUT_FREE_FAILURES, lockoutDurationMs } from '../../services/lockout.js';
+import { LOCKOUT_FREE_FAILURES, lockoutDurationMs } from '../../services/auth/lockout.js';
 import { RATE_RULES } from '../../services/rate-limit.js';
 import {
   type AdminTestServer,

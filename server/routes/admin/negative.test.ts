@@ -8,7 +8,7 @@ import {
   type RoutePermission,
 } from '../../../core/api/admin.js';
 import type { AppContext } from '../../context.js';
-import { newToken } from '../../services/tokens.js';
+import { newToken } from '../../services/auth/tokens.js';
 import {
   type AdminTestServer,
   bearer,

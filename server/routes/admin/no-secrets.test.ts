@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AuthReplyT } from '../../../core/api/admin.js';
-import { base32Decode } from '../../services/admin-totp.js';
+import { base32Decode } from '../../services/admin/totp.js';
 import {
   type AdminTestServer,
   bearer,

@@ -8,7 +8,7 @@ import {
   SessionReply,
 } from '../../../core/api/admin.js';
 import type { AppContext } from '../../context.js';
-import { listSessions, terminateSession } from '../../services/admin-vpn-sessions.js';
+import { listSessions, terminateSession } from '../../services/admin/sessions.js';
 import { adminSessionOf } from './guard.js';
 
 export const adminSessionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {

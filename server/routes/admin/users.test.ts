@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { UserViewT } from '../../../core/api/admin.js';
-import { redeemBindCode } from '../../services/bind-codes.js';
-import type { SessionEvent } from '../../services/session-events.js';
+import type { SessionEvent } from '../../services/client/events.js';
+import { redeemBindCode } from '../../services/mobile/bind-codes.js';
 import {
   type AdminTestServer,
   bearer,

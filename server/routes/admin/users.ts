@@ -20,7 +20,7 @@ import {
   lockUser,
   resetUserPassword,
   unlockUser,
-} from '../../services/admin-users.js';
+} from '../../services/admin/users.js';
 import { adminSessionOf } from './guard.js';
 
 export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {

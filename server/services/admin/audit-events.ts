@@ -1,0 +1,59 @@
+// How admin actions appear in the audit stream (docs/admin-api.md, "Audit events"). The normalized
+// schema has one user field and no actor field, so for component 'admin':
+//   user_id   = the user the action is about (the target); for login/logout/own password/TOTP,
+//               the acting account itself;
+//   cmd       = the acting account's pseudonym (u-…), null only before authentication (login);
+//   device_id / session_id = the target desktop device / VPN session;
+//   policy_id = the target enrollment token (tokens are admission policy: tags, auto-approve);
+//   trace_id  = the request id (also on the session.end events the action caused);
+//   src_ip    = the administrator's address.
+// Nothing secret is ever a fact here: no passwords, codes, tokens or TOTP secrets.
+
+import type { UserRole } from '../../../core/api/admin.js';
+import type { AuditEvent, AuditResult } from '../../../core/audit/event.js';
+import type { AuditService } from '../audit/service.js';
+
+/** Where a request came from; present on every admin event. */
+export interface RequestMeta {
+  readonly traceId: string;
+  readonly ip: string;
+}
+
+/** The authenticated administrator acting on a request. */
+export interface AdminActor extends RequestMeta {
+  readonly userId: string;
+  readonly auditId: string;
+  readonly username: string;
+  readonly role: UserRole;
+}
+
+export interface AdminEventFacts {
+  readonly action: `admin.${string}`;
+  readonly result: AuditResult;
+  /** auditId (not pseudonym) of the user the action is about. */
+  readonly targetAuditId?: string | null;
+  readonly device_id?: string | null;
+  readonly session_id?: string | null;
+  readonly policy_id?: string | null;
+  readonly error_code?: AuditEvent['error_code'];
+  readonly error_msg?: string | null;
+  readonly severity?: AuditEvent['severity'];
+}
+
+const IP_RE = /^[0-9A-Fa-f.:]{2,45}$/;
+
+export async function auditAdmin(
+  audit: AuditService,
+  who: RequestMeta | AdminActor,
+  facts: AdminEventFacts,
+): Promise<void> {
+  const { targetAuditId, ...rest } = facts;
+  await audit.record({
+    component: 'admin',
+    ...rest,
+    userAuditId: targetAuditId ?? null,
+    cmd: 'auditId' in who ? audit.userPseudonym(who.auditId) : null,
+    trace_id: who.traceId,
+    src_ip: IP_RE.test(who.ip) ? who.ip : null,
+  });
+}

@@ -1,0 +1,95 @@
+// The audit stream: every event is validated (core/audit), appended to the database with a hash
+// chain (tamper evidence), and written as one NDJSON line for the SIEM shipper. Appends are
+// serialized in-process; across instances the chain's primary key turns a race into a retry.
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { canonicalJson, chainHash, GENESIS_HASH } from '../../../core/audit/chain.js';
+import {
+  type AuditContext,
+  type AuditEvent,
+  type AuditFacts,
+  buildAuditEvent,
+} from '../../../core/audit/event.js';
+import { pseudonymousUserId } from '../../../core/audit/pseudonym.js';
+import type { Db } from '../../data/client.js';
+import { ensurePrivateDir } from '../../fs/private-files.js';
+
+export interface AuditRecord {
+  readonly seq: number;
+  readonly event: AuditEvent;
+  readonly hash: string;
+}
+
+/** Facts as services state them: the internal user id, which becomes a pseudonym here. */
+export type ServiceAuditFacts = Omit<AuditFacts, 'user_id'> & { readonly userAuditId?: string | null };
+
+export class AuditService {
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly ndjsonPath: string | null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly ctx: AuditContext,
+    private readonly pseudonymKey: Uint8Array,
+    opts: { dataDir?: string; now?: () => Date } = {},
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    if (opts.dataDir) {
+      ensurePrivateDir(join(opts.dataDir, 'audit'));
+      this.ndjsonPath = join(opts.dataDir, 'audit', 'audit.ndjson');
+    } else {
+      this.ndjsonPath = null;
+    }
+  }
+
+  private readonly now: () => Date;
+
+  /** The pseudonymous id audit events carry for a user (never the username). */
+  userPseudonym(userAuditId: string): string {
+    return pseudonymousUserId(this.pseudonymKey, userAuditId);
+  }
+
+  /** Records one event. Resolves once it is durable in the database and the NDJSON file. */
+  async record(facts: ServiceAuditFacts): Promise<AuditRecord> {
+    const { userAuditId, ...rest } = facts;
+    const event = buildAuditEvent(
+      this.ctx,
+      { ...rest, user_id: userAuditId ? this.userPseudonym(userAuditId) : null },
+      this.now(),
+    );
+    const next = this.tail.then(() => this.append(event));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async append(event: AuditEvent, attempt = 0): Promise<AuditRecord> {
+    const text = canonicalJson(event);
+    try {
+      const record = await this.db.$transaction(async (tx) => {
+        const last = await tx.auditEvent.findFirst({
+          orderBy: { seq: 'desc' },
+          select: { seq: true, hash: true },
+        });
+        const seq = (last?.seq ?? 0n) + 1n;
+        const prevHash = last?.hash ?? GENESIS_HASH;
+        const hash = chainHash(prevHash, event);
+        await tx.auditEvent.create({
+          data: { seq, at: new Date(event.timestamp), event: text, prevHash, hash },
+        });
+        return { seq: Number(seq), event, hash, prevHash };
+      });
+      if (this.ndjsonPath) {
+        appendFileSync(
+          this.ndjsonPath,
+          `${JSON.stringify({ seq: record.seq, ...event, prev_hash: record.prevHash, hash: record.hash })}\n`,
+          { mode: 0o600 },
+        );
+      }
+      return { seq: record.seq, event, hash: record.hash };
+    } catch (err) {
+      // Another instance appended the same seq first: re-read the tail and try again.
+      if (attempt < 5 && (err as { code?: string }).code === 'P2002') return this.append(event, attempt + 1);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,28 @@
+// What a successful password + OTP login hands the desktop (POST /auth/verify), and what the
+// bootstrap route consumes. Both are opaque tokens in the shared store (tokens.ts).
+import type { KvStore } from '../../kv/kv-store.js';
+import { TokenStore } from './tokens.js';
+
+/** Access tokens live at most 10 minutes (backend issue). */
+export const ACCESS_TOKEN_TTL_MS = 10 * 60_000;
+/** A bootstrap grant must be redeemed within the same window, exactly once. */
+export const BOOTSTRAP_GRANT_TTL_MS = 10 * 60_000;
+
+export interface AccessClaims {
+  readonly userId: string;
+  readonly deviceId: string;
+  /** Source address that completed the OTP; later calls from elsewhere are refused. */
+  readonly sourceIp: string;
+  readonly loginTxnId: string;
+  readonly issuedAt: number;
+}
+
+export interface BootstrapGrantClaims extends AccessClaims {}
+
+export function accessTokens(kv: KvStore): TokenStore<AccessClaims> {
+  return new TokenStore<AccessClaims>(kv, 'at');
+}
+
+export function bootstrapGrants(kv: KvStore): TokenStore<BootstrapGrantClaims> {
+  return new TokenStore<BootstrapGrantClaims>(kv, 'bg');
+}

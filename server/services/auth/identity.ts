@@ -1,0 +1,33 @@
+// What the identity services (login, OTP, enrollment, phone) share, built once per AppContext so
+// the auth, device and mobile route plugins use the same transaction store (and its wake-ups).
+import type { AppContext } from '../../context.js';
+import type { Db } from '../../data/client.js';
+import type { KvStore } from '../../kv/kv-store.js';
+import { LoginTxns } from './login-txns.js';
+import { type OtpKeys, otpKeys } from './otp-codes.js';
+
+export interface IdentityDeps {
+  readonly db: Db;
+  readonly kv: KvStore;
+  readonly txns: LoginTxns;
+  readonly otpKeys: OtpKeys;
+  readonly now: () => Date;
+}
+
+const built = new WeakMap<AppContext, IdentityDeps>();
+
+export function identityDeps(ctx: AppContext): IdentityDeps {
+  let deps = built.get(ctx);
+  if (!deps) {
+    const keys = otpKeys(ctx.secrets.otpHmacKey);
+    deps = {
+      db: ctx.db,
+      kv: ctx.kv,
+      txns: new LoginTxns(ctx.kv, keys, () => ctx.now().getTime()),
+      otpKeys: keys,
+      now: ctx.now,
+    };
+    built.set(ctx, deps);
+  }
+  return deps;
+}

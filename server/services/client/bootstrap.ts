@@ -1,0 +1,203 @@
+// GET /client/bootstrap, the service: after password + phone OTP the desktop presents its access
+// token and the one-time bootstrap grant, and receives a payload sealed to its enrolled X25519 key.
+// Order: token → same source address → grant taken exactly once and matching the token → user and
+// device still allowed → Session row → per-session client certificate → payload validated → sealed
+// → every plaintext and private-key buffer wiped. Nothing unsealed is stored or logged. Failures
+// after the session row exists end that session (its certificate is revoked with it). When the
+// session's gateway is active, the device's SPA keys and the session's CCD entry are put on it over
+// SSH before the payload is returned; if that fails the bootstrap fails closed (session ended).
+import { toWireId } from '../../../core/bootstrap/wire-ids.js';
+import { wipe } from '../../../core/crypto/bytes.js';
+import type { Envelope } from '../../../core/crypto/envelope-format.js';
+import { ViworksError } from '../../../core/errors/viworks-error.js';
+import type { AppContext } from '../../context.js';
+import { type AccessClaims, BOOTSTRAP_GRANT_TTL_MS, bootstrapGrants } from '../auth/grants.js';
+import { tokenHash, tokenKind } from '../auth/tokens.js';
+import { ensureDeviceSpaKeys, type SpaKeys, wipeSpaKeys } from '../device/spa-keys.js';
+import { authenticateClient, type ClientAccess, sameSource } from './access.js';
+import { BOOTSTRAP_TTL_S, sealBootstrap } from './bootstrap-payload.js';
+import { issueSessionCertificate, type SessionCertificate } from './certs.js';
+import { endSessions } from './end-sessions.js';
+import { effectivePolicy, type SessionPolicy } from './session-policy.js';
+
+export interface BootstrapRequest {
+  /** The Authorization header as received. */
+  readonly authorization: unknown;
+  readonly grant: unknown;
+  readonly sourceIp: string;
+  readonly traceId: string;
+}
+
+export interface BootstrapResponse {
+  readonly envelope: Envelope;
+  /** Wire id `s-…`. */
+  readonly session_id: string;
+  /** When the session (not the envelope) ends, RFC 3339 UTC. */
+  readonly expires_at: string;
+}
+
+/**
+ * Takes the grant exactly once and checks it belongs to the token's login (txn, user, device). A
+ * second presentation is VIW_E_BOOTSTRAP_REPLAY, even concurrently.
+ */
+async function takeGrant(ctx: AppContext, grant: unknown, token: AccessClaims): Promise<void> {
+  if (typeof grant !== 'string' || tokenKind(grant) !== 'bg') {
+    throw new ViworksError('VIW_E_TOKEN_INVALID', {
+      details: ['viworks-bootstrap-grant: missing or malformed'],
+    });
+  }
+  const marker = `bg-used:${tokenHash(grant)}`;
+  if (!(await ctx.kv.setIfAbsent(marker, '1', BOOTSTRAP_GRANT_TTL_MS))) {
+    throw new ViworksError('VIW_E_BOOTSTRAP_REPLAY');
+  }
+  const claims = await bootstrapGrants(ctx.kv).take(grant);
+  if (!claims) {
+    await ctx.kv.del(marker); // never valid (or expired): do not remember it
+    throw new ViworksError('VIW_E_TOKEN_INVALID', {
+      details: ['viworks-bootstrap-grant: unknown or expired'],
+    });
+  }
+  if (
+    claims.loginTxnId !== token.loginTxnId ||
+    claims.userId !== token.userId ||
+    claims.deviceId !== token.deviceId
+  ) {
+    throw new ViworksError('VIW_E_TOKEN_INVALID', { details: ['grant and token are from different logins'] });
+  }
+}
+
+async function allowedActor(ctx: AppContext, userId: string, deviceId: string) {
+  const device = await ctx.db.desktopDevice.findUnique({
+    where: { id: deviceId },
+    include: {
+      user: {
+        select: { id: true, auditId: true, locked: true, lockedUntil: true, mustChangePassword: true },
+      },
+    },
+  });
+  if (!device || device.userId !== userId) throw new ViworksError('VIW_E_DEVICE_UNKNOWN');
+  if (device.status === 'pending_approval') throw new ViworksError('VIW_E_DEVICE_PENDING');
+  if (device.status !== 'active') throw new ViworksError('VIW_E_DEVICE_REVOKED');
+  const u = device.user;
+  if (u.locked || (u.lockedUntil && u.lockedUntil > ctx.now()))
+    throw new ViworksError('VIW_E_ACCOUNT_LOCKED');
+  // An administrator reset the password after this grant was issued: no new session until changed.
+  if (u.mustChangePassword) throw new ViworksError('VIW_E_PASSWORD_CHANGE_REQUIRED');
+  const key = Buffer.from(device.hpkePublicKey, 'base64url');
+  if (key.length !== 32) throw new ViworksError('VIW_E_INTERNAL', { details: ['device HPKE key malformed'] });
+  return { device, user: u, hpkePublicKey: key };
+}
+
+/** Issues the session's certificate, gathers the device's SPA keys and seals; wipes both whatever happens. */
+async function sealSession(
+  ctx: AppContext,
+  s: {
+    readonly session: { readonly id: string; readonly expiresAt: Date };
+    readonly deviceId: string;
+    readonly user: { readonly auditId: string };
+    readonly policy: SessionPolicy;
+    readonly hpkePublicKey: Uint8Array;
+    readonly now: Date;
+  },
+): Promise<Envelope> {
+  let cert: SessionCertificate | undefined;
+  let spa: SpaKeys | undefined;
+  try {
+    cert = await issueSessionCertificate(ctx, s.session);
+    spa = await ensureDeviceSpaKeys(ctx, s.deviceId);
+    return await sealBootstrap(
+      {
+        iat: s.now,
+        exp: new Date(s.now.getTime() + BOOTSTRAP_TTL_S * 1000),
+        userPseudonym: ctx.audit.userPseudonym(s.user.auditId),
+        sessionId: s.session.id,
+        deviceId: s.deviceId,
+        gateway: ctx.gateway,
+        backendPins: ctx.pki.backendApi.pins,
+        spa,
+        cert,
+        policy: s.policy,
+      },
+      s.hpkePublicKey,
+    );
+  } finally {
+    wipe(cert?.keyDer);
+    wipeSpaKeys(spa);
+  }
+}
+
+export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Promise<BootstrapResponse> {
+  let access: ClientAccess | null = null;
+  let userAuditId: string | null = null;
+  let sessionId: string | null = null;
+  try {
+    access = await authenticateClient(ctx.kv, req.authorization);
+    const { claims } = access;
+    // Checked before the grant is consumed: a stolen pair used elsewhere does not burn the user's grant.
+    if (!sameSource(claims.sourceIp, req.sourceIp)) throw new ViworksError('VIW_E_SOURCE_CHANGED');
+    await takeGrant(ctx, req.grant, claims);
+    const { device, user, hpkePublicKey } = await allowedActor(ctx, claims.userId, claims.deviceId);
+    userAuditId = user.auditId;
+    const policy = effectivePolicy(ctx.config);
+    // One live session per device: a new login on it ends the previous one (audited by endSessions).
+    await endSessions(ctx.sessionEnd, { deviceId: device.id }, 'logout', { traceId: req.traceId });
+    const now = ctx.now();
+    const session = await ctx.db.session.create({
+      data: {
+        userId: user.id,
+        deviceId: device.id,
+        gatewayId: ctx.gateway.id,
+        expiresAt: new Date(now.getTime() + policy.sessionLifetimeS * 1000),
+      },
+    });
+    sessionId = session.id;
+    const envelope = await sealSession(ctx, {
+      session,
+      deviceId: device.id,
+      user,
+      policy,
+      hpkePublicKey,
+      now,
+    });
+    // Policy pushes no per-session routes yet (the gateway's own push_routes apply to everyone).
+    await ctx.gatewayControl.prepareSession({
+      gatewayId: session.gatewayId,
+      deviceId: device.id,
+      sessionId: session.id,
+      expiresAt: session.expiresAt,
+      pushRoutes: [],
+      traceId: req.traceId,
+    });
+    await ctx.audit.record({
+      component: 'backend',
+      action: 'bootstrap.issue',
+      result: 'success',
+      userAuditId,
+      device_id: device.id,
+      session_id: session.id,
+      src_ip: req.sourceIp,
+      policy_id: policy.id,
+      trace_id: req.traceId,
+    });
+    return { envelope, session_id: toWireId('s', session.id), expires_at: session.expiresAt.toISOString() };
+  } catch (err) {
+    if (sessionId) {
+      await endSessions(ctx.sessionEnd, { sessionId }, 'revoked', { traceId: req.traceId }).catch(() => []);
+    }
+    const viw = err instanceof ViworksError ? err : null;
+    await ctx.audit
+      .record({
+        component: 'backend',
+        action: 'bootstrap.issue',
+        result: viw && viw.status < 500 ? 'denied' : 'error',
+        userAuditId,
+        device_id: access?.claims.deviceId ?? null,
+        session_id: sessionId,
+        src_ip: req.sourceIp,
+        trace_id: req.traceId,
+        error_code: viw?.code ?? 'VIW_E_INTERNAL',
+      })
+      .catch(() => undefined);
+    throw err;
+  }
+}

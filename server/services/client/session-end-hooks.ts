@@ -1,0 +1,57 @@
+// What endSessions() runs for each ended session: revoke its OpenVPN client certificate and
+// republish the int-vpn CRL. A failure here never stops the other sessions from ending: it is
+// audited (pki / cert.revoke / error) and the certificate still expires with the session.
+// withGatewayTeardown() adds the gateway side after the revocation: the tunnel cut and the new CRL
+// pushed to the session's gateway, in the background (audited there), never delaying endSessions.
+import type { RevocationReason, SessionEndReason } from '../../data/client.js';
+import type { CrlPublisher } from '../../pki/crl.js';
+import type { AuditService } from '../audit/service.js';
+import { revokeCertificate } from '../pki/revocations.js';
+import type { EndedSession, SessionEndDeps } from './end-sessions.js';
+import type { SessionEventBus } from './events.js';
+
+/** RFC 5280 reason for a session's certificate: an administrator's cut is a withdrawal of privilege. */
+export function revocationReasonFor(reason: SessionEndReason): RevocationReason {
+  return reason === 'revoked' ? 'privilegeWithdrawn' : 'cessationOfOperation';
+}
+
+export function sessionEndDeps(base: {
+  readonly db: SessionEndDeps['db'];
+  readonly audit: AuditService;
+  readonly events: SessionEventBus;
+  readonly now: () => Date;
+  readonly crl: CrlPublisher;
+}): SessionEndDeps {
+  const { db, audit, events, now, crl } = base;
+  const onEnded = async (s: EndedSession): Promise<void> => {
+    if (!s.clientCertSerial) return;
+    try {
+      await revokeCertificate({ db, crl, now }, s.clientCertSerial, revocationReasonFor(s.reason));
+    } catch {
+      await audit.record({
+        component: 'pki',
+        action: 'cert.revoke',
+        result: 'error',
+        session_id: s.id,
+        error_code: 'VIW_E_INTERNAL',
+        error_msg: 'session certificate revocation failed',
+      });
+    }
+  };
+  return { db, audit, events, now, onEnded };
+}
+
+/** The same deps with the gateway teardown (services/gateways) after each revocation. */
+export function withGatewayTeardown(
+  deps: SessionEndDeps,
+  gateways: { sessionEnded(sessionId: string): void },
+): SessionEndDeps {
+  const revoke = deps.onEnded;
+  return {
+    ...deps,
+    onEnded: async (s) => {
+      await revoke?.(s);
+      gateways.sessionEnded(s.id);
+    },
+  };
+}

@@ -1,0 +1,173 @@
+// The backend's SSH control plane for gateway nodes, as the rest of the backend sees it: built once
+// at start (ctx.gatewayControl), it knows which gateways are managed, runs the operations for the
+// hooks (bootstrap: in line, fail closed; session end and device revocation: in the background,
+// audited, never failing their caller), polls health + audit of active gateways, and waits for its
+// background work at shutdown. A gateway is managed only once it is `active` (a successful
+// provision); for a `pending` gateway every hook does nothing.
+import type { Db, Gateway } from '../../data/client.js';
+import type { CrlPublisher } from '../../pki/crl.js';
+import type { EmbeddedPki } from '../../pki/embedded-pki.js';
+import type { GatewayMaterial } from '../../pki/gateway-profile.js';
+import type { AuditService } from '../audit/service.js';
+import type { ControlKey } from './control-key.js';
+import { ingestAudit } from './ingest-audit.js';
+import * as ops from './operations.js';
+import type { ControlRequest } from './request.js';
+import type { RetryPolicy } from './runner.js';
+import type { ExecTimeouts } from './ssh-exec.js';
+
+export interface GatewayControlDeps {
+  readonly db: Db;
+  readonly audit: AuditService;
+  readonly crl: CrlPublisher;
+  readonly pki: EmbeddedPki;
+  readonly dataDir: string;
+  readonly defaultGateway: GatewayMaterial;
+  readonly secrets: { readonly spaWrapKey: Uint8Array };
+  readonly controlKey: ControlKey;
+  readonly now: () => Date;
+  readonly retry?: RetryPolicy;
+  readonly timeouts?: (req: ControlRequest) => ExecTimeouts;
+}
+
+/** Managed: provisioned (active) and reachable in principle (address and pinned host key). */
+export function isManaged(row: Pick<Gateway, 'status' | 'sshHost' | 'sshHostKeyFingerprint'>): boolean {
+  return row.status === 'active' && row.sshHost !== '' && row.sshHostKeyFingerprint !== '';
+}
+
+export interface SessionOnGateway {
+  readonly gatewayId: string;
+  readonly deviceId: string;
+  readonly sessionId: string;
+  readonly expiresAt: Date;
+  readonly pushRoutes: readonly string[];
+  readonly traceId?: string;
+}
+
+export class GatewayControl {
+  private readonly abort = new AbortController();
+  private readonly pending = new Set<Promise<void>>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  readonly ops: ops.OpsDeps;
+  /** The poller's own deps: one attempt per tick (the next tick is the retry). */
+  private readonly pollOps: ops.OpsDeps;
+
+  constructor(private readonly deps: GatewayControlDeps) {
+    const runner = {
+      audit: deps.audit,
+      privateKey: () => deps.controlKey.readPrivateKey(),
+      signal: this.abort.signal,
+      ...(deps.retry ? { retry: deps.retry } : {}),
+      ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
+    };
+    const base = { db: deps.db, audit: deps.audit, secrets: deps.secrets, now: deps.now };
+    const material = {
+      pki: deps.pki,
+      dataDir: deps.dataDir,
+      crl: deps.crl,
+      defaultGateway: deps.defaultGateway,
+    };
+    this.ops = { ...base, material, runner };
+    this.pollOps = { ...base, material, runner: { ...runner, retry: { attempts: 1, baseDelayMs: 0 } } };
+  }
+
+  get publicKeyLine(): string {
+    return this.deps.controlKey.publicKeyLine;
+  }
+
+  private async managed(where: { id?: string } = {}): Promise<Gateway[]> {
+    const rows = await this.deps.db.gateway.findMany({ where: { status: 'active', ...where } });
+    return rows.filter(isManaged);
+  }
+
+  /**
+   * Bootstrap, before the sealed payload is returned: the device's SPA keys and the session's CCD
+   * entry on the session's gateway. Throws the gateway error (the caller ends the session).
+   */
+  async prepareSession(s: SessionOnGateway): Promise<void> {
+    const [row] = await this.managed({ id: s.gatewayId });
+    if (!row) return;
+    const facts = s.traceId ? { trace_id: s.traceId } : {};
+    // Independent, so in parallel: each is an SSH exec whose cost is mostly viworks-gw starting up;
+    // the node serializes the two writes with its own lock. Both must succeed (fail closed).
+    // allSettled: neither is left running (and auditing) after the bootstrap has answered.
+    const results = await Promise.allSettled([
+      ops.syncDeviceKeys(this.ops, row, s.deviceId, facts),
+      ops.authorizeSession(this.ops, row, s, facts),
+    ]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  }
+
+  /** Session ended (after its certificate was revoked): cut it on its gateway and push the new CRL. */
+  sessionEnded(sessionId: string): void {
+    this.background(async () => {
+      const session = await this.deps.db.session.findUnique({
+        where: { id: sessionId },
+        select: { gatewayId: true },
+      });
+      if (!session) return;
+      for (const row of await this.managed({ id: session.gatewayId })) {
+        await ops.endSessionOnGateway(this.ops, row, sessionId).catch(() => undefined);
+        await ops.pushCrl(this.ops, row);
+      }
+    });
+  }
+
+  /** Device unbound/revoked: its SPA stanza goes from every managed gateway. */
+  deviceRevoked(deviceId: string): void {
+    this.background(async () => {
+      for (const row of await this.managed())
+        await ops.removeDeviceKeys(this.ops, row, deviceId).catch(() => undefined);
+    });
+  }
+
+  /** Device enrolled or approved: install its SPA keys where it could knock, if it has any yet. */
+  deviceEnrolled(deviceId: string): void {
+    this.background(async () => {
+      for (const row of await this.managed())
+        await ops.syncDeviceKeys(this.ops, row, deviceId).catch(() => undefined);
+    });
+  }
+
+  /** One health + audit-ingest round over the active gateways; failures are audited per attempt. */
+  async pollOnce(): Promise<void> {
+    for (const row of await this.managed()) {
+      if (this.abort.signal.aborted) return;
+      await ops.health(this.pollOps, row).catch(() => undefined);
+      await ingestAudit(this.pollOps, row).catch(() => undefined);
+    }
+  }
+
+  startPolling(intervalMs: number, onError: (err: unknown) => void): void {
+    this.pollTimer = setInterval(() => {
+      if (this.polling) return; // the previous round is still running
+      this.polling = this.pollOnce()
+        .catch(onError)
+        .finally(() => {
+          this.polling = undefined;
+        });
+    }, intervalMs);
+    this.pollTimer.unref();
+  }
+
+  /** Runs work that must not block or fail its caller; errors were audited where they happened. */
+  background(task: () => Promise<void>): void {
+    if (this.abort.signal.aborted) return;
+    const run = task()
+      .catch(() => undefined)
+      .finally(() => this.pending.delete(run));
+    this.pending.add(run);
+  }
+
+  /** Waits for in-flight work (retries stop waiting at once); for tests and shutdown. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0 || this.polling) await Promise.all([...this.pending, this.polling]);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.pollTimer);
+    this.abort.abort();
+    await this.idle();
+  }
+}
