@@ -17,7 +17,7 @@
 #
 # Example: an SSH loop over "host user" lines (host keys are checked; never disable that), with the
 # passwords in a password manager and the token created by
-# `viworks admin enroll-tokens create --max-uses 50 --expires-in 1d --auto-approve --out fleet.token`:
+# `viworks admin enrollment-tokens create --max-uses 50 --expires-in 1d --auto-approve --out fleet.token`:
 #
 #   while read -r host user; do
 #     { cat fleet.token; pass show "viworks/$user"; } |

@@ -2,10 +2,11 @@
 // on the shared base (so --json, error output and exit codes are uniform), a summary for help, and
 // no flag that takes a secret's value (secrets come from a prompt or stdin, never argv).
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Config } from '@oclif/core';
 import { ViworksCommand } from '../lib/base-command.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,9 +44,9 @@ it('every command file: a ViworksCommand with a summary, --json, and no secret-v
     'admin devices list',
     'admin devices approve',
     'admin devices unbind',
-    'admin enroll-tokens create',
-    'admin enroll-tokens list',
-    'admin enroll-tokens revoke',
+    'admin enrollment-tokens create',
+    'admin enrollment-tokens list',
+    'admin enrollment-tokens revoke',
     'admin sessions list',
     'admin sessions terminate',
     'admin gateways add',
@@ -69,4 +70,21 @@ it('every command file: a ViworksCommand with a summary, --json, and no secret-v
       assert.ok(ok, `${file}: --${name} must not take a secret on the command line`);
     }
   }
+});
+
+it('renamed topics: the earlier command ids still run the same command (oclif aliases)', async () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  pjson.oclif = { ...pjson.oclif, commands: './cli/commands' };
+  const config = await Config.load({ root, pjson });
+  for (const verb of ['create', 'list', 'revoke']) {
+    const alias = await config.findCommand(`admin:enroll-tokens:${verb}`)?.load();
+    const current = await config.findCommand(`admin:enrollment-tokens:${verb}`)?.load();
+    assert.ok(current, `viworks admin enrollment-tokens ${verb}`);
+    assert.equal(alias, current, `viworks admin enroll-tokens ${verb} runs the same command`);
+  }
+  assert.ok(
+    config.topics.some((t) => t.name === 'admin:enrollment-tokens'),
+    'package.json oclif.topics',
+  );
 });

@@ -61,7 +61,7 @@ export const AdminDeviceActionResultSchema = v1(DeviceActionReply.properties);
 export type AdminDeviceActionResult = Static<typeof AdminDeviceActionResultSchema>;
 
 /**
- * `enroll-tokens create`: with `--out FILE` the token is written there (0600) and `token` is null;
+ * `enrollment-tokens create`: with `--out FILE` the token is written there (0600) and `token` is null;
  * otherwise `token` is the secret itself, shown this once.
  */
 export const AdminTokenCreateResultSchema = v1({

@@ -218,7 +218,7 @@ export async function enrollDemo(plan: LabPlan): Promise<{ deviceId: string }> {
   const tokenFile = join(plan.dirs.client, 'fleet.token');
   const token = await viworks(plan, [
     'admin',
-    'enroll-tokens',
+    'enrollment-tokens',
     'create',
     '--max-uses',
     '1',
@@ -226,7 +226,7 @@ export async function enrollDemo(plan: LabPlan): Promise<{ deviceId: string }> {
     '--out',
     tokenFile,
   ]);
-  if (token.code !== 0) throw new Error(`admin enroll-tokens create: ${JSON.stringify(token.json)}`);
+  if (token.code !== 0) throw new Error(`admin enrollment-tokens create: ${JSON.stringify(token.json)}`);
   const enrolled = await viworks(
     plan,
     [

@@ -25,9 +25,9 @@ import AuditQuery from './audit/query.js';
 import DevicesApprove from './devices/approve.js';
 import DevicesList from './devices/list.js';
 import DevicesUnbind from './devices/unbind.js';
-import TokensCreate from './enroll-tokens/create.js';
-import TokensList from './enroll-tokens/list.js';
-import TokensRevoke from './enroll-tokens/revoke.js';
+import TokensCreate from './enrollment-tokens/create.js';
+import TokensList from './enrollment-tokens/list.js';
+import TokensRevoke from './enrollment-tokens/revoke.js';
 import AdminLogin from './login.js';
 import AdminLogout from './logout.js';
 import SessionsList from './sessions/list.js';
@@ -262,7 +262,7 @@ describe('viworks admin (real backend)', () => {
     assert.equal(unbound.device.status, 'revoked');
   });
 
-  it('enroll-tokens: create (stdout or a new 0600 file), list, revoke', async () => {
+  it('enrollment-tokens: create (stdout or a new 0600 file), list, revoke', async () => {
     const shown = okJson(
       await run(TokensCreate, ['--max-uses', '5', '--expires-in', '2h', '--tag', 'lab', '--json']),
       R.AdminTokenCreateResultSchema,

@@ -5,16 +5,18 @@ import type { AdminTokensListResult } from '../../../lib/admin-results.js';
 import { formatTable } from '../../../lib/output.js';
 
 /** Lists fleet enrollment tokens (never the secret itself, which only `create` shows). */
-export default class AdminEnrollTokensList extends AdminCommand<AdminTokensListResult> {
+export default class AdminEnrollmentTokensList extends AdminCommand<AdminTokensListResult> {
   static override summary = 'List enrollment tokens';
-  static override examples = ['<%= config.bin %> admin enroll-tokens list --state valid'];
+  /** The topic's earlier name, kept working (the route is /admin/enrollment-tokens). */
+  static override aliases = ['admin:enroll-tokens:list'];
+  static override examples = ['<%= config.bin %> admin enrollment-tokens list --state valid'];
   static override flags = {
     ...pageFlags,
     state: Flags.option({ options: TOKEN_STATES, description: 'Only tokens in this state' })(),
   };
 
   async run(): Promise<AdminTokensListResult> {
-    const { flags } = await this.parse(AdminEnrollTokensList);
+    const { flags } = await this.parse(AdminEnrollmentTokensList);
     const client = await this.adminClient();
     const reply = await client.listEnrollmentTokens({
       ...pageQuery(flags),

@@ -20,10 +20,12 @@ export function parseDuration(text: string): number {
  * Creates a fleet enrollment token. The secret is shown once: on stdout, or written to a new 0600
  * file with --out (then stdout carries only its id), ready for scripts/fleet-enroll.sh.
  */
-export default class AdminEnrollTokensCreate extends AdminCommand<AdminTokenCreateResult> {
+export default class AdminEnrollmentTokensCreate extends AdminCommand<AdminTokenCreateResult> {
   static override summary = 'Create an enrollment token for fleet enrollment';
+  /** The topic's earlier name, kept working (the route is /admin/enrollment-tokens). */
+  static override aliases = ['admin:enroll-tokens:create'];
   static override examples = [
-    '<%= config.bin %> admin enroll-tokens create --max-uses 50 --expires-in 7d --tag lab --auto-approve --out fleet.token',
+    '<%= config.bin %> admin enrollment-tokens create --max-uses 50 --expires-in 7d --tag lab --auto-approve --out fleet.token',
   ];
   static override flags = {
     'max-uses': Flags.integer({
@@ -46,7 +48,7 @@ export default class AdminEnrollTokensCreate extends AdminCommand<AdminTokenCrea
   };
 
   async run(): Promise<AdminTokenCreateResult> {
-    const { flags } = await this.parse(AdminEnrollTokensCreate);
+    const { flags } = await this.parse(AdminEnrollmentTokensCreate);
     const expiresAt = flags['expires-at'];
     if (expiresAt !== undefined && Number.isNaN(Date.parse(expiresAt)))
       throw usageError('--expires-at is not a time');
