@@ -26,7 +26,7 @@ import type { FeaturePlugin } from './index.js';
 export const authRoutes: FeaturePlugin = async (app, { ctx }) => {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const deps = identityDeps(ctx);
-  const signer = desktopSigner(ctx.db);
+  const signer = desktopSigner(ctx);
   await dummyPasswordHash(); // the first unknown-user login must cost what every other one does
   limitPerIp(app, ctx, RATE_RULES.auth);
 

@@ -54,7 +54,7 @@ export function registerClientEvents(
     async (request, reply) => {
       const { session_id } = request.query as { session_id: string };
       const granted = access(request);
-      const session = await ownedSession(ctx.db, granted, session_id);
+      const session = await ownedSession(ctx, granted, session_id);
       const token = tokenHash(granted.token);
       if (!perSession.acquire(session.id)) throw new ViworksError('VIW_E_TOO_MANY_STREAMS');
       if (!perToken.acquire(token)) {

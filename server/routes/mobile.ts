@@ -25,7 +25,7 @@ import type { FeaturePlugin } from './index.js';
 export const mobileRoutes: FeaturePlugin = async (app, { ctx }) => {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const deps = identityDeps(ctx);
-  const signer = phoneSigner(ctx.db);
+  const signer = phoneSigner(ctx);
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
   limitPerIp(app, ctx, RATE_RULES.mobile);
@@ -91,12 +91,11 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx }) => {
     async (request, reply) =>
       trailFor(ctx, request, 'mobile.otp_fetch').run(async (trail) => {
         const phone = await signedPhone(request);
-        trail.user((await ctx.db.user.findUnique({ where: { id: phone.userId } }))?.auditId).device(phone.id);
         const waitMs = Math.min(Number(request.query.wait ?? 0), OTP_MAX_WAIT_S) * 1000;
         const gone = new AbortController();
         reply.raw.on('close', () => gone.abort());
         const signal = AbortSignal.any([gone.signal, closing.signal]);
-        const c = await pendingChallenge(deps, phone, waitMs, signal);
+        const c = await pendingChallenge(deps, trail, phone, waitMs, signal);
         if (!c) {
           trail.skip();
           return reply.code(204).send(null);
@@ -129,7 +128,6 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx }) => {
     async (request) =>
       trailFor(ctx, request, 'auth.otp_deny').run(async (trail) => {
         const phone = await signedPhone(request);
-        trail.user((await ctx.db.user.findUnique({ where: { id: phone.userId } }))?.auditId).device(phone.id);
         await denyChallenge(deps, trail, phone, request.body.txn_id);
         return { status: 'denied' as const };
       }),

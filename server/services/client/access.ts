@@ -32,7 +32,11 @@ export function sameSource(a: string, b: string): boolean {
  * The session named by `wireSessionId` if it belongs to the token's user and device. A foreign or
  * unknown session is the same VIW_E_NOT_FOUND, so ids cannot be probed.
  */
-export async function ownedSession(db: Db, access: ClientAccess, wireSessionId: string): Promise<Session> {
+export async function ownedSession(
+  { db }: { readonly db: Db },
+  access: ClientAccess,
+  wireSessionId: string,
+): Promise<Session> {
   const id = fromWireId('s', wireSessionId);
   const session = id ? await db.session.findUnique({ where: { id } }) : null;
   if (!session || session.deviceId !== access.claims.deviceId || session.userId !== access.claims.userId) {

@@ -60,7 +60,7 @@ export async function heartbeat(
   wireSessionId: string,
   traceId?: string,
 ): Promise<HeartbeatResponse> {
-  const session = await ownedSession(ctx.db, access, wireSessionId);
+  const session = await ownedSession(ctx, access, wireSessionId);
   const state = await currentState(ctx, session, traceId);
   if (state.status !== 'active') throw revoked(state.end_reason);
   const now = ctx.now();
@@ -87,7 +87,7 @@ export async function disconnect(
   wireSessionId: string,
   traceId?: string,
 ): Promise<DisconnectResponse> {
-  const session = await ownedSession(ctx.db, access, wireSessionId);
+  const session = await ownedSession(ctx, access, wireSessionId);
   await endSessions(ctx.sessionEnd, { sessionId: session.id }, 'logout', traceId ? { traceId } : {});
   await accessTokens(ctx.kv).revoke(access.token);
   const after = await ctx.db.session.findUnique({ where: { id: session.id }, select: { endReason: true } });

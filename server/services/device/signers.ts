@@ -12,7 +12,7 @@ export interface Signer<T> {
   readonly row: T;
 }
 
-export function desktopSigner(db: Db) {
+export function desktopSigner({ db }: { readonly db: Db }) {
   return async (keyId: string): Promise<Signer<DesktopDevice> | null> => {
     if (!UUID_RE.test(keyId)) return null;
     const row = await db.desktopDevice.findUnique({ where: { id: keyId } });
@@ -21,7 +21,7 @@ export function desktopSigner(db: Db) {
   };
 }
 
-export function phoneSigner(db: Db) {
+export function phoneSigner({ db }: { readonly db: Db }) {
   return async (keyId: string): Promise<Signer<MobileDevice> | null> => {
     if (!UUID_RE.test(keyId)) return null;
     const row = await db.mobileDevice.findUnique({ where: { id: keyId } });

@@ -9,12 +9,20 @@ import type { PhoneChallenge } from '../auth/login-txns.js';
 /** Store polls while long-polling: wake-ups cover this instance, polling covers the others. */
 const POLL_MS = 1_000;
 
+/** Names the phone's user and the phone itself in the request's audit event. */
+async function tracePhone(deps: IdentityDeps, trail: AuditTrail, phone: MobileDevice): Promise<void> {
+  const user = await deps.db.user.findUnique({ where: { id: phone.userId }, select: { auditId: true } });
+  trail.user(user?.auditId).device(phone.id);
+}
+
 export async function pendingChallenge(
   deps: IdentityDeps,
+  trail: AuditTrail,
   phone: MobileDevice,
   waitMs: number,
   signal: AbortSignal,
 ): Promise<PhoneChallenge | null> {
+  await tracePhone(deps, trail, phone);
   const deadline = Date.now() + waitMs;
   for (;;) {
     const found = await deps.txns.pendingFor(phone.userId);
@@ -30,6 +38,7 @@ export async function denyChallenge(
   phone: MobileDevice,
   txnId: string,
 ): Promise<void> {
+  await tracePhone(deps, trail, phone);
   const record = await deps.txns.read(txnId);
   if (!record || record.decoy || record.userId !== phone.userId) {
     throw new ViworksError('VIW_E_NOT_FOUND', { details: ['no such pending login for this phone'] });
