@@ -10,7 +10,7 @@ import type { GatewayService } from '../../core/gateway/control.js';
 import type { NodeConfig } from '../node-config.js';
 import { removeIfExists } from '../state/atomic-file.js';
 import { processMatches, runningPid } from './process-check.js';
-import type { ServiceManager } from './service-manager.js';
+import type { ServiceManager } from './service-manager-types.js';
 import { binaryOf, fwknopdLog, pidFileOf } from './service-paths.js';
 
 const CHILD_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };

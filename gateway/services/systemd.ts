@@ -5,7 +5,7 @@ import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { GatewayService } from '../../core/gateway/control.js';
 import type { NodeConfig } from '../node-config.js';
 import { UNIT_NAMES } from '../render/systemd-units.js';
-import type { ServiceManager } from './service-manager.js';
+import type { ServiceManager } from './service-manager-types.js';
 
 const SYSTEMCTL = '/usr/bin/systemctl';
 /** Unit names as rendered by gateway/render/systemd-units.ts. */
