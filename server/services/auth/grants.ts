@@ -1,5 +1,6 @@
 // What a successful password + OTP login hands the desktop (POST /auth/verify), and what the
-// bootstrap route consumes. Both are opaque tokens in the shared store (tokens.ts).
+// bootstrap route consumes. Both are opaque tokens in the shared store (tokens.ts), bound to the
+// address that completed the OTP (sameSource), like the one-time password token (password.ts).
 import type { KvStore } from '../../kv/kv-store.js';
 import { TokenStore } from './tokens.js';
 
@@ -25,4 +26,10 @@ export function accessTokens(kv: KvStore): TokenStore<AccessClaims> {
 
 export function bootstrapGrants(kv: KvStore): TokenStore<BootstrapGrantClaims> {
   return new TokenStore<BootstrapGrantClaims>(kv, 'bg');
+}
+
+/** IPv4-mapped IPv6 (`::ffff:192.0.2.1`) and plain IPv4 name the same peer. */
+export function sameSource(a: string, b: string): boolean {
+  const norm = (ip: string) => ip.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  return norm(a) === norm(b);
 }

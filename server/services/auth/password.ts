@@ -18,7 +18,7 @@ import type { DesktopDevice, User } from '../../data/client.js';
 import { kdfParamsOf } from '../../data/first-admin-store.js';
 import type { KvStore } from '../../kv/kv-store.js';
 import type { AuditTrail } from '../audit/trail.js';
-import { sameSource } from '../client/access.js';
+import { sameSource } from './grants.js';
 import type { IdentityDeps } from './identity.js';
 import { isLocked } from './lockout.js';
 import { assertNewPassword } from './password-check.js';

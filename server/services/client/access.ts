@@ -22,12 +22,6 @@ export async function authenticateClient(kv: KvStore, authorization: unknown): P
   return { token: m[1]!, claims };
 }
 
-/** IPv4-mapped IPv6 (`::ffff:192.0.2.1`) and plain IPv4 name the same peer. */
-export function sameSource(a: string, b: string): boolean {
-  const norm = (ip: string) => ip.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-  return norm(a) === norm(b);
-}
-
 /**
  * The session named by `wireSessionId` if it belongs to the token's user and device. A foreign or
  * unknown session is the same VIW_E_NOT_FOUND, so ids cannot be probed.
