@@ -4,11 +4,11 @@
 import { rm } from 'node:fs/promises';
 import { ViworksError } from '../core/errors/viworks-error.js';
 import { packageVersion } from '../core/localclient/version.js';
+import { UdpSpaSender } from './datapath/spa-sender.js';
 import { Engine } from './engine/engine.js';
-import { SystemPreflight } from './engine/preflight.js';
 import type { ResolveAll } from './engine/resolve.js';
 import type { RestartPolicy } from './engine/restart.js';
-import { UdpSpaSender } from './engine/spa-sender.js';
+import { SystemPreflight } from './engine/system-preflight.js';
 import type {
   OpenVpnStarter,
   Preflight,

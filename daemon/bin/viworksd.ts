@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { resolveSocketPath } from '../../core/localclient/paths.js';
 import { startDaemon } from '../daemon.js';
-import { RunnerOpenVpnStarter } from '../engine/openvpn/starter.js';
-import { PinnedTlsProxyStarter } from '../engine/tls-proxy-starter.js';
+import { RunnerOpenVpnStarter } from '../datapath/openvpn/starter.js';
+import { PinnedTlsProxyStarter } from '../datapath/tls-proxy-starter.js';
 import { parseKeyStoreChoice } from '../keystore/select.js';
 import { DaemonLog, type LogLevel } from '../log/daemon-log.js';
 

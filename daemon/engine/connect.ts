@@ -14,7 +14,7 @@ import { toWireId } from '../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { openBootstrap } from './device-keys.js';
 import { asViworksError, type Engine } from './engine.js';
-import { fail, ok, preflightError } from './preflight.js';
+import { fail, ok, preflightError } from './system-preflight.js';
 import { backendBypassAddresses, resolveWithTimeout, systemResolveAll } from './resolve.js';
 import { DEFAULT_RESTART_POLICY, keepTunnelUp, type SessionContext, startWithRetries } from './restart.js';
 import { ActiveSession, cancelled } from './session.js';

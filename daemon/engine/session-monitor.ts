@@ -6,7 +6,7 @@
 //     VIW_E_SESSION_REVOKED there is the pull path of the same revocation; no successful
 //     heartbeat for idle_timeout_s means the backend has ended the session too;
 //   - idle auto-logout: no tunnel traffic for idle_timeout_s, checked before each heartbeat. The
-//     signal is the TLS proxy's last-activity time (keepalive pings excluded, tls-proxy.ts), on
+//     signal is the TLS proxy's last-activity time (keepalive pings excluded, tls-proxy-pump.ts), on
 //     the monotonic clock so a wall-clock jump neither logs out nor keeps alive.
 // `onEnd` is called at most once; the engine tears down.
 import { setTimeout as sleep } from 'node:timers/promises';

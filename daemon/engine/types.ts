@@ -1,8 +1,8 @@
 // The engine's plug points. The connect sequence (connect.ts) calls these in order:
 //   Preflight → SpaSender → TlsProxyStarter → OpenVpnStarter
-// The real SPA sender (spa-sender.ts) and preflight (preflight.ts) live here; the TLS proxy
-// (daemon/engine/tls-proxy*) and the OpenVPN runner (daemon/engine/openvpn/*) implement the two
-// starter interfaces below. Contract for every start(): resolve only when the step is done, reject
+// The system preflight lives here (system-preflight.ts); the data path implements the rest: the SPA
+// sender (daemon/datapath/spa-sender.ts), the TLS proxy (daemon/datapath/tls-proxy*) and the
+// OpenVPN runner (daemon/datapath/openvpn/*). Contract for every start(): resolve only when the step is done, reject
 // with a ViworksError (the code decides whether the engine retries), honour `signal` (abort = stop
 // what was started and reject), never log or persist secret material, and make `stop()` idempotent.
 import type { Static } from 'typebox';
@@ -54,7 +54,7 @@ export interface SpaSender {
   send(knock: SpaKnock, signal: AbortSignal): Promise<{ readonly accessIp: string }>;
 }
 
-// ── TLS proxy (daemon/engine/tls-proxy*) ─────────────────────────────────────────────────────
+// ── TLS proxy (daemon/datapath/tls-proxy*) ───────────────────────────────────────────────────
 
 export interface TlsProxyStartParams {
   /** Wire session id (`s-…`), for logs and metrics. */
@@ -98,7 +98,7 @@ export interface TrafficCounters {
   readonly bytesOut: number;
   /**
    * Monotonic ms (performance.now()) of the last traffic in either direction, or of the start when
-   * there was none yet. OpenVPN's keepalive pings are not traffic here (tls-proxy.ts).
+   * there was none yet. OpenVPN's keepalive pings are not traffic here (tls-proxy-pump.ts).
    */
   readonly lastActivityMs: number;
 }
@@ -117,7 +117,7 @@ export interface TlsProxyStarter {
   preflight?(): Promise<PreflightCheck[]>;
 }
 
-// ── OpenVPN (daemon/engine/openvpn/*) ────────────────────────────────────────────────────────
+// ── OpenVPN (daemon/datapath/openvpn/*) ──────────────────────────────────────────────────────
 
 export interface OpenVpnStartParams {
   readonly sessionId: string;

@@ -23,6 +23,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
+import { DEFAULT_OPENVPN_PATH, resolveOpenVpnBinary, resolveTrustedBinary } from './host-checks.js';
 import { assertNetnsName, IP_BINARY, SAFE_PATH } from './iproute.js';
 import {
   classifyLogLine,
@@ -32,7 +33,6 @@ import {
   softExitReason,
   summarizePush,
 } from './log.js';
-import { DEFAULT_OPENVPN_PATH, resolveOpenVpnBinary, resolveTrustedBinary } from './preflight.js';
 
 export interface StartOpenVpnOptions {
   /**

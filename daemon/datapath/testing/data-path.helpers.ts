@@ -10,22 +10,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { PinSet } from '../../core/crypto/pins.js';
-import { IP, type NetnsEnd, type NetnsPair, NsProcess, runOk } from '../../scripts/testkit/netns.js';
-import type { TestCa } from '../../scripts/testkit/openvpn-server.js';
+import type { PinSet } from '../../../core/crypto/pins.js';
+import { IP, type NetnsEnd, type NetnsPair, NsProcess, runOk } from '../../../scripts/testkit/netns.js';
+import type { TestCa } from '../../../scripts/testkit/openvpn-server.js';
 import {
   type ClientCertPolicy,
   clientCertLines,
   stunnelBinary,
   TLS13_SUITES,
-} from '../../scripts/testkit/stunnel.js';
-import { loadOrCreatePki } from '../../server/pki/embedded-pki.js';
-import { loadGatewayMaterial } from '../../server/pki/gateway-profile.js';
-import { createEndEntity } from '../../server/pki/issue.js';
-import { generateEcKeyPair, keyPairFromPem, privateKeyToPem } from '../../server/pki/keys.js';
-import { days, PROFILES } from '../../server/pki/profiles.js';
-import { PinnedTlsProxyStarter } from './tls-proxy-starter.js';
-import type { TlsProxyStartParams } from './types.js';
+} from '../../../scripts/testkit/stunnel.js';
+import { loadOrCreatePki } from '../../../server/pki/embedded-pki.js';
+import { loadGatewayMaterial } from '../../../server/pki/gateway-profile.js';
+import { createEndEntity } from '../../../server/pki/issue.js';
+import { generateEcKeyPair, keyPairFromPem, privateKeyToPem } from '../../../server/pki/keys.js';
+import { days, PROFILES } from '../../../server/pki/profiles.js';
+import type { TlsProxyStartParams } from '../../engine/types.js';
+import { PinnedTlsProxyStarter } from '../tls-proxy-starter.js';
 
 const pem = (c: { toString(format: 'pem'): string }) => `${c.toString('pem').trimEnd()}\n`;
 

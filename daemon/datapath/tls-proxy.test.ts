@@ -18,13 +18,8 @@ import {
   startStunnel,
   type TestStunnel,
 } from '../../scripts/testkit/stunnel.js';
-import {
-  KEEPALIVE_MAX_BYTES,
-  startTlsProxy,
-  type TlsProxy,
-  type TlsProxyEvent,
-  type TlsProxyOptions,
-} from './tls-proxy.js';
+import { startTlsProxy, type TlsProxy } from './tls-proxy.js';
+import { KEEPALIVE_MAX_BYTES, type TlsProxyEvent, type TlsProxyOptions } from './tls-proxy-pump.js';
 
 const peers = needPeers({ binaries: ['/usr/bin/stunnel4'], apt: 'stunnel4' });
 const MiB = 1024 * 1024;

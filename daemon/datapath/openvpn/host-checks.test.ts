@@ -12,7 +12,7 @@ import {
   parseResolvConf,
   resolveTrustedBinary,
   unexpectedOutsideRoutes,
-} from './preflight.js';
+} from './host-checks.js';
 
 describe('openvpn version', () => {
   test('parses 2.6 output; refuses what is not OpenVPN', () => {

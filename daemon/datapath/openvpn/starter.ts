@@ -16,10 +16,10 @@ import type {
   OpenVpnStartParams,
   PreflightCheck,
   StopInfo,
-} from '../types.js';
+} from '../../engine/types.js';
 import { renderClientConfig } from './config.js';
+import { checkRoutingPolicy, DEFAULT_OPENVPN_PATH, openvpnVersion } from './host-checks.js';
 import { type IpOptions, listRoutes } from './iproute.js';
-import { checkRoutingPolicy, DEFAULT_OPENVPN_PATH, openvpnVersion } from './preflight.js';
 import { OpenVpnError, type OpenVpnReady, startOpenVpn } from './runner.js';
 
 export interface RunnerStarterOptions extends IpOptions {
@@ -30,7 +30,7 @@ export interface RunnerStarterOptions extends IpOptions {
   readonly onLog?: (line: string) => void;
   /** Run checkRoutingPolicy after readiness (default true): a leak stops the tunnel, VIW_E_LEAK. */
   readonly verifyRouting?: boolean;
-  /** Treat a loopback stub resolver as a DNS leak (default false; see preflight.ts). */
+  /** Treat a loopback stub resolver as a DNS leak (default false; see host-checks.ts). */
   readonly strictDns?: boolean;
 }
 

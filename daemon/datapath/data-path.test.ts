@@ -8,7 +8,7 @@
 //                 │ pinned TLS 1.3 to <gw off-link address>:443 (bypass route keeps it off the tunnel)
 //   gateway ns: stunnel :443 → 127.0.0.1:1194 OpenVPN server (pool 10.99.x.0/24) · whoami on 10.99.x.1
 // The proxy listens on loopback, so it runs where OpenVPN does: a child process in the client
-// namespace (data-path.helpers.ts), fed its parameters on stdin.
+// namespace (testing/data-path.helpers.ts), fed its parameters on stdin.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -27,16 +27,16 @@ import {
 import { needPeers } from '../../scripts/testkit/peers.js';
 import { STUNNEL_BINARIES } from '../../scripts/testkit/stunnel.js';
 import { generateTlsCryptKey } from '../../server/pki/tls-crypt.js';
+import { isRetryable } from '../engine/restart.js';
+import { OpenVpnError } from './openvpn/runner.js';
+import { RunnerOpenVpnStarter } from './openvpn/starter.js';
 import {
   addBackendAddress,
   createLabPki,
   type LabPki,
   ProxyChild,
   startFrontDoor,
-} from './data-path.helpers.js';
-import { OpenVpnError } from './openvpn/runner.js';
-import { RunnerOpenVpnStarter } from './openvpn/starter.js';
-import { isRetryable } from './restart.js';
+} from './testing/data-path.helpers.js';
 
 const peers = needPeers({
   binaries: [STUNNEL_BINARIES[0], OPENVPN, '/usr/sbin/ip'],

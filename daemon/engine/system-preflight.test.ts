@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import { MAX_BACKEND_RTT_MS, preflightError, SystemPreflight } from './preflight.js';
+import { MAX_BACKEND_RTT_MS, preflightError, SystemPreflight } from './system-preflight.js';
 
 const net = mkdtempSync(join(tmpdir(), 'viw-net-'));
 after(() => rmSync(net, { recursive: true, force: true }));

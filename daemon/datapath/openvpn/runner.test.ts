@@ -34,8 +34,8 @@ import { needPeers } from '../../../scripts/testkit/peers.js';
 import { PROFILES } from '../../../server/pki/profiles.js';
 import { generateTlsCryptKey } from '../../../server/pki/tls-crypt.js';
 import { renderClientConfig } from './config.js';
+import { activeTunnels, checkRoutingPolicy } from './host-checks.js';
 import { listLinks, routeGet } from './iproute.js';
-import { activeTunnels, checkRoutingPolicy } from './preflight.js';
 import { OpenVpnError, type OpenVpnProcess, startOpenVpn } from './runner.js';
 import { RunnerOpenVpnStarter } from './starter.js';
 

@@ -1,11 +1,8 @@
-// The daemon's embedded TLS proxy (desktop-client spec §3.4, §5.3): OpenVPN (`proto tcp-client`)
-// connects to 127.0.0.1:<port>, and the proxy carries that byte stream inside TLS 1.3 to the
-// gateway's stunnel. The gateway is trusted only if BOTH hold: its chain verifies against the
-// bootstrap's CA for the gateway FQDN, and its leaf key matches the primary or backup SPKI pin. Any
-// failure closes both sockets before one byte of the local stream has been read, let alone sent.
-//
-// One proxy carries exactly one connection: the listener closes as soon as it has accepted one, so
-// no other local process can ride an established, pinned tunnel (a second connection is refused).
+// The TLS proxy's byte pump (desktop-client spec §3.4, §5.3): one local socket (OpenVPN's, accepted
+// by the listener in tls-proxy.ts) carried inside TLS 1.3 to the gateway's stunnel. The gateway is
+// trusted only if BOTH hold: its chain verifies against the bootstrap's CA for the gateway FQDN, and
+// its leaf key matches the primary or backup SPKI pin. Any failure closes both sockets before one
+// byte of the local stream has been read, let alone sent.
 //
 // The gateway also authenticates us (stunnel `verify = 2`): the proxy presents the session's client
 // certificate from the bootstrap (tls-client-context.ts). In TLS 1.3 the server judges it only after
@@ -19,7 +16,7 @@
 // chunk of at most KEEPALIVE_MAX_BYTES is counted but does not move the last-activity time. The
 // smallest real packet (an IPv4 header with an ICMP or TCP header: ≥ 28 bytes) makes ≥ 54.
 import { X509Certificate } from 'node:crypto';
-import { isIP, createServer as netCreateServer, type Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream';
 import {
@@ -39,11 +36,8 @@ import {
 } from '../../core/crypto/pins.js';
 import type { ErrorCode } from '../../core/errors/catalogue.js';
 import { isViworksError, ViworksError } from '../../core/errors/viworks-error.js';
-import { fastDial } from './fast-dial.js';
+import type { TrafficCounters } from '../engine/types.js';
 import { buildClientContext, clientIdentityProblems } from './tls-client-context.js';
-import type { TrafficCounters } from './types.js';
-
-export { GATEWAY_CIPHERSUITES } from './tls-client-context.js';
 
 export interface TlsProxyOptions {
   /** The gateway FQDN: sent as SNI and checked against the certificate's subjectAltName. */
@@ -122,26 +116,15 @@ export interface ProxiedConnection {
   close(): void;
 }
 
-export interface TlsProxy {
-  /** The loopback port to point OpenVPN at (`remote 127.0.0.1 <port>`). */
-  readonly port: number;
-  readonly ready: Promise<Established>;
-  /** TLS handshake time of the one connection, once known. */
-  readonly handshakeMs: number | undefined;
-  readonly closed: Promise<TunnelSummary>;
-  /** The one connection's traffic; zero bytes and the listen time before it was accepted. */
-  traffic(): TrafficCounters;
-  close(): void;
-}
-
 /** A chunk this small is OpenVPN keepalive-sized: counted, but not activity (see the header). */
 export const KEEPALIVE_MAX_BYTES = 48;
 
-const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 15_000;
+export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 15_000;
 const DEFAULT_HALF_CLOSE_TIMEOUT_MS = 10_000;
 const FQDN_RE = /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$/;
 
-function validate(opts: TlsProxyOptions): void {
+/** Refuses options that could not work (VIW_E_VALIDATION) before anything listens or dials. */
+export function validate(opts: TlsProxyOptions): void {
   const bad: string[] = [];
   if (!FQDN_RE.test(opts.gatewayHost) || isIP(opts.gatewayHost) !== 0) bad.push('gatewayHost: not an FQDN');
   if (opts.gatewayAddress !== undefined && isIP(opts.gatewayAddress) === 0)
@@ -169,7 +152,7 @@ function streamFailed(cause: unknown): ViworksError {
 }
 
 /** A failure as VIW_E_TLS_FAILED with a detail made of our stage name and a library code only. */
-function tlsFailed(stage: string, cause?: unknown): ViworksError {
+export function tlsFailed(stage: string, cause?: unknown): ViworksError {
   const code = (cause as { code?: unknown } | undefined)?.code;
   const safe = typeof code === 'string' && SAFE_CODE_RE.test(code) ? code : 'unknown';
   return new ViworksError('VIW_E_TLS_FAILED', {
@@ -178,7 +161,8 @@ function tlsFailed(stage: string, cause?: unknown): ViworksError {
   });
 }
 
-function safeEmit(opts: TlsProxyOptions, event: TlsProxyEvent): void {
+/** Tells the observer (TlsProxyOptions.onEvent); its exceptions are swallowed. */
+export function safeEmit(opts: TlsProxyOptions, event: TlsProxyEvent): void {
   try {
     opts.onEvent?.(event);
   } catch {
@@ -187,7 +171,7 @@ function safeEmit(opts: TlsProxyOptions, event: TlsProxyEvent): void {
 }
 
 /** Promise parts, with rejections pre-handled so a caller that never awaits `ready` cannot crash the daemon. */
-function deferred<T>() {
+export function deferred<T>() {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -371,114 +355,5 @@ export function proxyConnection(
     closed: closed.promise,
     traffic: () => ({ bytesIn, bytesOut, lastActivityMs }),
     close: () => teardown('closed'),
-  };
-}
-
-/** Listens on 127.0.0.1:<random>, carries exactly one connection to the gateway, then is done. */
-export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
-  validate(opts);
-  // Once, before listening: a certificate/key mismatch is a VIW_E_VALIDATION here, not a dial failure.
-  const context = buildClientContext(opts);
-  const ready = deferred<Established>();
-  const closed = deferred<TunnelSummary>();
-  let handshakeMs: number | undefined;
-  let conn: ProxiedConnection | undefined;
-  let acceptTimer: NodeJS.Timeout | undefined;
-  let done = false;
-  let accepted = false;
-
-  // pauseOnConnect: not even the kernel's buffered bytes are read before the gateway is verified.
-  const server = netCreateServer({ allowHalfOpen: true, pauseOnConnect: true });
-  server.maxConnections = 1;
-  const stopListening = () => {
-    if (server.listening) server.close();
-  };
-  const dialAbort = new AbortController();
-  const finishEarly = (reason: CloseReason, dialError?: unknown) => {
-    if (done || conn) return;
-    done = true;
-    clearTimeout(acceptTimer);
-    stopListening();
-    dialAbort.abort();
-    const error =
-      dialError !== undefined
-        ? tlsFailed('connect', dialError)
-        : tlsFailed(reason === 'timeout' ? 'timeout: no local connection' : 'cancelled');
-    safeEmit(opts, { type: 'failed', code: error.code, details: error.details });
-    ready.reject(error);
-    const summary: TunnelSummary = { reason, error, bytesToGateway: 0, bytesFromGateway: 0 };
-    safeEmit(opts, { type: 'closed', summary });
-    closed.resolve(summary);
-  };
-
-  server.on('connection', (socket) => {
-    // maxConnections already drops extras; this also covers one accepted in the same tick.
-    if (conn || done || accepted) {
-      socket.destroy();
-      return;
-    }
-    clearTimeout(acceptTimer);
-    stopListening();
-    safeEmit(opts, { type: 'accepted' });
-    accepted = true;
-    fastDial({
-      host: opts.gatewayAddress ?? opts.gatewayHost,
-      port: opts.gatewayPort,
-      timeoutMs: opts.connectTimeoutMs,
-      signal: dialAbort.signal,
-    }).then(
-      (raw) => {
-        if (done) {
-          raw.destroy();
-          socket.destroy();
-          return;
-        }
-        conn = proxyConnection(socket, opts, context, raw);
-        conn.ready.then((e) => {
-          handshakeMs = e.handshakeMs;
-          ready.resolve(e);
-        }, ready.reject);
-        conn.closed.then((s) => {
-          done = true;
-          closed.resolve(s);
-        });
-      },
-      (err) => {
-        socket.destroy();
-        finishEarly('error', err);
-      },
-    );
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', () => finishEarly('error'));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw tlsFailed('listen');
-  const listenedAt = performance.now();
-  acceptTimer = setTimeout(
-    () => finishEarly('timeout'),
-    opts.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
-  );
-  acceptTimer.unref();
-  safeEmit(opts, { type: 'listening', port: address.port });
-
-  return {
-    port: address.port,
-    ready: ready.promise,
-    get handshakeMs() {
-      return handshakeMs;
-    },
-    closed: closed.promise,
-    traffic: () => conn?.traffic() ?? { bytesIn: 0, bytesOut: 0, lastActivityMs: listenedAt },
-    close: () => {
-      if (conn) conn.close();
-      else finishEarly('closed');
-    },
   };
 }

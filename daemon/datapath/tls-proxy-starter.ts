@@ -1,12 +1,14 @@
-// Plugs the pinned TLS proxy (tls-proxy.ts) into the engine's TlsProxyStarter interface. The proxy
-// dials when OpenVPN connects to it, so start() resolves once it listens; `done` settles with the
-// proxy's failure code (VIW_E_PIN_MISMATCH, VIW_E_TLS_FAILED) as soon as the dial fails, which
-// the engine watches to tear the connection down (and never retries a pin mismatch).
+// Plugs the pinned TLS proxy (tls-proxy.ts, tls-proxy-pump.ts) into the engine's TlsProxyStarter
+// interface. The proxy dials when OpenVPN connects to it, so start() resolves once it listens;
+// `done` settles with the proxy's failure code (VIW_E_PIN_MISMATCH, VIW_E_TLS_FAILED) as soon as
+// the dial fails, which the engine watches to tear the connection down (and never retries a pin
+// mismatch).
 // `traffic()` reads the proxy's live counters (bytes each way, last activity on the monotonic
 // clock): the status's `traffic` and the idle auto-logout's signal (session-monitor.ts).
 import type { ErrorCode } from '../../core/errors/catalogue.js';
-import { startTlsProxy, type TunnelSummary } from './tls-proxy.js';
-import type { StopInfo, TlsProxyHandle, TlsProxyStarter, TlsProxyStartParams } from './types.js';
+import type { StopInfo, TlsProxyHandle, TlsProxyStarter, TlsProxyStartParams } from '../engine/types.js';
+import { startTlsProxy } from './tls-proxy.js';
+import type { TunnelSummary } from './tls-proxy-pump.js';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 

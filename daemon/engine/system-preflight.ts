@@ -1,4 +1,5 @@
-// Preflight checks (desktop-client §4), each a named result with a stable code on failure:
+// The system preflight (desktop-client §4): checks of this machine and its backend before a connect
+// (and for GET /v1/preflight), each a named result with a stable code on failure:
 //   backend       the enrolled backend answers over the pinned channel within MAX_BACKEND_RTT_MS
 //                 (round trip shown; unreachable: VIW_E_BACKEND_UNREACHABLE, too slow:
 //                 VIW_E_PREFLIGHT "backend: round trip … over the … limit")
@@ -12,7 +13,7 @@
 // openvpn (present, safe to run, ≥ 2.6) and tun_device.
 import { readdir } from 'node:fs/promises';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import { type ActiveTunnels, activeTunnels } from './openvpn/preflight.js';
+import { type ActiveTunnels, activeTunnels } from '../datapath/openvpn/host-checks.js';
 import type { Preflight, PreflightCheck, PreflightContext } from './types.js';
 
 export const MAX_CLOCK_SKEW_MS = 60_000;
@@ -28,7 +29,7 @@ export interface SystemPreflightOptions {
   readonly extra?: ReadonlyArray<() => Promise<PreflightCheck[]>>;
   /** Where network interfaces are listed (names only; tests). Default: `ip` links and routes. */
   readonly netDir?: string;
-  /** Tunnel links and catch-all routes through them; default openvpn/preflight.ts activeTunnels. */
+  /** Tunnel links and catch-all routes through them; default activeTunnels (datapath/openvpn/host-checks.ts). */
   readonly tunnels?: () => Promise<ActiveTunnels>;
   readonly timeZone?: () => string;
   readonly now?: () => number;

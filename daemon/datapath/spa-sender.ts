@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { encodeSpa } from '../../core/spa/index.js';
-import type { SpaKnock, SpaSender } from './types.js';
+import type { SpaKnock, SpaSender } from '../engine/types.js';
 
 export interface UdpSpaSenderOptions {
   readonly tries?: number;

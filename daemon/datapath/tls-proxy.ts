@@ -1,0 +1,147 @@
+// The TLS proxy's one-connection listener (desktop-client spec §3.4): OpenVPN (`proto tcp-client`)
+// connects to 127.0.0.1:<port>; the listener accepts that one connection, dials the gateway
+// (fast-dial.ts) and hands both sockets to the byte pump (tls-proxy-pump.ts), which verifies the
+// gateway and carries the stream.
+//
+// One proxy carries exactly one connection: the listener closes as soon as it has accepted one, so
+// no other local process can ride an established, pinned tunnel (a second connection is refused).
+// It accepts with pauseOnConnect, so not one local byte is read before the gateway is verified.
+import { createServer as netCreateServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { TrafficCounters } from '../engine/types.js';
+import { fastDial } from './fast-dial.js';
+import { buildClientContext } from './tls-client-context.js';
+import {
+  type CloseReason,
+  DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+  deferred,
+  type Established,
+  type ProxiedConnection,
+  proxyConnection,
+  safeEmit,
+  type TlsProxyOptions,
+  type TunnelSummary,
+  tlsFailed,
+  validate,
+} from './tls-proxy-pump.js';
+
+export interface TlsProxy {
+  /** The loopback port to point OpenVPN at (`remote 127.0.0.1 <port>`). */
+  readonly port: number;
+  readonly ready: Promise<Established>;
+  /** TLS handshake time of the one connection, once known. */
+  readonly handshakeMs: number | undefined;
+  readonly closed: Promise<TunnelSummary>;
+  /** The one connection's traffic; zero bytes and the listen time before it was accepted. */
+  traffic(): TrafficCounters;
+  close(): void;
+}
+
+/** Listens on 127.0.0.1:<random>, carries exactly one connection to the gateway, then is done. */
+export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
+  validate(opts);
+  // Once, before listening: a certificate/key mismatch is a VIW_E_VALIDATION here, not a dial failure.
+  const context = buildClientContext(opts);
+  const ready = deferred<Established>();
+  const closed = deferred<TunnelSummary>();
+  let handshakeMs: number | undefined;
+  let conn: ProxiedConnection | undefined;
+  let acceptTimer: NodeJS.Timeout | undefined;
+  let done = false;
+  let accepted = false;
+
+  // pauseOnConnect: not even the kernel's buffered bytes are read before the gateway is verified.
+  const server = netCreateServer({ allowHalfOpen: true, pauseOnConnect: true });
+  server.maxConnections = 1;
+  const stopListening = () => {
+    if (server.listening) server.close();
+  };
+  const dialAbort = new AbortController();
+  const finishEarly = (reason: CloseReason, dialError?: unknown) => {
+    if (done || conn) return;
+    done = true;
+    clearTimeout(acceptTimer);
+    stopListening();
+    dialAbort.abort();
+    const error =
+      dialError !== undefined
+        ? tlsFailed('connect', dialError)
+        : tlsFailed(reason === 'timeout' ? 'timeout: no local connection' : 'cancelled');
+    safeEmit(opts, { type: 'failed', code: error.code, details: error.details });
+    ready.reject(error);
+    const summary: TunnelSummary = { reason, error, bytesToGateway: 0, bytesFromGateway: 0 };
+    safeEmit(opts, { type: 'closed', summary });
+    closed.resolve(summary);
+  };
+
+  server.on('connection', (socket) => {
+    // maxConnections already drops extras; this also covers one accepted in the same tick.
+    if (conn || done || accepted) {
+      socket.destroy();
+      return;
+    }
+    clearTimeout(acceptTimer);
+    stopListening();
+    safeEmit(opts, { type: 'accepted' });
+    accepted = true;
+    fastDial({
+      host: opts.gatewayAddress ?? opts.gatewayHost,
+      port: opts.gatewayPort,
+      timeoutMs: opts.connectTimeoutMs,
+      signal: dialAbort.signal,
+    }).then(
+      (raw) => {
+        if (done) {
+          raw.destroy();
+          socket.destroy();
+          return;
+        }
+        conn = proxyConnection(socket, opts, context, raw);
+        conn.ready.then((e) => {
+          handshakeMs = e.handshakeMs;
+          ready.resolve(e);
+        }, ready.reject);
+        conn.closed.then((s) => {
+          done = true;
+          closed.resolve(s);
+        });
+      },
+      (err) => {
+        socket.destroy();
+        finishEarly('error', err);
+      },
+    );
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', () => finishEarly('error'));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw tlsFailed('listen');
+  const listenedAt = performance.now();
+  acceptTimer = setTimeout(
+    () => finishEarly('timeout'),
+    opts.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+  );
+  acceptTimer.unref();
+  safeEmit(opts, { type: 'listening', port: address.port });
+
+  return {
+    port: address.port,
+    ready: ready.promise,
+    get handshakeMs() {
+      return handshakeMs;
+    },
+    closed: closed.promise,
+    traffic: () => conn?.traffic() ?? { bytesIn: 0, bytesOut: 0, lastActivityMs: listenedAt },
+    close: () => {
+      if (conn) conn.close();
+      else finishEarly('closed');
+    },
+  };
+}
