@@ -7,7 +7,7 @@ import { packageVersion } from '../core/localclient/version.js';
 import { UdpSpaSender } from './datapath/spa-sender.js';
 import { Engine } from './engine/engine.js';
 import type { ResolveAll } from './engine/resolve.js';
-import type { RestartPolicy } from './engine/restart.js';
+import type { RestartPolicy } from './engine/restart-policy.js';
 import { SystemPreflight } from './engine/system-preflight.js';
 import type {
   OpenVpnStarter,

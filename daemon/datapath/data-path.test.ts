@@ -27,7 +27,7 @@ import {
 import { needPeers } from '../../scripts/testkit/peers.js';
 import { STUNNEL_BINARIES } from '../../scripts/testkit/stunnel.js';
 import { generateTlsCryptKey } from '../../server/pki/tls-crypt.js';
-import { isRetryable } from '../engine/restart.js';
+import { isRetryable } from '../engine/restart-policy.js';
 import { OpenVpnError } from './openvpn/runner.js';
 import { RunnerOpenVpnStarter } from './openvpn/starter.js';
 import {

@@ -13,13 +13,15 @@ import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { toWireId } from '../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { openBootstrap } from './device-keys.js';
-import { asViworksError, type Engine } from './engine.js';
-import { fail, ok, preflightError } from './system-preflight.js';
+import type { Engine } from './engine.js';
+import { asViworksError } from './errors.js';
 import { backendBypassAddresses, resolveWithTimeout, systemResolveAll } from './resolve.js';
-import { DEFAULT_RESTART_POLICY, keepTunnelUp, type SessionContext, startWithRetries } from './restart.js';
+import { keepTunnelUp, type SessionContext, startWithRetries } from './restart.js';
+import { DEFAULT_RESTART_POLICY } from './restart-policy.js';
 import { ActiveSession, cancelled } from './session.js';
 import { SessionMonitor } from './session-monitor.js';
 import { round } from './status.js';
+import { fail, ok, preflightError } from './system-preflight.js';
 import type { Tunnel, TunnelRoute } from './tunnel.js';
 import type { PreflightCheck } from './types.js';
 

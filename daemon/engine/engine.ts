@@ -21,8 +21,9 @@ import {
   loadDeviceRecord,
   saveDeviceRecord,
 } from './device-record.js';
+import { asViworksError } from './errors.js';
 import type { ResolveAll } from './resolve.js';
-import type { RestartPolicy } from './restart.js';
+import type { RestartPolicy } from './restart-policy.js';
 import { SecretVault } from './secrets.js';
 import type { ActiveSession } from './session.js';
 import type { EndReason } from './session-monitor.js';
@@ -222,12 +223,4 @@ export class Engine {
       this.setState(this.restingState(), { otp_expires_at: null });
     }
   }
-}
-
-/** Any failure as a ViworksError; unexpected ones become VIW_E_INTERNAL (logged by name only). */
-export function asViworksError(err: unknown, log?: DaemonLog): ViworksError {
-  if (err instanceof ViworksError) return err;
-  const name = err instanceof Error ? err.name : typeof err;
-  log?.error(`internal error (${name})`);
-  return new ViworksError('VIW_E_INTERNAL', { cause: err });
 }

@@ -18,6 +18,7 @@ import { BackendClient } from '../backend/backend-client.js';
 import { createDeviceKeys, deleteDeviceKeys, deviceSigner } from './device-keys.js';
 import { type DeviceRecord, deviceInfo } from './device-record.js';
 import type { Engine } from './engine.js';
+import { codeOf } from './errors.js';
 import type { PendingEnroll } from './secrets.js';
 
 type EnrollRequest = Static<typeof EnrollRequestSchema>;
@@ -158,8 +159,4 @@ function samePins(
   b: { primary_b64: string; backup_b64: string },
 ) {
   return a.primary_b64 === b.primary_b64 && a.backup_b64 === b.backup_b64;
-}
-
-export function codeOf(err: unknown): string {
-  return err instanceof ViworksError ? err.code : 'VIW_E_INTERNAL';
 }

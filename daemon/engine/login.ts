@@ -15,7 +15,7 @@ import {
 } from '../../core/api/local.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { Engine } from './engine.js';
-import { codeOf } from './enroll.js';
+import { codeOf } from './errors.js';
 import { NO_TIMINGS, round } from './status.js';
 
 type LoginReq = Static<typeof LoginRequestSchema>;

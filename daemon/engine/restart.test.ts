@@ -3,7 +3,7 @@
 // components) is in connect.test.ts; with the real OpenVPN in data-path.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_RESTART_POLICY, isRetryable, restartDelayMs } from './restart.js';
+import { DEFAULT_RESTART_POLICY, isRetryable, restartDelayMs } from './restart-policy.js';
 
 describe('restart policy', () => {
   it('doubles from ~1 s, adding at most 25 % jitter', () => {

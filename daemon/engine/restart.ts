@@ -9,43 +9,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import { asViworksError, type Engine } from './engine.js';
+import type { Engine } from './engine.js';
+import { asViworksError } from './errors.js';
+import { isRetryable, type RestartPolicy, restartDelayMs } from './restart-policy.js';
 import type { ActiveSession } from './session.js';
 import { startTunnel, type Tunnel, type TunnelRoute, tunnelEnded } from './tunnel.js';
 import type { StopInfo } from './types.js';
-
-export interface RestartPolicy {
-  /** Fresh attempts after a failure before giving up. */
-  readonly retries: number;
-  /** Delay before the first retry; doubled for each further one. */
-  readonly baseDelayMs: number;
-  /** Up to this fraction of the delay is added at random. */
-  readonly jitter: number;
-  /** A tunnel up this long counts as healthy: the retry budget starts again. */
-  readonly stableMs: number;
-}
-
-export const DEFAULT_RESTART_POLICY: RestartPolicy = {
-  retries: 3,
-  baseDelayMs: 1000,
-  jitter: 0.25,
-  stableMs: 60_000,
-};
-
-/** Delay before retry `n` (1-based): base·2^(n-1), plus up to `jitter` of that at random. */
-export function restartDelayMs(policy: RestartPolicy, n: number, random: () => number = Math.random): number {
-  const base = policy.baseDelayMs * 2 ** (n - 1);
-  return Math.round(base + base * policy.jitter * random());
-}
-
-/** Codes that a fresh attempt may fix, when nothing more specific says otherwise. */
-const TRANSIENT = new Set(['VIW_E_OPENVPN_FAILED', 'VIW_E_TLS_FAILED', 'VIW_E_SPA_FAILED']);
-
-/** Whether a failure (an end StopInfo or a start() rejection) is worth a fresh attempt. */
-export function isRetryable(failure: { code: string | null; retryable?: boolean }): boolean {
-  if (failure.retryable !== undefined) return failure.retryable;
-  return failure.code === null || TRANSIENT.has(failure.code);
-}
 
 export interface SessionContext {
   readonly payload: BootstrapPayload;
