@@ -13,12 +13,12 @@ import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { toWireId } from '../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { openBootstrap } from './device-keys.js';
-import type { Engine } from './engine.js';
+import { teardown } from './disconnect.js';
+import type { EngineContext } from './engine-context.js';
 import { asViworksError } from './errors.js';
-import { backendBypassAddresses, resolveWithTimeout, systemResolveAll } from './resolve.js';
+import { backendBypassAddresses, resolveWithTimeout } from './resolve.js';
 import { keepTunnelUp, type SessionContext, startWithRetries } from './restart.js';
-import { DEFAULT_RESTART_POLICY } from './restart-policy.js';
-import { ActiveSession, cancelled } from './session.js';
+import { type ActiveSession, cancelled } from './session.js';
 import { SessionMonitor } from './session-monitor.js';
 import { round } from './status.js';
 import { fail, ok, preflightError } from './system-preflight.js';
@@ -27,34 +27,34 @@ import type { PreflightCheck } from './types.js';
 
 export { SPA_ATTEMPTS } from './tunnel.js';
 
-export async function connect(e: Engine): Promise<{ v: typeof LOCAL_API_VERSION; state: 'connected' }> {
-  if (e.session) throw new ViworksError('VIW_E_STATE', { details: ['already connected or connecting'] });
+export async function connect(
+  e: EngineContext,
+): Promise<{ v: typeof LOCAL_API_VERSION; state: 'connected' }> {
+  if (e.activeSession()) {
+    throw new ViworksError('VIW_E_STATE', { details: ['already connected or connecting'] });
+  }
   const record = e.requireRecord();
-  const access = e.vault.access;
-  if (!access?.grant) {
+  const access = e.takeGrant(); // one-time, whatever happens next
+  if (!access) {
     throw new ViworksError('VIW_E_AUTH_REQUIRED', { details: ['log in and enter the code first'] });
   }
-  const grant = access.grant;
-  access.grant = null; // one-time, whatever happens next
-  e.vault.arm();
-  const s = new ActiveSession(access.accessToken);
-  e.session = s;
+  const s = e.beginSession(access.accessToken);
   const started = performance.now();
   try {
-    e.setState('bootstrapping', { last_error: null });
-    const boot = await e.backend(record).bootstrap(s.accessToken, grant, s.signal);
+    e.enterStep(s, 'bootstrapping', { last_error: null });
+    const boot = await e.backend(record).bootstrap(s.accessToken, access.grant, s.signal);
     const sessionId = boot.value.session_id;
     // Known before opening: a failure from here on still ends the session on the backend.
     s.sessionId = sessionId;
     const payload = await openBootstrap(
-      e.deps.keyStore,
+      e.keyStore(),
       boot.value.envelope,
       toWireId('d', record.device_id),
       sessionId,
     );
     s.payload = payload;
     if (s.closed) throw cancelled();
-    e.status.update({
+    e.patchStatus({
       timings: { bootstrap_ms: round(boot.elapsedMs) },
       session: {
         session_id: sessionId,
@@ -70,19 +70,19 @@ export async function connect(e: Engine): Promise<{ v: typeof LOCAL_API_VERSION;
     }
     startMonitor(e, s, payload);
 
-    e.setState('preflight');
+    e.enterStep(s, 'preflight');
     const route = await preflightOrThrow(e, s, payload, record.backend_url);
     const ctx: SessionContext = {
       payload,
       route,
       expiresAt: Date.parse(boot.value.expires_at),
-      policy: e.deps.restartPolicy ?? DEFAULT_RESTART_POLICY,
+      policy: e.components().restartPolicy,
     };
 
     const { tunnel } = await startWithRetries(e, s, ctx, 0, false);
     if (s.closed) throw cancelled();
     markConnected(e, s, tunnel);
-    e.status.update({ timings: { total_connect_ms: round(performance.now() - started) } });
+    e.patchStatus({ timings: { total_connect_ms: round(performance.now() - started) } });
     e.log.event('session.connected', 'ok', {
       session: sessionId,
       total_ms: round(performance.now() - started),
@@ -96,17 +96,17 @@ export async function connect(e: Engine): Promise<{ v: typeof LOCAL_API_VERSION;
     if (s.closed) {
       // Ended meanwhile (disconnect, revocation): that teardown owns the resulting state.
       await s.teardown;
-      const last = e.status.get().last_error;
+      const last = e.getStatus().last_error;
       throw last ? ViworksError.fromBody(last) : cancelled();
     }
     const v = asViworksError(err, e.log);
-    e.log.event('session.connect', 'failed', { code: v.code, step: e.status.state });
-    await e.teardown(s, 'failure', v);
+    e.log.event('session.connect', 'failed', { code: v.code, step: e.getStatus().state });
+    await teardown(e, s, 'failure', v);
     throw v;
   }
 }
 
-function startMonitor(e: Engine, s: ActiveSession, payload: BootstrapPayload): void {
+function startMonitor(e: EngineContext, s: ActiveSession, payload: BootstrapPayload): void {
   const monitor = new SessionMonitor({
     backend: e.backend(),
     accessToken: s.accessToken,
@@ -114,7 +114,7 @@ function startMonitor(e: Engine, s: ActiveSession, payload: BootstrapPayload): v
     heartbeatS: payload.policy.heartbeat_s,
     idleTimeoutS: payload.policy.idle_timeout_s,
     log: e.log,
-    onEnd: (reason, err) => void e.teardown(s, reason, err),
+    onEnd: (reason, err) => void teardown(e, s, reason, err),
   });
   s.monitor = monitor;
   monitor.start();
@@ -124,12 +124,12 @@ function startMonitor(e: Engine, s: ActiveSession, payload: BootstrapPayload): v
  * Connected (again): the state, the tunnel address, and the proxy's traffic counters (carried
  * over a restart) as the status's `traffic` and the idle auto-logout's signal.
  */
-function markConnected(e: Engine, s: ActiveSession, t: Tunnel): void {
+function markConnected(e: EngineContext, s: ActiveSession, t: Tunnel): void {
   s.traffic.attach(t.tls);
   s.monitor?.watchActivity(() => s.traffic.lastActivityMs());
-  e.status.watchTraffic(() => s.traffic.counters());
-  const session = e.status.get().session!;
-  e.setState('connected', {
+  e.watchTraffic(() => s.traffic.counters());
+  const session = e.getStatus().session!;
+  e.enterStep(s, 'connected', {
     session: {
       ...session,
       connected_at: session.connected_at ?? new Date().toISOString(),
@@ -144,17 +144,17 @@ function markConnected(e: Engine, s: ActiveSession, t: Tunnel): void {
  * a bypass route. Any failure fails closed with the failing checks as details.
  */
 async function preflightOrThrow(
-  e: Engine,
+  e: EngineContext,
   s: ActiveSession,
   payload: BootstrapPayload,
   backendUrl: string,
 ): Promise<TunnelRoute> {
-  const checks: PreflightCheck[] = await e.deps.preflight.run({
+  const { preflight, resolveAll } = e.components();
+  const checks: PreflightCheck[] = await preflight.run({
     health: () => e.backend().health(),
     payload,
     tunnelUp: false,
   });
-  const resolveAll = e.deps.resolveAll ?? systemResolveAll;
   let gatewayHost = '';
   try {
     [gatewayHost = ''] = await resolveWithTimeout(resolveAll, payload.gw_fqdn, 'gateway_dns');

@@ -1,13 +1,13 @@
 // The daemon's state machine (no transport: daemon/localapi is the HTTP edge over it). It holds
 // the enrolled device record (persisted, non-secret), the login secrets (memory only,
 // secrets.ts), and the live session (session.ts); every change is one Status pushed to watchers
-// and every step one log event. Flows: enroll.ts, login.ts, connect.ts.
+// and every step one log event. The flows (enroll.ts, login.ts, connect.ts, disconnect.ts) see the
+// engine only through EngineContext (engine-context.ts): its fields stay private here.
 //
 //   idle ──enroll──▶ enrolled ──login──▶ logging_in ──▶ otp_pending ──otp──▶ enrolled (token held)
 //   enrolled ──connect──▶ bootstrapping ▶ preflight ▶ spa ▶ tls ▶ openvpn ▶ connected
 //   any connect state ──disconnect / revoked / idle / failure──▶ disconnecting ▶ enrolled | error
-import type { Status } from '../../core/api/local.js';
-import { type ConnectionState, LOCAL_API_VERSION } from '../../core/api/local.js';
+import type { ConnectionState, LOCAL_API_VERSION, Status } from '../../core/api/local.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { BackendClient } from '../backend/backend-client.js';
 import type { Signer } from '../backend/https.js';
@@ -21,14 +21,22 @@ import {
   loadDeviceRecord,
   saveDeviceRecord,
 } from './device-record.js';
+import { disconnect, teardown } from './disconnect.js';
+import type { ConnectComponents, EngineContext, StatusFields } from './engine-context.js';
 import { asViworksError } from './errors.js';
-import type { ResolveAll } from './resolve.js';
-import type { RestartPolicy } from './restart-policy.js';
-import { SecretVault } from './secrets.js';
-import type { ActiveSession } from './session.js';
-import type { EndReason } from './session-monitor.js';
-import { type DeviceInfo, errorInfo, StatusStore } from './status.js';
-import type { OpenVpnStarter, Preflight, PreflightCheck, SpaSender, TlsProxyStarter } from './types.js';
+import { type ResolveAll, systemResolveAll } from './resolve.js';
+import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.js';
+import { type HeldSecrets, type SecretKind, SecretVault } from './secrets.js';
+import { ActiveSession, cancelled } from './session.js';
+import { type DeviceInfo, errorInfo, StatusStore, type StatusView } from './status.js';
+import type {
+  OpenVpnStarter,
+  Preflight,
+  PreflightCheck,
+  SpaSender,
+  TlsProxyStarter,
+  TrafficCounters,
+} from './types.js';
 
 export interface EngineDeps {
   readonly stateDir: string;
@@ -49,35 +57,33 @@ export interface EngineDeps {
   readonly restartPolicy?: RestartPolicy;
 }
 
-export type TeardownReason = EndReason | 'user' | 'failure' | 'component' | 'shutdown';
-
-export class Engine {
-  readonly status: StatusStore;
-  readonly vault: SecretVault;
-  record: DeviceRecord | null = null;
-  session: ActiveSession | null = null;
-  /** Network time of the current login (POST /auth/login + /auth/verify), for timings.login_ms. */
-  loginMs = 0;
+export class Engine implements EngineContext {
+  private readonly store: StatusStore;
+  private readonly vault: SecretVault;
+  private record: DeviceRecord | null = null;
+  private session: ActiveSession | null = null;
   private busy: string | null = null;
   private backendFor: { record: DeviceRecord; client: BackendClient } | null = null;
 
-  constructor(readonly deps: EngineDeps) {
-    this.status = new StatusStore(deps.daemonVersion);
+  constructor(private readonly deps: EngineDeps) {
+    this.store = new StatusStore(deps.daemonVersion);
     this.vault = new SecretVault((what) => this.expired(what));
-    deps.log.setStateSource(() => this.status.state);
+    deps.log.setStateSource(() => this.store.state);
   }
 
   get log(): DaemonLog {
     return this.deps.log;
   }
 
+  /** The Status for watchers (GET /v1/watch): read and subscribe only. */
+  get status(): StatusView {
+    return this.store;
+  }
+
   async init(): Promise<void> {
     await ensureStateDir(this.deps.stateDir);
     this.record = await loadDeviceRecord(this.deps.stateDir);
-    this.status.update({
-      state: this.record ? 'enrolled' : 'idle',
-      device: this.record ? deviceInfo(this.record) : null,
-    });
+    this.setState(this.restingState(), { device: this.record ? deviceInfo(this.record) : null });
     this.log.event('daemon.start', 'ok', {
       version: this.deps.daemonVersion,
       key_store: this.deps.keyStore.name,
@@ -85,19 +91,63 @@ export class Engine {
     });
   }
 
+  // ── Status and state ────────────────────────────────────────────────────────────────────────
+
   getStatus(): Status {
-    return this.status.get();
+    return this.store.get();
   }
+
+  setState(state: ConnectionState, fields: StatusFields = {}): void {
+    this.store.update({ ...fields, state });
+  }
+
+  enterStep(s: ActiveSession, state: ConnectionState, fields?: StatusFields): void {
+    if (s.closed) throw cancelled();
+    this.setState(state, fields);
+  }
+
+  patchStatus(fields: StatusFields): void {
+    this.store.update(fields);
+  }
+
+  restingState(): ConnectionState {
+    return this.record ? 'enrolled' : 'idle';
+  }
+
+  fail(err: unknown, state: ConnectionState = 'error'): ViworksError {
+    const v = asViworksError(err, this.log);
+    this.setState(state, {
+      last_error: errorInfo(v),
+      otp_expires_at: state === 'otp_pending' ? this.store.get().otp_expires_at : null,
+    });
+    return v;
+  }
+
+  watchTraffic(source: (() => TrafficCounters | null) | null): void {
+    this.store.watchTraffic(source);
+  }
+
+  // ── Device ──────────────────────────────────────────────────────────────────────────────────
 
   device(): DeviceInfo {
     if (!this.record) throw new ViworksError('VIW_E_DEVICE_UNKNOWN');
     return deviceInfo(this.record);
   }
 
+  currentRecord(): DeviceRecord | null {
+    return this.record;
+  }
+
   requireRecord(): DeviceRecord {
     if (!this.record) throw new ViworksError('VIW_E_DEVICE_UNKNOWN');
     if (this.record.status === 'revoked') throw new ViworksError('VIW_E_DEVICE_REVOKED');
     return this.record;
+  }
+
+  async saveRecord(record: DeviceRecord): Promise<void> {
+    await saveDeviceRecord(this.deps.stateDir, record);
+    this.record = record;
+    this.store.update({ device: deviceInfo(record) });
   }
 
   backend(record: DeviceRecord = this.requireRecord()): BackendClient {
@@ -118,31 +168,65 @@ export class Engine {
     return deviceSigner(this.deps.keyStore, record.device_id);
   }
 
-  async saveRecord(record: DeviceRecord): Promise<void> {
-    await saveDeviceRecord(this.deps.stateDir, record);
-    this.record = record;
-    this.status.update({ device: deviceInfo(record) });
+  keyStore(): KeyStore {
+    return this.deps.keyStore;
   }
 
-  setState(state: ConnectionState, extra: Parameters<StatusStore['update']>[0] = {}): void {
-    this.status.update({ ...extra, state });
+  clientInfo(): { readonly platform: EngineDeps['platform']; readonly daemonVersion: string } {
+    return { platform: this.deps.platform, daemonVersion: this.deps.daemonVersion };
   }
 
-  /** The state when nothing is in progress. */
-  restingState(): ConnectionState {
-    return this.record ? 'enrolled' : 'idle';
+  // ── Login secrets ───────────────────────────────────────────────────────────────────────────
+
+  secret<K extends SecretKind>(kind: K): HeldSecrets[K] | null {
+    return this.vault.get(kind);
   }
 
-  /** Records a failure on the Status (state `error` unless told otherwise) and returns it typed. */
-  fail(err: unknown, state: ConnectionState = 'error'): ViworksError {
-    const v = asViworksError(err, this.log);
-    this.status.update({
-      state,
-      last_error: errorInfo(v),
-      otp_expires_at: state === 'otp_pending' ? this.status.get().otp_expires_at : null,
-    });
-    return v;
+  holdSecret<K extends SecretKind>(kind: K, value: HeldSecrets[K]): void {
+    this.vault.hold(kind, value);
   }
+
+  dropSecret(kind: SecretKind): void {
+    this.vault.drop(kind);
+  }
+
+  takeGrant(): { readonly accessToken: string; readonly grant: string } | null {
+    return this.vault.takeGrant();
+  }
+
+  wipeSecrets(): void {
+    this.vault.wipe();
+  }
+
+  // ── Session ─────────────────────────────────────────────────────────────────────────────────
+
+  activeSession(): ActiveSession | null {
+    return this.session;
+  }
+
+  beginSession(accessToken: string): ActiveSession {
+    if (this.session) throw new ViworksError('VIW_E_STATE', { details: ['already connected or connecting'] });
+    this.session = new ActiveSession(accessToken);
+    return this.session;
+  }
+
+  endSession(s: ActiveSession): void {
+    if (this.session === s) this.session = null;
+  }
+
+  components(): ConnectComponents {
+    const { spa, tls, openvpn, preflight } = this.deps;
+    return {
+      spa,
+      tls,
+      openvpn,
+      preflight,
+      resolveAll: this.deps.resolveAll ?? systemResolveAll,
+      restartPolicy: this.deps.restartPolicy ?? DEFAULT_RESTART_POLICY,
+    };
+  }
+
+  // ── Local API entry points that are not flows of their own ──────────────────────────────────
 
   /** Runs one state-changing operation at a time; a second concurrent one is VIW_E_STATE. */
   async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -157,48 +241,9 @@ export class Engine {
     }
   }
 
-  /** Ends a session once: stop components, tell the backend, wipe every secret, settle the state. */
-  teardown(s: ActiveSession, reason: TeardownReason, err: ViworksError | null): Promise<void> {
-    if (s.teardown) return s.teardown;
-    s.closed = true;
-    s.abort.abort();
-    s.teardown = (async () => {
-      this.setState('disconnecting');
-      await s.stopComponents();
-      if (s.sessionId && reason !== 'revoked') {
-        try {
-          await this.backend().disconnect(s.accessToken, s.sessionId);
-        } catch (e) {
-          this.log.warn(
-            `session.disconnect not confirmed by the backend (${asViworksError(e, this.log).code})`,
-          );
-        }
-      }
-      if (this.session === s) this.session = null;
-      s.payload = null;
-      this.vault.wipe();
-      this.log.event('session.end', 'ok', { reason, code: err?.code ?? null });
-      this.status.watchTraffic(null);
-      this.status.update({
-        state: err ? 'error' : this.restingState(),
-        session: null,
-        otp_expires_at: null,
-        last_error: err ? errorInfo(err) : null,
-      });
-    })();
-    return s.teardown;
-  }
-
-  /** POST /v1/disconnect: ends the session or abandons a pending login; always wipes secrets. */
-  async disconnect(): Promise<{ v: typeof LOCAL_API_VERSION; state: ConnectionState }> {
-    if (this.session) {
-      await this.teardown(this.session, 'user', null);
-    } else {
-      this.vault.wipe();
-      this.setState(this.restingState(), { otp_expires_at: null, last_error: null });
-      this.log.event('auth.logout', 'ok');
-    }
-    return { v: LOCAL_API_VERSION, state: this.status.state };
+  /** POST /v1/disconnect (disconnect.ts). */
+  disconnect(): Promise<{ v: typeof LOCAL_API_VERSION; state: ConnectionState }> {
+    return disconnect(this);
   }
 
   async runPreflight(): Promise<PreflightCheck[]> {
@@ -206,12 +251,12 @@ export class Engine {
     return this.deps.preflight.run({
       health: record ? () => this.backend(record).health() : null,
       payload: null,
-      tunnelUp: this.status.state === 'connected',
+      tunnelUp: this.store.state === 'connected',
     });
   }
 
   async shutdown(): Promise<void> {
-    if (this.session) await this.teardown(this.session, 'shutdown', null);
+    if (this.session) await teardown(this, this.session, 'shutdown', null);
     this.vault.wipe();
     this.log.event('daemon.stop', 'ok');
   }

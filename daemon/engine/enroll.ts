@@ -17,7 +17,7 @@ import { ViworksError } from '../../core/errors/viworks-error.js';
 import { BackendClient } from '../backend/backend-client.js';
 import { createDeviceKeys, deleteDeviceKeys, deviceSigner } from './device-keys.js';
 import { type DeviceRecord, deviceInfo } from './device-record.js';
-import type { Engine } from './engine.js';
+import type { EngineContext } from './engine-context.js';
 import { codeOf } from './errors.js';
 import type { PendingEnroll } from './secrets.js';
 
@@ -25,20 +25,22 @@ type EnrollRequest = Static<typeof EnrollRequestSchema>;
 type EnrollResponse = Static<typeof EnrollResponseSchema>;
 type EnrollConfirm = Static<typeof EnrollConfirmRequestSchema>;
 
-export async function enroll(e: Engine, req: EnrollRequest): Promise<EnrollResponse> {
-  if (e.record && e.record.status !== 'revoked') {
+export async function enroll(e: EngineContext, req: EnrollRequest): Promise<EnrollResponse> {
+  const existing = e.currentRecord();
+  if (existing && existing.status !== 'revoked') {
     throw new ViworksError('VIW_E_STATE', { details: ['this device is already enrolled'] });
   }
-  if (e.session) throw new ViworksError('VIW_E_STATE', { details: ['a session is active'] });
+  if (e.activeSession()) throw new ViworksError('VIW_E_STATE', { details: ['a session is active'] });
   assertPinSet(req.backend_pins, '/backend_pins');
   try {
     new X509Certificate(req.ca_pem);
   } catch {
     throw new ViworksError('VIW_E_VALIDATION', { details: ['/ca_pem: not a PEM certificate'] });
   }
-  e.vault.wipe();
+  e.wipeSecrets();
   const backend = new BackendClient({ url: req.backend_url, caPem: req.ca_pem, pins: req.backend_pins });
-  const store = e.deps.keyStore;
+  const store = e.keyStore();
+  const client = e.clientInfo();
   const keys = await createDeviceKeys(store);
   const params: PendingEnroll['request'] = {
     backend_url: backend.url,
@@ -56,8 +58,8 @@ export async function enroll(e: Engine, req: EnrollRequest): Promise<EnrollRespo
         hpke_public_key: encodeKey32(keys.hpkePublicKey),
         signing_public_key: encodeKey32(keys.signingPublicKey),
         fingerprint: keys.fingerprint,
-        platform: e.deps.platform,
-        client_version: e.deps.daemonVersion,
+        platform: client.platform,
+        client_version: client.daemonVersion,
         key_protection: store.protection,
         username: req.username,
         password: req.password,
@@ -66,13 +68,12 @@ export async function enroll(e: Engine, req: EnrollRequest): Promise<EnrollRespo
       deviceSigner(store, keys.fingerprint),
     );
     if (out.kind === 'otp_required') {
-      e.vault.enroll = {
+      e.holdSecret('enroll', {
         txnId: out.pending.txn_id,
         expiresAtMs: Date.parse(out.pending.otp_expires_at),
         fingerprint: keys.fingerprint,
         request: params,
-      };
-      e.vault.arm();
+      });
       e.setState('otp_pending', { otp_expires_at: out.pending.otp_expires_at, last_error: null });
       e.log.event('device.enroll', 'ok', { next: 'otp' });
       return {
@@ -96,8 +97,8 @@ export async function enroll(e: Engine, req: EnrollRequest): Promise<EnrollRespo
   }
 }
 
-export async function enrollConfirm(e: Engine, req: EnrollConfirm): Promise<EnrollResponse> {
-  const pending = e.vault.enroll;
+export async function enrollConfirm(e: EngineContext, req: EnrollConfirm): Promise<EnrollResponse> {
+  const pending = e.secret('enroll');
   if (!pending) throw new ViworksError('VIW_E_STATE', { details: ['no enrollment is waiting for a code'] });
   const backend = new BackendClient({
     url: pending.request.backend_url,
@@ -107,9 +108,9 @@ export async function enrollConfirm(e: Engine, req: EnrollConfirm): Promise<Enro
   try {
     const device = await backend.enrollConfirm(
       { txn_id: pending.txnId, otp_code: req.otp_code },
-      deviceSigner(e.deps.keyStore, pending.fingerprint),
+      deviceSigner(e.keyStore(), pending.fingerprint),
     );
-    e.vault.wipe();
+    e.wipeSecrets();
     const record = await finish(e, pending.request, device);
     return {
       v: LOCAL_API_VERSION,
@@ -120,14 +121,14 @@ export async function enrollConfirm(e: Engine, req: EnrollConfirm): Promise<Enro
   } catch (err) {
     e.log.event('device.enroll_confirm', 'failed', { code: codeOf(err) });
     if (err instanceof ViworksError && err.code === 'VIW_E_OTP_INVALID') throw e.fail(err, 'otp_pending');
-    e.vault.wipe();
-    await deleteDeviceKeys(e.deps.keyStore).catch(() => undefined);
+    e.wipeSecrets();
+    await deleteDeviceKeys(e.keyStore()).catch(() => undefined);
     throw e.fail(err);
   }
 }
 
 async function finish(
-  e: Engine,
+  e: EngineContext,
   params: PendingEnroll['request'],
   device: EnrolledDevice,
 ): Promise<DeviceRecord> {
@@ -144,8 +145,8 @@ async function finish(
     backend_pins: params.backend_pins,
     ca_pem: params.ca_pem,
     username: params.username,
-    key_protection: e.deps.keyStore.protection,
-    key_store: e.deps.keyStore.name,
+    key_protection: e.keyStore().protection,
+    key_store: e.keyStore().name,
     enrolled_at: new Date().toISOString(),
   };
   await e.saveRecord(record);

@@ -14,7 +14,7 @@ import {
   type PasswordRequestSchema,
 } from '../../core/api/local.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import type { Engine } from './engine.js';
+import type { EngineContext } from './engine-context.js';
 import { codeOf } from './errors.js';
 import { NO_TIMINGS, round } from './status.js';
 
@@ -27,10 +27,10 @@ type PasswordReq = Static<typeof PasswordRequestSchema>;
 /** Codes after which the code may simply be typed again. */
 const RETRYABLE_OTP = new Set(['VIW_E_OTP_INVALID', 'VIW_E_RATE_LIMITED']);
 
-export async function login(e: Engine, req: LoginReq): Promise<LoginRes> {
-  if (e.session) throw new ViworksError('VIW_E_STATE', { details: ['disconnect first'] });
+export async function login(e: EngineContext, req: LoginReq): Promise<LoginRes> {
+  if (e.activeSession()) throw new ViworksError('VIW_E_STATE', { details: ['disconnect first'] });
   const record = e.requireRecord();
-  e.vault.wipe();
+  e.wipeSecrets();
   e.setState('logging_in', { otp_expires_at: null, last_error: null, timings: NO_TIMINGS });
   e.log.event('auth.login', 'start', { device: record.device_id });
   try {
@@ -43,9 +43,11 @@ export async function login(e: Engine, req: LoginReq): Promise<LoginRes> {
       },
       e.signer(record),
     );
-    e.loginMs = r.elapsedMs;
-    e.vault.login = { txnId: r.value.txn_id, expiresAtMs: Date.parse(r.value.otp_expires_at) };
-    e.vault.arm();
+    e.holdSecret('login', {
+      txnId: r.value.txn_id,
+      expiresAtMs: Date.parse(r.value.otp_expires_at),
+      loginMs: r.elapsedMs,
+    });
     if (record.status !== 'active') await e.saveRecord({ ...record, status: 'active' });
     e.setState('otp_pending', { otp_expires_at: r.value.otp_expires_at });
     e.log.event('auth.login', 'ok', { next: 'otp', trace: r.traceId });
@@ -57,48 +59,46 @@ export async function login(e: Engine, req: LoginReq): Promise<LoginRes> {
   }
 }
 
-export async function otp(e: Engine, req: OtpReq): Promise<OtpRes> {
-  const txn = e.vault.login;
+export async function otp(e: EngineContext, req: OtpReq): Promise<OtpRes> {
+  const txn = e.secret('login');
   if (!txn)
     throw new ViworksError('VIW_E_STATE', { details: ['no login is waiting for a code: log in first'] });
   const record = e.requireRecord();
   try {
     const r = await e.backend(record).verify({ txn_id: txn.txnId, otp_code: req.otp_code }, e.signer(record));
-    e.vault.login = null;
-    const loginMs = round(e.loginMs + r.elapsedMs);
+    e.dropSecret('login');
+    const loginMs = round(txn.loginMs + r.elapsedMs);
     if (r.value.login_state === 'ok') {
-      e.vault.access = {
+      e.holdSecret('access', {
         accessToken: r.value.access_token,
         grant: r.value.bootstrap_grant,
         expiresAtMs: Date.parse(r.value.expires_at),
-      };
-      e.vault.arm();
+      });
       e.setState('enrolled', { otp_expires_at: null, last_error: null, timings: { login_ms: loginMs } });
       e.log.event('auth.otp_verify', 'ok', { next: 'connect', trace: r.traceId });
       return { v: LOCAL_API_VERSION, state: 'enrolled', password_change_required: false };
     }
-    e.vault.password = {
+    e.holdSecret('password', {
       token: r.value.password_token,
       expiresAtMs: Date.parse(r.value.password_token_expires_at),
-    };
-    e.vault.arm();
+    });
     e.setState('enrolled', { otp_expires_at: null, last_error: null });
     e.log.event('auth.otp_verify', 'ok', { next: 'password_change', trace: r.traceId });
     return { v: LOCAL_API_VERSION, state: 'enrolled', password_change_required: true };
   } catch (err) {
     e.log.event('auth.otp_verify', 'failed', { code: codeOf(err) });
     if (err instanceof ViworksError && RETRYABLE_OTP.has(err.code)) throw e.fail(err, 'otp_pending');
-    e.vault.wipe();
+    e.wipeSecrets();
     await noteDeviceStatus(e, err);
     throw e.fail(err);
   }
 }
 
 export async function changePassword(
-  e: Engine,
+  e: EngineContext,
   req: PasswordReq,
 ): Promise<{ v: typeof LOCAL_API_VERSION; state: 'enrolled' | 'idle' }> {
-  const token = e.vault.password;
+  const token = e.secret('password');
   if (!token) {
     throw new ViworksError('VIW_E_STATE', { details: ['no password change is pending: log in first'] });
   }
@@ -113,18 +113,18 @@ export async function changePassword(
   } catch (err) {
     e.log.event('auth.password_change', 'failed', { code: codeOf(err) });
     if (err instanceof ViworksError && err.code === 'VIW_E_VALIDATION') throw err;
-    e.vault.wipe();
+    e.wipeSecrets();
     throw e.fail(err);
   }
-  e.vault.wipe();
+  e.wipeSecrets();
   e.setState('enrolled', { last_error: null });
   e.log.event('auth.password_change', 'ok', { next: 'login' });
   return { v: LOCAL_API_VERSION, state: 'enrolled' };
 }
 
 /** Keeps the device record in step with what the backend says about this device. */
-async function noteDeviceStatus(e: Engine, err: unknown): Promise<void> {
-  const record = e.record;
+async function noteDeviceStatus(e: EngineContext, err: unknown): Promise<void> {
+  const record = e.currentRecord();
   if (!record || !(err instanceof ViworksError)) return;
   const status =
     err.code === 'VIW_E_DEVICE_PENDING'

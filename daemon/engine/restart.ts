@@ -9,7 +9,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import type { Engine } from './engine.js';
+import { teardown } from './disconnect.js';
+import type { EngineContext } from './engine-context.js';
 import { asViworksError } from './errors.js';
 import { isRetryable, type RestartPolicy, restartDelayMs } from './restart-policy.js';
 import type { ActiveSession } from './session.js';
@@ -40,7 +41,7 @@ function gaveUp(retries: number, last: string): ViworksError {
  * starts at 0; a restart after a drop continues the count). Rejects with the final error.
  */
 export async function startWithRetries(
-  e: Engine,
+  e: EngineContext,
   s: ActiveSession,
   ctx: SessionContext,
   failures: number,
@@ -65,7 +66,7 @@ export async function startWithRetries(
   }
 }
 
-async function backoff(e: Engine, s: ActiveSession, ctx: SessionContext, n: number): Promise<void> {
+async function backoff(e: EngineContext, s: ActiveSession, ctx: SessionContext, n: number): Promise<void> {
   if (!sessionValid(s, ctx)) throw new ViworksError('VIW_E_STATE', { details: ['session no longer valid'] });
   const delayMs = restartDelayMs(ctx.policy, n);
   e.log.event('openvpn.restart', 'ok', { attempt: n, of: ctx.policy.retries, delay_ms: delayMs });
@@ -84,7 +85,7 @@ function worse(first: StopInfo, ...others: StopInfo[]): StopInfo {
  * (teardown) or a restart is impossible, which then tears the session down with the error.
  */
 export async function keepTunnelUp(
-  e: Engine,
+  e: EngineContext,
   s: ActiveSession,
   ctx: SessionContext,
   first: Tunnel,
@@ -103,7 +104,7 @@ export async function keepTunnelUp(
     const code = end.code ?? 'VIW_E_OPENVPN_FAILED';
     e.log.event('session.component_exit', 'failed', { code, detail: end.detail.slice(0, 80) });
     if (!isRetryable(end)) {
-      await e.teardown(s, 'component', new ViworksError(code, { details: [end.detail.slice(0, 120)] }));
+      await teardown(e, s, 'component', new ViworksError(code, { details: [end.detail.slice(0, 120)] }));
       return;
     }
     if (Date.now() - tunnel.upAt >= ctx.policy.stableMs) failures = 0;
@@ -118,7 +119,8 @@ export async function keepTunnelUp(
       if (s.closed) return;
       const v = asViworksError(err, e.log);
       // Session expired while waiting: say so rather than blame OpenVPN.
-      await e.teardown(
+      await teardown(
+        e,
         s,
         'component',
         v.code === 'VIW_E_STATE' ? gaveUp(failures - 1, 'session expired') : v,

@@ -18,6 +18,8 @@ export interface PendingEnroll {
 export interface LoginTxn {
   readonly txnId: string;
   readonly expiresAtMs: number;
+  /** Network time of POST /auth/login (not secret), added to /auth/verify's for timings.login_ms. */
+  readonly loginMs: number;
 }
 
 export interface AccessGrant {
@@ -32,34 +34,74 @@ export interface PasswordToken {
   readonly expiresAtMs: number;
 }
 
+/** What the vault holds, by kind; at most one of each. */
+export interface HeldSecrets {
+  readonly enroll: PendingEnroll;
+  readonly login: LoginTxn;
+  readonly access: AccessGrant;
+  readonly password: PasswordToken;
+}
+
+export type SecretKind = keyof HeldSecrets;
+
 export class SecretVault {
-  enroll: PendingEnroll | null = null;
-  login: LoginTxn | null = null;
-  access: AccessGrant | null = null;
-  password: PasswordToken | null = null;
+  private held: { -readonly [K in SecretKind]: HeldSecrets[K] | null } = {
+    enroll: null,
+    login: null,
+    access: null,
+    password: null,
+  };
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly onExpired: (what: string) => void) {}
 
+  get<K extends SecretKind>(kind: K): HeldSecrets[K] | null {
+    return this.held[kind];
+  }
+
+  /** Holds a secret (replacing one of the same kind) and re-arms the expiry timer. */
+  hold<K extends SecretKind>(kind: K, value: HeldSecrets[K]): void {
+    this.held[kind] = value;
+    this.arm();
+  }
+
+  /** Drops one secret (used or refused) and re-arms the expiry timer for the others. */
+  drop(kind: SecretKind): void {
+    this.held[kind] = null;
+    this.arm();
+  }
+
+  /**
+   * Takes the one-time bootstrap grant for a connect: afterwards only the access token stays (the
+   * session's, until teardown) and the grant no longer keeps the expiry timer armed. Null when no
+   * grant is held.
+   */
+  takeGrant(): { readonly accessToken: string; readonly grant: string } | null {
+    const access = this.held.access;
+    if (!access?.grant) return null;
+    const grant = access.grant;
+    access.grant = null;
+    this.arm();
+    return { accessToken: access.accessToken, grant };
+  }
+
   /** Drops every secret and the expiry timer. */
   wipe(): void {
-    this.enroll = null;
-    this.login = null;
-    this.access = null;
-    this.password = null;
+    this.held = { enroll: null, login: null, access: null, password: null };
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 
   /** (Re)arms the expiry timer for the earliest held secret that is not part of a live session. */
-  arm(): void {
+  private arm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    const { enroll, login, access, password } = this.held;
     const held: Array<[string, number]> = [];
-    if (this.enroll) held.push(['enrollment code', this.enroll.expiresAtMs]);
-    if (this.login) held.push(['one-time code', this.login.expiresAtMs]);
-    if (this.access?.grant) held.push(['login', this.access.expiresAtMs]);
-    if (this.password) held.push(['password change', this.password.expiresAtMs]);
+    if (enroll) held.push(['enrollment code', enroll.expiresAtMs]);
+    if (login) held.push(['one-time code', login.expiresAtMs]);
+    if (access?.grant) held.push(['login', access.expiresAtMs]);
+    if (password) held.push(['password change', password.expiresAtMs]);
     if (held.length === 0) return;
     held.sort((a, b) => a[1] - b[1]);
     const [what, at] = held[0]!;

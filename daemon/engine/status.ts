@@ -27,6 +27,9 @@ export type StatusPatch = Partial<
   readonly timings?: Partial<Timings>;
 };
 
+/** What watchers may do with the Status: read it and subscribe; changes go through the engine. */
+export type StatusView = Pick<StatusStore, 'get' | 'state' | 'subscribe'>;
+
 export class StatusStore {
   private current: Status;
   private readonly listeners = new Set<(s: Status) => void>();

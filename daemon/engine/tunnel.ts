@@ -7,9 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { wipe } from '../../core/crypto/bytes.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import type { Engine } from './engine.js';
+import type { EngineContext } from './engine-context.js';
 import { asViworksError } from './errors.js';
-import { type ActiveSession, cancelled } from './session.js';
+import type { ActiveSession } from './session.js';
 import { round } from './status.js';
 import type { OpenVpnHandle, StopInfo, TlsProxyHandle } from './types.js';
 
@@ -31,15 +31,15 @@ export interface Tunnel {
 
 /** Brings one tunnel up (states spa → tls → openvpn); on failure, stops what this attempt started. */
 export async function startTunnel(
-  e: Engine,
+  e: EngineContext,
   s: ActiveSession,
   payload: BootstrapPayload,
   route: TunnelRoute,
 ): Promise<Tunnel> {
   const tls = await knockAndDial(e, s, payload, route.gatewayHost);
-  e.setState('openvpn');
+  e.enterStep(s, 'openvpn');
   const t0 = performance.now();
-  const starting = e.deps.openvpn.start({
+  const starting = e.components().openvpn.start({
     sessionId: s.sessionId!,
     remoteHost: tls.listenHost,
     remotePort: tls.listenPort,
@@ -56,7 +56,7 @@ export async function startTunnel(
     // The proxy dials the gateway only when OpenVPN connects to it, so the handshake time is known
     // here, not when the proxy started listening.
     const handshake = tls.handshakeMs;
-    e.status.update({
+    e.patchStatus({
       timings: {
         openvpn_ms: round(performance.now() - t0),
         tls_handshake_ms: handshake === null ? null : round(handshake),
@@ -97,18 +97,19 @@ export function tunnelEnded(t: Tunnel): Promise<StopInfo> {
 }
 
 async function knockAndDial(
-  e: Engine,
+  e: EngineContext,
   s: ActiveSession,
   payload: BootstrapPayload,
   gatewayHost: string,
 ): Promise<TlsProxyHandle> {
+  const { spa, tls } = e.components();
   for (let attempt = 1; ; attempt++) {
-    e.setState('spa');
+    e.enterStep(s, 'spa');
     const t0 = performance.now();
     const encKey = Buffer.from(payload.spa.enc_key, 'base64');
     const hmacKey = Buffer.from(payload.spa.hmac_key, 'base64');
     try {
-      await e.deps.spa.send(
+      await spa.send(
         {
           host: gatewayHost,
           port: payload.spa.port,
@@ -123,14 +124,13 @@ async function knockAndDial(
     } finally {
       wipe(encKey, hmacKey);
     }
-    e.status.update({ timings: { spa_ms: round(performance.now() - t0) } });
+    e.patchStatus({ timings: { spa_ms: round(performance.now() - t0) } });
     e.log.event('spa.sent', 'ok', { attempt });
-    if (s.closed) throw cancelled();
 
-    e.setState('tls');
+    e.enterStep(s, 'tls'); // cancelled() if the session ended during the knock
     try {
       const handle = await s.adopt(
-        await e.deps.tls.start({
+        await tls.start({
           sessionId: s.sessionId!,
           gatewayFqdn: payload.gw_fqdn,
           gatewayHost,
@@ -144,7 +144,7 @@ async function knockAndDial(
         }),
       );
       s.tls = handle;
-      e.status.update({
+      e.patchStatus({
         timings: { tls_handshake_ms: handle.handshakeMs === null ? null : round(handle.handshakeMs) },
       });
       e.log.event('tls.proxy', 'ok', { attempt });

@@ -1,0 +1,60 @@
+// Ending a session, whoever ends it — the user (POST /v1/disconnect), a revocation, the idle
+// auto-logout or a lost backend (session-monitor.ts), a failed connect (connect.ts), a tunnel that
+// cannot come back (restart.ts), the daemon's shutdown — and POST /v1/disconnect without a
+// session, which abandons a pending login or enrollment. Either way every secret is wiped.
+//   any connect state ──▶ disconnecting ──▶ enrolled | idle (resting) | error (with the code)
+import { type ConnectionState, LOCAL_API_VERSION } from '../../core/api/local.js';
+import type { ViworksError } from '../../core/errors/viworks-error.js';
+import type { EngineContext, TeardownReason } from './engine-context.js';
+import { asViworksError } from './errors.js';
+import type { ActiveSession } from './session.js';
+import { errorInfo } from './status.js';
+
+/** POST /v1/disconnect: ends the session or abandons a pending login; always wipes secrets. */
+export async function disconnect(
+  e: EngineContext,
+): Promise<{ v: typeof LOCAL_API_VERSION; state: ConnectionState }> {
+  const s = e.activeSession();
+  if (s) {
+    await teardown(e, s, 'user', null);
+  } else {
+    e.wipeSecrets();
+    e.setState(e.restingState(), { otp_expires_at: null, last_error: null });
+    e.log.event('auth.logout', 'ok');
+  }
+  return { v: LOCAL_API_VERSION, state: e.getStatus().state };
+}
+
+/** Ends a session once: stop components, tell the backend, wipe every secret, settle the state. */
+export function teardown(
+  e: EngineContext,
+  s: ActiveSession,
+  reason: TeardownReason,
+  err: ViworksError | null,
+): Promise<void> {
+  if (s.teardown) return s.teardown;
+  s.closed = true;
+  s.abort.abort();
+  s.teardown = (async () => {
+    e.setState('disconnecting');
+    await s.stopComponents();
+    if (s.sessionId && reason !== 'revoked') {
+      try {
+        await e.backend().disconnect(s.accessToken, s.sessionId);
+      } catch (x) {
+        e.log.warn(`session.disconnect not confirmed by the backend (${asViworksError(x, e.log).code})`);
+      }
+    }
+    e.endSession(s);
+    s.payload = null;
+    e.wipeSecrets();
+    e.log.event('session.end', 'ok', { reason, code: err?.code ?? null });
+    e.watchTraffic(null);
+    e.setState(err ? 'error' : e.restingState(), {
+      session: null,
+      otp_expires_at: null,
+      last_error: err ? errorInfo(err) : null,
+    });
+  })();
+  return s.teardown;
+}
