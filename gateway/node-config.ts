@@ -5,7 +5,7 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { type Static, Type } from 'typebox';
 import { ViworksError } from '../core/errors/viworks-error.js';
-import { strictValidator } from '../core/schema/strict.js';
+import { closed, strictValidator } from '../core/schema/strict.js';
 import { type NodeFacts, validateNodeFacts } from './render/node-facts.js';
 
 /** Absolute path, no `..` segment, no whitespace or shell metacharacters (they end up in configs). */
@@ -20,7 +20,7 @@ const Account = Type.Union([
       user: Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}$' }),
       group: Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}$' }),
     },
-    { additionalProperties: false },
+    closed,
   ),
   Type.Null(),
 ]);
@@ -50,7 +50,7 @@ const NodePathsSchema = Type.Object(
     openvpnLog: AbsPath,
     iptablesRules: AbsPath,
   },
-  { additionalProperties: false },
+  closed,
 );
 
 const NodeFactsSchema = Type.Object(
@@ -63,7 +63,7 @@ const NodeFactsSchema = Type.Object(
     stunnelUser: Account,
     paths: NodePathsSchema,
   },
-  { additionalProperties: false },
+  closed,
 );
 
 export const NodeConfigSchema = Type.Object(
@@ -81,10 +81,10 @@ export const NodeConfigSchema = Type.Object(
         iptables: AbsPath,
         iptables_restore: AbsPath,
       },
-      { additionalProperties: false },
+      closed,
     ),
   },
-  { additionalProperties: false },
+  closed,
 );
 type NodeConfigDoc = Static<typeof NodeConfigSchema>;
 export type NodeConfig = Omit<NodeConfigDoc, 'facts'> & { readonly facts: NodeFacts };

@@ -7,16 +7,16 @@ import { clientErrorHandler, frameworkErrorHandler } from '../core/errors/http-e
 import { EDGE_LIMITS, type EdgeLimits, installPendingCaps, serverTimeouts } from './http/edge-limits.js';
 import { backendEdgeHeaders, installErrorHandlers } from './http/errors.js';
 import { installRawJsonParser } from './http/raw-json.js';
+import { BackendRouteTable } from './http/route-table.js';
 import { backendTlsOptions } from './http/tls.js';
 import { clientTraceId, traceIdFor } from './http/trace-id.js';
-import { healthRoutes } from './routes/health.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
   readonly tls: { readonly chainPem: string; readonly keyPem: string };
   readonly logLevel: string;
-  /** Extra route plugins (later issues register auth, devices, admin...). */
-  readonly register?: (app: FastifyInstance) => Promise<void>;
+  /** Registers the feature plugins: every entry of BACKEND_ROUTES but health and openapi. */
+  readonly register: (app: FastifyInstance, routes: BackendRouteTable) => Promise<void>;
   readonly logStream?: NodeJS.WritableStream;
   /** Edge timeouts and caps (tests shorten them); EDGE_LIMITS otherwise. */
   readonly limits?: EdgeLimits;
@@ -86,8 +86,12 @@ export async function buildApp(opts: AppOptions) {
       info: { title: 'ViWorkS backend API', version: VERSION },
     },
   });
-  await app.register(healthRoutes);
-  if (opts.register) await opts.register(app);
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Every route comes from the one table (core/api/backend-routes.ts); start-up fails on a route
+  // outside it, a duplicate, or an entry without a handler.
+  const routes = new BackendRouteTable(app);
+  routes.handle(app, 'health', async () => ({ status: 'ok' as const, version: VERSION }));
+  await opts.register(app, routes);
+  routes.handle(app, 'openapi', async () => app.swagger());
+  routes.assertComplete();
   return app;
 }

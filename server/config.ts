@@ -5,9 +5,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Static, Type } from 'typebox';
 import { ViworksError } from '../core/errors/viworks-error.js';
-import { strictValidator } from '../core/schema/strict.js';
+import { closed, strictValidator } from '../core/schema/strict.js';
 
-const closed = { additionalProperties: false } as const;
 const HostOrIp = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:-]+$' });
 
 export const ServerConfigSchema = Type.Object(

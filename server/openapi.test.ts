@@ -3,6 +3,7 @@
 // request body is a closed object, and every route the backend promises is there.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { BACKEND_ROUTES, type BackendRoute } from '../core/api/backend-routes.js';
 import { startTestServer, type TestServer } from './testing/harness.js';
 
 interface Operation {
@@ -40,6 +41,18 @@ describe('OpenAPI document', () => {
     doc = (await ts.call<Doc>('/openapi.json')).body;
   });
   after(async () => ts.stop());
+
+  it('is generated from the route table: exactly its visible routes, no other', () => {
+    const documented = Object.entries(doc.paths)
+      .flatMap(([p, m]) => Object.keys(m).map((verb) => `${verb.toUpperCase()} ${p}`))
+      .filter((op) => !op.startsWith('HEAD '))
+      .sort();
+    const table = Object.values(BACKEND_ROUTES as Record<string, BackendRoute>)
+      .filter((r) => !r.hidden)
+      .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`)
+      .sort();
+    assert.deepEqual(documented, table);
+  });
 
   it('lists every promised route', () => {
     const ops = new Set(

@@ -130,7 +130,7 @@ export async function startServer(
     const app = await buildApp({
       tls: { chainPem: pki.backendApi.chainPem, keyPem: pki.backendApi.keyPem },
       logLevel: config.logLevel,
-      register: (a) => registerRoutes(a, ctx),
+      register: (a, routes) => registerRoutes(a, ctx, routes),
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
       ...(opts.limits ? { limits: opts.limits } : {}),
     });

@@ -2,12 +2,13 @@
 // client, the paging flags every list shares, and names resolved to ids.
 import { Flags } from '@oclif/core';
 import { Id } from '../../core/api/admin.js';
+import type { AdminClient } from '../../core/backendclient/admin-client.js';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { strictValidator } from '../../core/schema/strict.js';
-import { AdminClient } from './admin-client.js';
 import { adminToken, loadAdminSession } from './admin-session.js';
 import { type Versioned, ViworksCommand } from './base-command.js';
 import { CliError, usageError, withHint } from './output.js';
+import { adminClientFor } from './trust.js';
 
 const LOGIN_HINT =
   'Run `viworks admin login` (sessions end after 15 min idle, 8 h at most, or a credential change).';
@@ -45,7 +46,7 @@ export abstract class AdminCommand<T extends Versioned> extends ViworksCommand<T
         hint: LOGIN_HINT,
       });
     }
-    return new AdminClient(session, token);
+    return adminClientFor(session, token);
   }
 
   /** A user id from an id or a username (usernames are looked up page by page). */

@@ -19,6 +19,7 @@ import {
   UserActionReply,
   UserWithPasswordReply,
 } from '../../core/api/admin.js';
+import { closed } from '../../core/schema/strict.js';
 import { v1 } from './results.js';
 
 /** `viworks admin login`: who is logged in, until when, and where the token was stored. */
@@ -31,10 +32,7 @@ export const AdminLoginResultSchema = v1({
   backend_url: Type.String(),
   token_store: Type.Enum(['keyring', 'file']),
   /** What the first-login setup did in this run. */
-  setup: Type.Object(
-    { password_changed: Type.Boolean(), totp_enrolled: Type.Boolean() },
-    { additionalProperties: false },
-  ),
+  setup: Type.Object({ password_changed: Type.Boolean(), totp_enrolled: Type.Boolean() }, closed),
 });
 export type AdminLoginResult = Static<typeof AdminLoginResultSchema>;
 

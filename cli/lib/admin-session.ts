@@ -12,9 +12,9 @@ import { dirname, join } from 'node:path';
 import { type Static, Type } from 'typebox';
 import { ADMIN_PERMISSIONS, USER_ROLES } from '../../core/api/admin.js';
 import { PinSetSchema } from '../../core/api/common.js';
-import { strictValidator } from '../../core/schema/strict.js';
+import { closed, strictValidator } from '../../core/schema/strict.js';
 import { CliError } from './output.js';
-import type { BackendTrust } from './pinned-https.js';
+import type { BackendTrust } from './trust.js';
 
 const KEYRING_SERVICE = 'viworks-admin';
 const TOKEN_PATTERN = '^viw_adm_[A-Za-z0-9_-]{20,100}$';
@@ -33,7 +33,7 @@ const StoredSessionSchema = Type.Object(
     token_store: Type.Union([Type.Enum(['keyring', 'file']), Type.Null()]),
     token: Type.Optional(Type.String({ pattern: TOKEN_PATTERN })),
   },
-  { additionalProperties: false },
+  closed,
 );
 export type StoredSession = Static<typeof StoredSessionSchema>;
 const stored = strictValidator(StoredSessionSchema);

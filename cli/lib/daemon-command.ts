@@ -2,11 +2,14 @@
 // the socket flag, the client, and the login dialogue shared by `login` and `connect`
 // (password → phone code → one-time password replaced → log in again with the new one).
 import { Flags } from '@oclif/core';
+import { OTP_CODE_PATTERN } from '../../core/api/common.js';
 import type { ConnectionState } from '../../core/api/local.js';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { LocalClient } from '../../core/localclient/index.js';
 import { type Versioned, ViworksCommand } from './base-command.js';
 import { CliError, usageError } from './output.js';
+
+const OTP_CODE_RE = new RegExp(OTP_CODE_PATTERN);
 
 export const socketFlag = {
   socket: Flags.string({
@@ -96,7 +99,7 @@ export abstract class DaemonCommand<T extends Versioned> extends ViworksCommand<
   private async phoneCode(client: LocalClient, fromStdin: boolean) {
     for (let attempt = 1; ; attempt++) {
       const code = await this.input({ label: '6-digit code from your phone', fromStdin, how: '--otp-stdin' });
-      if (!/^[0-9]{6}$/.test(code)) throw usageError('The code is 6 digits');
+      if (!OTP_CODE_RE.test(code)) throw usageError('The code is 6 digits');
       try {
         return await client.otp({ otp_code: code });
       } catch (err) {

@@ -2,18 +2,12 @@
 // stderr carries prompts, progress and errors. Every error is shown with its stable code and a
 // fix-it hint; the CLI may replace the catalogue hint with a more specific one (CliError).
 import type { ErrorCode } from '../../core/errors/catalogue.js';
+import type { ErrorBodyWire } from '../../core/errors/error-body.js';
 import { isViworksError, ViworksError } from '../../core/errors/viworks-error.js';
 
-/** The `error` member of a failed command's JSON output: `{v: 1, error: ErrorInfo}`. */
-export interface ErrorInfo {
-  readonly code: string;
-  readonly message: string;
-  readonly hint: string;
-  /** Safe, short strings (field paths, check names); never a secret. */
-  readonly details?: string[];
-  /** The backend trace id, when the error came from the backend (quote it to support). */
-  readonly trace_id?: string;
-}
+/** The `error` member of a failed command's JSON output: `{v: 1, error: ErrorInfo}` — the one
+ * error shape (core/errors/error-body.ts); trace_id is the backend's, to quote to support. */
+export type ErrorInfo = ErrorBodyWire;
 
 /** A catalogue error with the CLI's own, more specific message and hint. */
 export class CliError extends ViworksError {
@@ -32,18 +26,11 @@ export function usageError(message: string, hint = 'See `viworks <command> --hel
   return new CliError('VIW_E_VALIDATION', { message, hint });
 }
 
-const traceIds = new WeakMap<object, string>();
-/** Remembers the backend trace id of a failed request, so the error output can show it. */
-export function withTraceId<E extends object>(err: E, traceId: string): E {
-  traceIds.set(err, traceId);
-  return err;
-}
-
-/** The same error with a more specific hint (keeps the trace id). */
+/** The same error with a more specific hint (keeps the backend's trace id). */
 export function withHint(err: ViworksError, hint: string): CliError {
   const out = new CliError(err.code, { message: err.message, hint, details: err.details });
-  const traceId = traceIds.get(err);
-  return traceId ? withTraceId(out, traceId) : out;
+  out.traceId = err.traceId;
+  return out;
 }
 
 function isOclifUsageError(err: unknown): err is Error & { oclif: { exit: number } } {
@@ -53,7 +40,7 @@ function isOclifUsageError(err: unknown): err is Error & { oclif: { exit: number
 
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (isViworksError(err)) {
-    const traceId = traceIds.get(err);
+    const traceId = err.traceId;
     return {
       code: err.code,
       message: err.message,

@@ -10,23 +10,15 @@ import {
   StatusSchema,
   TimingsSchema,
 } from '../../core/api/local.js';
+import { ErrorBodySchema } from '../../core/errors/error-body.js';
+import { closed } from '../../core/schema/strict.js';
 
-const closed = { additionalProperties: false } as const;
 /** A versioned result object. */
 export const v1 = <P extends TProperties>(props: P) => Type.Object({ v: Type.Literal(1), ...props }, closed);
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const State = Type.Enum(CONNECTION_STATES);
 
-export const ErrorInfoSchema = Type.Object(
-  {
-    code: Type.String({ pattern: '^VIW_E_[A-Z0-9_]+$' }),
-    message: Type.String(),
-    hint: Type.String(),
-    details: Type.Optional(Type.Array(Type.String())),
-    trace_id: Type.Optional(Type.String()),
-  },
-  closed,
-);
+export const ErrorInfoSchema = ErrorBodySchema;
 /** What every command prints with --json when it fails. */
 export const ErrorResultSchema = v1({ error: ErrorInfoSchema });
 export type ErrorResult = Static<typeof ErrorResultSchema>;

@@ -5,9 +5,29 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { assertPinSet } from '../../core/crypto/pins.js';
+import { AdminClient } from '../../core/backendclient/admin-client.js';
+import { PinnedTransport } from '../../core/backendclient/pinned-transport.js';
+import { assertPinSet, type PinSet } from '../../core/crypto/pins.js';
 import { usageError } from './output.js';
-import type { BackendTrust } from './pinned-https.js';
+
+/** Where the backend is and how to recognise it. Not secret; stored beside an admin session. */
+export interface BackendTrust {
+  readonly backend_url: string;
+  readonly ca_pem: string;
+  readonly pins: PinSet;
+}
+
+/** Admin replies (audit pages) can be larger than the daemon's; the wait is a person's. */
+const ADMIN_TRANSPORT = { timeoutMs: 30_000, maxReplyBytes: 4 * 1024 * 1024 } as const;
+
+/** The typed admin client over the one pinned transport (core/backendclient). */
+export function adminClientFor(trust: BackendTrust, token: string | null = null): AdminClient {
+  const transport = new PinnedTransport(
+    { url: trust.backend_url, caPem: trust.ca_pem, pins: trust.pins },
+    ADMIN_TRANSPORT,
+  );
+  return new AdminClient(transport, token);
+}
 
 export const trustFlags = {
   backend: Flags.string({ description: 'Backend URL, e.g. https://vpn.example.com:8443', helpValue: 'URL' }),

@@ -4,8 +4,8 @@
 import { type Static, type TSchema, Type } from 'typebox';
 import { GatewaySettings, HealthResult } from '../gateway/control.js';
 import { Id } from './admin.js';
+import { closed } from './common.js';
 
-const closed = { additionalProperties: false } as const;
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const IsoTime = Type.String({
   maxLength: 30,

@@ -3,9 +3,8 @@
 // are explicit strings; times are ISO-8601 UTC. See docs/admin-api.md.
 import { type Static, type TSchema, Type } from 'typebox';
 import { AuditEventSchema } from '../audit/event.js';
-import { Password as AnyPassword, NewPassword, Username } from './common.js';
+import { Password as AnyPassword, closed, NewPassword, OtpCode, Username } from './common.js';
 
-const closed = { additionalProperties: false } as const;
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 // ── Roles and permissions: the one table the server enforces ────────────────────────────────────
@@ -61,7 +60,8 @@ export const Id = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[
 /** Names in responses, as stored: printable ASCII. Every request (create, login) takes the one
  * `Username` rule of core/api/common.ts; replies stay lenient so a row written by hand still lists. */
 const StoredUsername = Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7E]+$' });
-export const TotpCode = Type.String({ pattern: '^[0-9]{6}$' });
+/** TOTP codes follow the one code rule (common.ts). */
+export const TotpCode = OtpCode;
 const IsoTime = Type.String({
   maxLength: 30,
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$',

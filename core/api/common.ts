@@ -2,8 +2,9 @@
 // the wire; every object is closed; every string is bounded. Shared by the server routes and the
 // clients (daemon, phone), so a contract change is one edit that both sides compile against.
 import { Type } from 'typebox';
+import { closed } from '../schema/strict.js';
 
-export const closed = { additionalProperties: false } as const;
+export { closed };
 
 /** A raw 32-byte public key (X25519 or Ed25519) as unpadded base64url: exactly 43 characters. */
 export const Key32 = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]{43}$' });
@@ -42,7 +43,7 @@ export const PasswordPolicySchema = Type.Object(
     max_length: Type.Literal(PASSWORD_POLICY.max_length),
     min_distinct_chars: Type.Literal(PASSWORD_POLICY.min_distinct_chars),
   },
-  { additionalProperties: false },
+  closed,
 );
 
 /**
@@ -77,13 +78,16 @@ export const Uuid = Type.String({
 });
 /** A login / enrollment transaction: `viw_tx_` + 256 random bits. */
 export const TxnId = Type.String({ minLength: 50, maxLength: 50, pattern: '^viw_tx_[A-Za-z0-9_-]{43}$' });
-export const OtpCode = Type.String({ minLength: 6, maxLength: 6, pattern: '^[0-9]{6}$' });
+/** The one one-time-code rule: 6 digits (phone OTP, admin TOTP, the daemon's local API). */
+export const OTP_CODE_PATTERN = '^[0-9]{6}$';
+export const OtpCode = Type.String({ minLength: 6, maxLength: 6, pattern: OTP_CODE_PATTERN });
 export const IsoTime = Type.String({
   maxLength: 30,
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$',
 });
 export const IpAddress = Type.String({ maxLength: 45, pattern: '^[0-9A-Fa-f.:]+$' });
-const Pin = Type.String({ minLength: 44, maxLength: 44, pattern: '^[A-Za-z0-9+/]{43}=$' });
+/** An SPKI pin (core/crypto/pins.ts): base64 SHA-256, 44 characters. */
+export const Pin = Type.String({ minLength: 44, maxLength: 44, pattern: '^[A-Za-z0-9+/]{43}=$' });
 export const PinSetSchema = Type.Object({ primary_b64: Pin, backup_b64: Pin }, closed);
 
 /** Decodes a Key32 string; null unless it is the canonical encoding of exactly 32 bytes. */

@@ -4,7 +4,8 @@
 //
 // Secrets (password, OTP) travel only in request bodies over the socket — never argv, env or logs.
 import { type Static, Type } from 'typebox';
-import { closed, Password, Username } from './common.js';
+import { ErrorBodySchema } from '../errors/error-body.js';
+import { closed, OtpCode, Password, PinSetSchema, Username } from './common.js';
 
 export const LOCAL_API_VERSION = 1;
 /** Sent by the daemon on every response; the client warns once on a mismatch. */
@@ -28,16 +29,8 @@ export const CONNECTION_STATES = [
 ] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
-const ErrorInfo = Type.Object(
-  {
-    code: Type.String({ pattern: '^VIW_E_[A-Z0-9_]+$' }),
-    message: Type.String({ maxLength: 256 }),
-    hint: Type.String({ maxLength: 256 }),
-  },
-  closed,
-);
+const ErrorInfo = ErrorBodySchema;
 const Time = Type.String({ maxLength: 40 });
-const Pin = Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' });
 
 export const DeviceInfoSchema = Type.Object(
   {
@@ -118,7 +111,7 @@ export const EnrollRequestSchema = Type.Object(
   {
     backend_url: Type.String({ maxLength: 2048, pattern: '^https://' }),
     /** The backend's two SPKI pins (primary + backup); enrollment fails closed on a mismatch. */
-    backend_pins: Type.Object({ primary_b64: Pin, backup_b64: Pin }, closed),
+    backend_pins: PinSetSchema,
     /** The backend's root CA (PEM). */
     ca_pem: Type.String({ maxLength: 16384 }),
     username: Username,
@@ -137,17 +130,14 @@ export const EnrollResponseSchema = Type.Object(
   },
   closed,
 );
-export const EnrollConfirmRequestSchema = Type.Object(
-  { otp_code: Type.String({ pattern: '^[0-9]{6}$' }) },
-  closed,
-);
+export const EnrollConfirmRequestSchema = Type.Object({ otp_code: OtpCode }, closed);
 
 export const LoginRequestSchema = Type.Object({ password: Password }, closed);
 export const LoginResponseSchema = Type.Object(
   { v: Type.Literal(LOCAL_API_VERSION), state: Type.Enum(CONNECTION_STATES), otp_expires_at: Time },
   closed,
 );
-export const OtpRequestSchema = Type.Object({ otp_code: Type.String({ pattern: '^[0-9]{6}$' }) }, closed);
+export const OtpRequestSchema = Type.Object({ otp_code: OtpCode }, closed);
 /** After a correct OTP the daemon holds the access token and grant in memory; connect uses them. */
 export const OtpResponseSchema = Type.Object(
   {

@@ -2,9 +2,8 @@
 // `null` where it does not apply — so SIEM pipelines never guess at missing keys. User ids are
 // pseudonymous (`u-` + keyed hash); the mapping to a real account stays in the backend database.
 import { type Static, Type } from 'typebox';
-import { strictValidator } from '../schema/strict.js';
+import { closed, strictValidator } from '../schema/strict.js';
 
-const closed = { additionalProperties: false } as const;
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Short = (max = 128) => Type.String({ minLength: 1, maxLength: max, pattern: '^[\\x20-\\x7E]*$' });
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });

@@ -3,9 +3,10 @@
 // an allowlist. A payload that fails any check is refused as a whole (VIW_E_BOOTSTRAP_INVALID),
 // and an expired one with VIW_E_BOOTSTRAP_EXPIRED.
 import { type Static, Type } from 'typebox';
+import { PinSetSchema } from '../api/common.js';
 import { assertPinSet } from '../crypto/pins.js';
 import { ViworksError } from '../errors/viworks-error.js';
-import { strictValidator } from '../schema/strict.js';
+import { closed, strictValidator } from '../schema/strict.js';
 
 /** The longest a bootstrap may live (architecture §4.4: ≤ 10 min). */
 export const BOOTSTRAP_MAX_LIFETIME_S = 600;
@@ -15,7 +16,6 @@ export const SPA_MAX_TTL_S = 20;
 export const OVPN_DATA_CIPHERS = ['AES-256-GCM', 'AES-128-GCM', 'CHACHA20-POLY1305'] as const;
 export const OVPN_AUTH_DIGESTS = ['SHA256', 'SHA384', 'SHA512'] as const;
 
-const closed = { additionalProperties: false } as const;
 const Id = (prefix: string) => Type.String({ pattern: `^${prefix}-[A-Za-z0-9_-]{4,64}$` });
 const Fqdn = Type.String({
   maxLength: 253,
@@ -27,8 +27,6 @@ const Ipv4 = Type.String({
   pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$',
 });
 const Rfc3339Utc = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$' });
-const Pin = Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' });
-const PinSetSchema = Type.Object({ primary_b64: Pin, backup_b64: Pin }, closed);
 const Base64 = (minLength: number, maxLength: number) =>
   Type.String({ minLength, maxLength, pattern: '^[A-Za-z0-9+/]+={0,2}$' });
 const Pem = (label: string, maxLength: number) =>

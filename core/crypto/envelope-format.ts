@@ -25,7 +25,7 @@
 // no Unicode normalisation question.
 import { type Static, Type } from 'typebox';
 import { ViworksError } from '../errors/viworks-error.js';
-import { strictValidator } from '../schema/strict.js';
+import { closed, strictValidator } from '../schema/strict.js';
 import { AEAD_TAG_BYTES, X25519_KEY_BYTES } from './hpke.js';
 
 export const ENVELOPE_VERSION = 1;
@@ -62,10 +62,10 @@ export const EnvelopeSchema = Type.Object(
         session_id: ID,
         exp: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' }),
       },
-      { additionalProperties: false },
+      closed,
     ),
   },
-  { additionalProperties: false },
+  closed,
 );
 export type Envelope = Static<typeof EnvelopeSchema>;
 export type EnvelopeAad = Envelope['aad'];

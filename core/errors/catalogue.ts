@@ -261,7 +261,7 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERRORS, value);
 }
 
-/** The wire shape of an error, everywhere: `{ code, message, hint }` plus optional safe details. */
+/** An error body as the server builds it (a catalogue code); the wire schema is error-body.ts. */
 export interface ErrorBody {
   readonly code: ErrorCode;
   readonly message: string;

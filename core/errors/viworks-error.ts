@@ -9,6 +9,8 @@ export class ViworksError extends Error {
   readonly status: number;
   readonly hint: string;
   readonly details: readonly string[];
+  /** The server's trace id of the request that failed, when one answered (for support). */
+  traceId: string | undefined;
 
   constructor(
     code: ErrorCode,
@@ -21,6 +23,7 @@ export class ViworksError extends Error {
     this.status = spec.status;
     this.hint = spec.hint;
     this.details = opts.details ?? [];
+    this.traceId = undefined;
   }
 
   toBody(traceId?: string): ErrorBody {
@@ -39,10 +42,13 @@ export class ViworksError extends Error {
       const b = body as Record<string, unknown>;
       if (isErrorCode(b.code)) {
         const details = Array.isArray(b.details) ? b.details.filter((d) => typeof d === 'string') : undefined;
-        return new ViworksError(b.code, {
+        const err = new ViworksError(b.code, {
           ...(typeof b.message === 'string' ? { message: b.message } : {}),
           ...(details ? { details } : {}),
         });
+        if (typeof b.trace_id === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(b.trace_id))
+          err.traceId = b.trace_id;
+        return err;
       }
     }
     return new ViworksError('VIW_E_INTERNAL');

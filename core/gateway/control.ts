@@ -11,7 +11,7 @@
 //   not, a shell request included — leaves one line in the gateway's own audit log.
 // - Every verb is idempotent: repeating it converges on the same state and says `changed: false`.
 import { type Static, Type } from 'typebox';
-import { strictValidator } from '../schema/strict.js';
+import { closed, strictValidator } from '../schema/strict.js';
 
 export const CONTROL_PROTOCOL_VERSION = 1;
 export const MAX_COMMAND_CHARS = 256;
@@ -71,10 +71,7 @@ const Pem = (label: string, max: number) =>
   });
 
 /** spa_key_add: fwknop keys of one device (32-byte AES key, 64-byte HMAC-SHA256 key), base64. */
-export const SpaKeyAddInput = Type.Object(
-  { key_base64: B64(44, 44), hmac_key_base64: B64(88, 88) },
-  { additionalProperties: false },
-);
+export const SpaKeyAddInput = Type.Object({ key_base64: B64(44, 44), hmac_key_base64: B64(88, 88) }, closed);
 export type SpaKeyAddInput = Static<typeof SpaKeyAddInput>;
 
 /**
@@ -89,14 +86,14 @@ export const CcdInput = Type.Object(
     /** Unix seconds after which the gateway refuses the CN even if the backend never deletes it. */
     expires_at: Type.Integer({ minimum: 0, maximum: 2 ** 40 }),
   },
-  { additionalProperties: false },
+  closed,
 );
 export type CcdInput = Static<typeof CcdInput>;
 
 /** crl_update: the CRLs OpenVPN (`crl-verify`) and stunnel (`CRLfile`) check client certificates with. */
 export const CrlUpdateInput = Type.Object(
   { crl_pem: Type.Array(Pem('X509 CRL', 512 * 1024), { minItems: 1, maxItems: 4 }) },
-  { additionalProperties: false },
+  closed,
 );
 export type CrlUpdateInput = Static<typeof CrlUpdateInput>;
 
@@ -127,7 +124,7 @@ export const GatewaySettings = Type.Object(
     /** Sources allowed to reach the SSH control port (iptables baseline). */
     backend_cidrs: Type.Array(Cidr, { minItems: 1, maxItems: 16 }),
   },
-  { additionalProperties: false },
+  closed,
 );
 export type GatewaySettings = Static<typeof GatewaySettings>;
 
@@ -143,7 +140,7 @@ export const GatewayMaterialInput = Type.Object(
     tls_crypt_key: Type.String({ maxLength: 4096 }),
     crl_pem: Type.Array(Pem('X509 CRL', 512 * 1024), { minItems: 1, maxItems: 4 }),
   },
-  { additionalProperties: false },
+  closed,
 );
 export type GatewayMaterialInput = Static<typeof GatewayMaterialInput>;
 
@@ -154,7 +151,7 @@ export const ApplyConfigInput = Type.Object(
     settings: GatewaySettings,
     material: GatewayMaterialInput,
   },
-  { additionalProperties: false },
+  closed,
 );
 export type ApplyConfigInput = Static<typeof ApplyConfigInput>;
 
@@ -165,22 +162,19 @@ export type GatewayService = (typeof GATEWAY_SERVICES)[number];
 
 export const ServiceHealth = Type.Object(
   { running: Type.Boolean(), pid: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]) },
-  { additionalProperties: false },
+  closed,
 );
 
 export const HealthResult = Type.Object(
   {
     version: Type.String({ maxLength: 32 }),
     config_id: Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Null()]),
-    services: Type.Object(
-      { fwknopd: ServiceHealth, stunnel: ServiceHealth, openvpn: ServiceHealth },
-      { additionalProperties: false },
-    ),
+    services: Type.Object({ fwknopd: ServiceHealth, stunnel: ServiceHealth, openvpn: ServiceHealth }, closed),
     /** Common names of the clients OpenVPN has connected now (from the management interface). */
     sessions: Type.Array(Type.String({ pattern: SESSION_WIRE_ID }), { maxItems: 10_000 }),
     spa_keys: Type.Integer({ minimum: 0 }),
   },
-  { additionalProperties: false },
+  closed,
 );
 export type HealthResult = Static<typeof HealthResult>;
 
@@ -199,11 +193,11 @@ export const GatewayReply = Type.Object(
           code: Type.String({ pattern: '^VIW_E_[A-Z0-9_]+$' }),
           message: Type.String({ maxLength: 256 }),
         },
-        { additionalProperties: false },
+        closed,
       ),
     ),
   },
-  { additionalProperties: false },
+  closed,
 );
 export type GatewayReply = Static<typeof GatewayReply>;
 export const gatewayReply = strictValidator(GatewayReply);

@@ -8,6 +8,9 @@ import { ViworksError } from '../errors/viworks-error.js';
 
 const MAX_DETAIL_CHARS = 160;
 
+/** Every object at an edge is closed: an unknown field is refused (VIW_E_UNKNOWN_FIELD). */
+export const closed = { additionalProperties: false } as const;
+
 export interface StrictValidator<T extends TSchema> {
   readonly schema: T;
   check(value: unknown): value is Static<T>;
@@ -29,4 +32,16 @@ export function strictValidator<T extends TSchema>(schema: T): StrictValidator<T
       throw new ViworksError(code, { details });
     },
   };
+}
+
+const cache = new WeakMap<TSchema, StrictValidator<TSchema>>();
+
+/** The validator of `schema`, compiled once per schema object for the life of the process. */
+export function cachedValidator<T extends TSchema>(schema: T): StrictValidator<T> {
+  let v = cache.get(schema);
+  if (!v) {
+    v = strictValidator(schema);
+    cache.set(schema, v);
+  }
+  return v as StrictValidator<T>;
 }

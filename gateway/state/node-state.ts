@@ -9,12 +9,12 @@ import {
   SESSION_WIRE_ID,
   SpaKeyAddInput,
 } from '../../core/gateway/control.js';
-import { strictValidator } from '../../core/schema/strict.js';
+import { closed, strictValidator } from '../../core/schema/strict.js';
 import { readJsonState, writeJsonState } from './json-state.js';
 
 const SpaKeysState = Type.Object(
   { v: Type.Literal(1), devices: Type.Record(Type.String({ pattern: DEVICE_WIRE_ID }), SpaKeyAddInput) },
-  { additionalProperties: false },
+  closed,
 );
 export type SpaKeysState = Static<typeof SpaKeysState>;
 
@@ -23,10 +23,10 @@ const SessionsState = Type.Object(
     v: Type.Literal(1),
     sessions: Type.Record(
       Type.String({ pattern: SESSION_WIRE_ID }),
-      Type.Object({ expires_at: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+      Type.Object({ expires_at: Type.Integer({ minimum: 0 }) }, closed),
     ),
   },
-  { additionalProperties: false },
+  closed,
 );
 export type SessionsState = Static<typeof SessionsState>;
 
@@ -41,10 +41,10 @@ const AppliedState = Type.Object(
     /** sha256 of the inputs each service was last (re)started with. */
     services: Type.Object(
       { fwknopd: Type.Optional(Digest), stunnel: Type.Optional(Digest), openvpn: Type.Optional(Digest) },
-      { additionalProperties: false },
+      closed,
     ),
   },
-  { additionalProperties: false },
+  closed,
 );
 export type AppliedState = Static<typeof AppliedState>;
 

@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdminClient } from '../../cli/lib/admin-client.js';
 import { saveAdminSession } from '../../cli/lib/admin-session.js';
-import { type BackendTrust, pinnedJsonRequest } from '../../cli/lib/pinned-https.js';
+import { adminClientFor, type BackendTrust } from '../../cli/lib/trust.js';
+import type { AdminClient } from '../../core/backendclient/admin-client.js';
 import { hotp, totpStep } from '../../server/services/admin/totp.js';
 import type { LabPlan } from './plan.js';
 import { repoPath } from './repo.js';
@@ -73,7 +73,7 @@ export async function setupAdmin(plan: LabPlan): Promise<void> {
     username: string;
     one_time_password: string;
   };
-  const client = new AdminClient(trustOf(state));
+  const client = adminClientFor(trustOf(state));
   let reply = await client.login(first.username, first.one_time_password);
   const password = `lab-${randomBytes(18).toString('base64url')}`;
   client.useToken(reply.token ?? null);
@@ -169,20 +169,15 @@ function runJson(
   });
 }
 
-/** The admin API, for steps the CLI does not cover (bind codes) and for the lab's own checks. */
-export async function adminCall(plan: LabPlan, method: 'GET' | 'POST', path: string, json?: unknown) {
+/** The admin API as the lab admin (logged in by the CLI), for steps the CLI does not cover (bind codes). */
+export function labAdmin(plan: LabPlan): AdminClient {
   const state = readLabState(plan);
   const session = JSON.parse(
     readFileSync(join(plan.dirs.client, 'admin-config', 'viworks', 'admin.json'), 'utf8'),
   ) as {
     token: string;
   };
-  const reply = await pinnedJsonRequest(trustOf(state), method, path, {
-    headers: { authorization: `Bearer ${session.token}` },
-    ...(json === undefined ? {} : { json }),
-    timeoutMs: 120_000,
-  });
-  return reply.body as Record<string, unknown>;
+  return adminClientFor(trustOf(state), session.token);
 }
 
 export interface DemoUser {
@@ -212,7 +207,7 @@ export async function enrollDemo(plan: LabPlan): Promise<{ deviceId: string }> {
     changed: false,
   };
   writeSecretJson(join(plan.dirs.client, DEMO_USER_FILE), demo);
-  const bind = await adminCall(plan, 'POST', `/admin/users/${user.id}/bind-code`, {});
+  const bind = await labAdmin(plan).bindCode(user.id);
   const bound = await phone(plan, ['bind', '--code', String(bind.code)]);
   if (bound.code !== 0) throw new Error(`phone bind: ${JSON.stringify(bound.json)}`);
   const tokenFile = join(plan.dirs.client, 'fleet.token');

@@ -1,16 +1,7 @@
 // POST /auth/login, /auth/verify and /auth/password (core/api/auth.ts): thin HTTP edges over
 // services/auth/login.ts and services/auth/password.ts. All are signed by an enrolled
 // desktop; all are rate-limited per IP.
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import {
-  LoginRequestSchema,
-  LoginResponseSchema,
-  PasswordChangeRequestSchema,
-  PasswordChangeResponseSchema,
-  type VerifyReply,
-  VerifyReplySchema,
-  VerifyRequestSchema,
-} from '../../core/api/auth.js';
+import type { VerifyReply } from '../../core/api/auth.js';
 import { PASSWORD_POLICY } from '../../core/api/common.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { verifySignedRequest } from '../http/signed-request.js';
@@ -20,11 +11,10 @@ import { changePasswordWithToken } from '../services/auth/password.js';
 import { dummyPasswordHash } from '../services/auth/password-check.js';
 import { assertActive, desktopSigner } from '../services/device/signers.js';
 import { RATE_RULES } from '../services/rate-limit.js';
+import type { FeaturePlugin } from './feature.js';
 import { clientIp, iso, limitPerIp, trailFor } from './identity-http.js';
-import type { FeaturePlugin } from './index.js';
 
-export const authRoutes: FeaturePlugin = async (app, { ctx }) => {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   const deps = identityDeps(ctx);
   const signer = desktopSigner(ctx);
   await dummyPasswordHash(); // the first unknown-user login must cost what every other one does
@@ -36,47 +26,30 @@ export const authRoutes: FeaturePlugin = async (app, { ctx }) => {
     return key.row;
   };
 
-  r.post(
-    '/login',
-    {
-      schema: {
-        summary: 'Desktop login, step 1: password (answers otp_required, always the same shape)',
-        body: LoginRequestSchema,
-        response: { 200: LoginResponseSchema },
-      },
-    },
-    async (request) =>
-      trailFor(ctx, request, 'auth.login').run(async (trail) => {
-        const device = await signedDevice(request);
-        trail.device(device.id);
-        if (request.body.device_id !== device.id) {
-          throw new ViworksError('VIW_E_VALIDATION', { details: ['device_id: must be the signing device'] });
-        }
-        const started = await startLogin(deps, trail, device, {
-          username: request.body.username,
-          password: request.body.password,
-          deviceNonce: request.body.device_nonce,
-          sourceIp: clientIp(request),
-        });
-        return {
-          login_state: 'otp_required' as const,
-          txn_id: started.txnId,
-          otp_expires_at: iso(started.expiresAt),
-        };
-      }),
+  routes.handle(app, 'authLogin', async (request) =>
+    trailFor(ctx, request, 'auth.login').run(async (trail) => {
+      const device = await signedDevice(request);
+      trail.device(device.id);
+      if (request.body.device_id !== device.id) {
+        throw new ViworksError('VIW_E_VALIDATION', { details: ['device_id: must be the signing device'] });
+      }
+      const started = await startLogin(deps, trail, device, {
+        username: request.body.username,
+        password: request.body.password,
+        deviceNonce: request.body.device_nonce,
+        sourceIp: clientIp(request),
+      });
+      return {
+        login_state: 'otp_required' as const,
+        txn_id: started.txnId,
+        otp_expires_at: iso(started.expiresAt),
+      };
+    }),
   );
 
-  r.post(
-    '/verify',
-    {
-      schema: {
-        summary:
-          'Desktop login, step 2: the code from the bound phone → access token + bootstrap grant, ' +
-          'or a password token when the one-time password must be changed first',
-        body: VerifyRequestSchema,
-        response: { 200: VerifyReplySchema },
-      },
-    },
+  routes.handle(
+    app,
+    'authVerify',
     async (request): Promise<VerifyReply> =>
       trailFor(ctx, request, 'auth.otp_verify').run(async (trail) => {
         const device = await signedDevice(request);
@@ -103,25 +76,16 @@ export const authRoutes: FeaturePlugin = async (app, { ctx }) => {
       }),
   );
 
-  r.post(
-    '/password',
-    {
-      schema: {
-        summary: 'Replace the one-time password with the token from /auth/verify; then log in again',
-        body: PasswordChangeRequestSchema,
-        response: { 200: PasswordChangeResponseSchema },
-      },
-    },
-    async (request) =>
-      trailFor(ctx, request, 'auth.password_change').run(async (trail) => {
-        const device = await signedDevice(request);
-        trail.device(device.id);
-        await changePasswordWithToken(deps, trail, device, {
-          passwordToken: request.body.password_token,
-          newPassword: request.body.new_password,
-          sourceIp: clientIp(request),
-        });
-        return { login_state: 'login_required' as const };
-      }),
+  routes.handle(app, 'authPassword', async (request) =>
+    trailFor(ctx, request, 'auth.password_change').run(async (trail) => {
+      const device = await signedDevice(request);
+      trail.device(device.id);
+      await changePasswordWithToken(deps, trail, device, {
+        passwordToken: request.body.password_token,
+        newPassword: request.body.new_password,
+        sourceIp: clientIp(request),
+      });
+      return { login_state: 'login_required' as const };
+    }),
   );
 };

@@ -10,11 +10,12 @@
 // server closes, so shutdown never waits on them.
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type RevokedEvent, SessionRequestSchema, type SessionState } from '../../core/api/client.js';
+import type { RevokedEvent, SessionState } from '../../core/api/client.js';
 import { toWireId } from '../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { AppContext } from '../context.js';
 import { KeyedGauge } from '../http/edge-limits.js';
+import type { BackendRouteTable } from '../http/route-table.js';
 import { tokenHash } from '../services/auth/tokens.js';
 import type { ClientAccess } from '../services/client/access.js';
 import { ownedSession } from '../services/client/access.js';
@@ -32,6 +33,7 @@ const frame = (event: 'state' | 'revoked', data: SessionState | RevokedEvent) =>
 export function registerClientEvents(
   app: FastifyInstance,
   ctx: AppContext,
+  routes: BackendRouteTable,
   requireAccess: (request: FastifyRequest) => Promise<void>,
   access: (request: FastifyRequest) => ClientAccess,
 ): void {
@@ -42,17 +44,11 @@ export function registerClientEvents(
     for (const close of [...open]) close();
   });
 
-  app.get(
-    '/events',
-    {
-      onRequest: requireAccess,
-      schema: {
-        summary: 'Server-Sent Events for one session: state first, then revoked (the stream closes)',
-        querystring: SessionRequestSchema,
-      },
-    },
+  routes.handle(
+    app,
+    'clientEvents',
     async (request, reply) => {
-      const { session_id } = request.query as { session_id: string };
+      const { session_id } = request.query;
       const granted = access(request);
       const session = await ownedSession(ctx, granted, session_id);
       const token = tokenHash(granted.token);
@@ -114,5 +110,6 @@ export function registerClientEvents(
       deliver = (e) => revoked(e.reason, e.at);
       for (const e of early.splice(0)) deliver(e);
     },
+    { onRequest: requireAccess },
   );
 }

@@ -1,14 +1,7 @@
 // POST /device/enroll and POST /device/enroll/confirm (core/api/device.ts): thin HTTP edges over
 // services/device/enroll.ts. Signed by the NEW device key (key id = fingerprint): proof of
 // possession. Rate-limited per IP (RATE_RULES.enroll).
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { decodeKey32 } from '../../core/api/common.js';
-import {
-  EnrollConfirmRequestSchema,
-  EnrolledDeviceSchema,
-  EnrollOtpRequiredSchema,
-  EnrollRequestSchema,
-} from '../../core/api/device.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { verifySignedRequest } from '../http/signed-request.js';
 import { identityDeps } from '../services/auth/identity.js';
@@ -22,11 +15,10 @@ import {
   startEnrollWithOtp,
 } from '../services/device/enroll.js';
 import { RATE_RULES } from '../services/rate-limit.js';
+import type { FeaturePlugin } from './feature.js';
 import { clientIp, iso, limitPerIp, trailFor } from './identity-http.js';
-import type { FeaturePlugin } from './index.js';
 
-export const deviceRoutes: FeaturePlugin = async (app, { ctx }) => {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+export const deviceRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   const deps = identityDeps(ctx);
   await dummyPasswordHash();
   limitPerIp(app, ctx, RATE_RULES.enroll);
@@ -37,77 +29,59 @@ export const deviceRoutes: FeaturePlugin = async (app, { ctx }) => {
     backend_pins: ctx.pki.backendApi.pins,
   });
 
-  r.post(
-    '/enroll',
-    {
-      schema: {
-        summary: 'Enroll a desktop: with a fleet token (201) or password + phone code (202, then confirm)',
-        body: EnrollRequestSchema,
-        response: { 201: EnrolledDeviceSchema, 202: EnrollOtpRequiredSchema },
-      },
-    },
-    async (request, reply) =>
-      trailFor(ctx, request, 'device.enroll').run(async (trail) => {
-        const b = request.body;
-        const keys = { hpkePublicKey: b.hpke_public_key, signingPublicKey: b.signing_public_key };
-        const { signingKey } = checkDeviceKeys({ ...keys, fingerprint: b.fingerprint });
-        await verifySignedRequest(
-          request,
-          ctx.kv,
-          async (keyId) => (keyId === b.fingerprint ? { publicKey: signingKey } : null),
-          ctx.now().getTime(),
-        );
-        await assertNewFingerprint(deps, b.fingerprint);
-        const input = {
-          ...keys,
-          fingerprint: b.fingerprint,
-          platform: b.platform,
-          clientVersion: b.client_version,
-          keyProtection: b.key_protection,
-          username: b.username,
-          password: b.password,
-          sourceIp: clientIp(request),
-        };
-        if (b.enrollment_token !== undefined) {
-          const row = await enrollWithToken(deps, trail, b.enrollment_token, input);
-          return reply.code(201).send(enrolled(row));
-        }
-        const started = await startEnrollWithOtp(deps, trail, input);
-        return reply.code(202).send({
-          enroll_state: 'otp_required' as const,
-          txn_id: started.txnId,
-          otp_expires_at: iso(started.expiresAt),
-        });
-      }),
+  routes.handle(app, 'deviceEnroll', async (request, reply) =>
+    trailFor(ctx, request, 'device.enroll').run(async (trail) => {
+      const b = request.body;
+      const keys = { hpkePublicKey: b.hpke_public_key, signingPublicKey: b.signing_public_key };
+      const { signingKey } = checkDeviceKeys({ ...keys, fingerprint: b.fingerprint });
+      await verifySignedRequest(
+        request,
+        ctx.kv,
+        async (keyId) => (keyId === b.fingerprint ? { publicKey: signingKey } : null),
+        ctx.now().getTime(),
+      );
+      await assertNewFingerprint(deps, b.fingerprint);
+      const input = {
+        ...keys,
+        fingerprint: b.fingerprint,
+        platform: b.platform,
+        clientVersion: b.client_version,
+        keyProtection: b.key_protection,
+        username: b.username,
+        password: b.password,
+        sourceIp: clientIp(request),
+      };
+      if (b.enrollment_token !== undefined) {
+        const row = await enrollWithToken(deps, trail, b.enrollment_token, input);
+        return reply.code(201).send(enrolled(row));
+      }
+      const started = await startEnrollWithOtp(deps, trail, input);
+      return reply.code(202).send({
+        enroll_state: 'otp_required' as const,
+        txn_id: started.txnId,
+        otp_expires_at: iso(started.expiresAt),
+      });
+    }),
   );
 
-  r.post(
-    '/enroll/confirm',
-    {
-      schema: {
-        summary: 'Finish a token-less enrollment with the code shown on the bound phone',
-        body: EnrollConfirmRequestSchema,
-        response: { 201: EnrolledDeviceSchema },
-      },
-    },
-    async (request, reply) =>
-      trailFor(ctx, request, 'device.enroll_confirm').run(async (trail) => {
-        const pending = (await deps.txns.read(request.body.txn_id))?.enrollment;
-        if (!pending) throw new ViworksError('VIW_E_OTP_EXPIRED');
-        const publicKey = decodeKey32(pending.signingPublicKey);
-        const { keyId } = await verifySignedRequest(
-          request,
-          ctx.kv,
-          async (id) => (id === pending.fingerprint && publicKey ? { publicKey } : null),
-          ctx.now().getTime(),
-        );
-        const row = await confirmEnrollWithOtp(deps, trail, {
-          txnId: request.body.txn_id,
-          code: request.body.otp_code,
-          signerKeyId: keyId,
-          sourceIp: clientIp(request),
-        });
-        return reply.code(201).send(enrolled(row));
-      }),
+  routes.handle(app, 'deviceEnrollConfirm', async (request, reply) =>
+    trailFor(ctx, request, 'device.enroll_confirm').run(async (trail) => {
+      const pending = (await deps.txns.read(request.body.txn_id))?.enrollment;
+      if (!pending) throw new ViworksError('VIW_E_OTP_EXPIRED');
+      const publicKey = decodeKey32(pending.signingPublicKey);
+      const { keyId } = await verifySignedRequest(
+        request,
+        ctx.kv,
+        async (id) => (id === pending.fingerprint && publicKey ? { publicKey } : null),
+        ctx.now().getTime(),
+      );
+      const row = await confirmEnrollWithOtp(deps, trail, {
+        txnId: request.body.txn_id,
+        code: request.body.otp_code,
+        signerKeyId: keyId,
+        sourceIp: clientIp(request),
+      });
+      return reply.code(201).send(enrolled(row));
+    }),
   );
 };

@@ -1,22 +1,26 @@
-// The backend's route table: each feature is one plugin with its schemas; they all receive the
-// AppContext. Add a feature with one line here.
+// The backend's features: each is one plugin (its own hooks: rate limits, the admin guard) that
+// registers the handlers of its entries of BACKEND_ROUTES (core/api/backend-routes.ts). Paths come
+// from that table, so plugins are registered without a prefix. Add a feature with one line here.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
+import type { BackendRouteTable } from '../http/route-table.js';
+import type { FeaturePlugin } from './feature.js';
 
-export type FeaturePlugin = (app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>;
-
-const FEATURES: ReadonlyArray<readonly [prefix: string, plugin: () => Promise<FeaturePlugin>]> = [
-  ['/client', async () => (await import('./client.js')).clientRoutes],
-  ['/pki', async () => (await import('./pki.js')).pkiRoutes],
-  // ['/auth', async () => (await import('./auth.js')).authRoutes],
-  ['/auth', async () => (await import('./auth.js')).authRoutes],
-  ['/device', async () => (await import('./device.js')).deviceRoutes],
-  ['/mobile', async () => (await import('./mobile.js')).mobileRoutes],
-  ['/admin', async () => (await import('./admin/index.js')).adminRoutes],
+const FEATURES: ReadonlyArray<() => Promise<FeaturePlugin>> = [
+  async () => (await import('./client.js')).clientRoutes,
+  async () => (await import('./pki.js')).pkiRoutes,
+  async () => (await import('./auth.js')).authRoutes,
+  async () => (await import('./device.js')).deviceRoutes,
+  async () => (await import('./mobile.js')).mobileRoutes,
+  async () => (await import('./admin/index.js')).adminRoutes,
 ];
 
-export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  for (const [prefix, load] of FEATURES) {
-    await app.register(await load(), { prefix, ctx });
+export async function registerRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  routes: BackendRouteTable,
+): Promise<void> {
+  for (const load of FEATURES) {
+    await app.register(await load(), { ctx, routes });
   }
 }

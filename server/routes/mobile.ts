@@ -1,29 +1,18 @@
 // The phone app's routes (core/api/mobile.ts): POST /mobile/bind, GET /mobile/otp (long-poll with
 // ?wait=N ≤ 25 s), POST /mobile/otp/deny. Every request is signed by the phone key; rate-limited
 // per IP (RATE_RULES.mobile).
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
-import {
-  BindRequestSchema,
-  BindResponseSchema,
-  DenyRequestSchema,
-  DenyResponseSchema,
-  OTP_MAX_WAIT_S,
-  OtpQuerySchema,
-  PendingOtpSchema,
-} from '../../core/api/mobile.js';
+import { OTP_MAX_WAIT_S } from '../../core/api/mobile.js';
 import { verifySignedRequest } from '../http/signed-request.js';
 import { identityDeps } from '../services/auth/identity.js';
 import { assertActive, phoneSigner } from '../services/device/signers.js';
 import { assertPhoneTrusted, bindPhone, checkPhoneKey } from '../services/mobile/bind.js';
 import { denyChallenge, pendingChallenge } from '../services/mobile/otp.js';
 import { RATE_RULES } from '../services/rate-limit.js';
+import type { FeaturePlugin } from './feature.js';
 import { iso, limitPerIp, trailFor } from './identity-http.js';
-import type { FeaturePlugin } from './index.js';
 
-export const mobileRoutes: FeaturePlugin = async (app, { ctx }) => {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   const deps = identityDeps(ctx);
   const signer = phoneSigner(ctx);
   const closing = new AbortController();
@@ -37,99 +26,72 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx }) => {
     return key.row;
   };
 
-  r.post(
-    '/bind',
-    {
-      schema: {
-        summary: 'Bind a phone to its user with a one-time bind code (signed by the new phone key)',
-        body: BindRequestSchema,
-        response: { 201: BindResponseSchema },
-      },
-    },
-    async (request, reply) =>
-      trailFor(ctx, request, 'mobile.bind').run(async (trail) => {
-        const b = request.body;
-        const { key, fingerprint } = checkPhoneKey(b.public_key);
-        await verifySignedRequest(
-          request,
-          ctx.kv,
-          async (keyId) => (keyId === fingerprint ? { publicKey: key } : null),
-          ctx.now().getTime(),
+  routes.handle(app, 'mobileBind', async (request, reply) =>
+    trailFor(ctx, request, 'mobile.bind').run(async (trail) => {
+      const b = request.body;
+      const { key, fingerprint } = checkPhoneKey(b.public_key);
+      await verifySignedRequest(
+        request,
+        ctx.kv,
+        async (keyId) => (keyId === fingerprint ? { publicKey: key } : null),
+        ctx.now().getTime(),
+      );
+      const bound = await bindPhone(deps, trail, ctx.config.mode, {
+        bindCode: b.bind_code,
+        platform: b.platform,
+        publicKey: b.public_key,
+        fingerprint,
+        attestation: b.attestation,
+      });
+      if (ctx.config.mode !== 'production') {
+        request.log.warn(
+          { mobile_device_id: bound.id, attestation: b.attestation.type },
+          'phone bound without verified attestation (development mode only)',
         );
-        const bound = await bindPhone(deps, trail, ctx.config.mode, {
-          bindCode: b.bind_code,
-          platform: b.platform,
-          publicKey: b.public_key,
-          fingerprint,
-          attestation: b.attestation,
-        });
-        if (ctx.config.mode !== 'production') {
-          request.log.warn(
-            { mobile_device_id: bound.id, attestation: b.attestation.type },
-            'phone bound without verified attestation (development mode only)',
-          );
-        }
-        return reply.code(201).send({
-          mobile_device_id: bound.id,
-          status: 'active' as const,
-          attestation_verdict: bound.verdict,
-          // Only a verified attestation (none is verifiable yet) will make a binding production-trusted.
-          trust_mode: 'development' as const,
-        });
-      }),
+      }
+      return reply.code(201).send({
+        mobile_device_id: bound.id,
+        status: 'active' as const,
+        attestation_verdict: bound.verdict,
+        // Only a verified attestation (none is verifiable yet) will make a binding production-trusted.
+        trust_mode: 'development' as const,
+      });
+    }),
   );
 
-  r.get(
-    '/otp',
-    {
-      schema: {
-        summary: "The pending code for the phone's user (204 when none); ?wait=N long-polls up to 25 s",
-        querystring: OtpQuerySchema,
-        response: { 200: PendingOtpSchema, 204: Type.Null({ description: 'No pending challenge' }) },
-      },
-    },
-    async (request, reply) =>
-      trailFor(ctx, request, 'mobile.otp_fetch').run(async (trail) => {
-        const phone = await signedPhone(request);
-        const waitMs = Math.min(Number(request.query.wait ?? 0), OTP_MAX_WAIT_S) * 1000;
-        const gone = new AbortController();
-        reply.raw.on('close', () => gone.abort());
-        const signal = AbortSignal.any([gone.signal, closing.signal]);
-        const c = await pendingChallenge(deps, trail, phone, waitMs, signal);
-        if (!c) {
-          trail.skip();
-          return reply.code(204).send(null);
-        }
-        trail.note(`code shown for ${c.purpose}`);
-        return reply.code(200).send({
-          txn_id: c.txnId,
-          code: c.code,
-          expires_at: iso(c.expiresAt),
-          purpose: c.purpose,
-          context: {
-            source_ip: c.context.sourceIp,
-            device_id: c.context.deviceId,
-            device_platform: c.context.devicePlatform,
-            requested_at: iso(c.context.requestedAt),
-          },
-        });
-      }),
+  routes.handle(app, 'mobileOtp', async (request, reply) =>
+    trailFor(ctx, request, 'mobile.otp_fetch').run(async (trail) => {
+      const phone = await signedPhone(request);
+      const waitMs = Math.min(Number(request.query.wait ?? 0), OTP_MAX_WAIT_S) * 1000;
+      const gone = new AbortController();
+      reply.raw.on('close', () => gone.abort());
+      const signal = AbortSignal.any([gone.signal, closing.signal]);
+      const c = await pendingChallenge(deps, trail, phone, waitMs, signal);
+      if (!c) {
+        trail.skip();
+        return reply.code(204).send(null);
+      }
+      trail.note(`code shown for ${c.purpose}`);
+      return reply.code(200).send({
+        txn_id: c.txnId,
+        code: c.code,
+        expires_at: iso(c.expiresAt),
+        purpose: c.purpose,
+        context: {
+          source_ip: c.context.sourceIp,
+          device_id: c.context.deviceId,
+          device_platform: c.context.devicePlatform,
+          requested_at: iso(c.context.requestedAt),
+        },
+      });
+    }),
   );
 
-  r.post(
-    '/otp/deny',
-    {
-      schema: {
-        summary: 'Deny a pending login or enrollment from the bound phone',
-        body: DenyRequestSchema,
-        response: { 200: DenyResponseSchema },
-      },
-    },
-    async (request) =>
-      trailFor(ctx, request, 'auth.otp_deny').run(async (trail) => {
-        const phone = await signedPhone(request);
-        await denyChallenge(deps, trail, phone, request.body.txn_id);
-        return { status: 'denied' as const };
-      }),
+  routes.handle(app, 'mobileOtpDeny', async (request) =>
+    trailFor(ctx, request, 'auth.otp_deny').run(async (trail) => {
+      const phone = await signedPhone(request);
+      await denyChallenge(deps, trail, phone, request.body.txn_id);
+      return { status: 'denied' as const };
+    }),
   );
 };

@@ -4,18 +4,18 @@
 // Cacheable briefly: a revocation republishes the CRL at once, so caches must not hold it long.
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { INTERMEDIATES, type IntermediateName } from '../pki/profiles.js';
-import type { FeaturePlugin } from './index.js';
+import type { FeaturePlugin } from './feature.js';
 
 const CACHE = 'public, max-age=60';
 const PEM_TYPE = 'application/x-pem-file';
 
-export const pkiRoutes: FeaturePlugin = async (app, { ctx }) => {
+export const pkiRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   // Runs after the app-wide hook that marks every response no-store, and overrides it here only.
   app.addHook('onSend', async (_request, reply) => {
     if (reply.statusCode === 200) reply.header('cache-control', CACHE);
   });
 
-  app.get('/crl/:file', { schema: { summary: 'CRL of one intermediate, PEM' } }, async (request, reply) => {
+  routes.handle(app, 'pkiCrl', async (request, reply) => {
     const file = (request.params as { file?: unknown }).file;
     const name = typeof file === 'string' ? file.replace(/\.crl$/, '') : '';
     if (!file || !(INTERMEDIATES as readonly string[]).includes(name) || file !== `${name}.crl`) {
@@ -26,9 +26,7 @@ export const pkiRoutes: FeaturePlugin = async (app, { ctx }) => {
     return reply.type(PEM_TYPE).send(pem);
   });
 
-  app.get(
-    '/ca.pem',
-    { schema: { summary: 'Root and intermediate certificates, PEM' } },
-    async (_request, reply) => reply.type(PEM_TYPE).send(ctx.crl.caBundlePem()),
+  routes.handle(app, 'pkiCaBundle', async (_request, reply) =>
+    reply.type(PEM_TYPE).send(ctx.crl.caBundlePem()),
   );
 };

@@ -1,13 +1,12 @@
 import { Flags } from '@oclif/core';
 import { type AuthReplyT, TotpCode } from '../../../core/api/admin.js';
+import type { AdminClient } from '../../../core/backendclient/admin-client.js';
 import { strictValidator } from '../../../core/schema/strict.js';
-import { AdminClient } from '../../lib/admin-client.js';
 import type { AdminLoginResult } from '../../lib/admin-results.js';
 import { loadAdminSession, saveAdminSession } from '../../lib/admin-session.js';
 import { ViworksCommand } from '../../lib/base-command.js';
 import { CliError, usageError } from '../../lib/output.js';
-import type { BackendTrust } from '../../lib/pinned-https.js';
-import { trustFlags, trustFromFlags } from '../../lib/trust.js';
+import { adminClientFor, type BackendTrust, trustFlags, trustFromFlags } from '../../lib/trust.js';
 
 const totpCode = strictValidator(TotpCode);
 
@@ -55,7 +54,7 @@ export default class AdminLogin extends ViworksCommand<AdminLoginResult> {
           how: '--totp-stdin (or --setup at first login)',
           optional: true,
         });
-    const client = new AdminClient(trust);
+    const client = adminClientFor(trust);
     const setup = { password_changed: false, totp_enrolled: false };
     let reply = await client.login(username, password, first ? this.code(first) : undefined);
     // At most: password change, TOTP enrollment, login again.

@@ -1,8 +1,8 @@
 import { isViworksError } from '../../../core/errors/viworks-error.js';
-import { AdminClient } from '../../lib/admin-client.js';
 import type { AdminLogoutResult } from '../../lib/admin-results.js';
 import { adminToken, clearAdminToken, loadAdminSession } from '../../lib/admin-session.js';
 import { ViworksCommand } from '../../lib/base-command.js';
+import { adminClientFor } from '../../lib/trust.js';
 
 /** Ends the admin session on the backend and forgets the token (the backend settings stay). */
 export default class AdminLogout extends ViworksCommand<AdminLogoutResult> {
@@ -17,7 +17,7 @@ export default class AdminLogout extends ViworksCommand<AdminLogoutResult> {
       return { v: 1, logged_out: false };
     }
     try {
-      await new AdminClient(session, token).logout();
+      await adminClientFor(session, token).logout();
     } catch (err) {
       // An expired session is already over; anything else (network) still forgets the token here.
       if (!isViworksError(err, 'VIW_E_TOKEN_INVALID'))

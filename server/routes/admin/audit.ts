@@ -1,20 +1,7 @@
 // /admin/audit: query the hash-chained audit log.
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuditQuery, AuditQueryReply } from '../../../core/api/admin.js';
-import type { AppContext } from '../../context.js';
 import { queryAudit } from '../../services/admin/audit.js';
+import type { FeaturePlugin } from '../feature.js';
 
-export const adminAuditRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.get(
-    '/audit',
-    {
-      config: { permission: 'audit:read' },
-      schema: {
-        summary: 'Query audit events (cursor over seq)',
-        querystring: AuditQuery,
-        response: { 200: AuditQueryReply },
-      },
-    },
-    async (request) => queryAudit(ctx, request.query),
-  );
+export const adminAuditRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
+  routes.handle(app, 'adminAudit', async (request) => queryAudit(ctx, request.query));
 };

@@ -1,7 +1,6 @@
 // The /admin subtree: one encapsulated plugin with one guard (guard.ts), then one plugin per
-// resource. Registered under /admin by server/routes/index.ts. See docs/admin-api.md.
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../../context.js';
+// resource; paths, schemas and permissions come from BACKEND_ROUTES. See docs/admin-api.md.
+import type { FeaturePlugin } from '../feature.js';
 import { adminAuditRoutes } from './audit.js';
 import { adminAuthRoutes } from './auth.js';
 import { adminDeviceRoutes } from './devices.js';
@@ -11,7 +10,7 @@ import { installAdminGuard } from './guard.js';
 import { adminSessionRoutes } from './sessions.js';
 import { adminUserRoutes } from './users.js';
 
-export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const adminRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   installAdminGuard(app, ctx);
   for (const plugin of [
     adminAuthRoutes,
@@ -22,6 +21,6 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
     adminAuditRoutes,
     adminGatewayRoutes,
   ]) {
-    await app.register(plugin, { ctx });
+    await app.register(plugin, { ctx, routes });
   }
 };

@@ -1,0 +1,140 @@
+// The typed client of the backend's device, desktop and phone routes (core/api/backend-routes.ts):
+// one method per route, every reply checked against the route's schema before the caller sees it.
+// Transport-agnostic: the daemon and the phone simulator hand it a PinnedTransport, the phone app a
+// FetchTransport. Signing is a callback, so no private key ever enters here.
+
+import type {
+  LoginRequest,
+  LoginResponse,
+  PasswordChangeRequest,
+  VerifyReply,
+  VerifyRequest,
+} from '../api/auth.js';
+import { BACKEND_ROUTES as R } from '../api/backend-routes.js';
+import { BOOTSTRAP_GRANT_HEADER, type BootstrapResponse, type HeartbeatResponse } from '../api/client.js';
+import type {
+  EnrollConfirmRequest,
+  EnrolledDevice,
+  EnrollOtpRequired,
+  EnrollRequest,
+} from '../api/device.js';
+import type { BindRequest, BindResponse, PendingOtp } from '../api/mobile.js';
+import { OTP_MAX_WAIT_S } from '../api/mobile.js';
+import { type Called, callRoute, openRoute, type Signer } from './call.js';
+import type { OpenStream, Transport } from './transport.js';
+
+export type { Signer } from './call.js';
+
+export type EnrollOutcome =
+  | { readonly kind: 'enrolled'; readonly device: EnrolledDevice }
+  | { readonly kind: 'otp_required'; readonly pending: EnrollOtpRequired };
+
+/** A reply with what the caller measures: round trip, the server's clock and its trace id. */
+export interface Timed<T> {
+  readonly value: T;
+  readonly elapsedMs: number;
+  readonly serverDateMs: number | null;
+  readonly traceId: string | null;
+}
+
+const timed = <T>(c: Called<T>): Timed<T> => ({
+  value: c.value,
+  elapsedMs: c.reply.elapsedMs,
+  serverDateMs: c.reply.serverDateMs,
+  traceId: c.reply.traceId,
+});
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export class BackendClient {
+  constructor(private readonly transport: Transport) {}
+
+  get url(): string {
+    return this.transport.origin;
+  }
+
+  /** GET /health: reachability, round-trip time and the server's clock. */
+  async health(timeoutMs = 5000): Promise<Timed<{ version: string }>> {
+    return timed(await callRoute(this.transport, R.health, { timeoutMs }));
+  }
+
+  // ── Desktop enrollment: signed by the new key (key id = fingerprint) ─────────────────────────
+  async enroll(body: EnrollRequest, signer: Signer): Promise<EnrollOutcome> {
+    const { value, reply } = await callRoute(this.transport, R.deviceEnroll, { json: body, signer });
+    return reply.status === 202
+      ? { kind: 'otp_required', pending: value as EnrollOtpRequired }
+      : { kind: 'enrolled', device: value as EnrolledDevice };
+  }
+
+  async enrollConfirm(body: EnrollConfirmRequest, signer: Signer): Promise<EnrolledDevice> {
+    return (await callRoute(this.transport, R.deviceEnrollConfirm, { json: body, signer })).value;
+  }
+
+  // ── Desktop login: signed by the enrolled device ─────────────────────────────────────────────
+  async login(body: LoginRequest, signer: Signer): Promise<Timed<LoginResponse>> {
+    return timed(await callRoute(this.transport, R.authLogin, { json: body, signer }));
+  }
+
+  async verify(body: VerifyRequest, signer: Signer): Promise<Timed<VerifyReply>> {
+    return timed(await callRoute(this.transport, R.authVerify, { json: body, signer }));
+  }
+
+  async changePassword(body: PasswordChangeRequest, signer: Signer): Promise<void> {
+    await callRoute(this.transport, R.authPassword, { json: body, signer });
+  }
+
+  // ── The desktop's session: the access token from /auth/verify ────────────────────────────────
+  async bootstrap(
+    accessToken: string,
+    grant: string,
+    signal?: AbortSignal,
+  ): Promise<Timed<BootstrapResponse>> {
+    return timed(
+      await callRoute(this.transport, R.clientBootstrap, {
+        headers: { ...bearer(accessToken), [BOOTSTRAP_GRANT_HEADER]: grant },
+        ...(signal ? { signal } : {}),
+      }),
+    );
+  }
+
+  async heartbeat(accessToken: string, sessionId: string): Promise<HeartbeatResponse> {
+    const json = { session_id: sessionId };
+    return (await callRoute(this.transport, R.clientHeartbeat, { json, headers: bearer(accessToken) })).value;
+  }
+
+  async disconnect(accessToken: string, sessionId: string, timeoutMs = 5000): Promise<void> {
+    const json = { session_id: sessionId };
+    await callRoute(this.transport, R.clientDisconnect, { json, headers: bearer(accessToken), timeoutMs });
+  }
+
+  /** GET /client/events: the open Server-Sent Events stream (read it with readSessionEvents). */
+  events(accessToken: string, sessionId: string, signal: AbortSignal): Promise<OpenStream> {
+    return openRoute(this.transport, R.clientEvents, {
+      query: { session_id: sessionId },
+      headers: { ...bearer(accessToken), accept: 'text/event-stream' },
+      // Idle limit well above the server's 15 s keepalive: a silent stream is a dead one.
+      timeoutMs: 45_000,
+      signal,
+    });
+  }
+
+  // ── The phone: signed by the phone key ───────────────────────────────────────────────────────
+  /** Binds the phone key to the user the code was issued for (key id = the key's fingerprint). */
+  async bindPhone(body: BindRequest, signer: Signer): Promise<BindResponse> {
+    return (await callRoute(this.transport, R.mobileBind, { json: body, signer })).value;
+  }
+
+  /** The pending challenge, or null; `waitS` > 0 long-polls (the server caps it at 25 s). */
+  async pendingOtp(signer: Signer, waitS = 0): Promise<PendingOtp | null> {
+    const wait = waitS > 0 ? String(Math.min(Math.floor(waitS), OTP_MAX_WAIT_S)) : undefined;
+    const { value } = await callRoute(this.transport, R.mobileOtp, {
+      query: { wait },
+      signer,
+      timeoutMs: (OTP_MAX_WAIT_S + 15) * 1000,
+    });
+    return value;
+  }
+
+  async denyOtp(txnId: string, signer: Signer): Promise<void> {
+    await callRoute(this.transport, R.mobileOtpDeny, { json: { txn_id: txnId }, signer });
+  }
+}

@@ -1,0 +1,168 @@
+// The architecture's rules, checked over the source tree as text (no compiler needed): who may
+// import whom, no import cycles (type-only imports included), and no backend URL path typed outside
+// core/api (the route table, core/api/backend-routes.ts). Run by architecture.test.ts on the repo
+// and on a fixture tree that breaks each rule once.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'generated', '.git', 'testdata']);
+/** Folders of front-ends: production code there imports only core/ and its own folder. */
+const FRONT_ENDS = ['cli', 'tui', 'gui'];
+/** The backend's URL space: a string literal starting with one of these is a backend path. */
+const BACKEND_PATH = /^\/(auth|device|client|mobile|admin|pki)(\/|$)|^\/(health|openapi\.json)$/;
+
+export interface Violation {
+  readonly rule:
+    | 'front-end-imports'
+    | 'no-server-or-scripts'
+    | 'engine-not-localapi'
+    | 'cycle'
+    | 'backend-path';
+  readonly file: string;
+  readonly detail: string;
+}
+
+export interface SourceFile {
+  /** Path relative to the root, with forward slashes. */
+  readonly path: string;
+  /** Resolved project-relative imports (type-only ones included). */
+  readonly imports: readonly string[];
+  readonly text: string;
+}
+
+const isTest = (p: string) => p.endsWith('.test.ts') || p.split('/').includes('testing');
+
+export function listSources(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      if (SKIP_DIRS.has(name) || name.startsWith('.')) continue;
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (/\.(ts|tsx|mts)$/.test(name) && !name.endsWith('.d.ts')) out.push(full);
+    }
+  };
+  walk(root);
+  return out.map((f) => relative(root, f).split(sep).join('/')).sort();
+}
+
+const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\s+)?['"]([^'"]+)['"]/g;
+const DYNAMIC_RE = /import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** Project-relative targets of a file's relative imports (`.js` specifiers map to `.ts` sources). */
+export function importsOf(root: string, path: string, text: string, known: ReadonlySet<string>): string[] {
+  const out = new Set<string>();
+  for (const re of [IMPORT_RE, DYNAMIC_RE]) {
+    for (const m of text.matchAll(re)) {
+      const spec = m[1]!;
+      if (!spec.startsWith('.')) continue;
+      const abs = resolve(root, dirname(path), spec);
+      const rel = relative(root, abs).split(sep).join('/');
+      const candidates = [
+        rel.replace(/\.js$/, '.ts'),
+        rel.replace(/\.js$/, '.tsx'),
+        `${rel}.ts`,
+        `${rel}/index.ts`,
+      ];
+      const hit = candidates.find((c) => known.has(c));
+      if (hit) out.add(hit);
+    }
+  }
+  return [...out];
+}
+
+export function loadTree(root: string): SourceFile[] {
+  const paths = listSources(root);
+  const known = new Set(paths);
+  return paths.map((path) => {
+    const text = readFileSync(join(root, path), 'utf8');
+    return { path, text, imports: importsOf(root, path, text, known) };
+  });
+}
+
+/** Code without comments, keeping line structure (so a path in a comment is not a violation). */
+function withoutComments(text: string): string {
+  const noBlocks = text.replace(/\/\*[\s\S]*?\*\//g, (m) => m.replace(/[^\n]/g, ' '));
+  return noBlocks
+    .split('\n')
+    .map((line) => line.replace(/(^|[^:'"`\\])\/\/.*$/, '$1'))
+    .join('\n');
+}
+
+const STRING_RE = /'([^'\\\n]*)'|"([^"\\\n]*)"|`([^`\\$]*)/g;
+
+function backendPathLiterals(text: string): string[] {
+  const found: string[] = [];
+  for (const m of withoutComments(text).matchAll(STRING_RE)) {
+    const value = m[1] ?? m[2] ?? m[3] ?? '';
+    if (BACKEND_PATH.test(value)) found.push(value);
+  }
+  return found;
+}
+
+function cycles(files: readonly SourceFile[]): string[][] {
+  const graph = new Map(files.map((f) => [f.path, f.imports]));
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string) => {
+    idx.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1 || (graph.get(v) ?? []).includes(v)) found.push(scc.sort());
+    }
+  };
+  for (const f of files) if (!idx.has(f.path)) visit(f.path);
+  return found;
+}
+
+export function checkArchitecture(files: readonly SourceFile[]): Violation[] {
+  const v: Violation[] = [];
+  for (const f of files) {
+    const top = f.path.split('/')[0]!;
+    const production = !isTest(f.path);
+    if (production && FRONT_ENDS.includes(top)) {
+      for (const i of f.imports) {
+        const target = i.split('/')[0]!;
+        if (target !== 'core' && target !== top)
+          v.push({ rule: 'front-end-imports', file: f.path, detail: i });
+      }
+    }
+    if (production && (top === 'daemon' || top === 'cli')) {
+      for (const i of f.imports) {
+        if (i.startsWith('server/') || i.startsWith('scripts/'))
+          v.push({ rule: 'no-server-or-scripts', file: f.path, detail: i });
+      }
+    }
+    if (f.path.startsWith('daemon/engine/')) {
+      for (const i of f.imports) {
+        if (i.startsWith('daemon/localapi/'))
+          v.push({ rule: 'engine-not-localapi', file: f.path, detail: i });
+      }
+    }
+    if (production && !f.path.startsWith('core/api/')) {
+      for (const p of backendPathLiterals(f.text)) v.push({ rule: 'backend-path', file: f.path, detail: p });
+    }
+  }
+  for (const scc of cycles(files)) v.push({ rule: 'cycle', file: scc[0]!, detail: scc.join(' → ') });
+  return v;
+}
