@@ -5,7 +5,7 @@
 //   any connect state ──▶ disconnecting ──▶ enrolled | idle (resting) | error (with the code)
 import { type ConnectionState, LOCAL_API_VERSION } from '../../core/api/local.js';
 import type { ViworksError } from '../../core/errors/viworks-error.js';
-import type { EngineContext, TeardownReason } from './engine-context.js';
+import type { EngineContext, StatusFields, TeardownReason } from './engine-context.js';
 import { asViworksError } from './errors.js';
 import type { ActiveSession } from './session.js';
 import { errorInfo } from './status.js';
@@ -36,7 +36,7 @@ export function teardown(
   s.closed = true;
   s.abort.abort();
   s.teardown = (async () => {
-    e.setState('disconnecting');
+    settle(e, 'disconnecting');
     await s.stopComponents();
     if (s.sessionId && reason !== 'revoked') {
       try {
@@ -50,11 +50,23 @@ export function teardown(
     e.wipeSecrets();
     e.log.event('session.end', 'ok', { reason, code: err?.code ?? null });
     e.watchTraffic(null);
-    e.setState(err ? 'error' : e.restingState(), {
+    settle(e, err ? 'error' : e.restingState(), {
       session: null,
       otp_expires_at: null,
       last_error: err ? errorInfo(err) : null,
     });
   })();
   return s.teardown;
+}
+
+/**
+ * A teardown must run to its end (components stopped, secrets wiped, session forgotten) even if a
+ * bug made its state change illegal: setState has logged and refused it, and nothing here throws.
+ */
+function settle(e: EngineContext, state: ConnectionState, fields?: StatusFields): void {
+  try {
+    e.setState(state, fields);
+  } catch {
+    // Refused and logged by setState.
+  }
 }

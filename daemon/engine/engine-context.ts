@@ -20,7 +20,7 @@ import type { OpenVpnStarter, Preflight, SpaSender, TlsProxyStarter, TrafficCoun
 
 export type TeardownReason = EndReason | 'user' | 'failure' | 'component' | 'shutdown';
 
-/** Status fields besides the state: the state changes only through setState. */
+/** Status fields besides the state: the state changes only through setState (state-machine.ts). */
 export type StatusFields = Omit<StatusPatch, 'state'>;
 
 /** The connect sequence's plug points (types.ts) and settings, defaults applied. */
@@ -38,7 +38,10 @@ export interface EngineContext {
 
   // ── Status ──
   getStatus(): Status;
-  /** Moves to `state`, with `fields`. */
+  /**
+   * Moves to `state` (with `fields`) if state-machine.ts allows it from the current one; otherwise
+   * logs both states as an error and throws VIW_E_INTERNAL, the state unchanged.
+   */
   setState(state: ConnectionState, fields?: StatusFields): void;
   /** A connect step's state; once the session has ended (its teardown owns the state), cancelled(). */
   enterStep(s: ActiveSession, state: ConnectionState, fields?: StatusFields): void;

@@ -1,8 +1,9 @@
 // The daemon's state machine (no transport: daemon/localapi is the HTTP edge over it). It holds
 // the enrolled device record (persisted, non-secret), the login secrets (memory only,
 // secrets.ts), and the live session (session.ts); every change is one Status pushed to watchers
-// and every step one log event. The flows (enroll.ts, login.ts, connect.ts, disconnect.ts) see the
-// engine only through EngineContext (engine-context.ts): its fields stay private here.
+// and every step one log event. Which state may follow which: state-machine.ts, checked in
+// setState. The flows (enroll.ts, login.ts, connect.ts, disconnect.ts) see the engine only through
+// EngineContext (engine-context.ts): its fields stay private here.
 //
 //   idle ──enroll──▶ enrolled ──login──▶ logging_in ──▶ otp_pending ──otp──▶ enrolled (token held)
 //   enrolled ──connect──▶ bootstrapping ▶ preflight ▶ spa ▶ tls ▶ openvpn ▶ connected
@@ -28,6 +29,7 @@ import { type ResolveAll, systemResolveAll } from './resolve.js';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.js';
 import { type HeldSecrets, type SecretKind, SecretVault } from './secrets.js';
 import { ActiveSession, cancelled } from './session.js';
+import { canTransition } from './state-machine.js';
 import { type DeviceInfo, errorInfo, StatusStore, type StatusView } from './status.js';
 import type {
   OpenVpnStarter,
@@ -97,7 +99,20 @@ export class Engine implements EngineContext {
     return this.store.get();
   }
 
+  /**
+   * An illegal transition is a bug: it is logged (both states) and refused with VIW_E_INTERNAL
+   * rather than VIW_E_STATE, because the flows read VIW_E_STATE as "the session ended" (restart.ts
+   * then reports an expired session, connect.ts a cancelled one) and a client as "not now, try
+   * again", while this is neither. Throwing (not just ignoring) keeps callers correct: a flow whose
+   * state was refused must not go on as if it held that state (start OpenVPN during a teardown);
+   * the error takes its usual failure path instead (connect → teardown, login → error).
+   */
   setState(state: ConnectionState, fields: StatusFields = {}): void {
+    const from = this.store.state;
+    if (!canTransition(from, state)) {
+      this.log.error(`illegal state transition ${from} → ${state} refused`);
+      throw new ViworksError('VIW_E_INTERNAL', { details: [`illegal state transition ${from} → ${state}`] });
+    }
     this.store.update({ ...fields, state });
   }
 
@@ -116,7 +131,7 @@ export class Engine implements EngineContext {
 
   fail(err: unknown, state: ConnectionState = 'error'): ViworksError {
     const v = asViworksError(err, this.log);
-    this.setState(state, {
+    this.settle(state, {
       last_error: errorInfo(v),
       otp_expires_at: state === 'otp_pending' ? this.store.get().otp_expires_at : null,
     });
@@ -261,11 +276,20 @@ export class Engine implements EngineContext {
     this.log.event('daemon.stop', 'ok');
   }
 
+  /** setState where nothing may throw (a failure being reported, a timer): a refusal is logged only. */
+  private settle(state: ConnectionState, fields: StatusFields): void {
+    try {
+      this.setState(state, fields);
+    } catch {
+      // Refused and logged by setState; the caller's own outcome still stands.
+    }
+  }
+
   private expired(what: string): void {
     this.vault.wipe();
     this.log.event('auth.expired', 'ok', { what: what.replace(/\s+/g, '_') });
     if (!this.session && !this.busy) {
-      this.setState(this.restingState(), { otp_expires_at: null });
+      this.settle(this.restingState(), { otp_expires_at: null });
     }
   }
 }
