@@ -2,7 +2,7 @@
 // type coercion), small bodies, one error shape, OpenAPI generated from the route schemas.
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { clientErrorHandler, frameworkErrorHandler } from '../core/errors/http-edge.js';
 import { EDGE_LIMITS, type EdgeLimits, installPendingCaps, serverTimeouts } from './http/edge-limits.js';
 import { backendEdgeHeaders, installErrorHandlers } from './http/errors.js';
@@ -18,6 +18,8 @@ export interface AppOptions {
   /** Registers the feature plugins: every entry of BACKEND_ROUTES but health and openapi. */
   readonly register: (app: FastifyInstance, routes: BackendRouteTable) => Promise<void>;
   readonly logStream?: NodeJS.WritableStream;
+  /** Counts a 404 against the caller's address (throws VIW_E_RATE_LIMITED past the limit). */
+  readonly limitNotFound?: (request: FastifyRequest) => Promise<void>;
   /** Edge timeouts and caps (tests shorten them); EDGE_LIMITS otherwise. */
   readonly limits?: EdgeLimits;
 }
@@ -78,7 +80,7 @@ export async function buildApp(opts: AppOptions) {
     reply.header('viworks-version', VERSION);
     reply.header('cache-control', 'no-store');
   });
-  installErrorHandlers(app);
+  installErrorHandlers(app, opts.limitNotFound);
   installRawJsonParser(app);
   await app.register(swagger, {
     openapi: {

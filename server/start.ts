@@ -25,7 +25,7 @@ import { withGatewayTeardown } from './services/client/session-end-hooks.js';
 import { loadSessionRuntime, startBackgroundJobs } from './services/client/session-runtime.js';
 import { type ControlKey, loadOrCreateControlKey } from './services/gateways/control-key.js';
 import { GatewayControl } from './services/gateways/service.js';
-import { RateLimiter } from './services/rate-limit.js';
+import { RATE_RULES, RateLimiter } from './services/rate-limit.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -131,6 +131,7 @@ export async function startServer(
       tls: { chainPem: pki.backendApi.chainPem, keyPem: pki.backendApi.keyPem },
       logLevel: config.logLevel,
       register: (a, routes) => registerRoutes(a, ctx, routes),
+      limitNotFound: (request) => ctx.rate.hit(RATE_RULES.notFound, request.ip),
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
       ...(opts.limits ? { limits: opts.limits } : {}),
     });

@@ -7,9 +7,13 @@ import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect, type TLSSocket } from 'node:tls';
+import Fastify from 'fastify';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+import { RATE_RULES } from '../services/rate-limit.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { ctxOf, freshIp } from '../testing/identity-fixtures.js';
 import { EDGE_LIMITS, type EdgeLimits } from './edge-limits.js';
+import { installErrorHandlers } from './errors.js';
 
 const LIMITS: EdgeLimits = {
   ...EDGE_LIMITS,
@@ -210,6 +214,21 @@ describe('backend edge: timeouts, framework errors, caps, aborts, trace ids', ()
     for (const s of idle) s.destroy();
   });
 
+  it('rate-limits 404s per source address', async () => {
+    const ip = freshIp();
+    const codes: number[] = [];
+    for (let i = 0; i <= RATE_RULES.notFound.limit; i++) {
+      codes.push((await ts.call(`/no-such-${i}`, { localAddress: ip })).status);
+    }
+    assert.deepEqual(codes.slice(0, -1), Array(RATE_RULES.notFound.limit).fill(404));
+    assert.equal(codes.at(-1), 429);
+    assert.equal(
+      (await ts.call('/no-such-path', { localAddress: freshIp() })).status,
+      404,
+      'others unaffected',
+    );
+  });
+
   it("never takes a caller's trace id as its own, nor into the audit", async () => {
     const theirs = 'SAME-trace-id-42';
     const r = await ts.call('/admin/login', {
@@ -229,5 +248,23 @@ describe('backend edge: timeouts, framework errors, caps, aborts, trace ids', ()
     assert.ok(!rows.some((row) => row.event.includes(theirs)), 'the caller id is nowhere in the audit');
     // …but it is kept apart on the request's log lines, for the caller's own correlation.
     assert.ok(ts.logs().includes(`"client_trace_id":"${theirs}"`));
+  });
+});
+
+describe('backend error edge: 5xx', () => {
+  it('answers only code, message, hint and trace id; the details go to the log', async () => {
+    const lines: string[] = [];
+    const app = Fastify({ logger: { level: 'info', stream: { write: (l: string) => lines.push(l) } } });
+    installErrorHandlers(app);
+    app.get('/boom', async () => {
+      throw new ViworksError('VIW_E_GATEWAY_UNREACHABLE', { details: ['node gw-7 at 10.0.0.7 refused'] });
+    });
+    const r = await app.inject({ method: 'GET', url: '/boom' });
+    assert.equal(r.statusCode, 503);
+    const body = r.json() as Record<string, unknown>;
+    assert.deepEqual(Object.keys(body).sort(), ['code', 'hint', 'message', 'trace_id']);
+    assert.ok(!r.body.includes('gw-7'));
+    assert.ok(lines.join('').includes('node gw-7 at 10.0.0.7 refused'), 'the details are logged');
+    await app.close();
   });
 });
