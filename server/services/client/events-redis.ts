@@ -2,7 +2,7 @@
 // instance A reaches the client whose event stream is held by instance B.
 import { randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
-import { strictValidator } from '../../../core/schema/strict.js';
+import { closed, strictValidator } from '../../../core/schema/strict.js';
 import type { RedisKv } from '../../kv/redis-kv.js';
 import type { SessionEventBus } from './events.js';
 
@@ -19,10 +19,10 @@ const Message = strictValidator(
           reason: Type.String({ maxLength: 64 }),
           at: Type.String({ maxLength: 40 }),
         },
-        { additionalProperties: false },
+        closed,
       ),
     },
-    { additionalProperties: false },
+    closed,
   ),
 );
 

@@ -6,7 +6,7 @@
 // Node text is untrusted: only printable ASCII, cut to the audit schema's bounds, ever lands here.
 import { Type } from 'typebox';
 import { fromWireId } from '../../../core/bootstrap/wire-ids.js';
-import { strictValidator } from '../../../core/schema/strict.js';
+import { closed, strictValidator } from '../../../core/schema/strict.js';
 import type { OpsDeps } from './operations.js';
 import { type GatewayRow, targetOf } from './operations.js';
 import { runControl } from './runner.js';
@@ -19,7 +19,7 @@ const PullLogsResult = Type.Object(
     lines: Type.Array(Type.String({ maxLength: 64 * 1024 }), { maxItems: 5000 }),
     next_seq: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
   },
-  { additionalProperties: false },
+  closed,
 );
 const pullLogsResult = strictValidator(PullLogsResult);
 
