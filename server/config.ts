@@ -28,7 +28,7 @@ export const ServerConfigSchema = Type.Object(
     }),
     /** Longest a VPN session (and its client certificate, ≤ 1 day) lives. */
     sessionLifetimeS: Type.Integer({ minimum: 300, maximum: 86400 }),
-    /** A session with no heartbeat for this long is ended (desktop-client §4: default 15 min). */
+    /** A session with no heartbeat for this long ends (docs/architecture.md#idle-logout-and-revocation). */
     idleTimeoutS: Type.Integer({ minimum: 60, maximum: 86400 }),
     /** How often active gateways are asked for health and their audit log is pulled. */
     gatewayPollIntervalS: Type.Integer({ minimum: 5, maximum: 3600 }),

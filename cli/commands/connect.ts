@@ -5,7 +5,7 @@ import { DaemonCommand, secretFlags, socketFlag } from '../lib/daemon-command.js
 import { CliError } from '../lib/output.js';
 import type { ConnectResult } from '../lib/results.js';
 
-/** What entering each state means for the user (desktop-client §5.5 status steps). */
+/** What entering each state means for the user (docs/architecture.md#connect-status-steps). */
 const STEP: Partial<Record<ConnectionState, string>> = {
   bootstrapping: 'Fetching the sealed bootstrap…',
   preflight: 'Bootstrap received. Preflight checks…',

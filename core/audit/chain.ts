@@ -1,6 +1,6 @@
 // Tamper evidence for the audit stream: each stored event carries hash = SHA-256(prev_hash ‖ canonical
 // JSON of the event), so altering, removing or reordering any event breaks every hash after it.
-// (Signed per-minute Merkle batches, pki-siem §4.3, build on this later.)
+// (Signed per-minute Merkle batches, docs/architecture.md#signed-audit-log, build on this later.)
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from './event.js';
 

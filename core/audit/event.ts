@@ -1,6 +1,6 @@
-// The normalized audit event (pki-siem spec §3.5). Every event carries every mandatory field —
-// `null` where it does not apply — so SIEM pipelines never guess at missing keys. User ids are
-// pseudonymous (`u-` + keyed hash); the mapping to a real account stays in the backend database.
+// The normalized audit event (docs/architecture.md#audit-event-fields). Every event carries every
+// mandatory field — `null` where it does not apply — so SIEM pipelines never guess at missing keys.
+// User ids are pseudonymous (`u-` + keyed hash); the mapping to a real account stays in the backend database.
 import { type Static, Type } from 'typebox';
 import { closed, strictValidator } from '../schema/strict.js';
 

@@ -1,5 +1,5 @@
-// Bootstrap payload v1 (desktop-client spec §8.1, extended by the backend issue): what the backend
-// seals to one device after the OTP. Every object is closed; values are bounded; ciphers come from
+// Bootstrap payload v1 (docs/architecture.md#bootstrap-payload-v1, with our additions): what the
+// backend seals to one device after the OTP. Every object is closed; values are bounded; ciphers come from
 // an allowlist. A payload that fails any check is refused as a whole (VIW_E_BOOTSTRAP_INVALID),
 // and an expired one with VIW_E_BOOTSTRAP_EXPIRED.
 import { type Static, Type } from 'typebox';
@@ -8,9 +8,9 @@ import { assertPinSet } from '../crypto/pins.js';
 import { ViworksError } from '../errors/viworks-error.js';
 import { closed, strictValidator } from '../schema/strict.js';
 
-/** The longest a bootstrap may live (architecture §4.4: ≤ 10 min). */
+/** The longest a bootstrap may live (docs/architecture.md#bootstrap-payload-v1: ≤ 10 min). */
 export const BOOTSTRAP_MAX_LIFETIME_S = 600;
-/** fwknopd must close the door again quickly (architecture §3.4: ≤ 20 s). */
+/** fwknopd must close the door again quickly (docs/architecture.md#spa-door-open-at-most-20-s). */
 export const SPA_MAX_TTL_S = 20;
 
 export const OVPN_DATA_CIPHERS = ['AES-256-GCM', 'AES-128-GCM', 'CHACHA20-POLY1305'] as const;
@@ -20,7 +20,7 @@ const Id = (prefix: string) => Type.String({ pattern: `^${prefix}-[A-Za-z0-9_-]{
 const Fqdn = Type.String({
   maxLength: 253,
   // Labels of letters, digits and inner hyphens; the last label must not be numeric, so an IP
-  // literal is never accepted where the spec wants a stable FQDN.
+  // literal is never accepted where a stable FQDN is wanted (docs/architecture.md#bootstrap-payload-v1).
   pattern: '^(?=.{1,253}$)(?!.*\\.[0-9]+$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$',
 });
 const Ipv4 = Type.String({
@@ -92,7 +92,7 @@ export const BootstrapPayloadSchema = Type.Object(
         id: Id('p'),
         idle_timeout_s: Type.Integer({ minimum: 60, maximum: 86400 }),
         heartbeat_s: Type.Integer({ minimum: 5, maximum: 300 }),
-        /** IANA zones the client's OS timezone must be in; empty = any (architecture §4.4). */
+        /** IANA zones the OS time zone must be in; empty = any (docs/architecture.md#desktop-preflight). */
         allowed_timezones: Type.Array(
           Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_+/-]+$' }),
           {

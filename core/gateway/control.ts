@@ -1,5 +1,6 @@
-// The backend ↔ gateway control protocol (architecture §6, §13.8): what the backend may ask a gateway
-// node over SSH (port 2222, control key restricted by `command=` to `viworks-gw`), and what it answers.
+// The backend ↔ gateway control protocol (docs/architecture.md#ssh-control-plane): what the backend may
+// ask a gateway node over SSH (port 2222, control key restricted by `command=` to `viworks-gw`),
+// and what it answers.
 //
 // Wire shape, version 1:
 // - The request line is SSH_ORIGINAL_COMMAND: `<verb> [arg…]`, single spaces, printable ASCII, ≤ 256
@@ -17,7 +18,7 @@ export const CONTROL_PROTOCOL_VERSION = 1;
 export const MAX_COMMAND_CHARS = 256;
 /** Largest stdin document (an apply_config bundle with certificates and a CRL fits easily). */
 export const MAX_STDIN_BYTES = 1024 * 1024;
-/** The SSH port the gateway's sshd listens on for the control plane (architecture §3.4). */
+/** The SSH port the gateway's sshd listens on for the control plane (docs/architecture.md#gateway-ports). */
 export const GATEWAY_SSH_PORT = 2222;
 
 /** Exit statuses of viworks-gw. */

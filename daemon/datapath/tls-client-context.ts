@@ -14,7 +14,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { wipe } from '../../core/crypto/bytes.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 
-/** Architecture §3.4: the only two suites the gateway's stunnel offers. */
+/** The only two suites the gateway's stunnel offers (docs/architecture.md#tls-13-only-two-suites). */
 export const GATEWAY_CIPHERSUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
 
 export interface ClientContextInput {

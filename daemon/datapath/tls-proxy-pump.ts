@@ -1,5 +1,5 @@
-// The TLS proxy's byte pump (desktop-client spec §3.4, §5.3): one local socket (OpenVPN's, accepted
-// by the listener in tls-proxy.ts) carried inside TLS 1.3 to the gateway's stunnel. The gateway is
+// The TLS proxy's byte pump (docs/architecture.md#embedded-tls-proxy): one local socket (OpenVPN's,
+// accepted by the listener in tls-proxy.ts) carried inside TLS 1.3 to the gateway's stunnel. The gateway is
 // trusted only if BOTH hold: its chain verifies against the bootstrap's CA for the gateway FQDN, and
 // its leaf key matches the primary or backup SPKI pin. Any failure closes both sockets before one
 // byte of the local stream has been read, let alone sent.

@@ -1,7 +1,7 @@
-// The TLS proxy's one-connection listener (desktop-client spec §3.4): OpenVPN (`proto tcp-client`)
-// connects to 127.0.0.1:<port>; the listener accepts that one connection, dials the gateway
-// (fast-dial.ts) and hands both sockets to the byte pump (tls-proxy-pump.ts), which verifies the
-// gateway and carries the stream.
+// The TLS proxy's one-connection listener (docs/architecture.md#embedded-tls-proxy): OpenVPN
+// (`proto tcp-client`) connects to 127.0.0.1:<port>; the listener accepts that one connection,
+// dials the gateway (fast-dial.ts) and hands both sockets to the byte pump (tls-proxy-pump.ts),
+// which verifies the gateway and carries the stream.
 //
 // One proxy carries exactly one connection: the listener closes as soon as it has accepted one, so
 // no other local process can ride an established, pinned tunnel (a second connection is refused).

@@ -1,6 +1,7 @@
-// The restart policy's pure parts (desktop-client §6: "OpenVPN crash/exit — retry up to N with
-// backoff; cap attempts"): the budget and backoff schedule (~1 s, 2 s, 4 s, plus jitter so a fleet
-// does not knock in step) and which failures a fresh attempt may heal. restart.ts applies them.
+// The restart policy's pure parts (docs/architecture.md#tunnel-restarts: after an OpenVPN crash or exit,
+// retry up to N times with backoff, then give up): the budget and backoff schedule (~1 s, 2 s, 4 s,
+// plus jitter so a fleet does not knock in step) and which failures a fresh attempt may heal.
+// restart.ts applies them.
 export interface RestartPolicy {
   /** Fresh attempts after a failure before giving up. */
   readonly retries: number;

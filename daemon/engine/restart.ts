@@ -1,11 +1,12 @@
-// Restarting a session's tunnel (desktop-client §6: "OpenVPN crash/exit — retry up to N with
-// backoff; cap attempts"). OpenVPN never reconnects by itself (config.ts: remap-usr1 SIGTERM), so
-// the engine decides: when the tunnel dies while connected, or fails to come up for a transient
-// reason, a fresh attempt (new knock, new one-connection proxy, new OpenVPN: tunnel.ts) follows
-// after ~1 s, 2 s, 4 s (exponential, plus jitter so a fleet does not knock in step), at most
-// `retries` times, and only while the session is still valid (not ended, not revoked, not past
-// expires_at). What cannot heal fails at once: auth/config/certificate failures, a pin mismatch,
-// a refused client certificate, a leak. The budget refills once a tunnel stayed up `stableMs`.
+// Restarting a session's tunnel (docs/architecture.md#tunnel-restarts: after an OpenVPN crash or exit,
+// retry up to N times with backoff, then give up). OpenVPN never reconnects by itself (config.ts:
+// remap-usr1 SIGTERM), so the engine decides: when the tunnel dies while connected, or fails to
+// come up for a transient reason, a fresh attempt (new knock, new one-connection proxy, new
+// OpenVPN: tunnel.ts) follows after ~1 s, 2 s, 4 s (exponential, plus jitter so a fleet does not
+// knock in step), at most `retries` times, and only while the session is still valid (not ended,
+// not revoked, not past expires_at). What cannot heal fails at once: auth/config/certificate
+// failures, a pin mismatch, a refused client certificate, a leak. The budget refills once a tunnel
+// stayed up `stableMs`.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';

@@ -1,5 +1,5 @@
-// The system preflight (desktop-client §4): checks of this machine and its backend before a connect
-// (and for GET /v1/preflight), each a named result with a stable code on failure:
+// The system preflight (docs/architecture.md#desktop-preflight): checks of this machine and its
+// backend before a connect (and for GET /v1/preflight), each a named result with a stable code on failure:
 //   backend       the enrolled backend answers over the pinned channel within MAX_BACKEND_RTT_MS
 //                 (round trip shown; unreachable: VIW_E_BACKEND_UNREACHABLE, too slow:
 //                 VIW_E_PREFLIGHT "backend: round trip … over the … limit")
@@ -19,8 +19,9 @@ import type { Preflight, PreflightCheck, PreflightContext } from './types.js';
 export const MAX_CLOCK_SKEW_MS = 60_000;
 /**
  * Slowest acceptable round trip to the backend (GET /health over pinned HTTPS, TLS included). The
- * spec's target is p50 ≤ 200 ms; 2 s is where the connect sequence's timeouts start to bite, so a
- * slower backend fails closed rather than half-connecting.
+ * specification's target is p50 ≤ 200 ms (docs/architecture.md#desktop-preflight); 2 s is where the
+ * connect sequence's timeouts start to bite, so a slower backend fails closed rather than
+ * half-connecting.
  */
 export const MAX_BACKEND_RTT_MS = 2000;
 const VPN_IFACE_RE = /^(tun|tap|wg|utun|ppp|ipsec|tailscale|zt)/;

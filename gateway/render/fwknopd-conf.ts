@@ -1,5 +1,5 @@
-// fwknopd.conf for fwknopd 2.6.10 (architecture §13.1, adapted to what the real daemon accepts: its
-// 2.6 names are ENABLE_IPT_FORWARDING / FW_ACCESS_TIMEOUT etc.; REQUIRE_SOURCE_ADDRESS and the
+// fwknopd.conf for fwknopd 2.6.10 (docs/architecture.md#fwknopd-config, adapted to what the real daemon
+// accepts: its 2.6 names are ENABLE_IPT_FORWARDING / FW_ACCESS_TIMEOUT etc.; REQUIRE_SOURCE_ADDRESS and the
 // timeouts are per-stanza settings and live in access.conf). Every key below was checked against
 // `fwknopd --dump-config` of Debian's fwknop-server.
 import type { GatewaySettings } from '../../core/gateway/control.js';

@@ -1,6 +1,7 @@
-// The gateway's IPv4 filter baseline (architecture §13.6), as input for `iptables-restore --noflush`.
+// The gateway's IPv4 filter baseline (docs/architecture.md#gateway-firewall), as input for
+// `iptables-restore --noflush`.
 //
-// Deliberate deviation from §13.6: there is NO accept rule for the SPA UDP port. fwknopd reads SPA
+// Deliberate deviation from that baseline: there is NO accept rule for the SPA UDP port. fwknopd reads SPA
 // packets with libpcap, which sees them before netfilter, so it needs none; with one, the kernel
 // answers every probe of that port with ICMP port-unreachable (nothing is bound to it) and so reveals
 // the gateway. The TLS port is opened only by fwknopd's own per-source rules in FWKNOP_INPUT.

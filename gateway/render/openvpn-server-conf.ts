@@ -1,6 +1,7 @@
-// OpenVPN 2.6 server config (architecture §13.3, adapted): it listens on loopback only, behind
-// stunnel, accepts only per-session client certificates (CN `s-<32hex>`) that the backend authorized
-// explicitly with a client-config-dir entry, and is driven by viworks-gw over a unix management socket.
+// OpenVPN 2.6 server config (docs/architecture.md#openvpn-server-config, adapted): it listens on loopback
+// only, behind stunnel, accepts only per-session client certificates (CN `s-<32hex>`) that the
+// backend authorized explicitly with a client-config-dir entry, and is driven by viworks-gw over a
+// unix management socket.
 import type { GatewaySettings } from '../../core/gateway/control.js';
 import { type NodeFacts, validateNodeFacts } from './node-facts.js';
 import { checkIpv4, checkSettings, configError, parseCidr, renderLines } from './values.js';

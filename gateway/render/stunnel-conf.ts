@@ -1,6 +1,6 @@
-// stunnel.conf for the front door (architecture §13.2, adapted to stunnel 5.68): TLS 1.3 only with
-// the two allowed suites, a client certificate from our CA required and checked against the CRL,
-// plaintext handed to OpenVPN on loopback only.
+// stunnel.conf for the front door (docs/architecture.md#stunnel-front-door, adapted to stunnel 5.68): TLS
+// 1.3 only with the two allowed suites, a client certificate from our CA required and checked
+// against the CRL, plaintext handed to OpenVPN on loopback only.
 import type { GatewaySettings } from '../../core/gateway/control.js';
 import { type NodeFacts, validateNodeFacts } from './node-facts.js';
 import { checkSettings, renderLines } from './values.js';

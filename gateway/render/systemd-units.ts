@@ -1,7 +1,7 @@
-// systemd units for the gateway's daemons (architecture §13.7): each restarts on failure and sees a
-// read-only system (ProtectSystem=strict) except the few paths it writes, a private /tmp, no /home,
-// and no way to gain privileges. The daemons start as root (they bind privileged ports, open tun,
-// change netfilter) and drop to the users the rendered configs name.
+// systemd units for the gateway's daemons (docs/architecture.md#gateway-systemd-units): each restarts on
+// failure and sees a read-only system (ProtectSystem=strict) except the few paths it writes, a
+// private /tmp, no /home, and no way to gain privileges. The daemons start as root (they bind
+// privileged ports, open tun, change netfilter) and drop to the users the rendered configs name.
 import { dirname } from 'node:path';
 import { type NodeFacts, validateNodeFacts } from './node-facts.js';
 import { checkPath, GENERATED_HEADER } from './values.js';

@@ -85,7 +85,7 @@ export interface VpnServerOptions {
   /** Address to listen on (default: the lab's off-link server address, see routeClientViaGateway). */
   readonly listen: string;
   readonly port?: number;
-  /** Pushed as in architecture §13.3. */
+  /** Pushed as in docs/architecture.md#openvpn-server-config. */
   readonly push?: readonly string[];
   /** Server-side `verify-x509-name <prefix> name-prefix` on client CNs (session ids: `s-`). */
   readonly clientCnPrefix?: string;

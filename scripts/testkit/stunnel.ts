@@ -1,6 +1,6 @@
 // A throwaway stunnel (Debian's stunnel4, 5.68) on loopback for tests and benchmarks, configured like
-// the gateway's front door (architecture §8.3, §13.2): TLS 1.3 only, the two allowed suites, no
-// renegotiation. It runs in the foreground from a temp dir (config, certificate and key 0600), is
+// the gateway's front door (docs/architecture.md#stunnel-front-door): TLS 1.3 only, the two allowed
+// suites, no renegotiation. It runs in the foreground from a temp dir (config, certificate and key 0600), is
 // stopped by its own PID and its dir is removed. Variants: a TLS-1.2-only server (to prove clients
 // refuse it), a server that requires a client certificate from a given CA (+ CRL), as the gateway's
 // `verify = 2` does, and client mode (the stunnel baseline the daemon's proxy is benchmarked against).

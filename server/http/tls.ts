@@ -1,5 +1,5 @@
-// TLS for the backend API: 1.3 only, the two ciphersuites of architecture §3.4, no tickets that
-// would outlive a key roll, and the chain from the embedded PKI.
+// TLS for the backend API: 1.3 only, the two ciphersuites (docs/architecture.md#tls-13-only-two-suites),
+// no tickets that would outlive a key roll, and the chain from the embedded PKI.
 import type { SecureContextOptions } from 'node:tls';
 
 export const TLS13_CIPHERSUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';

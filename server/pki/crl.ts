@@ -1,5 +1,5 @@
-// Certificate revocation lists, one per intermediate (pki-siem spec §3.4, §5.3): signed by the
-// intermediate, CRL Number + Authority Key Identifier, valid 24 h. Regenerated at start, on every
+// Certificate revocation lists, one per intermediate (docs/architecture.md#revocation-lists): signed by
+// the intermediate, CRL Number + Authority Key Identifier, valid 24 h. Regenerated at start, on every
 // revocation and on a timer; written to <dataDir>/pki/<int>.crl (PEM) and served by GET /pki/crl/.
 // Writes per intermediate are serialized so CRL numbers only ever grow (kept in <int>.crlnumber).
 import { join } from 'node:path';

@@ -16,9 +16,9 @@ import { PROFILES } from './profiles.js';
 import { loadOrCreateTlsCryptKey } from './tls-crypt.js';
 
 export const DEFAULT_GATEWAY_NAME = 'default';
-/** TLS front door port (architecture §3.4). */
+/** TLS front door port (docs/architecture.md#gateway-ports). */
 export const GATEWAY_TLS_PORT = 443;
-/** fwknopd's UDP port (architecture §3.4, fwknop default). */
+/** fwknopd's UDP port (docs/architecture.md#gateway-ports: fwknop's default). */
 export const GATEWAY_SPA_PORT = 62201;
 
 export interface GatewayProfile {

@@ -1,4 +1,4 @@
-// `viworks-server pki roll backend-api|tls-gateway`: the pin-roll procedure (pki-siem spec §4.2).
+// `viworks-server pki roll backend-api|tls-gateway`: the pin-roll procedure (docs/architecture.md#pin-roll).
 //
 // Before: every client in the field must already carry the current BACKUP pin (it ships in every
 // bootstrap for the gateway, and in the client's configuration for the backend).

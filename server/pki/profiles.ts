@@ -1,5 +1,5 @@
-// Certificate profiles of the embedded PKI (pki-siem spec §3.1–3.2, §8.1). ECDSA P-256 everywhere;
-// validity limits are maxima that issuance enforces.
+// Certificate profiles of the embedded PKI (docs/architecture.md#certificate-hierarchy-and-profiles).
+// ECDSA P-256 everywhere; validity limits are maxima that issuance enforces.
 import { x509 } from './x509.js';
 
 const { ExtendedKeyUsage, KeyUsageFlags } = x509;
@@ -18,7 +18,7 @@ const DAY_MS = 86_400_000;
 export const days = (n: number): number => n * DAY_MS;
 
 export const ROOT_DAYS = 3650;
-/** Intermediates: at most two years (§3.1). */
+/** Intermediates: at most two years (docs/architecture.md#certificate-hierarchy-and-profiles). */
 export const INTERMEDIATE_DAYS = 730;
 
 const serverUsage = KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment;

@@ -1,4 +1,4 @@
-// Public PKI distribution (pki-siem spec §3.4): no authentication, nothing secret.
+// Public PKI distribution (docs/architecture.md#revocation-lists): no authentication, nothing secret.
 //   GET /pki/crl/<int-tls|int-vpn|int-device>.crl   the intermediate's current CRL (PEM)
 //   GET /pki/ca.pem                                  root + intermediates (PEM)
 // Cacheable briefly: a revocation republishes the CRL at once, so caches must not hold it long.

@@ -1,8 +1,8 @@
 // The OpenVPN client configuration, rendered in memory from the bootstrap's `ovpn` object
-// (desktop-client §8.2, architecture §13.4) and handed to OpenVPN on standard input only — never
+// (docs/architecture.md#openvpn-client-config) and handed to OpenVPN on standard input only — never
 // argv, environment or a file. Pure: no I/O, no clock.
 //
-// Beyond the spec's baseline, each directive below is chosen for the daemon's model (the engine
+// Beyond that baseline, each directive below is chosen for the daemon's model (the engine
 // owns retries; the bootstrap's policy is the authority, not what the gateway pushes):
 //   remap-usr1 SIGTERM, connect-retry-max 1  OpenVPN never reconnects by itself: any soft restart
 //        (connection reset, TLS error, ping-restart) ends the process and the engine decides,

@@ -1,4 +1,5 @@
-// Host checks for OpenVPN, before it starts (preflight) and after it is up (desktop-client §4):
+// Host checks for OpenVPN, before it starts (preflight) and after it is up
+// (docs/architecture.md#desktop-preflight):
 //   resolveOpenVpnBinary  absolute, a regular file, executable, not writable by anyone but root
 //   openvpnVersion        `openvpn --version` ≥ 2.6 (stdin config, netlink, block-ipv6)
 //   activeTunnels         tun/tap/wireguard links, or default routes through one, left by another

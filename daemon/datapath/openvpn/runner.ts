@@ -1,5 +1,5 @@
 // Runs OpenVPN 2.6 as the daemon's child with its whole configuration on standard input
-// (desktop-client §5.4): OpenVPN's argv is exactly `--config /dev/stdin` (2.6.14 refuses
+// (docs/architecture.md#openvpn-on-stdin): OpenVPN's argv is exactly `--config /dev/stdin` (2.6.14 refuses
 // `--config -`: "Error opening configuration file: -"), the environment is PATH only, the working
 // directory is `/`, and no file ever holds the configuration. The child leads its own process
 // group, so stop() reaches anything it could start. The log is parsed line by line for readiness,

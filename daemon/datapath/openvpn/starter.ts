@@ -24,7 +24,7 @@ import { OpenVpnError, type OpenVpnReady, startOpenVpn } from './runner.js';
 
 export interface RunnerStarterOptions extends IpOptions {
   readonly openvpnPath?: string;
-  /** Default 30 s (the spec's typical bring-up is < 2 s on a LAN). */
+  /** Default 30 s (a typical bring-up is < 2 s on a LAN: docs/architecture.md#openvpn-on-stdin). */
   readonly readyTimeoutMs?: number;
   /** OpenVPN's sanitized log lines (debug level: they carry addresses). */
   readonly onLog?: (line: string) => void;

@@ -1,4 +1,4 @@
-// The whole product, end to end, on real parts (architecture §15, desktop-client §9.2): one lab —
+// The whole product, end to end, on real parts (docs/architecture.md#product-test-plan): one lab —
 // router, backend (viworks-server), gateway (sshd + viworks-gw, provisioned by the backend over SSH:
 // fwknopd, stunnel, OpenVPN, iptables) and client (viworksd, driven by the real `viworks` CLI and the
 // phone simulator) — and the tests run in order against it, each proving one promise. Figures

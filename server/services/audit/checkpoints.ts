@@ -1,9 +1,9 @@
-// Signed checkpoints over the audit hash chain (pki-siem §4.3, first step). The chain alone shows
-// an edit to one event, but whoever can write the database could recompute every hash after it.
-// A checkpoint — Ed25519 signature over (seq, hash, time) of the chain head, by a key that lives
-// outside the database — pins the chain: a consistent rewrite no longer matches the signed hashes.
-// Checkpoints are appended to <dataDir>/audit/checkpoints.ndjson, beside the NDJSON event stream,
-// where a SIEM shipper or WORM copy picks them up.
+// Signed checkpoints over the audit hash chain (docs/architecture.md#signed-audit-log, a first step). The
+// chain alone shows an edit to one event, but whoever can write the database could recompute every
+// hash after it. A checkpoint — Ed25519 signature over (seq, hash, time) of the chain head, by a
+// key that lives outside the database — pins the chain: a consistent rewrite no longer matches the
+// signed hashes. Checkpoints are appended to <dataDir>/audit/checkpoints.ndjson, beside the NDJSON
+// event stream, where a SIEM shipper or WORM copy picks them up.
 import {
   createPrivateKey,
   createPublicKey,

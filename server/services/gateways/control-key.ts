@@ -1,4 +1,4 @@
-// The backend's SSH control key (architecture §6): one Ed25519 key under
+// The backend's SSH control key (docs/architecture.md#ssh-control-plane): one Ed25519 key under
 // <dataDir>/pki/gateway-control/ (0700 dir, 0600 files), made on first start. Its public line goes
 // into each node's authorized_keys behind `command="viworks-gw …",restrict`, so the key can do
 // nothing but run the allowlisted verbs. The private key never leaves this directory and the

@@ -40,7 +40,10 @@ export function timeoutsFor(verb: ControlVerb): ExecTimeouts {
   };
 }
 
-/** Modern algorithms only (architecture §6): Ed25519 host keys, X25519 key exchange, AEAD ciphers. */
+/**
+ * Modern algorithms only: Ed25519 host keys, X25519 key exchange, AEAD ciphers (our choice; the
+ * specification asks for a key-based channel: docs/architecture.md#ssh-control-plane).
+ */
 export const SSH_ALGORITHMS: NonNullable<ConnectConfig['algorithms']> = {
   kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org'],
   serverHostKey: ['ssh-ed25519'],
