@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { matchPin, type PinSet, spkiPinFromCertificate } from '../crypto/pins.js';
 import { ViworksError } from '../errors/viworks-error.js';
+import { BackendClient } from './backend-client.js';
 import { readCapped } from './reply.js';
 import {
   type BackendRequest,
@@ -186,4 +187,9 @@ export function transportError(err: unknown): ViworksError {
     ...(code ? { details: [code.slice(0, 40)] } : {}),
     cause: err,
   });
+}
+
+/** The typed backend client over a pinned transport: what Node callers (the daemon) construct. */
+export function pinnedBackendClient(target: BackendTarget, o: PinnedTransportOptions = {}): BackendClient {
+  return new BackendClient(new PinnedTransport(target, o));
 }

@@ -3,6 +3,7 @@
 // key from the KeyStore, uses it, and wipes every buffer that held it; keys never leave this file.
 import nacl from 'tweetnacl';
 import { deviceFingerprint } from '../../core/api/device.js';
+import type { Signer } from '../../core/backendclient/backend-client.js';
 import { type BootstrapPayload, parseBootstrap } from '../../core/bootstrap/payload.js';
 import { wipe } from '../../core/crypto/bytes.js';
 import { openEnvelope } from '../../core/crypto/envelope.js';
@@ -13,7 +14,6 @@ import {
   signRequest,
 } from '../../core/crypto/request-signing.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import type { Signer } from '../backend/https.js';
 import { DEVICE_HPKE_KEY, DEVICE_SIGNING_KEY, type KeyStore } from '../keystore/keystore.js';
 
 export interface NewDeviceKeys {

@@ -4,9 +4,8 @@
 // flows import this file, not engine.ts, so engine.ts may import a flow (disconnect.ts) without an
 // import cycle.
 import type { ConnectionState, Status } from '../../core/api/local.js';
+import type { BackendClient, Signer } from '../../core/backendclient/backend-client.js';
 import type { ViworksError } from '../../core/errors/viworks-error.js';
-import type { BackendClient } from '../backend/backend-client.js';
-import type { Signer } from '../backend/https.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import type { DaemonLog } from '../log/daemon-log.js';
 import type { DeviceRecord } from './device-record.js';

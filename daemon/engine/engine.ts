@@ -9,9 +9,9 @@
 //   enrolled ──connect──▶ bootstrapping ▶ preflight ▶ spa ▶ tls ▶ openvpn ▶ connected
 //   any connect state ──disconnect / revoked / idle / failure──▶ disconnecting ▶ enrolled | error
 import type { ConnectionState, LOCAL_API_VERSION, Status } from '../../core/api/local.js';
+import type { BackendClient, Signer } from '../../core/backendclient/backend-client.js';
+import { pinnedBackendClient } from '../../core/backendclient/pinned-transport.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import { BackendClient } from '../backend/backend-client.js';
-import type { Signer } from '../backend/https.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import type { DaemonLog } from '../log/daemon-log.js';
 import { deviceSigner } from './device-keys.js';
@@ -169,7 +169,7 @@ export class Engine implements EngineContext {
     if (this.backendFor?.record !== record) {
       this.backendFor = {
         record,
-        client: new BackendClient({
+        client: pinnedBackendClient({
           url: record.backend_url,
           caPem: record.ca_pem,
           pins: record.backend_pins,

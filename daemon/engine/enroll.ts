@@ -12,9 +12,9 @@ import {
   type EnrollResponseSchema,
   LOCAL_API_VERSION,
 } from '../../core/api/local.js';
+import { pinnedBackendClient } from '../../core/backendclient/pinned-transport.js';
 import { assertPinSet } from '../../core/crypto/pins.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import { BackendClient } from '../backend/backend-client.js';
 import { createDeviceKeys, deleteDeviceKeys, deviceSigner } from './device-keys.js';
 import { type DeviceRecord, deviceInfo } from './device-record.js';
 import type { EngineContext } from './engine-context.js';
@@ -38,7 +38,7 @@ export async function enroll(e: EngineContext, req: EnrollRequest): Promise<Enro
     throw new ViworksError('VIW_E_VALIDATION', { details: ['/ca_pem: not a PEM certificate'] });
   }
   e.wipeSecrets();
-  const backend = new BackendClient({ url: req.backend_url, caPem: req.ca_pem, pins: req.backend_pins });
+  const backend = pinnedBackendClient({ url: req.backend_url, caPem: req.ca_pem, pins: req.backend_pins });
   const store = e.keyStore();
   const client = e.clientInfo();
   const keys = await createDeviceKeys(store);
@@ -100,7 +100,7 @@ export async function enroll(e: EngineContext, req: EnrollRequest): Promise<Enro
 export async function enrollConfirm(e: EngineContext, req: EnrollConfirm): Promise<EnrollResponse> {
   const pending = e.secret('enroll');
   if (!pending) throw new ViworksError('VIW_E_STATE', { details: ['no enrollment is waiting for a code'] });
-  const backend = new BackendClient({
+  const backend = pinnedBackendClient({
     url: pending.request.backend_url,
     caPem: pending.request.ca_pem,
     pins: pending.request.backend_pins,

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BootstrapResponse } from '../../core/api/client.js';
+import { pinnedBackendClient } from '../../core/backendclient/pinned-transport.js';
 import { fromWireId } from '../../core/bootstrap/wire-ids.js';
 import type { ViworksError } from '../../core/errors/viworks-error.js';
 import { endSessions } from '../../server/services/client/end-sessions.js';
 import { enrolledDesktop, fetchBootstrap, loginTokens } from '../../server/testing/client-fixtures.js';
 import { startTestServer, type TestServer } from '../../server/testing/harness.js';
-import { BackendClient } from '../backend/backend-client.js';
 import { DaemonLog } from '../log/daemon-log.js';
 import { fakeTlsHandle } from '../testing/fakes.js';
 import { type EndReason, SessionMonitor } from './session-monitor.js';
@@ -37,7 +37,7 @@ function monitor(s: { token: string; sid: string }, idleTimeoutS: number, now?: 
     settle = r;
   });
   const m = new SessionMonitor({
-    backend: new BackendClient({
+    backend: pinnedBackendClient({
       url: `https://127.0.0.1:${ts.server.port}`,
       caPem: ts.ca,
       pins: ts.server.banner.backend_pins,
@@ -101,7 +101,7 @@ describe('idle auto-logout on the proxy traffic (fake clock)', () => {
     const clock = { t: 1_000_000 };
     const ends: EndReason[] = [];
     const m = new SessionMonitor({
-      backend: new BackendClient({
+      backend: pinnedBackendClient({
         url: 'https://127.0.0.1:9',
         caPem: ts.ca,
         pins: ts.server.banner.backend_pins,

@@ -10,9 +10,9 @@
 //     the monotonic clock so a wall-clock jump neither logs out nor keeps alive.
 // `onEnd` is called at most once; the engine tears down.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { BackendClient } from '../../core/backendclient/backend-client.js';
+import { readSessionEvents } from '../../core/backendclient/session-events.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import type { BackendClient } from '../backend/backend-client.js';
-import { readSessionEvents } from '../backend/events.js';
 import type { DaemonLog } from '../log/daemon-log.js';
 
 export type EndReason = 'revoked' | 'idle' | 'lost';
