@@ -24,16 +24,22 @@ export interface FetchTransportOptions {
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_REPLY_BYTES = 1024 * 1024;
 
+/** The body as chunks; a reader that stops early (cap, close) cancels the rest of the body. */
 async function* bodyChunks(res: Response): AsyncGenerator<Uint8Array> {
   if (!res.body) return;
   const reader = res.body.getReader();
+  let finished = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return;
+      if (done) {
+        finished = true;
+        return;
+      }
       yield value;
     }
   } finally {
+    if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }
@@ -53,9 +59,13 @@ export class FetchTransport implements Transport {
   async send(req: BackendRequest): Promise<TransportReply> {
     const { res, meta, done } = await this.open(req);
     try {
-      const body = await readCapped(bodyChunks(res), this.o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, () => {
-        void res.body?.cancel();
-        return new ViworksError('VIW_E_BACKEND_UNREACHABLE', { details: ['reply too large'] });
+      const body = await readCapped(
+        bodyChunks(res),
+        this.o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
+        () => new ViworksError('VIW_E_BACKEND_UNREACHABLE', { details: ['reply too large'] }),
+      ).catch((err: unknown) => {
+        if (err instanceof ViworksError) throw err;
+        throw new ViworksError('VIW_E_BACKEND_UNREACHABLE', { details: ['reply cut off'], cause: err });
       });
       return { ...meta, body };
     } finally {

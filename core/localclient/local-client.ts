@@ -27,7 +27,7 @@ import {
   VersionResponseSchema,
 } from '../api/local.js';
 import { ViworksError } from '../errors/viworks-error.js';
-import { type StrictValidator, strictValidator } from '../schema/strict.js';
+import { cachedValidator } from '../schema/strict.js';
 import { resolveSocketPath } from './paths.js';
 import { ndjsonLines, UnixSocketHttp, type VersionMismatch } from './transport.js';
 import { packageVersion } from './version.js';
@@ -56,14 +56,8 @@ export interface LocalClientOptions {
   readonly onVersionMismatch?: (m: VersionMismatch) => void;
 }
 
-const validators = new Map<TSchema, StrictValidator<TSchema>>();
 function parse<T extends TSchema>(schema: T, value: unknown, what: string): Static<T> {
-  let v = validators.get(schema);
-  if (!v) {
-    v = strictValidator(schema);
-    validators.set(schema, v);
-  }
-  if (v.check(value)) return value as Static<T>;
+  if (cachedValidator(schema).check(value)) return value as Static<T>;
   throw new ViworksError('VIW_E_INTERNAL', { details: [`daemon answer to ${what}: not the expected shape`] });
 }
 

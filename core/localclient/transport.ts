@@ -1,9 +1,11 @@
 // HTTP/1.1 over the daemon's Unix domain socket (node:http `socketPath`), for LocalClient.
 // Socket failures become the two errors a user can act on: EACCES/EPERM → VIW_E_PERMISSION_DENIED
 // ("add yourself to the viworks group or use sudo"), ENOENT/ECONNREFUSED → VIW_E_DAEMON_UNAVAILABLE.
-// Non-2xx answers are rebuilt from their `{code, message, hint}` body as ViworksError.
+// Replies are read with the one reply reader of every typed client (core/backendclient/reply.ts):
+// a size cap, strict JSON, non-2xx answers rebuilt from their `{code, message, hint}` body.
 import { type IncomingMessage, request } from 'node:http';
 import { DAEMON_VERSION_HEADER, LOCAL_API_VERSION, LOCAL_API_VERSION_HEADER } from '../api/local.js';
+import { errorFromReply, parseJsonBytes, readCapped } from '../backendclient/reply.js';
 import { ViworksError } from '../errors/viworks-error.js';
 
 const MAX_REPLY_BYTES = 1024 * 1024;
@@ -37,16 +39,15 @@ export class UnixSocketHttp {
   /** One request; resolves with the parsed 2xx JSON body. */
   async call(method: 'GET' | 'POST', path: string, c: CallOptions = {}): Promise<unknown> {
     const res = await this.open(method, path, c);
-    const text = await readAll(res);
-    const body = parseJson(text);
-    if ((res.statusCode ?? 0) >= 300) throw ViworksError.fromBody(body);
-    return body;
+    const body = await readAll(res);
+    if ((res.statusCode ?? 0) >= 300) throw errorFromReply({ body, traceId: null });
+    return parseJsonBytes(body);
   }
 
   /** A streaming GET: the open 200 response (read it with ndjsonLines). */
   async stream(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
     const res = await this.open('GET', path, { timeoutMs: 0, ...(signal ? { signal } : {}) });
-    if (res.statusCode !== 200) throw ViworksError.fromBody(parseJson(await readAll(res)));
+    if (res.statusCode !== 200) throw errorFromReply({ body: await readAll(res), traceId: null });
     return res;
   }
 
@@ -106,7 +107,7 @@ export async function* ndjsonLines(res: IncomingMessage): AsyncGenerator<unknown
     while (at >= 0) {
       const line = buffer.slice(0, at);
       buffer = buffer.slice(at + 1);
-      if (line.trim()) yield parseJson(line, true);
+      if (line.trim()) yield parseLine(line);
       at = buffer.indexOf('\n');
     }
     if (buffer.length > MAX_LINE_CHARS) {
@@ -135,25 +136,15 @@ function header(res: IncomingMessage, name: string): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-function parseJson(text: string, strict = false): unknown {
-  try {
-    return text ? JSON.parse(text) : null;
-  } catch {
-    if (strict) throw new ViworksError('VIW_E_INTERNAL', { details: ['daemon stream: not JSON'] });
-    return null;
-  }
+function parseLine(text: string): unknown {
+  const value = parseJsonBytes(new TextEncoder().encode(text));
+  if (value === null) throw new ViworksError('VIW_E_INTERNAL', { details: ['daemon stream: not JSON'] });
+  return value;
 }
 
-async function readAll(res: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REPLY_BYTES) {
-      res.destroy();
-      throw new ViworksError('VIW_E_INTERNAL', { details: ['daemon reply too large'] });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readAll(res: IncomingMessage): Promise<Uint8Array> {
+  return readCapped(res, MAX_REPLY_BYTES, () => {
+    res.destroy();
+    return new ViworksError('VIW_E_INTERNAL', { details: ['daemon reply too large'] });
+  });
 }
