@@ -59,6 +59,7 @@ const CLASS_OF = {
   VIW_E_DEVICE_REVOKED: 'policy',
   VIW_E_ENROLL_TOKEN_INVALID: 'auth',
   VIW_E_ATTESTATION_REQUIRED: 'policy',
+  VIW_E_ATTESTATION_INVALID: 'policy',
   VIW_E_DEVICE_EXISTS: 'policy',
   VIW_E_BIND_CODE_INVALID: 'auth',
 

@@ -23,6 +23,35 @@ export const AttestationSchema = Type.Object(
 );
 export type Attestation = Static<typeof AttestationSchema>;
 
+const B64u = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$' });
+
+/**
+ * A WebAuthn registration (the JSON form of `navigator.credentials.create()`'s answer), as the phone
+ * app sends it to bind: attestation `direct`, user verification required. Sizes are capped here,
+ * before any CBOR is decoded (server/services/mobile/attestation).
+ */
+export const WebAuthnRegistrationSchema = Type.Object(
+  {
+    id: B64u(256),
+    rawId: B64u(256),
+    type: Type.Literal('public-key'),
+    response: Type.Object(
+      {
+        clientDataJSON: B64u(4096),
+        attestationObject: B64u(16384),
+        transports: Type.Optional(
+          Type.Array(Type.String({ maxLength: 16, pattern: '^[a-z-]+$' }), { maxItems: 8 }),
+        ),
+      },
+      closed,
+    ),
+    clientExtensionResults: Type.Object({}, closed),
+    authenticatorAttachment: Type.Optional(Type.Enum(['platform', 'cross-platform'])),
+  },
+  closed,
+);
+export type WebAuthnRegistration = Static<typeof WebAuthnRegistrationSchema>;
+
 export const BindRequestSchema = Type.Object(
   {
     bind_code: Type.String({ minLength: 10, maxLength: 16, pattern: '^[A-Za-z0-9 -]+$' }),

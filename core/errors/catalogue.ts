@@ -134,6 +134,11 @@ export const ERRORS = {
     'The enrollment token is invalid, used up, expired or revoked',
     'Ask IT for a new token.',
   ),
+  VIW_E_ATTESTATION_INVALID: spec(
+    403,
+    "The phone's attestation could not be verified",
+    'Bind with a supported phone whose authenticator your organisation trusts; see the details.',
+  ),
   VIW_E_ATTESTATION_REQUIRED: spec(
     403,
     'The phone could not prove it is genuine',
