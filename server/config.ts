@@ -32,6 +32,25 @@ export const ServerConfigSchema = Type.Object(
     idleTimeoutS: Type.Integer({ minimum: 60, maximum: 86400 }),
     /** How often active gateways are asked for health and their audit log is pulled. */
     gatewayPollIntervalS: Type.Integer({ minimum: 5, maximum: 3600 }),
+    /**
+     * Trust roots of phone attestation (PEM bundle files), per WebAuthn format. Nothing is accepted
+     * by default: a format without roots is refused (server/services/mobile/attestation/policy.ts).
+     */
+    attestationRoots: Type.Object(
+      {
+        packed: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+        'android-key': Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+        'android-safetynet': Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+        apple: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+        tpm: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+      },
+      closed,
+    ),
+    /** The phone app's origin for WebAuthn; default https://<first public name>[:<listen port>]. */
+    phoneOrigin: Type.Union([
+      Type.String({ maxLength: 300, pattern: '^https://[A-Za-z0-9.:\\[\\]-]+$' }),
+      Type.Null(),
+    ]),
     audit: Type.Object(
       {
         env: Type.String({ maxLength: 32 }),
@@ -68,6 +87,8 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     sessionLifetimeS: 8 * 3600,
     idleTimeoutS: 15 * 60,
     gatewayPollIntervalS: 30,
+    attestationRoots: {},
+    phoneOrigin: null,
     audit: { env: 'prod', site: 'default', tenant: 'default' },
   };
 }
@@ -95,6 +116,19 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('sessionLifetimeS', int(env.VIWORKS_SESSION_LIFETIME_S));
   set('idleTimeoutS', int(env.VIWORKS_IDLE_TIMEOUT_S));
   set('gatewayPollIntervalS', int(env.VIWORKS_GATEWAY_POLL_INTERVAL_S));
+  set('phoneOrigin', env.VIWORKS_PHONE_ORIGIN);
+  // VIWORKS_ATTESTATION_ROOTS=packed=/etc/viworks/attestation-root.pem,apple=/etc/…/apple.pem
+  set(
+    'attestationRoots',
+    env.VIWORKS_ATTESTATION_ROOTS === undefined || env.VIWORKS_ATTESTATION_ROOTS === ''
+      ? undefined
+      : Object.fromEntries(
+          env.VIWORKS_ATTESTATION_ROOTS.split(',').map((pair) => {
+            const at = pair.indexOf('=');
+            return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+          }),
+        ),
+  );
   return out;
 }
 

@@ -71,6 +71,8 @@ import {
   EnrollRequestSchema,
 } from './device.js';
 import {
+  BindOptionsRequestSchema,
+  BindOptionsResponseSchema,
   BindRequestSchema,
   BindResponseSchema,
   DenyRequestSchema,
@@ -237,6 +239,14 @@ export const BACKEND_ROUTES = {
   },
 
   // ── The phone (core/api/mobile.ts) ───────────────────────────────────────────────────────────
+  mobileBindOptions: {
+    method: 'POST',
+    path: '/mobile/bind/options',
+    caller: 'phone-signed',
+    summary: 'The WebAuthn challenge for binding this phone key with this bind code (signed by the new key)',
+    body: BindOptionsRequestSchema,
+    response: { 200: BindOptionsResponseSchema },
+  },
   mobileBind: {
     method: 'POST',
     path: '/mobile/bind',

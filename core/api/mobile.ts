@@ -9,6 +9,7 @@ import { type Static, Type } from 'typebox';
 import { closed, IpAddress, IsoTime, Key32, OtpCode, TxnId, Uuid } from './common.js';
 
 export const MOBILE_PLATFORMS = ['android', 'ios'] as const;
+/** Evidence types of the native-app verifiers (not wired to binding yet) and `none`. */
 export const ATTESTATION_TYPES = ['none', 'play_integrity', 'app_attest'] as const;
 /** Longest long-poll the server honours for GET /mobile/otp?wait=N (seconds). */
 export const OTP_MAX_WAIT_S = 25;
@@ -52,12 +53,41 @@ export const WebAuthnRegistrationSchema = Type.Object(
 );
 export type WebAuthnRegistration = Static<typeof WebAuthnRegistrationSchema>;
 
+/** A WebAuthn platform credential with `direct` attestation: how a phone proves what it is. */
+export const WebAuthnAttestationSchema = Type.Object(
+  { type: Type.Literal('webauthn'), registration: WebAuthnRegistrationSchema },
+  closed,
+);
+export type WebAuthnAttestation = Static<typeof WebAuthnAttestationSchema>;
+
+const BindCode = Type.String({ minLength: 10, maxLength: 16, pattern: '^[A-Za-z0-9 -]+$' });
+
+/**
+ * POST /mobile/bind/options, signed by the new phone key (key id = its fingerprint): the WebAuthn
+ * challenge for this bind code and this phone key, valid for one bind within the OTP lifetime.
+ */
+export const BindOptionsRequestSchema = Type.Object({ bind_code: BindCode, public_key: Key32 }, closed);
+export type BindOptionsRequest = Static<typeof BindOptionsRequestSchema>;
+export const BindOptionsResponseSchema = Type.Object(
+  {
+    /** base64url, for `navigator.credentials.create({ publicKey: { challenge } })`. */
+    challenge: Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$' }),
+    rp_id: Type.String({ minLength: 1, maxLength: 253 }),
+    /** The WebAuthn user handle (base64url) and name: the account the bind code was issued for. */
+    user_id: Type.String({ minLength: 1, maxLength: 86, pattern: '^[A-Za-z0-9_-]+$' }),
+    user_name: Type.String({ minLength: 1, maxLength: 128 }),
+    timeout_s: Type.Integer({ minimum: 1, maximum: 600 }),
+  },
+  closed,
+);
+export type BindOptionsResponse = Static<typeof BindOptionsResponseSchema>;
+
 export const BindRequestSchema = Type.Object(
   {
-    bind_code: Type.String({ minLength: 10, maxLength: 16, pattern: '^[A-Za-z0-9 -]+$' }),
+    bind_code: BindCode,
     platform: Type.Enum(MOBILE_PLATFORMS),
     public_key: Key32,
-    attestation: AttestationSchema,
+    attestation: Type.Union([WebAuthnAttestationSchema, AttestationSchema]),
   },
   closed,
 );

@@ -18,7 +18,13 @@ import type {
   EnrollOtpRequired,
   EnrollRequest,
 } from '../api/device.js';
-import type { BindRequest, BindResponse, PendingOtp } from '../api/mobile.js';
+import type {
+  BindOptionsRequest,
+  BindOptionsResponse,
+  BindRequest,
+  BindResponse,
+  PendingOtp,
+} from '../api/mobile.js';
 import { OTP_MAX_WAIT_S } from '../api/mobile.js';
 import { type Called, callRoute, openRoute, type Signer } from './call.js';
 import type { OpenStream, Transport } from './transport.js';
@@ -118,6 +124,11 @@ export class BackendClient {
   }
 
   // ── The phone: signed by the phone key ───────────────────────────────────────────────────────
+  /** The WebAuthn challenge for binding this phone key with this code (signed by the new key). */
+  async bindOptions(body: BindOptionsRequest, signer: Signer): Promise<BindOptionsResponse> {
+    return (await callRoute(this.transport, R.mobileBindOptions, { json: body, signer })).value;
+  }
+
   /** Binds the phone key to the user the code was issued for (key id = the key's fingerprint). */
   async bindPhone(body: BindRequest, signer: Signer): Promise<BindResponse> {
     return (await callRoute(this.transport, R.mobileBind, { json: body, signer })).value;

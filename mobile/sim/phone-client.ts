@@ -14,6 +14,7 @@ import { BackendClient, type Signer } from '../../core/backendclient/backend-cli
 import { PinnedTransport } from '../../core/backendclient/pinned-transport.js';
 import { type Ed25519KeyPair, signRequest } from '../../core/crypto/request-signing.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import type { SoftwareAuthenticator } from './authenticator.js';
 
 export interface PhoneClientOptions {
   /** Backend base URL, e.g. https://backend.example:8443 */
@@ -60,6 +61,32 @@ export class PhoneClient {
   ): Promise<BindResponse> {
     const body = { bind_code: code, platform, public_key: encodeKey32(keys.publicKey), attestation };
     return this.backend.bindPhone(body, signerOf(phoneFingerprint(keys.publicKey), keys.secretKey));
+  }
+
+  /**
+   * Binds with a WebAuthn platform credential: asks for the challenge, lets the authenticator
+   * create the credential with `direct` attestation (user verified), and binds with it — what the
+   * phone app does, and the only binding a production backend accepts.
+   */
+  async bindAttested(
+    code: string,
+    platform: 'android' | 'ios',
+    keys: Ed25519KeyPair,
+    authenticator: SoftwareAuthenticator,
+    origin: string,
+  ): Promise<BindResponse> {
+    const publicKey = encodeKey32(keys.publicKey);
+    const signer = signerOf(phoneFingerprint(keys.publicKey), keys.secretKey);
+    const options = await this.backend.bindOptions({ bind_code: code, public_key: publicKey }, signer);
+    const registration = authenticator.register({
+      rpId: options.rp_id,
+      origin,
+      challenge: options.challenge,
+    });
+    return this.backend.bindPhone(
+      { bind_code: code, platform, public_key: publicKey, attestation: { type: 'webauthn', registration } },
+      signer,
+    );
   }
 
   /** The pending challenge, or null; `waitS` > 0 long-polls (the server caps it at 25 s). */

@@ -1,12 +1,16 @@
 // The phone app's routes (core/api/mobile.ts): POST /mobile/bind, GET /mobile/otp (long-poll with
 // ?wait=N ≤ 25 s), POST /mobile/otp/deny. Every request is signed by the phone key; rate-limited
 // per IP (RATE_RULES.mobile).
+
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { OTP_MAX_WAIT_S } from '../../core/api/mobile.js';
 import { verifySignedRequest } from '../http/signed-request.js';
 import { identityDeps } from '../services/auth/identity.js';
 import { assertActive, phoneSigner } from '../services/device/signers.js';
-import { assertPhoneTrusted, bindPhone, checkPhoneKey } from '../services/mobile/bind.js';
+import { loadAttestationRoots } from '../services/mobile/attestation/policy.js';
+import { assertPhoneTrusted, bindOptions, bindPhone, checkPhoneKey } from '../services/mobile/bind.js';
 import { denyChallenge, pendingChallenge } from '../services/mobile/otp.js';
 import { RATE_RULES } from '../services/rate-limit.js';
 import type { FeaturePlugin } from './feature.js';
@@ -18,6 +22,14 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
   limitPerIp(app, ctx, RATE_RULES.mobile);
+  // Read at start: a missing or malformed root file stops the start (VIW_E_CONFIG), never skipped.
+  const roots = loadAttestationRoots(ctx.config.attestationRoots, (path) => readFileSync(path, 'utf8'));
+  const rpId = ctx.config.publicNames[0] ?? 'localhost';
+  const policy = () => {
+    const port = (app.server.address() as AddressInfo | null)?.port ?? ctx.config.listenPort;
+    const origin = ctx.config.phoneOrigin ?? `https://${rpId}${port === 443 ? '' : `:${port}`}`;
+    return { rpId, origin, roots };
+  };
 
   const signedPhone = async (request: FastifyRequest) => {
     const { key } = await verifySignedRequest(request, ctx.kv, signer, ctx.now().getTime());
@@ -25,6 +37,20 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
     assertPhoneTrusted(ctx.config.mode, key.row);
     return key.row;
   };
+
+  routes.handle(app, 'mobileBindOptions', async (request) =>
+    trailFor(ctx, request, 'mobile.bind_options').run(async (trail) => {
+      const { key, fingerprint } = checkPhoneKey(request.body.public_key);
+      await verifySignedRequest(
+        request,
+        ctx.kv,
+        async (keyId) => (keyId === fingerprint ? { publicKey: key } : null),
+        ctx.now().getTime(),
+      );
+      trail.skip(); // the bind itself is audited, with its outcome
+      return bindOptions(deps, policy(), { bindCode: request.body.bind_code, fingerprint });
+    }),
+  );
 
   routes.handle(app, 'mobileBind', async (request, reply) =>
     trailFor(ctx, request, 'mobile.bind').run(async (trail) => {
@@ -36,14 +62,14 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
         async (keyId) => (keyId === fingerprint ? { publicKey: key } : null),
         ctx.now().getTime(),
       );
-      const bound = await bindPhone(deps, trail, ctx.config.mode, {
+      const bound = await bindPhone(deps, trail, ctx.config.mode, policy(), {
         bindCode: b.bind_code,
         platform: b.platform,
         publicKey: b.public_key,
         fingerprint,
         attestation: b.attestation,
       });
-      if (ctx.config.mode !== 'production') {
+      if (bound.verdict !== 'pass') {
         request.log.warn(
           { mobile_device_id: bound.id, attestation: b.attestation.type },
           'phone bound without verified attestation (development mode only)',
@@ -53,8 +79,8 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
         mobile_device_id: bound.id,
         status: 'active' as const,
         attestation_verdict: bound.verdict,
-        // Only a verified attestation (none is verifiable yet) will make a binding production-trusted.
-        trust_mode: 'development' as const,
+        // Only a verified attestation makes a binding production-trusted.
+        trust_mode: bound.verdict === 'pass' ? ('production' as const) : ('development' as const),
       });
     }),
   );

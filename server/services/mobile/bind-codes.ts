@@ -25,6 +25,18 @@ export async function issueBindCode(
   return { code, expiresAt: new Date(Date.now() + BIND_CODE_TTL_MS) };
 }
 
+/** The claims of a live code without using it up (the WebAuthn options step before the bind). */
+export async function peekBindCode(kv: KvStore, code: string): Promise<BindCodeClaims | null> {
+  const normalized = code.trim().toUpperCase();
+  if (!BIND_CODE_RE.test(normalized)) return null;
+  const raw = await kv.get(key(normalized));
+  return raw === null ? null : (JSON.parse(raw) as BindCodeClaims);
+}
+
+/** Identifies a code in other keys (the bind challenge) without storing the code itself. */
+export const bindCodeHash = (code: string) =>
+  createHash('sha256').update(code.trim().toUpperCase()).digest('hex');
+
 /** Redeems a code exactly once; null when unknown, expired or already used. */
 export async function redeemBindCode(kv: KvStore, code: string): Promise<BindCodeClaims | null> {
   const normalized = code.trim().toUpperCase();

@@ -1,21 +1,27 @@
 // Binding a phone to a user with a one-time bind code (bind-codes.ts), and the attestation policy.
 //
-// Production refuses every phone until real Play Integrity / App Attest verification exists (a
-// later issue): no attestation type is verifiable yet, so none is accepted (lessons.md: trust
-// modes never leak into production). Development accepts any type, records the phone with
-// verdict `unknown` (its posture flag), and the route logs a warning.
+// A phone proves what it is with a WebAuthn platform credential and `direct` attestation: it asks
+// for options (a challenge bound to the bind code and its new request-signing key), creates the
+// credential, and binds with the registration, which the attestation policy verifies
+// (attestation/webauthn.ts): verdict `pass`, production-trusted. Without a verified attestation,
+// production refuses the phone (lessons.md: trust modes never leak into production); development
+// accepts it with verdict `unknown` (its posture flag), and the route logs a warning.
 // A user has one active phone: binding a new one revokes the previous one (audited). The bind
 // code itself is the authorization (issued by an administrator).
 
+import { randomBytes } from 'node:crypto';
 import { decodeKey32 } from '../../../core/api/common.js';
-import type { Attestation } from '../../../core/api/mobile.js';
+import type { Attestation, BindOptionsResponse, WebAuthnAttestation } from '../../../core/api/mobile.js';
 import { phoneFingerprint } from '../../../core/api/mobile.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { ServerConfig } from '../../config.js';
 import { Prisma } from '../../data/client.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { IdentityDeps } from '../auth/identity.js';
-import { redeemBindCode } from './bind-codes.js';
+import { OTP_TTL_MS } from '../auth/login-txns.js';
+import type { AttestationPolicy } from './attestation/policy.js';
+import { type AttestationVerdict, verifyWebAuthnAttestation } from './attestation/webauthn.js';
+import { bindCodeHash, peekBindCode, redeemBindCode } from './bind-codes.js';
 
 export type TrustMode = ServerConfig['mode'];
 
@@ -25,14 +31,67 @@ export function checkPhoneKey(publicKey: string): { key: Uint8Array; fingerprint
   return { key, fingerprint: phoneFingerprint(key) };
 }
 
-/** The attestation decision for a bind; throws VIW_E_ATTESTATION_REQUIRED when refused. */
-export function attestationPolicy(mode: TrustMode, att: Attestation): { verdict: 'unknown' } {
+const challengeKey = (bindCode: string, fingerprint: string) =>
+  `phone:bind-challenge:${bindCodeHash(bindCode)}:${fingerprint}`;
+
+/**
+ * The WebAuthn challenge for one bind: tied to the bind code and the phone's new request-signing
+ * key (the fingerprint), one-time, alive as long as an OTP. The code is only looked at, not used.
+ */
+export async function bindOptions(
+  deps: IdentityDeps,
+  policy: Pick<AttestationPolicy, 'rpId'>,
+  input: { bindCode: string; fingerprint: string },
+): Promise<BindOptionsResponse> {
+  const claims = await peekBindCode(deps.kv, input.bindCode.replace(/[\s-]/g, ''));
+  const user = claims ? await deps.db.user.findUnique({ where: { id: claims.userId } }) : null;
+  if (!user) throw new ViworksError('VIW_E_BIND_CODE_INVALID');
+  const challenge = randomBytes(32).toString('base64url');
+  await deps.kv.set(
+    challengeKey(input.bindCode.replace(/[\s-]/g, ''), input.fingerprint),
+    challenge,
+    OTP_TTL_MS,
+  );
+  return {
+    challenge,
+    rp_id: policy.rpId,
+    // An opaque handle, not the user id: the authenticator stores it.
+    user_id: Buffer.from(user.auditId, 'utf8').toString('base64url').slice(0, 86),
+    user_name: user.username,
+    timeout_s: OTP_TTL_MS / 1000,
+  };
+}
+
+type Decision = { verdict: 'pass'; attested: AttestationVerdict } | { verdict: 'unknown'; attested: null };
+
+/** The attestation decision for a bind; throws when refused (nothing is stored then). */
+async function decide(
+  deps: IdentityDeps,
+  mode: TrustMode,
+  policy: AttestationPolicy,
+  input: BindInput,
+): Promise<Decision> {
+  if (input.attestation.type === 'webauthn') {
+    const code = input.bindCode.replace(/[\s-]/g, '');
+    const challenge = await deps.kv.take(challengeKey(code, input.fingerprint));
+    if (!challenge) {
+      throw new ViworksError('VIW_E_ATTESTATION_INVALID', {
+        details: ['no challenge for this bind code and key (ask for options first), or it expired'],
+      });
+    }
+    const attested = await verifyWebAuthnAttestation(policy, input.attestation.registration, challenge);
+    return { verdict: 'pass', attested };
+  }
   if (mode === 'production') {
     throw new ViworksError('VIW_E_ATTESTATION_REQUIRED', {
-      details: [att.type === 'none' ? 'attestation is required' : 'attestation cannot be verified yet'],
+      details: [
+        input.attestation.type === 'none'
+          ? 'attestation is required'
+          : 'bind with a WebAuthn platform credential (native attestation is not accepted yet)',
+      ],
     });
   }
-  return { verdict: 'unknown' };
+  return { verdict: 'unknown', attested: null };
 }
 
 /** A phone may receive codes only when its binding is trusted in the current mode. */
@@ -47,16 +106,17 @@ export interface BindInput {
   readonly platform: 'android' | 'ios';
   readonly publicKey: string;
   readonly fingerprint: string;
-  readonly attestation: Attestation;
+  readonly attestation: Attestation | WebAuthnAttestation;
 }
 
 export async function bindPhone(
   deps: IdentityDeps,
   trail: AuditTrail,
   mode: TrustMode,
+  policy: AttestationPolicy,
   input: BindInput,
-): Promise<{ id: string; verdict: 'unknown' }> {
-  const { verdict } = attestationPolicy(mode, input.attestation);
+): Promise<{ id: string; verdict: 'pass' | 'unknown' }> {
+  const { verdict, attested } = await decide(deps, mode, policy, input);
   const dup = await deps.db.mobileDevice.findUnique({ where: { fingerprint: input.fingerprint } });
   if (dup) throw new ViworksError('VIW_E_DEVICE_EXISTS');
   const claims = await redeemBindCode(deps.kv, input.bindCode.replace(/[\s-]/g, ''));
@@ -82,6 +142,19 @@ export async function bindPhone(
           fingerprint: input.fingerprint,
           attestationType: input.attestation.type,
           attestationVerdict: verdict,
+          ...(attested
+            ? {
+                attestedAt: now,
+                attestationFormat: attested.format,
+                aaguid: attested.aaguid,
+                trustRoot: attested.trustRoot,
+                hardwareBacked: attested.hardwareBacked,
+                userVerified: attested.userVerified,
+                credentialId: attested.credentialId,
+                credentialKey: Buffer.from(attested.credentialPublicKey).toString('base64url'),
+                signCount: attested.counter,
+              }
+            : {}),
           status: 'active',
           approvedAt: now,
         },
@@ -92,7 +165,11 @@ export async function bindPhone(
       await trail.also('mobile.unbind', 'success', 'replaced by a newly bound phone', { deviceId: id });
     }
     trail.device(row.id);
-    trail.note(`bound with attestation ${input.attestation.type}, verdict ${verdict}`);
+    trail.note(
+      attested
+        ? `bound with ${attested.format} attestation (aaguid ${attested.aaguid}, root ${attested.trustRoot.slice(0, 16)}, user verified), verdict pass`
+        : `bound with attestation ${input.attestation.type}, verdict ${verdict}`,
+    );
     return { id: row.id, verdict };
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {

@@ -4,6 +4,7 @@
 // Apple's WebAuthn root, TPM vendor roots). `none` and self attestation prove nothing about the
 // device and are never accepted, whatever the configuration says.
 import { createHash, X509Certificate } from 'node:crypto';
+import { ViworksError } from '../../../../core/errors/viworks-error.js';
 
 /** WebAuthn attestation formats that can chain to a root (W3C WebAuthn §8). */
 export const WEBAUTHN_FORMATS = ['packed', 'android-key', 'android-safetynet', 'apple', 'tpm'] as const;
@@ -34,4 +35,40 @@ export function trustRoots(policy: AttestationPolicy, format: WebAuthnFormat): T
 
 export function isWebAuthnFormat(fmt: unknown): fmt is WebAuthnFormat {
   return typeof fmt === 'string' && (WEBAUTHN_FORMATS as readonly string[]).includes(fmt);
+}
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----/g;
+
+/**
+ * The configured trust roots, read once at start: every file must hold at least one certificate,
+ * each a CA, or the start fails with VIW_E_CONFIG naming the setting (fail closed, never skipped).
+ */
+export function loadAttestationRoots(
+  files: Readonly<Partial<Record<WebAuthnFormat, string>>>,
+  read: (path: string) => string,
+): Partial<Record<WebAuthnFormat, string[]>> {
+  const roots: Partial<Record<WebAuthnFormat, string[]>> = {};
+  for (const [format, path] of Object.entries(files) as Array<[WebAuthnFormat, string]>) {
+    const bad = (why: string) =>
+      new ViworksError('VIW_E_CONFIG', { details: [`attestationRoots.${format}: ${why}`] });
+    let text: string;
+    try {
+      text = read(path);
+    } catch {
+      throw bad(`cannot read ${path}`);
+    }
+    const pems = text.match(PEM_BLOCK) ?? [];
+    if (pems.length === 0) throw bad(`no PEM certificate in ${path}`);
+    for (const pem of pems) {
+      let cert: X509Certificate;
+      try {
+        cert = new X509Certificate(pem);
+      } catch {
+        throw bad(`a certificate in ${path} does not parse`);
+      }
+      if (!cert.ca) throw bad(`a certificate in ${path} is not a CA`);
+    }
+    roots[format] = pems;
+  }
+  return roots;
 }
