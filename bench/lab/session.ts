@@ -72,13 +72,7 @@ async function phoneSim(plan: LabPlan, args: readonly string[]): Promise<Record<
   const argv = [IP, 'netns', 'exec', plan.client.ns, '/usr/bin/env', '-i', ...env, process.execPath];
   argv.push(repoPath('dist/mobile/sim/viworks-phone.js'), ...args, '--server', state.backend.url);
   argv.push('--ca', state.backend.caFile, '--pin', state.backend.pins.primary_b64);
-  argv.push(
-    '--pin',
-    state.backend.pins.backup_b64,
-    '--state',
-    join(plan.dirs.client, 'phone.json'),
-    '--json',
-  );
+  argv.push('--pin', state.backend.pins.backup_b64, '--state', join(plan.dirs.phone, 'phone.json'), '--json');
   const r = await run(argv, { timeoutMs: 30_000 });
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;

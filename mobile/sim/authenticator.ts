@@ -171,3 +171,28 @@ export class SoftwareAuthenticator {
     };
   }
 }
+
+/**
+ * The attestation identity of a managed authenticator model, as a file the simulator reads:
+ * `{"v":1,"x5c":["<base64 DER>",…],"key_pem":"-----BEGIN PRIVATE KEY-----…","aaguid":"<32 hex>"}`
+ * (0600: it holds the attestation private key). The lab writes one under its attestation root.
+ */
+export function attestationIdentityFrom(text: string): AttestationIdentity {
+  const v = JSON.parse(text) as { v?: unknown; x5c?: unknown; key_pem?: unknown; aaguid?: unknown };
+  if (
+    v.v !== 1 ||
+    !Array.isArray(v.x5c) ||
+    v.x5c.length === 0 ||
+    !v.x5c.every((c) => typeof c === 'string' && /^[A-Za-z0-9+/=]+$/.test(c)) ||
+    typeof v.key_pem !== 'string' ||
+    typeof v.aaguid !== 'string' ||
+    !/^[0-9a-f]{32}$/.test(v.aaguid)
+  ) {
+    throw new Error('not an attestation identity file (v, x5c, key_pem, aaguid)');
+  }
+  return {
+    x5c: (v.x5c as string[]).map((c) => new Uint8Array(Buffer.from(c, 'base64'))),
+    keyPem: v.key_pem,
+    aaguid: new Uint8Array(Buffer.from(v.aaguid, 'hex')),
+  };
+}

@@ -8,6 +8,7 @@ import nacl from 'tweetnacl';
 import { encodeKey32 } from '../../core/api/common.js';
 import type { PendingOtp } from '../../core/api/mobile.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import { attestationIdentityFrom, SoftwareAuthenticator } from './authenticator.js';
 import { PhoneClient } from './phone-client.js';
 import { keysOf, loadState, saveState, stateExists } from './state.js';
 
@@ -34,7 +35,10 @@ export interface CliIo {
 }
 
 const USAGE = `usage: viworks-phone <bind|otp|deny> --server URL --ca FILE --pin B64 [--pin B64] --state FILE [--json]
-  bind --code CODE [--platform android|ios] [--force]   bind this simulated phone to the code's user
+  bind --code CODE [--platform android|ios] [--attestation FILE] [--force]
+                                                        bind this simulated phone to the code's user;
+                                                        with --attestation, through a WebAuthn credential
+                                                        attested by that identity (what production needs)
   otp  [--wait] [--timeout SECONDS]                     print the pending 6-digit code
   deny --txn TXN_ID                                     deny a pending login`;
 
@@ -50,6 +54,7 @@ const OPTIONS = {
   wait: { type: 'boolean', default: false },
   timeout: { type: 'string', default: '120' },
   txn: { type: 'string' },
+  attestation: { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -85,7 +90,16 @@ export async function runPhoneCli(argv: readonly string[], io: CliIo): Promise<n
         throw new UsageError(`${statePath} exists; use --force to replace`);
       const seed = randomBytes(32);
       const keys = nacl.sign.keyPair.fromSeed(new Uint8Array(seed));
-      const bound = await client.bind(need(values.code, 'code'), platform, keys);
+      const code = need(values.code, 'code');
+      const bound = values.attestation
+        ? await client.bindAttested(
+            code,
+            platform,
+            keys,
+            SoftwareAuthenticator.create(attestationIdentityFrom(readFileSync(values.attestation, 'utf8'))),
+            new URL(need(values.server, 'server')).origin,
+          )
+        : await client.bind(code, platform, keys);
       saveState(statePath, {
         v: 1,
         server: need(values.server, 'server'),

@@ -1,9 +1,10 @@
-// The lab's backend: the real viworks-server (embedded SQLite, development mode so the phone
-// simulator's unattested phone is accepted — flagged as such), initialized on the host's file system
-// and served from inside the backend namespace on <backend address>:8443.
+// The lab's backend: the real viworks-server in production mode (embedded SQLite), trusting the
+// lab's managed-authenticator attestation root for phones (attestation.ts), initialized on the
+// host's file system and served from inside the backend namespace on <backend address>:8443.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../testkit/netns.js';
+import { attestationRootFile, ensureLabAttestation } from './attestation.js';
 import type { LabPlan } from './plan.js';
 import { minimalEnv, startDetached, tail, waitForTcp } from './process.js';
 import { repoPath } from './repo.js';
@@ -20,7 +21,9 @@ const SERVER_BIN = () => repoPath('dist/server/bin/viworks-server.js');
 
 function backendEnv(plan: LabPlan): NodeJS.ProcessEnv {
   return minimalEnv({
-    VIWORKS_MODE: 'development',
+    VIWORKS_MODE: 'production',
+    VIWORKS_ATTESTATION_ROOTS: `packed=${attestationRootFile(plan)}`,
+    VIWORKS_PHONE_ORIGIN: `https://${plan.backendName}:${plan.backendPort}`,
     VIWORKS_DATA_DIR: join(plan.dirs.backend, 'data'),
     VIWORKS_LISTEN_HOST: plan.backend.address,
     VIWORKS_LISTEN_PORT: String(plan.backendPort),
@@ -45,6 +48,7 @@ interface InitResult {
  */
 export async function initBackend(plan: LabPlan): Promise<InitResult> {
   mkdirSync(plan.dirs.backend, { recursive: true, mode: 0o700 });
+  await ensureLabAttestation(plan);
   const r = await run([process.execPath, SERVER_BIN(), 'init', '--json'], {
     env: backendEnv(plan),
     timeoutMs: 120_000,
@@ -56,6 +60,16 @@ export async function initBackend(plan: LabPlan): Promise<InitResult> {
       mode: 0o600,
     });
   return result;
+}
+
+/** `viworks-server print-config --json` as the lab's backend runs it: what mode it is in, proven. */
+export async function backendConfig(plan: LabPlan): Promise<{ mode: string; attestationRoots: object }> {
+  const r = await run([process.execPath, SERVER_BIN(), 'print-config', '--json'], {
+    env: backendEnv(plan),
+    timeoutMs: 60_000,
+  });
+  if (r.code !== 0) throw new Error(`viworks-server print-config failed: ${r.stderr.trim().slice(-400)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { mode: string; attestationRoots: object };
 }
 
 export async function startBackend(plan: LabPlan, init: InitResult): Promise<BackendInfo> {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { backendConfig } from './backend.js';
 import { clientEnv, connectDemo, enrollDemo, registerGateway, setupAdmin, viworks } from './driver.js';
 import { driverStep, labDown, labExec, labStatus, labUp, type SelfCommand } from './lab.js';
 import { labPlan } from './plan.js';
@@ -69,11 +70,13 @@ async function demo(id: number, json: boolean): Promise<number> {
     process.stdout.write(`logs: ${plan.dirs.logs}/ — tear down with: scripts/lab.sh down\n`);
     return 1;
   }
+  const config = await backendConfig(plan);
   const t = connect.json.timings ?? {};
   const ms = (v: number | null | undefined) => (typeof v === 'number' ? `${v} ms` : 'n/a');
   const v = `${process.execPath} ${repoPath('dist/cli/bin/viworks.js')}`;
   process.stdout.write(
     `\nConnected end to end: SPA → TLS 1.3 (pinned) → OpenVPN, on this machine.\n` +
+      `  backend  ${config.mode} mode (viworks-server print-config); phones trusted only with a verified attestation (packed, the lab's attestation root)\n` +
       `  lab      router, backend ${plan.backendName}, gateway ${plan.gatewayFqdn}, client, internal network ${plan.internal.network} (namespaces viwlab${id}-*)\n` +
       `  setup    ${
         Object.entries(up.timings_ms)

@@ -10,6 +10,7 @@ import { saveAdminSession } from '../../cli/lib/admin-session.js';
 import { adminClientFor, type BackendTrust } from '../../cli/lib/trust.js';
 import type { AdminClient } from '../../core/backendclient/admin-client.js';
 import { hotp, totpStep } from '../../server/services/admin/totp.js';
+import { phoneAttestationFile } from './attestation.js';
 import type { LabPlan } from './plan.js';
 import { repoPath } from './repo.js';
 import { type LabState, readLabState } from './state.js';
@@ -126,13 +127,7 @@ export async function phone(plan: LabPlan, args: readonly string[], timeoutMs = 
     state.backend.pins.primary_b64,
   ];
   const argv = [repoPath('dist/mobile/sim/viworks-phone.js'), ...args, ...common];
-  argv.push(
-    '--pin',
-    state.backend.pins.backup_b64,
-    '--state',
-    join(plan.dirs.client, 'phone.json'),
-    '--json',
-  );
+  argv.push('--pin', state.backend.pins.backup_b64, '--state', join(plan.dirs.phone, 'phone.json'), '--json');
   return runJson(plan, argv, { timeoutMs });
 }
 
@@ -208,7 +203,13 @@ export async function enrollDemo(plan: LabPlan): Promise<{ deviceId: string }> {
   };
   writeSecretJson(join(plan.dirs.client, DEMO_USER_FILE), demo);
   const bind = await labAdmin(plan).bindCode(user.id);
-  const bound = await phone(plan, ['bind', '--code', String(bind.code)]);
+  const bound = await phone(plan, [
+    'bind',
+    '--code',
+    String(bind.code),
+    '--attestation',
+    phoneAttestationFile(plan),
+  ]);
   if (bound.code !== 0) throw new Error(`phone bind: ${JSON.stringify(bound.json)}`);
   const tokenFile = join(plan.dirs.client, 'fleet.token');
   const token = await viworks(plan, [

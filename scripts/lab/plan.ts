@@ -56,6 +56,8 @@ export interface LabPlan {
     readonly backend: string;
     readonly gateway: string;
     readonly client: string;
+    /** The simulated phone's files (its binding state, its attestation identity): another device. */
+    readonly phone: string;
     readonly logs: string;
   };
 }
@@ -103,6 +105,7 @@ export function labPlan(idIn: number): LabPlan {
       backend: join(dir, 'backend'),
       gateway: join(dir, 'gateway'),
       client: join(dir, 'client'),
+      phone: join(dir, 'phone'),
       logs: join(dir, 'logs'),
     },
   };
