@@ -6,6 +6,7 @@ import { type Static, Type } from 'typebox';
 import {
   ADMIN_PERMISSIONS,
   AuditQueryReply,
+  BindCodeReply,
   CreateEnrollmentTokenReply,
   DeviceActionReply,
   EnrollmentTokenReply,
@@ -50,6 +51,8 @@ export const AdminUserActionResultSchema = v1(UserActionReply.properties);
 export type AdminUserActionResult = Static<typeof AdminUserActionResultSchema>;
 /** `users reset`: a new one-time password (shown once); live VPN sessions of the user ended. */
 export const AdminUsersResetResultSchema = v1(ResetPasswordReply.properties);
+export const AdminUsersBindCodeResultSchema = v1(BindCodeReply.properties);
+export type AdminUsersBindCodeResult = Static<typeof AdminUsersBindCodeResultSchema>;
 export type AdminUsersResetResult = Static<typeof AdminUsersResetResultSchema>;
 
 export const AdminDevicesListResultSchema = v1(ListDevicesReply.properties);

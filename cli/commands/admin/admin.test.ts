@@ -32,6 +32,7 @@ import AdminLogin from './login.js';
 import AdminLogout from './logout.js';
 import SessionsList from './sessions/list.js';
 import SessionsTerminate from './sessions/terminate.js';
+import UsersBindCode from './users/bind-code.js';
 import UsersCreate from './users/create.js';
 import UsersList from './users/list.js';
 import UsersLock from './users/lock.js';
@@ -212,6 +213,9 @@ describe('viworks admin (real backend)', () => {
     assert.equal(unlocked.user.locked, false);
     const reset = okJson(await run(UsersReset, ['carol', '--json']), R.AdminUsersResetResultSchema);
     assert.notEqual(reset.one_time_password, created.one_time_password);
+    const bind = okJson(await run(UsersBindCode, ['carol', '--json']), R.AdminUsersBindCodeResultSchema);
+    assert.match(bind.code, /^[A-HJ-KM-NP-Z2-9]{10}$/);
+    assert.match((await run(UsersBindCode, ['carol'])).stdout, /^bind code: [A-Z2-9]{10} +\(one use, until /);
     errJson(await run(UsersLock, ['nobody-here', '--json']), 2, 'VIW_E_NOT_FOUND');
     errJson(await run(UsersCreate, ['carol', '--json']), 4, 'VIW_E_CONFLICT');
     const text = await run(UsersList, []);
