@@ -8,7 +8,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { saveAdminSession } from '../../cli/lib/admin-session.js';
 import { adminClientFor, type BackendTrust } from '../../cli/lib/trust.js';
-import type { AdminClient } from '../../core/backendclient/admin-client.js';
 import { hotp, totpStep } from '../../server/services/admin/totp.js';
 import { phoneAttestationFile } from './attestation.js';
 import type { LabPlan } from './plan.js';
@@ -164,17 +163,6 @@ function runJson(
   });
 }
 
-/** The admin API as the lab admin (logged in by the CLI), for steps the CLI does not cover (bind codes). */
-export function labAdmin(plan: LabPlan): AdminClient {
-  const state = readLabState(plan);
-  const session = JSON.parse(
-    readFileSync(join(plan.dirs.client, 'admin-config', 'viworks', 'admin.json'), 'utf8'),
-  ) as {
-    token: string;
-  };
-  return adminClientFor(trustOf(state), session.token);
-}
-
 export interface DemoUser {
   readonly username: string;
   password: string;
@@ -195,18 +183,18 @@ export async function enrollDemo(plan: LabPlan): Promise<{ deviceId: string }> {
   const state = readLabState(plan);
   const created = await viworks(plan, ['admin', 'users', 'create', DEMO_USERNAME]);
   if (created.code !== 0) throw new Error(`admin users create: ${JSON.stringify(created.json)}`);
-  const user = created.json.user as { id: string };
   const demo: DemoUser = {
     username: DEMO_USERNAME,
     password: String(created.json.one_time_password),
     changed: false,
   };
   writeSecretJson(join(plan.dirs.client, DEMO_USER_FILE), demo);
-  const bind = await labAdmin(plan).bindCode(user.id);
+  const bind = await viworks(plan, ['admin', 'users', 'bind-code', DEMO_USERNAME]);
+  if (bind.code !== 0) throw new Error(`admin users bind-code: ${JSON.stringify(bind.json)}`);
   const bound = await phone(plan, [
     'bind',
     '--code',
-    String(bind.code),
+    String(bind.json.code),
     '--attestation',
     phoneAttestationFile(plan),
   ]);
