@@ -12,6 +12,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import Fastify from 'fastify';
+import { BACKEND_ROUTES } from '../core/api/backend-routes.js';
 import { encodeKey32 } from '../core/api/common.js';
 import { deviceFingerprint, type EnrolledDevice } from '../core/api/device.js';
 import { generateDeviceKeyPair } from '../core/crypto/hpke.js';
@@ -238,7 +239,7 @@ async function enrollBenchUser(ts: TestServer, username: string): Promise<BenchC
     fingerprint: deviceFingerprint(hpke.publicKey, signing.publicKey),
     signing,
   };
-  const reply = await signedCall<EnrolledDevice>(ts, '/device/enroll', {
+  const reply = await signedCall<EnrolledDevice>(ts, BACKEND_ROUTES.deviceEnroll.path, {
     keyId: keys.fingerprint,
     secretKey: signing.secretKey,
     json: enrollBody(keys, { username, password, enrollment_token: token }),

@@ -7,6 +7,7 @@
 // stays under them by spreading virtual users over 127.x.y.z (see SourceAddress).
 import { randomBytes } from 'node:crypto';
 import type { LoginResponse, VerifyResponse } from '../core/api/auth.js';
+import { BACKEND_ROUTES } from '../core/api/backend-routes.js';
 import { BOOTSTRAP_GRANT_HEADER, type BootstrapResponse } from '../core/api/client.js';
 import type { PendingOtp } from '../core/api/mobile.js';
 import { parseBootstrap } from '../core/bootstrap/payload.js';
@@ -125,7 +126,7 @@ function signedCall<T>(
 
 /** Step 1 (desktop): password login, signed by the device. Returns the transaction id. */
 export async function login(u: BenchUser, from: string): Promise<string> {
-  const reply = await signedCall<LoginResponse>(u.target, '/auth/login', {
+  const reply = await signedCall<LoginResponse>(u.target, BACKEND_ROUTES.authLogin.path, {
     keyId: u.deviceId,
     secretKey: u.signingSecretKey,
     json: {
@@ -141,13 +142,15 @@ export async function login(u: BenchUser, from: string): Promise<string> {
 
 /** Step 2 (phone): reads the pending code (no long-poll: the login has already created it). */
 export async function phoneOtp(u: BenchUser, txnId: string, from: string): Promise<string> {
-  const reply = await signedCall<PendingOtp>(u.target, '/mobile/otp', {
+  const reply = await signedCall<PendingOtp>(u.target, BACKEND_ROUTES.mobileOtp.path, {
     keyId: u.phoneId,
     secretKey: u.phoneSecretKey,
     from,
   });
   const otp = expectOk(reply, 200, 'phone otp');
   if (otp.txn_id !== txnId) throw new Error('phone otp: the pending code is for another transaction');
+  if (otp.code === undefined)
+    throw new Error('phone otp: an attested bench phone would need to reveal the code');
   return otp.code;
 }
 
@@ -159,7 +162,7 @@ export interface LoginTokens {
 
 /** Step 3 (desktop): the code → access token + one-time bootstrap grant. Same source as the login. */
 export async function verify(u: BenchUser, txnId: string, code: string, from: string): Promise<LoginTokens> {
-  const reply = await signedCall<VerifyResponse>(u.target, '/auth/verify', {
+  const reply = await signedCall<VerifyResponse>(u.target, BACKEND_ROUTES.authVerify.path, {
     keyId: u.deviceId,
     secretKey: u.signingSecretKey,
     json: { txn_id: txnId, otp_code: code },
@@ -173,7 +176,7 @@ export async function verify(u: BenchUser, txnId: string, code: string, from: st
 
 /** Step 4 (desktop): the sealed bootstrap. Same source address as the verify. */
 export async function bootstrap(u: BenchUser, tokens: LoginTokens, from: string): Promise<BootstrapResponse> {
-  const reply = await call<BootstrapResponse>(u.target, '/client/bootstrap', {
+  const reply = await call<BootstrapResponse>(u.target, BACKEND_ROUTES.clientBootstrap.path, {
     headers: {
       authorization: `Bearer ${tokens.access_token}`,
       [BOOTSTRAP_GRANT_HEADER]: tokens.bootstrap_grant,

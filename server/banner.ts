@@ -1,6 +1,8 @@
 // What `viworks-server start` tells its operator on stdout: where it listens, the pins clients
 // must carry, and — on the very first start only — the one-time administrator password. Logs go
 // to stderr as JSON and never contain the password.
+
+import { BACKEND_ROUTES } from '../core/api/backend-routes.js';
 import type { PinSet } from '../core/crypto/pins.js';
 
 export interface StartBanner {
@@ -35,7 +37,7 @@ export function formatBanner(b: StartBanner): string {
   }
   lines.push(
     '',
-    `  check it: curl --cacert ${b.ca_file} --pinnedpubkey 'sha256//${b.backend_pins.primary_b64}' ${b.url}/health`,
+    `  check it: curl --cacert ${b.ca_file} --pinnedpubkey 'sha256//${b.backend_pins.primary_b64}' ${b.url}${BACKEND_ROUTES.health.path}`,
   );
   return `${lines.join('\n')}\n`;
 }

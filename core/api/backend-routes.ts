@@ -79,6 +79,8 @@ import {
   DenyResponseSchema,
   OtpQuerySchema,
   PendingOtpSchema,
+  RevealRequestSchema,
+  RevealResponseSchema,
 } from './mobile.js';
 
 /**
@@ -262,6 +264,14 @@ export const BACKEND_ROUTES = {
     summary: "The pending code for the phone's user (204 when none); ?wait=N long-polls up to 25 s",
     querystring: OtpQuerySchema,
     response: { 200: PendingOtpSchema, 204: NoContent },
+  },
+  mobileOtpReveal: {
+    method: 'POST',
+    path: '/mobile/otp/reveal',
+    caller: 'phone-signed',
+    summary: 'The pending code, after a user-verified WebAuthn assertion by the bound credential',
+    body: RevealRequestSchema,
+    response: { 200: RevealResponseSchema },
   },
   mobileOtpDeny: {
     method: 'POST',

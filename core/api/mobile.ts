@@ -110,10 +110,25 @@ export const OtpQuerySchema = Type.Object(
   closed,
 );
 
+/**
+ * A phone bound with a WebAuthn credential is not sent the code here: it gets `reveal`, the
+ * challenge for a user-verified assertion, and POST /mobile/otp/reveal answers the code. Phones
+ * bound without one (development mode only) get `code` directly.
+ */
+export const RevealChallengeSchema = Type.Object(
+  {
+    challenge: Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$' }),
+    rp_id: Type.String({ minLength: 1, maxLength: 253 }),
+    credential_id: Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_-]+$' }),
+  },
+  closed,
+);
+
 export const PendingOtpSchema = Type.Object(
   {
     txn_id: TxnId,
-    code: OtpCode,
+    code: Type.Optional(OtpCode),
+    reveal: Type.Optional(RevealChallengeSchema),
     expires_at: IsoTime,
     /** What the code unlocks: a desktop login, or the enrollment of a new desktop. */
     purpose: Type.Enum(['login', 'enroll']),
@@ -130,6 +145,36 @@ export const PendingOtpSchema = Type.Object(
   closed,
 );
 export type PendingOtp = Static<typeof PendingOtpSchema>;
+
+/** A WebAuthn assertion (the JSON form of `navigator.credentials.get()`'s answer), size-capped. */
+export const WebAuthnAssertionSchema = Type.Object(
+  {
+    id: B64u(256),
+    rawId: B64u(256),
+    type: Type.Literal('public-key'),
+    response: Type.Object(
+      {
+        clientDataJSON: B64u(4096),
+        authenticatorData: B64u(2048),
+        signature: B64u(1024),
+        userHandle: Type.Optional(B64u(128)),
+      },
+      closed,
+    ),
+    clientExtensionResults: Type.Object({}, closed),
+    authenticatorAttachment: Type.Optional(Type.Enum(['platform', 'cross-platform'])),
+  },
+  closed,
+);
+export type WebAuthnAssertion = Static<typeof WebAuthnAssertionSchema>;
+
+export const RevealRequestSchema = Type.Object({ txn_id: TxnId, assertion: WebAuthnAssertionSchema }, closed);
+export type RevealRequest = Static<typeof RevealRequestSchema>;
+export const RevealResponseSchema = Type.Object(
+  { txn_id: TxnId, code: OtpCode, expires_at: IsoTime },
+  closed,
+);
+export type RevealResponse = Static<typeof RevealResponseSchema>;
 
 export const DenyRequestSchema = Type.Object({ txn_id: TxnId }, closed);
 export type DenyRequest = Static<typeof DenyRequestSchema>;

@@ -24,6 +24,8 @@ import type {
   BindRequest,
   BindResponse,
   PendingOtp,
+  RevealRequest,
+  RevealResponse,
 } from '../api/mobile.js';
 import { OTP_MAX_WAIT_S } from '../api/mobile.js';
 import { type Called, callRoute, openRoute, type Signer } from './call.js';
@@ -143,6 +145,11 @@ export class BackendClient {
       timeoutMs: (OTP_MAX_WAIT_S + 15) * 1000,
     });
     return value;
+  }
+
+  /** The pending code, after a user-verified assertion over the `reveal` challenge. */
+  async revealOtp(body: RevealRequest, signer: Signer): Promise<RevealResponse> {
+    return (await callRoute(this.transport, R.mobileOtpReveal, { json: body, signer })).value;
   }
 
   async denyOtp(txnId: string, signer: Signer): Promise<void> {

@@ -80,19 +80,45 @@ function authenticatorData(rpId: string, flags: number, counter: number, atteste
   return Buffer.concat([sha256(rpId), Buffer.from([flags]), count, ...(attested ? [attested] : [])]);
 }
 
-/** One credential on one (simulated) phone. The private key never leaves this object. */
+/** What the simulator keeps of a credential between runs. */
+export interface SavedCredential {
+  readonly id: string;
+  readonly key_pem: string;
+  readonly counter: number;
+}
+
+/** One credential on one (simulated) phone. Its private key leaves only to the 0600 state file. */
 export class SoftwareAuthenticator {
   private counter = 0;
 
   private constructor(
     readonly credentialId: Uint8Array,
     private readonly key: KeyObject,
-    private readonly attestation: AttestationIdentity,
+    private readonly attestation: AttestationIdentity | null,
   ) {}
 
   static create(attestation: AttestationIdentity): SoftwareAuthenticator {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     return new SoftwareAuthenticator(randomBytes(32), privateKey, attestation);
+  }
+
+  /** A credential kept by the simulator between runs (its state file, 0600): assertions only. */
+  static restore(saved: SavedCredential): SoftwareAuthenticator {
+    const a = new SoftwareAuthenticator(
+      new Uint8Array(Buffer.from(saved.id, 'base64url')),
+      createPrivateKey(saved.key_pem),
+      null,
+    );
+    a.counter = saved.counter;
+    return a;
+  }
+
+  save(): SavedCredential {
+    return {
+      id: b64u(this.credentialId),
+      key_pem: this.key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      counter: this.counter,
+    };
   }
 
   /** navigator.credentials.create() with attestation `direct` and user verification done. */
@@ -102,6 +128,8 @@ export class SoftwareAuthenticator {
     challenge: string;
     userVerified?: boolean;
   }): RegistrationResponseJSON {
+    const attestation = this.attestation;
+    if (!attestation) throw new Error('a restored credential cannot register again');
     const clientDataJSON = Buffer.from(
       JSON.stringify({
         type: 'webauthn.create',
@@ -113,14 +141,14 @@ export class SoftwareAuthenticator {
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(this.credentialId.length);
     const attested = Buffer.concat([
-      this.attestation.aaguid,
+      attestation.aaguid,
       idLength,
       this.credentialId,
       coseKey(createPublicKey(this.key)),
     ]);
     const flags = FLAG_UP | FLAG_AT | (o.userVerified === false ? 0 : FLAG_UV);
     const authData = authenticatorData(o.rpId, flags, this.counter, attested);
-    const attestationKey = createPrivateKey(this.attestation.keyPem);
+    const attestationKey = createPrivateKey(attestation.keyPem);
     const sig = sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), attestationKey);
     const attestationObject = isoCBOR.encode(
       new Map<string, unknown>([
@@ -130,7 +158,7 @@ export class SoftwareAuthenticator {
           new Map<string, unknown>([
             ['alg', COSE_ES256],
             ['sig', new Uint8Array(sig)],
-            ['x5c', this.attestation.x5c.map((c) => new Uint8Array(c))],
+            ['x5c', attestation.x5c.map((c) => new Uint8Array(c))],
           ]),
         ],
         ['authData', new Uint8Array(authData)],

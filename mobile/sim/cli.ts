@@ -91,14 +91,12 @@ export async function runPhoneCli(argv: readonly string[], io: CliIo): Promise<n
       const seed = randomBytes(32);
       const keys = nacl.sign.keyPair.fromSeed(new Uint8Array(seed));
       const code = need(values.code, 'code');
-      const bound = values.attestation
-        ? await client.bindAttested(
-            code,
-            platform,
-            keys,
-            SoftwareAuthenticator.create(attestationIdentityFrom(readFileSync(values.attestation, 'utf8'))),
-            new URL(need(values.server, 'server')).origin,
-          )
+      const origin = new URL(need(values.server, 'server')).origin;
+      const authenticator = values.attestation
+        ? SoftwareAuthenticator.create(attestationIdentityFrom(readFileSync(values.attestation, 'utf8')))
+        : null;
+      const bound = authenticator
+        ? await client.bindAttested(code, platform, keys, authenticator, origin)
         : await client.bind(code, platform, keys);
       saveState(statePath, {
         v: 1,
@@ -108,6 +106,7 @@ export async function runPhoneCli(argv: readonly string[], io: CliIo): Promise<n
         public_key: encodeKey32(keys.publicKey),
         secret_seed: seed.toString('base64url'),
         bound_at: new Date().toISOString(),
+        ...(authenticator ? { credential: { ...authenticator.save(), origin } } : {}),
       });
       seed.fill(0);
       keys.secretKey.fill(0);
@@ -117,7 +116,12 @@ export async function runPhoneCli(argv: readonly string[], io: CliIo): Promise<n
     }
 
     const state = loadState(statePath);
-    const id = { mobileDeviceId: state.mobile_device_id, keys: keysOf(state) };
+    const device = state.credential ? SoftwareAuthenticator.restore(state.credential) : null;
+    const id = {
+      mobileDeviceId: state.mobile_device_id,
+      keys: keysOf(state),
+      ...(device && state.credential ? { authenticator: { device, origin: state.credential.origin } } : {}),
+    };
     if (command === 'deny') {
       const txn = need(values.txn, 'txn');
       await client.deny(id, txn);
@@ -133,6 +137,10 @@ export async function runPhoneCli(argv: readonly string[], io: CliIo): Promise<n
     let otp = await client.pendingOtp(id, 0);
     while (!otp && values.wait && Date.now() < deadline) {
       otp = await client.pendingOtp(id, Math.max(1, Math.min(25, Math.ceil((deadline - Date.now()) / 1000))));
+    }
+    // An assertion advanced the credential's counter: keep it, or the next one looks cloned.
+    if (device && state.credential && device.save().counter !== state.credential.counter) {
+      saveState(statePath, { ...state, credential: { ...device.save(), origin: state.credential.origin } });
     }
     const result: OtpResult = { v: 1, otp };
     print(result, otp ? describe(otp) : 'no pending code');

@@ -26,11 +26,16 @@ export interface PhoneClientOptions {
   readonly timeoutMs?: number;
 }
 
-/** A bound phone: its server-side id and its signing key. */
+/** A bound phone: its server-side id, its signing key, and (attested phones) its credential. */
 export interface PhoneIdentity {
   readonly mobileDeviceId: string;
   readonly keys: Ed25519KeyPair;
+  /** The WebAuthn credential it was bound with, and the origin it was made for. */
+  readonly authenticator?: { readonly device: SoftwareAuthenticator; readonly origin: string };
 }
+
+/** A pending challenge with its code: revealed after user verification where the phone must. */
+export type ShownOtp = PendingOtp & { readonly code: string };
 
 const signerOf =
   (keyId: string, secretKey: Uint8Array): Signer =>
@@ -89,9 +94,28 @@ export class PhoneClient {
     );
   }
 
-  /** The pending challenge, or null; `waitS` > 0 long-polls (the server caps it at 25 s). */
-  pendingOtp(id: PhoneIdentity, waitS = 0): Promise<PendingOtp | null> {
-    return this.backend.pendingOtp(signerOf(id.mobileDeviceId, id.keys.secretKey), waitS);
+  /**
+   * The pending challenge and its code, or null; `waitS` > 0 long-polls (the server caps it at
+   * 25 s). An attested phone is sent a `reveal` challenge instead of the code: the authenticator
+   * asserts with user verification (what the app asks the person for) and the code comes back.
+   */
+  async pendingOtp(id: PhoneIdentity, waitS = 0): Promise<ShownOtp | null> {
+    const signer = signerOf(id.mobileDeviceId, id.keys.secretKey);
+    const pending = await this.backend.pendingOtp(signer, waitS);
+    if (!pending) return null;
+    if (pending.code !== undefined) return { ...pending, code: pending.code };
+    if (!pending.reveal || !id.authenticator) {
+      throw new ViworksError('VIW_E_ATTESTATION_REQUIRED', {
+        details: ['this phone must verify its user with its bound credential to see the code'],
+      });
+    }
+    const assertion = id.authenticator.device.authenticate({
+      rpId: pending.reveal.rp_id,
+      origin: id.authenticator.origin,
+      challenge: pending.reveal.challenge,
+    });
+    const revealed = await this.backend.revealOtp({ txn_id: pending.txn_id, assertion }, signer);
+    return { ...pending, code: revealed.code };
   }
 
   deny(id: PhoneIdentity, txnId: string): Promise<void> {

@@ -20,6 +20,18 @@ export const PhoneStateSchema = Type.Object(
     /** The 32-byte Ed25519 seed, base64url. Never printed. */
     secret_seed: Key32,
     bound_at: Type.String({ maxLength: 30 }),
+    /** The WebAuthn credential of an attested binding (its key never printed) and its origin. */
+    credential: Type.Optional(
+      Type.Object(
+        {
+          id: Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_-]+$' }),
+          key_pem: Type.String({ minLength: 1, maxLength: 4096 }),
+          counter: Type.Integer({ minimum: 0 }),
+          origin: Type.String({ minLength: 9, maxLength: 2048, pattern: '^https://' }),
+        },
+        closed,
+      ),
+    ),
   },
   closed,
 );

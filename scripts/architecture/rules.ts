@@ -80,24 +80,85 @@ export function loadTree(root: string): SourceFile[] {
   });
 }
 
-/** Code without comments, keeping line structure (so a path in a comment is not a violation). */
-function withoutComments(text: string): string {
-  const noBlocks = text.replace(/\/\*[\s\S]*?\*\//g, (m) => m.replace(/[^\n]/g, ' '));
-  return noBlocks
-    .split('\n')
-    .map((line) => line.replace(/(^|[^:'"`\\])\/\/.*$/, '$1'))
-    .join('\n');
+/**
+ * The literal text of every string in a source file: '…', "…" and the literal parts of template
+ * literals (expressions inside `${…}` are code again). Comments are skipped, so a path named in a
+ * comment is no violation. A small scanner rather than a regex: quotes inside comments or templates
+ * must not shift what counts as a string.
+ */
+export function stringLiterals(text: string): string[] {
+  const out: string[] = [];
+  const templates: number[] = []; // brace depth at which each open template's `${` began
+  let depth = 0;
+  let i = 0;
+  const readQuoted = (q: string) => {
+    let value = '';
+    i++;
+    while (i < text.length && text[i] !== q && text[i] !== '\n') {
+      if (text[i] === '\\') i++;
+      else value += text[i];
+      i++;
+    }
+    i++;
+    out.push(value);
+  };
+  const readTemplatePart = () => {
+    let value = '';
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '\\') {
+        i += 2;
+        continue;
+      }
+      if (c === '`') {
+        i++;
+        out.push(value);
+        return;
+      }
+      if (c === '$' && text[i + 1] === '{') {
+        i += 2;
+        out.push(value);
+        templates.push(depth);
+        depth++;
+        return;
+      }
+      value += c;
+      i++;
+    }
+    out.push(value);
+  };
+  while (i < text.length) {
+    const c = text[i];
+    const next = text[i + 1];
+    if (c === '/' && next === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '/' && next === '*') {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? text.length : close + 2;
+    } else if (c === "'" || c === '"') {
+      readQuoted(c);
+    } else if (c === '`') {
+      i++;
+      readTemplatePart();
+    } else if (c === '{') {
+      depth++;
+      i++;
+    } else if (c === '}') {
+      depth--;
+      i++;
+      if (templates.length > 0 && templates[templates.length - 1] === depth) {
+        templates.pop();
+        readTemplatePart();
+      }
+    } else {
+      i++;
+    }
+  }
+  return out;
 }
 
-const STRING_RE = /'([^'\\\n]*)'|"([^"\\\n]*)"|`([^`\\$]*)/g;
-
 function backendPathLiterals(text: string): string[] {
-  const found: string[] = [];
-  for (const m of withoutComments(text).matchAll(STRING_RE)) {
-    const value = m[1] ?? m[2] ?? m[3] ?? '';
-    if (BACKEND_PATH.test(value)) found.push(value);
-  }
-  return found;
+  return stringLiterals(text).filter((value) => BACKEND_PATH.test(value));
 }
 
 function cycles(files: readonly SourceFile[]): string[][] {

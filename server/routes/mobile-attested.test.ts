@@ -1,6 +1,6 @@
 // Production mode over real HTTPS: a phone binds with a WebAuthn platform credential whose packed
 // attestation chains to the attestation root the backend is configured with, is production-trusted,
-// and receives the code of a real desktop login. Without options, with another root, with `none`,
+// and — after a user-verified assertion by that credential — sees the code of a real desktop login. Without options, with another root, with `none`,
 // with a registration made for another key's challenge, the bind is refused with a stable code and nothing is stored.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -98,8 +98,26 @@ describe('phone binding with attestation (production mode)', () => {
       json: loginBody('alice', PW, desk.deviceId),
     });
     assert.equal(login.status, 200, login.text);
-    const pending = await phoneClient(ts).pendingOtp({ mobileDeviceId: bound.mobile_device_id, keys });
-    assert.ok(pending, 'the attested phone sees the challenge');
+    // The code is not sent with the challenge: only after a user-verified assertion.
+    const raw = await signedCall<Record<string, unknown>>(ts, '/mobile/otp', {
+      keyId: bound.mobile_device_id,
+      secretKey: keys.secretKey,
+    });
+    assert.equal(raw.status, 200, raw.text);
+    assert.equal(raw.body.code, undefined, 'no code before user verification');
+    assert.ok((raw.body.reveal as { challenge?: string }).challenge);
+    const id = { mobileDeviceId: bound.mobile_device_id, keys };
+    await assert.rejects(phoneClient(ts).pendingOtp(id), (e) => codeOf(e) === 'VIW_E_ATTESTATION_REQUIRED');
+    const other = SoftwareAuthenticator.create(trusted.identity);
+    await assert.rejects(
+      phoneClient(ts).pendingOtp({ ...id, authenticator: { device: other, origin } }),
+      (e) => codeOf(e) === 'VIW_E_ATTESTATION_INVALID',
+      'another credential, even from a trusted model, cannot reveal the code',
+    );
+    const pending = await phoneClient(ts).pendingOtp({ ...id, authenticator: { device: auth, origin } });
+    assert.ok(pending, 'the attested phone sees the challenge and, after user verification, the code');
+    const row2 = await ctxOf(ts).db.mobileDevice.findUniqueOrThrow({ where: { id: bound.mobile_device_id } });
+    assert.equal(row2.signCount, 1, 'the assertion counter is kept');
     const verified = await signedCall<{ login_state: string }>(ts, '/auth/verify', {
       ...sign,
       json: { txn_id: login.body.txn_id, otp_code: pending.code },
@@ -110,6 +128,7 @@ describe('phone binding with attestation (production mode)', () => {
     const events = (await ctxOf(ts).db.auditEvent.findMany()).map((e) => JSON.parse(e.event));
     const bind = events.find((e) => e.action === 'mobile.bind' && e.result === 'success');
     assert.match(String(bind?.error_msg), /packed attestation .* verdict pass/);
+    assert.ok(events.some((e) => e.action === 'mobile.otp_reveal' && e.result === 'success'));
   });
 
   it('refuses another root, a registration for another key’s challenge and none, storing nothing; the code then binds once', async () => {

@@ -11,7 +11,7 @@ import { identityDeps } from '../services/auth/identity.js';
 import { assertActive, phoneSigner } from '../services/device/signers.js';
 import { loadAttestationRoots } from '../services/mobile/attestation/policy.js';
 import { assertPhoneTrusted, bindOptions, bindPhone, checkPhoneKey } from '../services/mobile/bind.js';
-import { denyChallenge, pendingChallenge } from '../services/mobile/otp.js';
+import { denyChallenge, pendingChallenge, revealChallenge, revealCode } from '../services/mobile/otp.js';
 import { RATE_RULES } from '../services/rate-limit.js';
 import type { FeaturePlugin } from './feature.js';
 import { iso, limitPerIp, trailFor } from './identity-http.js';
@@ -97,10 +97,20 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
         trail.skip();
         return reply.code(204).send(null);
       }
-      trail.note(`code shown for ${c.purpose}`);
+      // A phone bound with a credential gets the code only after user verification (reveal).
+      const uv = phone.credentialId
+        ? {
+            challenge: await revealChallenge(deps, phone, c.txnId),
+            rp_id: policy().rpId,
+            credential_id: phone.credentialId,
+          }
+        : null;
+      trail.note(
+        uv ? `challenge shown for ${c.purpose}; code after user verification` : `code shown for ${c.purpose}`,
+      );
       return reply.code(200).send({
         txn_id: c.txnId,
-        code: c.code,
+        ...(uv ? { reveal: uv } : { code: c.code }),
         expires_at: iso(c.expiresAt),
         purpose: c.purpose,
         context: {
@@ -110,6 +120,17 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
           requested_at: iso(c.context.requestedAt),
         },
       });
+    }),
+  );
+
+  routes.handle(app, 'mobileOtpReveal', async (request) =>
+    trailFor(ctx, request, 'mobile.otp_reveal').run(async (trail) => {
+      const phone = await signedPhone(request);
+      const c = await revealCode(deps, trail, phone, policy(), {
+        txnId: request.body.txn_id,
+        assertion: request.body.assertion,
+      });
+      return { txn_id: c.txnId, code: c.code, expires_at: iso(c.expiresAt) };
     }),
   );
 

@@ -1,10 +1,14 @@
-// What the bound phone does with challenges: read the pending one (optionally long-polling), or
-// deny it. The phone only ever sees its own user's challenge.
+// What the bound phone does with challenges: read the pending one (optionally long-polling), reveal
+// its code after a user-verified WebAuthn assertion (phones bound with a credential), or deny it.
+// The phone only ever sees its own user's challenge.
+import { randomBytes } from 'node:crypto';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { MobileDevice } from '../../data/client.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { IdentityDeps } from '../auth/identity.js';
-import type { PhoneChallenge } from '../auth/login-txns.js';
+import { OTP_TTL_MS, type PhoneChallenge, txnHash } from '../auth/login-txns.js';
+import type { AttestationPolicy } from './attestation/policy.js';
+import { verifyWebAuthnAssertion } from './attestation/webauthn.js';
 
 /** Store polls while long-polling: wake-ups cover this instance, polling covers the others. */
 const POLL_MS = 1_000;
@@ -45,4 +49,55 @@ export async function denyChallenge(
   }
   await deps.txns.deny(txnId, phone.userId);
   trail.note(record.purpose === 'login' ? 'login denied on phone' : 'enrollment denied on phone');
+}
+
+const revealKey = (phoneId: string, txnId: string) => `phone:reveal:${phoneId}:${txnHash(txnId)}`;
+
+/**
+ * For a phone bound with a WebAuthn credential: the challenge its user-verified assertion must
+ * sign before the code is revealed (one-time, per phone and transaction, as long as the code lives).
+ */
+export async function revealChallenge(
+  deps: IdentityDeps,
+  phone: MobileDevice,
+  txnId: string,
+): Promise<string> {
+  const challenge = randomBytes(32).toString('base64url');
+  await deps.kv.set(revealKey(phone.id, txnId), challenge, OTP_TTL_MS);
+  return challenge;
+}
+
+/** The pending code, once the bound credential proved user verification over the challenge. */
+export async function revealCode(
+  deps: IdentityDeps,
+  trail: AuditTrail,
+  phone: MobileDevice,
+  policy: Pick<AttestationPolicy, 'rpId' | 'origin'>,
+  input: { txnId: string; assertion: unknown },
+): Promise<PhoneChallenge> {
+  await tracePhone(deps, trail, phone);
+  if (!phone.credentialId || !phone.credentialKey) {
+    throw new ViworksError('VIW_E_ATTESTATION_REQUIRED', { details: ['this phone has no bound credential'] });
+  }
+  const pending = await deps.txns.pendingFor(phone.userId);
+  const challenge = await deps.kv.take(revealKey(phone.id, input.txnId));
+  if (!pending || pending.txnId !== input.txnId || !challenge) {
+    throw new ViworksError('VIW_E_OTP_EXPIRED', {
+      details: ['no pending code for this phone; fetch it again'],
+    });
+  }
+  const counter = await verifyWebAuthnAssertion(
+    policy,
+    { id: phone.credentialId, publicKey: phone.credentialKey, counter: phone.signCount },
+    input.assertion,
+    challenge,
+  );
+  // Conditional: two reveals racing with the same counter cannot both pass.
+  const moved = await deps.db.mobileDevice.updateMany({
+    where: { id: phone.id, signCount: phone.signCount },
+    data: { signCount: counter },
+  });
+  if (moved.count !== 1) throw new ViworksError('VIW_E_ATTESTATION_INVALID', { details: ['stale counter'] });
+  trail.note(`code revealed for ${pending.purpose} after user verification`);
+  return pending;
 }

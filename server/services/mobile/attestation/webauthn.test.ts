@@ -125,6 +125,23 @@ describe('WebAuthn attestation verifier', () => {
     await assert.rejects(verifyWebAuthnAttestation(policy, noUv, c), refused(/verification/));
   });
 
+  it('refuses the same signature in a second DER encoding (outer length changed)', async () => {
+    const c = challenge();
+    const reg = SoftwareAuthenticator.create(trusted.identity).register({
+      rpId: RP,
+      origin: ORIGIN,
+      challenge: c,
+    });
+    const reencoded = reencode(reg.response.attestationObject, (m) => {
+      const stmt = m.get('attStmt') as Map<string, unknown>;
+      const sig = Uint8Array.from(stmt.get('sig') as Uint8Array);
+      sig[1] = (sig[1] ?? 0) - 15;
+      stmt.set('sig', sig);
+    });
+    const input = { ...reg, response: { ...reg.response, attestationObject: reencoded } };
+    await assert.rejects(verifyWebAuthnAttestation(policy, input, c), refused(/strict DER/));
+  });
+
   it('refuses malformed, oversized and mistyped input before decoding anything', async () => {
     const c = challenge();
     const reg = SoftwareAuthenticator.create(trusted.identity).register({

@@ -7,9 +7,17 @@
 // Every refusal is VIW_E_ATTESTATION_INVALID with a short fixed reason; the library's own message
 // (which can quote whole certificates) goes only to the caller's log via `cause`.
 import { X509Certificate } from 'node:crypto';
-import { SettingsService, verifyRegistrationResponse } from '@simplewebauthn/server';
+import {
+  SettingsService,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server';
 import { isoBase64URL, isoCBOR } from '@simplewebauthn/server/helpers';
-import { type WebAuthnRegistration, WebAuthnRegistrationSchema } from '../../../../core/api/mobile.js';
+import {
+  WebAuthnAssertionSchema,
+  type WebAuthnRegistration,
+  WebAuthnRegistrationSchema,
+} from '../../../../core/api/mobile.js';
 import { ViworksError } from '../../../../core/errors/viworks-error.js';
 import { cachedValidator } from '../../../../core/schema/strict.js';
 import {
@@ -21,7 +29,8 @@ import {
 } from './policy.js';
 
 /** COSE algorithms a phone credential may use: ES256, RS256 (TPM, Windows Hello). */
-const SUPPORTED_ALGORITHMS = [-7, -257];
+const ES256 = -7;
+const SUPPORTED_ALGORITHMS = [ES256, -257];
 
 export interface AttestationVerdict {
   readonly format: WebAuthnFormat;
@@ -43,6 +52,28 @@ export interface AttestationVerdict {
 const refuse = (reason: string, cause?: unknown) =>
   new ViworksError('VIW_E_ATTESTATION_INVALID', { details: [reason], ...(cause ? { cause } : {}) });
 
+/**
+ * An ECDSA signature in strict DER: SEQUENCE { INTEGER r, INTEGER s }, short-form lengths that add
+ * up exactly, minimal integers. The library reads the two integers and ignores the outer length,
+ * so a signature re-encoded with another SEQUENCE length still verified (found by the mutation
+ * test): the same signature in a second encoding is refused rather than accepted.
+ */
+export function isStrictDerEcdsa(sig: Uint8Array): boolean {
+  if (sig.length < 8 || sig.length > 72 || sig[0] !== 0x30 || sig[1] !== sig.length - 2) return false;
+  let at = 2;
+  for (let k = 0; k < 2; k++) {
+    if (sig[at] !== 0x02) return false;
+    const len = sig[at + 1] ?? 0;
+    if (len < 1 || len > 33 || at + 2 + len > sig.length) return false;
+    const first = sig[at + 2] ?? 0;
+    const second = sig[at + 3] ?? 0;
+    // Minimal: no sign bit set (positive), and no leading zero unless the next byte needs it.
+    if (first & 0x80 || (first === 0 && len > 1 && !(second & 0x80))) return false;
+    at += 2 + len;
+  }
+  return at === sig.length;
+}
+
 function decodeStatement(registration: WebAuthnRegistration): { fmt: unknown; x5c: unknown } {
   const bytes = isoBase64URL.toBuffer(registration.response.attestationObject);
   let decoded: unknown;
@@ -60,6 +91,11 @@ function decodeStatement(registration: WebAuthnRegistration): { fmt: unknown; x5
     throw refuse('attestation object is not canonical CBOR');
   if (!(decoded instanceof Map)) throw refuse('attestation object is not a CBOR map');
   const attStmt = decoded.get('attStmt');
+  if (attStmt instanceof Map && attStmt.get('alg') === ES256) {
+    const sig = attStmt.get('sig');
+    if (!(sig instanceof Uint8Array) || !isStrictDerEcdsa(sig))
+      throw refuse('attestation signature is not strict DER');
+  }
   return { fmt: decoded.get('fmt'), x5c: attStmt instanceof Map ? attStmt.get('x5c') : undefined };
 }
 
@@ -128,4 +164,48 @@ export async function verifyWebAuthnAttestation(
     credentialPublicKey: info.credential.publicKey,
     counter: info.credential.counter,
   };
+}
+
+/** The credential a phone was bound with (from its row). */
+export interface BoundCredential {
+  readonly id: string;
+  /** COSE public key, base64url. */
+  readonly publicKey: string;
+  readonly counter: number;
+}
+
+/**
+ * Verifies a user-verified assertion by the phone's bound credential over `expectedChallenge`;
+ * returns the new signature counter (a counter that does not rise, where the authenticator keeps
+ * one, is a cloned credential: refused).
+ */
+export async function verifyWebAuthnAssertion(
+  policy: Pick<AttestationPolicy, 'rpId' | 'origin'>,
+  credential: BoundCredential,
+  input: unknown,
+  expectedChallenge: string,
+): Promise<number> {
+  const assertion = cachedValidator(WebAuthnAssertionSchema).parse(input, 'VIW_E_ATTESTATION_INVALID');
+  if (assertion.id !== credential.id) throw refuse('not the credential this phone was bound with');
+  const publicKey = new Uint8Array(Buffer.from(credential.publicKey, 'base64url'));
+  // An EC2 (kty 2) credential signs ECDSA: the same strict-DER rule as at bind.
+  const cose = isoCBOR.decodeFirst<Map<number, unknown>>(publicKey);
+  if (cose.get(1) === 2 && !isStrictDerEcdsa(Buffer.from(assertion.response.signature, 'base64url'))) {
+    throw refuse('assertion signature is not strict DER');
+  }
+  let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+  try {
+    result = await verifyAuthenticationResponse({
+      response: assertion as Parameters<typeof verifyAuthenticationResponse>[0]['response'],
+      expectedChallenge,
+      expectedOrigin: policy.origin,
+      expectedRPID: policy.rpId,
+      credential: { id: credential.id, publicKey, counter: credential.counter },
+      requireUserVerification: true,
+    });
+  } catch (err) {
+    throw refuse('assertion verification failed', err);
+  }
+  if (!result.verified) throw refuse('assertion verification failed');
+  return result.authenticationInfo.newCounter;
 }
