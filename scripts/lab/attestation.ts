@@ -6,8 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAttestationRoot, issueAttestationCert } from '../../server/pki/attestation-ca.js';
-import { generateEcKeyPair, privateKeyToPem } from '../../server/pki/keys.js';
+import { newAuthenticatorModel } from '../../server/pki/attestation-ca.js';
 import type { LabPlan } from './plan.js';
 
 const ORG = 'ViWorkS Lab';
@@ -19,23 +18,14 @@ export const phoneAttestationFile = (plan: LabPlan) => join(plan.dirs.phone, 'ph
 
 export async function ensureLabAttestation(plan: LabPlan): Promise<void> {
   if (existsSync(attestationRootFile(plan)) && existsSync(phoneAttestationFile(plan))) return;
-  const rootKeys = await generateEcKeyPair();
-  const root = await createAttestationRoot(ORG, rootKeys, 365);
-  const leafKeys = await generateEcKeyPair();
-  const leaf = await issueAttestationCert(
-    { cert: root, keys: rootKeys },
-    ORG,
-    AAGUID,
-    leafKeys.publicKey,
-    365,
-  );
+  const model = await newAuthenticatorModel(ORG, AAGUID, 365);
   const identity = {
     v: 1,
-    x5c: [Buffer.from(leaf.rawData).toString('base64')],
-    key_pem: await privateKeyToPem(leafKeys.privateKey),
+    x5c: [Buffer.from(model.certDer).toString('base64')],
+    key_pem: model.keyPem,
     aaguid: AAGUID.toString('hex'),
   };
-  // The root's private key is not kept: the lab never issues a second authenticator model.
   writeFileSync(phoneAttestationFile(plan), `${JSON.stringify(identity)}\n`, { mode: 0o600 });
-  writeFileSync(attestationRootFile(plan), root.toString('pem'), { mode: 0o644 });
+  // The root's private key is not kept: the lab never issues a second authenticator model.
+  writeFileSync(attestationRootFile(plan), model.rootPem, { mode: 0o644 });
 }

@@ -6,7 +6,7 @@
 // and the FIDO AAGUID extension naming the authenticator model.
 
 import { randomSerial } from './issue.js';
-import { SIGNING_ALG } from './keys.js';
+import { generateEcKeyPair, privateKeyToPem, SIGNING_ALG } from './keys.js';
 import { x509 } from './x509.js';
 
 /** id-fido-gen-ce-aaguid (1.3.6.1.4.1.45724.1.1.4). */
@@ -64,4 +64,25 @@ export async function issueAttestationCert(
       await x509.AuthorityKeyIdentifierExtension.create(root.keys.publicKey),
     ],
   });
+}
+
+/** A fresh attestation root and one authenticator model under it, as plain PEM/DER data. */
+export async function newAuthenticatorModel(org: string, aaguid: Uint8Array, lifetimeDays: number) {
+  const rootKeys = await generateEcKeyPair();
+  const root = await createAttestationRoot(org, rootKeys, lifetimeDays);
+  const leafKeys = await generateEcKeyPair();
+  const leaf = await issueAttestationCert(
+    { cert: root, keys: rootKeys },
+    org,
+    aaguid,
+    leafKeys.publicKey,
+    lifetimeDays,
+  );
+  return {
+    rootPem: root.toString('pem'),
+    /** The attestation certificate (DER) the authenticator presents in x5c. */
+    certDer: new Uint8Array(leaf.rawData),
+    /** The attestation private key (PKCS#8 PEM); the root's key is not kept. */
+    keyPem: await privateKeyToPem(leafKeys.privateKey),
+  };
 }

@@ -13,8 +13,7 @@ import { phoneFingerprint } from '../../core/api/mobile.js';
 import { generateSigningKeyPair } from '../../core/crypto/request-signing.js';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { type AttestationIdentity, SoftwareAuthenticator } from '../../mobile/sim/authenticator.js';
-import { createAttestationRoot, issueAttestationCert } from '../pki/attestation-ca.js';
-import { generateEcKeyPair, privateKeyToPem } from '../pki/keys.js';
+import { newAuthenticatorModel } from '../pki/attestation-ca.js';
 import { issueBindCode } from '../services/mobile/bind-codes.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import {
@@ -31,22 +30,9 @@ const PW = 'a long enough password 42';
 const AAGUID = Uint8Array.from(createHash('sha256').update('managed phone model').digest().subarray(0, 16));
 
 async function attestationCa(org: string) {
-  const rootKeys = await generateEcKeyPair();
-  const root = await createAttestationRoot(org, rootKeys, 30);
-  const leafKeys = await generateEcKeyPair();
-  const leaf = await issueAttestationCert(
-    { cert: root, keys: rootKeys },
-    org,
-    AAGUID,
-    leafKeys.publicKey,
-    30,
-  );
-  const identity: AttestationIdentity = {
-    x5c: [new Uint8Array(leaf.rawData)],
-    keyPem: await privateKeyToPem(leafKeys.privateKey),
-    aaguid: AAGUID,
-  };
-  return { rootPem: root.toString('pem'), identity };
+  const model = await newAuthenticatorModel(org, AAGUID, 30);
+  const identity: AttestationIdentity = { x5c: [model.certDer], keyPem: model.keyPem, aaguid: AAGUID };
+  return { rootPem: model.rootPem, identity };
 }
 
 const codeOf = (e: unknown) => (isViworksError(e) ? e.code : String(e));

@@ -10,8 +10,7 @@ import { before, describe, it } from 'node:test';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
 import { isViworksError } from '../../../../core/errors/viworks-error.js';
 import { type AttestationIdentity, SoftwareAuthenticator } from '../../../../mobile/sim/authenticator.js';
-import { createAttestationRoot, issueAttestationCert } from '../../../pki/attestation-ca.js';
-import { generateEcKeyPair, privateKeyToPem } from '../../../pki/keys.js';
+import { newAuthenticatorModel } from '../../../pki/attestation-ca.js';
 import type { AttestationPolicy } from './policy.js';
 import { verifyWebAuthnAttestation } from './webauthn.js';
 
@@ -22,22 +21,9 @@ const AAGUID = Uint8Array.from(
 );
 
 async function attestationCa(org: string) {
-  const rootKeys = await generateEcKeyPair();
-  const root = await createAttestationRoot(org, rootKeys, 30);
-  const leafKeys = await generateEcKeyPair();
-  const leaf = await issueAttestationCert(
-    { cert: root, keys: rootKeys },
-    org,
-    AAGUID,
-    leafKeys.publicKey,
-    30,
-  );
-  const identity: AttestationIdentity = {
-    x5c: [new Uint8Array(leaf.rawData)],
-    keyPem: await privateKeyToPem(leafKeys.privateKey),
-    aaguid: AAGUID,
-  };
-  return { rootPem: root.toString('pem'), identity };
+  const model = await newAuthenticatorModel(org, AAGUID, 30);
+  const identity: AttestationIdentity = { x5c: [model.certDer], keyPem: model.keyPem, aaguid: AAGUID };
+  return { rootPem: model.rootPem, identity };
 }
 
 const challenge = () => randomBytes(32).toString('base64url');
