@@ -13,6 +13,7 @@ import { isViworksError } from '../../../../core/errors/viworks-error.js';
 import { randomSerial } from '../../../pki/issue.js';
 import { generateEcKeyPair, SIGNING_ALG } from '../../../pki/keys.js';
 import { x509 } from '../../../pki/x509.js';
+import { seededInts } from '../../../testing/seeded-random.js';
 import { type AppAttestConfig, verifyAppAttestAttestation } from './app-attest.js';
 import { APPLE_APP_ATTEST_ROOT_PEM, APPLE_GUIDE, DEVICE_SAMPLE } from './app-attest.vectors.js';
 import { verifyAppAttestAssertion } from './app-attest-assertion.js';
@@ -362,14 +363,7 @@ describe('App Attest: vectors under a test root', () => {
     // The receipt's bytes are left alone: nothing in an attestation binds them (see above).
     const r = original.indexOf(a.receipt);
     const inReceipt = (at: number) => at >= r && at < r + a.receipt.length;
-    // A fixed-seed generator (xorshift32): every run mutates the same way, so a failure replays.
-    let seed = 0x2545f491;
-    const rand = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    const rand = seededInts(0x2545f491);
     const at = () => {
       for (;;) {
         const i = rand(original.length);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createHash, createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { isViworksError } from '../../../../core/errors/viworks-error.js';
+import { seededInts } from '../../../testing/seeded-random.js';
 import { type PlayIntegrityConfig, playIntegrityVerifier } from './play-integrity.js';
 
 const PKG = 'com.viworks.phone';
@@ -355,15 +356,8 @@ describe('Play Integrity verifier', () => {
   });
 
   it('never accepts 10⁴ mutated tokens and refuses each with a fixed reason', () => {
-    // xorshift32 with a fixed seed: the same mutations on every run, reproducible from the index.
-    let state = 0x9e3779b9;
-    const next = () => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) / 2 ** 32;
-    };
-    const pick = (n: number) => Math.floor(next() * n);
+    // The same mutations on every run, reproducible from the index.
+    const pick = seededInts(0x9e3779b9);
     const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ \u00e9\0';
     const good = token();
     const goodJws = jws(verdict());

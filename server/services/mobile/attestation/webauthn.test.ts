@@ -11,6 +11,7 @@ import { isoCBOR } from '@simplewebauthn/server/helpers';
 import { isViworksError } from '../../../../core/errors/viworks-error.js';
 import { type AttestationIdentity, SoftwareAuthenticator } from '../../../../mobile/sim/authenticator.js';
 import { newAuthenticatorModel } from '../../../pki/attestation-ca.js';
+import { seededInts } from '../../../testing/seeded-random.js';
 import type { AttestationPolicy } from './policy.js';
 import { verifyWebAuthnAttestation } from './webauthn.js';
 
@@ -166,14 +167,7 @@ describe('WebAuthn attestation verifier', () => {
       challenge: c,
     });
     const original = Buffer.from(reg.response.attestationObject, 'base64url');
-    // A fixed-seed generator (xorshift32): every run mutates the same way, so a failure replays.
-    let seed = 0x9e3779b9;
-    const rand = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    const rand = seededInts(0x9e3779b9);
     const outcomes = new Map<string, number>();
     let where = '';
     for (let i = 0; i < 10_000; i++) {
