@@ -14,6 +14,14 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from './catalogue.js';
 import { ViworksError } from './viworks-error.js';
 
+/**
+ * How often Node looks for requests past their header / whole-request timeouts (its default is
+ * 30 s, which would let a stalled request live that much longer): a fraction of the shorter one.
+ */
+export function connectionsCheckingIntervalMs(headersTimeoutMs: number, requestTimeoutMs: number): number {
+  return Math.max(100, Math.min(1_000, Math.floor(Math.min(headersTimeoutMs, requestTimeoutMs) / 4)));
+}
+
 /** Headers every edge answer carries (version headers, `cache-control: no-store`). */
 export type EdgeHeaders = Readonly<Record<string, string>>;
 

@@ -3,7 +3,11 @@
 // route table from LOCAL_ROUTES, NDJSON streams for watch and logs.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { clientErrorHandler, frameworkErrorHandler } from '../../core/errors/http-edge.js';
+import {
+  clientErrorHandler,
+  connectionsCheckingIntervalMs,
+  frameworkErrorHandler,
+} from '../../core/errors/http-edge.js';
 import type { Engine } from '../engine/engine.js';
 import type { DaemonLog } from '../log/daemon-log.js';
 import { installEdge, versionHeaders } from './edge.js';
@@ -59,7 +63,10 @@ export async function buildLocalApp(o: Omit<LocalApiOptions, 'socketPath' | 'gro
     http: {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
-      connectionsCheckingInterval: Math.max(100, Math.min(1_000, limits.headersTimeoutMs / 4)),
+      connectionsCheckingInterval: connectionsCheckingIntervalMs(
+        limits.headersTimeoutMs,
+        limits.requestTimeoutMs,
+      ),
     },
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,

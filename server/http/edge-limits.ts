@@ -16,6 +16,7 @@
 //   counting as soon as its body has arrived, and a bearer-token request carries no slow part.
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { connectionsCheckingIntervalMs } from '../../core/errors/http-edge.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 
 export interface EdgeLimits {
@@ -36,10 +37,6 @@ export const EDGE_LIMITS: EdgeLimits = {
   maxPendingPerAddress: 32,
 };
 
-/** How often Node looks for requests past their timeouts: a fraction of the shortest one. */
-export const checkingIntervalMs = (l: EdgeLimits) =>
-  Math.max(100, Math.min(1_000, Math.floor(Math.min(l.headersTimeoutMs, l.requestTimeoutMs) / 4)));
-
 /** The options Fastify hands to `https.createServer` and to the server it creates. */
 export function serverTimeouts(l: EdgeLimits) {
   return {
@@ -47,7 +44,7 @@ export function serverTimeouts(l: EdgeLimits) {
       handshakeTimeout: l.handshakeTimeoutMs,
       headersTimeout: l.headersTimeoutMs,
       requestTimeout: l.requestTimeoutMs,
-      connectionsCheckingInterval: checkingIntervalMs(l),
+      connectionsCheckingInterval: connectionsCheckingIntervalMs(l.headersTimeoutMs, l.requestTimeoutMs),
     },
     fastify: {
       requestTimeout: l.requestTimeoutMs,
