@@ -13,7 +13,14 @@ export interface BindCodeClaims {
   readonly issuedBy: string;
 }
 
-const key = (code: string) => `bind:${createHash('sha256').update(code).digest('hex')}`;
+/** A code as typed (spaces, hyphens, lower case allowed) in its one canonical form. */
+export const normalizeBindCode = (code: string) => code.replace(/[\s-]/g, '').toUpperCase();
+
+/** Identifies a code in the store and in other keys (the bind challenge) without the code itself. */
+export const bindCodeHash = (code: string) =>
+  createHash('sha256').update(normalizeBindCode(code)).digest('hex');
+
+const key = (code: string) => `bind:${bindCodeHash(code)}`;
 
 export async function issueBindCode(
   kv: KvStore,
@@ -27,19 +34,15 @@ export async function issueBindCode(
 
 /** The claims of a live code without using it up (the WebAuthn options step before the bind). */
 export async function peekBindCode(kv: KvStore, code: string): Promise<BindCodeClaims | null> {
-  const normalized = code.trim().toUpperCase();
+  const normalized = normalizeBindCode(code);
   if (!BIND_CODE_RE.test(normalized)) return null;
   const raw = await kv.get(key(normalized));
   return raw === null ? null : (JSON.parse(raw) as BindCodeClaims);
 }
 
-/** Identifies a code in other keys (the bind challenge) without storing the code itself. */
-export const bindCodeHash = (code: string) =>
-  createHash('sha256').update(code.trim().toUpperCase()).digest('hex');
-
 /** Redeems a code exactly once; null when unknown, expired or already used. */
 export async function redeemBindCode(kv: KvStore, code: string): Promise<BindCodeClaims | null> {
-  const normalized = code.trim().toUpperCase();
+  const normalized = normalizeBindCode(code);
   if (!BIND_CODE_RE.test(normalized)) return null;
   const raw = await kv.take(key(normalized));
   return raw === null ? null : (JSON.parse(raw) as BindCodeClaims);

@@ -43,15 +43,11 @@ export async function bindOptions(
   policy: Pick<AttestationPolicy, 'rpId'>,
   input: { bindCode: string; fingerprint: string },
 ): Promise<BindOptionsResponse> {
-  const claims = await peekBindCode(deps.kv, input.bindCode.replace(/[\s-]/g, ''));
+  const claims = await peekBindCode(deps.kv, input.bindCode);
   const user = claims ? await deps.db.user.findUnique({ where: { id: claims.userId } }) : null;
   if (!user) throw new ViworksError('VIW_E_BIND_CODE_INVALID');
   const challenge = randomBytes(32).toString('base64url');
-  await deps.kv.set(
-    challengeKey(input.bindCode.replace(/[\s-]/g, ''), input.fingerprint),
-    challenge,
-    OTP_TTL_MS,
-  );
+  await deps.kv.set(challengeKey(input.bindCode, input.fingerprint), challenge, OTP_TTL_MS);
   return {
     challenge,
     rp_id: policy.rpId,
@@ -72,8 +68,7 @@ async function decide(
   input: BindInput,
 ): Promise<Decision> {
   if (input.attestation.type === 'webauthn') {
-    const code = input.bindCode.replace(/[\s-]/g, '');
-    const challenge = await deps.kv.take(challengeKey(code, input.fingerprint));
+    const challenge = await deps.kv.take(challengeKey(input.bindCode, input.fingerprint));
     if (!challenge) {
       throw new ViworksError('VIW_E_ATTESTATION_INVALID', {
         details: ['no challenge for this bind code and key (ask for options first), or it expired'],
@@ -119,7 +114,7 @@ export async function bindPhone(
   const { verdict, attested } = await decide(deps, mode, policy, input);
   const dup = await deps.db.mobileDevice.findUnique({ where: { fingerprint: input.fingerprint } });
   if (dup) throw new ViworksError('VIW_E_DEVICE_EXISTS');
-  const claims = await redeemBindCode(deps.kv, input.bindCode.replace(/[\s-]/g, ''));
+  const claims = await redeemBindCode(deps.kv, input.bindCode);
   const user = claims ? await deps.db.user.findUnique({ where: { id: claims.userId } }) : null;
   if (!user) throw new ViworksError('VIW_E_BIND_CODE_INVALID');
   trail.user(user.auditId);
