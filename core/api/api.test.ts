@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { deviceFingerprint, phoneFingerprint } from '../crypto/fingerprints.js';
 import { strictValidator } from '../schema/strict.js';
 import { CreateUserBody, LoginBody, PasswordChangeBody } from './admin.js';
 import {
@@ -11,8 +12,8 @@ import {
   VerifyRequestSchema,
 } from './auth.js';
 import { decodeKey32, encodeKey32, newPasswordProblems, PASSWORD_POLICY } from './common.js';
-import { deviceFingerprint, EnrollRequestSchema } from './device.js';
-import { BindRequestSchema, phoneFingerprint } from './mobile.js';
+import { EnrollRequestSchema } from './device.js';
+import { BindRequestSchema } from './mobile.js';
 
 const key = (fill: number) => encodeKey32(new Uint8Array(32).fill(fill));
 

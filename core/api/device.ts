@@ -10,7 +10,6 @@
 //     decides `active` vs `pending_approval`;
 //   - without a token: 202 otp_required, then POST /device/enroll/confirm with the code shown on the
 //     user's bound phone (signed by the same new key): 201 with status `pending_approval`.
-import { createHash } from 'node:crypto';
 import { type Static, Type } from 'typebox';
 import {
   closed,
@@ -70,12 +69,3 @@ export type EnrollOtpRequired = Static<typeof EnrollOtpRequiredSchema>;
 
 export const EnrollConfirmRequestSchema = Type.Object({ txn_id: TxnId, otp_code: OtpCode }, closed);
 export type EnrollConfirmRequest = Static<typeof EnrollConfirmRequestSchema>;
-
-/**
- * The device fingerprint admins compare when approving: SHA-256 (lower-case hex) over the raw
- * X25519 public key followed by the raw Ed25519 public key (32 + 32 bytes). The server recomputes
- * it and refuses a request whose claimed fingerprint differs.
- */
-export function deviceFingerprint(hpkePublicKey: Uint8Array, signingPublicKey: Uint8Array): string {
-  return createHash('sha256').update(hpkePublicKey).update(signingPublicKey).digest('hex');
-}

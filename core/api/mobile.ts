@@ -4,7 +4,6 @@
 // = the phone fingerprint (SHA-256 hex of the raw public key), proving possession; later requests
 // use key id = mobile_device_id. Real platform attestation keys (Play Integrity / App Attest,
 // P-256) replace this key in a later issue; the simulator (mobile/sim) uses tweetnacl.
-import { createHash } from 'node:crypto';
 import { type Static, Type } from 'typebox';
 import { closed, IpAddress, IsoTime, Key32, OtpCode, TxnId, Uuid } from './common.js';
 
@@ -179,8 +178,3 @@ export type RevealResponse = Static<typeof RevealResponseSchema>;
 export const DenyRequestSchema = Type.Object({ txn_id: TxnId }, closed);
 export type DenyRequest = Static<typeof DenyRequestSchema>;
 export const DenyResponseSchema = Type.Object({ status: Type.Literal('denied') }, closed);
-
-/** The phone key's fingerprint: SHA-256 (lower-case hex) of the raw Ed25519 public key. */
-export function phoneFingerprint(publicKey: Uint8Array): string {
-  return createHash('sha256').update(publicKey).digest('hex');
-}

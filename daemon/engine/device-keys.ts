@@ -2,11 +2,11 @@
 // sign a backend request (Ed25519), open the sealed bootstrap (X25519 HPKE). Each use loads the
 // key from the KeyStore, uses it, and wipes every buffer that held it; keys never leave this file.
 import nacl from 'tweetnacl';
-import { deviceFingerprint } from '../../core/api/device.js';
 import type { Signer } from '../../core/backendclient/backend-client.js';
 import { type BootstrapPayload, parseBootstrap } from '../../core/bootstrap/payload.js';
 import { wipe } from '../../core/crypto/bytes.js';
 import { openEnvelope } from '../../core/crypto/envelope.js';
+import { deviceFingerprint } from '../../core/crypto/fingerprints.js';
 import { generateDeviceKeyPair, importPrivateKey } from '../../core/crypto/hpke.js';
 import {
   generateSigningKeyPair,

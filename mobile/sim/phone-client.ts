@@ -4,14 +4,10 @@
 // replies checked against the route table's schemas), and signs every request with the phone's
 // Ed25519 key (core/crypto/request-signing.ts).
 import { encodeKey32 } from '../../core/api/common.js';
-import {
-  type Attestation,
-  type BindResponse,
-  type PendingOtp,
-  phoneFingerprint,
-} from '../../core/api/mobile.js';
+import type { Attestation, BindResponse, PendingOtp } from '../../core/api/mobile.js';
 import { BackendClient, type Signer } from '../../core/backendclient/backend-client.js';
 import { PinnedTransport } from '../../core/backendclient/pinned-transport.js';
+import { phoneFingerprint } from '../../core/crypto/fingerprints.js';
 import { type Ed25519KeyPair, signRequest } from '../../core/crypto/request-signing.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { SoftwareAuthenticator } from './authenticator.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodeKey32 } from '../../core/api/common.js';
-import { phoneFingerprint } from '../../core/api/mobile.js';
+import { phoneFingerprint } from '../../core/crypto/fingerprints.js';
 import { generateSigningKeyPair } from '../../core/crypto/request-signing.js';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { type AttestationIdentity, SoftwareAuthenticator } from '../../mobile/sim/authenticator.js';

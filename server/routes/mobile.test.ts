@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeKey32 } from '../../core/api/common.js';
-import { phoneFingerprint } from '../../core/api/mobile.js';
+import { phoneFingerprint } from '../../core/crypto/fingerprints.js';
 import { generateSigningKeyPair } from '../../core/crypto/request-signing.js';
 import { issueBindCode } from '../services/mobile/bind-codes.js';
 import type { HttpReply } from '../testing/harness.js';

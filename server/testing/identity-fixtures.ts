@@ -3,7 +3,7 @@
 // routes) and through the real HTTPS API.
 
 import { encodeKey32 } from '../../core/api/common.js';
-import { deviceFingerprint } from '../../core/api/device.js';
+import { deviceFingerprint } from '../../core/crypto/fingerprints.js';
 import { generateDeviceKeyPair } from '../../core/crypto/hpke.js';
 import {
   type Ed25519KeyPair,

@@ -10,7 +10,7 @@
 // is recomputed here and a mismatch refused.
 
 import { decodeKey32 } from '../../../core/api/common.js';
-import { deviceFingerprint } from '../../../core/api/device.js';
+import { deviceFingerprint } from '../../../core/crypto/fingerprints.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import { Prisma } from '../../data/client.js';
 import type { AuditTrail } from '../audit/trail.js';

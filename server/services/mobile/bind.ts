@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeKey32 } from '../../../core/api/common.js';
 import type { Attestation, BindOptionsResponse, WebAuthnAttestation } from '../../../core/api/mobile.js';
-import { phoneFingerprint } from '../../../core/api/mobile.js';
+import { phoneFingerprint } from '../../../core/crypto/fingerprints.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { ServerConfig } from '../../config.js';
 import { Prisma } from '../../data/client.js';
