@@ -2,31 +2,19 @@
 // every sensitive call. The signature covers the method, the path, a timestamp, a one-time nonce
 // and the SHA-256 of the exact body bytes, so a captured request can be neither altered nor
 // replayed (the server keeps each nonce for the whole acceptance window).
-// Signing uses tweetnacl, so the same code runs in the daemon and in the phone app (no node:crypto
-// there). Verification — the backend's hot path — uses node:crypto (OpenSSL), measured ~70x faster
+// This is the Node side (daemon, simulator, backend); the phone app in a browser signs the same text
+// (signing-text.ts) with WebCrypto (web-request-signing.ts). Verification — the backend's hot path — uses node:crypto (OpenSSL), measured ~70x faster
 // than tweetnacl's pure-JS verify (bench/api-flow); both implement the same RFC 8032 Ed25519.
 import { createHash, createPublicKey, verify as cryptoVerify, randomBytes } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { ViworksError } from '../errors/viworks-error.js';
 import { b64Decode } from './bytes.js';
+import { SIG_HEADERS, type SignedHeaders, signingText } from './signing-text.js';
 
-export const SIGNATURE_SCHEME = 'viworks-sig-v1';
+export { SIG_HEADERS, SIGNATURE_SCHEME, type SignedHeaders } from './signing-text.js';
+
 /** How far the signer's clock may be from the verifier's (and how long nonces are remembered). */
 export const SIGNATURE_WINDOW_MS = 60_000;
-
-export const SIG_HEADERS = {
-  keyId: 'viworks-key-id',
-  timestamp: 'viworks-timestamp',
-  nonce: 'viworks-nonce',
-  signature: 'viworks-signature',
-} as const;
-
-export interface SignedHeaders {
-  readonly [SIG_HEADERS.keyId]: string;
-  readonly [SIG_HEADERS.timestamp]: string;
-  readonly [SIG_HEADERS.nonce]: string;
-  readonly [SIG_HEADERS.signature]: string;
-}
 
 export interface Ed25519KeyPair {
   readonly publicKey: Uint8Array;
@@ -45,11 +33,7 @@ function signingInput(
   nonce: string,
   body: Uint8Array,
 ): Uint8Array {
-  const bodyHash = createHash('sha256').update(body).digest('hex');
-  return Buffer.from(
-    `${SIGNATURE_SCHEME}\n${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bodyHash}`,
-    'utf8',
-  );
+  return signingText(method, path, timestamp, nonce, createHash('sha256').update(body).digest('hex'));
 }
 
 /** Headers to send with `method path body`, signed by `keyId`'s secret key. */
