@@ -52,6 +52,90 @@ describe('server config', () => {
     );
   });
 
+  it('takes native attestation settings from the file and the environment, with defaults', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'viw-cfg-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const none = loadConfig({ env: {} });
+    assert.equal(none.appAttest, null, 'nothing native is accepted unless configured');
+    assert.equal(none.playIntegrity, null);
+    const file = join(dir, 'c.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        appAttest: { appId: 'ABCDE12345.com.viworks.phone', rootFile: '/etc/viworks/apple-root.pem' },
+        playIntegrity: {
+          packageName: 'com.viworks.phone',
+          certificateDigests: [`${'AB:'.repeat(31)}CD`],
+          decryptionKeyFile: '/etc/viworks/play-decryption.key',
+          verificationKeyFile: '/etc/viworks/play-verification.key',
+        },
+      }),
+    );
+    const c = loadConfig({
+      env: {
+        VIWORKS_PLAY_INTEGRITY_MAX_AGE_S: '60',
+        VIWORKS_PLAY_INTEGRITY_DEVICE_VERDICT: 'MEETS_STRONG_INTEGRITY',
+        VIWORKS_PLAY_INTEGRITY_CERT_DIGESTS: ` ${'a'.repeat(64)}, ${'B'.repeat(43)} `,
+      },
+      file,
+    });
+    assert.deepEqual(c.appAttest, {
+      environment: 'production',
+      appId: 'ABCDE12345.com.viworks.phone',
+      rootFile: '/etc/viworks/apple-root.pem',
+    });
+    assert.deepEqual(c.playIntegrity, {
+      packageName: 'com.viworks.phone',
+      certificateDigests: ['a'.repeat(64), 'B'.repeat(43)],
+      decryptionKeyFile: '/etc/viworks/play-decryption.key',
+      verificationKeyFile: '/etc/viworks/play-verification.key',
+      maxAgeS: 60,
+      requiredDeviceVerdict: 'MEETS_STRONG_INTEGRITY',
+    });
+    const fromEnv = loadConfig({
+      env: {
+        VIWORKS_MODE: 'development',
+        VIWORKS_APP_ATTEST_APP_ID: 'ABCDE12345.com.viworks.phone',
+        VIWORKS_APP_ATTEST_ENVIRONMENT: 'development',
+        VIWORKS_APP_ATTEST_ROOT: '/r.pem',
+      },
+    });
+    assert.equal(fromEnv.appAttest?.environment, 'development');
+  });
+
+  it('refuses incomplete or malformed native attestation settings, and App Attest development keys in production', () => {
+    const refused = (env: Record<string, string>, detail: RegExp) =>
+      assert.throws(
+        () => loadConfig({ env }),
+        (e) => isViworksError(e, 'VIW_E_CONFIG') && detail.test(e.details.join(' ')),
+        JSON.stringify(env),
+      );
+    refused({ VIWORKS_APP_ATTEST_APP_ID: 'ABCDE12345.com.viworks.phone' }, /appAttest/);
+    refused({ VIWORKS_APP_ATTEST_APP_ID: 'com.viworks.phone', VIWORKS_APP_ATTEST_ROOT: '/r.pem' }, /appId/);
+    refused(
+      {
+        VIWORKS_APP_ATTEST_APP_ID: 'ABCDE12345.com.viworks.phone',
+        VIWORKS_APP_ATTEST_ROOT: '/r.pem',
+        VIWORKS_APP_ATTEST_ENVIRONMENT: 'development',
+      },
+      /appAttest\.environment: development is refused in production mode/,
+    );
+    refused({ VIWORKS_PLAY_INTEGRITY_PACKAGE: 'com.viworks.phone' }, /playIntegrity/);
+    const play = {
+      VIWORKS_PLAY_INTEGRITY_PACKAGE: 'com.viworks.phone',
+      VIWORKS_PLAY_INTEGRITY_CERT_DIGESTS: 'a'.repeat(64),
+      VIWORKS_PLAY_INTEGRITY_DECRYPTION_KEY_FILE: '/d.key',
+      VIWORKS_PLAY_INTEGRITY_VERIFICATION_KEY_FILE: '/v.key',
+    };
+    assert.equal(loadConfig({ env: play }).playIntegrity?.maxAgeS, 120);
+    refused({ ...play, VIWORKS_PLAY_INTEGRITY_CERT_DIGESTS: 'AB:CD' }, /certificateDigests/);
+    refused(
+      { ...play, VIWORKS_PLAY_INTEGRITY_DEVICE_VERDICT: 'MEETS_BASIC_INTEGRITY' },
+      /requiredDeviceVerdict/,
+    );
+    refused({ ...play, VIWORKS_PLAY_INTEGRITY_MAX_AGE_S: '3600' }, /maxAgeS/);
+  });
+
   it('redacts credentials in connection URLs', () => {
     const c = loadConfig({
       env: {

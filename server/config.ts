@@ -8,6 +8,10 @@ import { ViworksError } from '../core/errors/viworks-error.js';
 import { closed, strictValidator } from '../core/schema/strict.js';
 
 const HostOrIp = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:-]+$' });
+const FilePath = Type.String({ minLength: 1, maxLength: 4096 });
+const CertDigest = Type.String({
+  pattern: '^([0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}|[0-9A-Fa-f]{64}|[A-Za-z0-9+/_-]{43}=?)$',
+});
 
 export const ServerConfigSchema = Type.Object(
   {
@@ -46,6 +50,49 @@ export const ServerConfigSchema = Type.Object(
       },
       closed,
     ),
+    /**
+     * The native iOS app's App Attest (server/services/mobile/attestation/app-attest.ts); null: App
+     * Attest evidence is refused. rootFile: Apple's App Attestation Root CA (PEM), never compiled in.
+     * environment `development` (Xcode builds) is refused in production mode.
+     */
+    appAttest: Type.Union([
+      Type.Object(
+        {
+          appId: Type.String({ maxLength: 165, pattern: '^[A-Z0-9]{10}\\.[A-Za-z0-9][A-Za-z0-9.-]{0,154}$' }),
+          environment: Type.Enum(['production', 'development']),
+          rootFile: FilePath,
+        },
+        closed,
+      ),
+      Type.Null(),
+    ]),
+    /**
+     * The native Android app's Play Integrity verdicts (attestation/play-integrity.ts), decrypted and
+     * verified here with the Play Console keys, read from files (never from the environment or argv);
+     * null: Play Integrity evidence is refused.
+     */
+    playIntegrity: Type.Union([
+      Type.Object(
+        {
+          packageName: Type.String({
+            maxLength: 255,
+            pattern: '^[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z][A-Za-z0-9_]*)+$',
+          }),
+          /** SHA-256 of the app signing certificate(s): hex as the Play Console shows it, or base64. */
+          certificateDigests: Type.Array(CertDigest, { minItems: 1, maxItems: 16 }),
+          /** File holding the Play Console decryption key (base64 of 32 bytes). */
+          decryptionKeyFile: FilePath,
+          /** File holding the Play Console verification key (base64 DER, or a PEM public key). */
+          verificationKeyFile: FilePath,
+          /** Oldest verdict accepted (its requestDetails.timestampMillis). */
+          maxAgeS: Type.Integer({ minimum: 10, maximum: 600 }),
+          /** The device label a verdict must carry; MEETS_STRONG_INTEGRITY also needs hardware-backed boot. */
+          requiredDeviceVerdict: Type.Enum(['MEETS_DEVICE_INTEGRITY', 'MEETS_STRONG_INTEGRITY']),
+        },
+        closed,
+      ),
+      Type.Null(),
+    ]),
     /** The phone app's origin for WebAuthn; default https://<first public name>[:<listen port>]. */
     phoneOrigin: Type.Union([
       Type.String({ maxLength: 300, pattern: '^https://[A-Za-z0-9.:\\[\\]-]+$' }),
@@ -88,6 +135,8 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     idleTimeoutS: 15 * 60,
     gatewayPollIntervalS: 30,
     attestationRoots: {},
+    appAttest: null,
+    playIntegrity: null,
     phoneOrigin: null,
     audit: { env: 'prod', site: 'default', tenant: 'default' },
   };
@@ -129,7 +178,53 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
           }),
         ),
   );
+  // Native attestation: names and file paths only; the keys themselves stay in their files.
+  const part = (fields: Record<string, unknown>) => {
+    const set = Object.entries(fields).filter(([, v]) => v !== undefined && v !== '');
+    return set.length > 0 ? Object.fromEntries(set) : undefined;
+  };
+  set(
+    'appAttest',
+    part({
+      appId: env.VIWORKS_APP_ATTEST_APP_ID,
+      environment: env.VIWORKS_APP_ATTEST_ENVIRONMENT,
+      rootFile: env.VIWORKS_APP_ATTEST_ROOT,
+    }),
+  );
+  set(
+    'playIntegrity',
+    part({
+      packageName: env.VIWORKS_PLAY_INTEGRITY_PACKAGE,
+      certificateDigests: env.VIWORKS_PLAY_INTEGRITY_CERT_DIGESTS?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      decryptionKeyFile: env.VIWORKS_PLAY_INTEGRITY_DECRYPTION_KEY_FILE,
+      verificationKeyFile: env.VIWORKS_PLAY_INTEGRITY_VERIFICATION_KEY_FILE,
+      maxAgeS: int(env.VIWORKS_PLAY_INTEGRITY_MAX_AGE_S),
+      requiredDeviceVerdict: env.VIWORKS_PLAY_INTEGRITY_DEVICE_VERDICT,
+    }),
+  );
   return out;
+}
+
+/** Defaults inside the native attestation settings, which the file and the environment fill in part. */
+const NATIVE_DEFAULTS = {
+  appAttest: { environment: 'production' },
+  playIntegrity: { maxAgeS: 120, requiredDeviceVerdict: 'MEETS_DEVICE_INTEGRITY' },
+} as const;
+
+/** A setting given in parts (file, then environment): the parts merged over its defaults. */
+function mergeParts(
+  key: keyof typeof NATIVE_DEFAULTS,
+  file: Record<string, unknown>,
+  env: Record<string, unknown>,
+) {
+  const [f, e] = [file[key], env[key]];
+  if ((f === undefined || f === null) && e === undefined) return f ?? null;
+  const object = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : {});
+  // A non-object from the file is kept as given, so that validation names it.
+  if (f !== undefined && f !== null && typeof f !== 'object') return f;
+  return { ...NATIVE_DEFAULTS[key], ...object(f), ...object(e) };
 }
 
 function fromFile(path: string | undefined): Record<string, unknown> {
@@ -151,8 +246,23 @@ function fromFile(path: string | undefined): Record<string, unknown> {
 
 export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}): ServerConfig {
   const env = opts.env ?? process.env;
-  const merged = { ...defaults(env), ...fromFile(opts.file ?? env.VIWORKS_CONFIG), ...fromEnv(env) };
-  return validator.parse(merged, 'VIW_E_CONFIG');
+  const file = fromFile(opts.file ?? env.VIWORKS_CONFIG);
+  const envParts = fromEnv(env);
+  const merged = {
+    ...defaults(env),
+    ...file,
+    ...envParts,
+    appAttest: mergeParts('appAttest', file, envParts),
+    playIntegrity: mergeParts('playIntegrity', file, envParts),
+  };
+  const config = validator.parse(merged, 'VIW_E_CONFIG');
+  // Xcode builds' keys are development-only: a production backend never accepts them (lessons.md).
+  if (config.mode === 'production' && config.appAttest?.environment === 'development') {
+    throw new ViworksError('VIW_E_CONFIG', {
+      details: ['appAttest.environment: development is refused in production mode'],
+    });
+  }
+  return config;
 }
 
 /** The configuration as safe to print: credentials inside URLs replaced. */

@@ -9,7 +9,7 @@ import { OTP_MAX_WAIT_S } from '../../core/api/mobile.js';
 import { verifySignedRequest } from '../http/signed-request.js';
 import { identityDeps } from '../services/auth/identity.js';
 import { assertActive, phoneSigner } from '../services/device/signers.js';
-import { loadAttestationRoots } from '../services/mobile/attestation/policy.js';
+import { loadAttestationPolicy } from '../services/mobile/attestation/load.js';
 import { assertPhoneTrusted, bindOptions, bindPhone, checkPhoneKey } from '../services/mobile/bind.js';
 import { denyChallenge, pendingChallenge, revealChallenge, revealCode } from '../services/mobile/otp.js';
 import { RATE_RULES } from '../services/rate-limit.js';
@@ -22,14 +22,9 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
   limitPerIp(app, ctx, RATE_RULES.mobile);
-  // Read at start: a missing or malformed root file stops the start (VIW_E_CONFIG), never skipped.
-  const roots = loadAttestationRoots(ctx.config.attestationRoots, (path) => readFileSync(path, 'utf8'));
-  const rpId = ctx.config.publicNames[0] ?? 'localhost';
-  const policy = () => {
-    const port = (app.server.address() as AddressInfo | null)?.port ?? ctx.config.listenPort;
-    const origin = ctx.config.phoneOrigin ?? `https://${rpId}${port === 443 ? '' : `:${port}`}`;
-    return { rpId, origin, roots };
-  };
+  // Read at start: a missing or malformed root or key file stops the start (VIW_E_CONFIG), never skipped.
+  const policyAt = loadAttestationPolicy(ctx.config, (path) => readFileSync(path));
+  const policy = () => policyAt((app.server.address() as AddressInfo | null)?.port ?? ctx.config.listenPort);
 
   const signedPhone = async (request: FastifyRequest) => {
     const { key } = await verifySignedRequest(request, ctx.kv, signer, ctx.now().getTime());

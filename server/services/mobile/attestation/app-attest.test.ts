@@ -6,13 +6,19 @@
 // id refused. 10⁴ mutated attestation objects are never accepted and only ever refused with
 // VIW_E_ATTESTATION_INVALID.
 import assert from 'node:assert/strict';
-import { createHash, KeyObject, randomBytes, sign } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
 import { isViworksError } from '../../../../core/errors/viworks-error.js';
-import { randomSerial } from '../../../pki/issue.js';
-import { generateEcKeyPair, SIGNING_ALG } from '../../../pki/keys.js';
-import { x509 } from '../../../pki/x509.js';
+import { generateEcKeyPair } from '../../../pki/keys.js';
+import {
+  APP_ATTEST_AAGUID,
+  type AppAttestTestPki,
+  type AttestationBuild,
+  appAttestAssertion,
+  appAttestTestPki,
+  attestKey,
+} from '../../../testing/app-attest-device.js';
 import { seededInts } from '../../../testing/seeded-random.js';
 import { type AppAttestConfig, verifyAppAttestAttestation } from './app-attest.js';
 import { APPLE_APP_ATTEST_ROOT_PEM, APPLE_GUIDE, DEVICE_SAMPLE } from './app-attest.vectors.js';
@@ -20,11 +26,7 @@ import { verifyAppAttestAssertion } from './app-attest-assertion.js';
 
 const APP_ID = 'ABCDE12345.com.viworks.phone';
 const DAY_MS = 86_400_000;
-const NONCE_OID = '1.2.840.113635.100.8.2';
-const AAGUID = {
-  production: Buffer.from('appattest\0\0\0\0\0\0\0', 'latin1'),
-  development: Buffer.from('appattestdevelop', 'latin1'),
-};
+const AAGUID = APP_ATTEST_AAGUID;
 
 const sha256 = (...parts: Uint8Array[]) => {
   const h = createHash('sha256');
@@ -36,116 +38,12 @@ const cbor = (value: unknown) => Buffer.from(isoCBOR.encode(value as Parameters<
 const refused = (reason: RegExp) => (e: unknown) =>
   isViworksError(e, 'VIW_E_ATTESTATION_INVALID') && reason.test(e.details.join(' '));
 
-/** A test root and intermediate, as Apple's App Attestation Root CA and CA 1 are. */
-async function testPki(org: string) {
-  const now = Date.now();
-  const rootKeys = await generateEcKeyPair();
-  const root = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
-    name: `CN=${org} App Attestation Root CA, O=${org}`,
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + 365 * DAY_MS),
-    signingAlgorithm: SIGNING_ALG,
-    keys: rootKeys,
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
-  });
-  const caKeys = await generateEcKeyPair();
-  const ca = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject: `CN=${org} App Attestation CA 1, O=${org}`,
-    issuer: root.subject,
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + 300 * DAY_MS),
-    signingAlgorithm: SIGNING_ALG,
-    publicKey: caKeys.publicKey,
-    signingKey: rootKeys.privateKey,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true)],
-  });
-  return { rootPem: root.toString('pem'), ca, caKeys };
-}
-type TestPki = Awaited<ReturnType<typeof testPki>>;
-
-interface Build {
-  appId?: string;
-  aaguid?: Buffer;
-  counter?: number;
-  credentialId?: Buffer;
-  clientDataHash: Buffer;
-}
-
-/** An attestation object as a device makes one, with its key id and key pair. */
-async function attest(pki: TestPki, b: Build) {
-  const keys = await generateEcKeyPair();
-  const point = Buffer.from(await crypto.subtle.exportKey('raw', keys.publicKey));
-  const keyId = sha256(point);
-  const counter = Buffer.alloc(4);
-  counter.writeUInt32BE(b.counter ?? 0);
-  const coseKey = cbor(
-    new Map<number, unknown>([
-      [1, 2],
-      [3, -7],
-      [-1, 1],
-      [-2, point.subarray(1, 33)],
-      [-3, point.subarray(33)],
-    ]),
-  );
-  const authData = Buffer.concat([
-    sha256(Buffer.from(b.appId ?? APP_ID)),
-    Buffer.from([0x40]),
-    counter,
-    b.aaguid ?? AAGUID.production,
-    Buffer.from([0, 32]),
-    b.credentialId ?? keyId,
-    coseKey,
-  ]);
-  const nonce = sha256(authData, b.clientDataHash);
-  const now = Date.now();
-  const cred = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject: `CN=${keyId.toString('hex')}, OU=AAA Certification`,
-    issuer: pki.ca.subject,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 3 * DAY_MS),
-    signingAlgorithm: SIGNING_ALG,
-    publicKey: keys.publicKey,
-    signingKey: pki.caKeys.privateKey,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.Extension(NONCE_OID, false, Buffer.concat([Buffer.from('3024a1220420', 'hex'), nonce])),
-    ],
-  });
-  const receipt = randomBytes(64);
-  const attestationObject = cbor(
-    new Map<string, unknown>([
-      ['fmt', 'apple-appattest'],
-      [
-        'attStmt',
-        new Map<string, unknown>([
-          ['x5c', [new Uint8Array(cred.rawData), new Uint8Array(pki.ca.rawData)]],
-          ['receipt', receipt],
-        ]),
-      ],
-      ['authData', authData],
-    ]),
-  );
-  return { attestationObject, keyId: keyId.toString('base64'), keys, receipt };
-}
-
-/** An assertion as the device signs one for `clientData`. */
-function assertWith(privateKey: CryptoKey, clientData: Buffer, counter: number, appId = APP_ID) {
-  const authenticatorData = Buffer.alloc(37);
-  sha256(Buffer.from(appId)).copy(authenticatorData);
-  authenticatorData[32] = 0x40;
-  authenticatorData.writeUInt32BE(counter, 33);
-  const nonce = sha256(authenticatorData, sha256(clientData));
-  const signature = sign('sha256', nonce, { key: KeyObject.from(privateKey), dsaEncoding: 'der' });
-  return cbor(
-    new Map<string, unknown>([
-      ['signature', signature],
-      ['authenticatorData', authenticatorData],
-    ]),
-  );
-}
+const testPki = appAttestTestPki;
+type TestPki = AppAttestTestPki;
+const attest = (pki: TestPki, b: Omit<AttestationBuild, 'appId'> & { appId?: string }) =>
+  attestKey(pki, { appId: APP_ID, ...b });
+const assertWith = (privateKey: CryptoKey, clientData: Buffer, counter: number, appId = APP_ID) =>
+  appAttestAssertion(privateKey, clientData, counter, appId);
 
 describe('App Attest: published examples', () => {
   const apple = {

@@ -6,9 +6,15 @@
 // each refused with VIW_E_ATTESTATION_INVALID; 10⁴ mutated tokens are never accepted, and nothing
 // but VIW_E_ATTESTATION_INVALID (with a fixed reason) ever comes out.
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash, createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { isViworksError } from '../../../../core/errors/viworks-error.js';
+import {
+  classicVerdict,
+  encryptToken,
+  newPlayConsoleKeys,
+  signVerdict,
+} from '../../../testing/play-integrity-tokens.js';
 import { seededInts } from '../../../testing/seeded-random.js';
 import { type PlayIntegrityConfig, playIntegrityVerifier } from './play-integrity.js';
 
@@ -16,56 +22,35 @@ const PKG = 'com.viworks.phone';
 const NOW = 1_760_000_000_000;
 const NONCE = randomBytes(32).toString('base64url');
 const CERT = createHash('sha256').update('viworks release signing certificate').digest();
-const AES_KW_IV = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');
-
-const aesKey = randomBytes(32);
-const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const consoleKeys = newPlayConsoleKeys();
+const aesKey = consoleKeys.decryptionKey;
+const ec = { privateKey: consoleKeys.signingKey };
 const config: PlayIntegrityConfig = {
-  decryptionKeyB64: aesKey.toString('base64'),
-  verificationKeySpkiB64: ec.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+  decryptionKey: Buffer.from(consoleKeys.decryptionKey),
+  verificationKeySpki: consoleKeys.verificationKeySpki,
   packageName: PKG,
   certificateSha256Digests: [CERT.toString('base64url')],
   maxAgeMs: 5 * 60_000,
 };
 const verifyToken = playIntegrityVerifier(config);
+config.decryptionKey.fill(0); // the verifier keeps its own copy: the caller wipes its buffer
 
 const b64u = (s: string | Buffer) => Buffer.from(s).toString('base64url');
 
 /** A classic-request verdict as Play returns it; `edit` changes one thing. */
 function verdict(edit: (v: any) => void = () => {}): any {
-  const v = {
-    requestDetails: { requestPackageName: PKG, nonce: NONCE, timestampMillis: String(NOW - 2_000) },
-    appIntegrity: {
-      appRecognitionVerdict: 'PLAY_RECOGNIZED',
-      packageName: PKG,
-      certificateSha256Digest: [CERT.toString('base64url')],
-      versionCode: '42',
-    },
-    deviceIntegrity: { deviceRecognitionVerdict: ['MEETS_DEVICE_INTEGRITY'] },
-    accountDetails: { appLicensingVerdict: 'LICENSED' },
-    environmentDetails: { playProtectVerdict: 'NO_ISSUES' },
-  };
+  const v = classicVerdict({
+    packageName: PKG,
+    nonce: NONCE,
+    timestampMs: NOW - 2_000,
+    certificateDigest: CERT,
+  });
   edit(v);
   return v;
 }
 
-function jws(payload: unknown, header: object = { alg: 'ES256' }, key = ec.privateKey): string {
-  const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
-  const sig = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
-  return `${input}.${sig.toString('base64url')}`;
-}
-
-function jwe(plaintext: string, header: object = { alg: 'A256KW', enc: 'A256GCM' }, kek = aesKey): string {
-  const h = b64u(JSON.stringify(header));
-  const cek = randomBytes(32);
-  const kw = createCipheriv('id-aes256-wrap', kek, AES_KW_IV);
-  const wrapped = Buffer.concat([kw.update(cek), kw.final()]);
-  const iv = randomBytes(12);
-  const gcm = createCipheriv('aes-256-gcm', cek, iv);
-  gcm.setAAD(Buffer.from(h));
-  const ct = Buffer.concat([gcm.update(plaintext), gcm.final()]);
-  return [h, wrapped, iv, ct, gcm.getAuthTag()].map((p) => (typeof p === 'string' ? p : b64u(p))).join('.');
-}
+const jws = (payload: unknown, header?: object, key = ec.privateKey) => signVerdict(payload, key, header);
+const jwe = (plaintext: string, header?: object, kek = aesKey) => encryptToken(plaintext, kek, header);
 
 const token = (v: unknown = verdict()) => jwe(jws(v));
 
@@ -231,7 +216,7 @@ describe('Play Integrity verifier', () => {
     refuses(jwe(none), /not a compact JWS/);
     refuses(jwe(`${none}AAAA`), /JWS alg is not ES256/);
     const hsHeader = b64u('{"alg":"HS256"}');
-    const hmac = createHmac('sha256', Buffer.from(config.verificationKeySpkiB64, 'base64'))
+    const hmac = createHmac('sha256', config.verificationKeySpki)
       .update(`${hsHeader}.${payload}`)
       .digest('base64url');
     refuses(jwe(`${hsHeader}.${payload}.${hmac}`), /JWS alg is not ES256/);
@@ -330,29 +315,36 @@ describe('Play Integrity verifier', () => {
   it('checks its configuration at start-up (VIW_E_CONFIG naming the setting, never the value)', () => {
     const bad = (edit: Partial<PlayIntegrityConfig>, setting: string) =>
       assert.throws(
-        () => playIntegrityVerifier({ ...config, ...edit }),
+        () => playIntegrityVerifier({ ...config, decryptionKey: aesKey, ...edit }),
         (e: unknown) =>
           isViworksError(e, 'VIW_E_CONFIG') &&
           e.details[0]!.startsWith(`playIntegrity.${setting}:`) &&
-          !e.details[0]!.includes(config.decryptionKeyB64),
+          !e.details[0]!.includes(aesKey.toString('base64')),
       );
-    bad({ decryptionKeyB64: randomBytes(16).toString('base64') }, 'decryptionKeyB64');
-    bad({ decryptionKeyB64: 'not base64!' }, 'decryptionKeyB64');
-    bad({ verificationKeySpkiB64: config.decryptionKeyB64 }, 'verificationKeySpkiB64');
+    bad({ decryptionKey: randomBytes(16) }, 'decryptionKey');
+    bad({ verificationKeySpki: aesKey }, 'verificationKey');
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey;
-    bad(
-      { verificationKeySpkiB64: p384.export({ format: 'der', type: 'spki' }).toString('base64') },
-      'verificationKeySpkiB64',
-    );
+    bad({ verificationKeySpki: p384.export({ format: 'der', type: 'spki' }) }, 'verificationKey');
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
-    bad(
-      { verificationKeySpkiB64: rsa.export({ format: 'der', type: 'spki' }).toString('base64') },
-      'verificationKeySpkiB64',
-    );
+    bad({ verificationKeySpki: rsa.export({ format: 'der', type: 'spki' }) }, 'verificationKey');
     bad({ packageName: 'phone' }, 'packageName');
     bad({ certificateSha256Digests: [] }, 'certificateSha256Digests');
     bad({ certificateSha256Digests: ['AB:CD'] }, 'certificateSha256Digests');
     bad({ maxAgeMs: 0 }, 'maxAgeMs');
+    bad({ requiredDeviceVerdict: 'MEETS_BASIC_INTEGRITY' as never }, 'requiredDeviceVerdict');
+  });
+
+  it('requires MEETS_STRONG_INTEGRITY when configured to', () => {
+    const strict = playIntegrityVerifier({
+      ...config,
+      decryptionKey: aesKey,
+      requiredDeviceVerdict: 'MEETS_STRONG_INTEGRITY',
+    });
+    assert.throws(() => strict(token(), NONCE, NOW), refused(/strong/));
+    const strong = verdict((v) => {
+      v.deviceIntegrity.deviceRecognitionVerdict = ['MEETS_DEVICE_INTEGRITY', 'MEETS_STRONG_INTEGRITY'];
+    });
+    assert.equal(strict(token(strong), NONCE, NOW).hardwareBacked, true);
   });
 
   it('never accepts 10⁴ mutated tokens and refuses each with a fixed reason', () => {

@@ -21,17 +21,24 @@ import { ViworksError } from '../../../../core/errors/viworks-error.js';
 import { cachedValidator } from '../../../../core/schema/strict.js';
 
 export interface PlayIntegrityConfig {
-  /** Play Console "decryption key": base64 of the 32-byte AES-256 key-wrapping key. */
-  readonly decryptionKeyB64: string;
-  /** Play Console "verification key": base64 of the EC P-256 public key's DER SubjectPublicKeyInfo. */
-  readonly verificationKeySpkiB64: string;
+  /**
+   * Play Console "decryption key": the 32-byte AES-256 key-wrapping key, raw. The verifier keeps its
+   * own copy (a KeyObject), so the caller can wipe this buffer as soon as the verifier is built.
+   */
+  readonly decryptionKey: Uint8Array;
+  /** Play Console "verification key": the EC P-256 public key's DER SubjectPublicKeyInfo. */
+  readonly verificationKeySpki: Uint8Array;
   /** The phone app's package name (applicationId). */
   readonly packageName: string;
   /** SHA-256 of the app signing certificate(s), base64url as Play reports them (Play App Signing key). */
   readonly certificateSha256Digests: readonly string[];
   /** How old a verdict may be (from requestDetails.timestampMillis). */
   readonly maxAgeMs: number;
+  /** The device label required; default MEETS_DEVICE_INTEGRITY (STRONG adds hardware-backed boot). */
+  readonly requiredDeviceVerdict?: RequiredDeviceVerdict;
 }
+
+export type RequiredDeviceVerdict = 'MEETS_DEVICE_INTEGRITY' | 'MEETS_STRONG_INTEGRITY';
 
 export interface PlayIntegrityVerdict {
   readonly format: 'play_integrity';
@@ -180,17 +187,20 @@ function boundToRequest(details: { nonce?: string; requestHash?: string }, expec
 }
 
 function loadConfig(config: PlayIntegrityConfig) {
-  const aes = anyB64(config.decryptionKeyB64);
-  if (aes?.length !== 32) throw badConfig('decryptionKeyB64', 'not a base64 AES-256 key');
-  const spki = anyB64(config.verificationKeySpkiB64);
+  if (!(config.decryptionKey instanceof Uint8Array) || config.decryptionKey.length !== 32)
+    throw badConfig('decryptionKey', 'not an AES-256 key (32 bytes)');
   let publicKey: KeyObject;
   try {
-    publicKey = createPublicKey({ key: spki ?? Buffer.alloc(0), format: 'der', type: 'spki' });
+    publicKey = createPublicKey({
+      key: Buffer.from(config.verificationKeySpki),
+      format: 'der',
+      type: 'spki',
+    });
   } catch {
-    throw badConfig('verificationKeySpkiB64', 'not a base64 DER public key');
+    throw badConfig('verificationKey', 'not a DER public key');
   }
   if (publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
-    throw badConfig('verificationKeySpkiB64', 'not an EC P-256 key');
+    throw badConfig('verificationKey', 'not an EC P-256 key');
   if (
     !/^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$/.test(config.packageName) ||
     config.packageName.length > 255
@@ -201,13 +211,18 @@ function loadConfig(config: PlayIntegrityConfig) {
     throw badConfig('certificateSha256Digests', 'need one or more base64url SHA-256 digests');
   if (!Number.isSafeInteger(config.maxAgeMs) || config.maxAgeMs <= 0)
     throw badConfig('maxAgeMs', 'not a positive integer');
+  const required = config.requiredDeviceVerdict ?? 'MEETS_DEVICE_INTEGRITY';
+  if (required !== 'MEETS_DEVICE_INTEGRITY' && required !== 'MEETS_STRONG_INTEGRITY')
+    throw badConfig('requiredDeviceVerdict', 'not MEETS_DEVICE_INTEGRITY or MEETS_STRONG_INTEGRITY');
   const { packageName, maxAgeMs } = config; // copied: a later change to the object changes nothing
-  return { kek: createSecretKey(aes), publicKey, digests: digests as Buffer[], packageName, maxAgeMs };
+  // createSecretKey copies the bytes: the caller's buffer can be wiped once this returns.
+  const kek = createSecretKey(config.decryptionKey);
+  return { kek, publicKey, digests: digests as Buffer[], packageName, maxAgeMs, required };
 }
 
 /** Builds the verifier once from configuration (checked now, at start-up, not at the first phone). */
 export function playIntegrityVerifier(config: PlayIntegrityConfig): PlayIntegrityVerifier {
-  const { kek, publicKey, digests, packageName, maxAgeMs } = loadConfig(config);
+  const { kek, publicKey, digests, packageName, maxAgeMs, required } = loadConfig(config);
   const schema = cachedValidator(VerdictSchema);
   return (token, expectedNonce, nowMs = Date.now()) => {
     // Sizes and shape before any decoding.
@@ -242,6 +257,8 @@ export function playIntegrityVerifier(config: PlayIntegrityConfig): PlayIntegrit
       if (device.includes('MEETS_BASIC_INTEGRITY')) throw refuse('device fails device integrity (rooted)');
       throw refuse('device is not recognised');
     }
+    if (required === 'MEETS_STRONG_INTEGRITY' && !device.includes('MEETS_STRONG_INTEGRITY'))
+      throw refuse('device lacks strong (hardware-backed) integrity');
     return {
       format: 'play_integrity',
       deviceIntegrity: device,

@@ -5,6 +5,8 @@
 // device and are never accepted, whatever the configuration says.
 import { createHash, X509Certificate } from 'node:crypto';
 import { ViworksError } from '../../../../core/errors/viworks-error.js';
+import type { AppAttestConfig } from './app-attest.js';
+import type { PlayIntegrityVerifier } from './play-integrity.js';
 
 /** WebAuthn attestation formats that can chain to a root (W3C WebAuthn §8). */
 export const WEBAUTHN_FORMATS = ['packed', 'android-key', 'android-safetynet', 'apple', 'tpm'] as const;
@@ -17,7 +19,27 @@ export interface AttestationPolicy {
   readonly origin: string;
   /** Accepted formats and, for each, the trust roots (PEM) its chain must end at. */
   readonly roots: Readonly<Partial<Record<WebAuthnFormat, readonly string[]>>>;
+  /** The native iOS app's App Attest; absent: App Attest evidence is refused. */
+  readonly appAttest?: NativeAppAttest;
+  /** The native Android app's Play Integrity verdicts; absent: refused. */
+  readonly playIntegrity?: NativePlayIntegrity;
 }
+
+export interface NativeAppAttest {
+  readonly config: AppAttestConfig;
+  /** SHA-256 (hex) of the configured App Attestation root: what a verdict names. */
+  readonly rootFingerprint: string;
+}
+
+export interface NativePlayIntegrity {
+  readonly verify: PlayIntegrityVerifier;
+  readonly packageName: string;
+  /** SHA-256 (hex) of the configured verification key (DER SPKI): what a verdict names. */
+  readonly keyFingerprint: string;
+}
+
+/** The evidence types of the native apps (core/api/mobile.ts), each behind its own configuration. */
+export type NativeAttestationType = 'app_attest' | 'play_integrity';
 
 export interface TrustRoot {
   readonly pem: string;
