@@ -2,6 +2,7 @@
 // bin/viworksd.ts parses flags and calls startDaemon; tests call it directly with a temp socket and
 // state directory (and fakes for the TLS proxy and OpenVPN only).
 import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { ViworksError } from '../core/errors/viworks-error.js';
 import { packageVersion } from '../core/localclient/version.js';
 import { UdpSpaSender } from './datapath/spa-sender.js';
@@ -72,6 +73,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     preflight: o.preflight ?? new SystemPreflight({ extra }),
     daemonVersion: DAEMON_VERSION,
     platform: desktopPlatform(),
+    ...desktopName(),
     ...resolver(o),
     ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
   });
@@ -110,6 +112,19 @@ function desktopPlatform(): 'linux' | 'macos' | 'windows' {
   if (process.platform === 'darwin') return 'macos';
   if (process.platform === 'win32') return 'windows';
   return 'linux';
+}
+
+/**
+ * The name proposed at enrollment (shown on the user's phone with this desktop's logins): the host
+ * name without characters the API refuses, at most 64; none when nothing is left.
+ */
+function desktopName(): { deviceName?: string } {
+  const name = hostname()
+    .replace(/[\p{C}\p{Zl}\p{Zp}]/gu, '')
+    .trim()
+    .slice(0, 64)
+    .trim();
+  return name ? { deviceName: name } : {};
 }
 
 /** Placeholders until the real components are wired: connect fails closed with a clear reason. */

@@ -86,6 +86,12 @@ export const IsoTime = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$',
 });
 export const IpAddress = Type.String({ maxLength: 45, pattern: '^[0-9A-Fa-f.:]+$' });
+/**
+ * A name a person reads on another screen (a desktop's name on the phone): no control, format,
+ * private-use or line-separator characters, so it cannot reorder or hide what is shown around it.
+ */
+export const DISPLAY_TEXT_PATTERN = '^[^\\p{C}\\p{Zl}\\p{Zp}]+$';
+export const DisplayName = Type.String({ minLength: 1, maxLength: 64, pattern: DISPLAY_TEXT_PATTERN });
 /** An SPKI pin (core/crypto/pins.ts): base64 SHA-256, 44 characters. */
 export const Pin = Type.String({ minLength: 44, maxLength: 44, pattern: '^[A-Za-z0-9+/]{43}=$' });
 export const PinSetSchema = Type.Object({ primary_b64: Pin, backup_b64: Pin }, closed);

@@ -13,6 +13,7 @@
 import { type Static, Type } from 'typebox';
 import {
   closed,
+  DisplayName,
   IsoTime,
   Key32,
   OtpCode,
@@ -35,6 +36,8 @@ export const EnrollRequestSchema = Type.Object(
     signing_public_key: Key32,
     fingerprint: Sha256Hex,
     platform: Type.Enum(DESKTOP_PLATFORMS),
+    /** The name the desktop proposes for itself (its host name); shown on the phone with its logins. */
+    device_name: Type.Optional(DisplayName),
     client_version: Type.String({ minLength: 1, maxLength: 32, pattern: '^[0-9A-Za-z][0-9A-Za-z.+-]*$' }),
     key_protection: Type.Enum(KEY_PROTECTIONS),
     username: Username,

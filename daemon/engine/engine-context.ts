@@ -65,7 +65,11 @@ export interface EngineContext {
   /** Where the device keys live (enrollment creates and deletes them, connect opens with them). */
   keyStore(): KeyStore;
   /** What enrollment tells the backend about this client. */
-  clientInfo(): { readonly platform: 'linux' | 'macos' | 'windows'; readonly daemonVersion: string };
+  clientInfo(): {
+    readonly platform: 'linux' | 'macos' | 'windows';
+    readonly daemonVersion: string;
+    readonly deviceName: string | null;
+  };
 
   // ── Login secrets, memory only (secrets.ts) ──
   secret<K extends SecretKind>(kind: K): HeldSecrets[K] | null;

@@ -50,6 +50,8 @@ export interface EngineDeps {
   readonly preflight: Preflight;
   readonly daemonVersion: string;
   readonly platform: 'linux' | 'macos' | 'windows';
+  /** The name this desktop proposes at enrollment (its host name); none: the backend keeps none. */
+  readonly deviceName?: string;
   /**
    * Host → its IPv4 addresses: the gateway FQDN (SPA and the TLS proxy use the first) and the
    * backend's name (bypass routes). Default: the system resolver. Always bounded by a timeout.
@@ -187,8 +189,12 @@ export class Engine implements EngineContext {
     return this.deps.keyStore;
   }
 
-  clientInfo(): { readonly platform: EngineDeps['platform']; readonly daemonVersion: string } {
-    return { platform: this.deps.platform, daemonVersion: this.deps.daemonVersion };
+  clientInfo(): ReturnType<EngineContext['clientInfo']> {
+    return {
+      platform: this.deps.platform,
+      daemonVersion: this.deps.daemonVersion,
+      deviceName: this.deps.deviceName ?? null,
+    };
   }
 
   // ── Login secrets ───────────────────────────────────────────────────────────────────────────

@@ -59,6 +59,7 @@ export async function enroll(e: EngineContext, req: EnrollRequest): Promise<Enro
         signing_public_key: encodeKey32(keys.signingPublicKey),
         fingerprint: keys.fingerprint,
         platform: client.platform,
+        ...(client.deviceName ? { device_name: client.deviceName } : {}),
         client_version: client.daemonVersion,
         key_protection: store.protection,
         username: req.username,

@@ -12,6 +12,7 @@ import {
   confirmEnrollWithOtp,
   type EnrolledRow,
   enrollWithToken,
+  proposedDeviceName,
   startEnrollWithOtp,
 } from '../services/device/enroll.js';
 import { RATE_RULES } from '../services/rate-limit.js';
@@ -45,6 +46,7 @@ export const deviceRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
         ...keys,
         fingerprint: b.fingerprint,
         platform: b.platform,
+        name: proposedDeviceName(b.device_name),
         clientVersion: b.client_version,
         keyProtection: b.key_protection,
         username: b.username,

@@ -120,14 +120,22 @@ export function enrollBody(keys: DesktopKeys, extra: Record<string, unknown>) {
   };
 }
 
-/** Enrolls a new desktop for `username` with a fresh auto-approve token; returns its id and keys. */
-export async function enrolledDesktop(ts: TestServer, username: string, password: string) {
+/**
+ * Enrolls a new desktop for `username` with a fresh auto-approve token (proposing `name`, if
+ * given, as its device name); returns its id and keys.
+ */
+export async function enrolledDesktop(ts: TestServer, username: string, password: string, name?: string) {
   const keys = await newDesktopKeys();
   const token = await createToken(ts);
   const reply = await signedCall<{ device_id: string }>(ts, '/device/enroll', {
     keyId: keys.fingerprint,
     secretKey: keys.signing.secretKey,
-    json: enrollBody(keys, { username, password, enrollment_token: token }),
+    json: enrollBody(keys, {
+      username,
+      password,
+      enrollment_token: token,
+      ...(name === undefined ? {} : { device_name: name }),
+    }),
     localAddress: freshIp(),
   });
   if (reply.status !== 201) throw new Error(`enroll failed: ${reply.status} ${reply.text}`);

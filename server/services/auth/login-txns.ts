@@ -24,6 +24,8 @@ export interface PendingEnrollment {
   readonly signingPublicKey: string;
   readonly fingerprint: string;
   readonly platform: string;
+  /** The name the desktop proposed (normalized), or null. */
+  readonly name: string | null;
   readonly clientVersion: string;
   readonly keyProtection: 'hardware' | 'software';
 }
@@ -48,6 +50,8 @@ export interface NewTxn {
   readonly purpose: TxnPurpose;
   readonly signerKeyId: string;
   readonly deviceId: string | null;
+  /** Shown on the phone: the device record's name, or the name an enrolling desktop proposed. */
+  readonly deviceName: string | null;
   readonly devicePlatform: string;
   readonly sourceIp: string;
   readonly deviceNonce?: string;
@@ -63,6 +67,7 @@ export interface PhoneChallenge {
   readonly context: {
     readonly sourceIp: string;
     readonly deviceId: string | null;
+    readonly deviceName: string | null;
     readonly devicePlatform: string;
     readonly requestedAt: number;
   };
@@ -104,6 +109,7 @@ export class LoginTxns {
       context: {
         sourceIp: t.sourceIp,
         deviceId: t.deviceId,
+        deviceName: t.deviceName,
         devicePlatform: t.devicePlatform,
         requestedAt: record.createdAt,
       },

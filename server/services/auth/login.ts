@@ -50,6 +50,7 @@ export async function startLogin(
     purpose: 'login' as const,
     signerKeyId: device.id,
     deviceId: device.id,
+    deviceName: device.name,
     devicePlatform: device.platform,
     sourceIp: input.sourceIp,
     deviceNonce: input.deviceNonce,

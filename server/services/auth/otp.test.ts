@@ -14,6 +14,7 @@ const base = {
   purpose: 'login' as const,
   signerKeyId: 'dev-1',
   deviceId: 'dev-1',
+  deviceName: 'build-box',
   devicePlatform: 'linux',
   sourceIp: '192.0.2.7',
 };

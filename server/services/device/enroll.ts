@@ -49,6 +49,21 @@ export function checkDeviceKeys(k: { hpkePublicKey: string; signingPublicKey: st
   return { signingKey: signing };
 }
 
+/**
+ * A proposed device name as stored and shown: NFC, runs of spaces as one, trimmed, still at most 64
+ * (the API's limit; NFC can lengthen a string); null if empty.
+ */
+export function proposedDeviceName(raw: string | undefined): string | null {
+  const name = (raw ?? '')
+    .normalize('NFC')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 64)
+    .replace(/[\uD800-\uDBFF]$/, '')
+    .trim();
+  return name === '' ? null : name;
+}
+
 export async function assertNewFingerprint(deps: IdentityDeps, fingerprint: string): Promise<void> {
   const existing = await deps.db.desktopDevice.findUnique({ where: { fingerprint }, select: { id: true } });
   if (existing) throw new ViworksError('VIW_E_DEVICE_EXISTS');
@@ -93,6 +108,7 @@ export async function startEnrollWithOtp(
     purpose: 'enroll' as const,
     signerKeyId: input.fingerprint,
     deviceId: null,
+    deviceName: input.name,
     devicePlatform: input.platform,
     sourceIp,
     enrollment,
@@ -150,6 +166,7 @@ async function createDevice(
         signingPublicKey: e.signingPublicKey,
         fingerprint: e.fingerprint,
         platform: e.platform,
+        name: e.name,
         clientVersion: e.clientVersion,
         keyProtection: e.keyProtection,
         status: active ? 'active' : 'pending_approval',

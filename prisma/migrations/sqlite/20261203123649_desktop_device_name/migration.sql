@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "desktop_devices" ADD COLUMN "name" TEXT;
