@@ -25,6 +25,12 @@ export const ServerConfigSchema = Type.Object(
     databaseUrl: Type.Union([Type.String({ pattern: '^(file:|postgres(ql)?://)' }), Type.Null()]),
     redisUrl: Type.Union([Type.String({ pattern: '^rediss?://' }), Type.Null()]),
     logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug']),
+    /**
+     * MaxMind DB files (GeoLite2/GeoIP2 Country or City; GeoLite2 ASN or GeoIP2 ISP) that give the
+     * phone a login's country and AS (server/services/geo/); read at start, null: not shown.
+     */
+    geoipCountryDb: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
+    geoipAsnDb: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
     /** The gateway front door clients dial (sealed into the bootstrap); never an IP literal. */
     gatewayFqdn: Type.String({
       maxLength: 253,
@@ -130,6 +136,8 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     databaseUrl: null,
     redisUrl: null,
     logLevel: 'info',
+    geoipCountryDb: null,
+    geoipAsnDb: null,
     gatewayFqdn: 'gw.viworks.internal',
     sessionLifetimeS: 8 * 3600,
     idleTimeoutS: 15 * 60,
@@ -160,6 +168,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('databaseUrl', env.DATABASE_URL);
   set('redisUrl', env.REDIS_URL);
   set('logLevel', env.VIWORKS_LOG_LEVEL);
+  set('geoipCountryDb', env.VIWORKS_GEOIP_COUNTRY_DB);
+  set('geoipAsnDb', env.VIWORKS_GEOIP_ASN_DB);
   set('gatewayFqdn', env.VIWORKS_GATEWAY_FQDN);
   const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   set('sessionLifetimeS', int(env.VIWORKS_SESSION_LIFETIME_S));

@@ -5,7 +5,17 @@
 // use key id = mobile_device_id. Real platform attestation keys (Play Integrity / App Attest,
 // P-256) replace this key in a later issue; the simulator (mobile/sim) uses tweetnacl.
 import { type Static, Type } from 'typebox';
-import { closed, IpAddress, IsoTime, Key32, OtpCode, TxnId, Uuid } from './common.js';
+import {
+  closed,
+  DISPLAY_TEXT_PATTERN,
+  DisplayName,
+  IpAddress,
+  IsoTime,
+  Key32,
+  OtpCode,
+  TxnId,
+  Uuid,
+} from './common.js';
 
 export const MOBILE_PLATFORMS = ['android', 'ios'] as const;
 /** Evidence types of the native-app verifiers (not wired to binding yet) and `none`. */
@@ -123,6 +133,20 @@ export const RevealChallengeSchema = Type.Object(
   closed,
 );
 
+/** ISO 3166-1 alpha-2, from the backend's configured country database (server/services/geo/). */
+export const CountryCode = Type.String({ minLength: 2, maxLength: 2, pattern: '^[A-Z]{2}$' });
+/** The autonomous system a source address belongs to, from the configured ASN database. */
+export const SourceAsnSchema = Type.Object(
+  {
+    number: Type.Integer({ minimum: 1, maximum: 4_294_967_295 }),
+    organization: Type.Union([
+      Type.String({ minLength: 1, maxLength: 128, pattern: DISPLAY_TEXT_PATTERN }),
+      Type.Null(),
+    ]),
+  },
+  closed,
+);
+
 export const PendingOtpSchema = Type.Object(
   {
     txn_id: TxnId,
@@ -134,7 +158,14 @@ export const PendingOtpSchema = Type.Object(
     context: Type.Object(
       {
         source_ip: IpAddress,
+        /** `private`: a non-routable address (no country or AS exists for it, none is looked up). */
+        source_network: Type.Enum(['public', 'private']),
+        /** Null when not known: private, unconfigured, or not in the database. */
+        country: Type.Union([CountryCode, Type.Null()]),
+        asn: Type.Union([SourceAsnSchema, Type.Null()]),
         device_id: Type.Union([Uuid, Type.Null()]),
+        /** The desktop's name: its device record's, or the one an enrolling desktop proposed; null if none. */
+        device_name: Type.Union([DisplayName, Type.Null()]),
         device_platform: Type.String({ minLength: 1, maxLength: 16 }),
         requested_at: IsoTime,
       },

@@ -165,5 +165,14 @@ function describe(otp: PendingOtp): string {
   const left = Math.max(0, Math.round((Date.parse(otp.expires_at) - Date.now()) / 1000));
   const c = otp.context;
   const what = otp.purpose === 'login' ? 'login' : 'new desktop enrollment';
-  return `${otp.code}  (${what} from ${c.source_ip}, ${c.device_platform}${c.device_id ? ` device ${c.device_id}` : ''}; expires in ${left} s; txn ${otp.txn_id})`;
+  const desktop = `${c.device_name ?? 'unnamed desktop'} (${c.device_platform}${c.device_id ? `, device ${c.device_id}` : ''})`;
+  return `${otp.code}  (${what} of ${desktop} from ${whereFrom(c)}; expires in ${left} s; txn ${otp.txn_id})`;
+}
+
+/** `203.0.113.9, DE, AS64500 Example Carrier`, `10.1.2.3, private network`, or `…, location unknown`. */
+function whereFrom(c: PendingOtp['context']): string {
+  if (c.source_network === 'private') return `${c.source_ip}, private network`;
+  const asn = c.asn ? `AS${c.asn.number}${c.asn.organization ? ` ${c.asn.organization}` : ''}` : null;
+  const known = [c.country, asn].filter((part) => part !== null);
+  return `${c.source_ip}, ${known.length > 0 ? known.join(', ') : 'location unknown'}`;
 }

@@ -58,7 +58,7 @@ describe('viworks-phone (subprocess)', () => {
 
   it('binds, shows the pending code as one JSON object, and denies', async () => {
     const user = await createUser(ts, 'olga', PW);
-    const desk = await enrolledDesktop(ts, 'olga', PW);
+    const desk = await enrolledDesktop(ts, 'olga', PW, 'olga-desk');
     const { code } = await issueBindCode(ctxOf(ts).kv, { userId: user.id, issuedBy: 'test' });
 
     const bound = await phone(['bind', ...common, '--code', code, '--json']);
@@ -91,6 +91,11 @@ describe('viworks-phone (subprocess)', () => {
     assert.match(otp.code, /^\d{6}$/);
     const human = await phone(['otp', ...common]);
     assert.ok(human.stdout.startsWith(otp.code), human.stdout);
+    // The desktop's name and where the login comes from (loopback: a private network).
+    assert.match(
+      human.stdout,
+      /login of olga-desk \(linux, device [0-9a-f-]+\) from 127\.[0-9.]+, private network;/,
+    );
 
     const denied = await phone(['deny', ...common, '--txn', otp.txn_id, '--json']);
     assert.equal(denied.code, 0, denied.stderr);

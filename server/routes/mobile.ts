@@ -9,6 +9,7 @@ import { OTP_MAX_WAIT_S } from '../../core/api/mobile.js';
 import { verifySignedRequest } from '../http/signed-request.js';
 import { identityDeps } from '../services/auth/identity.js';
 import { assertActive, phoneSigner } from '../services/device/signers.js';
+import { openGeoIp } from '../services/geo/geoip.js';
 import { loadAttestationPolicy } from '../services/mobile/attestation/load.js';
 import { assertPhoneTrusted, bindOptions, bindPhone, checkPhoneKey } from '../services/mobile/bind.js';
 import { denyChallenge, pendingChallenge, revealChallenge, revealCode } from '../services/mobile/otp.js';
@@ -25,6 +26,14 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   // Read at start: a missing or malformed root or key file stops the start (VIW_E_CONFIG), never skipped.
   const policyAt = loadAttestationPolicy(ctx.config, (path) => readFileSync(path));
   const policy = () => policyAt((app.server.address() as AddressInfo | null)?.port ?? ctx.config.listenPort);
+  // Country/AS of a login's source: the same rule (a bad configured file stops the start).
+  const geo = openGeoIp(ctx.config, (path) => readFileSync(path));
+  for (const db of geo.databases) {
+    app.log.info(
+      { setting: db.setting, type: db.databaseType, built: db.builtAt.toISOString() },
+      'geoip database',
+    );
+  }
 
   const signedPhone = async (request: FastifyRequest) => {
     const { key } = await verifySignedRequest(request, ctx.kv, signer, ctx.now().getTime());
@@ -103,6 +112,7 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
       trail.note(
         uv ? `challenge shown for ${c.purpose}; code after user verification` : `code shown for ${c.purpose}`,
       );
+      const source = geo.describe(c.context.sourceIp);
       return reply.code(200).send({
         txn_id: c.txnId,
         ...(uv ? { reveal: uv } : { code: c.code }),
@@ -110,7 +120,12 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
         purpose: c.purpose,
         context: {
           source_ip: c.context.sourceIp,
+          source_network: source.network,
+          country: source.country,
+          asn: source.asn,
           device_id: c.context.deviceId,
+          // `?? null`: a challenge stored by an older release has no name.
+          device_name: c.context.deviceName ?? null,
           device_platform: c.context.devicePlatform,
           requested_at: iso(c.context.requestedAt),
         },

@@ -3,6 +3,7 @@
 // errors, and what is let through from a database's values.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../../config.js';
 import { asnRecord, countryRecord, type MmdbNetwork, writeMmdb } from '../../testing/mmdb-writer.js';
 import { AS_ORG_MAX, cleanOrganization, type GeoIpFiles, openGeoIp } from './geoip.js';
 import { isPrivateAddress, unmapAddress } from './source-network.js';
@@ -134,6 +135,16 @@ describe('geoip', () => {
     assert.deepEqual(geo.databases, []);
     const countryOnly = openGeoIp({ geoipCountryDb: '/geo/country.mmdb', geoipAsnDb: null }, both());
     assert.deepEqual(countryOnly.describe('203.0.113.77'), { network: 'public', country: 'DE', asn: null });
+  });
+
+  it('is configured by VIWORKS_GEOIP_COUNTRY_DB / VIWORKS_GEOIP_ASN_DB, unset by default', () => {
+    const base = { VIWORKS_DATA_DIR: '/tmp/viw-geo-config' };
+    const unset = loadConfig({ env: base });
+    assert.deepEqual([unset.geoipCountryDb, unset.geoipAsnDb], [null, null]);
+    const set = loadConfig({
+      env: { ...base, VIWORKS_GEOIP_COUNTRY_DB: '/geo/country.mmdb', VIWORKS_GEOIP_ASN_DB: '/geo/asn.mmdb' },
+    });
+    assert.deepEqual([set.geoipCountryDb, set.geoipAsnDb], ['/geo/country.mmdb', '/geo/asn.mmdb']);
   });
 
   it('a configured file that is missing or not a MaxMind DB stops the start (VIW_E_CONFIG)', () => {
