@@ -64,7 +64,14 @@ export async function buildApp(opts: AppOptions) {
       stream: opts.logStream ?? process.stderr,
     },
     ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: false,
+        allErrors: false,
+        // Tagged unions (core/schema/strict.ts taggedUnion) are checked against their own branch only.
+        discriminator: true,
+      },
     },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -53,6 +53,16 @@ describe('core/api contracts', () => {
     assert.ok(bind.check(b));
     assert.ok(!bind.check({ ...b, attestation: { type: 'none', verdict: 'pass' } }));
     assert.ok(!bind.check({ ...b, attestation: { type: 'safetynet' } }));
+    // The native apps' evidence: each type with exactly its own fields, sizes capped.
+    const play = { type: 'play_integrity', token: 'eyJh.Yg.Yw.Zg.aA' };
+    assert.ok(bind.check({ ...b, attestation: play }));
+    assert.ok(!bind.check({ ...b, attestation: { ...play, token: 'x'.repeat(16_385) } }));
+    assert.ok(!bind.check({ ...b, attestation: { type: 'play_integrity', evidence: play.token } }));
+    const apple = { type: 'app_attest', key_id: `${'A'.repeat(43)}=`, attestation_object: 'o2NmbXQ' };
+    assert.ok(bind.check({ ...b, attestation: apple }));
+    assert.ok(!bind.check({ ...b, attestation: { ...apple, key_id: 'A'.repeat(44) } }));
+    assert.ok(!bind.check({ ...b, attestation: { ...apple, token: play.token } }));
+    assert.ok(!bind.check({ ...b, attestation: { ...play, type: 'app_attest' } }));
   });
 
   it('apply one username rule to admin creation, admin login, desktop login and enrollment', () => {

@@ -2,9 +2,10 @@
 //
 // The phone holds an Ed25519 key (raw 32 bytes, base64url). The bind request is signed with key id
 // = the phone fingerprint (SHA-256 hex of the raw public key), proving possession; later requests
-// use key id = mobile_device_id. Real platform attestation keys (Play Integrity / App Attest,
-// P-256) replace this key in a later issue; the simulator (mobile/sim) uses tweetnacl.
+// use key id = mobile_device_id. At bind, a platform attestation (WebAuthn, App Attest or Play
+// Integrity) covers this key (docs/phone-protocol.md); the simulator (mobile/sim) uses tweetnacl.
 import { type Static, Type } from 'typebox';
+import { taggedUnion } from '../schema/strict.js';
 import {
   closed,
   DISPLAY_TEXT_PATTERN,
@@ -18,20 +19,13 @@ import {
 } from './common.js';
 
 export const MOBILE_PLATFORMS = ['android', 'ios'] as const;
-/** Evidence types of the native-app verifiers (not wired to binding yet) and `none`. */
-export const ATTESTATION_TYPES = ['none', 'play_integrity', 'app_attest'] as const;
+/** How a phone proves what it is at bind (`none`: development mode only). */
+export const ATTESTATION_TYPES = ['none', 'webauthn', 'app_attest', 'play_integrity'] as const;
 /** Longest long-poll the server honours for GET /mobile/otp?wait=N (seconds). */
 export const OTP_MAX_WAIT_S = 25;
 
-export const AttestationSchema = Type.Object(
-  {
-    type: Type.Enum(ATTESTATION_TYPES),
-    /** The platform's attestation statement (Play Integrity token / App Attest object), base64. */
-    evidence: Type.Optional(Type.String({ minLength: 1, maxLength: 16384, pattern: '^[A-Za-z0-9+/=_.-]+$' })),
-  },
-  closed,
-);
-export type Attestation = Static<typeof AttestationSchema>;
+/** No attestation: accepted by a backend in development mode only. */
+export const NoAttestationSchema = Type.Object({ type: Type.Literal('none') }, closed);
 
 const B64u = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$' });
 
@@ -69,11 +63,51 @@ export const WebAuthnAttestationSchema = Type.Object(
 );
 export type WebAuthnAttestation = Static<typeof WebAuthnAttestationSchema>;
 
+/**
+ * The native iOS app: a new App Attest key's attestation (DCAppAttestService.attestKey), made with
+ * clientDataHash = SHA-256 of the bind client data, which binds the bind challenge and this phone's
+ * request-signing key (docs/phone-protocol.md#native-apps).
+ */
+export const AppAttestAttestationSchema = Type.Object(
+  {
+    type: Type.Literal('app_attest'),
+    /** The key id generateKey returned: standard base64 of the key's SHA-256. */
+    key_id: Type.String({ minLength: 44, maxLength: 44, pattern: '^[A-Za-z0-9+/]{43}=$' }),
+    /** The attestation object attestKey returned, base64url (Apple's are ~5.5 KB; 16 KiB at most). */
+    attestation_object: B64u(21846),
+  },
+  closed,
+);
+export type AppAttestAttestation = Static<typeof AppAttestAttestationSchema>;
+
+/**
+ * The native Android app: the integrity token of a classic Play Integrity request whose nonce is
+ * base64url(SHA-256(bind client data)) (docs/phone-protocol.md#native-apps).
+ */
+export const PlayIntegrityAttestationSchema = Type.Object(
+  {
+    type: Type.Literal('play_integrity'),
+    /** A compact JWE, as IntegrityTokenResponse.token() returns it. */
+    token: Type.String({ minLength: 1, maxLength: 16384, pattern: '^[A-Za-z0-9_.-]+$' }),
+  },
+  closed,
+);
+export type PlayIntegrityAttestation = Static<typeof PlayIntegrityAttestationSchema>;
+
+export const AttestationSchema = taggedUnion('type', [
+  WebAuthnAttestationSchema,
+  AppAttestAttestationSchema,
+  PlayIntegrityAttestationSchema,
+  NoAttestationSchema,
+]);
+export type Attestation = Static<typeof AttestationSchema>;
+
 const BindCode = Type.String({ minLength: 10, maxLength: 16, pattern: '^[A-Za-z0-9 -]+$' });
 
 /**
- * POST /mobile/bind/options, signed by the new phone key (key id = its fingerprint): the WebAuthn
- * challenge for this bind code and this phone key, valid for one bind within the OTP lifetime.
+ * POST /mobile/bind/options, signed by the new phone key (key id = its fingerprint): the one-time
+ * challenge for this bind code and this phone key (WebAuthn's challenge; the native apps hash it into
+ * their bind client data), valid for one bind within the OTP lifetime.
  */
 export const BindOptionsRequestSchema = Type.Object({ bind_code: BindCode, public_key: Key32 }, closed);
 export type BindOptionsRequest = Static<typeof BindOptionsRequestSchema>;
@@ -96,7 +130,7 @@ export const BindRequestSchema = Type.Object(
     bind_code: BindCode,
     platform: Type.Enum(MOBILE_PLATFORMS),
     public_key: Key32,
-    attestation: Type.Union([WebAuthnAttestationSchema, AttestationSchema]),
+    attestation: AttestationSchema,
   },
   closed,
 );

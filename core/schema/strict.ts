@@ -1,7 +1,7 @@
 // Schemas at every edge: TypeBox schemas compiled once, every object closed (additionalProperties
 // false), and a failure turned into one typed error whose details name the offending paths only —
 // never the offending values, which may be secrets.
-import type { Static, TSchema } from 'typebox';
+import { type Static, type TObject, type TSchema, type TUnsafe, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { ViworksError } from '../errors/viworks-error.js';
@@ -44,4 +44,22 @@ export function cachedValidator<T extends TSchema>(schema: T): StrictValidator<T
     cache.set(schema, v);
   }
   return v as StrictValidator<T>;
+}
+
+/**
+ * A union of closed objects told apart by one literal property (e.g. `type`): JSON Schema `oneOf`
+ * with an OpenAPI `discriminator`, so a value is checked against its own branch only and an error in
+ * it is reported as what it is (an over-long field is VIW_E_VALIDATION, not an unknown field of some
+ * other branch, as a plain union reports it). The backend's Ajv runs with `discriminator: true`.
+ */
+export function taggedUnion<T extends TObject[]>(
+  propertyName: string,
+  branches: [...T],
+): TUnsafe<Static<T[number]>> {
+  return Type.Unsafe<Static<T[number]>>({
+    type: 'object',
+    required: [propertyName],
+    discriminator: { propertyName },
+    oneOf: branches,
+  });
 }

@@ -73,7 +73,7 @@ describe('phone routes (development mode)', () => {
     );
     assertError(
       await ts.call('/mobile/bind', {
-        json: { ...body, attestation: { type: 'none', evidence: 'e'.repeat(20_000) } },
+        json: { ...body, attestation: { type: 'play_integrity', token: 'e'.repeat(20_000) } },
         localAddress: ip,
       }),
       400,
@@ -208,19 +208,29 @@ describe('phone routes (production mode)', () => {
   it('refuses phones without a verified attestation, and never serves codes to unattested ones', async () => {
     const user = await createUser(ts, 'max', PW);
     const { code } = await issueBindCode(ctxOf(ts).kv, { userId: user.id, issuedBy: 'test' });
-    for (const attestation of [
-      { type: 'none' },
-      { type: 'play_integrity', evidence: 'eyJhbGciOi.J9' },
-      { type: 'app_attest', evidence: 'o2NmbXQ=' },
-    ]) {
+    // Native evidence of a format this backend is not configured for is refused with a fixed reason.
+    for (const [attestation, error, detail] of [
+      [{ type: 'none' }, 'VIW_E_ATTESTATION_REQUIRED', 'attestation is required'],
+      [
+        { type: 'play_integrity', token: 'eyJhbGciOi.J9' },
+        'VIW_E_ATTESTATION_INVALID',
+        'attestation format play_integrity is not accepted by this backend',
+      ],
+      [
+        { type: 'app_attest', key_id: `${'A'.repeat(43)}=`, attestation_object: 'o2NmbXQ' },
+        'VIW_E_ATTESTATION_INVALID',
+        'attestation format app_attest is not accepted by this backend',
+      ],
+    ] as const) {
       const keys = generateSigningKeyPair();
-      const reply = await signedCall(ts, '/mobile/bind', {
+      const reply = await signedCall<{ details: string[] }>(ts, '/mobile/bind', {
         keyId: phoneFingerprint(keys.publicKey),
         secretKey: keys.secretKey,
         json: bindBody(keys.publicKey, code, attestation),
         localAddress: freshIp(),
       });
-      assertError(reply, 403, 'VIW_E_ATTESTATION_REQUIRED');
+      assertError(reply, 403, error);
+      assert.deepEqual(reply.body.details, [detail]);
     }
     assert.equal(await ctxOf(ts).db.mobileDevice.count(), 0);
     // A phone bound in development (verdict unknown) gets nothing once the backend runs in production.

@@ -1,17 +1,18 @@
 // Binding a phone to a user with a one-time bind code (bind-codes.ts), and the attestation policy.
 //
-// A phone proves what it is with a WebAuthn platform credential and `direct` attestation: it asks
-// for options (a challenge bound to the bind code and its new request-signing key), creates the
-// credential, and binds with the registration, which the attestation policy verifies
-// (attestation/webauthn.ts): verdict `pass`, production-trusted. Without a verified attestation,
-// production refuses the phone (lessons.md: trust modes never leak into production); development
-// accepts it with verdict `unknown` (its posture flag), and the route logs a warning.
+// A phone proves what it is with a platform attestation over a challenge it asked for (options: a
+// challenge bound to the bind code and its new request-signing key): a WebAuthn platform credential
+// with `direct` attestation (the phone app; attestation/webauthn.ts), or — each only when configured
+// — an App Attest attestation (native iOS app) or a Play Integrity verdict (native Android app)
+// (attestation/native.ts). Verified: verdict `pass`, production-trusted. Without a verified
+// attestation, production refuses the phone (lessons.md: trust modes never leak into production);
+// development accepts it with verdict `unknown` (its posture flag), and the route logs a warning.
 // A user has one active phone: binding a new one revokes the previous one (audited). The bind
 // code itself is the authorization (issued by an administrator).
 
 import { randomBytes } from 'node:crypto';
 import { decodeKey32 } from '../../../core/api/common.js';
-import type { Attestation, BindOptionsResponse, WebAuthnAttestation } from '../../../core/api/mobile.js';
+import type { Attestation, BindOptionsResponse } from '../../../core/api/mobile.js';
 import { phoneFingerprint } from '../../../core/crypto/fingerprints.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { ServerConfig } from '../../config.js';
@@ -19,8 +20,10 @@ import { Prisma } from '../../data/client.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { IdentityDeps } from '../auth/identity.js';
 import { OTP_TTL_MS } from '../auth/login-txns.js';
+import { checkNativePlatform, nativeAccepted, notAccepted, verifyNativeBind } from './attestation/native.js';
 import type { AttestationPolicy } from './attestation/policy.js';
-import { type AttestationVerdict, verifyWebAuthnAttestation } from './attestation/webauthn.js';
+import { attestationColumns, type BoundAttestation, fromWebAuthn } from './attestation/verdict.js';
+import { verifyWebAuthnAttestation } from './attestation/webauthn.js';
 import { bindCodeHash, peekBindCode, redeemBindCode } from './bind-codes.js';
 
 export type TrustMode = ServerConfig['mode'];
@@ -58,7 +61,20 @@ export async function bindOptions(
   };
 }
 
-type Decision = { verdict: 'pass'; attested: AttestationVerdict } | { verdict: 'unknown'; attested: null };
+type Decision = { verdict: 'pass'; attested: BoundAttestation } | { verdict: 'unknown'; attested: null };
+
+const UNVERIFIED: Decision = { verdict: 'unknown', attested: null };
+
+/** The one-time challenge of this bind code and key: taken (used up) by the first bind that tries. */
+async function takeChallenge(deps: IdentityDeps, input: BindInput): Promise<string> {
+  const challenge = await deps.kv.take(challengeKey(input.bindCode, input.fingerprint));
+  if (!challenge) {
+    throw new ViworksError('VIW_E_ATTESTATION_INVALID', {
+      details: ['no challenge for this bind code and key (ask for options first), or it expired'],
+    });
+  }
+  return challenge;
+}
 
 /** The attestation decision for a bind; throws when refused (nothing is stored then). */
 async function decide(
@@ -67,26 +83,37 @@ async function decide(
   policy: AttestationPolicy,
   input: BindInput,
 ): Promise<Decision> {
-  if (input.attestation.type === 'webauthn') {
-    const challenge = await deps.kv.take(challengeKey(input.bindCode, input.fingerprint));
-    if (!challenge) {
-      throw new ViworksError('VIW_E_ATTESTATION_INVALID', {
-        details: ['no challenge for this bind code and key (ask for options first), or it expired'],
-      });
+  const a = input.attestation;
+  switch (a.type) {
+    case 'webauthn': {
+      const challenge = await takeChallenge(deps, input);
+      return {
+        verdict: 'pass',
+        attested: fromWebAuthn(await verifyWebAuthnAttestation(policy, a.registration, challenge)),
+      };
     }
-    const attested = await verifyWebAuthnAttestation(policy, input.attestation.registration, challenge);
-    return { verdict: 'pass', attested };
+    case 'app_attest':
+    case 'play_integrity': {
+      // Unconfigured: refused in production; development trusts any phone (flagged `unknown`).
+      if (!nativeAccepted(policy, a.type)) {
+        if (mode === 'production') throw notAccepted(a.type);
+        return UNVERIFIED;
+      }
+      checkNativePlatform(a.type, input.platform);
+      const challenge = await takeChallenge(deps, input);
+      const attested = verifyNativeBind(
+        policy,
+        a,
+        { platform: input.platform, challenge, publicKey: input.publicKey },
+        deps.now(),
+      );
+      return { verdict: 'pass', attested };
+    }
+    case 'none':
+      if (mode === 'production')
+        throw new ViworksError('VIW_E_ATTESTATION_REQUIRED', { details: ['attestation is required'] });
+      return UNVERIFIED;
   }
-  if (mode === 'production') {
-    throw new ViworksError('VIW_E_ATTESTATION_REQUIRED', {
-      details: [
-        input.attestation.type === 'none'
-          ? 'attestation is required'
-          : 'bind with a WebAuthn platform credential (native attestation is not accepted yet)',
-      ],
-    });
-  }
-  return { verdict: 'unknown', attested: null };
 }
 
 /** A phone may receive codes only when its binding is trusted in the current mode. */
@@ -101,7 +128,7 @@ export interface BindInput {
   readonly platform: 'android' | 'ios';
   readonly publicKey: string;
   readonly fingerprint: string;
-  readonly attestation: Attestation | WebAuthnAttestation;
+  readonly attestation: Attestation;
 }
 
 export async function bindPhone(
@@ -137,19 +164,7 @@ export async function bindPhone(
           fingerprint: input.fingerprint,
           attestationType: input.attestation.type,
           attestationVerdict: verdict,
-          ...(attested
-            ? {
-                attestedAt: now,
-                attestationFormat: attested.format,
-                aaguid: attested.aaguid,
-                trustRoot: attested.trustRoot,
-                hardwareBacked: attested.hardwareBacked,
-                userVerified: attested.userVerified,
-                credentialId: attested.credentialId,
-                credentialKey: Buffer.from(attested.credentialPublicKey).toString('base64url'),
-                signCount: attested.counter,
-              }
-            : {}),
+          ...(attested ? attestationColumns(attested, now) : {}),
           status: 'active',
           approvedAt: now,
         },
@@ -162,7 +177,7 @@ export async function bindPhone(
     trail.device(row.id);
     trail.note(
       attested
-        ? `bound with ${attested.format} attestation (aaguid ${attested.aaguid}, root ${attested.trustRoot.slice(0, 16)}, user verified), verdict pass`
+        ? `bound with ${attested.note}, verdict pass`
         : `bound with attestation ${input.attestation.type}, verdict ${verdict}`,
     );
     return { id: row.id, verdict };
