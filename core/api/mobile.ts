@@ -154,15 +154,21 @@ export const OtpQuerySchema = Type.Object(
 );
 
 /**
- * A phone bound with a WebAuthn credential is not sent the code here: it gets `reveal`, the
- * challenge for a user-verified assertion, and POST /mobile/otp/reveal answers the code. Phones
- * bound without one (development mode only) get `code` directly.
+ * An attested phone is not sent the code here: it gets `reveal`, a one-time challenge its proof must
+ * cover, and POST /mobile/otp/reveal answers the code. Phones bound without attestation
+ * (development mode only) get `code` directly. How the phone answers depends on `type`:
+ * absent — a user-verified WebAuthn assertion by credential `credential_id` for RP `rp_id`;
+ * `app_attest` — an App Attest assertion by key `credential_id` (base64url key id) of app `rp_id`;
+ * `play_integrity` — a fresh integrity token for package `rp_id` (`credential_id`: the fingerprint
+ * of the phone's signing key, which must sign the reveal; Play Integrity attests no key of its own).
+ * The native apps' proofs cover the reveal client data (docs/phone-protocol.md#native-apps).
  */
 export const RevealChallengeSchema = Type.Object(
   {
     challenge: Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$' }),
     rp_id: Type.String({ minLength: 1, maxLength: 253 }),
     credential_id: Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_-]+$' }),
+    type: Type.Optional(Type.Enum(['app_attest', 'play_integrity'])),
   },
   closed,
 );
@@ -232,7 +238,22 @@ export const WebAuthnAssertionSchema = Type.Object(
 );
 export type WebAuthnAssertion = Static<typeof WebAuthnAssertionSchema>;
 
-export const RevealRequestSchema = Type.Object({ txn_id: TxnId, assertion: WebAuthnAssertionSchema }, closed);
+/**
+ * POST /mobile/otp/reveal: the proof `reveal.type` asks for — a WebAuthn `assertion`, an App Attest
+ * assertion (generateAssertion's CBOR, base64url), or a Play Integrity token. Each body has its own
+ * required field, so exactly one shape matches.
+ */
+export const RevealRequestSchema = Type.Union([
+  Type.Object({ txn_id: TxnId, assertion: WebAuthnAssertionSchema }, closed),
+  Type.Object({ txn_id: TxnId, app_attest_assertion: B64u(1366) }, closed),
+  Type.Object(
+    {
+      txn_id: TxnId,
+      integrity_token: Type.String({ minLength: 1, maxLength: 16384, pattern: '^[A-Za-z0-9_.-]+$' }),
+    },
+    closed,
+  ),
+]);
 export type RevealRequest = Static<typeof RevealRequestSchema>;
 export const RevealResponseSchema = Type.Object(
   { txn_id: TxnId, code: OtpCode, expires_at: IsoTime },

@@ -15,17 +15,30 @@ import { encodeKey32 } from '../../core/api/common.js';
 import { phoneFingerprint } from '../../core/crypto/fingerprints.js';
 import { type Ed25519KeyPair, generateSigningKeyPair } from '../../core/crypto/request-signing.js';
 import type { ServerConfig } from '../config.js';
-import { bindClientData, clientDataHash, integrityNonce } from '../services/mobile/attestation/native.js';
+import {
+  bindClientData,
+  clientDataHash,
+  integrityNonce,
+  revealClientData,
+} from '../services/mobile/attestation/native.js';
 import { issueBindCode } from '../services/mobile/bind-codes.js';
 import {
   APP_ATTEST_AAGUID,
   type AppAttestTestPki,
+  appAttestAssertion,
   appAttestTestPki,
   attestKey,
 } from '../testing/app-attest-device.js';
 import type { HttpReply, TestServer } from '../testing/harness.js';
 import { startTestServer } from '../testing/harness.js';
-import { createUser, ctxOf, freshIp, signedCall } from '../testing/identity-fixtures.js';
+import {
+  createUser,
+  ctxOf,
+  enrolledDesktop,
+  freshIp,
+  loginBody,
+  signedCall,
+} from '../testing/identity-fixtures.js';
 import {
   classicVerdict,
   integrityToken,
@@ -100,6 +113,50 @@ function playEvidence(keys: PlayConsoleKeys, clientData: Buffer, edit: Partial<V
     ...edit,
   });
   return { type: 'play_integrity', token: integrityToken(keys, verdict) };
+}
+
+/** A desktop of `username` starts a login; `verify(code)` finishes it. */
+async function desktopLogin(ts: TestServer, username: string) {
+  const desk = await enrolledDesktop(ts, username, PW);
+  const sign = { keyId: desk.deviceId, secretKey: desk.keys.signing.secretKey, localAddress: freshIp() };
+  const login = await signedCall<{ txn_id: string }>(ts, '/auth/login', {
+    ...sign,
+    json: loginBody(username, PW, desk.deviceId),
+  });
+  assert.equal(login.status, 200, login.text);
+  return {
+    txnId: login.body.txn_id,
+    verify: (code: string) =>
+      signedCall<{ login_state: string }>(ts, '/auth/verify', {
+        ...sign,
+        json: { txn_id: login.body.txn_id, otp_code: code },
+      }),
+  };
+}
+
+interface Pending {
+  txn_id: string;
+  code?: string;
+  reveal?: { challenge: string; rp_id: string; credential_id: string; type?: string };
+}
+
+/** The bound phone's side of a login: its pending challenge, and a reveal with some proof. */
+function boundPhone(ts: TestServer, id: string, keys: Ed25519KeyPair) {
+  const signer = { keyId: id, secretKey: keys.secretKey };
+  return {
+    async pending(): Promise<Pending> {
+      const r = await signedCall<Pending>(ts, '/mobile/otp', { ...signer, localAddress: freshIp() });
+      assert.equal(r.status, 200, r.text);
+      return r.body;
+    },
+    reveal(txnId: string, proof: object): Promise<HttpReply<{ code?: string; details?: string[] }>> {
+      return signedCall(ts, '/mobile/otp/reveal', {
+        ...signer,
+        json: { txn_id: txnId, ...proof },
+        localAddress: freshIp(),
+      });
+    },
+  };
 }
 
 function refused(reply: Reply, reason: string) {
@@ -217,6 +274,113 @@ describe('native phones bind with App Attest and Play Integrity (production mode
       String(ok?.error_msg),
       /^bound with Play Integrity verdict \(package com\.viworks\.phone, MEETS_BASIC_INTEGRITY,MEETS_DEVICE_INTEGRITY, signer .{16}, licensing LICENSED\), verdict pass$/,
     );
+  });
+
+  it('an App Attest phone reveals a code with an assertion over the reveal challenge, its counter rising', async () => {
+    const user = await createUser(ts, 'ios-reveal', PW);
+    const p = phone(ts, await bindCode(user.id));
+    const { evidence, device } = await appAttestEvidence(
+      apple,
+      bindClientData(await p.options(), p.publicKey),
+    );
+    const bound = await p.bind('ios', evidence);
+    const id = (bound.body as { mobile_device_id: string }).mobile_device_id;
+    const handset = boundPhone(ts, id, p.keys);
+    const login = await desktopLogin(ts, 'ios-reveal');
+
+    const shown = await handset.pending();
+    assert.equal(shown.code, undefined, 'no code before the proof');
+    assert.deepEqual(
+      { ...shown.reveal, challenge: 'c' },
+      {
+        challenge: 'c',
+        rp_id: APP_ID,
+        credential_id: Buffer.from(device.keyId, 'base64').toString('base64url'),
+        type: 'app_attest',
+      },
+    );
+    const assertion = (challenge: string, counter: number, txnId = login.txnId) => ({
+      app_attest_assertion: appAttestAssertion(
+        device.keys.privateKey,
+        revealClientData(challenge, txnId),
+        counter,
+        APP_ID,
+      ).toString('base64url'),
+    });
+    // Over another transaction's client data, or by proof of another kind: refused (challenge used up).
+    const r1 = await handset.reveal(
+      login.txnId,
+      assertion(shown.reveal!.challenge, 1, `viw_tx_${'x'.repeat(43)}`),
+    );
+    assert.equal(r1.status, 403, r1.text);
+    assert.deepEqual(r1.body.details, ['assertion signature does not verify']);
+    await handset.pending();
+    const r2 = await handset.reveal(login.txnId, { integrity_token: 'a.b.c.d.e' });
+    assert.deepEqual(r2.body.details, ['this phone reveals with an App Attest assertion']);
+
+    const next = (await handset.pending()).reveal!.challenge;
+    const ok = await handset.reveal(login.txnId, assertion(next, 1));
+    assert.equal(ok.status, 200, ok.text);
+    const row = await ctxOf(ts).db.mobileDevice.findUniqueOrThrow({ where: { id } });
+    assert.equal(row.signCount, 1, 'the assertion counter is kept');
+    // The same counter again (a replayed or cloned key's assertion) is refused.
+    const again = (await handset.pending()).reveal!.challenge;
+    const replay = await handset.reveal(login.txnId, assertion(again, 1));
+    assert.deepEqual(replay.body.details, ['assertion counter did not increase']);
+
+    const verified = await login.verify(String(ok.body.code));
+    assert.equal(verified.status, 200, verified.text);
+    assert.equal(verified.body.login_state, 'ok');
+    const events = (await ctxOf(ts).db.auditEvent.findMany()).map((e) => JSON.parse(e.event));
+    assert.ok(
+      events.some(
+        (e) =>
+          e.action === 'mobile.otp_reveal' &&
+          e.result === 'success' &&
+          e.error_msg === 'code revealed for login after an App Attest assertion',
+      ),
+    );
+  });
+
+  it('a Play Integrity phone reveals a code with a fresh verdict over the reveal challenge; a rooted one is refused', async () => {
+    const user = await createUser(ts, 'android-reveal', PW);
+    const p = phone(ts, await bindCode(user.id));
+    const bound = await p.bind('android', playEvidence(play, bindClientData(await p.options(), p.publicKey)));
+    const id = (bound.body as { mobile_device_id: string }).mobile_device_id;
+    const handset = boundPhone(ts, id, p.keys);
+    const login = await desktopLogin(ts, 'android-reveal');
+
+    const shown = await handset.pending();
+    assert.equal(shown.code, undefined, 'no code before the proof');
+    assert.deepEqual(
+      { ...shown.reveal, challenge: 'c' },
+      {
+        challenge: 'c',
+        rp_id: PKG,
+        credential_id: phoneFingerprint(p.keys.publicKey),
+        type: 'play_integrity',
+      },
+    );
+    const token = (challenge: string, edit: Partial<VerdictFields> = {}) => ({
+      integrity_token: playEvidence(play, revealClientData(challenge, login.txnId), edit).token,
+    });
+    const rooted = await handset.reveal(
+      login.txnId,
+      token(shown.reveal!.challenge, { deviceVerdict: ['MEETS_BASIC_INTEGRITY'] }),
+    );
+    assert.equal(rooted.status, 403, rooted.text);
+    assert.deepEqual(rooted.body.details, ['device fails device integrity (rooted)']);
+    // A verdict for an earlier challenge (here: the one just refused) is not accepted again.
+    const next = (await handset.pending()).reveal!.challenge;
+    const stale = await handset.reveal(login.txnId, token(shown.reveal!.challenge));
+    assert.deepEqual(stale.body.details, ['verdict nonce does not match the issued nonce']);
+
+    const fresh = (await handset.pending()).reveal!.challenge;
+    assert.notEqual(fresh, next);
+    const ok = await handset.reveal(login.txnId, token(fresh));
+    assert.equal(ok.status, 200, ok.text);
+    const verified = await login.verify(String(ok.body.code));
+    assert.equal(verified.body.login_state, 'ok');
   });
 
   it('refuses a wrong nonce, another app or package, failing integrity, a development key, another root, the wrong platform and no challenge — storing nothing, auditing each', async () => {

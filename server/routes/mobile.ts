@@ -11,6 +11,7 @@ import { identityDeps } from '../services/auth/identity.js';
 import { assertActive, phoneSigner } from '../services/device/signers.js';
 import { openGeoIp } from '../services/geo/geoip.js';
 import { loadAttestationPolicy } from '../services/mobile/attestation/load.js';
+import { revealChallengeFor, revealKind } from '../services/mobile/attestation/reveal.js';
 import { assertPhoneTrusted, bindOptions, bindPhone, checkPhoneKey } from '../services/mobile/bind.js';
 import { denyChallenge, pendingChallenge, revealChallenge, revealCode } from '../services/mobile/otp.js';
 import { RATE_RULES } from '../services/rate-limit.js';
@@ -101,16 +102,17 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
         trail.skip();
         return reply.code(204).send(null);
       }
-      // A phone bound with a credential gets the code only after user verification (reveal).
-      const uv = phone.credentialId
-        ? {
-            challenge: await revealChallenge(deps, phone, c.txnId),
-            rp_id: policy().rpId,
-            credential_id: phone.credentialId,
-          }
+      // An attested phone gets the code only after proving itself again (reveal).
+      const kind = revealKind(phone);
+      const uv = kind
+        ? revealChallengeFor(policy(), phone, kind, await revealChallenge(deps, phone, c.txnId))
         : null;
       trail.note(
-        uv ? `challenge shown for ${c.purpose}; code after user verification` : `code shown for ${c.purpose}`,
+        !kind
+          ? `code shown for ${c.purpose}`
+          : kind === 'webauthn'
+            ? `challenge shown for ${c.purpose}; code after user verification`
+            : `challenge shown for ${c.purpose}; code after ${kind} proof`,
       );
       const source = geo.describe(c.context.sourceIp);
       return reply.code(200).send({
@@ -136,9 +138,12 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   routes.handle(app, 'mobileOtpReveal', async (request) =>
     trailFor(ctx, request, 'mobile.otp_reveal').run(async (trail) => {
       const phone = await signedPhone(request);
+      const b = request.body;
       const c = await revealCode(deps, trail, phone, policy(), {
-        txnId: request.body.txn_id,
-        assertion: request.body.assertion,
+        txnId: b.txn_id,
+        ...('assertion' in b ? { assertion: b.assertion } : {}),
+        ...('app_attest_assertion' in b ? { appAttestAssertion: b.app_attest_assertion } : {}),
+        ...('integrity_token' in b ? { integrityToken: b.integrity_token } : {}),
       });
       return { txn_id: c.txnId, code: c.code, expires_at: iso(c.expiresAt) };
     }),

@@ -1,5 +1,6 @@
 // What the bound phone does with challenges: read the pending one (optionally long-polling), reveal
-// its code after a user-verified WebAuthn assertion (phones bound with a credential), or deny it.
+// its code after the proof its binding calls for (attestation/reveal.ts: a user-verified WebAuthn
+// assertion, an App Attest assertion or a fresh Play Integrity verdict), or deny it.
 // The phone only ever sees its own user's challenge.
 import { randomBytes } from 'node:crypto';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
@@ -8,7 +9,7 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { IdentityDeps } from '../auth/identity.js';
 import { OTP_TTL_MS, type PhoneChallenge, txnHash } from '../auth/login-txns.js';
 import type { AttestationPolicy } from './attestation/policy.js';
-import { verifyWebAuthnAssertion } from './attestation/webauthn.js';
+import { type RevealProof, revealKind, verifyRevealProof } from './attestation/reveal.js';
 
 /** Store polls while long-polling: wake-ups cover this instance, polling covers the others. */
 const POLL_MS = 1_000;
@@ -67,16 +68,16 @@ export async function revealChallenge(
   return challenge;
 }
 
-/** The pending code, once the bound credential proved user verification over the challenge. */
+/** The pending code, once the phone proved itself over the challenge (attestation/reveal.ts). */
 export async function revealCode(
   deps: IdentityDeps,
   trail: AuditTrail,
   phone: MobileDevice,
-  policy: Pick<AttestationPolicy, 'rpId' | 'origin'>,
-  input: { txnId: string; assertion: unknown },
+  policy: AttestationPolicy,
+  input: { txnId: string } & RevealProof,
 ): Promise<PhoneChallenge> {
   await tracePhone(deps, trail, phone);
-  if (!phone.credentialId || !phone.credentialKey) {
+  if (!revealKind(phone)) {
     throw new ViworksError('VIW_E_ATTESTATION_REQUIRED', { details: ['this phone has no bound credential'] });
   }
   const pending = await deps.txns.pendingFor(phone.userId);
@@ -86,18 +87,17 @@ export async function revealCode(
       details: ['no pending code for this phone; fetch it again'],
     });
   }
-  const counter = await verifyWebAuthnAssertion(
-    policy,
-    { id: phone.credentialId, publicKey: phone.credentialKey, counter: phone.signCount },
-    input.assertion,
+  const { counter, note } = await verifyRevealProof(policy, phone, input, {
     challenge,
-  );
+    txnId: input.txnId,
+    now: deps.now(),
+  });
   // Conditional: two reveals racing with the same counter cannot both pass.
   const moved = await deps.db.mobileDevice.updateMany({
     where: { id: phone.id, signCount: phone.signCount },
     data: { signCount: counter },
   });
   if (moved.count !== 1) throw new ViworksError('VIW_E_ATTESTATION_INVALID', { details: ['stale counter'] });
-  trail.note(`code revealed for ${pending.purpose} after user verification`);
+  trail.note(`code revealed for ${pending.purpose} after ${note}`);
   return pending;
 }
