@@ -126,7 +126,7 @@ export class BackendClient {
   }
 
   // ── The phone: signed by the phone key ───────────────────────────────────────────────────────
-  /** The WebAuthn challenge for binding this phone key with this code (signed by the new key). */
+  /** The one-time challenge for binding this phone key with this code (signed by the new key). */
   async bindOptions(body: BindOptionsRequest, signer: Signer): Promise<BindOptionsResponse> {
     return (await callRoute(this.transport, R.mobileBindOptions, { json: body, signer })).value;
   }
@@ -147,7 +147,7 @@ export class BackendClient {
     return value;
   }
 
-  /** The pending code, after a user-verified assertion over the `reveal` challenge. */
+  /** The pending code, after the proof the `reveal` challenge asks for (a user-verified assertion, …). */
   async revealOtp(body: RevealRequest, signer: Signer): Promise<RevealResponse> {
     return (await callRoute(this.transport, R.mobileOtpReveal, { json: body, signer })).value;
   }
