@@ -57,6 +57,7 @@ export async function buildApp(opts: AppOptions) {
           '*.password_token',
           '*.otp_code',
           '*.token',
+          '*.integrity_token',
         ],
         censor: '[redacted]',
       },

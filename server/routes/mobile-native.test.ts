@@ -488,7 +488,16 @@ describe('native phones bind with App Attest and Play Integrity (production mode
     assert.equal(await ctxOf(ts).db.mobileDevice.count(), rows, 'nothing stored');
     const failures = (await bindEvents(ts)).filter((e) => e.result !== 'success');
     assert.equal(failures.length - failuresBefore, attempts, 'each refused bind is audited');
-    assert.ok(failures.slice(failuresBefore).every((e) => e.error_code === 'VIW_E_ATTESTATION_INVALID'));
+    const mine = failures.slice(failuresBefore);
+    assert.ok(mine.every((e) => e.error_code === 'VIW_E_ATTESTATION_INVALID'));
+    // Each event names the check that refused the phone (a fixed reason, no evidence).
+    const reasons = new Set(mine.map((e) => e.error_msg));
+    for (const why of [
+      'device is an emulator',
+      'device fails device integrity (rooted)',
+      'attestation is for another app',
+    ])
+      assert.ok(reasons.has(`attestation refused: ${why}`), why);
     assert.ok(!ts.logs().includes(play.decryptionKey.toString('base64')), 'the key never reaches a log');
 
     // The bind code still works, once; a challenge is used up by the bind that took it.

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeKey32 } from '../../../core/api/common.js';
 import type { Attestation, BindOptionsResponse } from '../../../core/api/mobile.js';
 import { phoneFingerprint } from '../../../core/crypto/fingerprints.js';
-import { ViworksError } from '../../../core/errors/viworks-error.js';
+import { isViworksError, ViworksError } from '../../../core/errors/viworks-error.js';
 import type { ServerConfig } from '../../config.js';
 import { Prisma } from '../../data/client.js';
 import type { AuditTrail } from '../audit/trail.js';
@@ -138,7 +138,12 @@ export async function bindPhone(
   policy: AttestationPolicy,
   input: BindInput,
 ): Promise<{ id: string; verdict: 'pass' | 'unknown' }> {
-  const { verdict, attested } = await decide(deps, mode, policy, input);
+  const { verdict, attested } = await decide(deps, mode, policy, input).catch((err: unknown) => {
+    // Which check refused the phone (a fixed reason, never evidence bytes) goes into the audit event.
+    if (isViworksError(err) && err.code.startsWith('VIW_E_ATTESTATION'))
+      trail.note(`attestation refused: ${err.details[0] ?? err.code}`);
+    throw err;
+  });
   const dup = await deps.db.mobileDevice.findUnique({ where: { fingerprint: input.fingerprint } });
   if (dup) throw new ViworksError('VIW_E_DEVICE_EXISTS');
   const claims = await redeemBindCode(deps.kv, input.bindCode);
