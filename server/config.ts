@@ -99,6 +99,11 @@ export const ServerConfigSchema = Type.Object(
       ),
       Type.Null(),
     ]),
+    /**
+     * The built phone app (mobile/app → `npm run build` → dist/phone-app) served at /phone/. Null:
+     * that default place, if built (else /phone/ answers 404); a configured folder must load.
+     */
+    phoneAppDir: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
     /** The phone app's origin for WebAuthn; default https://<first public name>[:<listen port>]. */
     phoneOrigin: Type.Union([
       Type.String({ maxLength: 300, pattern: '^https://[A-Za-z0-9.:\\[\\]-]+$' }),
@@ -145,6 +150,7 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     attestationRoots: {},
     appAttest: null,
     playIntegrity: null,
+    phoneAppDir: null,
     phoneOrigin: null,
     audit: { env: 'prod', site: 'default', tenant: 'default' },
   };
@@ -176,6 +182,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('idleTimeoutS', int(env.VIWORKS_IDLE_TIMEOUT_S));
   set('gatewayPollIntervalS', int(env.VIWORKS_GATEWAY_POLL_INTERVAL_S));
   set('phoneOrigin', env.VIWORKS_PHONE_ORIGIN);
+  set('phoneAppDir', env.VIWORKS_PHONE_APP_DIR);
   // VIWORKS_ATTESTATION_ROOTS=packed=/etc/viworks/attestation-root.pem,apple=/etc/…/apple.pem
   set(
     'attestationRoots',

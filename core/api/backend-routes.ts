@@ -110,8 +110,8 @@ export interface BackendRoute {
   readonly body?: TSchema;
   /** JSON replies by status. Absent for non-JSON answers (`produces`). */
   readonly response?: Readonly<Record<number, TSchema>>;
-  /** What a non-JSON route answers: PEM text, or a Server-Sent Events stream. */
-  readonly produces?: 'pem' | 'sse';
+  /** What a non-JSON route answers: PEM text, a Server-Sent Events stream, or a file of the phone app. */
+  readonly produces?: 'pem' | 'sse' | 'static';
   /** Left out of the OpenAPI document (the document itself). */
   readonly hidden?: boolean;
 }
@@ -124,6 +124,11 @@ export const HealthReply = Type.Object(
 export const NoQuery = Type.Object({}, closed);
 export const CrlFileParams = Type.Object({ file: Type.String({ minLength: 1, maxLength: 64 }) }, closed);
 export const SessionEventsQuery = SessionRequestSchema;
+/** A file of the phone app: only names its build lists are served (server/services/phone-app). */
+export const PhoneAppFileParams = Type.Object(
+  { file: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9.-]*$' }) },
+  closed,
+);
 
 const admin = (permission: RoutePermission) => ({ admin: permission }) as const;
 const NoContent = Type.Null({ description: 'No pending challenge' });
@@ -143,6 +148,34 @@ export const BACKEND_ROUTES = {
     path: '/openapi.json',
     caller: 'anonymous',
     summary: 'This API as an OpenAPI 3.1 document',
+    hidden: true,
+  },
+  // ── The phone app (mobile/app), served on the API's origin: WebAuthn binds it to this origin ──
+  phoneAppRoot: {
+    method: 'GET',
+    path: '/phone',
+    caller: 'anonymous',
+    summary: 'The phone app (redirects to /phone/)',
+    querystring: NoQuery,
+    produces: 'static',
+    hidden: true,
+  },
+  phoneAppIndex: {
+    method: 'GET',
+    path: '/phone/',
+    caller: 'anonymous',
+    summary: "The phone app's page",
+    produces: 'static',
+    hidden: true,
+  },
+  phoneAppFile: {
+    method: 'GET',
+    path: '/phone/:file',
+    caller: 'anonymous',
+    summary: 'A file of the phone app (script, style, manifest, icons, service worker)',
+    params: PhoneAppFileParams,
+    querystring: NoQuery,
+    produces: 'static',
     hidden: true,
   },
   pkiCrl: {

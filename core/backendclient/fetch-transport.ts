@@ -100,7 +100,8 @@ export class FetchTransport implements Transport {
           ...(req.headers ?? {}),
           ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
-        ...(req.body !== undefined ? { body: req.body } : {}),
+        // A copy with its own ArrayBuffer: what the DOM's BodyInit accepts (no SharedArrayBuffer view).
+        ...(req.body !== undefined ? { body: new Uint8Array(req.body) } : {}),
         credentials: 'same-origin',
         redirect: 'error',
         signal: controller.signal,

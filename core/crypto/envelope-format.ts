@@ -26,7 +26,7 @@
 import { type Static, Type } from 'typebox';
 import { ViworksError } from '../errors/viworks-error.js';
 import { closed, strictValidator } from '../schema/strict.js';
-import { AEAD_TAG_BYTES, X25519_KEY_BYTES } from './hpke.js';
+import { AEAD_TAG_BYTES, X25519_KEY_BYTES } from './hpke-sizes.js';
 
 export const ENVELOPE_VERSION = 1;
 export const ENVELOPE_SUITE = 'X25519-HKDF-SHA256/HKDF-SHA256/ChaCha20Poly1305';

@@ -14,14 +14,13 @@ import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { ViworksError } from '../errors/viworks-error.js';
 import { wipe } from './bytes.js';
+import { X25519_KEY_BYTES } from './hpke-sizes.js';
+
+export { AEAD_TAG_BYTES, X25519_KEY_BYTES } from './hpke-sizes.js';
 
 export const HPKE_KEM_ID = 0x0020;
 export const HPKE_KDF_ID = 0x0001;
 export const HPKE_AEAD_ID = 0x0003;
-/** Raw X25519 key length, public and private; also the length of `enc`. */
-export const X25519_KEY_BYTES = 32;
-/** Poly1305 tag length: a ciphertext is always this much longer than its plaintext. */
-export const AEAD_TAG_BYTES = 16;
 
 /**
  * A device's private key ready for opening: a WebCrypto key pair whose private half is

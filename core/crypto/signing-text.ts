@@ -25,7 +25,7 @@ export function signingText(
   timestamp: string,
   nonce: string,
   bodySha256Hex: string,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(
     `${SIGNATURE_SCHEME}\n${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bodySha256Hex}`,
   );

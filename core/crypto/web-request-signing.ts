@@ -24,7 +24,7 @@ export async function generateWebSigningKey(): Promise<{ privateKey: CryptoKey; 
 
 /** SHA-256 (lower-case hex) of the raw public key: the phone fingerprint (core/crypto/fingerprints.ts). */
 export async function webPhoneFingerprint(publicKey: Uint8Array): Promise<string> {
-  return hex(await crypto.subtle.digest('SHA-256', publicKey));
+  return hex(await crypto.subtle.digest('SHA-256', new Uint8Array(publicKey)));
 }
 
 /** Headers for `method path body`, signed by `privateKey` under `keyId`. */
@@ -38,7 +38,13 @@ export async function signRequestWeb(
 ): Promise<SignedHeaders> {
   const timestamp = String(now);
   const nonce = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
-  const text = signingText(method, path, timestamp, nonce, hex(await crypto.subtle.digest('SHA-256', body)));
+  const text = signingText(
+    method,
+    path,
+    timestamp,
+    nonce,
+    hex(await crypto.subtle.digest('SHA-256', new Uint8Array(body))),
+  );
   const signature = await crypto.subtle.sign({ name: 'Ed25519' }, privateKey, text);
   return {
     [SIG_HEADERS.keyId]: keyId,

@@ -44,6 +44,9 @@ describe('architecture', () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the fixture is source text on purpose
       'mobile/sim/client.ts': 'export const path = `/mobile/otp?wait=${1}`;\nconst u = "https://x/y";\n',
       'mobile/sim/client.test.ts': "export const path = '/mobile/otp';\n",
+      // The phone app is a front-end too: core and its own folder only (not the simulator).
+      'mobile/app/src/main.ts':
+        "import { x } from '../../../core/util.js';\nimport { p } from '../../sim/client.js';\n",
     });
     try {
       const found = checkArchitecture(loadTree(root)).map((v) => `${v.rule}: ${v.file} (${v.detail})`);
@@ -52,6 +55,7 @@ describe('architecture', () => {
         'cycle: server/a.ts (server/a.ts → server/b.ts)',
         'engine-not-localapi: daemon/engine/y.ts (daemon/localapi/server.ts)',
         'front-end-imports: cli/commands/status.ts (daemon/engine/y.ts)',
+        'front-end-imports: mobile/app/src/main.ts (mobile/sim/client.ts)',
         'no-server-or-scripts: daemon/localapi/server.ts (server/s.ts)',
       ]);
     } finally {

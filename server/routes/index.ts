@@ -12,6 +12,7 @@ const FEATURES: ReadonlyArray<() => Promise<FeaturePlugin>> = [
   async () => (await import('./auth.js')).authRoutes,
   async () => (await import('./device.js')).deviceRoutes,
   async () => (await import('./mobile.js')).mobileRoutes,
+  async () => (await import('./phone-app.js')).phoneAppRoutes,
   async () => (await import('./admin/index.js')).adminRoutes,
 ];
 

@@ -24,6 +24,8 @@ export const RATE_RULES = {
   enroll: { name: 'enroll', limit: 10, windowMs: 60_000 },
   mobile: { name: 'mobile', limit: 60, windowMs: 60_000 },
   adminLogin: { name: 'admin-login', limit: 10, windowMs: 60_000 },
+  /** The phone app's files: a page load is ~8 requests; a phone reloads a few times at most. */
+  phoneApp: { name: 'phone-app', limit: 120, windowMs: 60_000 },
   /** Unknown paths: scanners walk them; one address may miss a few, not crawl. */
   notFound: { name: 'not-found', limit: 60, windowMs: 60_000 },
 } as const satisfies Record<string, RateRule>;

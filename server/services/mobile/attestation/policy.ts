@@ -63,7 +63,9 @@ const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFIC
 
 /**
  * The configured trust roots, read once at start: every file must hold at least one certificate,
- * each a CA, or the start fails with VIW_E_CONFIG naming the setting (fail closed, never skipped).
+ * each a CA or a self-signed attestation certificate, or the start fails with VIW_E_CONFIG naming
+ * the setting (fail closed, never skipped). A self-signed attestation certificate pins one model's
+ * attestation key (FIDO metadata lists some models' batch certificates as their roots this way).
  */
 export function loadAttestationRoots(
   files: Readonly<Partial<Record<WebAuthnFormat, string>>>,
@@ -88,7 +90,8 @@ export function loadAttestationRoots(
       } catch {
         throw bad(`a certificate in ${path} does not parse`);
       }
-      if (!cert.ca) throw bad(`a certificate in ${path} is not a CA`);
+      const selfSigned = cert.checkIssued(cert) && cert.verify(cert.publicKey);
+      if (!cert.ca && !selfSigned) throw bad(`a certificate in ${path} is neither a CA nor self-signed`);
     }
     roots[format] = pems;
   }

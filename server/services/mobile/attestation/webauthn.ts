@@ -116,6 +116,35 @@ function rootOfChain(x5c: readonly Uint8Array[], roots: readonly TrustRoot[]): T
   );
 }
 
+/**
+ * A root that is itself an attestation certificate (not a CA) pins one attestation key: the
+ * statement must carry exactly one certificate, self-signed with that same key, valid now.
+ * Throws when the root is such a pin and the chain is anything else; false for CA roots.
+ */
+function pinnedKeyChain(x5c: readonly Uint8Array[], root: TrustRoot): boolean {
+  if (root.cert.ca) return false;
+  const only = x5c.length === 1 ? x5c[0] : undefined;
+  if (!only) throw refuse('attestation does not chain to a trusted root');
+  const leaf = new X509Certificate(only);
+  const now = Date.now();
+  const ok =
+    leaf.publicKey.equals(root.cert.publicKey) &&
+    leaf.checkIssued(leaf) &&
+    leaf.verify(leaf.publicKey) &&
+    Date.parse(leaf.validFrom) <= now &&
+    now <= Date.parse(leaf.validTo);
+  if (!ok) throw refuse('attestation does not chain to a trusted root');
+  return true;
+}
+
+let verifying: Promise<unknown> = Promise.resolve();
+/** Runs verifications one after another (binds are rare; the library's settings are global). */
+function oneAtATime<T>(run: () => Promise<T>): Promise<T> {
+  const next = verifying.then(run, run);
+  verifying = next.catch(() => undefined);
+  return next;
+}
+
 export async function verifyWebAuthnAttestation(
   policy: AttestationPolicy,
   input: unknown,
@@ -133,19 +162,27 @@ export async function verifyWebAuthnAttestation(
   }
   const root = rootOfChain(x5c as Uint8Array[], roots);
   if (!root) throw refuse('attestation does not chain to a trusted root');
+  const pinned = pinnedKeyChain(x5c as Uint8Array[], root);
 
-  // The library reads roots from a process-wide setting; set them for this format every time, so
-  // the policy in hand is the one applied (one policy per backend process).
-  SettingsService.setRootCertificates({ identifier: fmt, certificates: roots.map((r) => r.pem) });
   let result: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
-    result = await verifyRegistrationResponse({
-      response: registration as Parameters<typeof verifyRegistrationResponse>[0]['response'],
-      expectedChallenge,
-      expectedOrigin: policy.origin,
-      expectedRPID: policy.rpId,
-      requireUserVerification: true,
-      supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
+    // The library reads roots from a process-wide setting: set them for this format and verify
+    // under one lock, so a concurrent bind cannot swap them in between. A pinned attestation key
+    // (below) was checked here, and the library's path builder stops at a self-signed leaf, so it
+    // gets no roots then — which makes it skip only the path, not the signature or the statement.
+    result = await oneAtATime(() => {
+      SettingsService.setRootCertificates({
+        identifier: fmt,
+        certificates: pinned ? [] : roots.map((r) => r.pem),
+      });
+      return verifyRegistrationResponse({
+        response: registration as Parameters<typeof verifyRegistrationResponse>[0]['response'],
+        expectedChallenge,
+        expectedOrigin: policy.origin,
+        expectedRPID: policy.rpId,
+        requireUserVerification: true,
+        supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
+      });
     });
   } catch (err) {
     throw refuse('attestation verification failed', err);
