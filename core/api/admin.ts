@@ -166,7 +166,15 @@ export const ResetPasswordReply = Type.Object(
   closed,
 );
 export const ResetPasswordBody = Type.Object({ reset_totp: Type.Optional(Type.Boolean()) }, closed);
-export const BindCodeReply = Type.Object({ code: Type.String(), expires_at: IsoTime }, closed);
+export const BindCodeReply = Type.Object(
+  {
+    code: Type.String(),
+    expires_at: IsoTime,
+    /** The phone app's bind link (the code in its fragment), for a QR code or a message to the user. */
+    bind_url: Type.String({ maxLength: 400, pattern: '^https://' }),
+  },
+  closed,
+);
 
 // ── Desktop devices ─────────────────────────────────────────────────────────────────────────────
 export const DEVICE_STATUSES = ['pending_approval', 'active', 'revoked'] as const;

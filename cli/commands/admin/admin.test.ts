@@ -215,7 +215,12 @@ describe('viworks admin (real backend)', () => {
     assert.notEqual(reset.one_time_password, created.one_time_password);
     const bind = okJson(await run(UsersBindCode, ['carol', '--json']), R.AdminUsersBindCodeResultSchema);
     assert.match(bind.code, /^[A-HJ-KM-NP-Z2-9]{10}$/);
-    assert.match((await run(UsersBindCode, ['carol'])).stdout, /^bind code: [A-Z2-9]{10} +\(one use, until /);
+    assert.equal(bind.bind_url, `https://localhost:${t.srv.server.port}/phone/#bind=${bind.code}`);
+    const human = (await run(UsersBindCode, ['carol'])).stdout;
+    assert.match(human, /^bind code: [A-Z2-9]{10} +\(one use, until /);
+    assert.match(human, /\nbind link: https:\/\/localhost:\d+\/phone\/#bind=[A-Z2-9]{10}\n/);
+    assert.match(human, /[▀▄█]{10,}/, 'a QR code of block characters');
+    assert.doesNotMatch((await run(UsersBindCode, ['carol', '--no-qr'])).stdout, /[▀▄█]/);
     errJson(await run(UsersLock, ['nobody-here', '--json']), 2, 'VIW_E_NOT_FOUND');
     errJson(await run(UsersCreate, ['carol', '--json']), 4, 'VIW_E_CONFLICT');
     const text = await run(UsersList, []);

@@ -1,4 +1,5 @@
 // /admin/users: accounts, locks, password resets, and phone bind codes.
+import type { AddressInfo } from 'node:net';
 import {
   createUser,
   issueUserBindCode,
@@ -7,6 +8,7 @@ import {
   resetUserPassword,
   unlockUser,
 } from '../../services/admin/users.js';
+import { bindLink, phoneAppOrigin } from '../../services/mobile/phone-origin.js';
 import type { FeaturePlugin } from '../feature.js';
 import { adminSessionOf } from './guard.js';
 
@@ -29,7 +31,11 @@ export const adminUserRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
     resetUserPassword(ctx, actor(request), request.params.id, request.body),
   );
 
-  routes.handle(app, 'adminUsersBindCode', async (request, reply) =>
-    reply.status(201).send(await issueUserBindCode(ctx, actor(request), request.params.id)),
-  );
+  routes.handle(app, 'adminUsersBindCode', async (request, reply) => {
+    const issued = await issueUserBindCode(ctx, actor(request), request.params.id);
+    const port = (app.server.address() as AddressInfo | null)?.port ?? ctx.config.listenPort;
+    return reply
+      .status(201)
+      .send({ ...issued, bind_url: bindLink(phoneAppOrigin(ctx.config, port), issued.code) });
+  });
 };

@@ -8,6 +8,7 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { ViworksError } from '../../../../core/errors/viworks-error.js';
 import type { ServerConfig } from '../../../config.js';
+import { phoneAppOrigin } from '../phone-origin.js';
 import { appIdHash } from './app-attest.js';
 import { playIntegrityVerifier } from './play-integrity.js';
 import {
@@ -173,7 +174,7 @@ export function loadAttestationPolicy(
   const rpId = config.publicNames[0] ?? 'localhost';
   return (port) => ({
     rpId,
-    origin: config.phoneOrigin ?? `https://${rpId}${port === 443 ? '' : `:${port}`}`,
+    origin: phoneAppOrigin(config, port),
     roots,
     ...(appAttest ? { appAttest } : {}),
     ...(playIntegrity ? { playIntegrity } : {}),
