@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the project's tests with Node's own test runner, straight from the TypeScript sources (tsx).
-// Convention: a test lives beside the file it tests as `name.test.ts`; end-to-end tests that need
+// Convention: a test lives beside the file it tests as `name.test.ts` (`.test.tsx` for components); end-to-end tests that need
 // root and the whole gateway lab are `name.e2e.test.ts` and run only with `npm run test:e2e`.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -25,14 +25,14 @@ function collect(dir, out) {
     if (name === 'node_modules' || name === 'dist' || name === 'generated') continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) collect(path, out);
-    else if (name.endsWith('.test.ts')) out.push(path);
+    else if (name.endsWith('.test.ts') || name.endsWith('.test.tsx')) out.push(path);
   }
   return out;
 }
 
 const all = ROOTS.flatMap((root) => collect(root, []));
 const files = all
-  .filter((f) => (suite === 'e2e' ? f.endsWith('.e2e.test.ts') : !f.endsWith('.e2e.test.ts')))
+  .filter((f) => (suite === 'e2e' ? /\.e2e\.test\.tsx?$/.test(f) : !/\.e2e\.test\.tsx?$/.test(f)))
   .filter((f) => !filter || f.includes(filter))
   .sort();
 
