@@ -12,19 +12,18 @@
 // and backend_route (the backend's addresses for the bypass routes); the OpenVPN starter adds
 // openvpn (present, safe to run, ≥ 2.6) and tun_device.
 import { readdir } from 'node:fs/promises';
+import { MAX_BACKEND_RTT_MS, MAX_CLOCK_SKEW_MS, TUNNEL_NAME_RE } from '../../core/diagnostics/checks.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { type ActiveTunnels, activeTunnels } from '../datapath/openvpn/host-checks.js';
 import type { Preflight, PreflightCheck, PreflightContext } from './types.js';
 
-export const MAX_CLOCK_SKEW_MS = 60_000;
 /**
- * Slowest acceptable round trip to the backend (GET /health over pinned HTTPS, TLS included). The
+ * The limits, shared with `viworks doctor` (core/diagnostics/checks.ts). Round trip: the
  * specification's target is p50 ≤ 200 ms (docs/architecture.md#desktop-preflight); 2 s is where the
  * connect sequence's timeouts start to bite, so a slower backend fails closed rather than
  * half-connecting.
  */
-export const MAX_BACKEND_RTT_MS = 2000;
-const VPN_IFACE_RE = /^(tun|tap|wg|utun|ppp|ipsec|tailscale|zt)/;
+export { MAX_BACKEND_RTT_MS, MAX_CLOCK_SKEW_MS };
 
 export interface SystemPreflightOptions {
   readonly extra?: ReadonlyArray<() => Promise<PreflightCheck[]>>;
@@ -108,7 +107,7 @@ export class SystemPreflight implements Preflight {
     if (this.o.netDir === undefined && process.platform === 'linux') return activeTunnels();
     const names = await readdir(this.o.netDir ?? '/sys/class/net');
     return {
-      interfaces: names.filter((n) => VPN_IFACE_RE.test(n)).map((name) => ({ name, kind: 'unknown' })),
+      interfaces: names.filter((n) => TUNNEL_NAME_RE.test(n)).map((name) => ({ name, kind: 'unknown' })),
       routes: [],
     };
   }

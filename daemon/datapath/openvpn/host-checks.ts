@@ -20,10 +20,13 @@
 // it is reported `unverified` (a failure only with strictDns). Applying the policy's dns_push
 // (resolvectl on the tun link) is the daemon's job and is not done here.
 import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
-import { isIPv4, isIPv6 } from 'node:net';
 import { isAbsolute } from 'node:path';
+import { TUNNEL_NAME_RE } from '../../../core/diagnostics/checks.js';
+import { parseResolvConf } from '../../../core/diagnostics/probes.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import { execQuiet, type IpOptions, type IpRoute, listLinks, listRoutes, routeGet } from './iproute.js';
+
+export { parseResolvConf };
 
 export const DEFAULT_OPENVPN_PATH = '/usr/sbin/openvpn';
 export const MIN_OPENVPN = { major: 2, minor: 6 } as const;
@@ -97,7 +100,6 @@ export async function openvpnVersion(path: string = DEFAULT_OPENVPN_PATH): Promi
 
 // ── Tunnels already present ────────────────────────────────────────────────────────────────
 
-const TUNNEL_NAME_RE = /^(tun|tap|wg|utun|ppp|ipsec|tailscale|zt|nordlynx)/;
 const TUNNEL_KINDS = new Set(['tun', 'wireguard', 'ipip', 'gre', 'sit', 'vti', 'xfrm', 'ppp']);
 /** Destinations that carry "everything": default, def1's halves, and block-ipv6/def1's IPv6 set. */
 const CATCH_ALL = new Set([
@@ -189,16 +191,6 @@ export interface DnsReport {
 export interface RoutingReport {
   readonly checks: readonly RoutingCheck[];
   readonly dns: DnsReport;
-}
-
-export function parseResolvConf(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const m = line.match(/^\s*nameserver\s+(\S+)/);
-    const addr = m?.[1]?.replace(/%.*$/, '');
-    if (addr && (isIPv4(addr) || isIPv6(addr))) out.push(addr);
-  }
-  return out;
 }
 
 function readResolvConf(opts: RoutingPolicyInput): string {
