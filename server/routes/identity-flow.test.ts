@@ -71,7 +71,16 @@ describe('identity flow: enroll → bind phone → login → phone code → veri
     assert.equal(otp.expires_at, login.body.otp_expires_at);
     assert.deepEqual(
       { ...otp.context, requested_at: 'x' },
-      { source_ip: ip, device_id: deviceId, device_platform: 'linux', requested_at: 'x' },
+      {
+        source_ip: ip,
+        source_network: 'private',
+        country: null,
+        asn: null,
+        device_id: deviceId,
+        device_name: null,
+        device_platform: 'linux',
+        requested_at: 'x',
+      },
     );
     assert.ok(Date.parse(otp.expires_at) - Date.parse(otp.context.requested_at) === 120_000);
 
