@@ -5,6 +5,7 @@ import { type Static, type TProperties, Type } from 'typebox';
 import {
   CONNECTION_STATES,
   DeviceInfoSchema,
+  DiagnosticCheckSchema,
   LogLineSchema,
   PreflightResponseSchema,
   StatusSchema,
@@ -81,9 +82,43 @@ export const DisconnectResultSchema = v1({
 });
 export type DisconnectResult = Static<typeof DisconnectResultSchema>;
 
+/**
+ * `viworks tui`: never printed (the TUI refuses --json: a full-screen dialogue has no single
+ * result); what run() returns when the user quits — the daemon's last state, null if it never answered.
+ */
+export const TuiResultSchema = v1({ state: Type.Union([State, Type.Null()]) });
+export type TuiResult = Static<typeof TuiResultSchema>;
+
 /** `viworks preflight`: every check; exit code 4 when one failed. */
 export const PreflightResultSchema = PreflightResponseSchema;
 export type PreflightResult = Static<typeof PreflightResultSchema>;
+
+/**
+ * `viworks doctor`: the daemon check (this CLI's own) then every check of GET /v1/diagnostics in
+ * its order (DAEMON_DIAGNOSTIC_IDS; those the daemon must make are `skip` when it cannot be
+ * asked). `ok`: no check failed. Addresses redacted unless --include-addresses (docs/cli.md#doctor).
+ */
+export const DoctorResultSchema = v1({
+  ok: Type.Boolean(),
+  generated_at: Type.String(),
+  client_version: Type.String(),
+  daemon_version: Nullable(Type.String()),
+  local_api_version: Type.Integer(),
+  /** The daemon's connection state; null when it could not be asked. */
+  state: Nullable(State),
+  addresses: Type.Enum(['redacted', 'included']),
+  counts: Type.Object(
+    {
+      pass: Type.Integer({ minimum: 0 }),
+      warn: Type.Integer({ minimum: 0 }),
+      fail: Type.Integer({ minimum: 0 }),
+      skip: Type.Integer({ minimum: 0 }),
+    },
+    closed,
+  ),
+  checks: Type.Array(DiagnosticCheckSchema),
+});
+export type DoctorResult = Static<typeof DoctorResultSchema>;
 
 /** `viworks logs`: recent daemon log lines (with --follow: one object per line as they come). */
 export const LogsResultSchema = v1({ lines: Type.Array(LogLineSchema) });
@@ -108,3 +143,10 @@ export const DaemonInstallResultSchema = v1({
   ),
 });
 export type DaemonInstallResult = Static<typeof DaemonInstallResultSchema>;
+
+/** `viworks gui`: how the GUI ended (printed when it ends; the launch link goes to stderr at start). */
+export const GuiResultSchema = v1({
+  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+  ended: Type.Enum(['window_closed', 'idle', 'closed']),
+});
+export type GuiResult = Static<typeof GuiResultSchema>;

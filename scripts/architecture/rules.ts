@@ -8,6 +8,14 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'generated', '.git', 'testdata']);
 /** Folders of front-ends: production code there imports only core/ and its own folder. */
 const FRONT_ENDS = ['cli', 'tui', 'gui', 'mobile/app'];
+/**
+ * The exceptions: a CLI command may start the TUI through its render entry (as Shopify's cli-kit
+ * commands call renderX()), never through its components or Ink itself, and the GUI's local server
+ * through gui/index.ts, never its page code.
+ */
+const FRONT_END_ENTRIES: Readonly<Record<string, readonly string[]>> = {
+  cli: ['tui/render.tsx', 'gui/index.ts'],
+};
 /** The backend's URL space: a string literal starting with one of these is a backend path. */
 const BACKEND_PATH = /^\/(auth|device|client|mobile|admin|pki)(\/|$)|^\/(health|openapi\.json)$/;
 
@@ -17,7 +25,8 @@ export interface Violation {
     | 'no-server-or-scripts'
     | 'engine-not-localapi'
     | 'cycle'
-    | 'backend-path';
+    | 'backend-path'
+    | 'cli-no-ink';
   readonly file: string;
   readonly detail: string;
 }
@@ -30,7 +39,7 @@ export interface SourceFile {
   readonly text: string;
 }
 
-const isTest = (p: string) => p.endsWith('.test.ts') || p.split('/').includes('testing');
+const isTest = (p: string) => /\.test\.tsx?$/.test(p) || p.split('/').includes('testing');
 
 export function listSources(root: string): string[] {
   const out: string[] = [];
@@ -63,6 +72,7 @@ export function importsOf(root: string, path: string, text: string, known: Reado
         rel.replace(/\.js$/, '.tsx'),
         `${rel}.ts`,
         `${rel}/index.ts`,
+        `${rel}/index.tsx`,
       ];
       const hit = candidates.find((c) => known.has(c));
       if (hit) out.add(hit);
@@ -70,6 +80,18 @@ export function importsOf(root: string, path: string, text: string, known: Reado
   }
   return [...out];
 }
+
+/** The packages a file imports by name ('ink', 'react/jsx-runtime', '@oclif/core', …). */
+export function packageImportsOf(text: string): string[] {
+  const out = new Set<string>();
+  for (const re of [IMPORT_RE, DYNAMIC_RE])
+    for (const m of text.matchAll(re))
+      if (!m[1]!.startsWith('.') && !m[1]!.startsWith('node:')) out.add(m[1]!);
+  return [...out];
+}
+
+/** Packages only the TUI draws with: the CLI reaches them through tui/'s render entry. */
+const TUI_PACKAGES = /^(ink|react)(\/|$)/;
 
 export function loadTree(root: string): SourceFile[] {
   const paths = listSources(root);
@@ -204,9 +226,14 @@ export function checkArchitecture(files: readonly SourceFile[]): Violation[] {
     const front = FRONT_ENDS.find((fe) => f.path.startsWith(`${fe}/`));
     if (production && front) {
       for (const i of f.imports) {
-        if (!i.startsWith('core/') && !i.startsWith(`${front}/`))
+        const entry = FRONT_END_ENTRIES[front]?.includes(i) ?? false;
+        if (!i.startsWith('core/') && !i.startsWith(`${front}/`) && !entry)
           v.push({ rule: 'front-end-imports', file: f.path, detail: i });
       }
+    }
+    if (production && top === 'cli') {
+      for (const p of packageImportsOf(f.text))
+        if (TUI_PACKAGES.test(p)) v.push({ rule: 'cli-no-ink', file: f.path, detail: p });
     }
     if (production && (top === 'daemon' || top === 'cli')) {
       for (const i of f.imports) {

@@ -1,0 +1,172 @@
+// The desktop GUI in a real browser: `viworks gui`'s server over a real viworksd (daemon fixture:
+// real engine and local API, fakes only for the TLS proxy and OpenVPN) and a real backend, driven
+// in Debian's chromium. Launch link → enroll with a fleet token file → connect: password, the
+// phone's code, the six steps → connected → disconnect; the window closing ends the server. And
+// the local-web-server attacks: no session cookie, a foreign Host (DNS rebinding), a foreign or
+// missing Origin, a second use of the launch link — each refused. Screenshots go to the artifacts
+// folder ($VIWORKS_TEST_ARTIFACTS, default <tmp>/viworks-artifacts), never into the repository.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { type DaemonFixture, startDaemonFixture } from '../daemon/testing/daemon-fixture.js';
+import { chromiumPeer, launchChromium } from '../mobile/app/testing/chromium.js';
+import type { PhoneIdentity } from '../mobile/sim/phone-client.js';
+import { startTestServer, type TestServer } from '../server/testing/harness.js';
+import { boundPhone, createToken, createUser, phoneClient } from '../server/testing/identity-fixtures.js';
+import { buildGui } from './build.js';
+import { type GuiServer, loadGuiAssets, startGuiServer } from './index.js';
+
+const USERNAME = 'heidi';
+const PASSWORD = 'heidi correct horse battery 7';
+const peer = chromiumPeer();
+const artifacts = process.env.VIWORKS_TEST_ARTIFACTS ?? join(tmpdir(), 'viworks-artifacts');
+
+let dir: string;
+let ts: TestServer;
+let phone: PhoneIdentity;
+let d: DaemonFixture;
+let gui: GuiServer;
+let browser: Browser;
+let page: Page;
+let launched = false;
+
+before(async () => {
+  if (peer.skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'viw-gui-'));
+  ts = await startTestServer({ mode: 'development' });
+  phone = await boundPhone(ts, (await createUser(ts, USERNAME, PASSWORD)).id);
+  d = await startDaemonFixture();
+  await buildGui(join(dir, 'web'));
+  gui = await startGuiServer({
+    client: d.client,
+    assets: loadGuiAssets(join(dir, 'web')),
+    graceMs: 1_500,
+    onLaunched: () => {
+      launched = true;
+    },
+  });
+  writeFileSync(join(dir, 'ca.pem'), ts.ca);
+  writeFileSync(join(dir, 'fleet.token'), `${await createToken(ts)}\n`);
+  browser = await launchChromium();
+  page = await (await browser.newContext()).newPage();
+  mkdirSync(artifacts, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await gui?.close();
+  await d?.stop();
+  await ts?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A raw request to the GUI server with the headers a test chooses. */
+function raw(path: string, headers: Record<string, string>, method = 'GET', body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: gui.port, path, method, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('viworks gui in chromium', { skip: peer.skip }, () => {
+  const host = () => `127.0.0.1:${gui.port}`;
+  const origin = () => `http://127.0.0.1:${gui.port}`;
+
+  it('refuses requests without the session cookie', async () => {
+    assert.equal(await raw('/api/status', { host: host() }), 401);
+    assert.equal(await raw('/', { host: host() }), 401);
+    assert.equal(await raw('/api/status', { host: host(), cookie: 'viworks_gui=guess' }), 401);
+  });
+
+  it('the launch link opens the GUI once; the page asks to enroll', async () => {
+    await page.goto(gui.launchUrl);
+    assert.equal(launched, true);
+    assert.equal(new URL(page.url()).pathname, '/');
+    await page.getByTestId('enroll').waitFor({ timeout: 10_000 });
+    assert.equal(
+      await raw(new URL(gui.launchUrl).pathname + new URL(gui.launchUrl).search, { host: host() }),
+      401,
+    );
+    const csp = (await page.request.get(origin())).headers()['content-security-policy'] ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.doesNotMatch(csp, /unsafe/);
+  });
+
+  it('refuses a foreign Host (DNS rebinding) and a foreign or missing Origin even with the cookie', async () => {
+    const cookies = await page.context().cookies(origin());
+    const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    assert.ok(cookie.startsWith('viworks_gui='));
+    assert.equal(cookies[0]?.httpOnly, true);
+    assert.equal(cookies[0]?.sameSite, 'Strict');
+    assert.equal(await raw('/api/status', { host: host(), cookie }), 200);
+    assert.equal(await raw('/api/status', { host: `rebind.example:${gui.port}`, cookie }), 421);
+    assert.equal(await raw('/api/status', { host: `localhost:${gui.port}`, cookie }), 421);
+    assert.equal(await raw('/api/status', { host: host(), cookie, origin: 'http://evil.example' }), 403);
+    assert.equal(await raw('/api/status', { host: host(), cookie, 'sec-fetch-site': 'cross-site' }), 403);
+    const json = { 'content-type': 'application/json' };
+    assert.equal(await raw('/api/disconnect', { host: host(), cookie, ...json }, 'POST', '{}'), 403);
+    assert.equal(
+      await raw(
+        '/api/disconnect',
+        { host: host(), cookie, origin: 'http://evil.example', ...json },
+        'POST',
+        '{}',
+      ),
+      403,
+    );
+    const noCors = await page.request.get(`${origin()}/api/status`);
+    assert.equal(noCors.headers()['access-control-allow-origin'], undefined);
+  });
+
+  it('enrolls this computer with a fleet token file', async () => {
+    const pins = ts.server.banner.backend_pins;
+    await page.getByTestId('enroll-url').fill(`https://127.0.0.1:${ts.server.port}`);
+    await page.getByTestId('enroll-pin-primary').fill(pins.primary_b64);
+    await page.getByTestId('enroll-pin-backup').fill(pins.backup_b64);
+    await page.getByTestId('enroll-ca').setInputFiles(join(dir, 'ca.pem'));
+    await page.getByTestId('enroll-username').fill(USERNAME);
+    await page.getByTestId('enroll-password').fill(PASSWORD);
+    await page.getByTestId('enroll-token').setInputFiles(join(dir, 'fleet.token'));
+    await page.getByTestId('enroll').click();
+    await page.getByTestId('state').filter({ hasText: 'Not connected' }).waitFor({ timeout: 15_000 });
+    assert.equal((await d.client.status()).device?.username, USERNAME);
+  });
+
+  it('connects: password, the code from the phone, the six steps, connected; then disconnects', async () => {
+    await page.getByTestId('connect').click();
+    await page.getByTestId('password').fill(PASSWORD);
+    await page.getByTestId('password-submit').click();
+    await page.getByTestId('otp-countdown').waitFor({ timeout: 10_000 });
+    const pending = await phoneClient(ts).pendingOtp(phone, 10);
+    assert.ok(pending?.code, 'the phone shows a code');
+    await page.getByTestId('otp-code').fill(pending.code);
+    await page.getByTestId('otp-submit').click();
+    await page
+      .getByTestId('state')
+      .filter({ hasText: /^Connected$/ })
+      .waitFor({ timeout: 20_000 });
+    for (let i = 0; i < 6; i++)
+      assert.equal(await page.getByTestId(`step-${i}`).getAttribute('class'), 'done');
+    assert.equal(await page.getByTestId('step-5').textContent(), '✓ OVPN up');
+    assert.equal(await page.getByTestId('virtual-ip').textContent(), '10.8.0.6');
+    assert.ok((await page.getByTestId('log').locator('li').count()) > 0, 'the daemon log is shown');
+    await page.screenshot({ path: join(artifacts, 'gui-connected.png'), fullPage: true });
+    await page.getByTestId('disconnect').click();
+    await page.getByTestId('state').filter({ hasText: 'Not connected' }).waitFor({ timeout: 10_000 });
+    assert.equal((await d.client.status()).state, 'enrolled');
+    assert.equal(await page.getByTestId('step-0').getAttribute('class'), 'todo', 'the steps start over');
+  });
+
+  it('ends when the last window is closed', async () => {
+    await page.close();
+    assert.equal(await gui.ended, 'window_closed');
+  });
+});
