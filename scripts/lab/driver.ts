@@ -236,7 +236,7 @@ export async function enrollDemo(plan: LabPlan): Promise<{ deviceId: string }> {
 }
 
 /** The next code the phone shows (other than `previous`), as a person reads it off the screen. */
-async function phoneCode(plan: LabPlan, previous: string | null): Promise<string> {
+export async function phoneCode(plan: LabPlan, previous: string | null): Promise<string> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     const otp = await phone(plan, ['otp', '--wait', '--timeout', '30'], 60_000);

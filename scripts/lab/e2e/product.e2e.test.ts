@@ -5,13 +5,15 @@
 // (SPA → TLS, TLS → OpenVPN up, total connect, revocation latency) are printed, not asserted.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalClient } from '../../../core/localclient/index.js';
+import { loadGuiAssets, startGuiServer } from '../../../gui/index.js';
+import { launchChromium } from '../../../mobile/app/testing/chromium.js';
 import { needPeers } from '../../testkit/peers.js';
-import { clientEnv } from '../driver.js';
+import { clientEnv, phoneCode, readDemoUser } from '../driver.js';
 import { gatewayAuditLines } from '../gateway-node.js';
 import { driverStep, labDown, labUp } from '../lab.js';
 import { type LabPlan, labPlan } from '../plan.js';
@@ -198,6 +200,38 @@ describe('ViWorkS end to end in the namespace lab', { skip: peers.skip }, () => 
       15_000,
       500,
     );
+  });
+
+  it('the desktop GUI against the lab: launch link → log in with the phone code → the six steps → connected → disconnect', async () => {
+    assert.ok(await disconnected());
+    const gui = await startGuiServer({ client: local, assets: loadGuiAssets(repoPath('dist/gui-web')) });
+    const browser = await launchChromium();
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(gui.launchUrl);
+      await page.getByTestId('connect').click({ timeout: 15_000 });
+      await page.getByTestId('password').fill(readDemoUser(plan).password);
+      await page.getByTestId('password-submit').click();
+      await page.getByTestId('otp-countdown').waitFor({ timeout: 15_000 });
+      await page.getByTestId('otp-code').fill(await phoneCode(plan, null));
+      await page.getByTestId('otp-submit').click();
+      await page
+        .getByTestId('state')
+        .filter({ hasText: /^Connected$/ })
+        .waitFor({ timeout: 60_000 });
+      for (let i = 0; i < 6; i++)
+        assert.equal(await page.getByTestId(`step-${i}`).getAttribute('class'), 'done');
+      assert.equal((await local.status()).state, 'connected');
+      const artifacts = process.env.VIWORKS_TEST_ARTIFACTS ?? join(tmpdir(), 'viworks-artifacts');
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, 'gui-connected-lab.png'), fullPage: true });
+      await page.getByTestId('disconnect').click();
+      await page.getByTestId('state').filter({ hasText: 'Not connected' }).waitFor({ timeout: 30_000 });
+      await waitUntil('the tunnel to go down', disconnected, 15_000, 100);
+    } finally {
+      await browser.close();
+      await gui.close();
+    }
   });
 
   it('a captured SPA packet replayed is refused', async () => {
