@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { ViworksError } from '../core/errors/viworks-error.js';
 import { packageVersion } from '../core/localclient/version.js';
 import { UdpSpaSender } from './datapath/spa-sender.js';
+import type { DiagnosticsProbes } from './engine/diagnostics.js';
 import { Engine } from './engine/engine.js';
 import type { ResolveAll } from './engine/resolve.js';
 import type { RestartPolicy } from './engine/restart-policy.js';
@@ -40,6 +41,8 @@ export interface DaemonOptions {
   readonly log?: DaemonLog;
   /** Socket group (default `viworks`). */
   readonly group?: string;
+  /** Where GET /v1/diagnostics reads the machine (tests inject facts); default the real one. */
+  readonly diagnostics?: DiagnosticsProbes;
   /** Local API time limits (default LOCAL_EDGE_LIMITS; tests shorten them). */
   readonly localApiLimits?: LocalEdgeLimits;
 }
@@ -76,6 +79,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     ...desktopName(),
     ...resolver(o),
     ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
+    ...(o.diagnostics ? { diagnostics: o.diagnostics } : {}),
   });
   await engine.init();
   const api = await startLocalApi({

@@ -205,6 +205,65 @@ export const VersionResponseSchema = Type.Object(
   closed,
 );
 
+/** A diagnostic check's outcome: `skip` when it cannot apply here (not enrolled, nothing to check). */
+export const DIAGNOSTIC_STATUSES = ['pass', 'warn', 'fail', 'skip'] as const;
+export type DiagnosticStatus = (typeof DIAGNOSTIC_STATUSES)[number];
+
+/** The checks GET /v1/diagnostics answers, always all of them and in this order (docs/cli.md#doctor). */
+export const DAEMON_DIAGNOSTIC_IDS = [
+  'enrollment',
+  'device_key',
+  'backend',
+  'clock',
+  'gateway_dns',
+  'tun_device',
+  'other_vpn',
+  'stale_routes',
+  'dns_config',
+  'kill_switch',
+  'last_error',
+] as const;
+
+/**
+ * One diagnostic check (`viworks doctor`). `code` is the stable code of a `fail` or `warn` (its
+ * class gives doctor's exit code); `details` are short facts (round trip, store name, counts) —
+ * never a secret, and addresses only when asked for (otherwise redacted: core/diagnostics/redact.ts).
+ */
+export const DiagnosticCheckSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }),
+    status: Type.Enum(DIAGNOSTIC_STATUSES),
+    summary: Type.String({ maxLength: 256 }),
+    code: Type.Optional(Type.String({ pattern: '^VIW_E_[A-Z0-9_]+$', maxLength: 64 })),
+    hint: Type.Optional(Type.String({ maxLength: 256 })),
+    details: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }),
+        Type.Union([Type.String({ maxLength: 256 }), Type.Number(), Type.Boolean(), Type.Null()]),
+        { maxProperties: 16, additionalProperties: false },
+      ),
+    ),
+  },
+  closed,
+);
+export type DiagnosticCheck = Static<typeof DiagnosticCheckSchema>;
+
+/** GET /v1/diagnostics query: `addresses=1` leaves IP addresses in the answer (default: redacted). */
+export const DiagnosticsQuerySchema = Type.Object(
+  { addresses: Type.Optional(Type.Enum(['0', '1'])) },
+  closed,
+);
+export const DiagnosticsResponseSchema = Type.Object(
+  {
+    v: Type.Literal(LOCAL_API_VERSION),
+    daemon_version: Type.String({ maxLength: 64 }),
+    state: Type.Enum(CONNECTION_STATES),
+    addresses: Type.Enum(['redacted', 'included']),
+    checks: Type.Array(DiagnosticCheckSchema, { maxItems: 32 }),
+  },
+  closed,
+);
+
 /** The route table, one entry per LocalClient method. `write` routes change state. */
 export const LOCAL_ROUTES = {
   status: { method: 'GET', path: '/v1/status', write: false },
@@ -212,6 +271,7 @@ export const LOCAL_ROUTES = {
   version: { method: 'GET', path: '/v1/version', write: false },
   device: { method: 'GET', path: '/v1/device', write: false },
   preflight: { method: 'GET', path: '/v1/preflight', write: false },
+  diagnostics: { method: 'GET', path: '/v1/diagnostics', write: false },
   logs: { method: 'GET', path: '/v1/logs', write: false },
   enroll: { method: 'POST', path: '/v1/enroll', write: true },
   enrollConfirm: { method: 'POST', path: '/v1/enroll/confirm', write: true },

@@ -17,6 +17,7 @@ import {
   killSwitchCheck,
   lastErrorCheck,
   otherVpnCheck,
+  redactChecks,
   staleRoutesCheck,
   type TunnelFacts,
   tunDeviceCheck,
@@ -189,5 +190,19 @@ describe('doctor checks', () => {
       'VIW_E_TLS_FAILED',
     );
     assert.equal(c.hint, 'Check the network.');
+  });
+});
+
+describe('redactChecks', () => {
+  it('redacts every string and keeps each within the schema bounds', async () => {
+    const { createRedactor } = await import('./redact.js');
+    const long = `${'10.1.2.3 '.repeat(30)}`.slice(0, 256);
+    const [c] = redactChecks(
+      [{ id: 'x', status: 'warn', summary: long, hint: long, details: { a: long, n: 1 } }],
+      createRedactor({ includeAddresses: false }),
+    );
+    assert.ok(c && cachedValidator(DiagnosticCheckSchema).check(c), JSON.stringify(c));
+    assert.doesNotMatch(JSON.stringify(c), /10\.1\.2\.3/);
+    assert.equal(c.details?.n, 1);
   });
 });

@@ -5,6 +5,7 @@
 // fail (connecting would fail or is unsafe; `code` is the stable code whose exit class doctor
 // uses); skip (does not apply: not enrolled, not connected, no daemon).
 import type { DiagnosticCheck, Status } from '../api/local.js';
+import { type Redactor, redactDeep } from './redact.js';
 
 /** Clock and backend limits, shared with the daemon's connect preflight (system-preflight.ts). */
 export const MAX_CLOCK_SKEW_MS = 60_000;
@@ -401,6 +402,23 @@ export function lastErrorCheck(f: {
     hint: e.hint,
     details: { state: f.state },
   });
+}
+
+/** Every string of the checks redacted, then bounded again (a redacted address is longer). */
+export function redactChecks(checks: readonly DiagnosticCheck[], redact: Redactor): DiagnosticCheck[] {
+  const bound = (v: unknown) => (typeof v === 'string' ? cut(v) : v);
+  return redactDeep(checks, redact).map((c) => ({
+    ...c,
+    summary: cut(c.summary),
+    ...(c.hint === undefined ? {} : { hint: cut(c.hint) }),
+    ...(c.details === undefined
+      ? {}
+      : {
+          details: Object.fromEntries(
+            Object.entries(c.details).map(([k, v]) => [k, bound(v)]),
+          ) as NonNullable<DiagnosticCheck['details']>,
+        }),
+  }));
 }
 
 /** The checks of a daemon that could not be asked: each one skipped, saying why. */

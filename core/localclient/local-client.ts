@@ -11,6 +11,7 @@ import type { Static, TSchema } from 'typebox';
 import {
   ActionResponseSchema,
   DeviceInfoSchema,
+  DiagnosticsResponseSchema,
   type EnrollConfirmRequestSchema,
   type EnrollRequestSchema,
   EnrollResponseSchema,
@@ -43,6 +44,7 @@ export type OtpResponse = Static<typeof OtpResponseSchema>;
 export type PasswordRequest = Static<typeof PasswordRequestSchema>;
 export type ActionResponse = Static<typeof ActionResponseSchema>;
 export type PreflightResponse = Static<typeof PreflightResponseSchema>;
+export type DiagnosticsResponse = Static<typeof DiagnosticsResponseSchema>;
 export type LogLine = Static<typeof LogLineSchema>;
 export type VersionResponse = Static<typeof VersionResponseSchema>;
 export type { Status, VersionMismatch };
@@ -102,6 +104,13 @@ export class LocalClient {
 
   preflight(): Promise<PreflightResponse> {
     return this.get('preflight', PreflightResponseSchema, 60_000);
+  }
+
+  /** The daemon's diagnostic checks (`viworks doctor`); addresses redacted unless asked for. */
+  async diagnostics(opts: { includeAddresses?: boolean } = {}): Promise<DiagnosticsResponse> {
+    const path = `${LOCAL_ROUTES.diagnostics.path}${opts.includeAddresses ? '?addresses=1' : ''}`;
+    const body = await this.http.call('GET', path, { timeoutMs: this.timeoutMs ?? 30_000 });
+    return parse(DiagnosticsResponseSchema, body, 'diagnostics');
   }
 
   /** Kept log lines (the last `lines`), then with `follow` every new one until aborted. */

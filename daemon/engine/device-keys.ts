@@ -47,6 +47,15 @@ export async function deleteDeviceKeys(store: KeyStore): Promise<void> {
   await store.delete(DEVICE_SIGNING_KEY);
 }
 
+/**
+ * Both private keys are in the store with their lengths (`viworks doctor`): each is loaded and
+ * wiped at once, nothing is returned. Throws VIW_E_KEYSTORE naming the missing key.
+ */
+export async function checkDeviceKeys(store: KeyStore): Promise<void> {
+  wipe(await required(store, DEVICE_HPKE_KEY, 32));
+  wipe(await required(store, DEVICE_SIGNING_KEY, 32));
+}
+
 async function required(store: KeyStore, name: string, length: number): Promise<Uint8Array> {
   const key = await store.get(name);
   if (key === null) throw new ViworksError('VIW_E_KEYSTORE', { details: [`${name}: missing`] });

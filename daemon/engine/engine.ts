@@ -22,6 +22,7 @@ import {
   loadDeviceRecord,
   saveDeviceRecord,
 } from './device-record.js';
+import { type DiagnosticsProbes, diagnostics } from './diagnostics.js';
 import { disconnect, teardown } from './disconnect.js';
 import type { ConnectComponents, EngineContext, StatusFields } from './engine-context.js';
 import { asViworksError } from './errors.js';
@@ -59,6 +60,8 @@ export interface EngineDeps {
   readonly resolveAll?: ResolveAll;
   /** OpenVPN restart budget and backoff (restart.ts); default 3 retries at ~1 s, 2 s, 4 s. */
   readonly restartPolicy?: RestartPolicy;
+  /** Where GET /v1/diagnostics reads the machine (diagnostics.ts); default the real one. */
+  readonly diagnostics?: DiagnosticsProbes;
 }
 
 export class Engine implements EngineContext {
@@ -68,6 +71,8 @@ export class Engine implements EngineContext {
   private session: ActiveSession | null = null;
   private busy: string | null = null;
   private backendFor: { record: DeviceRecord; client: BackendClient } | null = null;
+  /** The gateway of the current or last session, for diagnostics (memory only). */
+  private gatewayFqdn: string | null = null;
 
   constructor(private readonly deps: EngineDeps) {
     this.store = new StatusStore(deps.daemonVersion);
@@ -124,6 +129,7 @@ export class Engine implements EngineContext {
   }
 
   patchStatus(fields: StatusFields): void {
+    if (fields.session?.gateway_fqdn) this.gatewayFqdn = fields.session.gateway_fqdn;
     this.store.update(fields);
   }
 
@@ -273,6 +279,15 @@ export class Engine implements EngineContext {
       health: record ? () => this.backend(record).health() : null,
       payload: null,
       tunnelUp: this.store.state === 'connected',
+    });
+  }
+
+  /** GET /v1/diagnostics (diagnostics.ts): read-only, runs beside any operation. */
+  runDiagnostics(includeAddresses: boolean): ReturnType<typeof diagnostics> {
+    return diagnostics(this, this.deps.diagnostics ?? {}, {
+      includeAddresses,
+      gatewayFqdn: this.gatewayFqdn,
+      daemonVersion: this.deps.daemonVersion,
     });
   }
 

@@ -5,6 +5,8 @@ import {
   ActionResponseSchema,
   ConnectRequestSchema,
   DeviceInfoSchema,
+  DiagnosticsQuerySchema,
+  DiagnosticsResponseSchema,
   EnrollConfirmRequestSchema,
   EnrollRequestSchema,
   EnrollResponseSchema,
@@ -57,6 +59,13 @@ export function registerRoutes(
     const checks = await engine.runPreflight();
     return { v: LOCAL_API_VERSION, ok: checks.every((c) => c.ok), checks };
   });
+
+  table.register(
+    'diagnostics',
+    { querystring: DiagnosticsQuerySchema, response: ok(DiagnosticsResponseSchema) },
+    async (request) =>
+      engine.runDiagnostics((request.query as Static<typeof DiagnosticsQuerySchema>).addresses === '1'),
+  );
 
   table.register('logs', { querystring: LogsQuerySchema }, async (request, reply) => {
     const q = request.query as Static<typeof LogsQuerySchema>;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalClient } from '../../core/localclient/index.js';
 import { type RunningDaemon, startDaemon } from '../daemon.js';
+import type { DiagnosticsProbes } from '../engine/diagnostics.js';
 import { FileKeyStore } from '../keystore/file-store.js';
 import type { LocalEdgeLimits } from '../localapi/server.js';
 import { DaemonLog } from '../log/daemon-log.js';
@@ -25,7 +26,7 @@ export interface DaemonFixture {
 }
 
 export async function startDaemonFixture(
-  opts: { localApiLimits?: LocalEdgeLimits } = {},
+  opts: { localApiLimits?: LocalEdgeLimits; diagnostics?: DiagnosticsProbes } = {},
 ): Promise<DaemonFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'viw-daemon-'));
   const socketPath = join(dir, 'run', 'viworksd.sock');
@@ -51,6 +52,7 @@ export async function startDaemonFixture(
     // Same shape as production (3 retries, doubling), in milliseconds rather than seconds.
     restartPolicy: { retries: 3, baseDelayMs: 10, jitter: 0.25, stableMs: 60_000 },
     ...(opts.localApiLimits ? { localApiLimits: opts.localApiLimits } : {}),
+    ...(opts.diagnostics ? { diagnostics: opts.diagnostics } : {}),
   });
   return {
     dir,
