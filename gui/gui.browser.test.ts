@@ -165,6 +165,22 @@ describe('viworks gui in chromium', { skip: peer.skip }, () => {
     assert.equal(await page.getByTestId('step-0').getAttribute('class'), 'todo', 'the steps start over');
   });
 
+  it('shows a bind link as a QR code for the phone, and refuses anything else', async () => {
+    await page.locator('#bind-phone summary').click();
+    await page.getByTestId('bind-input').fill('ABCDE-FGHJK');
+    await page.getByTestId('bind-show').click();
+    const qr = page.getByTestId('bind-qr');
+    await qr.waitFor();
+    assert.match((await qr.getAttribute('viewBox')) ?? '', /^0 0 \d+ \d+$/);
+    assert.ok(
+      ((await qr.locator('path').getAttribute('d')) ?? '').length > 500,
+      'a QR code has many modules',
+    );
+    await page.getByTestId('bind-input').fill('https://evil.example/steal');
+    await page.getByTestId('bind-show').click();
+    await page.getByTestId('bind-invalid').waitFor();
+  });
+
   it('ends when the last window is closed', async () => {
     await page.close();
     assert.equal(await gui.ended, 'window_closed');

@@ -4,7 +4,8 @@
 // the one request that carries them.
 import type { Status } from '../../../core/api/local.js';
 import { type ApiError, api, GuiApiError, type LogLine, openEvents } from './api.js';
-import { type Child, fileText, h, mount } from './dom.js';
+import { bindLinkFor, qrSvg } from './bind-qr.js';
+import { button, type Child, field, fileText, h, mount } from './dom.js';
 import { codeScreen, daemonDown, enrollScreen, passwordScreen, statusScreen } from './screens.js';
 import { StepTracker } from './steps.js';
 
@@ -176,6 +177,30 @@ function addLog(l: LogLine): void {
   if (logLines.length > 200) logLines.shift();
   mount('log', ...logLines);
 }
+
+/** The bind panel: paste the link or code IT sent; the phone scans the QR code. */
+function bindPanel(): void {
+  const pasted = field('Bind link or code from your IT department', 'bind-input', { spellcheck: 'false' });
+  const out = h('div', { class: 'qr' });
+  const show = button('Show QR code', 'bind-show', () => {
+    const link = bindLinkFor(pasted.input.value, status?.device?.backend_url ?? null);
+    out.replaceChildren(
+      link
+        ? qrSvg(link)
+        : h(
+            'p',
+            { class: 'problem', 'data-testid': 'bind-invalid' },
+            'That is not a ViWorkS bind link or code.',
+          ),
+    );
+    if (link)
+      out.append(h('p', { class: 'muted' }, 'Scan it with your phone’s camera, then follow the app.'));
+  });
+  const panel = document.getElementById('bind-phone');
+  panel?.append(pasted.node, show, out);
+}
+
+bindPanel();
 
 openEvents({
   status(s) {

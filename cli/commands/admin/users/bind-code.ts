@@ -1,12 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import qrcode from 'qrcode-terminal';
+import { renderUnicodeCompact } from 'uqr';
 import { AdminCommand } from '../../../lib/admin-command.js';
 import type { AdminUsersBindCodeResult } from '../../../lib/admin-results.js';
 
-/** The bind link as a QR code the phone's camera opens (qrcode-terminal: block characters). */
-function qrText(url: string): Promise<string> {
-  return new Promise((resolve) => qrcode.generate(url, { small: true }, resolve));
-}
+/** The bind link as a QR code the phone's camera opens: half-block characters, two rows a line. */
+const qrText = (url: string): string => renderUnicodeCompact(url, { border: 2 });
 
 /** A one-time code that binds the user's phone (shown once; 10 minutes). */
 export default class AdminUsersBindCode extends AdminCommand<AdminUsersBindCodeResult> {
@@ -32,7 +30,7 @@ export default class AdminUsersBindCode extends AdminCommand<AdminUsersBindCodeR
     const reply = await client.bindCode(await this.userId(client, args.user));
     this.log(`bind code: ${reply.code}  (one use, until ${reply.expires_at})`);
     this.log(`bind link: ${reply.bind_url}`);
-    if (flags.qr) this.log(await qrText(reply.bind_url));
+    if (flags.qr) this.log(qrText(reply.bind_url));
     return { v: 1, ...reply };
   }
 }
