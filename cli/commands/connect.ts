@@ -1,18 +1,12 @@
 import type { ConnectionState } from '../../core/api/local.js';
 import { isViworksError } from '../../core/errors/viworks-error.js';
-import type { LocalClient } from '../../core/localclient/index.js';
+import { CONNECT_PROGRESS, type LocalClient } from '../../core/localclient/index.js';
 import { DaemonCommand, secretFlags, socketFlag } from '../lib/daemon-command.js';
 import { CliError } from '../lib/output.js';
 import type { ConnectResult } from '../lib/results.js';
 
-/** What entering each state means for the user (docs/architecture.md#connect-status-steps). */
-const STEP: Partial<Record<ConnectionState, string>> = {
-  bootstrapping: 'Fetching the sealed bootstrap…',
-  preflight: 'Bootstrap received. Preflight checks…',
-  spa: 'Preflight OK. Sending SPA…',
-  tls: 'SPA sent. TLS to the gateway (pinned)…',
-  openvpn: 'TLS OK. Starting OpenVPN…',
-};
+/** What entering each state means for the user (shared with the TUI). */
+const STEP = CONNECT_PROGRESS;
 
 /**
  * Login + phone code + connect in one. When `viworks login` ran just before, the daemon still holds

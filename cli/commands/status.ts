@@ -1,9 +1,7 @@
 import { Flags } from '@oclif/core';
-import type { Status } from '../../core/localclient/index.js';
+import { formatMs as ms, type Status } from '../../core/localclient/index.js';
 import { DaemonCommand, socketFlag } from '../lib/daemon-command.js';
 import type { StatusResult } from '../lib/results.js';
-
-const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v)} ms`);
 
 /** The lines `viworks status` prints for a Status (text mode). */
 export function describeStatus(s: Status): string[] {
