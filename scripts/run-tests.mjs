@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const ROOTS = ['core', 'server', 'daemon', 'cli', 'gateway', 'mobile', 'gui', 'scripts', 'bench'];
+const ROOTS = ['core', 'server', 'daemon', 'cli', 'tui', 'gateway', 'mobile', 'gui', 'scripts', 'bench'];
 const suite = process.argv[2] ?? 'unit';
 if (suite !== 'unit' && suite !== 'e2e') {
   console.error(`usage: run-tests.mjs unit|e2e [filter]`);

@@ -34,6 +34,7 @@ it('every command file: a ViworksCommand with a summary, --json, and no secret-v
     'logs',
     'device show',
     'version',
+    'tui',
     'daemon install',
     'admin login',
     'admin users list',

@@ -1,4 +1,5 @@
-// The architecture test: fails when a front-end imports anything but core/ and its own folder, the
+// The architecture test: fails when a front-end imports anything but core/ and its own folder (the
+// CLI may also import the TUI's render entry, never Ink or React themselves), the
 // daemon or the CLI imports server/ or scripts/, daemon/engine imports daemon/localapi, any import
 // cycle exists (type-only included), or production code outside core/api types a backend URL path.
 // A fixture tree breaks each rule once, so the checks are shown to fail.
@@ -47,15 +48,24 @@ describe('architecture', () => {
       // The phone app is a front-end too: core and its own folder only (not the simulator).
       'mobile/app/src/main.ts':
         "import { x } from '../../../core/util.js';\nimport { p } from '../../sim/client.js';\n",
+      // The CLI starts the TUI through its render entry only; Ink and React stay inside tui/.
+      'cli/commands/tui.ts':
+        "const { renderTui } = await import('../../tui/render.js');\nimport { App } from '../../tui/App.js';\nimport { render } from 'ink';\n",
+      'tui/render.tsx': "import { render } from 'ink';\nimport { App } from './App.js';\n",
+      'tui/App.tsx': "import { x } from '../core/util.js';\nimport { y } from '../daemon/engine/y.js';\n",
+      'tui/App.test.tsx': "import { y } from '../daemon/engine/y.js';\n",
     });
     try {
       const found = checkArchitecture(loadTree(root)).map((v) => `${v.rule}: ${v.file} (${v.detail})`);
       assert.deepEqual(found.sort(), [
         'backend-path: mobile/sim/client.ts (/mobile/otp?wait=)',
+        'cli-no-ink: cli/commands/tui.ts (ink)',
         'cycle: server/a.ts (server/a.ts → server/b.ts)',
         'engine-not-localapi: daemon/engine/y.ts (daemon/localapi/server.ts)',
         'front-end-imports: cli/commands/status.ts (daemon/engine/y.ts)',
+        'front-end-imports: cli/commands/tui.ts (tui/App.tsx)',
         'front-end-imports: mobile/app/src/main.ts (mobile/sim/client.ts)',
+        'front-end-imports: tui/App.tsx (daemon/engine/y.ts)',
         'no-server-or-scripts: daemon/localapi/server.ts (server/s.ts)',
       ]);
     } finally {
