@@ -1,7 +1,7 @@
 // The typed client of the backend's admin API (docs/admin-api.md): one method per admin route of
 // the table, every reply checked against its schema. Transport-agnostic: the CLI hands it a
 // PinnedTransport, the admin web panel a FetchTransport. It holds the session token of the
-// current login (each login and setup step issues a fresh one: useToken).
+// current login (each login and setup step issues a fresh one: setSessionToken).
 import type {
   AuditQueryT,
   CreateEnrollmentTokenBodyT,
@@ -26,7 +26,7 @@ export class AdminClient {
   ) {}
 
   /** Uses a new token from now on (login and setup steps each issue a fresh one). */
-  useToken(token: string | null): void {
+  setSessionToken(token: string | null): void {
     this.token = token;
   }
 

@@ -76,9 +76,9 @@ export async function setupAdmin(plan: LabPlan): Promise<void> {
   const client = adminClientFor(trustOf(state));
   let reply = await client.login(first.username, first.one_time_password);
   const password = `lab-${randomBytes(18).toString('base64url')}`;
-  client.useToken(reply.token ?? null);
+  client.setSessionToken(reply.token ?? null);
   reply = await client.changePassword(first.one_time_password, password);
-  client.useToken(reply.token ?? null);
+  client.setSessionToken(reply.token ?? null);
   const enrolled = await client.totpEnroll();
   const secret = b32decode(enrolled.secret);
   writeSecretJson(join(plan.dirs.client, ADMIN_USER_FILE), {
@@ -90,7 +90,7 @@ export async function setupAdmin(plan: LabPlan): Promise<void> {
   // The confirming code is spent; the next step's code is within the accepted window.
   reply = await client.login(first.username, password, totp(secret, 1));
   if (reply.state !== 'ok' || !reply.token) throw new Error(`admin login ended in state ${reply.state}`);
-  client.useToken(reply.token);
+  client.setSessionToken(reply.token);
   const me = await client.me();
   process.env.XDG_CONFIG_HOME = join(plan.dirs.client, 'admin-config');
   process.env.VIWORKS_ADMIN_TOKEN_STORE = 'file';

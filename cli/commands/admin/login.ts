@@ -61,7 +61,7 @@ export default class AdminLogin extends ViworksCommand<AdminLoginResult> {
     for (let step = 0; reply.state !== 'ok'; step++) {
       if (step === 3)
         throw new CliError('VIW_E_INTERNAL', { message: 'The first-login setup did not finish' });
-      client.useToken(reply.token ?? null);
+      client.setSessionToken(reply.token ?? null);
       if (reply.state === 'login_required') {
         this.progress('Setup finished. Log in once more with the NEXT code (each code works only once).');
         reply = await client.login(username, password, await this.nextCode(flags['totp-stdin']));
