@@ -35,6 +35,8 @@ it('every command file: a ViworksCommand with a summary, --json, and no secret-v
     'device show',
     'version',
     'tui',
+    'gui',
+    'doctor',
     'daemon install',
     'admin login',
     'admin users list',
