@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { backendConfig } from './backend.js';
-import { clientEnv, connectDemo, enrollDemo, registerGateway, setupAdmin, viworks } from './driver.js';
+import {
+  clientEnv,
+  connectDemo,
+  enrollDemo,
+  phoneCode,
+  registerGateway,
+  setupAdmin,
+  viworks,
+} from './driver.js';
 import { driverStep, labDown, labExec, labStatus, labUp, type SelfCommand } from './lab.js';
 import { labPlan } from './plan.js';
 import { repoPath } from './repo.js';
@@ -39,6 +47,8 @@ async function driver(step: string, id: number): Promise<void> {
   else if (step === 'register-gateway') result = await registerGateway(plan);
   else if (step === 'enroll-demo') result = await enrollDemo(plan);
   else if (step === 'connect-demo') result = await connectDemo(plan);
+  // The code the phone shows now, read like a person (front-end tests type it themselves).
+  else if (step === 'phone-code') result = { code: await phoneCode(plan, null) };
   else if (step === 'status') result = await viworks(plan, ['status']);
   else if (step === 'disconnect') result = await viworks(plan, ['disconnect']);
   else throw new Error(`unknown driver step ${step}`);

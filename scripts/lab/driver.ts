@@ -238,13 +238,15 @@ export async function enrollDemo(plan: LabPlan): Promise<{ deviceId: string }> {
 /** The next code the phone shows (other than `previous`), as a person reads it off the screen. */
 export async function phoneCode(plan: LabPlan, previous: string | null): Promise<string> {
   const deadline = Date.now() + 90_000;
+  let last = '';
   while (Date.now() < deadline) {
     const otp = await phone(plan, ['otp', '--wait', '--timeout', '30'], 60_000);
     const code = (otp.json.otp as { code?: string } | null)?.code;
     if (code && code !== previous) return code;
+    last = JSON.stringify(otp.json).slice(0, 400);
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error('the phone showed no new code');
+  throw new Error(`the phone showed no new code; it last said ${last}`);
 }
 
 /**
