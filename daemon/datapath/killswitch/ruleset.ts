@@ -45,7 +45,7 @@ function address(a: string, what: string): { family: 'ip' | 'ip6'; text: string 
 export function checkPlan(plan: KillSwitchPlan): void {
   if (plan.backend.addresses.length === 0 || plan.backend.addresses.length > 8)
     throw refuse('backend.addresses: 1 to 8 addresses');
-  plan.backend.addresses.forEach((a, i) => address(a, `backend.addresses[${i}]`));
+  for (const [i, a] of plan.backend.addresses.entries()) address(a, `backend.addresses[${i}]`);
   port(plan.backend.port, 'backend.port');
   address(plan.gateway.address, 'gateway.address');
   port(plan.gateway.spaPort, 'gateway.spaPort');
