@@ -107,6 +107,7 @@ async function demo(id: number, json: boolean): Promise<number> {
       `  scripts/lab.sh viworks -- status --json        the client's state (any viworks command, run in the client namespace)\n` +
       `  scripts/lab.sh exec client -- curl -s http://${plan.internal.address}:${plan.tunnelServicePort}/   an internal service, reachable only through the tunnel\n` +
       `  scripts/lab.sh viworks -- admin sessions list  the admin's view (the lab admin is logged in)\n` +
+      `  scripts/lab.sh viworks -- doctor               the netcheck-style report (daemon, backend + pin, clock, tun, DNS)\n` +
       `  scripts/lab.sh viworks -- disconnect           end the session\n` +
       `  scripts/lab.sh down                            remove the lab: processes, namespaces, files\n`,
   );
