@@ -11,6 +11,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { type DaemonFixture, startDaemonFixture } from '../daemon/testing/daemon-fixture.js';
 import { chromiumPeer, launchChromium } from '../mobile/app/testing/chromium.js';
@@ -18,7 +19,7 @@ import type { PhoneIdentity } from '../mobile/sim/phone-client.js';
 import { startTestServer, type TestServer } from '../server/testing/harness.js';
 import { boundPhone, createToken, createUser, phoneClient } from '../server/testing/identity-fixtures.js';
 import { buildGui } from './build.js';
-import { type GuiServer, loadGuiAssets, startGuiServer } from './index.js';
+import { type GuiServer, loadGuiAssets, startGuiServer, writeOpenerPage } from './index.js';
 
 const USERNAME = 'heidi';
 const PASSWORD = 'heidi correct horse battery 7';
@@ -86,11 +87,12 @@ describe('viworks gui in chromium', { skip: peer.skip }, () => {
     assert.equal(await raw('/api/status', { host: host(), cookie: 'viworks_gui=guess' }), 401);
   });
 
-  it('the launch link opens the GUI once; the page asks to enroll', async () => {
-    await page.goto(gui.launchUrl);
-    assert.equal(launched, true);
-    assert.equal(new URL(page.url()).pathname, '/');
+  it('the launch link, opened the way viworks gui opens it (a file: opener page), opens the GUI once', async () => {
+    const opener = writeOpenerPage(gui.launchUrl, dir);
+    await page.goto(pathToFileURL(opener.path).href);
     await page.getByTestId('enroll').waitFor({ timeout: 10_000 });
+    assert.equal(launched, true);
+    assert.equal(page.url(), `${origin()}/`);
     assert.equal(
       await raw(new URL(gui.launchUrl).pathname + new URL(gui.launchUrl).search, { host: host() }),
       401,

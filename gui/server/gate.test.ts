@@ -62,10 +62,12 @@ describe('LaunchGate', () => {
     assert.equal(gate.check(ok(cookie, { method: 'POST' })), 'origin', 'a change must name its origin');
   });
 
-  it('the launch request itself needs no cookie, but the right host', () => {
+  it('the launch request needs no cookie, may come from anywhere (the token is its proof), but the right host', () => {
     const gate = new LaunchGate(PORT);
     assert.equal(gate.check(ok('', { secFetchSite: 'none' }), true), null);
+    assert.equal(gate.check(ok('', { secFetchSite: 'cross-site', origin: 'null' }), true), null);
     assert.equal(gate.check(ok('', { host: 'rebind.example' }), true), 'host');
+    assert.equal(gate.check(ok('', { method: 'POST', origin: 'http://evil.example' }), true), 'origin');
   });
 
   it('reads one cookie out of a header', () => {

@@ -6,6 +6,9 @@
 //     must send it; Sec-Fetch-Site, when sent, is same-origin or none (cross-site fetches say so);
 //   - the session cookie, set once in exchange for the one-time launch token (HttpOnly,
 //     SameSite=Strict: no other site's request carries it), on every request but the launch itself.
+// The launch answers a page that moves on to / by itself (not a redirect): a navigation that
+// started cross-site (the opener page) would carry neither the Strict cookie nor a same-origin
+// Sec-Fetch-Site through a redirect; the page's own navigation carries both.
 // Secrets are compared in constant time; none is ever logged.
 import { randomBytes } from 'node:crypto';
 import { constantTimeEqual } from '../../core/crypto/bytes.js';
@@ -58,14 +61,18 @@ export class LaunchGate {
     return `${SESSION_COOKIE}=${this.session}; HttpOnly; SameSite=Strict; Path=/`;
   }
 
-  /** Why a request is refused, or null when it may pass (the launch request skips the cookie). */
+  /**
+   * Why a request is refused, or null when it may pass. The launch request (a GET navigation) needs
+   * the right Host only: the one-time token is its proof, and it may come from anywhere — a
+   * terminal's link, or the opener page (a file: page, so the browser calls it cross-site).
+   */
   check(r: RequestFacts, launching = false): Refusal | null {
     if (r.host !== `127.0.0.1:${this.port}`) return 'host';
+    if (launching) return r.method === 'GET' ? null : 'origin';
     if (r.origin !== undefined && r.origin !== this.origin) return 'origin';
     if (r.secFetchSite !== undefined && r.secFetchSite !== 'same-origin' && r.secFetchSite !== 'none')
       return 'origin';
     if (r.method !== 'GET' && r.method !== 'HEAD' && r.origin === undefined) return 'origin';
-    if (launching) return null;
     return same(cookieValue(r.cookie, SESSION_COOKIE), this.session) ? null : 'session';
   }
 }

@@ -17,6 +17,10 @@ import type { LocalClient } from '../../core/localclient/index.js';
 import { GUI_FILES, type GuiFile } from './assets.js';
 import { LaunchGate } from './gate.js';
 
+const LAUNCHED_PAGE =
+  '<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer">' +
+  '<meta http-equiv="refresh" content="0;url=/"><title>ViWorkS</title><p><a href="/">Open ViWorkS</a></p>';
+
 export const GUI_CSP = [
   "default-src 'none'",
   "script-src 'self'",
@@ -134,7 +138,8 @@ export async function startGuiServer(o: GuiServerOptions): Promise<GuiServer> {
       });
     }
     o.onLaunched?.();
-    return reply.header('set-cookie', cookie).redirect('/', 303);
+    // A page of this origin that moves on to / itself (see gate.ts: why not a redirect).
+    return reply.header('set-cookie', cookie).type('text/html; charset=utf-8').send(LAUNCHED_PAGE);
   });
   const file = (name: GuiFile) => async (_request: FastifyRequest, reply: FastifyReply) =>
     reply.type(GUI_FILES[name]).send(o.assets.get(name));
