@@ -183,6 +183,35 @@ describe('viworks gui in chromium', { skip: peer.skip }, () => {
     await page.getByTestId('bind-invalid').waitFor();
   });
 
+  it('enrolls a second computer the interactive way: no token, the code from the phone, then approval', async () => {
+    const d2 = await startDaemonFixture();
+    const gui2 = await startGuiServer({ client: d2.client, assets: loadGuiAssets(join(dir, 'web')) });
+    const page2 = await (await browser.newContext()).newPage();
+    try {
+      await page2.goto(gui2.launchUrl);
+      const pins = ts.server.banner.backend_pins;
+      await page2.getByTestId('enroll-url').fill(`https://127.0.0.1:${ts.server.port}`);
+      await page2.getByTestId('enroll-pin-primary').fill(pins.primary_b64);
+      await page2.getByTestId('enroll-pin-backup').fill(pins.backup_b64);
+      await page2.getByTestId('enroll-ca').setInputFiles(join(dir, 'ca.pem'));
+      await page2.getByTestId('enroll-username').fill(USERNAME);
+      await page2.getByTestId('enroll-password').fill(PASSWORD);
+      await page2.getByTestId('enroll').click();
+      await page2.getByTestId('otp-countdown').waitFor({ timeout: 15_000 });
+      const pending = await phoneClient(ts).pendingOtp(phone, 10);
+      assert.equal(pending?.purpose, 'enroll', 'the phone shows an enrollment, not a login');
+      await page2.getByTestId('otp-code').fill(pending?.code ?? '');
+      await page2.getByTestId('otp-submit').click();
+      await page2.getByTestId('state').filter({ hasText: 'Not connected' }).waitFor({ timeout: 15_000 });
+      assert.equal((await d2.client.status()).device?.status, 'pending_approval');
+      await page2.getByTestId('pending-approval').waitFor();
+    } finally {
+      await page2.close();
+      await gui2.close();
+      await d2.stop();
+    }
+  });
+
   it('ends when the last window is closed', async () => {
     await page.close();
     assert.equal(await gui.ended, 'window_closed');

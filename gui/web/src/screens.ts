@@ -176,6 +176,13 @@ export function statusScreen(o: {
   return [
     h('h1', { 'data-testid': 'state' }, headline),
     s.device ? h('p', { class: 'muted' }, `${s.device.username} · device ${s.device.device_id}`) : null,
+    s.device?.status === 'pending_approval'
+      ? h(
+          'p',
+          { 'data-testid': 'pending-approval' },
+          'This computer waits for an administrator’s approval before it can connect.',
+        )
+      : null,
     stepList(o.stepsDone),
     connected && s.session
       ? h(
