@@ -7,7 +7,6 @@ import { type ApiError, api, GuiApiError, type LogLine, openEvents } from './api
 import { bindLinkFor, qrSvg } from './bind-qr.js';
 import { button, type Child, field, fileText, h, mount } from './dom.js';
 import { codeScreen, daemonDown, enrollScreen, passwordScreen, statusScreen } from './screens.js';
-import { StepTracker } from './steps.js';
 
 type Flow = 'none' | 'password' | 'otp' | 'new-password' | 'enroll-otp';
 
@@ -17,7 +16,6 @@ let flow: Flow = 'none';
 let busy = false;
 let problem: ApiError | null = null;
 let otpExpiresAt: string | null = null;
-const steps = new StepTracker();
 const logLines: HTMLElement[] = [];
 
 const asProblem = (e: unknown): ApiError =>
@@ -61,7 +59,6 @@ function screen(): Child[] {
       return statusScreen({
         ...common,
         status,
-        stepsDone: steps.see(status.state),
         onConnect: connect,
         onDisconnect: disconnect,
       });
@@ -99,7 +96,6 @@ function connect(): void {
 function login(password: string): void {
   void step(async () => {
     const r = await api.login(password);
-    steps.mark('Login OK');
     otpExpiresAt = r.otp_expires_at;
     flow = 'otp';
   });
@@ -108,7 +104,6 @@ function login(password: string): void {
 function code(otp: string): void {
   void step(async () => {
     const r = await api.otp(otp);
-    steps.mark('OTP verified');
     otpExpiresAt = null;
     if (r.password_change_required) {
       flow = 'new-password';

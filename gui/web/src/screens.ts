@@ -1,8 +1,8 @@
 // The GUI's screens: functions of what they show and what their buttons do; no state, no calls.
 import type { Status } from '../../../core/api/local.js';
+import { connectSteps } from '../../../core/localclient/steps.js';
 import type { ApiError } from './api.js';
 import { button, type Child, field, h } from './dom.js';
-import { STEPS } from './steps.js';
 
 export function problemBox(p: ApiError | null | undefined): Child {
   if (!p) return null;
@@ -131,17 +131,24 @@ export function passwordScreen(o: {
   return [h('h1', {}, o.title), pw.node, go, problemBox(o.problem)];
 }
 
-function stepList(done: number): HTMLElement {
+/**
+ * The spec's six connect steps, derived from the Status like every front-end's
+ * (core/localclient/steps.ts); while resting none is shown done, though the last connect's timings
+ * stay on the Status.
+ */
+function stepList(s: Status): HTMLElement {
+  const resting = s.state === 'enrolled' || s.state === 'idle';
   return h(
     'ol',
     { class: 'steps', 'data-testid': 'steps' },
-    ...STEPS.map((s, i) =>
-      h(
+    ...connectSteps(s).map((step, i) => {
+      const done = !resting && step.mark === 'done';
+      return h(
         'li',
-        { class: i < done ? 'done' : 'todo', 'data-testid': `step-${i}` },
-        `${i < done ? '✓' : '·'} ${s}`,
-      ),
-    ),
+        { class: done ? 'done' : 'todo', 'data-testid': `step-${i}` },
+        `${done ? '✓' : '·'} ${step.label}`,
+      );
+    }),
   );
 }
 
@@ -150,7 +157,6 @@ const kib = (n: number) =>
 
 export function statusScreen(o: {
   status: Status;
-  stepsDone: number;
   busy: boolean;
   problem?: ApiError | null;
   onConnect(): void;
@@ -183,7 +189,7 @@ export function statusScreen(o: {
           'This computer waits for an administrator’s approval before it can connect.',
         )
       : null,
-    stepList(o.stepsDone),
+    stepList(s),
     connected && s.session
       ? h(
           'dl',
