@@ -1,9 +1,9 @@
 // The GUI's page, script and style, built by gui/build.ts into dist/gui-web and read once at start.
 // Only these three names are ever served.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import { packageRoot } from '../../core/package-root.js';
 
 export const GUI_FILES = {
   'index.html': 'text/html; charset=utf-8',
@@ -12,15 +12,9 @@ export const GUI_FILES = {
 } as const;
 export type GuiFile = keyof typeof GUI_FILES;
 
-/** Where `npm run build` puts the GUI, seen from this module in the sources or in dist/. */
+/** Where `npm run build` puts the GUI in this installation. */
 export function defaultGuiDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return join(dir.endsWith('/dist') ? dirname(dir) : dir, 'dist', 'gui-web');
+  return join(packageRoot(), 'dist', 'gui-web');
 }
 
 export function loadGuiAssets(dir: string): ReadonlyMap<GuiFile, Buffer> {

@@ -9,9 +9,10 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
+import { packageRoot } from '../../core/package-root.js';
 import { databaseTargets } from '../../scripts/testkit/postgres.js';
 import { openDatabase, resolveTarget } from './database.js';
-import { loadMigrations, MigrationError, migrationsDir, packageRoot } from './migrate.js';
+import { loadMigrations, MigrationError, migrationsDir } from './migrate.js';
 
 /** Runs one SQL statement on the database behind `url`/`dataDir`, outside Prisma. */
 async function sql(opts: { url: string | undefined; dataDir: string }, text: string, params: unknown[] = []) {

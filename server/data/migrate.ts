@@ -5,8 +5,8 @@
 // columns, checksum = SHA-256 hex of migration.sql) so `prisma migrate status` agrees with it.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../../core/package-root.js';
 import type { Provider } from './client.js';
 
 export interface Migration {
@@ -66,19 +66,6 @@ export class MigrationError extends Error {
     this.code = code;
     this.migration = opts.migration;
     this.hint = HINTS[code];
-  }
-}
-
-/**
- * The installed package's root (the directory with our package.json). Found by walking up from this
- * module, so it works from the sources (tsx) and from dist/ alike: tsc does not copy the .sql files,
- * they are read from prisma/migrations in the package.
- */
-export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'viworks') return dir;
-    if (dirname(dir) === dir) throw new Error(`no viworks package.json above ${from}`);
   }
 }
 

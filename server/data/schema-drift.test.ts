@@ -10,10 +10,10 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
+import { packageRoot } from '../../core/package-root.js';
 import { PATHS, schemaFor } from '../../prisma/schema-source.mjs';
 import { databaseTargets } from '../../scripts/testkit/postgres.js';
 import { openDatabase, resolveTarget } from './database.js';
-import { packageRoot } from './migrate.js';
 
 const ROOT = packageRoot();
 const CLI = join(dirname(createRequire(import.meta.url).resolve('prisma/package.json')), 'build/index.js');

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
+import { packageRoot } from '../../../core/package-root.js';
 import { ViworksCommand } from '../../lib/base-command.js';
 import { CliError, usageError } from '../../lib/output.js';
 import type { DaemonInstallResult } from '../../lib/results.js';
@@ -9,17 +9,11 @@ import { applyInstall, planInstall, SOCKET_GROUP, UNIT_NAME } from '../../lib/sy
 
 /** dist/daemon/bin/viworksd.js of the installed package this command runs from. */
 function packagedDaemon(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++, dir = dirname(dir)) {
-    try {
-      if (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'viworks') {
-        return join(dir, 'dist/daemon/bin/viworksd.js');
-      }
-    } catch {
-      // not here; look one level up
-    }
+  try {
+    return join(packageRoot(), 'dist/daemon/bin/viworksd.js');
+  } catch {
+    return null; // not inside a viworks package
   }
-  return null;
 }
 
 /**

@@ -3,12 +3,12 @@
 // names are served — no path is ever joined from a request — with a content type per kind, and a
 // gzip copy for browsers that take it (the script is mostly the shared schema validator).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Type } from 'typebox';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
+import { packageRoot } from '../../../core/package-root.js';
 import { closed, strictValidator } from '../../../core/schema/strict.js';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -53,15 +53,9 @@ export interface PhoneAppBundle {
   readonly files: ReadonlyMap<string, AppFile>;
 }
 
-/** Where `npm run build` puts the app, seen from this module in the sources or in dist/. */
+/** Where `npm run build` puts the app in this installation. */
 export function defaultPhoneAppDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return join(dir.endsWith('/dist') ? dirname(dir) : dir, 'dist', 'phone-app');
+  return join(packageRoot(), 'dist', 'phone-app');
 }
 
 const configError = (detail: string) =>
