@@ -1,14 +1,14 @@
 // Builds the GUI's page (gui/web) into the folder `viworks gui` serves: one script bundled by
 // esbuild, the page and its style copied. Run by `npm run build` (into dist/gui-web) and by tests.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
+import { packageRoot } from '../core/package-root.js';
 
 export async function buildGui(outDir: string): Promise<{ outDir: string; scriptBytes: number }> {
-  const source = HERE.endsWith(join('dist', 'gui')) ? resolve(HERE, '../../gui') : HERE;
+  // The sources, also when this runs compiled from dist/.
+  const source = join(packageRoot(), 'gui');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   await build({

@@ -4,12 +4,12 @@
 // exactly those files and nothing else. Run by `npm run build` (into dist/phone-app) and by tests.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { packageRoot } from '../../core/package-root.js';
 import { appIcons } from './icons.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 // The app runs on phones: the browsers that ship WebAuthn platform authenticators and Ed25519 in
 // WebCrypto (Chrome 137+, Safari 17+, Firefox 130+).
 const TARGET = ['chrome120', 'safari17', 'firefox128'];
@@ -29,7 +29,8 @@ export interface PhoneAppBuild {
 }
 
 export async function buildPhoneApp(outDir: string): Promise<PhoneAppBuild> {
-  const source = HERE.endsWith(join('dist', 'mobile', 'app')) ? resolve(HERE, '../../../mobile/app') : HERE;
+  // The sources, also when this runs compiled from dist/.
+  const source = join(packageRoot(), 'mobile', 'app');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const common = {
