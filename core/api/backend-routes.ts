@@ -70,6 +70,7 @@ import {
   EnrollOtpRequiredSchema,
   EnrollRequestSchema,
 } from './device.js';
+import { DeviceSecurityEventAcceptedSchema, DeviceSecurityEventSchema } from './device-events.js';
 import {
   BindOptionsRequestSchema,
   BindOptionsResponseSchema,
@@ -86,8 +87,8 @@ import {
 /**
  * Who may call a route:
  * - `anonymous`: anyone (liveness, public PKI);
- * - `device-signed`: a desktop's Ed25519 request signature (enrollment: the new key; login: the
- *   enrolled device's key) — core/crypto/request-signing.ts;
+ * - `device-signed`: a desktop's Ed25519 request signature (enrollment: the new key; login and
+ *   security events: the enrolled device's key) — core/crypto/request-signing.ts;
  * - `desktop-bearer`: the access token from POST /auth/verify (`Authorization: Bearer viw_at_…`);
  * - `phone-signed`: the bound phone's request signature (bind: the new phone key);
  * - `{ admin }`: the admin API's guard, with the permission from core/api/admin.ts.
@@ -238,6 +239,16 @@ export const BACKEND_ROUTES = {
     summary: 'Replace the one-time password with the token from /auth/verify; then log in again',
     body: PasswordChangeRequestSchema,
     response: { 200: PasswordChangeResponseSchema },
+  },
+
+  // ── Desktop security events (core/api/device-events.ts) ──────────────────────────────────────
+  deviceSecurityEvent: {
+    method: 'POST',
+    path: '/device/events',
+    caller: 'device-signed',
+    summary: 'A security event the desktop detected (DNS/route leak, kill switch) → one audit event',
+    body: DeviceSecurityEventSchema,
+    response: { 202: DeviceSecurityEventAcceptedSchema },
   },
 
   // ── The desktop's session (core/api/client.ts) ───────────────────────────────────────────────

@@ -10,7 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import { createRoot } from '../../server/pki/issue.js';
 import { generateEcKeyPair } from '../../server/pki/keys.js';
 import { startTestServer, type TestServer } from '../../server/testing/harness.js';
-import { newDesktopKeys } from '../../server/testing/identity-fixtures.js';
+import {
+  createUser,
+  ctxOf,
+  enrolledDesktop,
+  newDesktopKeys,
+} from '../../server/testing/identity-fixtures.js';
 import { signRequest } from '../crypto/request-signing.js';
 import { isViworksError } from '../errors/viworks-error.js';
 import { AdminClient } from './admin-client.js';
@@ -128,6 +133,28 @@ describe('pinned transport + typed backend client', () => {
     );
     await assert.rejects(c.heartbeat(`viw_at_${'A'.repeat(43)}`, `s-${'0'.repeat(32)}`), (e) =>
       isViworksError(e, 'VIW_E_TOKEN_INVALID'),
+    );
+  });
+
+  it('reports a security event signed by the enrolled device; a revoked one gets its typed error', async () => {
+    await createUser(ts, 'leaky', 'security event password 9');
+    const d = await enrolledDesktop(ts, 'leaky', 'security event password 9');
+    const signer = (method: string, path: string, body: Uint8Array) =>
+      signRequest(d.deviceId, d.keys.signing.secretKey, method, path, body);
+    const event = {
+      type: 'dns_leak_detected',
+      session_id: null,
+      detected_at: new Date().toISOString(),
+      reason: 'dns_route_outside_tunnel',
+      detail: 'query for example.org left on wlan0',
+    } as const;
+    const accepted = await client().reportSecurityEvent(event, signer);
+    assert.equal(accepted.accepted, true);
+    const row = await ctxOf(ts).db.auditEvent.findFirstOrThrow({ orderBy: { seq: 'desc' } });
+    assert.equal(JSON.parse(row.event).trace_id, accepted.event_id);
+    await ctxOf(ts).db.desktopDevice.update({ where: { id: d.deviceId }, data: { status: 'revoked' } });
+    await assert.rejects(client().reportSecurityEvent(event, signer), (e) =>
+      isViworksError(e, 'VIW_E_DEVICE_REVOKED'),
     );
   });
 

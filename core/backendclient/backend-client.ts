@@ -18,6 +18,7 @@ import type {
   EnrollOtpRequired,
   EnrollRequest,
 } from '../api/device.js';
+import type { DeviceSecurityEvent, DeviceSecurityEventAccepted } from '../api/device-events.js';
 import type {
   BindOptionsRequest,
   BindOptionsResponse,
@@ -88,6 +89,12 @@ export class BackendClient {
 
   async changePassword(body: PasswordChangeRequest, signer: Signer): Promise<void> {
     await callRoute(this.transport, R.authPassword, { json: body, signer });
+  }
+
+  // ── Security events the desktop detected: signed by the enrolled device ──────────────────────
+  /** POST /device/events: one audit event on the backend (`client.<type>`); 202 once recorded. */
+  async reportSecurityEvent(body: DeviceSecurityEvent, signer: Signer): Promise<DeviceSecurityEventAccepted> {
+    return (await callRoute(this.transport, R.deviceSecurityEvent, { json: body, signer })).value;
   }
 
   // ── The desktop's session: the access token from /auth/verify ────────────────────────────────

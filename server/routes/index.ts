@@ -11,6 +11,7 @@ const FEATURES: ReadonlyArray<() => Promise<FeaturePlugin>> = [
   async () => (await import('./pki.js')).pkiRoutes,
   async () => (await import('./auth.js')).authRoutes,
   async () => (await import('./device.js')).deviceRoutes,
+  async () => (await import('./device-events.js')).deviceEventRoutes,
   async () => (await import('./mobile.js')).mobileRoutes,
   async () => (await import('./phone-app.js')).phoneAppRoutes,
   async () => (await import('./admin/index.js')).adminRoutes,

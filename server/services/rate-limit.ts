@@ -23,6 +23,10 @@ export const RATE_RULES = {
   auth: { name: 'auth', limit: 30, windowMs: 60_000 },
   enroll: { name: 'enroll', limit: 10, windowMs: 60_000 },
   mobile: { name: 'mobile', limit: 60, windowMs: 60_000 },
+  /** POST /device/events per address: above the per-device cap, so desktops behind one NAT all report. */
+  deviceEvents: { name: 'device-events', limit: 120, windowMs: 60_000 },
+  /** POST /device/events per signing device, counted once its signature verified. */
+  deviceEventsPerDevice: { name: 'device-events-device', limit: 30, windowMs: 60_000 },
   adminLogin: { name: 'admin-login', limit: 10, windowMs: 60_000 },
   /** The phone app's files: a page load is ~8 requests; a phone reloads a few times at most. */
   phoneApp: { name: 'phone-app', limit: 120, windowMs: 60_000 },
