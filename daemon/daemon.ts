@@ -7,7 +7,7 @@ import { ViworksError } from '../core/errors/viworks-error.js';
 import { packageVersion } from '../core/localclient/version.js';
 import { UdpSpaSender } from './datapath/spa-sender.js';
 import type { DiagnosticsProbes } from './engine/diagnostics.js';
-import { Engine } from './engine/engine.js';
+import { Engine, type NetworkProtectionDeps } from './engine/engine.js';
 import type { ResolveAll } from './engine/resolve.js';
 import type { RestartPolicy } from './engine/restart-policy.js';
 import { SystemPreflight } from './engine/system-preflight.js';
@@ -45,6 +45,8 @@ export interface DaemonOptions {
   readonly diagnostics?: DiagnosticsProbes;
   /** Local API time limits (default LOCAL_EDGE_LIMITS; tests shorten them). */
   readonly localApiLimits?: LocalEdgeLimits;
+  /** Kill switch, pushed DNS, leak checks, captive portal probe; absent: not managed (tests). */
+  readonly network?: NetworkProtectionDeps;
 }
 
 export interface RunningDaemon {
@@ -80,6 +82,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     ...resolver(o),
     ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
     ...(o.diagnostics ? { diagnostics: o.diagnostics } : {}),
+    ...(o.network ? { network: o.network } : {}),
   });
   await engine.init();
   const api = await startLocalApi({

@@ -52,6 +52,49 @@ describe('server config', () => {
     );
   });
 
+  it('takes the pushed DNS and the kill switch requirement, refusing hostile DNS values', (t) => {
+    const c = loadConfig({
+      env: {
+        VIWORKS_DNS_SERVERS: '10.233.1.53, 10.233.1.54',
+        VIWORKS_DNS_SEARCH: 'corp.example,lab.test.',
+        VIWORKS_REQUIRE_KILL_SWITCH: 'true',
+      },
+    });
+    assert.deepEqual(c.dns, {
+      servers: ['10.233.1.53', '10.233.1.54'],
+      searchDomains: ['corp.example', 'lab.test.'],
+    });
+    assert.equal(c.requireKillSwitch, true);
+    assert.deepEqual(loadConfig({ env: {} }).dns, { servers: [], searchDomains: [] });
+    const dir = mkdtempSync(join(tmpdir(), 'viw-cfg-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'c.json');
+    const hostile = [
+      { servers: ['10.0.0.1\nnameserver 6.6.6.6'], searchDomains: [] },
+      { servers: ['::1'], searchDomains: [] },
+      { servers: ['10.0.0.256'], searchDomains: [] },
+      { servers: ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'], searchDomains: [] },
+      { servers: [], searchDomains: ['corp.example\noptions ndots:15'] },
+      { servers: [], searchDomains: ['options'].map((o) => `${o} rotate`) },
+      { servers: [], searchDomains: [`${'a'.repeat(64)}.example`] },
+      { servers: [], searchDomains: [`${'abcdefgh.'.repeat(29)}example`] },
+      { servers: [], searchDomains: ['-lead.example'] },
+      { servers: [], searchDomains: [], extra: true },
+    ];
+    for (const dns of hostile) {
+      writeFileSync(file, JSON.stringify({ dns }));
+      assert.throws(
+        () => loadConfig({ env: {}, file }),
+        (e) => isViworksError(e, 'VIW_E_CONFIG') && e.details.some((d) => d.includes('dns')),
+        JSON.stringify(dns),
+      );
+    }
+    assert.throws(
+      () => loadConfig({ env: { VIWORKS_REQUIRE_KILL_SWITCH: 'yes' } }),
+      (e) => isViworksError(e, 'VIW_E_CONFIG') && e.details.some((d) => d.includes('requireKillSwitch')),
+    );
+  });
+
   it('takes native attestation settings from the file and the environment, with defaults', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'viw-cfg-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));

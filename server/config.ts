@@ -4,10 +4,14 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Static, Type } from 'typebox';
+import { DOMAIN_NAME_PATTERN } from '../core/bootstrap/payload.js';
 import { ViworksError } from '../core/errors/viworks-error.js';
 import { closed, strictValidator } from '../core/schema/strict.js';
 
 const HostOrIp = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:-]+$' });
+const Ipv4 = Type.String({
+  pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$',
+});
 const FilePath = Type.String({ minLength: 1, maxLength: 4096 });
 const CertDigest = Type.String({
   pattern: '^([0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}|[0-9A-Fa-f]{64}|[A-Za-z0-9+/_-]{43}=?)$',
@@ -40,6 +44,23 @@ export const ServerConfigSchema = Type.Object(
     sessionLifetimeS: Type.Integer({ minimum: 300, maximum: 86400 }),
     /** A session with no heartbeat for this long ends (docs/architecture.md#idle-logout-and-revocation). */
     idleTimeoutS: Type.Integer({ minimum: 60, maximum: 86400 }),
+    /**
+     * What connected clients resolve with (sealed into every bootstrap; the client restores the
+     * machine's own resolver on disconnect): IPv4 resolvers reachable through the tunnel and search
+     * domains. Checked here as strictly as the client checks them, so a hostile value (a newline, an
+     * `options` line, an overlong name) stops the start instead of reaching any client.
+     */
+    dns: Type.Object(
+      {
+        servers: Type.Array(Ipv4, { maxItems: 3 }),
+        searchDomains: Type.Array(Type.String({ maxLength: 254, pattern: DOMAIN_NAME_PATTERN }), {
+          maxItems: 6,
+        }),
+      },
+      closed,
+    ),
+    /** Clients refuse to connect with their kill switch off (bootstrap policy.kill_switch `required`). */
+    requireKillSwitch: Type.Boolean(),
     /** How often active gateways are asked for health and their audit log is pulled. */
     gatewayPollIntervalS: Type.Integer({ minimum: 5, maximum: 3600 }),
     /**
@@ -147,6 +168,8 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     sessionLifetimeS: 8 * 3600,
     idleTimeoutS: 15 * 60,
     gatewayPollIntervalS: 30,
+    dns: { servers: [], searchDomains: [] },
+    requireKillSwitch: false,
     attestationRoots: {},
     appAttest: null,
     playIntegrity: null,
@@ -177,6 +200,20 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('geoipCountryDb', env.VIWORKS_GEOIP_COUNTRY_DB);
   set('geoipAsnDb', env.VIWORKS_GEOIP_ASN_DB);
   set('gatewayFqdn', env.VIWORKS_GATEWAY_FQDN);
+  const list = (v: string | undefined) =>
+    v
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (env.VIWORKS_DNS_SERVERS !== undefined || env.VIWORKS_DNS_SEARCH !== undefined) {
+    out.dns = {
+      servers: list(env.VIWORKS_DNS_SERVERS) ?? [],
+      searchDomains: list(env.VIWORKS_DNS_SEARCH) ?? [],
+    };
+  }
+  const flag = env.VIWORKS_REQUIRE_KILL_SWITCH;
+  // Anything but the two words is kept as given, so validation names the setting.
+  set('requireKillSwitch', flag === 'true' ? true : flag === 'false' ? false : flag);
   const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   set('sessionLifetimeS', int(env.VIWORKS_SESSION_LIFETIME_S));
   set('idleTimeoutS', int(env.VIWORKS_IDLE_TIMEOUT_S));

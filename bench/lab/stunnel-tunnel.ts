@@ -92,6 +92,7 @@ function ovpnPolicy(plan: LabPlan, client: { certPem: string; keyPem: string }):
     cert_inline: client.certPem,
     key_inline: client.keyPem,
     dns_push: [],
+    dns_search: [],
     // The internal network comes as the gateway's pushed route either way; no default route needed.
     redirect_gateway: false,
     block_outside_dns: false,

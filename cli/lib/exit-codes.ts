@@ -75,6 +75,8 @@ const CLASS_OF = {
   VIW_E_SPA_INVALID: 'internal',
   VIW_E_OPENVPN_FAILED: 'network',
   VIW_E_LEAK: 'policy',
+  VIW_E_KILL_SWITCH: 'policy',
+  VIW_E_CAPTIVE_PORTAL: 'network',
   VIW_E_CLOCK_SKEW: 'policy',
   VIW_E_PREFLIGHT: 'policy',
   VIW_E_BACKEND_UNREACHABLE: 'network',

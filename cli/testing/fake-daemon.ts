@@ -10,6 +10,7 @@ import {
   type ConnectionState,
   DAEMON_VERSION_HEADER,
   LOCAL_API_VERSION_HEADER,
+  NETWORK_UNMANAGED,
   type Status,
 } from '../../core/api/local.js';
 import type { ErrorCode } from '../../core/errors/catalogue.js';
@@ -80,6 +81,7 @@ export async function startFakeDaemon(device: DeviceInfo | null = fakeDevice()):
       },
       traffic: null,
       last_error: null,
+      network: NETWORK_UNMANAGED,
       updated_at: now(),
     },
     preflight: { v: 1, ok: true, checks: [{ name: 'clock', ok: true, code: null, detail: 'in sync' }] },

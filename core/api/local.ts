@@ -3,9 +3,11 @@
 // against; the typed LocalClient (core/localclient) has one method per route.
 //
 // Secrets (password, OTP) travel only in request bodies over the socket — never argv, env or logs.
+
 import { type Static, Type } from 'typebox';
 import { ErrorBodySchema } from '../errors/error-body.js';
 import { closed, OtpCode, Password, PinSetSchema, Username } from './common.js';
+import { SECURITY_EVENT_REASONS, type SecurityEventReason } from './device-events.js';
 
 export const LOCAL_API_VERSION = 1;
 /** Sent by the daemon on every response; the client warns once on a mismatch. */
@@ -73,6 +75,98 @@ export const TrafficSchema = Type.Object(
   closed,
 );
 
+/**
+ * The kill switch (docs/cli.md#kill-switch): `off`; `session` (default: from the knock until an
+ * explicit disconnect; it stays through OpenVPN restarts, a daemon crash and a session lost to a
+ * leak or a dead tunnel); `always` (also with no session, across daemon restarts and reboots).
+ */
+export const KILL_SWITCH_MODES = ['off', 'session', 'always'] as const;
+export type KillSwitchMode = (typeof KILL_SWITCH_MODES)[number];
+
+export const KillSwitchInfoSchema = Type.Object(
+  {
+    mode: Type.Enum(KILL_SWITCH_MODES),
+    /** The local networks (RFC 1918, link-local) stay reachable outside the tunnel. */
+    allow_lan: Type.Boolean(),
+    /** The daemon's nftables table (`inet viworks`) is in the kernel now. */
+    active: Type.Boolean(),
+    /**
+     * Why it is active without a connected session: `always` (the mode), `after_failure` (a
+     * session that ended by a leak or a lost tunnel: `viworks disconnect` releases it); else null.
+     */
+    holding: Type.Union([Type.Enum(['always', 'after_failure']), Type.Null()]),
+    /** nftables can be used on this machine (Linux, `nft` present, privileged daemon). */
+    available: Type.Boolean(),
+    /** The session's policy requires it (a connect with mode `off` is refused). */
+    required: Type.Boolean(),
+  },
+  closed,
+);
+export type KillSwitchInfo = Static<typeof KillSwitchInfoSchema>;
+
+export const DNS_METHODS = ['systemd-resolved', 'resolvconf', 'file'] as const;
+
+/** The pushed DNS in place while connected, and how it was applied. */
+export const DnsInfoSchema = Type.Object(
+  {
+    method: Type.Enum(DNS_METHODS),
+    servers: Type.Array(Type.String({ maxLength: 45 }), { maxItems: 3 }),
+    search_domains: Type.Array(Type.String({ maxLength: 254 }), { maxItems: 6 }),
+    interface: Type.String({ maxLength: 15 }),
+  },
+  closed,
+);
+
+/** What the leak checks can find: the reasons the daemon reports to the backend (device-events.ts). */
+export const LEAK_REASONS = SECURITY_EVENT_REASONS;
+export type LeakReason = SecurityEventReason;
+
+/** The continuous leak checks of a connected session (daemon/engine/leak-check.ts). */
+export const LeakCheckInfoSchema = Type.Object(
+  {
+    interval_s: Type.Integer({ minimum: 1 }),
+    checks: Type.Integer({ minimum: 0 }),
+    last_at: Type.Union([Time, Type.Null()]),
+    /** The last finding; null while all checks pass. */
+    leak: Type.Union([Type.Enum(LEAK_REASONS), Type.Null()]),
+  },
+  closed,
+);
+
+export const NetworkProtectionSchema = Type.Object(
+  {
+    kill_switch: KillSwitchInfoSchema,
+    dns: Type.Union([DnsInfoSchema, Type.Null()]),
+    leak_check: Type.Union([LeakCheckInfoSchema, Type.Null()]),
+  },
+  closed,
+);
+export type NetworkProtection = Static<typeof NetworkProtectionSchema>;
+
+/** `network` of a daemon that does not manage the network (and before its guard has started). */
+export const NETWORK_UNMANAGED: NetworkProtection = {
+  kill_switch: {
+    mode: 'off',
+    allow_lan: false,
+    active: false,
+    holding: null,
+    available: false,
+    required: false,
+  },
+  dns: null,
+  leak_check: null,
+};
+
+export const KillSwitchRequestSchema = Type.Object(
+  {
+    mode: Type.Enum(KILL_SWITCH_MODES),
+    /** Unchanged when absent. */
+    allow_lan: Type.Optional(Type.Boolean()),
+  },
+  closed,
+);
+export type KillSwitchRequest = Static<typeof KillSwitchRequestSchema>;
+
 export const StatusSchema = Type.Object(
   {
     v: Type.Literal(LOCAL_API_VERSION),
@@ -98,6 +192,8 @@ export const StatusSchema = Type.Object(
     /** Null unless state is connected. */
     traffic: Type.Union([TrafficSchema, Type.Null()]),
     last_error: Type.Union([ErrorInfo, Type.Null()]),
+    /** The kill switch, the applied DNS and the leak checks (docs/cli.md#network-protection). */
+    network: NetworkProtectionSchema,
     updated_at: Time,
   },
   closed,
@@ -280,4 +376,6 @@ export const LOCAL_ROUTES = {
   password: { method: 'POST', path: '/v1/password', write: true },
   connect: { method: 'POST', path: '/v1/connect', write: true },
   disconnect: { method: 'POST', path: '/v1/disconnect', write: true },
+  killSwitch: { method: 'GET', path: '/v1/kill-switch', write: false },
+  setKillSwitch: { method: 'POST', path: '/v1/kill-switch', write: true },
 } as const;

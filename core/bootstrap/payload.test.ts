@@ -48,10 +48,17 @@ function sample(): BootstrapPayload {
       cert_inline: pemOf('CERTIFICATE', randomBytes(400)),
       key_inline: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
       dns_push: ['10.8.0.1'],
+      dns_search: ['corp.example', 'example.com.'],
       redirect_gateway: true,
       block_outside_dns: true,
     },
-    policy: { id: 'p-default', idle_timeout_s: 900, heartbeat_s: 30, allowed_timezones: [] },
+    policy: {
+      id: 'p-default',
+      idle_timeout_s: 900,
+      heartbeat_s: 30,
+      kill_switch: 'optional',
+      allowed_timezones: [],
+    },
   };
 }
 
@@ -165,6 +172,25 @@ describe('bootstrap payload v1', () => {
     });
     rejects((p) => {
       p.ovpn.dns_push = ['10.0.0.256'];
+    });
+    for (const hostile of [
+      'corp.example\nnameserver 1.2.3.4',
+      'a b',
+      'options ndots:15',
+      '-bad.example',
+      `${'a'.repeat(64)}.example`,
+      '',
+      '..',
+    ]) {
+      rejects((p) => {
+        p.ovpn.dns_search = [hostile];
+      });
+    }
+    rejects((p) => {
+      p.ovpn.dns_search = Array.from({ length: 7 }, (_, i) => `d${i}.example`);
+    });
+    rejects((p) => {
+      p.policy.kill_switch = 'sometimes';
     });
     rejects((p) => {
       p.session_id = 'x-1234';

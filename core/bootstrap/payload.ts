@@ -26,6 +26,10 @@ const Fqdn = Type.String({
 const Ipv4 = Type.String({
   pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$',
 });
+/** A DNS search domain: letters, digits and inner hyphens per label, an optional final dot. */
+export const DOMAIN_NAME_PATTERN =
+  '^(?=.{1,254}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\\.?$';
+const DomainName = Type.String({ maxLength: 254, pattern: DOMAIN_NAME_PATTERN });
 const Rfc3339Utc = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$' });
 const Base64 = (minLength: number, maxLength: number) =>
   Type.String({ minLength, maxLength, pattern: '^[A-Za-z0-9+/]+={0,2}$' });
@@ -81,7 +85,10 @@ export const BootstrapPayloadSchema = Type.Object(
         ca_inline: CertChainPem,
         cert_inline: Pem('CERTIFICATE', 8192),
         key_inline: Pem('PRIVATE KEY', 8192),
-        dns_push: Type.Array(Ipv4, { maxItems: 4 }),
+        /** The resolvers the client uses while connected (the system's own resolver config is restored after). */
+        dns_push: Type.Array(Ipv4, { maxItems: 3 }),
+        /** Search domains applied with dns_push (labels only: no spaces, options or control characters). */
+        dns_search: Type.Array(DomainName, { maxItems: 6 }),
         redirect_gateway: Type.Boolean(),
         block_outside_dns: Type.Boolean(),
       },
@@ -92,6 +99,8 @@ export const BootstrapPayloadSchema = Type.Object(
         id: Id('p'),
         idle_timeout_s: Type.Integer({ minimum: 60, maximum: 86400 }),
         heartbeat_s: Type.Integer({ minimum: 5, maximum: 300 }),
+        /** `required`: the client refuses to connect with its kill switch off (docs/cli.md#kill-switch). */
+        kill_switch: Type.Enum(['optional', 'required']),
         /** IANA zones the OS time zone must be in; empty = any (docs/architecture.md#desktop-preflight). */
         allowed_timezones: Type.Array(
           Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_+/-]+$' }),

@@ -201,6 +201,16 @@ export const ERRORS = {
     'Traffic would leave outside the tunnel',
     'The tunnel was closed to protect you; check local VPN or DNS software.',
   ),
+  VIW_E_KILL_SWITCH: spec(
+    500,
+    'The kill switch could not be put in place',
+    'Install nftables (apt-get install nftables) and check `viworks killswitch status`; nothing was sent outside the tunnel.',
+  ),
+  VIW_E_CAPTIVE_PORTAL: spec(
+    409,
+    'This network needs a sign-in (captive portal) before the VPN can connect',
+    'Open any web page in a browser, sign in to the network, then connect again.',
+  ),
   VIW_E_CLOCK_SKEW: spec(
     409,
     'This computer clock is off by more than allowed',

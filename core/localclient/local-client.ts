@@ -15,6 +15,9 @@ import {
   type EnrollConfirmRequestSchema,
   type EnrollRequestSchema,
   EnrollResponseSchema,
+  type KillSwitchInfo,
+  KillSwitchInfoSchema,
+  type KillSwitchRequest,
   LOCAL_ROUTES,
   type LoginRequestSchema,
   LoginResponseSchema,
@@ -151,6 +154,15 @@ export class LocalClient {
 
   disconnect(): Promise<ActionResponse> {
     return this.post('disconnect', {}, ActionResponseSchema);
+  }
+
+  killSwitch(): Promise<KillSwitchInfo> {
+    return this.get('killSwitch', KillSwitchInfoSchema);
+  }
+
+  /** Sets the kill switch mode (and LAN access); answers the resulting state. */
+  setKillSwitch(req: KillSwitchRequest): Promise<KillSwitchInfo> {
+    return this.post('setKillSwitch', req, KillSwitchInfoSchema);
   }
 
   private async get<T extends TSchema>(name: keyof typeof LOCAL_ROUTES, schema: T, timeoutMs = 30_000) {

@@ -1,21 +1,27 @@
 // The connect sequence (POST /v1/connect), after a completed login:
 //   bootstrapping  GET /client/bootstrap (Bearer + one-time grant) → open the envelope in memory
-//   preflight      clock, backend, other VPNs, time-zone policy, gateway DNS (bounded), backend
-//                  bypass addresses, component checks
+//   preflight      captive portal, clock, backend, other VPNs, time-zone policy, gateway DNS
+//                  (bounded), backend addresses, component checks; then the kill switch
+//                  (network-guard.ts) for this gateway and backend, before anything is knocked
 //   spa → tls      knock, then the pinned TLS proxy; a closed door is knocked again (3 tries, jitter)
 //   openvpn        OpenVPN on stdin through the proxy (tunnel.ts)
-//   connected      heartbeats + the revocation stream run from the bootstrap on; a tunnel that
+//   connected      the pushed DNS applied and the first leak checks passed (leak-check.ts);
+//                  heartbeats + the revocation stream run from the bootstrap on; a tunnel that
 //                  dies is brought up afresh, spa → tls → openvpn → connected (restart.ts)
 // Any failure tears the session down (backend told, components stopped, secrets dropped) and
 // leaves the state `error` with the code.
+
+import { securityEventTypeOf } from '../../core/api/device-events.js';
 import { LOCAL_API_VERSION } from '../../core/api/local.js';
 import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { toWireId } from '../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import { probeCaptivePortal } from './captive-portal.js';
 import { openBootstrap } from './device-keys.js';
 import { teardown } from './disconnect.js';
 import type { EngineContext } from './engine-context.js';
 import { asViworksError } from './errors.js';
+import { type LeakFinding, LeakMonitor } from './leak-check.js';
 import { backendBypassAddresses, resolveWithTimeout } from './resolve.js';
 import { keepTunnelUp, type SessionContext, startWithRetries } from './restart.js';
 import { type ActiveSession, cancelled } from './session.js';
@@ -72,6 +78,14 @@ export async function connect(
 
     e.enterStep(s, 'preflight');
     const route = await preflightOrThrow(e, s, payload, record.backend_url);
+    await e.network().protectSession(
+      {
+        backend: { addresses: route.backendAddresses, port: backendPort(record.backend_url) },
+        gateway: { address: route.gatewayHost, spaPort: payload.spa.port, tlsPort: payload.gw_port },
+      },
+      payload.policy.kill_switch === 'required',
+    );
+    if (s.closed) throw cancelled();
     const ctx: SessionContext = {
       payload,
       route,
@@ -81,14 +95,14 @@ export async function connect(
 
     const { tunnel } = await startWithRetries(e, s, ctx, 0, false);
     if (s.closed) throw cancelled();
-    markConnected(e, s, tunnel);
+    await markConnected(e, s, ctx, tunnel);
     e.patchStatus({ timings: { total_connect_ms: round(performance.now() - started) } });
     e.log.event('session.connected', 'ok', {
       session: sessionId,
       total_ms: round(performance.now() - started),
     });
-    void keepTunnelUp(e, s, ctx, tunnel, (t) => {
-      markConnected(e, s, t);
+    void keepTunnelUp(e, s, ctx, tunnel, async (t) => {
+      await markConnected(e, s, ctx, t);
       e.log.event('session.reconnected', 'ok', { session: sessionId });
     });
     return { v: LOCAL_API_VERSION, state: 'connected' };
@@ -106,6 +120,73 @@ export async function connect(
   }
 }
 
+/** A leak mid-session: the session ends (the kill switch stays) and the backend's audit hears of it. */
+function startLeakChecks(
+  e: EngineContext,
+  s: ActiveSession,
+  ctx: SessionContext,
+  t: Tunnel,
+): Promise<LeakFinding | null> {
+  const { leakCheck } = e.components();
+  if (!leakCheck) return Promise.resolve(null);
+  const bypass = new Set([ctx.route.gatewayHost, ...ctx.route.backendAddresses]);
+  const monitor = new LeakMonitor({
+    expectations: {
+      pushedDns: ctx.payload.ovpn.dns_push,
+      virtualIp: t.ovpn.virtualIp,
+      fullTunnel: ctx.payload.ovpn.redirect_gateway,
+      probeAddresses: leakCheck.probeAddresses.filter((a) => !bypass.has(a)),
+      killSwitch: e.network().expectsSwitch(),
+    },
+    probes: leakCheck.probes,
+    intervalS: leakCheck.intervalS,
+    onCheck: (info) => e.network().reportLeakCheck(info),
+    onLeak: (finding) => void leakDetected(e, s, finding),
+    onError: () => e.log.warn('leak check: a probe could not run; retried next round'),
+  });
+  s.leakMonitor = monitor;
+  return monitor.start();
+}
+
+function leakError(f: LeakFinding): ViworksError {
+  return new ViworksError('VIW_E_LEAK', { details: [`${f.reason}: ${f.detail}`] });
+}
+
+async function leakDetected(e: EngineContext, s: ActiveSession, f: LeakFinding): Promise<void> {
+  e.log.event('session.leak', 'failed', { reason: f.reason });
+  await teardown(e, s, 'leak', leakError(f));
+  await reportLeak(e, s.sessionId, f);
+}
+
+/**
+ * The client's own evidence for the backend's audit stream (the SIEM's dns_leak_detected signal),
+ * signed by the device key; sent after the teardown, outside the tunnel (the kill switch lets the
+ * backend through). Best effort: the local log has it either way.
+ */
+export async function reportLeak(e: EngineContext, sessionId: string | null, f: LeakFinding): Promise<void> {
+  try {
+    const record = e.requireRecord();
+    await e.backend(record).reportSecurityEvent(
+      {
+        type: securityEventTypeOf(f.reason),
+        session_id: sessionId,
+        detected_at: new Date().toISOString(),
+        reason: f.reason,
+        detail: f.detail,
+      },
+      e.signer(record),
+    );
+    e.log.event('leak.reported', 'ok', { reason: f.reason });
+  } catch (err) {
+    e.log.warn(`leak: not reported to the backend (${asViworksError(err, e.log).code})`);
+  }
+}
+
+function backendPort(url: string): number {
+  const u = new URL(url);
+  return Number(u.port || (u.protocol === 'http:' ? 80 : 443));
+}
+
 function startMonitor(e: EngineContext, s: ActiveSession, payload: BootstrapPayload): void {
   const monitor = new SessionMonitor({
     backend: e.backend(),
@@ -121,10 +202,38 @@ function startMonitor(e: EngineContext, s: ActiveSession, payload: BootstrapPayl
 }
 
 /**
- * Connected (again): the state, the tunnel address, and the proxy's traffic counters (carried
- * over a restart) as the status's `traffic` and the idle auto-logout's signal.
+ * Connected (again): the pushed DNS on the tunnel's link, the first round of leak checks passed
+ * (a leak fails the connect: VIW_E_LEAK), then the state, the tunnel address, and the proxy's
+ * traffic counters (carried over a restart) as the status's `traffic` and the idle auto-logout's
+ * signal; the leak checks go on every interval.
  */
-function markConnected(e: EngineContext, s: ActiveSession, t: Tunnel): void {
+async function markConnected(
+  e: EngineContext,
+  s: ActiveSession,
+  ctx: SessionContext,
+  t: Tunnel,
+): Promise<void> {
+  const ovpn = ctx.payload.ovpn;
+  const iface = t.ovpn.tunDevice ?? null;
+  await e.network().tunnelUp(
+    iface
+      ? {
+          servers: ovpn.dns_push,
+          searchDomains: ovpn.dns_search,
+          interfaceName: iface,
+          fullTunnel: ovpn.redirect_gateway,
+        }
+      : null,
+  );
+  // The tunnel was up: from here a loss holds the kill switch (disconnect.ts).
+  s.everConnected = true;
+  const finding = await startLeakChecks(e, s, ctx, t);
+  if (finding) {
+    // Ends the session (the teardown owns the state and reports VIW_E_LEAK to the caller).
+    void leakDetected(e, s, finding);
+    throw leakError(finding);
+  }
+  if (s.closed) throw cancelled();
   s.traffic.attach(t.tls);
   s.monitor?.watchActivity(() => s.traffic.lastActivityMs());
   e.watchTraffic(() => s.traffic.counters());
@@ -149,7 +258,16 @@ async function preflightOrThrow(
   payload: BootstrapPayload,
   backendUrl: string,
 ): Promise<TunnelRoute> {
-  const { preflight, resolveAll } = e.components();
+  const { preflight, resolveAll, captivePortal } = e.components();
+  // First: behind a portal every later check fails for that one reason, which the user can fix.
+  if (captivePortal) {
+    const verdict = await probeCaptivePortal(captivePortal);
+    if (verdict.kind === 'portal') {
+      e.log.event('preflight.captive_portal', 'failed', { detail: verdict.detail });
+      throw new ViworksError('VIW_E_CAPTIVE_PORTAL', { details: [`captive_portal: ${verdict.detail}`] });
+    }
+    if (s.closed) throw cancelled();
+  }
   const checks: PreflightCheck[] = await preflight.run({
     health: () => e.backend().health(),
     payload,
@@ -162,19 +280,21 @@ async function preflightOrThrow(
   } catch (err) {
     checks.push(fail('gateway_dns', 'VIW_E_PREFLIGHT', asViworksError(err).details[0] ?? 'does not resolve'));
   }
-  let bypassHosts: string[] = [];
-  if (payload.ovpn.redirect_gateway) {
-    try {
-      bypassHosts = await backendBypassAddresses(backendUrl, resolveAll);
-      checks.push(ok('backend_route', `${bypassHosts.length} backend address(es) kept outside the tunnel`));
-    } catch (err) {
-      checks.push(fail('backend_route', 'VIW_E_PREFLIGHT', asViworksError(err).details[0] ?? 'no address'));
-    }
+  // The backend's addresses: a /32 route outside a full tunnel, and the kill switch lets them out.
+  let backendAddresses: string[] = [];
+  try {
+    backendAddresses = await backendBypassAddresses(backendUrl, resolveAll);
+    checks.push(
+      ok('backend_route', `${backendAddresses.length} backend address(es) reachable outside the tunnel`),
+    );
+  } catch (err) {
+    checks.push(fail('backend_route', 'VIW_E_PREFLIGHT', asViworksError(err).details[0] ?? 'no address'));
   }
+  const bypassHosts = payload.ovpn.redirect_gateway ? backendAddresses : [];
   for (const c of checks) if (!c.ok) e.log.warn(`preflight ${c.name}: ${c.detail}`);
   const err = preflightError(checks);
   if (err) throw err;
   if (s.closed) throw cancelled();
   e.log.event('preflight', 'ok', { checks: checks.length });
-  return { gatewayHost, bypassHosts };
+  return { gatewayHost, bypassHosts, backendAddresses };
 }

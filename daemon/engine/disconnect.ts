@@ -19,11 +19,15 @@ export async function disconnect(
     await teardown(e, s, 'user', null);
   } else {
     e.wipeSecrets();
+    // An explicit disconnect also releases a kill switch held after a lost session.
+    await e.network().release();
     e.setState(e.restingState(), { otp_expires_at: null, last_error: null });
     e.log.event('auth.logout', 'ok');
   }
   return { v: LOCAL_API_VERSION, state: e.getStatus().state };
 }
+
+const HOLDING_REASONS: ReadonlySet<TeardownReason> = new Set(['leak', 'component', 'lost']);
 
 /** Ends a session once: stop components, tell the backend, wipe every secret, settle the state. */
 export function teardown(
@@ -38,6 +42,15 @@ export function teardown(
   s.teardown = (async () => {
     settle(e, 'disconnecting');
     await s.stopComponents();
+    // Lost without the user (a leak, a dead tunnel, an unreachable backend): fail closed, the kill
+    // switch stays until an explicit disconnect. Otherwise it goes (or back to standby: always).
+    const hold = s.everConnected && HOLDING_REASONS.has(reason);
+    await e
+      .network()
+      .endSession(hold)
+      .catch((x: unknown) => {
+        e.log.error(`network protection: session end failed (${asViworksError(x, e.log).code})`);
+      });
     if (s.sessionId && reason !== 'revoked') {
       try {
         await e.backend().disconnect(s.accessToken, s.sessionId);

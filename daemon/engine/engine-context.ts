@@ -8,7 +8,10 @@ import type { BackendClient, Signer } from '../../core/backendclient/backend-cli
 import type { ViworksError } from '../../core/errors/viworks-error.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import type { DaemonLog } from '../log/daemon-log.js';
+import type { CaptivePortalOptions } from './captive-portal.js';
 import type { DeviceRecord } from './device-record.js';
+import type { LeakProbes } from './leak-check.js';
+import type { NetworkGuard } from './network-guard.js';
 import type { ResolveAll } from './resolve.js';
 import type { RestartPolicy } from './restart-policy.js';
 import type { HeldSecrets, SecretKind } from './secrets.js';
@@ -17,7 +20,7 @@ import type { EndReason } from './session-monitor.js';
 import type { StatusPatch } from './status.js';
 import type { OpenVpnStarter, Preflight, SpaSender, TlsProxyStarter, TrafficCounters } from './types.js';
 
-export type TeardownReason = EndReason | 'user' | 'failure' | 'component' | 'shutdown';
+export type TeardownReason = EndReason | 'user' | 'failure' | 'component' | 'shutdown' | 'leak';
 
 /** Status fields besides the state: the state changes only through setState (state-machine.ts). */
 export type StatusFields = Omit<StatusPatch, 'state'>;
@@ -30,6 +33,17 @@ export interface ConnectComponents {
   readonly preflight: Preflight;
   readonly resolveAll: ResolveAll;
   readonly restartPolicy: RestartPolicy;
+  /**
+   * The continuous leak checks (leak-check.ts): how often, toward which probe addresses. Null when
+   * the daemon does not manage the network (EngineDeps.network absent).
+   */
+  readonly leakCheck: {
+    readonly intervalS: number;
+    readonly probeAddresses: readonly string[];
+    readonly probes: LeakProbes;
+  } | null;
+  /** The captive portal probe before a connect; null: not probed. */
+  readonly captivePortal: CaptivePortalOptions | null;
 }
 
 export interface EngineContext {
@@ -86,4 +100,6 @@ export interface EngineContext {
   /** Forgets `s` as the active session (its teardown, disconnect.ts). */
   endSession(s: ActiveSession): void;
   components(): ConnectComponents;
+  /** The kill switch and the pushed DNS (network-guard.ts). */
+  network(): NetworkGuard;
 }

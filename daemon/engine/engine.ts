@@ -8,12 +8,19 @@
 //   idle ──enroll──▶ enrolled ──login──▶ logging_in ──▶ otp_pending ──otp──▶ enrolled (token held)
 //   enrolled ──connect──▶ bootstrapping ▶ preflight ▶ spa ▶ tls ▶ openvpn ▶ connected
 //   any connect state ──disconnect / revoked / idle / failure──▶ disconnecting ▶ enrolled | error
-import type { ConnectionState, LOCAL_API_VERSION, Status } from '../../core/api/local.js';
+import type {
+  ConnectionState,
+  KillSwitchInfo,
+  KillSwitchRequest,
+  LOCAL_API_VERSION,
+  Status,
+} from '../../core/api/local.js';
 import type { BackendClient, Signer } from '../../core/backendclient/backend-client.js';
 import { pinnedBackendClient } from '../../core/backendclient/pinned-transport.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import type { DaemonLog } from '../log/daemon-log.js';
+import type { CaptivePortalOptions } from './captive-portal.js';
 import { deviceSigner } from './device-keys.js';
 import {
   type DeviceRecord,
@@ -26,7 +33,9 @@ import { type DiagnosticsProbes, diagnostics } from './diagnostics.js';
 import { disconnect, teardown } from './disconnect.js';
 import type { ConnectComponents, EngineContext, StatusFields } from './engine-context.js';
 import { asViworksError } from './errors.js';
-import { type ResolveAll, systemResolveAll } from './resolve.js';
+import { DEFAULT_PROBE_ADDRESSES, kernelSourceAddress, type LeakProbes } from './leak-check.js';
+import { type DnsDriver, type KillSwitchDriver, NetworkGuard, type StandbyTargets } from './network-guard.js';
+import { type ResolveAll, resolveWithTimeout, systemResolveAll } from './resolve.js';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.js';
 import { type HeldSecrets, type SecretKind, SecretVault } from './secrets.js';
 import { ActiveSession, cancelled } from './session.js';
@@ -62,6 +71,26 @@ export interface EngineDeps {
   readonly restartPolicy?: RestartPolicy;
   /** Where GET /v1/diagnostics reads the machine (diagnostics.ts); default the real one. */
   readonly diagnostics?: DiagnosticsProbes;
+  /**
+   * The kill switch, the pushed DNS and the leak checks (network-guard.ts, leak-check.ts). Absent:
+   * not managed by this daemon (mode off; a policy requiring the switch is refused).
+   */
+  readonly network?: NetworkProtectionDeps;
+}
+
+export interface NetworkProtectionDeps {
+  /** Null where nft cannot be used: modes session/always then fail closed (VIW_E_KILL_SWITCH). */
+  readonly killSwitch: KillSwitchDriver | null;
+  readonly dns: DnsDriver | null;
+  /** The tunnel interface's fixed name (datapath/openvpn/config.ts TUNNEL_INTERFACE). */
+  readonly tunnelInterface: string;
+  /** Default 30 s. */
+  readonly leakCheckIntervalS?: number;
+  readonly probeAddresses?: readonly string[];
+  /** Default: the kernel's routing answer (leak-check.ts kernelSourceAddress). */
+  readonly sourceAddress?: (ip: string) => Promise<string | null>;
+  /** Null: no captive portal probe. */
+  readonly captivePortal: CaptivePortalOptions | null;
 }
 
 export class Engine implements EngineContext {
@@ -73,11 +102,22 @@ export class Engine implements EngineContext {
   private backendFor: { record: DeviceRecord; client: BackendClient } | null = null;
   /** The gateway of the current or last session, for diagnostics (memory only). */
   private gatewayFqdn: string | null = null;
+  private readonly net: NetworkGuard;
 
   constructor(private readonly deps: EngineDeps) {
     this.store = new StatusStore(deps.daemonVersion);
     this.vault = new SecretVault((what) => this.expired(what));
     deps.log.setStateSource(() => this.store.state);
+    const n = deps.network;
+    this.net = new NetworkGuard({
+      stateDir: deps.stateDir,
+      killSwitch: n?.killSwitch ?? null,
+      dns: n?.dns ?? null,
+      tunnelInterface: n?.tunnelInterface ?? 'tun0',
+      log: deps.log,
+      unmanaged: !n,
+      publish: (network) => this.store.update({ network }),
+    });
   }
 
   get log(): DaemonLog {
@@ -93,6 +133,7 @@ export class Engine implements EngineContext {
     await ensureStateDir(this.deps.stateDir);
     this.record = await loadDeviceRecord(this.deps.stateDir);
     this.setState(this.restingState(), { device: this.record ? deviceInfo(this.record) : null });
+    await this.net.init(() => this.standbyTargets());
     this.log.event('daemon.start', 'ok', {
       version: this.deps.daemonVersion,
       key_store: this.deps.keyStore.name,
@@ -243,6 +284,12 @@ export class Engine implements EngineContext {
 
   components(): ConnectComponents {
     const { spa, tls, openvpn, preflight } = this.deps;
+    const n = this.deps.network;
+    const probes: LeakProbes = {
+      serversInUse: () => this.net.serversInUse(),
+      sourceAddress: n?.sourceAddress ?? kernelSourceAddress,
+      killSwitchInstalled: () => this.net.switchInstalled(),
+    };
     return {
       spa,
       tls,
@@ -250,7 +297,39 @@ export class Engine implements EngineContext {
       preflight,
       resolveAll: this.deps.resolveAll ?? systemResolveAll,
       restartPolicy: this.deps.restartPolicy ?? DEFAULT_RESTART_POLICY,
+      leakCheck: n
+        ? {
+            intervalS: n.leakCheckIntervalS ?? 30,
+            probeAddresses: n.probeAddresses ?? DEFAULT_PROBE_ADDRESSES,
+            probes,
+          }
+        : null,
+      captivePortal: n?.captivePortal ?? null,
     };
+  }
+
+  network(): NetworkGuard {
+    return this.net;
+  }
+
+  /** GET /v1/kill-switch. */
+  killSwitchInfo(): KillSwitchInfo {
+    return this.net.info();
+  }
+
+  /** POST /v1/kill-switch: takes effect now (mid-session too) and persists. */
+  setKillSwitch(req: KillSwitchRequest): Promise<KillSwitchInfo> {
+    return this.net.setMode(req);
+  }
+
+  /** What the `always` switch lets out between sessions: the enrolled backend. */
+  private async standbyTargets(): Promise<StandbyTargets | null> {
+    const record = this.record;
+    if (!record) return null;
+    const url = new URL(record.backend_url);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const addresses = await resolveWithTimeout(this.deps.resolveAll ?? systemResolveAll, host, 'backend');
+    return { backendAddresses: addresses, backendPort: Number(url.port || 443) };
   }
 
   // ── Local API entry points that are not flows of their own ──────────────────────────────────
@@ -293,6 +372,9 @@ export class Engine implements EngineContext {
 
   async shutdown(): Promise<void> {
     if (this.session) await teardown(this, this.session, 'shutdown', null);
+    await this.net.shutdown().catch((err: unknown) => {
+      this.log.error(`network protection: shutdown failed (${asViworksError(err, this.log).code})`);
+    });
     this.vault.wipe();
     this.log.event('daemon.stop', 'ok');
   }

@@ -90,7 +90,7 @@ export async function keepTunnelUp(
   s: ActiveSession,
   ctx: SessionContext,
   first: Tunnel,
-  onUp: (t: Tunnel) => void,
+  onUp: (t: Tunnel) => Promise<void>,
 ): Promise<void> {
   let tunnel = first;
   let failures = 0;
@@ -98,6 +98,8 @@ export async function keepTunnelUp(
     const first: StopInfo = await tunnelEnded(tunnel);
     if (s.closed) return;
     await s.stopTunnel();
+    // The machine's own resolvers come back while there is no tunnel; the kill switch stays.
+    await e.network().tunnelDown();
     if (s.closed) return;
     // Both have stopped now. The proxy often ends first (OpenVPN closed its socket) without a
     // reason; OpenVPN's own verdict (auth_failed is final) must not be lost to that race.
@@ -132,6 +134,17 @@ export async function keepTunnelUp(
       await s.stopTunnel();
       return;
     }
-    onUp(tunnel);
+    try {
+      await onUp(tunnel);
+    } catch (err) {
+      if (s.closed) return;
+      await teardown(
+        e,
+        s,
+        asViworksError(err, e.log).code === 'VIW_E_LEAK' ? 'leak' : 'component',
+        asViworksError(err, e.log),
+      );
+      return;
+    }
   }
 }

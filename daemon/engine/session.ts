@@ -4,6 +4,7 @@
 // finishes starting after that is stopped at once (adopt).
 import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import type { LeakMonitor } from './leak-check.js';
 import type { SessionMonitor } from './session-monitor.js';
 import { SessionTraffic } from './traffic.js';
 import type { OpenVpnHandle, Stoppable, TlsProxyHandle } from './types.js';
@@ -18,6 +19,10 @@ export class ActiveSession {
   sessionId: string | null = null;
   payload: BootstrapPayload | null = null;
   monitor: SessionMonitor | null = null;
+  /** The current tunnel's leak checks (leak-check.ts); a new one per tunnel. */
+  leakMonitor: LeakMonitor | null = null;
+  /** Was connected at least once: a later loss holds the kill switch (network-guard.ts). */
+  everConnected = false;
   tls: TlsProxyHandle | null = null;
   openvpn: OpenVpnHandle | null = null;
   /** Bytes and last activity over the session's tunnels (status `traffic`, idle auto-logout). */
@@ -49,6 +54,8 @@ export class ActiveSession {
    * proxy. The monitor keeps running: a restart (restart.ts) brings up a new tunnel for the session.
    */
   async stopTunnel(): Promise<void> {
+    this.leakMonitor?.stop();
+    this.leakMonitor = null;
     const ovpn = this.openvpn;
     const tls = this.tls;
     this.openvpn = null;

@@ -4,7 +4,7 @@
 // is read live from the tunnel on each get() (and on each pushed change) while connected, and a
 // watcher that wants fresh counters between changes asks GET /v1/status.
 import type { ConnectionState, Status } from '../../core/api/local.js';
-import { LOCAL_API_VERSION } from '../../core/api/local.js';
+import { LOCAL_API_VERSION, NETWORK_UNMANAGED } from '../../core/api/local.js';
 import type { ViworksError } from '../../core/errors/viworks-error.js';
 import type { TrafficCounters } from './types.js';
 
@@ -46,6 +46,7 @@ export class StatusStore {
       timings: NO_TIMINGS,
       traffic: null,
       last_error: null,
+      network: NETWORK_UNMANAGED,
       updated_at: new Date().toISOString(),
     };
   }

@@ -18,8 +18,10 @@ export const SPA_ATTEMPTS = 3;
 /** Where the tunnel goes: the gateway's address (knocked and dialed) and what bypasses the tunnel. */
 export interface TunnelRoute {
   readonly gatewayHost: string;
-  /** The backend's IPv4 addresses kept outside the tunnel (resolve.ts). */
+  /** The backend's IPv4 addresses kept outside a full tunnel (resolve.ts); empty for a split one. */
   readonly bypassHosts: readonly string[];
+  /** The backend's IPv4 addresses (non-loopback), which the kill switch lets out. */
+  readonly backendAddresses: readonly string[];
 }
 
 export interface Tunnel {

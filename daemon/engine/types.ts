@@ -143,6 +143,8 @@ export interface OpenVpnStartParams {
 export interface OpenVpnHandle extends Stoppable {
   /** The tunnel address once "Initialization Sequence Completed", if known. */
   readonly virtualIp: string | null;
+  /** The tun interface it configured (for the pushed DNS and the leak checks), if known. */
+  readonly tunDevice?: string | null;
 }
 
 export interface OpenVpnStarter {

@@ -10,6 +10,8 @@ import {
   EnrollConfirmRequestSchema,
   EnrollRequestSchema,
   EnrollResponseSchema,
+  KillSwitchInfoSchema,
+  KillSwitchRequestSchema,
   LOCAL_API_VERSION,
   LoginRequestSchema,
   LoginResponseSchema,
@@ -114,5 +116,13 @@ export function registerRoutes(
 
   table.register('disconnect', { body: ConnectRequestSchema, response: ok(ActionResponseSchema) }, async () =>
     engine.disconnect(),
+  );
+
+  table.register('killSwitch', { response: ok(KillSwitchInfoSchema) }, async () => engine.killSwitchInfo());
+
+  table.register(
+    'setKillSwitch',
+    { body: KillSwitchRequestSchema, response: ok(KillSwitchInfoSchema) },
+    async (request) => engine.setKillSwitch(request.body as Static<typeof KillSwitchRequestSchema>),
   );
 }

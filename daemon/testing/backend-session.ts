@@ -2,8 +2,10 @@
 // fixture, and the login dialogue (password → the phone's code) through the LocalClient.
 import assert from 'node:assert/strict';
 import type { PhoneIdentity } from '../../mobile/sim/phone-client.js';
+import type { ServerConfig } from '../../server/config.js';
 import { startTestServer, type TestServer } from '../../server/testing/harness.js';
 import { boundPhone, createToken, createUser, phoneClient } from '../../server/testing/identity-fixtures.js';
+import type { NetworkProtectionDeps } from '../engine/engine.js';
 import { type DaemonFixture, startDaemonFixture } from './daemon-fixture.js';
 
 export interface BackendSession {
@@ -24,12 +26,16 @@ export interface BackendSession {
 export async function startBackendSession(
   username: string,
   password: string,
-  opts: { mustChangePassword?: boolean } = {},
+  opts: {
+    mustChangePassword?: boolean;
+    server?: Partial<ServerConfig>;
+    network?: (stateDir: string) => NetworkProtectionDeps;
+  } = {},
 ): Promise<BackendSession> {
-  const ts = await startTestServer({ mode: 'development' });
+  const ts = await startTestServer({ mode: 'development', ...opts.server });
   const userId = (await createUser(ts, username, password, opts)).id;
   const phone = await boundPhone(ts, userId);
-  const d = await startDaemonFixture();
+  const d = await startDaemonFixture(opts.network ? { network: opts.network } : {});
   const codes: string[] = [];
   const phoneCode = async () => {
     const pending = await phoneClient(ts).pendingOtp(phone, 10);

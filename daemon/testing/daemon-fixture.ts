@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { LocalClient } from '../../core/localclient/index.js';
 import { type RunningDaemon, startDaemon } from '../daemon.js';
 import type { DiagnosticsProbes } from '../engine/diagnostics.js';
+import type { NetworkProtectionDeps } from '../engine/engine.js';
 import { FileKeyStore } from '../keystore/file-store.js';
 import type { LocalEdgeLimits } from '../localapi/server.js';
 import { DaemonLog } from '../log/daemon-log.js';
@@ -26,7 +27,12 @@ export interface DaemonFixture {
 }
 
 export async function startDaemonFixture(
-  opts: { localApiLimits?: LocalEdgeLimits; diagnostics?: DiagnosticsProbes } = {},
+  opts: {
+    localApiLimits?: LocalEdgeLimits;
+    diagnostics?: DiagnosticsProbes;
+    /** Network protection made for the fixture's state directory (absent: not managed). */
+    network?: (stateDir: string) => NetworkProtectionDeps;
+  } = {},
 ): Promise<DaemonFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'viw-daemon-'));
   const socketPath = join(dir, 'run', 'viworksd.sock');
@@ -53,6 +59,7 @@ export async function startDaemonFixture(
     restartPolicy: { retries: 3, baseDelayMs: 10, jitter: 0.25, stableMs: 60_000 },
     ...(opts.localApiLimits ? { localApiLimits: opts.localApiLimits } : {}),
     ...(opts.diagnostics ? { diagnostics: opts.diagnostics } : {}),
+    ...(opts.network ? { network: opts.network(stateDir) } : {}),
   });
   return {
     dir,

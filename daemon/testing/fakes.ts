@@ -85,7 +85,7 @@ export class FakeOpenVpn implements OpenVpnStarter {
       const err = new ViworksError('VIW_E_OPENVPN_FAILED', { details: [`openvpn: ${failure.reason}`] });
       throw Object.assign(err, { retryable: failure.retryable });
     }
-    const h = Object.assign(stoppable(), { virtualIp: '10.8.0.6' });
+    const h = Object.assign(stoppable(), { virtualIp: '10.8.0.6', tunDevice: 'viworks0' });
     this.handles.push(h);
     return h;
   }

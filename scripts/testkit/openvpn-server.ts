@@ -72,6 +72,7 @@ export function ovpnPolicy(
     cert_inline: client.certPem,
     key_inline: client.keyPem,
     dns_push: [...(policy.dnsPush ?? [])],
+    dns_search: [],
     redirect_gateway: policy.redirectGateway ?? true,
     block_outside_dns: true,
   };

@@ -1,7 +1,7 @@
 // A stand-in for LocalClient in the TUI's component tests: the test pushes Status values into the
 // watch stream and lines into the log stream, scripts each action's answer, and reads the calls
 // back (with the secrets they carried, to check they went to the daemon and nowhere else).
-import type { ConnectionState, Status } from '../../core/api/local.js';
+import { type ConnectionState, NETWORK_UNMANAGED, type Status } from '../../core/api/local.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { LogLine } from '../../core/localclient/index.js';
 import type { TuiClient } from '../client.js';
@@ -36,6 +36,7 @@ export function statusOf(state: ConnectionState, over: Partial<Status> = {}): St
     },
     traffic: null,
     last_error: null,
+    network: NETWORK_UNMANAGED,
     updated_at: '2026-01-01T00:00:00.000Z',
     ...over,
   };

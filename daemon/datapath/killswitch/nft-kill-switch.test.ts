@@ -1,6 +1,6 @@
 // The kill switch through the real nft in a namespace this test makes: installed (read back from
 // the kernel), replaced, removed (twice: a no-op the second time); and nft's refusals become a
-// clear VIW_E_PREFLIGHT.
+// clear VIW_E_KILL_SWITCH.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { IP, run } from '../../../scripts/testkit/netns.js';
@@ -17,7 +17,7 @@ const PLAN: KillSwitchPlan = {
 };
 
 describe('NftKillSwitch errors', () => {
-  it("nft's refusal is VIW_E_PREFLIGHT with nft's reason; a missing nft says how to install it", async () => {
+  it("nft's refusal is VIW_E_KILL_SWITCH with nft's reason; a missing nft says how to install it", async () => {
     const refusing: NftRunner = async () => ({
       code: 1,
       stdout: '',
@@ -26,7 +26,7 @@ describe('NftKillSwitch errors', () => {
     await assert.rejects(
       new NftKillSwitch(refusing).install(PLAN),
       (e: Error & { code?: string; details?: string[] }) =>
-        e.code === 'VIW_E_PREFLIGHT' && /Operation not permitted/.test(e.details?.join() ?? ''),
+        e.code === 'VIW_E_KILL_SWITCH' && /Operation not permitted/.test(e.details?.join() ?? ''),
     );
     const missing: NftRunner = async () => ({ code: null, stdout: '', stderr: '' });
     await assert.rejects(new NftKillSwitch(missing).remove(), (e: Error & { details?: string[] }) =>

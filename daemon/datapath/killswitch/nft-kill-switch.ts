@@ -31,7 +31,7 @@ export class NftKillSwitch {
   private async run(script: string, what: string): Promise<void> {
     const r = await this.nft(['-f', '-'], script);
     if (r.code !== 0) {
-      throw new ViworksError('VIW_E_PREFLIGHT', {
+      throw new ViworksError('VIW_E_KILL_SWITCH', {
         message: `The kill switch could not be ${what}`,
         // nft's own message names the rule; it carries no secret (addresses and ports only).
         details: [

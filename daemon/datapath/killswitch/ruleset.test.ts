@@ -37,14 +37,27 @@ describe('kill switch ruleset: values', () => {
     );
   });
 
+  it('between sessions (mode always): the backend and the resolvers, no gateway', () => {
+    const s = renderKillSwitch({ ...PLAN, gateway: null, resolvers: ['10.99.0.53'] });
+    assert.match(s, /ip daddr 10\.99\.0\.53 udp dport 53 accept/);
+    assert.match(s, /ip daddr 10\.99\.0\.10 tcp dport 8443 accept/);
+    assert.doesNotMatch(s, /10\.99\.0\.20/);
+    assert.doesNotMatch(renderKillSwitch(PLAN), /dport 53/, 'no resolver outside the tunnel in a session');
+  });
+
   it('refuses hostile or malformed values before writing anything', () => {
     const bad: Array<[string, KillSwitchPlan]> = [
       ['newline in an interface', { ...PLAN, tunnelInterface: 'tun0"\naccept' }],
       ['overlong interface', { ...PLAN, tunnelInterface: 'x'.repeat(16) }],
-      ['a name, not an address', { ...PLAN, gateway: { ...PLAN.gateway, address: 'gw.example' } }],
+      ['a name, not an address', { ...PLAN, gateway: { ...PLAN.gateway!, address: 'gw.example' } }],
       ['an injected rule', { ...PLAN, backend: { ...PLAN.backend, addresses: ['10.0.0.1 accept; drop'] } }],
-      ['port 0', { ...PLAN, gateway: { ...PLAN.gateway, tlsPort: 0 } }],
-      ['no backend address', { ...PLAN, backend: { ...PLAN.backend, addresses: [] } }],
+      ['port 0', { ...PLAN, gateway: { ...PLAN.gateway!, tlsPort: 0 } }],
+      [
+        'nine backend addresses',
+        { ...PLAN, backend: { ...PLAN.backend, addresses: Array(9).fill('10.0.0.1') } },
+      ],
+      ['resolvers beside a session', { ...PLAN, resolvers: ['10.0.0.53'] }],
+      ['a hostile resolver', { ...PLAN, gateway: null, resolvers: ['10.0.0.53 accept'] }],
     ];
     for (const [why, plan] of bad)
       assert.throws(() => renderKillSwitch(plan), { code: 'VIW_E_VALIDATION' }, why);

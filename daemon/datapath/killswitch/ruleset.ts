@@ -12,7 +12,13 @@ export const KILL_SWITCH_TABLE = 'viworks';
 
 export interface KillSwitchPlan {
   readonly backend: { readonly addresses: readonly string[]; readonly port: number };
-  readonly gateway: { readonly address: string; readonly spaPort: number; readonly tlsPort: number };
+  /** Null with no session (mode `always` between sessions): nothing but the backend goes out. */
+  readonly gateway: { readonly address: string; readonly spaPort: number; readonly tlsPort: number } | null;
+  /**
+   * Resolvers reachable on port 53 outside the tunnel: only with no session (mode `always`), so
+   * that the backend's and the gateway's names still resolve for a login; never while connected.
+   */
+  readonly resolvers?: readonly string[];
   /** The tunnel interface (OpenVPN's dev); a name pattern like "tun*" before it exists. */
   readonly tunnelInterface: string;
   /** Let traffic to the local networks (RFC 1918, link-local) through: printers, NAS… */
@@ -43,27 +49,42 @@ function address(a: string, what: string): { family: 'ip' | 'ip6'; text: string 
 
 /** Checks every value of the plan; throws VIW_E_VALIDATION naming the first bad one. */
 export function checkPlan(plan: KillSwitchPlan): void {
-  if (plan.backend.addresses.length === 0 || plan.backend.addresses.length > 8)
-    throw refuse('backend.addresses: 1 to 8 addresses');
+  if (plan.backend.addresses.length > 8) throw refuse('backend.addresses: at most 8 addresses');
   for (const [i, a] of plan.backend.addresses.entries()) address(a, `backend.addresses[${i}]`);
   port(plan.backend.port, 'backend.port');
-  address(plan.gateway.address, 'gateway.address');
-  port(plan.gateway.spaPort, 'gateway.spaPort');
-  port(plan.gateway.tlsPort, 'gateway.tlsPort');
+  if (plan.gateway) {
+    address(plan.gateway.address, 'gateway.address');
+    port(plan.gateway.spaPort, 'gateway.spaPort');
+    port(plan.gateway.tlsPort, 'gateway.tlsPort');
+  }
+  const resolvers = plan.resolvers ?? [];
+  if (resolvers.length > 0 && plan.gateway) throw refuse('resolvers: only without a session');
+  if (resolvers.length > 3) throw refuse('resolvers: at most 3');
+  for (const [i, a] of resolvers.entries()) address(a, `resolvers[${i}]`);
   if (!IFNAME.test(plan.tunnelInterface)) throw refuse('tunnelInterface: not an interface name');
 }
 
 /** The nft script that installs (or replaces) `inet viworks` for `plan`. */
 export function renderKillSwitch(plan: KillSwitchPlan): string {
   checkPlan(plan);
-  const gw = address(plan.gateway.address, 'gateway.address');
   const backend = plan.backend.addresses.map((a) => address(a, 'backend'));
+  const resolvers = (plan.resolvers ?? []).map((a) => address(a, 'resolver'));
   const tun = `"${plan.tunnelInterface}"`;
+  const gateway = (g: NonNullable<KillSwitchPlan['gateway']>) => {
+    const gw = address(g.address, 'gateway.address');
+    return [
+      `${gw.family} daddr ${gw.text} udp dport ${g.spaPort} accept`,
+      `${gw.family} daddr ${gw.text} tcp dport ${g.tlsPort} accept`,
+    ];
+  };
   const out = [
     'oifname "lo" accept',
     ...backend.map((b) => `${b.family} daddr ${b.text} tcp dport ${plan.backend.port} accept`),
-    `${gw.family} daddr ${gw.text} udp dport ${plan.gateway.spaPort} accept`,
-    `${gw.family} daddr ${gw.text} tcp dport ${plan.gateway.tlsPort} accept`,
+    ...(plan.gateway ? gateway(plan.gateway) : []),
+    ...resolvers.flatMap((r) => [
+      `${r.family} daddr ${r.text} udp dport 53 accept`,
+      `${r.family} daddr ${r.text} tcp dport 53 accept`,
+    ]),
     `oifname ${tun} accept`,
     'udp sport 68 udp dport 67 accept',
     'udp sport 546 udp dport 547 accept',

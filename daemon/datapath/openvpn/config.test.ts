@@ -23,6 +23,7 @@ const policy = (over: Partial<OvpnPolicy> = {}): OvpnPolicy => ({
   cert_inline: CERT,
   key_inline: KEY,
   dns_push: ['10.0.0.53'],
+  dns_search: [],
   redirect_gateway: true,
   block_outside_dns: true,
   ...over,
@@ -30,7 +31,8 @@ const policy = (over: Partial<OvpnPolicy> = {}): OvpnPolicy => ({
 
 const HEAD = [
   'client',
-  'dev tun',
+  'dev viworks0',
+  'dev-type tun',
   'proto tcp-client',
   'remote 127.0.0.1 41194',
   'nobind',
@@ -61,6 +63,16 @@ const BLOCKS = [
 ];
 
 describe('renderClientConfig', () => {
+  test('the tun interface has a fixed name on Linux (the kill switch admits only it)', () => {
+    const opts = { remoteHost: '127.0.0.1', remotePort: 1, gatewayAddresses: ['203.0.113.7'] } as const;
+    const lines = (o: object) => renderClientConfig(policy(), { ...opts, ...o }).split('\n');
+    assert.ok(lines({ platform: 'linux', deviceName: 'vwtest1' }).includes('dev vwtest1'));
+    assert.ok(lines({ platform: 'linux', deviceName: null }).includes('dev tun'));
+    assert.ok(lines({ platform: 'darwin' }).includes('dev tun'));
+    for (const bad of ['tun0\nup /bin/sh', 'a'.repeat(16), '0abc', 'tun 0'])
+      assert.throws(() => lines({ platform: 'linux', deviceName: bad }), RangeError);
+  });
+
   test('Linux, full tunnel through the loopback proxy: the exact text', () => {
     const text = renderClientConfig(policy(), {
       remoteHost: '127.0.0.1',

@@ -40,6 +40,12 @@ export type OvpnPolicy = BootstrapPayload['ovpn'];
 /** The CN prefix of every gateway's OpenVPN server certificate (server/pki/gateway-profile.ts: `ovpn-<name>`). */
 export const GATEWAY_SERVER_CN_PREFIX = 'ovpn-';
 
+/**
+ * The tunnel interface's name: a fixed name (not `tun` → tun0, tun1…) so that the kill switch
+ * (killswitch/ruleset.ts) admits exactly this interface and not another VPN's tun device.
+ */
+export const TUNNEL_INTERFACE = 'viworks0';
+
 export interface RenderOptions {
   /** Where OpenVPN connects: the TLS proxy's loopback listener in production. An IP literal. */
   readonly remoteHost: string;
@@ -53,6 +59,8 @@ export interface RenderOptions {
   readonly bypassAddresses?: readonly string[];
   /** `verify-x509-name … name-prefix` on the server's CN; null disables the check (tests only). */
   readonly serverCnPrefix?: string | null;
+  /** The tun interface's name (default TUNNEL_INTERFACE); null: OpenVPN picks tunN (tests only). */
+  readonly deviceName?: string | null;
   /** Selects Windows-only directives (block-outside-dns) and script-security; default: this OS. */
   readonly platform?: NodeJS.Platform;
 }
@@ -136,6 +144,9 @@ function checkOptions(opts: RenderOptions): {
   const prefix = opts.serverCnPrefix;
   if (prefix !== undefined && prefix !== null && !/^[A-Za-z0-9._-]{1,32}$/.test(prefix))
     throw new RangeError('serverCnPrefix has characters not allowed');
+  const dev = opts.deviceName;
+  if (dev !== undefined && dev !== null && !/^[A-Za-z][A-Za-z0-9_-]{0,14}$/.test(dev))
+    throw new RangeError('deviceName is not an interface name');
   const loopback = opts.remoteHost === '::1' || /^127\./.test(opts.remoteHost);
   return { loopback, gateways, bypass };
 }
@@ -161,7 +172,9 @@ export function renderClientConfig(ovpn: OvpnPolicy, opts: RenderOptions): strin
 
   const lines = [
     'client',
-    'dev tun',
+    ...(linux && opts.deviceName !== null
+      ? [`dev ${opts.deviceName ?? TUNNEL_INTERFACE}`, 'dev-type tun']
+      : ['dev tun']),
     'proto tcp-client',
     `remote ${opts.remoteHost} ${opts.remotePort}`,
     'nobind',

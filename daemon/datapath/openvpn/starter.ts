@@ -32,6 +32,8 @@ export interface RunnerStarterOptions extends IpOptions {
   readonly verifyRouting?: boolean;
   /** Treat a loopback stub resolver as a DNS leak (default false; see host-checks.ts). */
   readonly strictDns?: boolean;
+  /** The tun interface's name (config.ts TUNNEL_INTERFACE by default). */
+  readonly deviceName?: string;
 }
 
 export interface RunnerOpenVpnHandle extends OpenVpnHandle {
@@ -50,6 +52,7 @@ export class RunnerOpenVpnStarter implements OpenVpnStarter {
         remotePort: p.remotePort,
         gatewayAddresses: p.gatewayHost ? [p.gatewayHost] : [],
         bypassAddresses: p.bypassHosts ?? [],
+        ...(this.o.deviceName ? { deviceName: this.o.deviceName } : {}),
       });
     } catch (err) {
       if (isViworksError(err)) throw err;
@@ -86,7 +89,7 @@ export class RunnerOpenVpnStarter implements OpenVpnStarter {
           ? { code: null, detail: 'stopped' }
           : { code: 'VIW_E_OPENVPN_FAILED', detail: `openvpn: ${x.reason}`, retryable: x.retryable },
       );
-      return { virtualIp: ready.virtualIp, ready, stop: () => vpn.stop(), done };
+      return { virtualIp: ready.virtualIp, tunDevice: ready.tunDevice, ready, stop: () => vpn.stop(), done };
     } catch (err) {
       await vpn.stop();
       throw err;

@@ -66,6 +66,7 @@ export function buildBootstrapPayload(i: PayloadInput): BootstrapPayload {
       cert_inline: i.cert.certPem,
       key_inline: pkcs8Pem(i.cert.keyDer),
       dns_push: [...i.policy.dnsPush],
+      dns_search: [...i.policy.dnsSearch],
       redirect_gateway: i.policy.redirectGateway,
       block_outside_dns: i.policy.blockOutsideDns,
     },
@@ -73,6 +74,7 @@ export function buildBootstrapPayload(i: PayloadInput): BootstrapPayload {
       id: i.policy.id,
       idle_timeout_s: i.policy.idleTimeoutS,
       heartbeat_s: i.policy.heartbeatS,
+      kill_switch: i.policy.killSwitch,
       allowed_timezones: [...i.policy.allowedTimezones],
     },
   };

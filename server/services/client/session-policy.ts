@@ -11,7 +11,11 @@ export interface SessionPolicy {
   /** How often the client calls POST /client/heartbeat: well inside the idle timeout. */
   readonly heartbeatS: number;
   readonly allowedTimezones: readonly string[];
+  /** The tunnel's resolvers and search domains (config `dns`), applied by the client while connected. */
   readonly dnsPush: readonly string[];
+  readonly dnsSearch: readonly string[];
+  /** `required`: clients refuse to connect with their kill switch off (config `requireKillSwitch`). */
+  readonly killSwitch: 'optional' | 'required';
   readonly redirectGateway: boolean;
   readonly blockOutsideDns: boolean;
 }
@@ -19,7 +23,7 @@ export interface SessionPolicy {
 export const DEFAULT_POLICY_ID = 'p-default';
 
 export function effectivePolicy(
-  config: Pick<ServerConfig, 'sessionLifetimeS' | 'idleTimeoutS'>,
+  config: Pick<ServerConfig, 'sessionLifetimeS' | 'idleTimeoutS' | 'dns' | 'requireKillSwitch'>,
 ): SessionPolicy {
   return {
     id: DEFAULT_POLICY_ID,
@@ -27,7 +31,9 @@ export function effectivePolicy(
     idleTimeoutS: config.idleTimeoutS,
     heartbeatS: Math.max(5, Math.min(60, Math.floor(config.idleTimeoutS / 3))),
     allowedTimezones: [],
-    dnsPush: [],
+    dnsPush: [...config.dns.servers],
+    dnsSearch: [...config.dns.searchDomains],
+    killSwitch: config.requireKillSwitch ? 'required' : 'optional',
     redirectGateway: true,
     blockOutsideDns: true,
   };
