@@ -157,7 +157,11 @@ export class NetworkGuard {
   /** POST /v1/kill-switch: the new mode (and LAN access) take effect now and persist. */
   setMode(req: KillSwitchRequest): Promise<KillSwitchInfo> {
     return this.serial(async () => {
-      if (this.o.unmanaged) throw unavailable();
+      if (this.o.unmanaged) {
+        // Nothing to manage: `off` is already true; anything else cannot be.
+        if (req.mode === 'off' && !req.allow_lan) return this.info();
+        throw unavailable();
+      }
       const next: Settings = { mode: req.mode, allow_lan: req.allow_lan ?? this.settings.allow_lan };
       if (next.mode !== 'off' && !this.o.killSwitch) throw unavailable();
       if (next.mode === 'off' && this.session && this.required) {
@@ -179,6 +183,7 @@ export class NetworkGuard {
         await this.removeSwitch('mode_session');
       }
       this.o.log.event('killswitch.mode', 'ok', { mode: next.mode, allow_lan: next.allow_lan });
+      this.publish();
       return this.info();
     });
   }

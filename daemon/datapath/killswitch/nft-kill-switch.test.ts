@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { IP, run } from '../../../scripts/testkit/netns.js';
 import { needPeers } from '../../../scripts/testkit/peers.js';
-import { NFT, NftKillSwitch, type NftRunner } from './nft-kill-switch.js';
+import { localNft, NFT, NftKillSwitch, type NftRunner } from './nft-kill-switch.js';
 import type { KillSwitchPlan } from './ruleset.js';
 
 const peers = needPeers({ binaries: [NFT, IP], root: true, apt: 'nftables iproute2' });
@@ -63,6 +63,12 @@ describe('NftKillSwitch with the real nft', { skip: peers.skip }, () => {
   });
   after(async () => {
     await run([IP, 'netns', 'del', ns]);
+  });
+
+  it('survives an nft that exits without reading its input (EPIPE crashed the daemon once)', async () => {
+    const r = await localNft(['--version'], 'x'.repeat(4 * 1024 * 1024));
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /nftables/);
   });
 
   it('installs, reads back, replaces, removes', async () => {

@@ -22,6 +22,8 @@ export const localNft: NftRunner = (args, stdin) =>
       const code = err ? (typeof status === 'number' ? status : null) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
+    // nft exits without reading stdin for `list`: the EPIPE that follows must not crash the daemon.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(stdin ?? '');
   });
 

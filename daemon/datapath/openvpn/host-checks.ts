@@ -17,8 +17,9 @@
 // What IS enforced: with redirect_gateway every non-loopback resolver must be routed into the
 // tunnel (a LAN resolver, e.g. the home router, is a leak and fails the check). What is NOT: a
 // loopback stub (systemd-resolved's 127.0.0.53) forwards to upstreams resolv.conf does not show;
-// it is reported `unverified` (a failure only with strictDns). Applying the policy's dns_push
-// (resolvectl on the tun link) is the daemon's job and is not done here.
+// it is reported `unverified` (a failure only with strictDns). When the policy pushes DNS the
+// resolver check is skipped here: the daemon applies dns_push right after this (network-guard.ts)
+// and its leak checks (engine/leak-check.ts) then verify the resolvers in use, for the whole session.
 import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { TUNNEL_NAME_RE } from '../../../core/diagnostics/checks.js';
@@ -293,7 +294,7 @@ export async function checkRoutingPolicy(input: RoutingPolicyInput): Promise<Rou
     }
     (viaTun(await routeGet(ns, input), tun) ? viaTunnel : outside).push(ns);
   }
-  if (input.redirectGateway) {
+  if (input.redirectGateway && input.dnsPush.length === 0) {
     add(
       'dns_routed',
       outside.length === 0,

@@ -301,7 +301,7 @@ describe('runner against a real OpenVPN 2.6 server in a lab namespace', {
     );
     assert.ok(r.virtualIp.startsWith(server!.poolPrefix) && r.virtualIp !== server!.tunAddress, r.virtualIp);
     assert.equal(r.prefixLength, 24);
-    assert.match(r.tunDevice, /^tun[0-9]+$/);
+    assert.equal(r.tunDevice, 'viworks0', 'the fixed name the kill switch admits');
     assert.deepEqual(r.pushed, { redirectGateway: true, dns: [DNS] }, 'what the server pushed is reported');
     assert.ok(logs.some((l) => l === "Pushed option removed by filter: 'redirect-gateway def1'"));
 
@@ -321,17 +321,28 @@ describe('runner against a real OpenVPN 2.6 server in a lab namespace', {
     assert.ok(report.checks.every((c) => c.ok) && report.checks.length >= 6, JSON.stringify(report.checks));
     assert.deepEqual(report.dns.viaTunnel, [DNS]);
     assert.equal(report.dns.policyApplied, true);
-    // A resolver on the LAN would be asked outside the tunnel: a DNS leak.
+    // Without policy DNS a resolver on the LAN stays in use, asked outside the tunnel: a DNS leak.
+    const lanResolver = `nameserver ${lab!.gw.address}\nnameserver 127.0.0.53\n`;
     await assert.rejects(
       checkRoutingPolicy({
         netns: cl().ns,
         tunDevice: r.tunDevice,
         redirectGateway: true,
-        dnsPush: [DNS],
-        resolvConf: `nameserver ${lab!.gw.address}\nnameserver 127.0.0.53\n`,
+        dnsPush: [],
+        resolvConf: lanResolver,
       }),
       (e) => isViworksError(e, 'VIW_E_LEAK') && e.details.some((d) => d.startsWith('dns_routed')),
     );
+    // With policy DNS the daemon replaces it right after this check and its leak checks verify it.
+    const deferred = await checkRoutingPolicy({
+      netns: cl().ns,
+      tunDevice: r.tunDevice,
+      redirectGateway: true,
+      dnsPush: [DNS],
+      resolvConf: lanResolver,
+    });
+    assert.ok(!deferred.checks.some((c) => c.name === 'dns_routed'));
+    assert.deepEqual(deferred.dns.outside, [lab!.gw.address], 'still reported');
     // An earlier session's tunnel is what the next preflight must see.
     const active = await activeTunnels({ netns: cl().ns });
     assert.deepEqual(
