@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { NETWORK_UNMANAGED } from '../../core/api/local.js';
 import { packageVersion } from '../../core/localclient/index.js';
 import * as R from '../lib/results.js';
 import { assertSchema, errJson, okJson } from '../testing/assert.js';
@@ -41,6 +42,71 @@ describe('daemon commands (fake local API)', () => {
     );
   });
 
+  it('status: the network protection — kill switch, the session DNS, the leak checks (text and --json)', async () => {
+    const network: R.StatusResult['network'] = {
+      kill_switch: { ...NETWORK_UNMANAGED.kill_switch, mode: 'session', active: true, available: true },
+      dns: {
+        method: 'systemd-resolved',
+        servers: ['10.8.0.1', '10.8.0.2'],
+        search_domains: ['corp.example'],
+        interface: 'tun0',
+      },
+      leak_check: { interval_s: 30, checks: 3, last_at: '2026-01-02T03:04:35.000Z', leak: null },
+    };
+    const session = {
+      session_id: 's-1',
+      gateway_fqdn: 'gw.test',
+      connected_at: '2026-01-02T03:04:05.000Z',
+      expires_at: '2026-01-02T11:04:05.000Z',
+      virtual_ip: '10.8.0.6',
+    };
+    fake.setState('connected', { session, network: structuredClone(network) });
+    try {
+      const s = okJson(await runCommand(StatusCmd, [...sock, '--json']), R.StatusResultSchema);
+      assert.deepEqual(s.network, network);
+      const text = (await runCommand(StatusCmd, sock)).stdout;
+      assert.match(text, /^Network: {2}kill switch session, active, LAN blocked$/m);
+      assert.match(
+        text,
+        /^DNS: {6}10\.8\.0\.1, 10\.8\.0\.2 \(search corp\.example\) via systemd-resolved on tun0$/m,
+      );
+      assert.match(
+        text,
+        /^Leaks: {4}checked every 30 s \(3 so far, last 2026-01-02T03:04:35\.000Z\): no leak$/m,
+      );
+      // A leak found, and the switch held after the session was lost; no session DNS any more.
+      fake.setState('error', {
+        session: null,
+        network: {
+          ...network,
+          kill_switch: { ...network.kill_switch, holding: 'after_failure' },
+          dns: null,
+          leak_check: {
+            interval_s: 30,
+            checks: 4,
+            last_at: '2026-01-02T03:05:05.000Z',
+            leak: 'resolver_changed',
+          },
+        },
+      });
+      const lost = (await runCommand(StatusCmd, sock)).stdout;
+      assert.match(
+        lost,
+        /^Network: {2}kill switch session, active, held after a lost session \(`viworks disconnect` releases it\), LAN blocked$/m,
+      );
+      assert.doesNotMatch(lost, /^DNS:/m);
+      assert.match(lost, /: LEAK: resolver_changed$/m);
+      // Connected without pushed DNS, the kill switch off and nftables missing (the fake's default).
+      fake.setState('connected', { session, network: NETWORK_UNMANAGED });
+      const bare = (await runCommand(StatusCmd, sock)).stdout;
+      assert.match(bare, /^Network: {2}kill switch off, nftables not available \(install it\)$/m);
+      assert.match(bare, /^DNS: {6}unchanged \(no DNS pushed, or not managed by this daemon\)$/m);
+      assert.doesNotMatch(bare, /^Leaks:/m);
+    } finally {
+      fake.setState('enrolled', { session: null, network: NETWORK_UNMANAGED });
+    }
+  });
+
   it('status --watch --json: one Status per line until interrupted, then exit 0', async () => {
     const opened = fake.streamOpened();
     const running = runCommand(StatusCmd, [...sock, '--watch', '--json']);
@@ -54,6 +120,25 @@ describe('daemon commands (fake local API)', () => {
     const got = lines(r.stdout).map((l) => assertSchema(R.StatusResultSchema, l).state);
     assert.deepEqual(got, ['enrolled', 'logging_in', 'otp_pending']);
     fake.setState('enrolled');
+  });
+
+  it('status --watch (text): a change of the kill switch is named on its line', async () => {
+    const opened = fake.streamOpened();
+    const running = runCommand(StatusCmd, [...sock, '--watch']);
+    await opened;
+    fake.setKillSwitch({ mode: 'always', available: true, active: true, holding: 'always' });
+    fake.setState('logging_in');
+    await new Promise((r) => setTimeout(r, 50));
+    process.emit('SIGINT');
+    const r = await running;
+    fake.setState('enrolled', { network: NETWORK_UNMANAGED });
+    const changes = r.stdout.split('\n').filter((l) => /^\d{4}-/.test(l));
+    assert.equal(changes.length, 2, r.stdout);
+    assert.match(
+      changes[0] ?? '',
+      / {2}enrolled {2}kill switch always, active between sessions, LAN blocked$/,
+    );
+    assert.match(changes[1] ?? '', / {2}logging_in$/, 'unchanged: not repeated');
   });
 
   it('the daemon down: exit 6 with code and hint (JSON and text)', async () => {

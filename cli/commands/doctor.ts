@@ -6,7 +6,8 @@ import type { DoctorResult } from '../lib/results.js';
 
 /** A netcheck-style diagnostic of this machine, the daemon and the backend (cli/lib/doctor.ts). */
 export default class Doctor extends DaemonCommand<DoctorResult> {
-  static override summary = 'Diagnose the daemon, enrollment, backend, clock, tunnel device, VPNs and DNS';
+  static override summary =
+    'Diagnose the daemon, enrollment, backend, clock, tunnel device, VPNs, DNS and the kill switch';
   static override description =
     'Prints one line per check (pass, warn, fail, skip) with a hint for each problem: a report to paste ' +
     'into a support ticket. It holds no secret, and IP addresses are redacted (10.x.x.x~tag) unless ' +

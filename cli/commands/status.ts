@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { formatMs as ms, type Status } from '../../core/localclient/index.js';
 import { DaemonCommand, socketFlag } from '../lib/daemon-command.js';
+import { killSwitchSummary } from '../lib/killswitch.js';
 import type { StatusResult } from '../lib/results.js';
 
 /** The lines `viworks status` prints for a Status (text mode). */
@@ -25,6 +26,7 @@ export function describeStatus(s: Status): string[] {
       `Traffic:  ${x.bytes_in} bytes in, ${x.bytes_out} bytes out, last activity ${x.last_activity_at}`,
     );
   }
+  lines.push(...describeNetwork(s));
   if (s.otp_expires_at) lines.push(`Code:     waiting for the phone code until ${s.otp_expires_at}`);
   const t = s.timings;
   if (t.total_connect_ms !== null || t.login_ms !== null) {
@@ -42,11 +44,32 @@ export function describeStatus(s: Status): string[] {
   return lines;
 }
 
+/** The network protection lines (docs/cli.md#network-protection): kill switch, DNS, leak checks. */
+export function describeNetwork(s: Status): string[] {
+  const n = s.network;
+  const lines = [`Network:  kill switch ${killSwitchSummary(n.kill_switch)}`];
+  if (n.dns) {
+    const search = n.dns.search_domains.length > 0 ? ` (search ${n.dns.search_domains.join(', ')})` : '';
+    lines.push(`DNS:      ${n.dns.servers.join(', ')}${search} via ${n.dns.method} on ${n.dns.interface}`);
+  } else if (s.state === 'connected') {
+    lines.push('DNS:      unchanged (no DNS pushed, or not managed by this daemon)');
+  }
+  const l = n.leak_check;
+  if (l) {
+    const last = l.last_at ? `last ${l.last_at}` : 'none yet';
+    const found = l.leak ? `LEAK: ${l.leak}` : 'no leak';
+    lines.push(`Leaks:    checked every ${l.interval_s} s (${l.checks} so far, ${last}): ${found}`);
+  }
+  return lines;
+}
+
 /** Shows the daemon's state; --watch follows every change until interrupted. */
 export default class StatusCmd extends DaemonCommand<StatusResult> {
   static override summary = 'Show the connection state';
   static override description =
-    'With --watch, prints the state again after every change (with --json: one Status object per line).';
+    'Also shows the network protection: the kill switch, the DNS the session applied and the leak ' +
+    'checks (docs/cli.md#network-protection). With --watch, prints the state again after every ' +
+    'change (with --json: one Status object per line).';
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --watch --json'];
   static override flags = {
     ...socketFlag,
@@ -67,7 +90,14 @@ export default class StatusCmd extends DaemonCommand<StatusResult> {
       (s) => {
         if (this.jsonEnabled()) this.emitJsonLine(s);
         else if (!last) this.log(describeStatus(s).join('\n'));
-        else this.log(`${s.updated_at}  ${s.state}${s.last_error ? `  ${s.last_error.code}` : ''}`);
+        else {
+          const ks = killSwitchSummary(s.network.kill_switch);
+          const ksChanged = ks !== killSwitchSummary(last.network.kill_switch);
+          this.log(
+            `${s.updated_at}  ${s.state}${s.last_error ? `  ${s.last_error.code}` : ''}` +
+              (ksChanged ? `  kill switch ${ks}` : ''),
+          );
+        }
         last = s;
       },
     );

@@ -1,15 +1,14 @@
 // `viworks doctor`: assembles the report (docs/cli.md#doctor). The daemon check is the CLI's own
 // (reachable? same version?); the rest come from the daemon's GET /v1/diagnostics, its privileged
 // view. When the daemon cannot be asked, the checks any user can make here (tun device, tunnel
-// interfaces by name, resolv.conf, the kill switch) still run and the others are skipped, saying
-// why. Every string is redacted once more before printing (addresses: core/diagnostics/redact.ts),
+// interfaces by name, resolv.conf) still run and the others (the kill switch too: only the daemon
+// knows its mode and may read nftables) are skipped, saying why. Every string is redacted once more before printing (addresses: core/diagnostics/redact.ts),
 // so a check added later cannot leak one by accident.
 import { DAEMON_DIAGNOSTIC_IDS, type DiagnosticCheck, LOCAL_API_VERSION } from '../../core/api/local.js';
 import {
   type DaemonFacts,
   daemonCheck,
   dnsConfigCheck,
-  killSwitchCheck,
   otherVpnCheck,
   redactChecks,
   skip,
@@ -89,7 +88,6 @@ async function localChecks(p: LocalProbes, why: string): Promise<DiagnosticCheck
     other_vpn: tunnels ? otherVpnCheck(tunnels) : skip('other_vpn', 'interfaces cannot be listed here'),
     stale_routes: tunnels ? staleRoutesCheck(tunnels) : skip('stale_routes', why),
     dns_config: dnsConfigCheck(await (p.dns ?? dnsFacts)()),
-    kill_switch: killSwitchCheck(),
   };
   return DAEMON_DIAGNOSTIC_IDS.map((id) => own[id] ?? unavailable([id], why)[0]!);
 }

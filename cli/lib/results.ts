@@ -6,6 +6,8 @@ import {
   CONNECTION_STATES,
   DeviceInfoSchema,
   DiagnosticCheckSchema,
+  KILL_SWITCH_MODES,
+  KillSwitchInfoSchema,
   LogLineSchema,
   PreflightResponseSchema,
   StatusSchema,
@@ -119,6 +121,22 @@ export const DoctorResultSchema = v1({
   checks: Type.Array(DiagnosticCheckSchema),
 });
 export type DoctorResult = Static<typeof DoctorResultSchema>;
+
+/** `viworks killswitch status`: the daemon's kill switch now (docs/cli.md#kill-switch). */
+export const KillSwitchStatusResultSchema = v1({ kill_switch: KillSwitchInfoSchema });
+export type KillSwitchStatusResult = Static<typeof KillSwitchStatusResultSchema>;
+
+/**
+ * `viworks killswitch on|off|always [--[no-]allow-lan]`: the kill switch after the change (in
+ * effect at once, persisted by the daemon), what it was before, and whether mode or LAN access
+ * changed (false: it was already so; the daemon put it in place again anyway).
+ */
+export const KillSwitchSetResultSchema = v1({
+  kill_switch: KillSwitchInfoSchema,
+  previous: Type.Object({ mode: Type.Enum(KILL_SWITCH_MODES), allow_lan: Type.Boolean() }, closed),
+  changed: Type.Boolean(),
+});
+export type KillSwitchSetResult = Static<typeof KillSwitchSetResultSchema>;
 
 /** `viworks logs`: recent daemon log lines (with --follow: one object per line as they come). */
 export const LogsResultSchema = v1({ lines: Type.Array(LogLineSchema) });

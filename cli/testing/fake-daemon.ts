@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import {
   type ConnectionState,
   DAEMON_VERSION_HEADER,
+  KILL_SWITCH_MODES,
+  type KillSwitchInfo,
+  type KillSwitchMode,
   LOCAL_API_VERSION_HEADER,
   NETWORK_UNMANAGED,
   type Status,
@@ -45,7 +48,11 @@ export interface FakeDaemon {
   oneTimePassword: boolean;
   /** connect() fails at this state with this code. */
   failConnect: { at: ConnectionState; code: ErrorCode } | null;
+  /** POST /v1/kill-switch fails with this code (after the fake's own checks). */
+  failKillSwitch: ErrorCode | null;
   setState(state: ConnectionState, extra?: Partial<Status>): void;
+  /** Changes Status.network.kill_switch (what GET /v1/kill-switch answers); watchers hear of it. */
+  setKillSwitch(over: Partial<KillSwitchInfo>): void;
   /** Appends a log line and sends it to `logs --follow` readers. */
   addLog(line: LogLine): void;
   /** Resolves once a watch or follow stream is open. */
@@ -88,9 +95,14 @@ export async function startFakeDaemon(device: DeviceInfo | null = fakeDevice()):
     logs: [{ at: now(), level: 'info', msg: 'viworksd started', state: 'idle' }],
     oneTimePassword: false,
     failConnect: null,
+    failKillSwitch: null,
     setState(state, extra = {}) {
       fake.status = { ...fake.status, ...extra, state, updated_at: now() };
       for (const w of watchers) w.write(`${JSON.stringify(fake.status)}\n`);
+    },
+    setKillSwitch(over) {
+      const n = fake.status.network;
+      fake.setState(fake.status.state, { network: { ...n, kill_switch: { ...n.kill_switch, ...over } } });
     },
     addLog(line) {
       fake.logs.push(line);
@@ -177,8 +189,39 @@ export async function startFakeDaemon(device: DeviceInfo | null = fakeDevice()):
     },
     'POST /v1/disconnect': () => {
       grant = false;
+      const k = fake.status.network.kill_switch;
+      if (k.holding === 'after_failure')
+        fake.setKillSwitch(k.mode === 'always' ? { holding: 'always' } : { active: false, holding: null });
       fake.setState('enrolled', { session: null, traffic: null });
       return { v: 1, state: 'enrolled' };
+    },
+    'GET /v1/kill-switch': () => fake.status.network.kill_switch,
+    // The daemon's rules in small (daemon/engine/network-guard.ts setMode).
+    'POST /v1/kill-switch': (b) => {
+      const mode = b.mode as KillSwitchMode;
+      if (!KILL_SWITCH_MODES.includes(mode)) fail('VIW_E_VALIDATION');
+      const k = fake.status.network.kill_switch;
+      if (mode !== 'off' && !k.available) fail('VIW_E_KILL_SWITCH');
+      if (mode === 'off' && k.required && fake.status.session) {
+        throw new ViworksError('VIW_E_STATE', { message: 'The session policy requires the kill switch' });
+      }
+      if (fake.failKillSwitch) fail(fake.failKillSwitch);
+      const connected = fake.status.session !== null;
+      const holding: KillSwitchInfo['holding'] =
+        mode === 'off' || connected
+          ? null
+          : mode === 'always'
+            ? 'always'
+            : k.holding === 'after_failure'
+              ? 'after_failure'
+              : null;
+      fake.setKillSwitch({
+        mode,
+        allow_lan: typeof b.allow_lan === 'boolean' ? b.allow_lan : k.allow_lan,
+        active: mode !== 'off' && (connected || holding !== null),
+        holding,
+      });
+      return fake.status.network.kill_switch;
     },
   };
 

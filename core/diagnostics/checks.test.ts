@@ -2,7 +2,12 @@
 // valid DiagnosticCheck (the wire schema), and every fail carries a stable code and a hint.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type DiagnosticCheck, DiagnosticCheckSchema } from '../api/local.js';
+import {
+  type DiagnosticCheck,
+  DiagnosticCheckSchema,
+  type KillSwitchInfo,
+  NETWORK_UNMANAGED,
+} from '../api/local.js';
 import { isErrorCode } from '../errors/catalogue.js';
 import { cachedValidator } from '../schema/strict.js';
 import {
@@ -173,10 +178,85 @@ describe('doctor checks', () => {
     expect(dnsConfigCheck({ readable: false, nameservers: [], linkTarget: null }), 'fail', 'VIW_E_PREFLIGHT');
   });
 
-  it('kill_switch: not available (issue #12), never a pass', () => {
-    const c = expect(killSwitchCheck(), 'skip');
-    assert.equal(c.details?.state, 'not_available');
-    assert.match(c.summary, /#12/);
+  it('dns_config with a session DNS: the resolvers in use must be the pushed ones (as the leak check)', () => {
+    const stub = {
+      readable: true,
+      nameservers: ['127.0.0.53'],
+      linkTarget: '../run/systemd/resolve/stub-resolv.conf',
+    };
+    const applied = {
+      method: 'systemd-resolved' as const,
+      servers: ['10.8.0.1', '10.8.0.2'],
+      search_domains: ['corp.example'],
+      interface: 'tun0',
+    };
+    const ok = expect(dnsConfigCheck(stub, { applied, inUse: ['10.8.0.1', '10.8.0.2'] }), 'pass');
+    assert.match(
+      ok.summary,
+      /session DNS 10\.8\.0\.1, 10\.8\.0\.2 via systemd-resolved on tun0, search corp\.example/,
+    );
+    assert.equal(ok.details?.manager, 'systemd-resolved', "resolv.conf's own facts stay");
+    assert.equal(ok.details?.session_method, 'systemd-resolved');
+    assert.equal(ok.details?.search_domains, 'corp.example');
+    const swapped = expect(
+      dnsConfigCheck(stub, { applied, inUse: ['10.8.0.1', '192.168.1.1'] }),
+      'fail',
+      'VIW_E_LEAK',
+    );
+    assert.match(swapped.summary, /now uses 192\.168\.1\.1$/);
+    assert.equal(swapped.details?.in_use, '10.8.0.1, 192.168.1.1');
+    expect(dnsConfigCheck(stub, { applied, inUse: [] }), 'fail', 'VIW_E_LEAK');
+    expect(dnsConfigCheck(stub, { applied, inUse: null }), 'warn');
+    // resolv.conf itself broken: that failure comes first.
+    expect(
+      dnsConfigCheck(
+        { readable: false, nameservers: [], linkTarget: null },
+        { applied, inUse: applied.servers },
+      ),
+      'fail',
+      'VIW_E_PREFLIGHT',
+    );
+  });
+
+  it('kill_switch: pass when on and available; warn when off or held; fail (VIW_E_KILL_SWITCH) when it cannot protect', () => {
+    const ks = (over: Partial<KillSwitchInfo>): KillSwitchInfo => ({
+      ...NETWORK_UNMANAGED.kill_switch,
+      mode: 'session',
+      available: true,
+      ...over,
+    });
+    // On, waiting for a session; on and protecting one; always between sessions.
+    let c = expect(killSwitchCheck(ks({})), 'pass');
+    assert.match(c.summary, /next connect/);
+    assert.deepEqual([c.details?.mode, c.details?.active], ['session', false]);
+    c = expect(killSwitchCheck(ks({ active: true }), true), 'pass');
+    assert.equal(c.details?.installed, true);
+    c = expect(killSwitchCheck(ks({ mode: 'always', active: true, holding: 'always' }), true), 'pass');
+    assert.match(c.summary, /between sessions/);
+    // Off: a warning that says how to turn it on (and to install nftables first when missing).
+    c = expect(killSwitchCheck(ks({ mode: 'off' })), 'warn');
+    assert.match(c.hint ?? '', /viworks killswitch on/);
+    c = expect(killSwitchCheck(ks({ mode: 'off', available: false })), 'warn');
+    assert.match(c.hint ?? '', /apt-get install nftables.*viworks killswitch on/);
+    // Held after a lost session: a warning naming the way out.
+    c = expect(killSwitchCheck(ks({ active: true, holding: 'after_failure' }), true), 'warn');
+    assert.match(c.hint ?? '', /viworks disconnect/);
+    // Always but not in place.
+    expect(killSwitchCheck(ks({ mode: 'always' })), 'warn');
+    // Cannot protect: on without nftables (connect refused), off against the policy, table gone.
+    for (const mode of ['session', 'always'] as const) {
+      c = expect(killSwitchCheck(ks({ mode, available: false })), 'fail', 'VIW_E_KILL_SWITCH');
+      assert.match(c.hint ?? '', /apt-get install nftables/);
+    }
+    expect(killSwitchCheck(ks({ mode: 'off', required: true })), 'fail', 'VIW_E_KILL_SWITCH');
+    c = expect(
+      killSwitchCheck(ks({ mode: 'always', active: true, holding: 'always' }), false),
+      'fail',
+      'VIW_E_KILL_SWITCH',
+    );
+    assert.match(c.hint ?? '', /viworks killswitch always/);
+    // The daemon that manages no network: off, not available.
+    expect(killSwitchCheck(NETWORK_UNMANAGED.kill_switch), 'warn');
   });
 
   it('last_error: none passes; a kept error warns with its code and hint', () => {

@@ -4,7 +4,7 @@
 // checks here, so a check reads the same whoever ran it. Statuses: pass; warn (works, but look);
 // fail (connecting would fail or is unsafe; `code` is the stable code whose exit class doctor
 // uses); skip (does not apply: not enrolled, not connected, no daemon).
-import type { DiagnosticCheck, Status } from '../api/local.js';
+import type { DiagnosticCheck, KillSwitchInfo, NetworkProtection, Status } from '../api/local.js';
 import { type Redactor, redactDeep } from './redact.js';
 
 /** Clock and backend limits, shared with the daemon's connect preflight (system-preflight.ts). */
@@ -357,7 +357,54 @@ export function dnsManager(f: DnsFacts): string {
   return f.linkTarget ? 'symlink' : 'static file';
 }
 
-export function dnsConfigCheck(f: DnsFacts): DiagnosticCheck {
+/**
+ * The DNS a connected session applied (Status.network.dns), and the resolvers the system uses now as
+ * that method sees them (the leak checks' own view: resolv.conf for `file`/`resolvconf`,
+ * `resolvectl dns` for systemd-resolved). Null: no pushed DNS in place.
+ */
+export interface SessionDnsFacts {
+  readonly applied: NonNullable<NetworkProtection['dns']>;
+  /** Null: the method could not be asked. */
+  readonly inUse: readonly string[] | null;
+}
+
+export function dnsConfigCheck(f: DnsFacts, session: SessionDnsFacts | null = null): DiagnosticCheck {
+  const own = resolvConfCheck(f);
+  if (!session || own.status === 'fail') return own;
+  const a = session.applied;
+  const details = {
+    ...own.details,
+    session_method: a.method,
+    session_servers: a.servers.join(', '),
+    search_domains: a.search_domains.join(', '),
+    interface: a.interface,
+  };
+  const search = a.search_domains.length > 0 ? `, search ${a.search_domains.join(' ')}` : '';
+  const what = `session DNS ${a.servers.join(', ')} via ${a.method} on ${a.interface}${search}`;
+  if (session.inUse === null) {
+    return problem('dns_config', 'warn', `${what}; the resolvers in use could not be read`, {
+      hint: 'The leak checks read them too: `viworks status` shows their last result.',
+      details,
+    });
+  }
+  // As the leak check resolver_changed decides (daemon/engine/leak-check.ts).
+  const foreign = session.inUse.filter((x) => !a.servers.includes(x));
+  if (foreign.length > 0 || session.inUse.length === 0) {
+    return problem(
+      'dns_config',
+      'fail',
+      `${what}, but the system now uses ${session.inUse.length === 0 ? 'no resolver' : foreign.join(', ')}`,
+      {
+        code: 'VIW_E_LEAK',
+        hint: 'Something replaced the session DNS (NetworkManager, DHCP, a user): the leak checks end the session; connect again.',
+        details: { ...details, in_use: session.inUse.slice(0, 6).join(', ') },
+      },
+    );
+  }
+  return pass('dns_config', `${what}; the system uses only these`, details);
+}
+
+function resolvConfCheck(f: DnsFacts): DiagnosticCheck {
   if (!f.readable) {
     return problem('dns_config', 'fail', '/etc/resolv.conf cannot be read', {
       code: 'VIW_E_PREFLIGHT',
@@ -384,11 +431,92 @@ export function dnsConfigCheck(f: DnsFacts): DiagnosticCheck {
 
 // ── Kill switch and the last error ───────────────────────────────────────────────────────────
 
-/** No kill switch exists yet (issue #12): reported as such, never invented. */
-export function killSwitchCheck(): DiagnosticCheck {
-  return skip('kill_switch', 'not available: this client has no kill switch yet (issue #12)', {
-    state: 'not_available',
-  });
+const INSTALL_NFT =
+  'Install nftables (sudo apt-get install nftables) and restart viworksd (sudo systemctl restart viworksd)';
+
+/**
+ * The daemon's kill switch (KillSwitchInfo) and whether its nftables table is in the kernel now
+ * (`installed`; null: not asked). pass: available and on; warn: off, held after a lost session, or
+ * `always` not in place; fail (VIW_E_KILL_SWITCH): on but not available (connecting is refused),
+ * off while the session's policy requires it, or marked active with its table gone.
+ */
+export function killSwitchCheck(k: KillSwitchInfo, installed: boolean | null = null): DiagnosticCheck {
+  const details = {
+    mode: k.mode,
+    active: k.active,
+    holding: k.holding,
+    allow_lan: k.allow_lan,
+    available: k.available,
+    required: k.required,
+    ...(installed === null ? {} : { installed }),
+  };
+  const code = 'VIW_E_KILL_SWITCH';
+  if (k.mode === 'off') {
+    if (k.required) {
+      return problem(
+        'kill_switch',
+        'fail',
+        "off, but the session's policy requires it: connecting is refused",
+        {
+          code,
+          hint: k.available
+            ? 'Turn it on: `viworks killswitch on`.'
+            : `${INSTALL_NFT}, then \`viworks killswitch on\`.`,
+          details,
+        },
+      );
+    }
+    return problem('kill_switch', 'warn', 'off: traffic can leave outside the tunnel when it drops', {
+      hint: k.available
+        ? 'Turn it on: `viworks killswitch on` (or `always`).'
+        : `${INSTALL_NFT}, then \`viworks killswitch on\`.`,
+      details,
+    });
+  }
+  if (!k.available) {
+    return problem(
+      'kill_switch',
+      'fail',
+      `mode ${k.mode}, but nftables is not available to viworksd: connecting is refused (fail closed)`,
+      { code, hint: `${INSTALL_NFT}; or \`viworks killswitch off\`.`, details },
+    );
+  }
+  if (k.active && installed === false) {
+    return problem(
+      'kill_switch',
+      'fail',
+      `mode ${k.mode}: its nftables table (inet viworks) is gone from the kernel`,
+      {
+        code,
+        hint: `Something removed it (a firewall reload, nft flush ruleset): \`viworks killswitch ${k.mode === 'always' ? 'always' : 'on'}\` puts it back.`,
+        details,
+      },
+    );
+  }
+  if (k.active && k.holding === 'after_failure') {
+    return problem(
+      'kill_switch',
+      'warn',
+      `mode ${k.mode}: held after a lost session, traffic outside the tunnel is blocked`,
+      { hint: '`viworks disconnect` releases it (or connect again).', details },
+    );
+  }
+  if (k.active) {
+    return pass(
+      'kill_switch',
+      k.holding === 'always'
+        ? 'mode always: active between sessions (only the backend and the system resolvers get out)'
+        : `mode ${k.mode}: active, protecting the session`,
+      details,
+    );
+  }
+  if (k.mode === 'always') {
+    return problem('kill_switch', 'warn', 'mode always, but not in place now', {
+      hint: 'See `viworks logs`; set it again: `viworks killswitch always`.',
+      details,
+    });
+  }
+  return pass('kill_switch', 'mode session: goes up at the next connect', details);
 }
 
 export function lastErrorCheck(f: {

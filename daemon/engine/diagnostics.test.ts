@@ -2,7 +2,8 @@
 // the tunnels, the tun node and resolv.conf; the device keys in a real file key store. Every
 // answer matches DiagnosticsResponseSchema and lists DAEMON_DIAGNOSTIC_IDS in order; addresses are
 // redacted unless asked for; a missing key, a pin mismatch, a skewed clock, a stale route and an
-// unresolvable gateway each fail their own check with their code.
+// unresolvable gateway each fail their own check with their code. The kill switch and the session's
+// DNS come from a network guard stand-in; its kernel table and resolvers in use are probes.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,9 @@ import {
   DAEMON_DIAGNOSTIC_IDS,
   type DiagnosticCheck,
   DiagnosticsResponseSchema,
+  type KillSwitchInfo,
+  NETWORK_UNMANAGED,
+  type NetworkProtection,
   type Status,
 } from '../../core/api/local.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
@@ -33,6 +37,8 @@ const CLEAN: DiagnosticsProbes = {
   tunnels: async () => ({ interfaces: [], routes: [] }),
   tun: async () => ({ platform: 'linux', present: true, charDevice: true }),
   dns: async () => ({ readable: true, nameservers: ['192.0.2.53'], linkTarget: null }),
+  killSwitchInstalled: async () => false,
+  dnsInUse: async () => [],
   now: () => NOW,
 };
 
@@ -45,6 +51,9 @@ interface Stand {
   lastError?: Status['last_error'];
   store?: FileKeyStore;
   resolveAll?: (host: string) => Promise<string[]>;
+  /** The guard's view (default: kill switch session, available, not active; no session DNS). */
+  killSwitch?: Partial<KillSwitchInfo>;
+  dns?: NetworkProtection['dns'];
 }
 
 let n = 0;
@@ -74,6 +83,16 @@ function engine(s: Stand): EngineContext {
       health: s.health ?? (async () => ({ value: { version: '1.2.3' }, elapsedMs: 12, serverDateMs: NOW })),
     }),
     components: () => ({ resolveAll: s.resolveAll ?? (async () => ['203.0.113.9']) }),
+    network: () => ({
+      network: (): NetworkProtection => ({
+        kill_switch: { ...NETWORK_UNMANAGED.kill_switch, mode: 'session', available: true, ...s.killSwitch },
+        dns: s.dns ?? null,
+        leak_check: null,
+      }),
+      // The probes (CLEAN) stand in for nft and the DNS method.
+      switchInstalled: async () => false,
+      serversInUse: async () => [],
+    }),
   } as unknown as EngineContext;
 }
 
@@ -96,16 +115,62 @@ async function run(
 }
 
 describe('daemon diagnostics', () => {
-  it('a healthy enrolled machine: every check passes, the kill switch is not available', async () => {
+  it('a healthy enrolled machine: every check passes, the kill switch armed for the next connect', async () => {
     const { r, by } = await run({ store: await enrolledStore() }, { gatewayFqdn: 'gw.example' });
-    for (const c of r.checks) {
-      if (c.id === 'kill_switch') assert.equal(c.status, 'skip');
-      else assert.equal(c.status, 'pass', JSON.stringify(c));
-    }
+    for (const c of r.checks) assert.equal(c.status, 'pass', JSON.stringify(c));
     assert.equal(by.backend?.details?.rtt_ms, 12);
     assert.equal(by.backend?.details?.pin, 'match');
     assert.equal(by.device_key?.details?.key_store, 'file-aes-gcm');
-    assert.equal(by.kill_switch?.details?.state, 'not_available');
+    assert.deepEqual([by.kill_switch?.details?.mode, by.kill_switch?.details?.active], ['session', false]);
+  });
+
+  it('kill_switch from the guard: off warns, on without nftables fails, a table gone from the kernel fails', async () => {
+    const store = await enrolledStore();
+    const off = await run({ store, killSwitch: { mode: 'off' } });
+    assert.equal(off.by.kill_switch?.status, 'warn');
+    assert.match(off.by.kill_switch?.hint ?? '', /viworks killswitch on/);
+    const none = await run({ store, killSwitch: { available: false } });
+    assert.equal(none.by.kill_switch?.status, 'fail');
+    assert.equal(none.by.kill_switch?.code, 'VIW_E_KILL_SWITCH');
+    assert.match(none.by.kill_switch?.hint ?? '', /nftables/);
+    const always = { mode: 'always', active: true, holding: 'always' } as const;
+    const up = await run(
+      { store, killSwitch: always },
+      { probes: { ...CLEAN, killSwitchInstalled: async () => true } },
+    );
+    assert.equal(up.by.kill_switch?.status, 'pass');
+    assert.equal(up.by.kill_switch?.details?.installed, true);
+    const gone = await run(
+      { store, killSwitch: always },
+      { probes: { ...CLEAN, killSwitchInstalled: async () => false } },
+    );
+    assert.equal(gone.by.kill_switch?.status, 'fail');
+    assert.equal(gone.by.kill_switch?.code, 'VIW_E_KILL_SWITCH');
+    // The daemon that manages no network (no kill switch here at all): a warning.
+    const unmanaged = await run({ store, killSwitch: NETWORK_UNMANAGED.kill_switch });
+    assert.equal(unmanaged.by.kill_switch?.status, 'warn');
+  });
+
+  it('dns_config while connected: the pushed DNS is named, and resolvers that are not pushed fail VIW_E_LEAK', async () => {
+    const store = await enrolledStore();
+    const dns = {
+      method: 'file' as const,
+      servers: ['10.8.0.1'],
+      search_domains: ['corp.example'],
+      interface: 'tun0',
+    };
+    const s = { store, state: 'connected' as const, dns };
+    const ok = await run(s, {
+      probes: { ...CLEAN, dnsInUse: async () => ['10.8.0.1'] },
+      includeAddresses: true,
+    });
+    assert.equal(ok.by.dns_config?.status, 'pass');
+    assert.equal(ok.by.dns_config?.details?.session_servers, '10.8.0.1');
+    assert.equal(ok.by.dns_config?.details?.session_method, 'file');
+    const leak = await run(s, { probes: { ...CLEAN, dnsInUse: async () => ['192.0.2.53'] } });
+    assert.equal(leak.by.dns_config?.status, 'fail');
+    assert.equal(leak.by.dns_config?.code, 'VIW_E_LEAK');
+    assert.ok(!JSON.stringify(leak.r).includes('10.8.0.1'), 'the session DNS is an address: redacted');
   });
 
   it('addresses are redacted unless asked for (backend URL, resolver, gateway addresses)', async () => {

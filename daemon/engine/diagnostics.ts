@@ -2,7 +2,9 @@
 // checks of core/diagnostics/checks.ts, every one of DAEMON_DIAGNOSTIC_IDS in order. It reuses
 // what connect's preflight uses — the pinned backend client's /health (reachability, round trip,
 // the SPKI pin, the server's clock), activeTunnels (`ip` links and routes), the resolver with its
-// timeout — and reads the device keys only to wipe them (device-keys.ts). Read-only: it changes no
+// timeout — and reads the device keys only to wipe them (device-keys.ts); the kill switch and the
+// session's DNS come from the network guard (network-guard.ts), with the kernel's nftables table
+// and the resolvers in use read as the leak checks read them. Read-only: it changes no
 // state and never runs during a state change's decisions. Addresses are redacted here unless the
 // caller asks for them (core/diagnostics/redact.ts), so no front-end shows one by accident.
 import type { DiagnosticCheck, DiagnosticsResponseSchema } from '../../core/api/local.js';
@@ -40,6 +42,10 @@ export interface DiagnosticsProbes {
   readonly tunnels?: () => Promise<ActiveTunnels>;
   readonly tun?: () => Promise<TunFacts>;
   readonly dns?: () => Promise<DnsFacts>;
+  /** The kill switch's table is in the kernel (default: the network guard asks nft). */
+  readonly killSwitchInstalled?: () => Promise<boolean>;
+  /** The resolvers in use by the session DNS's method (default: the network guard's DNS driver). */
+  readonly dnsInUse?: () => Promise<string[]>;
   readonly now?: () => number;
   /** Bound on the gateway name lookup (default 3 s). */
   readonly resolveTimeoutMs?: number;
@@ -63,15 +69,24 @@ export async function diagnostics(
   const host = record ? new URL(record.backend_url).host : null;
   const tunnelUp = status.state === 'connected';
   const store = e.keyStore();
+  const guard = e.network();
+  const net = guard.network();
 
-  const [health, keys, tunnels, tun, dns, gateway] = await Promise.all([
+  const [health, keys, tunnels, tun, dns, gateway, installed, dnsInUse] = await Promise.all([
     record && record.status !== 'revoked' ? settle(() => e.backend(record).health()) : null,
     record ? settle(() => checkDeviceKeys(store)) : null,
     tunnelFacts(probes, tunnelUp),
     (probes.tun ?? (() => tunFacts()))(),
     (probes.dns ?? (() => dnsFacts()))(),
     gatewayFacts(e, input.gatewayFqdn, probes.resolveTimeoutMs ?? 3000),
+    net.kill_switch.available
+      ? (probes.killSwitchInstalled ?? (() => guard.switchInstalled()))().catch(() => null)
+      : null,
+    net.dns ? (probes.dnsInUse ?? (() => guard.serversInUse()))().catch(() => null) : null,
   ]);
+  // Read again: a fact gathered across a change (a session ended, the switch moved) is not used.
+  const after = guard.network();
+  const sameDns = after.dns !== null && JSON.stringify(after.dns) === JSON.stringify(net.dns);
 
   const now = (probes.now ?? Date.now)();
   const checks: DiagnosticCheck[] = [
@@ -103,8 +118,11 @@ export async function diagnostics(
     tunDeviceCheck(tun),
     otherVpnCheck(tunnels),
     staleRoutesCheck(tunnels),
-    dnsConfigCheck(dns),
-    killSwitchCheck(),
+    dnsConfigCheck(dns, after.dns && sameDns ? { applied: after.dns, inUse: dnsInUse } : null),
+    killSwitchCheck(
+      after.kill_switch,
+      after.kill_switch.active === net.kill_switch.active ? installed : null,
+    ),
     lastErrorCheck({ state: status.state, lastError: status.last_error }),
   ];
   if (checks.map((c) => c.id).join() !== DAEMON_DIAGNOSTIC_IDS.join()) {
