@@ -29,6 +29,9 @@ function backendEnv(plan: LabPlan): NodeJS.ProcessEnv {
     VIWORKS_LISTEN_PORT: String(plan.backendPort),
     VIWORKS_PUBLIC_NAMES: `${plan.backendName},${plan.backend.address}`,
     VIWORKS_GATEWAY_FQDN: plan.gatewayFqdn,
+    // The policy's DNS: the resolver behind the gateway (network-services.ts).
+    VIWORKS_DNS_SERVERS: plan.dns.tunnelResolver,
+    VIWORKS_DNS_SEARCH: plan.dns.searchDomain,
     VIWORKS_LOG_LEVEL: 'info',
     // The lab polls its gateway often so node audit lines reach the backend's stream within seconds.
     VIWORKS_GATEWAY_POLL_INTERVAL_S: '5',

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, startBackend } from './backend.js';
 import { prepareGatewayNode } from './gateway-node.js';
+import { startNetworkServices } from './network-services.js';
 import { type LabPlan, labPlan, namespaces } from './plan.js';
 import { nsRun, startDetached, tail, waitForTcp } from './process.js';
 import { repoPath } from './repo.js';
@@ -132,6 +133,7 @@ export async function labUp(
       startDetached(plan.internal.ns, argv, log);
       await waitForTcp(plan.internal.ns, plan.internal.address, plan.tunnelServicePort, 15_000);
     });
+    await mark('resolvers (tunnel, LAN) and the captive portal target', () => startNetworkServices(plan));
     await mark('viworksd in the client namespace', () => startDaemon(plan));
     state = { ...state, phase: 'ready' };
     writeLabState(plan, state);
@@ -142,9 +144,11 @@ export async function labUp(
   }
 }
 
-async function startDaemon(plan: LabPlan): Promise<void> {
+/** Starts viworksd in the client namespace (again, after a test killed it: a stale socket is removed first). */
+export async function startDaemon(plan: LabPlan): Promise<void> {
   const socket = join(plan.dirs.client, 'viworksd.sock');
   const log = join(plan.dirs.logs, 'viworksd.log');
+  rmSync(socket, { force: true });
   startDetached(
     plan.client.ns,
     [
@@ -157,6 +161,15 @@ async function startDaemon(plan: LabPlan): Promise<void> {
       '--keystore',
       'file',
       '--foreground',
+      // The lab's resolver file is the one `ip netns exec` mounts over /etc/resolv.conf.
+      '--dns-method',
+      'file',
+      '--resolv-conf',
+      plan.dns.clientResolvConf,
+      '--leak-check-interval',
+      '2',
+      '--captive-probe-url',
+      `http://${plan.captive.host}:${plan.captive.port}/generate_204`,
     ],
     log,
   );

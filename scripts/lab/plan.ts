@@ -52,6 +52,23 @@ export interface LabPlan {
   readonly vpnGatewayAddress: string;
   /** The internal service's port (on internal.address): proof that traffic went through the tunnel. */
   readonly tunnelServicePort: number;
+  /**
+   * The lab's DNS (issue #12): a resolver behind the gateway (the policy's pushed one, reached only
+   * through the tunnel) and a "LAN" resolver on the router (the client's own before it connects),
+   * each answering the canary name with an address of its own, so a lookup tells who answered.
+   */
+  readonly dns: {
+    readonly tunnelResolver: string;
+    readonly lanResolver: string;
+    readonly canaryName: string;
+    readonly tunnelAnswer: string;
+    readonly lanAnswer: string;
+    readonly searchDomain: string;
+    /** The client's resolver file: `ip netns exec` mounts it over /etc/resolv.conf. */
+    readonly clientResolvConf: string;
+  };
+  /** The captive portal probe's target on the router: 204, or a portal's redirect while flagFile exists. */
+  readonly captive: { readonly host: string; readonly port: number; readonly flagFile: string };
   readonly dirs: {
     readonly backend: string;
     readonly gateway: string;
@@ -101,6 +118,16 @@ export function labPlan(idIn: number): LabPlan {
     vpnNetwork: `10.232.${id}.0/24`,
     vpnGatewayAddress: `10.232.${id}.1`,
     tunnelServicePort: 8080,
+    dns: {
+      tunnelResolver: `10.233.${id}.10`,
+      lanResolver: `10.231.${id}.1`,
+      canaryName: `canary.${GATEWAY_FQDN_SUFFIX}`,
+      tunnelAnswer: `10.233.${id}.250`,
+      lanAnswer: `10.231.${id}.250`,
+      searchDomain: `corp.${GATEWAY_FQDN_SUFFIX}`,
+      clientResolvConf: `/etc/netns/viwlab${id}-cl/resolv.conf`,
+    },
+    captive: { host: `10.231.${id}.1`, port: 8081, flagFile: join(dir, 'captive-portal-on') },
     dirs: {
       backend: join(dir, 'backend'),
       gateway: join(dir, 'gateway'),

@@ -86,6 +86,13 @@ export async function createTopology(plan: LabPlan): Promise<void> {
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/hosts`, hosts, { mode: 0o644 });
   }
+  // The client's own resolver before it connects: the "LAN" one on the router (services.ts).
+  writeFileSync(plan.dns.clientResolvConf, clientResolvConf(plan), { mode: 0o644 });
+}
+
+/** The client's resolv.conf as the lab makes it (what every restore must give back, byte for byte). */
+export function clientResolvConf(plan: LabPlan): string {
+  return `# the lab client's LAN resolver (scripts/lab/topology.ts)\nnameserver ${plan.dns.lanResolver}\noptions timeout:1 attempts:1\n`;
 }
 
 /** PIDs of every process inside `ns` (daemonized ones included). */

@@ -22,10 +22,10 @@ check_node() {
 }
 
 # Packages every test peer needs (see ../shared notes: versions verified on Debian 12).
-VIWORKS_TEST_PEERS="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 socat iperf3 postgresql redis-server openssl procps tcpdump chromium tmux nftables"
+VIWORKS_TEST_PEERS="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 socat iperf3 postgresql redis-server openssl procps tcpdump chromium tmux nftables dnsmasq-base"
 
 # What a gateway node and a client need, for the end-to-end demo (quickstart.sh) and the lab.
-VIWORKS_GATEWAY_PACKAGES="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 openssl procps"
+VIWORKS_GATEWAY_PACKAGES="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 openssl procps nftables dnsmasq-base"
 
 apt_install_missing() {
   local missing=()

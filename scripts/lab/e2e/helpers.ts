@@ -1,6 +1,7 @@
 // Helpers for the end-to-end suite: run the real CLIs where their users would (admin commands inside
 // the client namespace, which reaches the backend; daemon commands over viworksd's Unix socket),
 // probe ports from a given host, read a capture, and scan the client side for leaked secrets.
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -172,4 +173,113 @@ export function filesContaining(
       if (needles.some((n) => n.length > 0 && data.includes(n))) hits.push(f);
     }
   return hits;
+}
+
+export interface CapturedPacket {
+  readonly family: 4 | 6;
+  readonly src: string;
+  readonly dst: string;
+  /** IP protocol / IPv6 next header (6 TCP, 17 UDP, 58 ICMPv6…). */
+  readonly proto: number;
+  readonly dport: number | null;
+  /** ICMPv6 type (neighbour discovery: 133–136), else null. */
+  readonly icmp6Type: number | null;
+}
+
+function ipv6Text(b: Buffer): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
+  return groups.join(':');
+}
+
+/** Every IPv4 and IPv6 packet of a classic pcap file (Ethernet or Linux cooked), addresses and ports. */
+export function packetsFromPcap(file: string): CapturedPacket[] {
+  const buf = readFileSync(file);
+  if (buf.length < 24) return [];
+  const le = buf.readUInt32LE(0) === 0xa1b2c3d4;
+  const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  const linkType = u32(20);
+  const l2 = linkType === 1 ? 14 : linkType === 113 ? 16 : linkType === 276 ? 20 : -1;
+  const out: CapturedPacket[] = [];
+  let off = 24;
+  while (off + 16 <= buf.length && l2 >= 0) {
+    const incl = u32(off + 8);
+    const pkt = buf.subarray(off + 16, off + 16 + incl);
+    off += 16 + incl;
+    const ip = pkt.subarray(l2);
+    const version = (ip[0] ?? 0) >> 4;
+    if (version === 4 && ip.length >= 20) {
+      const ihl = (ip[0]! & 0x0f) * 4;
+      const proto = ip[9]!;
+      const l4 = ip.subarray(ihl);
+      out.push({
+        family: 4,
+        src: [...ip.subarray(12, 16)].join('.'),
+        dst: [...ip.subarray(16, 20)].join('.'),
+        proto,
+        dport: (proto === 6 || proto === 17) && l4.length >= 4 ? l4.readUInt16BE(2) : null,
+        icmp6Type: null,
+      });
+    } else if (version === 6 && ip.length >= 40) {
+      const proto = ip[6]!;
+      const l4 = ip.subarray(40);
+      out.push({
+        family: 6,
+        src: ipv6Text(ip.subarray(8, 24)),
+        dst: ipv6Text(ip.subarray(24, 40)),
+        proto,
+        dport: (proto === 6 || proto === 17) && l4.length >= 4 ? l4.readUInt16BE(2) : null,
+        icmp6Type: proto === 58 && l4.length >= 1 ? l4[0]! : null,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * tcpdump (immediate mode: every packet written as it arrives) on `ifname` in the router's
+ * namespace, into `file`; resolves once the capture is open. stop() ends it and waits.
+ */
+export async function startCapture(
+  plan: LabPlan,
+  ifname: string,
+  file: string,
+  filter: readonly string[] = [],
+): Promise<{ stop(): Promise<void> }> {
+  const capture = spawn(
+    IP,
+    [
+      'netns',
+      'exec',
+      plan.router.ns,
+      '/usr/bin/tcpdump',
+      '--immediate-mode',
+      '-U',
+      '-n',
+      '-i',
+      ifname,
+      '-w',
+      file,
+      ...filter,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`tcpdump did not start: ${log}`)), 15_000);
+    capture.stderr?.on('data', (b: Buffer) => {
+      log += b.toString('utf8');
+      if (log.includes('listening on')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  });
+  const exited = new Promise((resolve) => capture.once('exit', resolve));
+  return {
+    stop: async () => {
+      capture.kill('SIGINT');
+      await exited;
+    },
+  };
 }

@@ -4,7 +4,6 @@
 // phone simulator) — and the tests run in order against it, each proving one promise. Figures
 // (SPA → TLS, TLS → OpenVPN up, total connect, revocation latency) are printed, not asserted.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import {
   httpGet,
   inHost,
   probeTcp,
+  startCapture,
   udpPayloadsFromPcap,
   viworksIn,
   waitUntil,
@@ -104,46 +104,11 @@ describe('ViWorkS end to end in the namespace lab', { skip: peers.skip }, () => 
     assert.match(deviceId, /^[0-9a-f-]{36}$/);
     // An on-path observer (the router) records the SPA packet for the replay test.
     const pcap = join(work, 'spa.pcap');
-    const capture = spawn(
-      '/usr/sbin/ip',
-      [
-        'netns',
-        'exec',
-        plan.router.ns,
-        '/usr/bin/tcpdump',
-        // Immediate mode: packets are written as they arrive, not when libpcap's ring block fills
-        // or times out (~1 s), which a stop right after the knock would lose.
-        '--immediate-mode',
-        '-U',
-        '-n',
-        '-i',
-        plan.client.routerIf,
-        '-w',
-        pcap,
-        'udp',
-        'port',
-        String(SPA_PORT),
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    // tcpdump says "listening on …" once its capture is open: only then may the knock go.
-    let captureLog = '';
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`tcpdump did not start: ${captureLog}`)), 15_000);
-      capture.stderr?.on('data', (b: Buffer) => {
-        captureLog += b.toString('utf8');
-        if (captureLog.includes('listening on')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
-    const captured = new Promise((resolve) => capture.once('exit', resolve));
+    const capture = await startCapture(plan, plan.client.routerIf, pcap, ['udp', 'port', String(SPA_PORT)]);
     const t0 = performance.now();
     const r = await connect();
     figures.viworks_connect_wall_ms = Math.round(performance.now() - t0);
-    capture.kill('SIGINT');
-    await captured;
+    await capture.stop();
     assert.equal(r.code, 0, JSON.stringify(r.json));
     assert.equal(r.json.state, 'connected');
     const timings = r.json.timings as Record<string, number | null>;
