@@ -137,7 +137,12 @@ describe('viworksd against the real backend', () => {
     const gw = ctxOf(ts).gateway;
     assert.deepEqual(d.tls.starts[0]?.gatewayPins, gw.pins);
     assert.equal(d.tls.starts[0]?.gatewayHost, '127.0.0.1');
-    assert.match(d.openvpn.starts[0]?.ovpn.key_inline ?? '', /^-----BEGIN PRIVATE KEY-----/);
+    assert.match(d.openvpn.starts[0]?.secrets.clientKeyPem.toString() ?? '', /^-----BEGIN PRIVATE KEY-----/);
+    assert.equal(
+      d.openvpn.starts[0]?.secrets.clientKeyPem,
+      d.tls.starts[0]?.clientKeyPem,
+      'one Buffer, the session’s',
+    );
     assert.equal(d.openvpn.starts[0]?.remotePort, 11194);
 
     await watch.until((st) => st.state === 'connected');
@@ -198,6 +203,10 @@ describe('viworksd against the real backend', () => {
     assert.ok(row.endedAt, 'the backend session ended');
     assert.equal(row.endReason, 'logout');
     assert.equal(d.openvpn.handles[1]?.stopped, 1);
+    // The session's key material was handed over as Buffers, and those are zero now.
+    const secrets = d.openvpn.starts.at(-1)!.secrets;
+    assert.ok(secrets.clientKeyPem.length > 100 && secrets.clientKeyPem.every((b) => b === 0));
+    assert.ok(secrets.tlsCryptKey.length > 500 && secrets.tlsCryptKey.every((b) => b === 0));
   });
 
   it('never shows the password, a code, a token or a key in logs, answers, watch lines or state files', async () => {
@@ -220,7 +229,7 @@ describe('viworksd against the real backend', () => {
       'state files': files.join('\n'),
     };
     searchSecrets(haystacks, {
-      strings: [PASSWORD, ...otpCodes, ...(d.openvpn.starts.map((s) => s.ovpn.key_inline) ?? [])],
+      strings: [PASSWORD, ...otpCodes, ...d.openvpn.receivedKeys],
       keys: [hpke, seed, ...(spaKeys ? [spaKeys.encKey, spaKeys.hmacKey] : [])],
     });
     hpke.fill(0);

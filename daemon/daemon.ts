@@ -3,9 +3,11 @@
 // state directory (and fakes for the TLS proxy and OpenVPN only).
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import type { ProcessPosture } from '../core/api/posture.js';
 import { ViworksError } from '../core/errors/viworks-error.js';
 import { packageVersion } from '../core/localclient/version.js';
 import { UdpSpaSender } from './datapath/spa-sender.js';
+import { loadDeviceRecord } from './engine/device-record.js';
 import type { DiagnosticsProbes } from './engine/diagnostics.js';
 import { Engine, type NetworkProtectionDeps } from './engine/engine.js';
 import type { ResolveAll } from './engine/resolve.js';
@@ -28,6 +30,8 @@ export interface DaemonOptions {
   readonly stateDir: string;
   readonly keyStore?: KeyStore;
   readonly keyStoreChoice?: KeyStoreChoice;
+  /** The TPM 2.0's TCTI (tpm2-tools syntax); default device:/dev/tpmrm0 when it exists. */
+  readonly tpm2Tcti?: string;
   readonly tls?: TlsProxyStarter;
   readonly openvpn?: OpenVpnStarter;
   readonly spa?: SpaSender;
@@ -47,6 +51,8 @@ export interface DaemonOptions {
   readonly localApiLimits?: LocalEdgeLimits;
   /** Kill switch, pushed DNS, leak checks, captive portal probe; absent: not managed (tests). */
   readonly network?: NetworkProtectionDeps;
+  /** The process hardening applied before the start (daemon/hardening/); absent: none. */
+  readonly posture?: ProcessPosture;
 }
 
 export interface RunningDaemon {
@@ -62,7 +68,15 @@ export const DAEMON_VERSION = packageVersion();
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const log = o.log ?? new DaemonLog();
   const keyStore =
-    o.keyStore ?? (await selectKeyStore({ stateDir: o.stateDir, choice: o.keyStoreChoice ?? 'auto' }));
+    o.keyStore ??
+    (await selectKeyStore({
+      stateDir: o.stateDir,
+      choice: o.keyStoreChoice ?? 'auto',
+      // An enrolled device keeps the store its keys are in (a damaged record: the engine says so).
+      enrolledStore: (await loadDeviceRecord(o.stateDir).catch(() => null))?.key_store,
+      ...(o.tpm2Tcti ? { tpm2Tcti: o.tpm2Tcti } : {}),
+      log: (line) => log.info(line),
+    }));
   const tls = o.tls ?? NO_TLS_PROXY;
   const openvpn = o.openvpn ?? NO_OPENVPN;
   const extra: Array<() => Promise<PreflightCheck[]>> = [];
@@ -83,6 +97,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
     ...(o.diagnostics ? { diagnostics: o.diagnostics } : {}),
     ...(o.network ? { network: o.network } : {}),
+    ...(o.posture ? { posture: o.posture } : {}),
   });
   await engine.init();
   const api = await startLocalApi({

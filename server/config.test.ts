@@ -95,6 +95,16 @@ describe('server config', () => {
     );
   });
 
+  it('takes the hardware-key requirement (default off), refusing anything but true/false', () => {
+    assert.equal(loadConfig({ env: {} }).requireHardwareKey, false);
+    assert.equal(loadConfig({ env: { VIWORKS_REQUIRE_HARDWARE_KEY: 'true' } }).requireHardwareKey, true);
+    assert.equal(loadConfig({ env: { VIWORKS_REQUIRE_HARDWARE_KEY: 'false' } }).requireHardwareKey, false);
+    assert.throws(
+      () => loadConfig({ env: { VIWORKS_REQUIRE_HARDWARE_KEY: 'yes' } }),
+      (e) => isViworksError(e, 'VIW_E_CONFIG') && e.details.some((d) => d.includes('requireHardwareKey')),
+    );
+  });
+
   it('takes native attestation settings from the file and the environment, with defaults', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'viw-cfg-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -61,6 +61,12 @@ export const ServerConfigSchema = Type.Object(
     ),
     /** Clients refuse to connect with their kill switch off (bootstrap policy.kill_switch `required`). */
     requireKillSwitch: Type.Boolean(),
+    /**
+     * Enrollment refuses a desktop whose keys are software-protected (key_protection `software`) with
+     * VIW_E_HARDWARE_KEY_REQUIRED; devices already enrolled are not affected. The protection is the
+     * client's claim (no TPM attestation yet): this keeps honest software clients out, it proves nothing.
+     */
+    requireHardwareKey: Type.Boolean(),
     /** How often active gateways are asked for health and their audit log is pulled. */
     gatewayPollIntervalS: Type.Integer({ minimum: 5, maximum: 3600 }),
     /**
@@ -170,6 +176,7 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     gatewayPollIntervalS: 30,
     dns: { servers: [], searchDomains: [] },
     requireKillSwitch: false,
+    requireHardwareKey: false,
     attestationRoots: {},
     appAttest: null,
     playIntegrity: null,
@@ -214,6 +221,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const flag = env.VIWORKS_REQUIRE_KILL_SWITCH;
   // Anything but the two words is kept as given, so validation names the setting.
   set('requireKillSwitch', flag === 'true' ? true : flag === 'false' ? false : flag);
+  const hw = env.VIWORKS_REQUIRE_HARDWARE_KEY;
+  set('requireHardwareKey', hw === 'true' ? true : hw === 'false' ? false : hw);
   const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   set('sessionLifetimeS', int(env.VIWORKS_SESSION_LIFETIME_S));
   set('idleTimeoutS', int(env.VIWORKS_IDLE_TIMEOUT_S));

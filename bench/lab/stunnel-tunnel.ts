@@ -15,8 +15,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
+import { splitOvpn } from '../../core/bootstrap/testing/split.js';
 import { encodeSpa } from '../../core/spa/index.js';
-import { type OvpnPolicy, renderClientConfig } from '../../daemon/datapath/openvpn/config.js';
+import {
+  type OvpnPolicy,
+  type OvpnSecrets,
+  renderClientConfig,
+} from '../../daemon/datapath/openvpn/config.js';
 import { type OpenVpnProcess, startOpenVpn } from '../../daemon/datapath/openvpn/runner.js';
 import { inHost } from '../../scripts/lab/e2e/helpers.js';
 import type { LabPlan } from '../../scripts/lab/plan.js';
@@ -80,7 +86,13 @@ async function sessionCertificate(plan: LabPlan, cn: string): Promise<{ certPem:
 
 const pemText = (file: string) => `${readFileSync(file, 'utf8').trimEnd()}\n`;
 
-function ovpnPolicy(plan: LabPlan, client: { certPem: string; keyPem: string }): OvpnPolicy {
+/** The renderer's two arguments: the public policy and the secrets as Buffers (core/bootstrap/opened.ts). */
+function splitPolicy(full: BootstrapPayload['ovpn']): [OvpnPolicy, OvpnSecrets] {
+  const { ovpn, secrets } = splitOvpn(full);
+  return [ovpn, secrets];
+}
+
+function ovpnPolicy(plan: LabPlan, client: { certPem: string; keyPem: string }): BootstrapPayload['ovpn'] {
   const pki = pkiDir(plan);
   return {
     proto: 'tcp-client',
@@ -206,7 +218,7 @@ export async function startStunnelTunnel(plan: LabPlan): Promise<StunnelTunnel> 
     await knock(plan);
     const log: string[] = [];
     const ovpn: OpenVpnProcess = await startOpenVpn({
-      configText: renderClientConfig(ovpnPolicy(plan, client), {
+      configText: renderClientConfig(...splitPolicy(ovpnPolicy(plan, client)), {
         remoteHost: '127.0.0.1',
         remotePort: STUNNEL_CLIENT_PORT,
       }),

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NETWORK_UNMANAGED } from '../../core/api/local.js';
+import { POSTURE_UNHARDENED } from '../../core/api/posture.js';
 import { packageVersion } from '../../core/localclient/index.js';
 import * as R from '../lib/results.js';
 import { assertSchema, errJson, okJson } from '../testing/assert.js';
@@ -104,6 +105,37 @@ describe('daemon commands (fake local API)', () => {
       assert.doesNotMatch(bare, /^Leaks:/m);
     } finally {
       fake.setState('enrolled', { session: null, network: NETWORK_UNMANAGED });
+    }
+  });
+
+  it('status: the process hardening on one Hardening line (text) and as `posture` (--json)', async () => {
+    const hardened: R.StatusResult['posture'] = {
+      dumpable: false,
+      core_limit_zero: true,
+      mlock: 'unavailable',
+      no_new_privs: true,
+      tracer: false,
+    };
+    const bare = (await runCommand(StatusCmd, sock)).stdout;
+    assert.match(
+      bare,
+      /^Hardening: DUMPABLE, CORE DUMPS ALLOWED, NEW PRIVILEGES ALLOWED, memory not locked \(unavailable\), no debugger$/m,
+    );
+    fake.setState('enrolled', { posture: hardened });
+    try {
+      const s = okJson(await runCommand(StatusCmd, [...sock, '--json']), R.StatusResultSchema);
+      assert.deepEqual(s.posture, hardened);
+      assert.match(
+        (await runCommand(StatusCmd, sock)).stdout,
+        /^Hardening: not dumpable, core dumps off, no new privileges, memory not locked \(unavailable\), no debugger$/m,
+      );
+      fake.setState('enrolled', { posture: { ...hardened, mlock: 'locked', tracer: true } });
+      assert.match(
+        (await runCommand(StatusCmd, sock)).stdout,
+        /^Hardening: .*, memory locked, DEBUGGER ATTACHED$/m,
+      );
+    } finally {
+      fake.setState('enrolled', { posture: POSTURE_UNHARDENED });
     }
   });
 

@@ -27,6 +27,7 @@ export function describeStatus(s: Status): string[] {
     );
   }
   lines.push(...describeNetwork(s));
+  lines.push(`Hardening: ${describePosture(s.posture)}`);
   if (s.otp_expires_at) lines.push(`Code:     waiting for the phone code until ${s.otp_expires_at}`);
   const t = s.timings;
   if (t.total_connect_ms !== null || t.login_ms !== null) {
@@ -63,13 +64,28 @@ export function describeNetwork(s: Status): string[] {
   return lines;
 }
 
+/**
+ * The daemon's process hardening on one line (docs/cli.md#process-hardening), e.g. `not dumpable,
+ * core dumps off, no new privileges, memory not locked (unavailable), no debugger`.
+ */
+export function describePosture(p: Status['posture']): string {
+  return [
+    p.dumpable ? 'DUMPABLE' : 'not dumpable',
+    p.core_limit_zero ? 'core dumps off' : 'CORE DUMPS ALLOWED',
+    p.no_new_privs ? 'no new privileges' : 'NEW PRIVILEGES ALLOWED',
+    p.mlock === 'locked' ? 'memory locked' : `memory not locked (${p.mlock})`,
+    p.tracer ? 'DEBUGGER ATTACHED' : 'no debugger',
+  ].join(', ');
+}
+
 /** Shows the daemon's state; --watch follows every change until interrupted. */
 export default class StatusCmd extends DaemonCommand<StatusResult> {
   static override summary = 'Show the connection state';
   static override description =
     'Also shows the network protection: the kill switch, the DNS the session applied and the leak ' +
-    'checks (docs/cli.md#network-protection). With --watch, prints the state again after every ' +
-    'change (with --json: one Status object per line).';
+    "checks (docs/cli.md#network-protection), and the daemon's process hardening " +
+    '(docs/cli.md#process-hardening). With --watch, prints the state again after every change ' +
+    '(with --json: one Status object per line).';
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --watch --json'];
   static override flags = {
     ...socketFlag,

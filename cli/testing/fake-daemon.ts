@@ -16,6 +16,7 @@ import {
   NETWORK_UNMANAGED,
   type Status,
 } from '../../core/api/local.js';
+import { POSTURE_UNHARDENED } from '../../core/api/posture.js';
 import type { ErrorCode } from '../../core/errors/catalogue.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { DeviceInfo, LogLine, PreflightResponse } from '../../core/localclient/index.js';
@@ -89,6 +90,7 @@ export async function startFakeDaemon(device: DeviceInfo | null = fakeDevice()):
       traffic: null,
       last_error: null,
       network: NETWORK_UNMANAGED,
+      posture: POSTURE_UNHARDENED,
       updated_at: now(),
     },
     preflight: { v: 1, ok: true, checks: [{ name: 'clock', ok: true, code: null, detail: 'in sync' }] },

@@ -14,6 +14,9 @@
 //      were refused with 403 VIW_E_PASSWORD_CHANGE_REQUIRED and could not log in at all.
 //   2  verify 200 is a union discriminated by `login_state` (`ok` adds the field to the v1 shape;
 //      `password_change_required` is new); POST /auth/password added.
+//   3  the login request may carry `posture` (the daemon's process hardening, posture.ts), recorded
+//      in the login's audit event. A v2 backend refuses it (closed body: VIW_E_UNKNOWN_FIELD), so
+//      the backend is updated before the desktops.
 import { type Static, Type } from 'typebox';
 import {
   closed,
@@ -26,9 +29,10 @@ import {
   Username,
   Uuid,
 } from './common.js';
+import { ProcessPostureSchema } from './posture.js';
 
 /** The version of this contract (see the change log above). */
-export const AUTH_API_VERSION = 2;
+export const AUTH_API_VERSION = 3;
 
 export const LoginRequestSchema = Type.Object(
   {
@@ -38,6 +42,8 @@ export const LoginRequestSchema = Type.Object(
     device_id: Uuid,
     /** Client-chosen random value (16–64 base64url characters) recorded with the transaction. */
     device_nonce: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+    /** The daemon's process hardening when it logs in (v3); audited with the login, never enforced. */
+    posture: Type.Optional(ProcessPostureSchema),
   },
   closed,
 );

@@ -8,6 +8,16 @@ export { closed };
 
 /** A raw 32-byte public key (X25519 or Ed25519) as unpadded base64url: exactly 43 characters. */
 export const Key32 = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]{43}$' });
+/**
+ * A desktop device's public key as unpadded base64url: a Key32 (X25519 / Ed25519, 43 characters) or
+ * an uncompressed SEC1 P-256 point (65 bytes, 87 characters) for a TPM device. Which one a request
+ * must carry follows from its `key_type`; the server checks the decoded length and the curve.
+ */
+export const DevicePublicKey = Type.String({
+  minLength: 43,
+  maxLength: 87,
+  pattern: '^(?:[A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{87})$',
+});
 /** SHA-256 as lower-case hex. */
 export const Sha256Hex = Type.String({ minLength: 64, maxLength: 64, pattern: '^[0-9a-f]{64}$' });
 /**
@@ -101,6 +111,18 @@ export function decodeKey32(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]{43}$/.test(text)) return null;
   const raw = Buffer.from(text, 'base64url');
   if (raw.length !== 32 || raw.toString('base64url') !== text) return null;
+  return new Uint8Array(raw);
+}
+
+/**
+ * Decodes a DevicePublicKey string holding an uncompressed P-256 point; null unless it is the
+ * canonical encoding of 65 bytes starting 0x04 (whether the point is on the curve is checked where
+ * the key is imported).
+ */
+export function decodeP256Point(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]{87}$/.test(text)) return null;
+  const raw = Buffer.from(text, 'base64url');
+  if (raw.length !== 65 || raw[0] !== 0x04 || raw.toString('base64url') !== text) return null;
   return new Uint8Array(raw);
 }
 

@@ -1,7 +1,8 @@
 // A security event the desktop saw go wrong with its own protection (POST /device/events): a DNS
-// or route leak, a missing kill switch. Signed by the ENROLLED device's key (key id = device_id,
-// as for POST /auth/login), so the backend knows which device says it; the backend records it as
-// one audit event (`client.<type>`, component `daemon`) for the SIEM's detection rules.
+// or route leak, a missing kill switch, a debugger attached to the daemon. Signed by the ENROLLED
+// device's key (key id = device_id, as for POST /auth/login), so the backend knows which device
+// says it; the backend records it as one audit event (`client.<type>`, component `daemon`) for the
+// SIEM's detection rules.
 //
 //   POST /device/events  DeviceSecurityEvent → 202 DeviceSecurityEventAccepted
 //
@@ -17,14 +18,23 @@ export const SECURITY_EVENT_TYPES = [
   'dns_leak_detected',
   'route_leak_detected',
   'kill_switch_failed',
+  'debugger_attached',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 
-export const SECURITY_EVENT_REASONS = [
+/** What the leak checks can find (daemon/engine/leak-check.ts; Status.network.leak_check.leak). */
+export const LEAK_EVENT_REASONS = [
   'resolver_changed',
   'dns_route_outside_tunnel',
   'traffic_route_outside_tunnel',
   'kill_switch_missing',
+] as const;
+export type LeakEventReason = (typeof LEAK_EVENT_REASONS)[number];
+
+export const SECURITY_EVENT_REASONS = [
+  ...LEAK_EVENT_REASONS,
+  /** A tracer (TracerPid in /proc/self/status) on viworksd mid-run: the session ended, the daemon exited. */
+  'tracer_attached',
 ] as const;
 export type SecurityEventReason = (typeof SECURITY_EVENT_REASONS)[number];
 
@@ -35,6 +45,7 @@ export const SECURITY_EVENT_REASONS_BY_TYPE: {
   dns_leak_detected: ['resolver_changed', 'dns_route_outside_tunnel'],
   route_leak_detected: ['traffic_route_outside_tunnel'],
   kill_switch_failed: ['kill_switch_missing'],
+  debugger_attached: ['tracer_attached'],
 };
 
 /** The event type a reason is reported under. */

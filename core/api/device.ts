@@ -1,9 +1,13 @@
 // Desktop device enrollment (POST /device/enroll, POST /device/enroll/confirm).
 //
-// The desktop generates an X25519 key (bootstraps are HPKE-sealed to it) and an Ed25519 key (it
-// signs its requests), and proves possession of the Ed25519 key by signing the enrollment request
-// itself (core/crypto/request-signing.ts) with key id = the device fingerprint. After enrollment the
-// key id is the server's device_id.
+// The desktop generates an HPKE key (bootstraps are sealed to it) and a signing key (it signs its
+// requests), and proves possession of the signing key by signing the enrollment request itself
+// (core/crypto/request-signing.ts) with key id = the device fingerprint. After enrollment the key id
+// is the server's device_id. Two key types:
+//   - `x25519_ed25519` (the default when `key_type` is absent): X25519 + Ed25519, raw 32 bytes each;
+//     software key stores;
+//   - `p256`: both keys P-256, uncompressed SEC1 points (65 bytes), generated inside a TPM 2.0 and
+//     never leaving it; bootstraps are sealed in the P-256 suite, requests signed with ECDSA P-256.
 //
 // Two ways to authorize an enrollment, both naming the user with username + password:
 //   - with `enrollment_token` (IT-issued fleet token): one step, 201; the token's auto_approve
@@ -13,9 +17,9 @@
 import { type Static, Type } from 'typebox';
 import {
   closed,
+  DevicePublicKey,
   DisplayName,
   IsoTime,
-  Key32,
   OtpCode,
   Password,
   PinSetSchema,
@@ -27,14 +31,18 @@ import {
 
 export const DESKTOP_PLATFORMS = ['linux', 'macos', 'windows'] as const;
 export const KEY_PROTECTIONS = ['hardware', 'software'] as const;
+/** See the header. Only `p256` is ever sent; an absent key_type means `x25519_ed25519`. */
+export const DEVICE_KEY_TYPES = ['x25519_ed25519', 'p256'] as const;
+export type DeviceKeyType = (typeof DEVICE_KEY_TYPES)[number];
 export const DEVICE_STATUSES = ['active', 'pending_approval'] as const;
 export const ENROLLMENT_TOKEN_PATTERN = '^viw_et_[A-Za-z0-9_-]{43}$';
 
 export const EnrollRequestSchema = Type.Object(
   {
-    hpke_public_key: Key32,
-    signing_public_key: Key32,
+    hpke_public_key: DevicePublicKey,
+    signing_public_key: DevicePublicKey,
     fingerprint: Sha256Hex,
+    key_type: Type.Optional(Type.Enum(DEVICE_KEY_TYPES)),
     platform: Type.Enum(DESKTOP_PLATFORMS),
     /** The name the desktop proposes for itself (its host name); shown on the phone with its logins. */
     device_name: Type.Optional(DisplayName),

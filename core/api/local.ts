@@ -7,7 +7,8 @@
 import { type Static, Type } from 'typebox';
 import { ErrorBodySchema } from '../errors/error-body.js';
 import { closed, OtpCode, Password, PinSetSchema, Username } from './common.js';
-import { SECURITY_EVENT_REASONS, type SecurityEventReason } from './device-events.js';
+import { LEAK_EVENT_REASONS, type LeakEventReason } from './device-events.js';
+import { ProcessPostureSchema } from './posture.js';
 
 export const LOCAL_API_VERSION = 1;
 /** Sent by the daemon on every response; the client warns once on a mismatch. */
@@ -118,8 +119,8 @@ export const DnsInfoSchema = Type.Object(
 );
 
 /** What the leak checks can find: the reasons the daemon reports to the backend (device-events.ts). */
-export const LEAK_REASONS = SECURITY_EVENT_REASONS;
-export type LeakReason = SecurityEventReason;
+export const LEAK_REASONS = LEAK_EVENT_REASONS;
+export type LeakReason = LeakEventReason;
 
 /** The continuous leak checks of a connected session (daemon/engine/leak-check.ts). */
 export const LeakCheckInfoSchema = Type.Object(
@@ -194,6 +195,8 @@ export const StatusSchema = Type.Object(
     last_error: Type.Union([ErrorInfo, Type.Null()]),
     /** The kill switch, the applied DNS and the leak checks (docs/cli.md#network-protection). */
     network: NetworkProtectionSchema,
+    /** The daemon's process hardening (docs/cli.md#process-hardening; core/api/posture.ts). */
+    posture: ProcessPostureSchema,
     updated_at: Time,
   },
   closed,

@@ -10,6 +10,24 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return timingSafeEqual(a, b);
 }
 
+/**
+ * A zeroed buffer for key material whose bytes never move. It views an ArrayBuffer of its own, whose
+ * backing store lives outside the JavaScript heap: V8 keeps small typed arrays (Buffer.alloc of up
+ * to 64 bytes, e.g. a 32-byte key) INSIDE the heap, where the garbage collector copies live objects
+ * and leaves the old bytes behind — a wipe then zeroes the new copy only. Off the heap, fill(0)
+ * reaches the only copy.
+ */
+export function secretBytes(length: number): Buffer {
+  return Buffer.from(new ArrayBuffer(length));
+}
+
+/** A secretBytes copy of `src` (the caller wipes both when done). */
+export function secretCopy(src: Uint8Array): Buffer {
+  const out = secretBytes(src.byteLength);
+  out.set(src);
+  return out;
+}
+
 /** Overwrites buffers that held key material or plaintext secrets. */
 export function wipe(...buffers: ReadonlyArray<Uint8Array | undefined | null>): void {
   for (const b of buffers) b?.fill(0);

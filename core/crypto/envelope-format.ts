@@ -4,8 +4,10 @@
 //
 //   {
 //     "v": 1,
-//     "suite": "X25519-HKDF-SHA256/HKDF-SHA256/ChaCha20Poly1305",
-//     "enc": "<base64, standard alphabet, no padding, canonical: 32 bytes = 43 chars>",
+//     "suite": "X25519-HKDF-SHA256/HKDF-SHA256/ChaCha20Poly1305"
+//            | "P256-HKDF-SHA256/HKDF-SHA256/ChaCha20Poly1305",
+//     "enc": "<base64, standard alphabet, no padding, canonical: the suite's Nenc — 32 bytes = 43
+//             chars (X25519), 65 bytes = 87 chars (P-256, uncompressed point)>",
 //     "ct":  "<base64, same rules: HPKE ciphertext incl. 16-byte tag, 17 B .. 256 KiB>",
 //     "aad": {
 //       "device_id":  "<[A-Za-z0-9_-]{1,64}>",
@@ -13,6 +15,12 @@
 //       "exp":        "<RFC 3339 UTC, whole seconds: YYYY-MM-DDTHH:MM:SSZ>"
 //     }
 //   }
+//
+// Two suites, one per kind of device key, both RFC 9180 base mode with HKDF-SHA256 and
+// ChaCha20Poly1305: DHKEM(X25519) for software keys (hpke.ts) and DHKEM(P-256) for keys held in a TPM
+// 2.0 (hpke-p256.ts). A device has exactly one, fixed at enrollment (its key type): the backend seals
+// with it and the device refuses the other. Adding the P-256 suite left every X25519 envelope and its
+// AAD byte for byte as before.
 //
 // Every object is closed (unknown fields are refused). `aad` holds the members that travel in the
 // clear yet are authenticated; the AEAD's AAD input is the canonical encoding below, which also
@@ -26,10 +34,20 @@
 import { type Static, Type } from 'typebox';
 import { ViworksError } from '../errors/viworks-error.js';
 import { closed, strictValidator } from '../schema/strict.js';
-import { AEAD_TAG_BYTES, X25519_KEY_BYTES } from './hpke-sizes.js';
+import { AEAD_TAG_BYTES, P256_POINT_BYTES, X25519_KEY_BYTES } from './hpke-sizes.js';
 
 export const ENVELOPE_VERSION = 1;
+/** The suite of software device keys (X25519). */
 export const ENVELOPE_SUITE = 'X25519-HKDF-SHA256/HKDF-SHA256/ChaCha20Poly1305';
+/** The suite of TPM device keys (P-256). */
+export const ENVELOPE_SUITE_P256 = 'P256-HKDF-SHA256/HKDF-SHA256/ChaCha20Poly1305';
+export const ENVELOPE_SUITES = [ENVELOPE_SUITE, ENVELOPE_SUITE_P256] as const;
+export type EnvelopeSuite = (typeof ENVELOPE_SUITES)[number];
+/** Length of `enc` (RFC 9180 Nenc) in each suite. */
+export const ENVELOPE_ENC_BYTES: Readonly<Record<EnvelopeSuite, number>> = {
+  [ENVELOPE_SUITE]: X25519_KEY_BYTES,
+  [ENVELOPE_SUITE_P256]: P256_POINT_BYTES,
+};
 /** HPKE `info`: ties the key schedule to this protocol and purpose, so a key sealed for another use never opens here. */
 export const ENVELOPE_INFO = new TextEncoder().encode('viworks/bootstrap/v1');
 /** Decoded ciphertext cap; a bootstrap is a few KiB, this leaves room without inviting abuse. */
@@ -45,10 +63,11 @@ const B64 = '^[A-Za-z0-9+/]*$';
 export const EnvelopeSchema = Type.Object(
   {
     v: Type.Literal(ENVELOPE_VERSION),
-    suite: Type.Literal(ENVELOPE_SUITE),
+    suite: Type.Union([Type.Literal(ENVELOPE_SUITE), Type.Literal(ENVELOPE_SUITE_P256)]),
+    // The exact length for the envelope's suite is checked after decoding (envelope.ts).
     enc: Type.String({
       minLength: b64Length(X25519_KEY_BYTES),
-      maxLength: b64Length(X25519_KEY_BYTES),
+      maxLength: b64Length(P256_POINT_BYTES),
       pattern: B64,
     }),
     ct: Type.String({
@@ -80,9 +99,9 @@ export function parseAad(value: unknown): EnvelopeAad {
   return aad;
 }
 
-/** The canonical AAD bytes (see the header comment). */
-export function encodeAad(aad: EnvelopeAad): Uint8Array {
-  const fields = [String(ENVELOPE_VERSION), ENVELOPE_SUITE, aad.device_id, aad.session_id, aad.exp];
+/** The canonical AAD bytes (see the header comment) of an envelope in `suite`. */
+export function encodeAad(aad: EnvelopeAad, suite: EnvelopeSuite = ENVELOPE_SUITE): Uint8Array {
+  const fields = [String(ENVELOPE_VERSION), suite, aad.device_id, aad.session_id, aad.exp];
   const parts = fields.map((f) => Buffer.from(f, 'ascii'));
   const out = Buffer.alloc(parts.reduce((n, p) => n + 2 + p.length, 0));
   let at = 0;

@@ -1,5 +1,6 @@
 // Sealing and opening the bootstrap envelope (format and AAD encoding: envelope-format.ts).
-// The backend seals to the device's enrolled X25519 key; the client opens in memory only.
+// The backend seals to the device's enrolled key in the device's suite (X25519 for software keys,
+// P-256 for TPM keys); the client opens in memory only, and only envelopes in its own suite.
 // Every failure is exactly one ViworksError:
 //   VIW_E_ENVELOPE_INVALID  shape, sizes, encodings (checked before any crypto)
 //   VIW_E_SEAL_OPEN_FAILED  not for this device/session, or HPKE/AEAD failure
@@ -9,10 +10,13 @@
 import { ViworksError } from '../errors/viworks-error.js';
 import { b64Decode, b64NoPad, wipe } from './bytes.js';
 import {
+  ENVELOPE_ENC_BYTES,
   ENVELOPE_INFO,
   ENVELOPE_SUITE,
+  ENVELOPE_SUITE_P256,
   ENVELOPE_VERSION,
   type Envelope,
+  type EnvelopeSuite,
   encodeAad,
   envelopeValidator,
   formatExp,
@@ -22,10 +26,16 @@ import {
   parseExp,
 } from './envelope-format.js';
 import { hpkeOpen, hpkeSeal, importPublicKey, type RecipientKey } from './hpke.js';
+import { type EcdhZ, hpkeOpenWithEcdh, hpkeSuiteP256, importP256PublicKey } from './hpke-p256.js';
 
 export interface SealEnvelopeParams {
-  /** The device's enrolled raw 32-byte X25519 public key, or that key already imported. */
+  /**
+   * The device's enrolled public key in its suite's raw form (X25519: 32 bytes; P-256: the 65-byte
+   * uncompressed point), or that key already imported.
+   */
   readonly recipientPublicKey: Uint8Array | CryptoKey;
+  /** The device's suite (from its key type); default the X25519 suite. */
+  readonly suite?: EnvelopeSuite;
   readonly deviceId: string;
   readonly sessionId: string;
   /** Expiry; truncated to whole seconds. */
@@ -43,22 +53,41 @@ export async function sealEnvelope(p: SealEnvelopeParams): Promise<Envelope> {
   if (p.plaintext.byteLength < 1 || p.plaintext.byteLength > MAX_PLAINTEXT_BYTES) {
     throw invalid('plaintext: size out of range');
   }
+  const suite = p.suite ?? ENVELOPE_SUITE;
+  const p256 = suite === ENVELOPE_SUITE_P256;
+  const raw = p.recipientPublicKey;
   const recipientPublicKey =
-    p.recipientPublicKey instanceof Uint8Array
-      ? await importPublicKey(p.recipientPublicKey)
-      : p.recipientPublicKey;
-  const { enc, ct } = await hpkeSeal({
-    recipientPublicKey,
-    info: ENVELOPE_INFO,
-    aad: encodeAad(aad),
-    plaintext: p.plaintext,
-  });
-  return { v: ENVELOPE_VERSION, suite: ENVELOPE_SUITE, enc: b64NoPad(enc), ct: b64NoPad(ct), aad };
+    raw instanceof Uint8Array ? await (p256 ? importP256PublicKey(raw) : importPublicKey(raw)) : raw;
+  const { enc, ct } = await hpkeSeal(
+    { recipientPublicKey, info: ENVELOPE_INFO, aad: encodeAad(aad, suite), plaintext: p.plaintext },
+    p256 ? hpkeSuiteP256() : undefined,
+  );
+  return { v: ENVELOPE_VERSION, suite, enc: b64NoPad(enc), ct: b64NoPad(ct), aad };
 }
 
-export interface OpenEnvelopeOptions {
-  /** This device's key, from importPrivateKey. */
-  readonly recipientKey: RecipientKey;
+/** What opens an envelope: a device key and the one suite it belongs to. */
+export interface EnvelopeRecipient {
+  readonly suite: EnvelopeSuite;
+  /** HPKE base-mode single-shot open; VIW_E_SEAL_OPEN_FAILED (or the key holder's own error). */
+  open(p: { enc: Uint8Array; info: Uint8Array; aad: Uint8Array; ct: Uint8Array }): Promise<Uint8Array>;
+}
+
+/** A software X25519 device key (importPrivateKey). */
+export function x25519Recipient(recipientKey: RecipientKey): EnvelopeRecipient {
+  return { suite: ENVELOPE_SUITE, open: (p) => hpkeOpen({ recipientKey, ...p }) };
+}
+
+/** A software P-256 key pair (WebCrypto ECDH): tests, and the reference for the TPM path. */
+export function p256Recipient(recipientKey: CryptoKeyPair): EnvelopeRecipient {
+  return { suite: ENVELOPE_SUITE_P256, open: (p) => hpkeOpen({ recipientKey, ...p }, hpkeSuiteP256()) };
+}
+
+/** A P-256 key held elsewhere (a TPM): its uncompressed public key and its ECDH step. */
+export function p256EcdhRecipient(recipientPublicKey: Uint8Array, ecdh: EcdhZ): EnvelopeRecipient {
+  return { suite: ENVELOPE_SUITE_P256, open: (p) => hpkeOpenWithEcdh({ recipientPublicKey, ecdh, ...p }) };
+}
+
+interface OpenEnvelopeCommon {
   readonly expectedDeviceId: string;
   /** When given, an envelope for any other session is refused. */
   readonly expectedSessionId?: string;
@@ -66,12 +95,26 @@ export interface OpenEnvelopeOptions {
   readonly now?: Date;
 }
 
+export type OpenEnvelopeOptions = OpenEnvelopeCommon &
+  (
+    | {
+        /** This device's X25519 key, from importPrivateKey (the X25519 suite). */
+        readonly recipientKey: RecipientKey;
+      }
+    | {
+        /** This device's key in its suite; envelopes in the other suite are refused. */
+        readonly recipient: EnvelopeRecipient;
+      }
+  );
+
 /** Validates and opens an envelope (as parsed from JSON). Returns the whole plaintext or throws. */
 export async function openEnvelope(envelope: unknown, o: OpenEnvelopeOptions): Promise<Uint8Array> {
   const env = envelopeValidator.parse(envelope, 'VIW_E_ENVELOPE_INVALID');
   const expMs = parseExp(env.aad.exp);
-  // The schema's string lengths plus canonical decoding pin enc to 32 bytes and ct to 17 B..256 KiB.
+  // The schema's string lengths plus canonical decoding pin ct to 17 B..256 KiB, enc to 32..65
+  // bytes; enc must then be exactly its suite's length.
   const enc = decodeCanonical(env.enc, '/enc');
+  if (enc.byteLength !== ENVELOPE_ENC_BYTES[env.suite]) throw invalid('/enc: wrong length for the suite');
   const ct = decodeCanonical(env.ct, '/ct');
   const nowMs = (o.now ?? new Date()).getTime();
   if (!Number.isFinite(nowMs))
@@ -79,6 +122,10 @@ export async function openEnvelope(envelope: unknown, o: OpenEnvelopeOptions): P
 
   // Cheap refusals first. These members are not yet authenticated, but a mismatch is a refusal
   // either way, and a forged match still fails the AEAD below because they are in the AAD.
+  const recipient = 'recipient' in o ? o.recipient : x25519Recipient(o.recipientKey);
+  if (env.suite !== recipient.suite) {
+    throw new ViworksError('VIW_E_SEAL_OPEN_FAILED', { details: ["/suite: not this device's suite"] });
+  }
   if (env.aad.device_id !== o.expectedDeviceId) {
     throw new ViworksError('VIW_E_SEAL_OPEN_FAILED', { details: ['/aad/device_id: not this device'] });
   }
@@ -89,13 +136,7 @@ export async function openEnvelope(envelope: unknown, o: OpenEnvelopeOptions): P
   }
 
   // enc, ct and the AAD are public values: nothing here needs wiping except the plaintext.
-  const pt = await hpkeOpen({
-    recipientKey: o.recipientKey,
-    enc,
-    info: ENVELOPE_INFO,
-    aad: encodeAad(env.aad),
-    ct,
-  });
+  const pt = await recipient.open({ enc, info: ENVELOPE_INFO, aad: encodeAad(env.aad, env.suite), ct });
 
   // Time is judged only after opening, so the verdict rests on an authenticated `exp`; an attacker
   // who edits `exp` gets VIW_E_SEAL_OPEN_FAILED, not a misleading "expired".

@@ -4,9 +4,10 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The device fingerprint admins compare when approving: SHA-256 (lower-case hex) over the raw
- * X25519 public key followed by the raw Ed25519 public key (32 + 32 bytes). The server recomputes
- * it and refuses a request whose claimed fingerprint differs.
+ * The device fingerprint admins compare when approving: SHA-256 (lower-case hex) over the raw HPKE
+ * public key followed by the raw signing public key — X25519 ‖ Ed25519 (32 + 32 bytes), or for a TPM
+ * device (key type p256) the two uncompressed P-256 points (65 + 65). The server recomputes it and
+ * refuses a request whose claimed fingerprint differs.
  */
 export function deviceFingerprint(hpkePublicKey: Uint8Array, signingPublicKey: Uint8Array): string {
   return createHash('sha256').update(hpkePublicKey).update(signingPublicKey).digest('hex');

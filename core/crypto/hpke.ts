@@ -1,9 +1,10 @@
-// The one HPKE suite ViWorkS uses (RFC 9180, base mode):
+// The HPKE suite of software device keys (RFC 9180, base mode):
 //   KEM  0x0020 DHKEM(X25519, HKDF-SHA256)
 //   KDF  0x0001 HKDF-SHA256
 //   AEAD 0x0003 ChaCha20-Poly1305
-// built from @hpke/core plus the ChaCha20-Poly1305 extension. Nothing else in the project should
-// construct a CipherSuite: a second suite would be a second contract to keep in step.
+// built from @hpke/core plus the ChaCha20-Poly1305 extension. Its one sibling is the TPM device
+// suite, DHKEM(P-256, HKDF-SHA256) with the same KDF and AEAD (hpke-p256.ts); nothing else in the
+// project constructs a CipherSuite. Which of the two an envelope uses is its `suite` member.
 //
 // Why @hpke/core's own X25519 KEM and not @hpke/dhkem-x25519: on Node 20 the core class runs X25519
 // through WebCrypto (OpenSSL, constant-time, private key held outside the JS heap); the extension
@@ -35,16 +36,16 @@ const PKCS8_X25519_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ]);
 
-let suite: CipherSuite | undefined;
+let x25519Suite: CipherSuite | undefined;
 
-/** The project's suite, built on first use (no work at import time). Tests use it for the RFC vectors. */
+/** The X25519 suite, built on first use (no work at import time). Tests use it for the RFC vectors. */
 export function hpkeSuite(): CipherSuite {
-  suite ??= new CipherSuite({
+  x25519Suite ??= new CipherSuite({
     kem: new DhkemX25519HkdfSha256(),
     kdf: new HkdfSha256(),
     aead: new Chacha20Poly1305(),
   });
-  return suite;
+  return x25519Suite;
 }
 
 /**
@@ -104,14 +105,20 @@ export interface SealParams {
   readonly plaintext: Uint8Array;
 }
 
-/** Single-shot base-mode seal. Crypto failures (e.g. a low-order recipient key) throw VIW_E_SEAL_OPEN_FAILED. */
-export async function hpkeSeal(p: SealParams): Promise<{ enc: Uint8Array; ct: Uint8Array }> {
+/**
+ * Single-shot base-mode seal (with the X25519 suite unless another is given). Crypto failures (e.g. a
+ * low-order recipient key) throw VIW_E_SEAL_OPEN_FAILED.
+ */
+export async function hpkeSeal(
+  p: SealParams,
+  suite: CipherSuite = hpkeSuite(),
+): Promise<{ enc: Uint8Array; ct: Uint8Array }> {
   // hpke-js copies any view it is given into a private buffer that it never wipes, but uses an
   // ArrayBuffer as-is. So it gets an ArrayBuffer copy of our own, which we wipe below.
   const own = new Uint8Array(p.plaintext.byteLength);
   own.set(p.plaintext);
   try {
-    const out = await hpkeSuite().seal(
+    const out = await suite.seal(
       { recipientPublicKey: p.recipientPublicKey, info: p.info },
       own.buffer,
       p.aad,
@@ -125,7 +132,8 @@ export async function hpkeSeal(p: SealParams): Promise<{ enc: Uint8Array; ct: Ui
 }
 
 export interface OpenParams {
-  readonly recipientKey: RecipientKey;
+  /** The recipient's key pair; a suite whose KEM holds its own key (hpke-p256.ts) takes the public key. */
+  readonly recipientKey: RecipientKey | CryptoKey;
   readonly enc: Uint8Array;
   readonly info: Uint8Array;
   readonly aad: Uint8Array;
@@ -133,13 +141,9 @@ export interface OpenParams {
 }
 
 /** Single-shot base-mode open: the whole plaintext or VIW_E_SEAL_OPEN_FAILED, nothing in between. */
-export async function hpkeOpen(p: OpenParams): Promise<Uint8Array> {
+export async function hpkeOpen(p: OpenParams, suite: CipherSuite = hpkeSuite()): Promise<Uint8Array> {
   try {
-    const pt = await hpkeSuite().open(
-      { recipientKey: p.recipientKey, enc: p.enc, info: p.info },
-      p.ct,
-      p.aad,
-    );
+    const pt = await suite.open({ recipientKey: p.recipientKey, enc: p.enc, info: p.info }, p.ct, p.aad);
     return new Uint8Array(pt);
   } catch (err) {
     throw cryptoFailure(err);

@@ -1,5 +1,6 @@
-// Device-signed requests. A desktop (or phone) proves possession of its enrolled Ed25519 key on
-// every sensitive call. The signature covers the method, the path, a timestamp, a one-time nonce
+// Device-signed requests. A desktop (or phone) proves possession of its enrolled signing key on
+// every sensitive call: Ed25519, or ECDSA P-256 with SHA-256 for a desktop whose keys are in a TPM 2.0
+// (TPMs do not do Ed25519; the signature travels as r ‖ s, 64 bytes, like an Ed25519 one). The signature covers the method, the path, a timestamp, a one-time nonce
 // and the SHA-256 of the exact body bytes, so a captured request can be neither altered nor
 // replayed (the server keeps each nonce for the whole acceptance window).
 // This is the Node side (daemon, simulator, backend); the phone app in a browser signs the same text
@@ -12,6 +13,12 @@ import { b64Decode } from './bytes.js';
 import { SIG_HEADERS, type SignedHeaders, signingText } from './signing-text.js';
 
 export { SIG_HEADERS, SIGNATURE_SCHEME, type SignedHeaders } from './signing-text.js';
+
+/** The signature algorithms a key may use; a desktop's follows from its key type. */
+export const SIGNATURE_ALGS = ['ed25519', 'ecdsa-p256-sha256'] as const;
+export type SignatureAlg = (typeof SIGNATURE_ALGS)[number];
+/** Uncompressed SEC1 P-256 point. */
+const P256_POINT_BYTES = 65;
 
 /** How far the signer's clock may be from the verifier's (and how long nonces are remembered). */
 export const SIGNATURE_WINDOW_MS = 60_000;
@@ -48,6 +55,32 @@ export function signRequest(
   const timestamp = String(now);
   const nonce = randomBytes(16).toString('base64url');
   const sig = nacl.sign.detached(signingInput(method, path, timestamp, nonce, body), secretKey);
+  return {
+    [SIG_HEADERS.keyId]: keyId,
+    [SIG_HEADERS.timestamp]: timestamp,
+    [SIG_HEADERS.nonce]: nonce,
+    [SIG_HEADERS.signature]: Buffer.from(sig).toString('base64'),
+  };
+}
+
+/**
+ * Headers for `method path body` signed by a key held elsewhere (a TPM): `sign` gets the exact
+ * signed text and returns the 64-byte signature (ECDSA P-256 as r ‖ s over its SHA-256).
+ */
+export async function signRequestWith(
+  keyId: string,
+  sign: (text: Uint8Array) => Promise<Uint8Array>,
+  method: string,
+  path: string,
+  body: Uint8Array,
+  now: number = Date.now(),
+): Promise<SignedHeaders> {
+  const timestamp = String(now);
+  const nonce = randomBytes(16).toString('base64url');
+  const sig = await sign(signingInput(method, path, timestamp, nonce, body));
+  if (sig.length !== nacl.sign.signatureLength) {
+    throw new ViworksError('VIW_E_KEYSTORE', { details: ['signature: not 64 bytes'] });
+  }
   return {
     [SIG_HEADERS.keyId]: keyId,
     [SIG_HEADERS.timestamp]: timestamp,
@@ -104,6 +137,8 @@ export function readSignatureHeaders(
 /**
  * Verifies a request signature against the enrolled public key and the clock. The caller must
  * also remember `nonce` for SIGNATURE_WINDOW_MS and refuse a repeat (see the server's nonce guard).
+ * `alg` is the enrolled key's algorithm (never taken from the request): Ed25519 (32-byte key) by
+ * default, or ECDSA P-256 / SHA-256 (65-byte uncompressed key, r ‖ s signature).
  */
 export function verifyRequestSignature(
   claims: SignatureClaims & { readonly signature: Uint8Array },
@@ -112,23 +147,42 @@ export function verifyRequestSignature(
   path: string,
   body: Uint8Array,
   now: number = Date.now(),
+  alg: SignatureAlg = 'ed25519',
 ): void {
   if (Math.abs(now - claims.timestampMs) > SIGNATURE_WINDOW_MS) {
     throw new ViworksError('VIW_E_SIGNATURE_INVALID', { details: ['timestamp outside the allowed window'] });
   }
-  if (publicKey.length !== nacl.sign.publicKeyLength) {
+  const p256 = alg === 'ecdsa-p256-sha256';
+  const keyLength = p256 ? P256_POINT_BYTES : nacl.sign.publicKeyLength;
+  if (publicKey.length !== keyLength || (p256 && publicKey[0] !== 0x04)) {
     throw new ViworksError('VIW_E_SIGNATURE_INVALID', { details: ['unusable public key'] });
   }
   const input = signingInput(method, path, String(claims.timestampMs), claims.nonce, body);
   let valid = false;
   try {
-    const key = createPublicKey({
-      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
-      format: 'jwk',
-    });
-    valid = cryptoVerify(null, input, key, claims.signature);
+    if (p256) {
+      const key = createPublicKey({ key: p256Jwk(publicKey), format: 'jwk' });
+      valid = cryptoVerify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, claims.signature);
+    } else {
+      const key = createPublicKey({
+        key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
+        format: 'jwk',
+      });
+      valid = cryptoVerify(null, input, key, claims.signature);
+    }
   } catch {
     valid = false;
   }
   if (!valid) throw new ViworksError('VIW_E_SIGNATURE_INVALID');
+}
+
+/** The JWK of an uncompressed P-256 point (OpenSSL refuses one that is not on the curve). */
+export function p256Jwk(point: Uint8Array) {
+  const b = Buffer.from(point.buffer, point.byteOffset, point.byteLength);
+  return {
+    kty: 'EC',
+    crv: 'P-256',
+    x: b.subarray(1, 33).toString('base64url'),
+    y: b.subarray(33, 65).toString('base64url'),
+  };
 }

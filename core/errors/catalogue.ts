@@ -149,6 +149,11 @@ export const ERRORS = {
     'A device with these keys is already enrolled',
     'Use the enrolled device, or ask an administrator to unbind it before enrolling again.',
   ),
+  VIW_E_HARDWARE_KEY_REQUIRED: spec(
+    403,
+    'This backend enrolls only devices whose keys are held in hardware (a TPM 2.0)',
+    'Enroll from a machine with a TPM 2.0 (viworksd --keystore tpm2; viworks status shows the key store), or ask IT.',
+  ),
   VIW_E_BIND_CODE_INVALID: spec(
     403,
     'The bind code is wrong, used or expired',

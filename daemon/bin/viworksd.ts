@@ -2,7 +2,11 @@
 // viworksd — the privileged ViWorkS client daemon. Flags:
 //   --socket PATH          local API socket (default $VIWORKSD_SOCKET or /run/viworks/viworksd.sock)
 //   --state-dir DIR        device record and fallback key files (default /var/lib/viworks)
-//   --keystore KIND        auto | os-keyring | kernel-keyring | file (default auto; $VIWORKSD_KEYSTORE)
+//   --keystore KIND        auto | tpm2 | os-keyring | kernel-keyring | file (default auto;
+//                          $VIWORKSD_KEYSTORE); auto: the enrolled device's store, else TPM 2.0,
+//                          OS keyring, encrypted file (daemon/keystore/select.ts)
+//   --tpm2-tcti TCTI       the TPM for tpm2-tools (default device:/dev/tpmrm0; $VIWORKSD_TPM2_TCTI),
+//                          e.g. swtpm:host=127.0.0.1,port=2321 for a software TPM
 //   --foreground           stay attached (the only mode today; systemd runs it as Type=simple)
 //   --allow-unprivileged   run without root (development and tests only)
 //   --log-level LEVEL      debug | info | warn | error (default info)
@@ -15,8 +19,13 @@
 // Network protection (the kill switch, pushed DNS, leak checks) is managed on Linux; the kill
 // switch needs nft (nftables): without it, modes session/always refuse to connect (fail closed).
 // Hardening Node allows: umask 077 (every file the daemon creates is private), a fixed process
-// title, stdin closed. SIGTERM/SIGINT: disconnect, wipe secrets, remove the socket, exit 0.
-import { existsSync } from 'node:fs';
+// title, stdin closed. On Linux, before the socket opens (daemon/hardening/): not dumpable, core
+// limit 0, no_new_privs; memory is not locked (V8 aborts with locked pages). A step that does not
+// hold refuses the start (exit 70). A tracer (debugger, strace) attached at start refuses it, and
+// one seen later (checked every 2 s) ends the session, reports client.debugger_attached to the
+// backend and exits: exit 70 with a generic error either way (the log says hardening.tracer_detected).
+// SIGTERM/SIGINT: disconnect, wipe secrets, remove the socket, exit 0.
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { resolveSocketPath } from '../../core/localclient/paths.js';
@@ -29,14 +38,30 @@ import { RunnerOpenVpnStarter } from '../datapath/openvpn/starter.js';
 import { PinnedTlsProxyStarter } from '../datapath/tls-proxy-starter.js';
 import { checkProbeUrl, DEFAULT_CAPTIVE_PROBE_URL } from '../engine/captive-portal.js';
 import type { NetworkProtectionDeps } from '../engine/engine.js';
+import { libcSyscalls } from '../hardening/libc.js';
+import {
+  applyHardening,
+  type HardeningState,
+  notHardened,
+  readTracerPid,
+  startVerdict,
+} from '../hardening/process-hardening.js';
+import { TracerWatch, tracerDetail } from '../hardening/tracer-watch.js';
 import { parseKeyStoreChoice } from '../keystore/select.js';
+import { parseTcti } from '../keystore/tpm2/tpm2-tools.js';
 import { DaemonLog, type LogLevel } from '../log/daemon-log.js';
 
 const USAGE =
-  'usage: viworksd [--socket PATH] [--state-dir DIR] [--keystore auto|os-keyring|kernel-keyring|file]\n' +
+  'usage: viworksd [--socket PATH] [--state-dir DIR]\n' +
+  '                [--keystore auto|tpm2|os-keyring|kernel-keyring|file] [--tpm2-tcti TCTI]\n' +
   '                [--foreground] [--allow-unprivileged] [--log-level debug|info|warn|error]\n' +
   '                [--dns-method auto|systemd-resolved|resolvconf|file] [--resolv-conf PATH]\n' +
   '                [--leak-check-interval SECONDS] [--captive-probe-url URL|off]\n';
+/** How often a running daemon looks for a tracer. */
+const TRACER_CHECK_MS = 2000;
+/** What a refused or stopped daemon says about a tracer: nothing that helps whoever attached it. */
+const GENERIC_ERROR = 'internal error';
+const readText = (path: string) => readFileSync(path, 'utf8');
 
 async function main(): Promise<number> {
   let args: ReturnType<typeof parse>;
@@ -67,6 +92,12 @@ async function main(): Promise<number> {
     return 64;
   }
   const log = new DaemonLog({ minLevel: level });
+  const hardening = await harden(log);
+  if (hardening === 'tracer' || hardening === 'failed') {
+    const why = hardening === 'tracer' ? GENERIC_ERROR : 'process hardening failed (see the log)';
+    process.stderr.write(`viworksd: cannot start: ${why}\n`);
+    return 70;
+  }
   const stateDir = args['state-dir'] ?? '/var/lib/viworks';
   let network: NetworkProtectionDeps | undefined;
   try {
@@ -82,10 +113,12 @@ async function main(): Promise<number> {
     stateDir,
     ...(network ? { network } : {}),
     keyStoreChoice: parseKeyStoreChoice(args.keystore ?? process.env.VIWORKSD_KEYSTORE),
+    ...tpm2Tcti(args['tpm2-tcti'] ?? process.env.VIWORKSD_TPM2_TCTI),
     log,
     // OpenVPN runs as a child with its whole config on stdin; its sanitized lines go to the debug log.
     openvpn: new RunnerOpenVpnStarter({ onLog: (line) => log.debug(`openvpn: ${line}`) }),
     tls: new PinnedTlsProxyStarter({ onLog: (line) => log.info(line) }),
+    posture: hardening.posture,
   });
 
   return new Promise<number>((resolve) => {
@@ -93,6 +126,7 @@ async function main(): Promise<number> {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      watch.stop();
       log.info(`received ${signal}: shutting down`);
       const force = setTimeout(() => resolve(1), 15_000);
       force.unref();
@@ -101,9 +135,69 @@ async function main(): Promise<number> {
         () => resolve(1),
       );
     };
+    // A tracer mid-run: end the session, tell the backend, exit 70. The timer (not unref'd) makes
+    // sure the process ends even if the backend does not answer.
+    const traced = (pid: number) => {
+      if (stopping) return;
+      stopping = true;
+      log.event('hardening.tracer_detected', 'failed', { at: 'runtime' });
+      const force = setTimeout(() => resolve(70), 10_000);
+      void (async () => {
+        await daemon.engine.tracerAttached(tracerDetail(pid, readText));
+        await daemon.close();
+      })()
+        .catch(() => undefined)
+        .finally(() => {
+          clearTimeout(force);
+          process.stderr.write(`viworksd: stopped: ${GENERIC_ERROR}\n`);
+          resolve(70);
+        });
+    };
+    const watch = new TracerWatch({
+      intervalMs: TRACER_CHECK_MS,
+      tracerPid: () => readTracerPid({ readText }),
+      onTracer: traced,
+      onUnreadable: () => log.warn('tracer check: /proc/self/status could not be read'),
+    });
+    if (process.platform === 'linux') watch.start();
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/**
+ * The process hardening (daemon/hardening/process-hardening.ts), logged step by step. `tracer`: a
+ * tracer is attached (refuse with a generic error); `failed`: a step did not hold (refuse).
+ */
+async function harden(log: DaemonLog): Promise<HardeningState | 'tracer' | 'failed'> {
+  if (process.platform !== 'linux') {
+    log.warn(
+      `process hardening: not available on ${process.platform} (core dumps and ptrace not restricted)`,
+    );
+    return notHardened(`not on ${process.platform}`);
+  }
+  let state: HardeningState;
+  try {
+    state = applyHardening(await libcSyscalls());
+  } catch {
+    log.error('process hardening: the libc binding (koffi) could not be loaded');
+    return 'failed';
+  }
+  const verdict = startVerdict(state);
+  if (!verdict.start) {
+    if (verdict.tracer) log.event('hardening.tracer_detected', 'failed', { at: 'start' });
+    else log.error(verdict.log);
+    return verdict.tracer ? 'tracer' : 'failed';
+  }
+  for (const warning of verdict.warnings) log.warn(`process hardening: ${warning}`);
+  const p = state.posture;
+  log.event('hardening.applied', 'ok', {
+    dumpable: p.dumpable,
+    core_limit_zero: p.core_limit_zero,
+    no_new_privs: p.no_new_privs,
+    mlock: p.mlock,
+  });
+  return state;
 }
 
 /** The kill switch (nft), the pushed DNS method, the leak checks and the captive portal probe. */
@@ -129,12 +223,18 @@ function networkProtection(args: ReturnType<typeof parse>, stateDir: string): Ne
   };
 }
 
+/** The --tpm2-tcti value, checked (VIW_E_CONFIG: exit 78) before anything starts. */
+function tpm2Tcti(value: string | undefined): { tpm2Tcti?: string } {
+  return value === undefined || value === '' ? {} : { tpm2Tcti: parseTcti(value) };
+}
+
 function parse() {
   return parseArgs({
     options: {
       socket: { type: 'string' },
       'state-dir': { type: 'string' },
       keystore: { type: 'string' },
+      'tpm2-tcti': { type: 'string' },
       foreground: { type: 'boolean' },
       'allow-unprivileged': { type: 'boolean' },
       'log-level': { type: 'string' },

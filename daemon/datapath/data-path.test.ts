@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { splitOvpn } from '../../core/bootstrap/testing/split.js';
 import { listNamespaces, NetnsPair, type NsProcess, run } from '../../scripts/testkit/netns.js';
 import {
   askWhoami,
@@ -144,7 +145,7 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
     const client = await pki.ca.issue(session());
     const p = proxy(443, client);
     const { port } = await p.event('listening');
-    const ovpn = ovpnPolicy(pki.ca, tlsCryptKey, client, { redirectGateway: true });
+    const { ovpn, secrets } = splitOvpn(ovpnPolicy(pki.ca, tlsCryptKey, client, { redirectGateway: true }));
     const wall = Date.now();
     const handle = await starter(20_000).start({
       sessionId: 's-test',
@@ -153,6 +154,7 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
       gatewayHost: gatewayAddress,
       bypassHosts: [backendAddress],
       ovpn,
+      secrets,
       signal: new AbortController().signal,
     });
     const wallMs = Date.now() - wall;
@@ -195,7 +197,7 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
 
   test('kill -9 of the client OpenVPN: done says retryable; a fresh proxy + fresh OpenVPN reconnect, as the engine restart does', async () => {
     const client = await pki.ca.issue(session());
-    const ovpn = ovpnPolicy(pki.ca, tlsCryptKey, client, { redirectGateway: true });
+    const { ovpn, secrets } = splitOvpn(ovpnPolicy(pki.ca, tlsCryptKey, client, { redirectGateway: true }));
     const up = async () => {
       const p = proxy(443, client);
       const { port } = await p.event('listening');
@@ -205,6 +207,7 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
         remotePort: port,
         gatewayHost: gatewayAddress,
         ovpn,
+        secrets,
         signal: new AbortController().signal,
       });
       openvpnPids.push(...(await openvpnIn(lab!.cl.ns)));
@@ -252,7 +255,7 @@ describe('data path: pinned TLS proxy + OpenVPN → stunnel → OpenVPN server',
         remoteHost: '127.0.0.1',
         remotePort: port,
         gatewayHost: gatewayAddress,
-        ovpn: ovpnPolicy(pki.ca, tlsCryptKey, client),
+        ...splitOvpn(ovpnPolicy(pki.ca, tlsCryptKey, client)),
         signal: new AbortController().signal,
       })
       .then(

@@ -5,13 +5,14 @@
 // handshake and is then killed by a CERTIFICATE_REQUIRED alert, so the certificate is not optional
 // against a real gateway.
 //
-// The key is handed to OpenSSL once, from a Buffer that is zeroed as soon as the context is built:
+// The key is handed to OpenSSL once, from a copy that is zeroed as soon as the context is built:
 // after that the key lives only inside the context (OpenSSL's memory), never in a file, argv or env.
-// The PEM string the bootstrap carried cannot be wiped (JS strings are immutable); the engine drops
-// its reference with the payload at teardown.
+// The daemon passes it as bytes (the session's Buffer, core/bootstrap/opened.ts), never as a string:
+// the session wipes its own copy at teardown.
 import { constants as cryptoConstants } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { wipe } from '../../core/crypto/bytes.js';
+import { pemBlock } from '../../core/bootstrap/secret-bytes.js';
+import { secretCopy, wipe } from '../../core/crypto/bytes.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 
 /** The only two suites the gateway's stunnel offers (docs/architecture.md#tls-13-only-two-suites). */
@@ -22,12 +23,11 @@ export interface ClientContextInput {
   readonly caPem: string;
   /** The session's client certificate (PEM, the same one OpenVPN presents inside). */
   readonly clientCertPem?: string;
-  /** Its private key (PEM, PKCS#8). */
-  readonly clientKeyPem?: string;
+  /** Its private key (PEM, PKCS#8): bytes from the daemon (wipeable); a string in tests only. */
+  readonly clientKeyPem?: string | Uint8Array;
 }
 
 const CERT_RE = /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/;
-const KEY_RE = /^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END PRIVATE KEY-----\n?$/;
 
 /** Problems with the client identity, as VIW_E_VALIDATION details (never the values). */
 export function clientIdentityProblems(input: ClientContextInput): string[] {
@@ -36,7 +36,11 @@ export function clientIdentityProblems(input: ClientContextInput): string[] {
   if (cert === undefined || key === undefined) return ['clientCertPem/clientKeyPem: give both or neither'];
   const bad: string[] = [];
   if (!CERT_RE.test(cert)) bad.push('clientCertPem: not one PEM certificate');
-  if (!KEY_RE.test(key)) bad.push('clientKeyPem: not one PEM private key');
+  const keyBytes = typeof key === 'string' ? Buffer.from(key) : key;
+  const block = pemBlock(keyBytes, 'PRIVATE KEY');
+  if (!block) bad.push('clientKeyPem: not one PEM private key');
+  wipe(block);
+  if (typeof key === 'string') wipe(keyBytes);
   return bad;
 }
 
@@ -47,7 +51,13 @@ export function clientIdentityProblems(input: ClientContextInput): string[] {
 export function buildClientContext(input: ClientContextInput): SecureContext {
   const problems = clientIdentityProblems(input);
   if (problems.length > 0) throw new ViworksError('VIW_E_VALIDATION', { details: problems });
-  const key = input.clientKeyPem === undefined ? undefined : Buffer.from(input.clientKeyPem, 'utf8');
+  // A copy OpenSSL reads once; the caller's own bytes stay the caller's to wipe.
+  const key =
+    input.clientKeyPem === undefined
+      ? undefined
+      : typeof input.clientKeyPem === 'string'
+        ? Buffer.from(input.clientKeyPem)
+        : secretCopy(input.clientKeyPem);
   try {
     return createSecureContext({
       ca: input.caPem,

@@ -53,7 +53,7 @@ export interface TlsProxyOptions {
    * gateway that requires one. Both or neither; loaded once into the TLS context, never to a file.
    */
   readonly clientCertPem?: string;
-  readonly clientKeyPem?: string;
+  readonly clientKeyPem?: string | Uint8Array;
   /** TCP connect + TLS handshake + verification must finish within this. */
   readonly connectTimeoutMs: number;
   /**

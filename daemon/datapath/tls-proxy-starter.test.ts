@@ -56,7 +56,7 @@ describe('PinnedTlsProxyStarter against real stunnel', { skip: peer.skip }, () =
       gatewayPins: fx.pins,
       gatewayCaPem: fx.caPem,
       clientCertPem: fx.clients.session.certPem,
-      clientKeyPem: fx.clients.session.keyPem,
+      clientKeyPem: Buffer.from(fx.clients.session.keyPem),
       signal,
     };
   }

@@ -13,7 +13,7 @@
 
 import { securityEventTypeOf } from '../../core/api/device-events.js';
 import { LOCAL_API_VERSION } from '../../core/api/local.js';
-import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
+import type { PublicBootstrap } from '../../core/bootstrap/opened.js';
 import { toWireId } from '../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { probeCaptivePortal } from './captive-portal.js';
@@ -52,13 +52,14 @@ export async function connect(
     const sessionId = boot.value.session_id;
     // Known before opening: a failure from here on still ends the session on the backend.
     s.sessionId = sessionId;
-    const payload = await openBootstrap(
+    const { payload, secrets } = await openBootstrap(
       e.keyStore(),
       boot.value.envelope,
       toWireId('d', record.device_id),
       sessionId,
     );
     s.payload = payload;
+    s.secrets = secrets;
     if (s.closed) throw cancelled();
     e.patchStatus({
       timings: { bootstrap_ms: round(boot.elapsedMs) },
@@ -88,6 +89,7 @@ export async function connect(
     if (s.closed) throw cancelled();
     const ctx: SessionContext = {
       payload,
+      secrets,
       route,
       expiresAt: Date.parse(boot.value.expires_at),
       policy: e.components().restartPolicy,
@@ -187,7 +189,7 @@ function backendPort(url: string): number {
   return Number(u.port || (u.protocol === 'http:' ? 80 : 443));
 }
 
-function startMonitor(e: EngineContext, s: ActiveSession, payload: BootstrapPayload): void {
+function startMonitor(e: EngineContext, s: ActiveSession, payload: PublicBootstrap): void {
   const monitor = new SessionMonitor({
     backend: e.backend(),
     accessToken: s.accessToken,
@@ -255,7 +257,7 @@ async function markConnected(
 async function preflightOrThrow(
   e: EngineContext,
   s: ActiveSession,
-  payload: BootstrapPayload,
+  payload: PublicBootstrap,
   backendUrl: string,
 ): Promise<TunnelRoute> {
   const { preflight, resolveAll, captivePortal } = e.components();

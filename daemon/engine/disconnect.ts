@@ -59,7 +59,7 @@ export function teardown(
       }
     }
     e.endSession(s);
-    s.payload = null;
+    s.forgetSecrets();
     e.wipeSecrets();
     e.log.event('session.end', 'ok', { reason, code: err?.code ?? null });
     e.watchTraffic(null);

@@ -4,6 +4,7 @@
 // flows import this file, not engine.ts, so engine.ts may import a flow (disconnect.ts) without an
 // import cycle.
 import type { ConnectionState, Status } from '../../core/api/local.js';
+import type { ProcessPosture } from '../../core/api/posture.js';
 import type { BackendClient, Signer } from '../../core/backendclient/backend-client.js';
 import type { ViworksError } from '../../core/errors/viworks-error.js';
 import type { KeyStore } from '../keystore/keystore.js';
@@ -20,7 +21,8 @@ import type { EndReason } from './session-monitor.js';
 import type { StatusPatch } from './status.js';
 import type { OpenVpnStarter, Preflight, SpaSender, TlsProxyStarter, TrafficCounters } from './types.js';
 
-export type TeardownReason = EndReason | 'user' | 'failure' | 'component' | 'shutdown' | 'leak';
+/** `tracer`: a debugger attached to the daemon (daemon/hardening/tracer-watch.ts); it exits next. */
+export type TeardownReason = EndReason | 'user' | 'failure' | 'component' | 'shutdown' | 'leak' | 'tracer';
 
 /** Status fields besides the state: the state changes only through setState (state-machine.ts). */
 export type StatusFields = Omit<StatusPatch, 'state'>;
@@ -78,6 +80,8 @@ export interface EngineContext {
   signer(record?: DeviceRecord): Signer;
   /** Where the device keys live (enrollment creates and deletes them, connect opens with them). */
   keyStore(): KeyStore;
+  /** The daemon's process hardening (daemon/hardening/), sent with each login. */
+  posture(): ProcessPosture;
   /** What enrollment tells the backend about this client. */
   clientInfo(): {
     readonly platform: 'linux' | 'macos' | 'windows';

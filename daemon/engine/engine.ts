@@ -15,6 +15,7 @@ import type {
   LOCAL_API_VERSION,
   Status,
 } from '../../core/api/local.js';
+import type { ProcessPosture } from '../../core/api/posture.js';
 import type { BackendClient, Signer } from '../../core/backendclient/backend-client.js';
 import { pinnedBackendClient } from '../../core/backendclient/pinned-transport.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
@@ -76,6 +77,8 @@ export interface EngineDeps {
    * not managed by this daemon (mode off; a policy requiring the switch is refused).
    */
   readonly network?: NetworkProtectionDeps;
+  /** The process hardening viworksd applied at start (daemon/hardening/); default: none. */
+  readonly posture?: ProcessPosture;
 }
 
 export interface NetworkProtectionDeps {
@@ -105,7 +108,7 @@ export class Engine implements EngineContext {
   private readonly net: NetworkGuard;
 
   constructor(private readonly deps: EngineDeps) {
-    this.store = new StatusStore(deps.daemonVersion);
+    this.store = new StatusStore(deps.daemonVersion, deps.posture);
     this.vault = new SecretVault((what) => this.expired(what));
     deps.log.setStateSource(() => this.store.state);
     const n = deps.network;
@@ -234,6 +237,10 @@ export class Engine implements EngineContext {
 
   keyStore(): KeyStore {
     return this.deps.keyStore;
+  }
+
+  posture(): ProcessPosture {
+    return this.store.get().posture;
   }
 
   clientInfo(): ReturnType<EngineContext['clientInfo']> {
@@ -368,6 +375,35 @@ export class Engine implements EngineContext {
       gatewayFqdn: this.gatewayFqdn,
       daemonVersion: this.deps.daemonVersion,
     });
+  }
+
+  /**
+   * A debugger attached to the daemon (daemon/hardening/tracer-watch.ts; viworksd exits next): the
+   * session ends (reason `tracer`, a generic VIW_E_INTERNAL on the Status), then the backend's audit
+   * hears of it (client.debugger_attached), signed by the device key. Best effort, never throws.
+   */
+  async tracerAttached(detail: string): Promise<void> {
+    this.store.update({ posture: { ...this.store.get().posture, tracer: true } });
+    const s = this.session;
+    const sessionId = s?.sessionId ?? null;
+    if (s) await teardown(this, s, 'tracer', new ViworksError('VIW_E_INTERNAL'));
+    const record = this.record;
+    if (!record || record.status === 'revoked') return;
+    try {
+      await this.backend(record).reportSecurityEvent(
+        {
+          type: 'debugger_attached',
+          session_id: sessionId,
+          detected_at: new Date().toISOString(),
+          reason: 'tracer_attached',
+          detail,
+        },
+        this.signer(record),
+      );
+      this.log.event('tracer.reported', 'ok');
+    } catch (err) {
+      this.log.warn(`tracer: not reported to the backend (${asViworksError(err, this.log).code})`);
+    }
   }
 
   async shutdown(): Promise<void> {

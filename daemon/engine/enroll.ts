@@ -1,5 +1,6 @@
-// Enrollment (POST /v1/enroll, /v1/enroll/confirm → POST /device/enroll[/confirm]): new X25519 +
-// Ed25519 keys into the KeyStore, a request signed by the new key (key id = fingerprint) over the
+// Enrollment (POST /v1/enroll, /v1/enroll/confirm → POST /device/enroll[/confirm]): new device keys
+// in the KeyStore (X25519 + Ed25519 in a software store; P-256 made inside the TPM with `tpm2`, sent
+// with key_type p256), a request signed by the new key (key id = fingerprint) over the
 // pinned channel given by the user (URL, CA, primary + backup pins: fail closed), then the device
 // record. With an enrollment token it is one step; without, the phone's code confirms it.
 import { X509Certificate } from 'node:crypto';
@@ -58,6 +59,8 @@ export async function enroll(e: EngineContext, req: EnrollRequest): Promise<Enro
         hpke_public_key: encodeKey32(keys.hpkePublicKey),
         signing_public_key: encodeKey32(keys.signingPublicKey),
         fingerprint: keys.fingerprint,
+        // Only sent for TPM keys: a software device's request stays exactly what it always was.
+        ...(keys.keyType === 'p256' ? { key_type: keys.keyType } : {}),
         platform: client.platform,
         ...(client.deviceName ? { device_name: client.deviceName } : {}),
         client_version: client.daemonVersion,

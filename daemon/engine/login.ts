@@ -40,6 +40,8 @@ export async function login(e: EngineContext, req: LoginReq): Promise<LoginRes> 
         password: req.password,
         device_id: record.device_id,
         device_nonce: randomBytes(24).toString('base64url'),
+        // Recorded in the login's audit event (daemon/hardening/, core/api/posture.ts).
+        posture: e.posture(),
       },
       e.signer(record),
     );

@@ -8,7 +8,7 @@
 // failures, a pin mismatch, a refused client certificate, a leak. The budget refills once a tunnel
 // stayed up `stableMs`.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
+import type { BootstrapSecrets, PublicBootstrap } from '../../core/bootstrap/opened.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { teardown } from './disconnect.js';
 import type { EngineContext } from './engine-context.js';
@@ -19,7 +19,9 @@ import { startTunnel, type Tunnel, type TunnelRoute, tunnelEnded } from './tunne
 import type { StopInfo } from './types.js';
 
 export interface SessionContext {
-  readonly payload: BootstrapPayload;
+  readonly payload: PublicBootstrap;
+  /** The session's key material (the ActiveSession's; wiped at its teardown). */
+  readonly secrets: BootstrapSecrets;
   readonly route: TunnelRoute;
   /** The session's end (the bootstrap response's expires_at), epoch ms. */
   readonly expiresAt: number;
@@ -50,7 +52,7 @@ export async function startWithRetries(
 ): Promise<{ tunnel: Tunnel; failures: number }> {
   for (;;) {
     try {
-      return { tunnel: await startTunnel(e, s, ctx.payload, ctx.route), failures };
+      return { tunnel: await startTunnel(e, s, ctx.payload, ctx.secrets, ctx.route), failures };
     } catch (err) {
       const v = asViworksError(err, e.log);
       const retryable = (err as { retryable?: unknown }).retryable;

@@ -1,8 +1,31 @@
-// The login secrets the daemon holds between API calls — in memory only, never persisted, never in
-// a Status, a log line or an error. JavaScript strings cannot be overwritten in place, so "wiping"
-// here means dropping the only reference (the engine never copies these values anywhere else);
-// byte buffers (keys, plaintext) are zeroed where they are used. Each secret expires on its own
-// clock: an expiry timer drops it, which is the daemon's idle auto-logout before a connect.
+// What the daemon holds that is secret, and in what form (issue #13).
+//
+// As Buffers, wiped when done — never JavaScript strings (strings are immutable: nothing can
+// overwrite one, and its bytes stay in the heap until the garbage collector reuses them):
+//   - the session's key material from the bootstrap — SPA encryption and HMAC keys, the tls-crypt
+//     key, the client private key (core/bootstrap/opened.ts parses them out of the plaintext bytes
+//     without ever making a string; ActiveSession.forgetSecrets wipes them at every teardown);
+//   - the bootstrap plaintext itself (device-keys.ts, wiped once parsed), the OpenVPN stdin config
+//     (datapath/openvpn/config.ts, wiped once written), the TLS proxy's copy of the client key
+//     (wiped once OpenSSL has it), the SPA knock's key copies (wiped after each knock);
+//   - the device's private keys (keystore → device-keys.ts, wiped after each use).
+// Small secret buffers are allocated off the JS heap (core/crypto/bytes.ts secretBytes): V8 moves
+// small typed arrays when it collects garbage, and a wipe would then miss the old copy. The lab's
+// memory scan (scripts/lab/e2e/secrets-memory.e2e.test.ts) checks that none of the session's keys
+// is left in viworksd after a disconnect, in raw, base64, hex or PEM form.
+//
+// Still strings, and why (each short-lived, memory only, never logged, in no Status or error):
+//   - the password and the OTP code: the local API parses JSON request bodies (Fastify) and the
+//     backend client sends them in a JSON body; they are dropped as soon as the call returns;
+//   - the access token and the one-time bootstrap grant held below (bearer credentials for the
+//     backend's HTTP API, sent as header strings): expire with the login, dropped at teardown;
+//   - the enrollment token (same path as the password) and the password-change token.
+// OpenSSL keeps its own copy of the client key inside the TLS context and frees it (cleansed) when
+// the context goes; OpenVPN keeps the config it read in its own process, which ends with the session.
+//
+// The login secrets below are held in memory only, never persisted. "Wiping" a string means dropping
+// the only reference (the engine never copies these values anywhere else). Each secret expires on
+// its own clock: an expiry timer drops it, which is the daemon's idle auto-logout before a connect.
 import type { Static } from 'typebox';
 import type { EnrollRequestSchema } from '../../core/api/local.js';
 

@@ -2,7 +2,11 @@
 // token for the session API, the opened bootstrap, and the components started for it. Whoever
 // ends it (disconnect, revocation, failure, exit) calls Engine.teardown once; a component that
 // finishes starting after that is stopped at once (adopt).
-import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
+import {
+  type BootstrapSecrets,
+  type PublicBootstrap,
+  wipeBootstrapSecrets,
+} from '../../core/bootstrap/opened.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { LeakMonitor } from './leak-check.js';
 import type { SessionMonitor } from './session-monitor.js';
@@ -17,7 +21,9 @@ export class ActiveSession {
   /** The running teardown, so concurrent callers wait for the same one. */
   teardown: Promise<void> | null = null;
   sessionId: string | null = null;
-  payload: BootstrapPayload | null = null;
+  payload: PublicBootstrap | null = null;
+  /** The session's key material (core/bootstrap/opened.ts): Buffers, wiped by forgetSecrets. */
+  secrets: BootstrapSecrets | null = null;
   monitor: SessionMonitor | null = null;
   /** The current tunnel's leak checks (leak-check.ts); a new one per tunnel. */
   leakMonitor: LeakMonitor | null = null;
@@ -41,6 +47,13 @@ export class ActiveSession {
       throw cancelled();
     }
     return handle;
+  }
+
+  /** Zeroes the session's key material and drops it (teardown, and every failed connect). */
+  forgetSecrets(): void {
+    wipeBootstrapSecrets(this.secrets);
+    this.secrets = null;
+    this.payload = null;
   }
 
   /** Stops the monitor and the tunnel: the session is over. */

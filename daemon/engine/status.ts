@@ -5,6 +5,7 @@
 // watcher that wants fresh counters between changes asks GET /v1/status.
 import type { ConnectionState, Status } from '../../core/api/local.js';
 import { LOCAL_API_VERSION, NETWORK_UNMANAGED } from '../../core/api/local.js';
+import { POSTURE_UNHARDENED, type ProcessPosture } from '../../core/api/posture.js';
 import type { ViworksError } from '../../core/errors/viworks-error.js';
 import type { TrafficCounters } from './types.js';
 
@@ -35,7 +36,7 @@ export class StatusStore {
   private readonly listeners = new Set<(s: Status) => void>();
   private traffic: (() => TrafficCounters | null) | null = null;
 
-  constructor(daemonVersion: string) {
+  constructor(daemonVersion: string, posture: ProcessPosture = POSTURE_UNHARDENED) {
     this.current = {
       v: LOCAL_API_VERSION,
       state: 'idle',
@@ -47,6 +48,7 @@ export class StatusStore {
       traffic: null,
       last_error: null,
       network: NETWORK_UNMANAGED,
+      posture,
       updated_at: new Date().toISOString(),
     };
   }

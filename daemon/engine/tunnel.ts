@@ -4,8 +4,8 @@
 // A closed door (VIW_E_TLS_FAILED on start) is knocked again, up to SPA_ATTEMPTS times with jitter.
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
-import { wipe } from '../../core/crypto/bytes.js';
+import type { BootstrapSecrets, PublicBootstrap } from '../../core/bootstrap/opened.js';
+import { secretCopy, wipe } from '../../core/crypto/bytes.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { EngineContext } from './engine-context.js';
 import { asViworksError } from './errors.js';
@@ -35,10 +35,11 @@ export interface Tunnel {
 export async function startTunnel(
   e: EngineContext,
   s: ActiveSession,
-  payload: BootstrapPayload,
+  payload: PublicBootstrap,
+  secrets: BootstrapSecrets,
   route: TunnelRoute,
 ): Promise<Tunnel> {
-  const tls = await knockAndDial(e, s, payload, route.gatewayHost);
+  const tls = await knockAndDial(e, s, payload, secrets, route.gatewayHost);
   e.enterStep(s, 'openvpn');
   const t0 = performance.now();
   const starting = e.components().openvpn.start({
@@ -48,6 +49,7 @@ export async function startTunnel(
     gatewayHost: route.gatewayHost,
     bypassHosts: route.bypassHosts,
     ovpn: payload.ovpn,
+    secrets: { tlsCryptKey: secrets.tlsCryptKey, clientKeyPem: secrets.clientKeyPem },
     signal: s.signal,
   });
   try {
@@ -101,15 +103,17 @@ export function tunnelEnded(t: Tunnel): Promise<StopInfo> {
 async function knockAndDial(
   e: EngineContext,
   s: ActiveSession,
-  payload: BootstrapPayload,
+  payload: PublicBootstrap,
+  secrets: BootstrapSecrets,
   gatewayHost: string,
 ): Promise<TlsProxyHandle> {
   const { spa, tls } = e.components();
   for (let attempt = 1; ; attempt++) {
     e.enterStep(s, 'spa');
     const t0 = performance.now();
-    const encKey = Buffer.from(payload.spa.enc_key, 'base64');
-    const hmacKey = Buffer.from(payload.spa.hmac_key, 'base64');
+    // Copies for this knock (the sender may hold them while it encodes): wiped right after.
+    const encKey = secretCopy(secrets.spaEncKey);
+    const hmacKey = secretCopy(secrets.spaHmacKey);
     try {
       await spa.send(
         {
@@ -141,7 +145,7 @@ async function knockAndDial(
           gatewayCaPem: payload.ovpn.ca_inline,
           // The gateway's stunnel requires the session's client certificate (verify = 2).
           clientCertPem: payload.ovpn.cert_inline,
-          clientKeyPem: payload.ovpn.key_inline,
+          clientKeyPem: secrets.clientKeyPem,
           signal: s.signal,
         }),
       );

@@ -7,7 +7,7 @@
 // what was started and reject), never log or persist secret material, and make `stop()` idempotent.
 import type { Static } from 'typebox';
 import type { PreflightCheckSchema } from '../../core/api/local.js';
-import type { BootstrapPayload } from '../../core/bootstrap/payload.js';
+import type { BootstrapSecrets, PublicBootstrap } from '../../core/bootstrap/opened.js';
 import type { PinSet } from '../../core/crypto/pins.js';
 import type { ErrorCode } from '../../core/errors/catalogue.js';
 import type { SpaAccessPort } from '../../core/spa/index.js';
@@ -73,7 +73,8 @@ export interface TlsProxyStartParams {
    * stunnel requires one (`verify = 2`). Memory only: handed to the TLS library, never to a file.
    */
   readonly clientCertPem: string;
-  readonly clientKeyPem: string;
+  /** The session's Buffer (core/bootstrap/opened.ts): the proxy copies it, never keeps or wipes it. */
+  readonly clientKeyPem: Uint8Array;
   readonly signal: AbortSignal;
 }
 
@@ -135,10 +136,18 @@ export interface OpenVpnStartParams {
    * accepts exactly these and the gateway's /32 routes outside the tunnel.
    */
   readonly bypassHosts?: readonly string[];
-  /** Inline CA, cert, key, tls-crypt and ciphers from the bootstrap: stdin only, never disk or logs. */
-  readonly ovpn: BootstrapPayload['ovpn'];
+  /** The bootstrap's OpenVPN policy: CA, certificate, ciphers, routes, DNS (no secret). */
+  readonly ovpn: PublicBootstrap['ovpn'];
+  /**
+   * The session's tls-crypt key and client key (Buffers it owns; core/bootstrap/opened.ts): copied
+   * into the stdin config, which is wiped once written — never disk, argv or logs.
+   */
+  readonly secrets: OvpnSecrets;
   readonly signal: AbortSignal;
 }
+
+/** What OpenVPN's config needs of the session's secrets. */
+export type OvpnSecrets = Pick<BootstrapSecrets, 'tlsCryptKey' | 'clientKeyPem'>;
 
 export interface OpenVpnHandle extends Stoppable {
   /** The tunnel address once "Initialization Sequence Completed", if known. */
@@ -160,7 +169,7 @@ export interface PreflightContext {
   /** Round trip to the enrolled backend (null when not enrolled). */
   readonly health: (() => Promise<{ elapsedMs: number; serverDateMs: number | null }>) | null;
   /** The opened bootstrap during connect (its policy); null for GET /v1/preflight. */
-  readonly payload: BootstrapPayload | null;
+  readonly payload: PublicBootstrap | null;
   /** True when this daemon's own tunnel is up (its interface is then expected). */
   readonly tunnelUp: boolean;
 }

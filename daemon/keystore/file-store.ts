@@ -7,13 +7,13 @@
 // files, and it makes edits detectable (GCM tag, name bound in the AAD). It does NOT protect against
 // root on this machine, or anyone who can read the directory AND the machine id (world-readable):
 // they can derive the same key. What guards the keys is the directory's 0700 root-only permission.
-// A TPM2-sealed wrapping key (tpm2-tools / tpm2-pkcs11) is the upgrade path: same file format, the
-// wrapping key then comes from the TPM instead of HKDF(machine-id, salt).
+// With a TPM 2.0 the keys do not come here at all: the tpm2 store (tpm2/tpm2-store.ts) makes P-256
+// keys inside the TPM, which `auto` prefers.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { wipe } from '../../core/crypto/bytes.js';
-import { assertSecretName, type KeyStore, keystoreError } from './keystore.js';
+import { assertSecretName, keystoreError, type SecretStore } from './keystore.js';
 
 const MAGIC = Buffer.from('VWK1', 'ascii');
 const NONCE_BYTES = 12;
@@ -29,7 +29,7 @@ export interface FileKeyStoreOptions {
   readonly machineIdPaths?: readonly string[];
 }
 
-export class FileKeyStore implements KeyStore {
+export class FileKeyStore implements SecretStore {
   readonly name = 'file-aes-gcm';
   readonly protection = 'software' as const;
   private readonly machineIdPaths: readonly string[];

@@ -11,11 +11,11 @@
 import { randomBytes } from 'node:crypto';
 import { Entry, type EntryOptions } from '@napi-rs/keyring';
 import { wipe } from '../../core/crypto/bytes.js';
-import { assertSecretName, type KeyStore, keystoreError } from './keystore.js';
+import { assertSecretName, keystoreError, type SecretStore } from './keystore.js';
 
 export const KEYRING_SERVICE = 'viworksd';
 
-class NapiKeyringStore implements KeyStore {
+class NapiKeyringStore implements SecretStore {
   readonly protection = 'software' as const;
 
   constructor(
@@ -91,7 +91,7 @@ export class KernelKeyringStore extends NapiKeyringStore {
 }
 
 /** True when `store` can store, read back and delete a secret here (one probe, at start). */
-export async function probeKeyStore(store: KeyStore): Promise<boolean> {
+export async function probeKeyStore(store: SecretStore): Promise<boolean> {
   const name = `probe-${randomBytes(6).toString('hex')}`;
   const value = randomBytes(16);
   try {

@@ -6,11 +6,12 @@ import type { ServerConfig } from '../../server/config.js';
 import { startTestServer, type TestServer } from '../../server/testing/harness.js';
 import { boundPhone, createToken, createUser, phoneClient } from '../../server/testing/identity-fixtures.js';
 import type { NetworkProtectionDeps } from '../engine/engine.js';
+import type { KeyStore } from '../keystore/keystore.js';
 import { type DaemonFixture, startDaemonFixture } from './daemon-fixture.js';
 
 export interface BackendSession {
   readonly ts: TestServer;
-  readonly d: DaemonFixture;
+  readonly d: DaemonFixture<KeyStore>;
   readonly phone: PhoneIdentity;
   readonly userId: string;
   /** Every code the phone showed (for secret searches). */
@@ -30,12 +31,17 @@ export async function startBackendSession(
     mustChangePassword?: boolean;
     server?: Partial<ServerConfig>;
     network?: (stateDir: string) => NetworkProtectionDeps;
+    /** The daemon's key store (default: the encrypted file store). */
+    keyStore?: (stateDir: string) => KeyStore;
   } = {},
 ): Promise<BackendSession> {
   const ts = await startTestServer({ mode: 'development', ...opts.server });
   const userId = (await createUser(ts, username, password, opts)).id;
   const phone = await boundPhone(ts, userId);
-  const d = await startDaemonFixture(opts.network ? { network: opts.network } : {});
+  const d = await startDaemonFixture<KeyStore>({
+    ...(opts.network ? { network: opts.network } : {}),
+    ...(opts.keyStore ? { keyStore: opts.keyStore } : {}),
+  });
   const codes: string[] = [];
   const phoneCode = async () => {
     const pending = await phoneClient(ts).pendingOtp(phone, 10);

@@ -1,5 +1,6 @@
 // Starts a real viworksd (engine + local API on a Unix socket) in a temporary directory: file key
-// store, captured log, the gateway name resolved to loopback, fakes for TLS proxy and OpenVPN only.
+// store (or one the test makes, e.g. a TPM store on swtpm), captured log, the gateway name resolved
+// to loopback, fakes for TLS proxy and OpenVPN only.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,15 +9,16 @@ import { type RunningDaemon, startDaemon } from '../daemon.js';
 import type { DiagnosticsProbes } from '../engine/diagnostics.js';
 import type { NetworkProtectionDeps } from '../engine/engine.js';
 import { FileKeyStore } from '../keystore/file-store.js';
+import type { KeyStore } from '../keystore/keystore.js';
 import type { LocalEdgeLimits } from '../localapi/server.js';
 import { DaemonLog } from '../log/daemon-log.js';
 import { FakeOpenVpn, FakeTlsProxy } from './fakes.js';
 
-export interface DaemonFixture {
+export interface DaemonFixture<S extends KeyStore = FileKeyStore> {
   readonly dir: string;
   readonly socketPath: string;
   readonly stateDir: string;
-  readonly keyStore: FileKeyStore;
+  readonly keyStore: S;
   readonly daemon: RunningDaemon;
   readonly client: LocalClient;
   readonly tls: FakeTlsProxy;
@@ -26,18 +28,22 @@ export interface DaemonFixture {
   stop(): Promise<void>;
 }
 
-export async function startDaemonFixture(
+export async function startDaemonFixture<S extends KeyStore = FileKeyStore>(
   opts: {
+    /** The key store, made for the fixture's state directory (default: the encrypted file store). */
+    keyStore?: (stateDir: string) => S;
     localApiLimits?: LocalEdgeLimits;
     diagnostics?: DiagnosticsProbes;
     /** Network protection made for the fixture's state directory (absent: not managed). */
     network?: (stateDir: string) => NetworkProtectionDeps;
   } = {},
-): Promise<DaemonFixture> {
+): Promise<DaemonFixture<S>> {
   const dir = mkdtempSync(join(tmpdir(), 'viw-daemon-'));
   const socketPath = join(dir, 'run', 'viworksd.sock');
   const stateDir = join(dir, 'state');
-  const keyStore = new FileKeyStore({ dir: join(stateDir, 'keys') });
+  const keyStore = opts.keyStore
+    ? opts.keyStore(stateDir)
+    : (new FileKeyStore({ dir: join(stateDir, 'keys') }) as KeyStore as S);
   let captured = '';
   const log = new DaemonLog({
     minLevel: 'debug',

@@ -74,12 +74,15 @@ export class FakeTlsProxy implements TlsProxyStarter {
 
 export class FakeOpenVpn implements OpenVpnStarter {
   readonly starts: OpenVpnStartParams[] = [];
+  /** The client keys it was handed, as text (a real OpenVPN reads them; `starts` keeps the session's own Buffers, wiped at its end). */
+  readonly receivedKeys: string[] = [];
   readonly handles: Array<OpenVpnHandle & Controlled> = [];
   /** Failures for the next start() calls, in order (as the runner's OpenVpnError, with `retryable`). */
   failWith: Array<{ readonly reason: string; readonly retryable: boolean }> = [];
 
   async start(p: OpenVpnStartParams): Promise<OpenVpnHandle> {
     this.starts.push(p);
+    this.receivedKeys.push(Buffer.from(p.secrets.clientKeyPem).toString('utf8'));
     const failure = this.failWith.shift();
     if (failure) {
       const err = new ViworksError('VIW_E_OPENVPN_FAILED', { details: [`openvpn: ${failure.reason}`] });

@@ -152,3 +152,12 @@ export function gatewayAuditLines(plan: LabPlan): Record<string, unknown>[] {
     return [];
   }
 }
+
+/** The gateway node's copies of session secrets (tests that look for them elsewhere read them here). */
+export function gatewaySecretFiles(plan: LabPlan): {
+  readonly tlsCryptKey: string;
+  readonly accessConf: string;
+} {
+  const l = layout(plan.dirs.gateway);
+  return { tlsCryptKey: l.facts(plan).paths.tlsCryptKey, accessConf: l.facts(plan).paths.accessConf };
+}

@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import {
   readSignatureHeaders,
   SIGNATURE_WINDOW_MS,
+  type SignatureAlg,
   verifyRequestSignature,
 } from '../../core/crypto/request-signing.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
@@ -16,7 +17,13 @@ export interface SignedBy<K> {
   readonly key: K;
 }
 
-export async function verifySignedRequest<K extends { readonly publicKey: Uint8Array }>(
+/** The enrolled key a key id names, and its algorithm (default Ed25519; a TPM desktop's is ECDSA P-256). */
+export interface VerificationKey {
+  readonly publicKey: Uint8Array;
+  readonly alg?: SignatureAlg;
+}
+
+export async function verifySignedRequest<K extends VerificationKey>(
   request: FastifyRequest,
   kv: KvStore,
   lookup: (keyId: string) => Promise<K | null>,
@@ -33,6 +40,7 @@ export async function verifySignedRequest<K extends { readonly publicKey: Uint8A
     path,
     request.rawBody ?? Buffer.alloc(0),
     now,
+    key.alg ?? 'ed25519',
   );
   const fresh = await kv.setIfAbsent(`nonce:${claims.keyId}:${claims.nonce}`, '1', 2 * SIGNATURE_WINDOW_MS);
   if (!fresh) throw new ViworksError('VIW_E_SIGNATURE_INVALID', { details: ['replayed request'] });

@@ -218,6 +218,48 @@ describe('POST /auth/login and /auth/verify', () => {
     assert.ok(decoys.every((e) => e.result === 'failure'));
   });
 
+  it('records the posture the daemon declares in the login audit event, whatever the outcome', async () => {
+    const pia = await person('pia');
+    const ip = freshIp();
+    const posture = {
+      dumpable: false,
+      core_limit_zero: true,
+      mlock: 'unavailable',
+      no_new_privs: true,
+      tracer: false,
+    };
+    const body = (password: string) => ({ ...loginBody('pia', password, pia.device.deviceId), posture });
+    assert.equal((await login(pia.device, body(PW), ip)).status, 200);
+    assert.equal((await login(pia.device, body(`${PW}!`), ip)).status, 200, 'a decoy answers the same');
+    const events = (await ctxOf(ts).db.auditEvent.findMany({ orderBy: { seq: 'asc' } }))
+      .map((e) => JSON.parse(e.event))
+      .filter((e) => e.action === 'auth.login' && e.device_id === pia.device.deviceId);
+    const declared = 'posture dumpable=0 core_limit_zero=1 mlock=unavailable no_new_privs=1 tracer=0';
+    assert.deepEqual(
+      events.slice(-2).map((e) => e.error_msg),
+      [`otp sent to bound phone; ${declared}`, `wrong password; ${declared}`],
+    );
+    // Without it (an older daemon): the reason alone.
+    await login(pia.device, loginBody('pia', PW, pia.device.deviceId), ip);
+    const last = (await ctxOf(ts).db.auditEvent.findMany({ orderBy: { seq: 'desc' }, take: 5 }))
+      .map((e) => JSON.parse(e.event))
+      .find((e) => e.action === 'auth.login');
+    assert.equal(last.error_msg, 'otp sent to bound phone');
+    // Closed and typed like every body.
+    assertError(
+      await login(pia.device, { ...body(PW), posture: { ...posture, debugger: 'gdb' } }, ip),
+      400,
+      'VIW_E_UNKNOWN_FIELD',
+    );
+    assertError(
+      await login(pia.device, { ...body(PW), posture: { ...posture, mlock: 'pinned' } }, ip),
+      400,
+      'VIW_E_VALIDATION',
+    );
+    const { tracer: _t, ...partial } = posture;
+    assertError(await login(pia.device, { ...body(PW), posture: partial }, ip), 400, 'VIW_E_VALIDATION');
+  });
+
   it('enforces wrong, reused, expired, foreign-IP, foreign-device and attempt rules on codes', async () => {
     const erin = await person('erin');
     const ip = freshIp();

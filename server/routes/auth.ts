@@ -38,6 +38,7 @@ export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
         password: request.body.password,
         deviceNonce: request.body.device_nonce,
         sourceIp: clientIp(request),
+        posture: request.body.posture ?? null,
       });
       return {
         login_state: 'otp_required' as const,

@@ -126,6 +126,25 @@ describe('POST /device/events', () => {
     assert.equal(k.session_id, null);
     assert.equal(k.error_msg, 'kill_switch_missing');
 
+    // A debugger on viworksd, in a session: as severe as a missing kill switch.
+    const traced = await send(
+      laptop,
+      report({
+        type: 'debugger_attached',
+        reason: 'tracer_attached',
+        session_id: session.wire,
+        detail: 'tracer strace',
+      }),
+    );
+    assert.equal(traced.status, 202, traced.text);
+    const t = (await audit()).at(-1)!;
+    assert.equal(t.action, 'client.debugger_attached');
+    assert.equal(t.component, 'daemon');
+    assert.equal(t.result, 'failure');
+    assert.equal(t.severity, 'error');
+    assert.equal(t.session_id, session.id);
+    assert.equal(t.error_msg, 'tracer_attached: tracer strace');
+
     // An ended session of the same device is still its own.
     await ctxOf(ts).db.session.update({ where: { id: session.id }, data: { endedAt: new Date() } });
     const late = await send(
@@ -256,6 +275,8 @@ describe('POST /device/events', () => {
       [report({ detail: 'x'.repeat(201) }), 'VIW_E_VALIDATION', 'body/detail'],
       [report({ type: 'vpn_down' as never }), 'VIW_E_VALIDATION', 'body/type'],
       [report({ reason: 'kill_switch_missing' }), 'VIW_E_VALIDATION', 'reason'],
+      [report({ type: 'debugger_attached' }), 'VIW_E_VALIDATION', 'reason'],
+      [report({ reason: 'tracer_attached' }), 'VIW_E_VALIDATION', 'reason'],
       [report({ session_id: 'not-a-session' }), 'VIW_E_VALIDATION', 'body/session_id'],
       [report({ detected_at: 'yesterday' }), 'VIW_E_VALIDATION', 'body/detected_at'],
       [

@@ -1,12 +1,14 @@
 // POST /device/enroll and POST /device/enroll/confirm (core/api/device.ts): thin HTTP edges over
 // services/device/enroll.ts. Signed by the NEW device key (key id = fingerprint): proof of
-// possession. Rate-limited per IP (RATE_RULES.enroll).
-import { decodeKey32 } from '../../core/api/common.js';
+// possession. Rate-limited per IP (RATE_RULES.enroll). With `requireHardwareKey` a software-protected
+// device is refused first (VIW_E_HARDWARE_KEY_REQUIRED).
+import { decodeDevicePublicKey, KEY_TYPES } from '../../core/crypto/device-key-type.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { verifySignedRequest } from '../http/signed-request.js';
 import { identityDeps } from '../services/auth/identity.js';
 import { dummyPasswordHash } from '../services/auth/password-check.js';
 import {
+  assertKeyProtectionAllowed,
   assertNewFingerprint,
   checkDeviceKeys,
   confirmEnrollWithOtp,
@@ -33,12 +35,14 @@ export const deviceRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   routes.handle(app, 'deviceEnroll', async (request, reply) =>
     trailFor(ctx, request, 'device.enroll').run(async (trail) => {
       const b = request.body;
+      assertKeyProtectionAllowed(ctx.config.requireHardwareKey, b.key_protection);
+      const keyType = b.key_type ?? 'x25519_ed25519';
       const keys = { hpkePublicKey: b.hpke_public_key, signingPublicKey: b.signing_public_key };
-      const { signingKey } = checkDeviceKeys({ ...keys, fingerprint: b.fingerprint });
+      const { signingKey, alg } = checkDeviceKeys({ ...keys, fingerprint: b.fingerprint, keyType });
       await verifySignedRequest(
         request,
         ctx.kv,
-        async (keyId) => (keyId === b.fingerprint ? { publicKey: signingKey } : null),
+        async (keyId) => (keyId === b.fingerprint ? { publicKey: signingKey, alg } : null),
         ctx.now().getTime(),
       );
       await assertNewFingerprint(deps, b.fingerprint);
@@ -49,6 +53,7 @@ export const deviceRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
         name: proposedDeviceName(b.device_name),
         clientVersion: b.client_version,
         keyProtection: b.key_protection,
+        keyType,
         username: b.username,
         password: b.password,
         sourceIp: clientIp(request),
@@ -70,11 +75,13 @@ export const deviceRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
     trailFor(ctx, request, 'device.enroll_confirm').run(async (trail) => {
       const pending = (await deps.txns.read(request.body.txn_id))?.enrollment;
       if (!pending) throw new ViworksError('VIW_E_OTP_EXPIRED');
-      const publicKey = decodeKey32(pending.signingPublicKey);
+      const keyType = pending.keyType ?? 'x25519_ed25519';
+      const publicKey = decodeDevicePublicKey(pending.signingPublicKey, keyType);
+      const alg = KEY_TYPES[keyType].signatureAlg;
       const { keyId } = await verifySignedRequest(
         request,
         ctx.kv,
-        async (id) => (id === pending.fingerprint && publicKey ? { publicKey } : null),
+        async (id) => (id === pending.fingerprint && publicKey ? { publicKey, alg } : null),
         ctx.now().getTime(),
       );
       const row = await confirmEnrollWithOtp(deps, trail, {

@@ -2,6 +2,7 @@
 // watch stream and lines into the log stream, scripts each action's answer, and reads the calls
 // back (with the secrets they carried, to check they went to the daemon and nowhere else).
 import { type ConnectionState, NETWORK_UNMANAGED, type Status } from '../../core/api/local.js';
+import { POSTURE_UNHARDENED } from '../../core/api/posture.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { LogLine } from '../../core/localclient/index.js';
 import type { TuiClient } from '../client.js';
@@ -37,6 +38,7 @@ export function statusOf(state: ConnectionState, over: Partial<Status> = {}): St
     traffic: null,
     last_error: null,
     network: NETWORK_UNMANAGED,
+    posture: POSTURE_UNHARDENED,
     updated_at: '2026-01-01T00:00:00.000Z',
     ...over,
   };

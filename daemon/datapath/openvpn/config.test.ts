@@ -1,7 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { BootstrapPayload } from '../../../core/bootstrap/payload.js';
+import { splitOvpn } from '../../../core/bootstrap/testing/split.js';
 import { isViworksError } from '../../../core/errors/viworks-error.js';
-import { type OvpnPolicy, renderClientConfig } from './config.js';
+import { type RenderOptions, renderClientConfig as renderBytes } from './config.js';
+
+/** The whole policy as the backend seals it (the renderer takes its public part and secrets apart). */
+type OvpnPolicy = BootstrapPayload['ovpn'];
+
+/** Renders as the starter does (secrets as Buffers, a Buffer out), read back as text to compare. */
+function renderClientConfig(full: OvpnPolicy, opts: RenderOptions): string {
+  const { ovpn, secrets } = splitOvpn(full);
+  const out = renderBytes(ovpn, secrets, opts);
+  assert.ok(Buffer.isBuffer(out));
+  assert.equal(secrets.clientKeyPem.toString(), full.key_inline, "the caller's secrets are not changed");
+  return out.toString('utf8');
+}
 
 // Structurally valid stand-ins: the renderer checks shape, not cryptography.
 const b64 = (seed: string, n: number) => Buffer.alloc(n, seed).toString('base64');

@@ -1,6 +1,8 @@
 // The OpenVPN client configuration, rendered in memory from the bootstrap's `ovpn` object
 // (docs/architecture.md#openvpn-client-config) and handed to OpenVPN on standard input only — never
-// argv, environment or a file. Pure: no I/O, no clock.
+// argv, environment or a file. Pure: no I/O, no clock. It is a Buffer, not a string: the tls-crypt
+// key and the client key come in as the session's Buffers (core/bootstrap/opened.ts) and are
+// copied into it, so the whole config can be wiped once OpenVPN has read it (runner.ts).
 //
 // Beyond that baseline, each directive below is chosen for the daemon's model (the engine
 // owns retries; the bootstrap's policy is the authority, not what the gateway pushes):
@@ -28,14 +30,13 @@
 // Not rendered: management interface (never), resolv-retry (the remote is an IP literal),
 // explicit-exit-notify (UDP only; the TCP close tells the server), setenv (no scripts run).
 import { isIP, isIPv4 } from 'node:net';
-import {
-  type BootstrapPayload,
-  OVPN_AUTH_DIGESTS,
-  OVPN_DATA_CIPHERS,
-} from '../../../core/bootstrap/payload.js';
+import type { BootstrapSecrets, PublicBootstrap } from '../../../core/bootstrap/opened.js';
+import { OVPN_AUTH_DIGESTS, OVPN_DATA_CIPHERS } from '../../../core/bootstrap/payload.js';
+import { pemBlock, staticKeyBlock } from '../../../core/bootstrap/secret-bytes.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 
-export type OvpnPolicy = BootstrapPayload['ovpn'];
+export type OvpnPolicy = PublicBootstrap['ovpn'];
+export type OvpnSecrets = Pick<BootstrapSecrets, 'tlsCryptKey' | 'clientKeyPem'>;
 
 /** The CN prefix of every gateway's OpenVPN server certificate (server/pki/gateway-profile.ts: `ovpn-<name>`). */
 export const GATEWAY_SERVER_CN_PREFIX = 'ovpn-';
@@ -72,23 +73,10 @@ const PEM_BODY = '[A-Za-z0-9+/=]{1,76}\\n';
 const pemBlocks = (label: string, many: boolean) =>
   new RegExp(`^(?:-----BEGIN ${label}-----\\n(?:${PEM_BODY})+-----END ${label}-----\\n)${many ? '+' : ''}$`);
 const INLINE_RULES = {
-  tls_crypt_key_inline: {
-    tag: 'tls-crypt',
-    max: 2048,
-    re: /^-----BEGIN OpenVPN Static key V1-----\n(?:[0-9a-f]{32}\n){16}-----END OpenVPN Static key V1-----\n$/,
-  },
   ca_inline: { tag: 'ca', max: 32768, re: pemBlocks('CERTIFICATE', true) },
   cert_inline: { tag: 'cert', max: 8192, re: pemBlocks('CERTIFICATE', false) },
-  key_inline: { tag: 'key', max: 8192, re: pemBlocks('PRIVATE KEY', false) },
 } as const;
 type InlineField = keyof typeof INLINE_RULES;
-/** Inline blocks in the order they are rendered. */
-const INLINE_ORDER: readonly InlineField[] = [
-  'tls_crypt_key_inline',
-  'ca_inline',
-  'cert_inline',
-  'key_inline',
-];
 
 const invalid = (detail: string): ViworksError =>
   new ViworksError('VIW_E_BOOTSTRAP_INVALID', { details: [`/ovpn/${detail}`] });
@@ -102,9 +90,7 @@ function inlineContent(field: InlineField, value: unknown): string {
   if (/[^\x20-\x7e\n]/.test(value) || /[<>]/.test(value)) {
     throw invalid(`${field}: characters not allowed in an inline block`);
   }
-  // The static key file format allows `#` comment lines before the key; they carry nothing.
-  const withoutComments = field === 'tls_crypt_key_inline' ? value.replace(/^(?:#[^\n]*\n)+/, '') : value;
-  const text = withoutComments.endsWith('\n') ? withoutComments : `${withoutComments}\n`;
+  const text = value.endsWith('\n') ? value : `${value}\n`;
   if (!rule.re.test(text)) throw invalid(`${field}: not the expected PEM structure`);
   return text;
 }
@@ -152,17 +138,16 @@ function checkOptions(opts: RenderOptions): {
 }
 
 /**
- * The whole client configuration as OpenVPN reads it from standard input. Throws
- * VIW_E_BOOTSTRAP_INVALID (details name the field, never its content) for a policy value that could
- * break out of its place, and RangeError for a caller mistake.
+ * The whole client configuration as OpenVPN reads it from standard input, as a new Buffer the
+ * caller wipes once written. Throws VIW_E_BOOTSTRAP_INVALID (details name the field, never its
+ * content) for a policy value that could break out of its place, and RangeError for a caller
+ * mistake. The secrets are checked byte by byte and copied; the caller's Buffers are not changed.
  */
-export function renderClientConfig(ovpn: OvpnPolicy, opts: RenderOptions): string {
+export function renderClientConfig(ovpn: OvpnPolicy, secrets: OvpnSecrets, opts: RenderOptions): Buffer {
   checkScalars(ovpn);
   const { loopback, gateways, bypass } = checkOptions(opts);
-  const inline = INLINE_ORDER.map((field) => ({
-    tag: INLINE_RULES[field].tag,
-    text: inlineContent(field, ovpn[field]),
-  }));
+  const ca = inlineContent('ca_inline', ovpn.ca_inline);
+  const cert = inlineContent('cert_inline', ovpn.cert_inline);
   const windows = (opts.platform ?? process.platform) === 'win32';
   const linux = (opts.platform ?? process.platform) === 'linux';
   const cnPrefix = opts.serverCnPrefix === undefined ? GATEWAY_SERVER_CN_PREFIX : opts.serverCnPrefix;
@@ -201,6 +186,22 @@ export function renderClientConfig(ovpn: OvpnPolicy, opts: RenderOptions): strin
     ...ovpn.dns_push.map((a) => `dhcp-option DNS ${a}`),
     ...(windows && ovpn.block_outside_dns ? ['block-outside-dns'] : []),
   ];
-  const blocks = inline.map(({ tag, text }) => `<${tag}>\n${text}</${tag}>`);
-  return `${lines.join('\n')}\n${blocks.join('\n')}\n`;
+  // The static key may carry `#` comment lines before it (dropped); both must be exactly one block.
+  const tlsCrypt = staticKeyBlock(secrets.tlsCryptKey);
+  const key = pemBlock(secrets.clientKeyPem, 'PRIVATE KEY');
+  try {
+    if (!tlsCrypt || tlsCrypt.length > 2048)
+      throw invalid('tls_crypt_key_inline: not the expected structure');
+    if (!key || key.length > 8192) throw invalid('key_inline: not the expected PEM structure');
+    return Buffer.concat([
+      Buffer.from(`${lines.join('\n')}\n<tls-crypt>\n`),
+      tlsCrypt,
+      Buffer.from(`</tls-crypt>\n<ca>\n${ca}</ca>\n<cert>\n${cert}</cert>\n<key>\n`),
+      key,
+      Buffer.from('</key>\n'),
+    ]);
+  } finally {
+    tlsCrypt?.fill(0);
+    key?.fill(0);
+  }
 }

@@ -17,6 +17,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { BootstrapPayload } from '../../../core/bootstrap/payload.js';
+import { splitOvpn } from '../../../core/bootstrap/testing/split.js';
 import { isViworksError } from '../../../core/errors/viworks-error.js';
 import { listNamespaces, NetnsPair, type NsProcess, run } from '../../../scripts/testkit/netns.js';
 import {
@@ -33,10 +35,17 @@ import {
 import { needPeers } from '../../../scripts/testkit/peers.js';
 import { PROFILES } from '../../../server/pki/profiles.js';
 import { generateTlsCryptKey } from '../../../server/pki/tls-crypt.js';
-import { renderClientConfig } from './config.js';
+import { type RenderOptions, renderClientConfig } from './config.js';
 import { activeTunnels, checkRoutingPolicy } from './host-checks.js';
 import { listLinks, routeGet } from './iproute.js';
 import { OpenVpnError, type OpenVpnProcess, startOpenVpn } from './runner.js';
+
+/** The stdin config as the starter renders it: the policy's secrets as Buffers, a Buffer out. */
+function render(full: BootstrapPayload['ovpn'], opts: RenderOptions): Buffer {
+  const { ovpn, secrets } = splitOvpn(full);
+  return renderClientConfig(ovpn, secrets, opts);
+}
+
 import { RunnerOpenVpnStarter } from './starter.js';
 
 /** Running (a zombie, already dead and holding nothing, does not count). */
@@ -242,7 +251,7 @@ describe('runner against a real OpenVPN 2.6 server in a lab namespace', {
   /** A fresh per-session client certificate (CN = the session id), as the backend issues. */
   const session = () => `s-${randomBytes(6).toString('hex')}`;
 
-  async function connect(configText: string, logs: string[] = []): Promise<OpenVpnProcess> {
+  async function connect(configText: string | Buffer, logs: string[] = []): Promise<OpenVpnProcess> {
     const vpn = await startOpenVpn({
       configText,
       netns: cl().ns,
@@ -291,7 +300,7 @@ describe('runner against a real OpenVPN 2.6 server in a lab namespace', {
     const logs: string[] = [];
     const wall = Date.now();
     const vpn = await connect(
-      renderClientConfig(ovpn, { remoteHost: serverAddress, remotePort: server!.port, platform: 'linux' }),
+      render(ovpn, { remoteHost: serverAddress, remotePort: server!.port, platform: 'linux' }),
       logs,
     );
     const r = await vpn.ready;
@@ -395,7 +404,7 @@ describe('runner against a real OpenVPN 2.6 server in a lab namespace', {
     const ovpn = ovpnPolicy(ca, tlsCryptKey, foreign);
     const started = Date.now();
     const vpn = await connect(
-      renderClientConfig(ovpn, { remoteHost: serverAddress, remotePort: server!.port, platform: 'linux' }),
+      render(ovpn, { remoteHost: serverAddress, remotePort: server!.port, platform: 'linux' }),
     );
     const err = await rejection(vpn.ready);
     const ms = Date.now() - started;
@@ -414,7 +423,7 @@ describe('runner against a real OpenVPN 2.6 server in a lab namespace', {
     // server trusts; only the server's CN check (verify-x509-name s- name-prefix) refuses it.
     const device = await ca.issue(`d-${randomBytes(6).toString('hex')}`, PROFILES['device-client'], ca.root);
     const vpn2 = await connect(
-      renderClientConfig(ovpnPolicy(ca, tlsCryptKey, device), {
+      render(ovpnPolicy(ca, tlsCryptKey, device), {
         remoteHost: serverAddress,
         remotePort: server!.port,
         platform: 'linux',
@@ -438,7 +447,7 @@ describe('runner against a real OpenVPN 2.6 server in a lab namespace', {
     const client = await ca.issue(session());
     const ovpn = ovpnPolicy(ca, tlsCryptKey, client);
     const vpn = await connect(
-      renderClientConfig(ovpn, { remoteHost: serverAddress, remotePort: 1195, platform: 'linux' }),
+      render(ovpn, { remoteHost: serverAddress, remotePort: 1195, platform: 'linux' }),
     );
     const err = await rejection(vpn.ready);
     assert.equal(err.reason, 'server_cert_invalid');
@@ -451,7 +460,7 @@ describe('runner against a real OpenVPN 2.6 server in a lab namespace', {
     const client = await ca.issue(session());
     const ovpn = ovpnPolicy(ca, tlsCryptKey, client, { redirectGateway: false });
     const vpn = await connect(
-      renderClientConfig(ovpn, { remoteHost: serverAddress, remotePort: server!.port, platform: 'linux' }),
+      render(ovpn, { remoteHost: serverAddress, remotePort: server!.port, platform: 'linux' }),
     );
     const r = await vpn.ready;
     assert.equal(r.pushed.redirectGateway, true);
@@ -493,7 +502,7 @@ describe('runner against a real OpenVPN 2.6 server in a lab namespace', {
       sessionId: 's-test',
       remoteHost: '127.0.0.1',
       remotePort: port,
-      ovpn,
+      ...splitOvpn(ovpn),
       signal: new AbortController().signal,
     };
 

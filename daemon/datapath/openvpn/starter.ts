@@ -45,9 +45,10 @@ export class RunnerOpenVpnStarter implements OpenVpnStarter {
 
   async start(p: OpenVpnStartParams): Promise<RunnerOpenVpnHandle> {
     if (p.signal.aborted) throw new OpenVpnError('stopped');
-    let configText: string;
+    // A Buffer holding the session's keys: the runner wipes it once OpenVPN has read it (or fails).
+    let configText: Buffer;
     try {
-      configText = renderClientConfig(p.ovpn, {
+      configText = renderClientConfig(p.ovpn, p.secrets, {
         remoteHost: p.remoteHost,
         remotePort: p.remotePort,
         gatewayAddresses: p.gatewayHost ? [p.gatewayHost] : [],
@@ -59,7 +60,13 @@ export class RunnerOpenVpnStarter implements OpenVpnStarter {
       throw new OpenVpnError('config_rejected', err);
     }
     const bypass = [...new Set([...(p.gatewayHost ? [p.gatewayHost] : []), ...(p.bypassHosts ?? [])])];
-    const routesBefore = this.o.verifyRouting === false ? undefined : await listRoutes(4, this.ipOptions());
+    let routesBefore: Awaited<ReturnType<typeof listRoutes>> | undefined;
+    try {
+      routesBefore = this.o.verifyRouting === false ? undefined : await listRoutes(4, this.ipOptions());
+    } catch (err) {
+      configText.fill(0);
+      throw err;
+    }
     const vpn = await startOpenVpn({
       configText,
       readyTimeoutMs: this.o.readyTimeoutMs ?? 30_000,

@@ -140,8 +140,10 @@ export async function addBackendAddress(lab: NetnsPair): Promise<string> {
   return address;
 }
 
-/** What the proxy child needs (sent as one JSON line on its stdin). */
-export type ProxyChildParams = Omit<TlsProxyStartParams, 'signal'>;
+/** What the proxy child needs (sent as one JSON line on its stdin: the key as text, made bytes there). */
+export type ProxyChildParams = Omit<TlsProxyStartParams, 'signal' | 'clientKeyPem'> & {
+  readonly clientKeyPem: string;
+};
 
 export type ProxyChildEvent =
   | { readonly event: 'listening'; readonly port: number }
@@ -198,7 +200,7 @@ async function proxyChild(): Promise<void> {
   const handle = await new PinnedTlsProxyStarter({
     connectTimeoutMs: 5000,
     onLog: (l) => (l.startsWith('tls proxy established') ? established() : undefined),
-  }).start({ ...params, signal: ac.signal });
+  }).start({ ...params, clientKeyPem: Buffer.from(params.clientKeyPem), signal: ac.signal });
   established = () => say({ event: 'established', handshakeMs: handle.handshakeMs });
   say({ event: 'listening', port: handle.listenPort });
   const stop = () => void handle.stop();

@@ -26,6 +26,7 @@ export class AuditTrail {
   private deviceId: string | null = null;
   private override: { result: AuditResult; code: ErrorCode | null; reason: string } | null = null;
   private skipped = false;
+  private declaredText: string | null = null;
 
   constructor(
     private readonly audit: AuditService,
@@ -59,6 +60,15 @@ export class AuditTrail {
     this.override = { result: this.override?.result ?? 'success', code: this.override?.code ?? null, reason };
   }
 
+  /**
+   * What the client declared about itself (e.g. its process posture at login), added after the
+   * reason of this trail's own event, whatever its outcome. Built from enum values only.
+   */
+  declared(text: string): this {
+    this.declaredText = text;
+    return this;
+  }
+
   /** Another event in the same request (e.g. auth.lockout) with this trail's user and origin. */
   async also(
     action: string,
@@ -87,12 +97,19 @@ export class AuditTrail {
       const code: ErrorCode = isViworksError(err) ? err.code : 'VIW_E_INTERNAL';
       const result: AuditResult =
         !isViworksError(err) || err.status >= 500 ? 'error' : DENIED.has(code) ? 'denied' : 'failure';
-      await this.also(this.action, result, this.override?.reason ?? 'refused', { code });
+      await this.also(this.action, result, this.withDeclared(this.override?.reason ?? 'refused'), { code });
       throw err;
     }
     const o = this.override;
     if (this.skipped) return value;
-    await this.also(this.action, o?.result ?? 'success', o?.reason ?? null, { code: o?.code ?? null });
+    await this.also(this.action, o?.result ?? 'success', this.withDeclared(o?.reason ?? null), {
+      code: o?.code ?? null,
+    });
     return value;
+  }
+
+  private withDeclared(reason: string | null): string | null {
+    if (!this.declaredText) return reason;
+    return (reason ? `${reason}; ${this.declaredText}` : this.declaredText).slice(0, 256);
   }
 }

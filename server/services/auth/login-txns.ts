@@ -10,6 +10,7 @@
 // transactions (anti-enumeration) look the same from outside and can never verify.
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { DeviceKeyType } from '../../../core/api/device.js';
 import type { KvStore } from '../../kv/kv-store.js';
 import { newOtpCode, type OtpKeys, openCode, otpHmac, sealCode } from './otp-codes.js';
 
@@ -28,6 +29,8 @@ export interface PendingEnrollment {
   readonly name: string | null;
   readonly clientVersion: string;
   readonly keyProtection: 'hardware' | 'software';
+  /** Absent in transactions written before key types existed: x25519_ed25519. */
+  readonly keyType?: DeviceKeyType;
 }
 
 export interface TxnRecord {

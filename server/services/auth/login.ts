@@ -11,6 +11,7 @@
 // address. An account that must change its one-time password gets neither: only a one-time
 // password token for POST /auth/password (password.ts). That is decided here,
 // after password and code, so the answer reveals nothing to someone who has neither.
+import type { ProcessPosture } from '../../../core/api/posture.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { DesktopDevice } from '../../data/client.js';
 import type { AuditTrail } from '../audit/trail.js';
@@ -33,6 +34,8 @@ export interface LoginInput {
   readonly password: string;
   readonly deviceNonce: string;
   readonly sourceIp: string;
+  /** The daemon's process hardening as it declares it (auth v3); null from older daemons. */
+  readonly posture: ProcessPosture | null;
 }
 
 export interface LoginStarted {
@@ -55,6 +58,7 @@ export async function startLogin(
     sourceIp: input.sourceIp,
     deviceNonce: input.deviceNonce,
   };
+  if (input.posture) trail.declared(postureText(input.posture));
   const user = await deps.db.user.findUnique({ where: { username: input.username } });
   if (!user || user.id !== device.userId) {
     await burnPasswordCheck(input.password);
@@ -72,6 +76,20 @@ export async function startLogin(
   const hasPhone = await deps.db.mobileDevice.count({ where: { userId: user.id, status: 'active' } });
   trail.note(hasPhone > 0 ? 'otp sent to bound phone' : 'no bound phone; code cannot be shown');
   return deps.txns.createGenuine(user.id, txn);
+}
+
+/**
+ * The posture in the login's audit event (error_msg, after the reason; the normalized event has no
+ * free-form field), with the contract's field names:
+ * `posture dumpable=0 core_limit_zero=1 mlock=unavailable no_new_privs=1 tracer=0`. Recorded, never
+ * enforced: a policy on it is a later decision.
+ */
+export function postureText(p: ProcessPosture): string {
+  const bit = (b: boolean) => (b ? '1' : '0');
+  return (
+    `posture dumpable=${bit(p.dumpable)} core_limit_zero=${bit(p.core_limit_zero)} mlock=${p.mlock} ` +
+    `no_new_privs=${bit(p.no_new_privs)} tracer=${bit(p.tracer)}`
+  );
 }
 
 /** Counts a failed login against the user and audits a lock when one starts. */

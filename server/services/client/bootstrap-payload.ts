@@ -11,7 +11,7 @@ import {
 import { toWireId } from '../../../core/bootstrap/wire-ids.js';
 import { wipe } from '../../../core/crypto/bytes.js';
 import { sealEnvelope } from '../../../core/crypto/envelope.js';
-import type { Envelope } from '../../../core/crypto/envelope-format.js';
+import type { Envelope, EnvelopeSuite } from '../../../core/crypto/envelope-format.js';
 import type { PinSet } from '../../../core/crypto/pins.js';
 import type { GatewayMaterial } from '../../pki/gateway-profile.js';
 import { type SpaKeys, spaUsername } from '../device/spa-keys.js';
@@ -82,14 +82,20 @@ export function buildBootstrapPayload(i: PayloadInput): BootstrapPayload {
 
 /**
  * Validates the payload exactly as a client will (validateBootstrap), serializes it and seals it to
- * the device's X25519 key. The plaintext bytes are wiped whatever happens.
+ * the device's HPKE key in the device's suite (X25519 unless given; P-256 for a TPM device). The
+ * plaintext bytes are wiped whatever happens.
  */
-export async function sealBootstrap(input: PayloadInput, recipientPublicKey: Uint8Array): Promise<Envelope> {
+export async function sealBootstrap(
+  input: PayloadInput,
+  recipientPublicKey: Uint8Array,
+  suite?: EnvelopeSuite,
+): Promise<Envelope> {
   const payload = validateBootstrap(buildBootstrapPayload(input), input.iat);
   const plaintext = Buffer.from(JSON.stringify(payload), 'utf8');
   try {
     return await sealEnvelope({
       recipientPublicKey,
+      ...(suite ? { suite } : {}),
       deviceId: payload.device_id,
       sessionId: payload.session_id,
       exp: input.exp,

@@ -8,7 +8,8 @@
 // SSH before the payload is returned; if that fails the bootstrap fails closed (session ended).
 import { toWireId } from '../../../core/bootstrap/wire-ids.js';
 import { wipe } from '../../../core/crypto/bytes.js';
-import type { Envelope } from '../../../core/crypto/envelope-format.js';
+import { KEY_TYPES } from '../../../core/crypto/device-key-type.js';
+import type { Envelope, EnvelopeSuite } from '../../../core/crypto/envelope-format.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { AppContext } from '../../context.js';
 import { type AccessClaims, BOOTSTRAP_GRANT_TTL_MS, bootstrapGrants, sameSource } from '../auth/grants.js';
@@ -83,9 +84,13 @@ async function allowedActor(ctx: AppContext, userId: string, deviceId: string) {
     throw new ViworksError('VIW_E_ACCOUNT_LOCKED');
   // An administrator reset the password after this grant was issued: no new session until changed.
   if (u.mustChangePassword) throw new ViworksError('VIW_E_PASSWORD_CHANGE_REQUIRED');
+  // The device's suite follows from its key type (X25519, or P-256 for a TPM device).
+  const spec = KEY_TYPES[device.keyType];
   const key = Buffer.from(device.hpkePublicKey, 'base64url');
-  if (key.length !== 32) throw new ViworksError('VIW_E_INTERNAL', { details: ['device HPKE key malformed'] });
-  return { device, user: u, hpkePublicKey: key };
+  if (key.length !== spec.publicKeyBytes) {
+    throw new ViworksError('VIW_E_INTERNAL', { details: ['device HPKE key malformed'] });
+  }
+  return { device, user: u, hpkePublicKey: key, suite: spec.suite };
 }
 
 /** Issues the session's certificate, gathers the device's SPA keys and seals; wipes both whatever happens. */
@@ -97,6 +102,7 @@ async function sealSession(
     readonly user: { readonly auditId: string };
     readonly policy: SessionPolicy;
     readonly hpkePublicKey: Uint8Array;
+    readonly suite: EnvelopeSuite;
     readonly now: Date;
   },
 ): Promise<Envelope> {
@@ -119,6 +125,7 @@ async function sealSession(
         policy: s.policy,
       },
       s.hpkePublicKey,
+      s.suite,
     );
   } finally {
     wipe(cert?.keyDer);
@@ -136,7 +143,7 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
     // Checked before the grant is consumed: a stolen pair used elsewhere does not burn the user's grant.
     if (!sameSource(claims.sourceIp, req.sourceIp)) throw new ViworksError('VIW_E_SOURCE_CHANGED');
     await takeGrant(ctx, req.grant, claims);
-    const { device, user, hpkePublicKey } = await allowedActor(ctx, claims.userId, claims.deviceId);
+    const { device, user, hpkePublicKey, suite } = await allowedActor(ctx, claims.userId, claims.deviceId);
     userAuditId = user.auditId;
     const policy = effectivePolicy(ctx.config);
     // One live session per device: a new login on it ends the previous one (audited by endSessions).
@@ -157,6 +164,7 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
       user,
       policy,
       hpkePublicKey,
+      suite,
       now,
     });
     // Policy pushes no per-session routes yet (the gateway's own push_routes apply to everyone).

@@ -19,11 +19,15 @@ import type { DesktopDevice } from '../../data/client.js';
 
 export type DeviceEventsCtx = Pick<AppContext, 'db' | 'audit' | 'now'>;
 
-/** Audit severity per reported type: a kill switch that is gone leaves every tunnel drop open. */
+/**
+ * Audit severity per reported type: a kill switch that is gone leaves every tunnel drop open; a
+ * debugger on the privileged daemon can read every secret it holds.
+ */
 const SEVERITY: { readonly [T in SecurityEventType]: AuditEvent['severity'] } = {
   dns_leak_detected: 'warning',
   route_leak_detected: 'warning',
   kill_switch_failed: 'error',
+  debugger_attached: 'error',
 };
 
 export interface ReportOrigin {

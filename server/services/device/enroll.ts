@@ -6,11 +6,14 @@
 //   - OTP path: password → a transaction (decoy when the user is unknown, locked or the password
 //     wrong, exactly like login) → the code from the bound phone → the device row, pending
 //     approval by an administrator.
-// The request is signed by the new device's Ed25519 key (key id = fingerprint); the fingerprint
+// The request is signed by the new device's signing key (key id = fingerprint): Ed25519, or ECDSA
+// P-256 for a `p256` (TPM) device; the keys are decoded for the request's key type, the fingerprint
 // is recomputed here and a mismatch refused.
 
-import { decodeKey32 } from '../../../core/api/common.js';
+import type { DeviceKeyType } from '../../../core/api/device.js';
+import { decodeDevicePublicKey, KEY_TYPES } from '../../../core/crypto/device-key-type.js';
 import { deviceFingerprint } from '../../../core/crypto/fingerprints.js';
+import type { SignatureAlg } from '../../../core/crypto/request-signing.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import { Prisma } from '../../data/client.js';
 import type { AuditTrail } from '../audit/trail.js';
@@ -34,19 +37,39 @@ export interface EnrolledRow {
   readonly fingerprint: string;
 }
 
-/** Decodes both keys and recomputes the fingerprint; returns the Ed25519 key for the signature. */
-export function checkDeviceKeys(k: { hpkePublicKey: string; signingPublicKey: string; fingerprint: string }) {
-  const hpke = decodeKey32(k.hpkePublicKey);
-  const signing = decodeKey32(k.signingPublicKey);
-  if (!hpke || !signing)
-    throw new ViworksError('VIW_E_VALIDATION', { details: ['public keys must be 32 bytes'] });
+/** Decodes both keys for their type and recomputes the fingerprint; returns the signing key and its algorithm. */
+export function checkDeviceKeys(k: {
+  hpkePublicKey: string;
+  signingPublicKey: string;
+  fingerprint: string;
+  keyType?: DeviceKeyType | undefined;
+}): { signingKey: Uint8Array; alg: SignatureAlg } {
+  const keyType = k.keyType ?? 'x25519_ed25519';
+  const hpke = decodeDevicePublicKey(k.hpkePublicKey, keyType);
+  const signing = decodeDevicePublicKey(k.signingPublicKey, keyType);
+  if (!hpke || !signing) {
+    const what = keyType === 'p256' ? 'uncompressed P-256 points (65 bytes) on the curve' : '32 bytes';
+    throw new ViworksError('VIW_E_VALIDATION', { details: [`public keys must be ${what}`] });
+  }
   if (hpke.every((b) => b === 0) || Buffer.compare(hpke, signing) === 0) {
     throw new ViworksError('VIW_E_VALIDATION', { details: ['unusable public keys'] });
   }
   if (deviceFingerprint(hpke, signing) !== k.fingerprint) {
     throw new ViworksError('VIW_E_VALIDATION', { details: ['fingerprint does not match the public keys'] });
   }
-  return { signingKey: signing };
+  return { signingKey: signing, alg: KEY_TYPES[keyType].signatureAlg };
+}
+
+/**
+ * The backend's `requireHardwareKey` setting: a device that says its keys are software-protected is
+ * refused before anything else happens (no password check, no phone code). The claim is the
+ * client's own (no TPM attestation yet), so this keeps honest software clients out; it does not
+ * prove hardware.
+ */
+export function assertKeyProtectionAllowed(requireHardwareKey: boolean, keyProtection: string): void {
+  if (requireHardwareKey && keyProtection !== 'hardware') {
+    throw new ViworksError('VIW_E_HARDWARE_KEY_REQUIRED', { details: [`key_protection: ${keyProtection}`] });
+  }
 }
 
 /**
@@ -169,6 +192,7 @@ async function createDevice(
         name: e.name,
         clientVersion: e.clientVersion,
         keyProtection: e.keyProtection,
+        keyType: e.keyType ?? 'x25519_ed25519',
         status: active ? 'active' : 'pending_approval',
         approvedAt: active ? deps.now() : null,
         enrollmentTokenId: tokenId,

@@ -1,0 +1,40 @@
+// The daemon's process hardening as it reports it (daemon/hardening/, issue #13): shown in
+// `viworks status` (Status.posture, local.ts) and sent with each login (LoginRequest.posture,
+// auth.ts), which the backend records in the login's audit event. Values only, never a reason text
+// (the daemon's log has those). What each field means: docs/cli.md#process-hardening.
+import { type Static, Type } from 'typebox';
+import { closed } from './common.js';
+
+/**
+ * `locked`: the whole process is locked in RAM (mlockall). `unavailable`: not attempted, for a
+ * known reason (Node's V8 cannot run with locked pages: it discards freed heap pages with
+ * madvise(MADV_DONTNEED), which the kernel refuses on locked memory, and V8 aborts; a memlock
+ * limit too low; not Linux). `failed`: attempted, and the kernel refused.
+ */
+export const MLOCK_STATES = ['locked', 'unavailable', 'failed'] as const;
+export type MlockState = (typeof MLOCK_STATES)[number];
+
+export const ProcessPostureSchema = Type.Object(
+  {
+    /** PR_GET_DUMPABLE: false once the daemon made itself non-dumpable (no core, no same-user ptrace). */
+    dumpable: Type.Boolean(),
+    /** RLIMIT_CORE is 0 (soft and hard): no core file, also from the children (OpenVPN). */
+    core_limit_zero: Type.Boolean(),
+    mlock: Type.Enum(MLOCK_STATES),
+    /** PR_SET_NO_NEW_PRIVS: neither the daemon nor its children gain privileges through execve. */
+    no_new_privs: Type.Boolean(),
+    /** A tracer (debugger, strace) is attached now; the daemon refuses to run with one. */
+    tracer: Type.Boolean(),
+  },
+  closed,
+);
+export type ProcessPosture = Static<typeof ProcessPostureSchema>;
+
+/** The posture of a daemon that hardened nothing (not Linux, tests, before it starts). */
+export const POSTURE_UNHARDENED: ProcessPosture = Object.freeze({
+  dumpable: true,
+  core_limit_zero: false,
+  mlock: 'unavailable',
+  no_new_privs: false,
+  tracer: false,
+});
