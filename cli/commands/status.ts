@@ -73,7 +73,11 @@ export function describePosture(p: Status['posture']): string {
     p.dumpable ? 'DUMPABLE' : 'not dumpable',
     p.core_limit_zero ? 'core dumps off' : 'CORE DUMPS ALLOWED',
     p.no_new_privs ? 'no new privileges' : 'NEW PRIVILEGES ALLOWED',
-    p.mlock === 'locked' ? 'memory locked' : `memory not locked (${p.mlock})`,
+    p.mlock === 'locked'
+      ? 'memory locked'
+      : p.mlock === 'secrets'
+        ? 'secret buffers locked in RAM'
+        : `memory not locked (${p.mlock})`,
     p.tracer ? 'DEBUGGER ATTACHED' : 'no debugger',
   ].join(', ');
 }

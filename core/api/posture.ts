@@ -6,12 +6,14 @@ import { type Static, Type } from 'typebox';
 import { closed } from './common.js';
 
 /**
- * `locked`: the whole process is locked in RAM (mlockall). `unavailable`: not attempted, for a
+ * `locked`: the whole process is locked in RAM (mlockall). `secrets`: the pages holding key
+ * material (every secret buffer, core/crypto/bytes.ts secretBytes) are locked with mlock(2); the
+ * rest of the process is not. `unavailable`: not attempted, for a
  * known reason (Node's V8 cannot run with locked pages: it discards freed heap pages with
  * madvise(MADV_DONTNEED), which the kernel refuses on locked memory, and V8 aborts; a memlock
  * limit too low; not Linux). `failed`: attempted, and the kernel refused.
  */
-export const MLOCK_STATES = ['locked', 'unavailable', 'failed'] as const;
+export const MLOCK_STATES = ['locked', 'secrets', 'unavailable', 'failed'] as const;
 export type MlockState = (typeof MLOCK_STATES)[number];
 
 export const ProcessPostureSchema = Type.Object(

@@ -18,7 +18,28 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
  * reaches the only copy.
  */
 export function secretBytes(length: number): Buffer {
-  return Buffer.from(new ArrayBuffer(length));
+  const out = Buffer.from(new ArrayBuffer(length));
+  if (pageLocker && !pageLocker(out)) pageLockFailures++;
+  return out;
+}
+
+/** Locks the pages of one buffer in RAM (mlock(2)); false when the kernel refused. */
+export type PageLocker = (buf: Uint8Array) => boolean;
+let pageLocker: PageLocker | null = null;
+let pageLockFailures = 0;
+
+/**
+ * The daemon plugs in mlock(2) (daemon/hardening): every secretBytes buffer is then kept out of swap.
+ * Locking the whole process is impossible under V8 (docs/cli.md#process-hardening); locking the
+ * pages that hold key material is not. The pages stay locked (a page may also hold other data).
+ */
+export function setSecretPageLocker(locker: PageLocker | null): void {
+  pageLocker = locker;
+}
+
+/** How many secret buffers the kernel refused to lock since start (the daemon logs it). */
+export function secretPageLockFailures(): number {
+  return pageLockFailures;
 }
 
 /** A secretBytes copy of `src` (the caller wipes both when done). */

@@ -27,6 +27,7 @@
 // SIGTERM/SIGINT: disconnect, wipe secrets, remove the socket, exit 0.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { setSecretPageLocker } from '../../core/crypto/bytes.js';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { resolveSocketPath } from '../../core/localclient/paths.js';
 import { startDaemon } from '../daemon.js';
@@ -178,7 +179,19 @@ async function harden(log: DaemonLog): Promise<HardeningState | 'tracer' | 'fail
   }
   let state: HardeningState;
   try {
-    state = applyHardening(await libcSyscalls());
+    const sys = await libcSyscalls();
+    state = applyHardening(sys);
+    if (state.posture.mlock === 'secrets' && sys.mlock) {
+      const lock = sys.mlock;
+      setSecretPageLocker((buf) => {
+        try {
+          lock(buf);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    }
   } catch {
     log.error('process hardening: the libc binding (koffi) could not be loaded');
     return 'failed';

@@ -22,6 +22,7 @@ async function bind(): Promise<HardeningSyscalls> {
   const prctl = libc.func('int prctl(int option, ...)');
   const getrlimit = libc.func('getrlimit', 'int', ['int', koffi.out(koffi.pointer(rlimit))]);
   const setrlimit = libc.func('setrlimit', 'int', ['int', koffi.pointer(rlimit)]);
+  const mlock = libc.func('int mlock(void *addr, size_t len)');
   const names = new Map(Object.entries(koffi.os.errno).map(([name, n]) => [n, name]));
   const fail = (call: string): never => {
     const n = koffi.errno();
@@ -43,6 +44,10 @@ async function bind(): Promise<HardeningSyscalls> {
       if (setrlimit(resource, { rlim_cur: limit.cur, rlim_max: limit.max }) !== 0) {
         fail(`setrlimit(${resource})`);
       }
+    },
+    mlock(buf: Uint8Array): void {
+      // koffi passes a Buffer's data pointer for void *; the kernel rounds to whole pages.
+      if (mlock(buf, buf.byteLength) !== 0) fail('mlock');
     },
     readText: (path: string) => readFileSync(path, 'utf8'),
   };

@@ -76,6 +76,26 @@ class FakeKernel implements HardeningSyscalls {
 }
 
 describe('applyHardening', () => {
+  it('locks the pages of secret buffers when mlock works (the whole process never), and says so', () => {
+    const locked: number[] = [];
+    const withMlock = Object.assign(new FakeKernel(), {
+      mlock: (buf: Uint8Array) => void locked.push(buf.byteLength),
+    });
+    const s = applyHardening(withMlock);
+    assert.equal(s.posture.mlock, 'secrets');
+    assert.deepEqual(locked, [32], 'a probe buffer, locked once');
+    assert.match(s.mlockReason, /only the pages of secret buffers/);
+    const refusing = Object.assign(new FakeKernel(), {
+      mlock: () => {
+        throw new SyscallError('mlock', 'ENOMEM');
+      },
+    });
+    const r = applyHardening(refusing);
+    assert.equal(r.posture.mlock, 'unavailable');
+    assert.match(r.mlockReason, /mlock ENOMEM/);
+    assert.deepEqual(r.failures, [], 'not a failed step: the daemon still starts');
+  });
+
   it('applies every step and reads each back from the kernel; memory is never locked', () => {
     const k = new FakeKernel();
     const s = applyHardening(k);

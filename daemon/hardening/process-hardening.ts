@@ -47,6 +47,8 @@ export interface HardeningSyscalls {
   setrlimit(resource: number, limit: Rlimit): void;
   /** A text file of procfs (`/proc/self/status`, `/proc/swaps`). */
   readText(path: string): string;
+  /** mlock(2) of the pages under `buf` (absent: not available). */
+  mlock?(buf: Uint8Array): void;
 }
 
 export type HardeningStep = 'dumpable' | 'core_limit' | 'no_new_privs' | 'tracer_check';
@@ -113,6 +115,19 @@ export function applyHardening(sys: HardeningSyscalls): HardeningState {
     () => sys.prctl(PR_SET_NO_NEW_PRIVS, 1),
     () => sys.prctl(PR_GET_NO_NEW_PRIVS, 0) === 1,
   );
+  // The whole process cannot be locked (MLOCK_V8_REASON); the pages of secret buffers can.
+  let secretsLocked = false;
+  let mlockReason = MLOCK_V8_REASON;
+  if (sys.mlock) {
+    const probe = Buffer.from(new ArrayBuffer(32));
+    try {
+      sys.mlock(probe);
+      secretsLocked = true;
+      mlockReason = 'only the pages of secret buffers are locked (mlock); the whole process cannot be (V8)';
+    } catch (err) {
+      mlockReason = `secret pages not locked: ${err instanceof SyscallError ? `${err.call} ${err.errno}` : 'error'}`;
+    }
+  }
   const tracerPid = readTracerPid(sys);
   if (tracerPid === null) failures.push('tracer_check: no TracerPid in /proc/self/status');
   let swapActive: boolean | null = null;
@@ -125,12 +140,12 @@ export function applyHardening(sys: HardeningSyscalls): HardeningState {
     posture: {
       dumpable: !notDumpable,
       core_limit_zero: coreZero,
-      mlock: 'unavailable',
+      mlock: secretsLocked ? 'secrets' : 'unavailable',
       no_new_privs: nnp,
       tracer: tracerPid !== null && tracerPid !== 0,
     },
     failures,
-    mlockReason: MLOCK_V8_REASON,
+    mlockReason,
     swapActive,
     tracerPid,
   };
@@ -173,5 +188,6 @@ export function startVerdict(state: HardeningState): StartVerdict {
     return { start: false, tracer: false, log: `process hardening failed (${state.failures.join('; ')})` };
   }
   const swap = state.swapActive === null ? 'unknown' : state.swapActive ? 'active' : 'none';
-  return { start: true, warnings: [`memory not locked: ${state.mlockReason}; swap ${swap}`] };
+  const memory = state.posture.mlock === 'secrets' ? 'memory' : 'memory not locked';
+  return { start: true, warnings: [`${memory}: ${state.mlockReason}; swap ${swap}`] };
 }

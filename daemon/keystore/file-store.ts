@@ -12,7 +12,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { wipe } from '../../core/crypto/bytes.js';
+import { secretCopy, wipe } from '../../core/crypto/bytes.js';
 import { assertSecretName, keystoreError, type SecretStore } from './keystore.js';
 
 const MAGIC = Buffer.from('VWK1', 'ascii');
@@ -100,8 +100,8 @@ export class FileKeyStore implements SecretStore {
     } finally {
       wipe(key);
     }
-    const out = new Uint8Array(plain.length);
-    out.set(plain);
+    // Off the JS heap (and its pages locked where the daemon can): a wipe reaches the only copy.
+    const out = secretCopy(plain);
     wipe(plain);
     return out;
   }

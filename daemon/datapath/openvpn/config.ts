@@ -33,6 +33,7 @@ import { isIP, isIPv4 } from 'node:net';
 import type { BootstrapSecrets, PublicBootstrap } from '../../../core/bootstrap/opened.js';
 import { OVPN_AUTH_DIGESTS, OVPN_DATA_CIPHERS } from '../../../core/bootstrap/payload.js';
 import { pemBlock, staticKeyBlock } from '../../../core/bootstrap/secret-bytes.js';
+import { secretBytes } from '../../../core/crypto/bytes.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 
 export type OvpnPolicy = PublicBootstrap['ovpn'];
@@ -193,13 +194,21 @@ export function renderClientConfig(ovpn: OvpnPolicy, secrets: OvpnSecrets, opts:
     if (!tlsCrypt || tlsCrypt.length > 2048)
       throw invalid('tls_crypt_key_inline: not the expected structure');
     if (!key || key.length > 8192) throw invalid('key_inline: not the expected PEM structure');
-    return Buffer.concat([
+    const parts = [
       Buffer.from(`${lines.join('\n')}\n<tls-crypt>\n`),
       tlsCrypt,
       Buffer.from(`</tls-crypt>\n<ca>\n${ca}</ca>\n<cert>\n${cert}</cert>\n<key>\n`),
       key,
       Buffer.from('</key>\n'),
-    ]);
+    ];
+    // Key material: a secret buffer (off the JS heap, its pages locked where the daemon can).
+    const out = secretBytes(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   } finally {
     tlsCrypt?.fill(0);
     key?.fill(0);
