@@ -73,14 +73,14 @@ describe('viworksd with a TPM 2.0 key store against the real backend', { skip },
     await tpm?.stop();
   });
 
-  it('enrolls with P-256 keys made in the TPM: key_type p256, key_protection hardware', async () => {
+  it('enrolls with P-256 keys made in the TPM: key_type p256, key_protection tpm2', async () => {
     await b.enrollWithToken(PASSWORD);
     const device = await b.d.client.device();
-    assert.equal(device.key_protection, 'hardware');
+    assert.equal(device.key_protection, 'tpm2');
     assert.equal(device.key_store, 'tpm2');
     const row = await ctxOf(b.ts).db.desktopDevice.findUniqueOrThrow({ where: { id: device.device_id } });
     assert.equal(row.keyType, 'p256');
-    assert.equal(row.keyProtection, 'hardware');
+    assert.equal(row.keyProtection, 'tpm2');
     assert.equal(row.hpkePublicKey, Buffer.from((await store.publicKey('hpke')).point).toString('base64url'));
     assert.equal(
       row.signingPublicKey,
@@ -95,7 +95,7 @@ describe('viworksd with a TPM 2.0 key store against the real backend', { skip },
     const s = await b.d.client.status();
     assert.equal(s.state, 'connected');
     assert.match(s.session?.session_id ?? '', /^s-[0-9a-f]{32}$/);
-    assert.equal(s.device?.key_protection, 'hardware');
+    assert.equal(s.device?.key_protection, 'tpm2');
     assert.equal(s.device?.key_store, 'tpm2');
     // The backend sealed to the TPM device's P-256 key, and the TPM store opened it.
     assert.deepEqual(opened, [ENVELOPE_SUITE_P256]);

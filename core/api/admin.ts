@@ -1,9 +1,11 @@
 // Wire contract of the backend's admin API (/admin/*), shared by the server and the `viworks admin`
 // CLI: the role → permission matrix, and every request/response schema. Objects are closed; values
 // are explicit strings; times are ISO-8601 UTC. See docs/admin-api.md.
+
 import { type Static, type TSchema, Type } from 'typebox';
 import { AuditEventSchema } from '../audit/event.js';
 import { Password as AnyPassword, closed, NewPassword, OtpCode, Username } from './common.js';
+import { KEY_PROTECTIONS } from './device.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -186,7 +188,7 @@ export const DeviceView = Type.Object(
     fingerprint: Type.String(),
     platform: Type.String(),
     client_version: Type.String(),
-    key_protection: Type.Enum(['hardware', 'software']),
+    key_protection: Type.Enum(KEY_PROTECTIONS),
     status: Type.Enum(DEVICE_STATUSES),
     enrollment_token_id: Nullable(Id),
     created_at: IsoTime,

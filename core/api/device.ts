@@ -30,7 +30,13 @@ import {
 } from './common.js';
 
 export const DESKTOP_PLATFORMS = ['linux', 'macos', 'windows'] as const;
-export const KEY_PROTECTIONS = ['hardware', 'software'] as const;
+/**
+ * Where the device's private keys live: `tpm2` (generated in a TPM 2.0, never leave it), `hardware`
+ * (another hardware store: a secure enclave), `software` (OS keyring or encrypted file). The client
+ * says so; without attestation it is a claim (docs/identity-api.md).
+ */
+export const KEY_PROTECTIONS = ['hardware', 'software', 'tpm2'] as const;
+export type KeyProtection = (typeof KEY_PROTECTIONS)[number];
 /** See the header. Only `p256` is ever sent; an absent key_type means `x25519_ed25519`. */
 export const DEVICE_KEY_TYPES = ['x25519_ed25519', 'p256'] as const;
 export type DeviceKeyType = (typeof DEVICE_KEY_TYPES)[number];

@@ -7,6 +7,7 @@
 import { type Static, Type } from 'typebox';
 import { ErrorBodySchema } from '../errors/error-body.js';
 import { closed, OtpCode, Password, PinSetSchema, Username } from './common.js';
+import { KEY_PROTECTIONS } from './device.js';
 import { LEAK_EVENT_REASONS, type LeakEventReason } from './device-events.js';
 import { ProcessPostureSchema } from './posture.js';
 
@@ -40,7 +41,7 @@ export const DeviceInfoSchema = Type.Object(
     device_id: Type.String({ maxLength: 80 }),
     fingerprint: Type.String({ maxLength: 64 }),
     status: Type.Enum(['active', 'pending_approval', 'revoked']),
-    key_protection: Type.Enum(['hardware', 'software']),
+    key_protection: Type.Enum(KEY_PROTECTIONS),
     key_store: Type.String({ maxLength: 64 }),
     backend_url: Type.String({ maxLength: 2048 }),
     username: Username,

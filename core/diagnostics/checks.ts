@@ -123,7 +123,7 @@ export function enrollmentCheck(f: EnrollmentFacts): DiagnosticCheck {
 export interface DeviceKeyFacts {
   readonly enrolled: boolean;
   readonly store: string;
-  readonly protection: 'hardware' | 'software';
+  readonly protection: 'hardware' | 'software' | 'tpm2';
   /** Both private keys found in the store with their expected lengths; or the failing code. */
   readonly keys:
     | { readonly ok: true }

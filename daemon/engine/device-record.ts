@@ -1,11 +1,13 @@
 // The enrolled device, persisted in the daemon's state directory as `device.json` (0600, directory
 // 0700, written atomically). Non-secret only: ids, the backend's URL, pins and CA, the username and
 // where the keys are. The private keys themselves are in the KeyStore, never here.
+
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { type Static, Type } from 'typebox';
 import { closed, PinSetSchema, Sha256Hex, Username, Uuid } from '../../core/api/common.js';
+import { KEY_PROTECTIONS } from '../../core/api/device.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { strictValidator } from '../../core/schema/strict.js';
 import type { DeviceInfo } from './status.js';
@@ -20,7 +22,7 @@ export const DeviceRecordSchema = Type.Object(
     backend_pins: PinSetSchema,
     ca_pem: Type.String({ maxLength: 16384 }),
     username: Username,
-    key_protection: Type.Enum(['hardware', 'software']),
+    key_protection: Type.Enum(KEY_PROTECTIONS),
     key_store: Type.String({ maxLength: 64 }),
     enrolled_at: Type.String({ maxLength: 40 }),
   },

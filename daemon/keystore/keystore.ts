@@ -9,11 +9,11 @@
 //
 // Rules for every implementation and caller: secrets never appear in logs, errors or API answers;
 // `get` returns a fresh buffer the caller wipes (`fill(0)`) as soon as it is done with it.
-import type { DeviceKeyType } from '../../core/api/device.js';
+import type { DeviceKeyType, KeyProtection } from '../../core/api/device.js';
 import type { SignedHeaders } from '../../core/crypto/request-signing.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 
-export type KeyProtection = 'hardware' | 'software';
+export type { KeyProtection };
 
 /** What the daemon selects at start and holds: either kind of store. */
 export type KeyStore = SecretStore | HardwareKeyStore;

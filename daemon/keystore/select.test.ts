@@ -46,9 +46,9 @@ describe('selectKeyStore without a TPM', () => {
     assert.deepEqual(file.lines, ['key store: file-aes-gcm (software; the enrolled device)']);
     const tpm = await select({ sub: 'c', enrolledStore: 'tpm2', tpm2Tcti: 'device:/dev/tpmrm9' });
     assert.ok(tpm.store instanceof Tpm2KeyStore);
-    assert.equal(tpm.store.protection, 'hardware');
+    assert.equal(tpm.store.protection, 'tpm2');
     assert.match(tpm.lines[0] ?? '', /tpm2 holds the enrolled device's keys but is not usable now/);
-    assert.equal(tpm.lines[1], 'key store: tpm2 (hardware; the enrolled device)');
+    assert.equal(tpm.lines[1], 'key store: tpm2 (tpm2; the enrolled device)');
   });
 
   it('forced: file as asked; tpm2 without a TPM stops the start', async () => {

@@ -1,7 +1,7 @@
 // Which key store the daemon uses, decided once at start. `auto`:
 //   0. a device is enrolled: the store its keys are in (device.json key_store) — keys never move,
 //      so an upgrade or a TPM appearing later does not strand an enrolled device;
-//   1. TPM 2.0 (hardware, non-exportable P-256 keys), when one is reachable: the configured TCTI
+//   1. TPM 2.0 (protection tpm2, non-exportable P-256 keys), when one is reachable: the configured TCTI
 //      (--tpm2-tcti / VIWORKSD_TPM2_TCTI, e.g. swtpm:host=127.0.0.1,port=2321) or /dev/tpmrm0, with
 //      tpm2-tools installed and a primary key that can be made;
 //   2. the OS keyring, if a probe round-trips — Keychain / DPAPI / Linux Secret Service (software);

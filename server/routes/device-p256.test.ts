@@ -64,7 +64,7 @@ function p256EnrollBody(d: P256Device, extra: Record<string, unknown>) {
     key_type: 'p256',
     platform: 'linux',
     client_version: '0.1.0',
-    key_protection: 'hardware',
+    key_protection: 'tpm2',
     ...extra,
   };
 }
@@ -116,7 +116,7 @@ describe('a p256 (TPM key type) desktop against the backend', () => {
     const deviceId = enrolled.body.device_id;
     const row = await ctxOf(ts).db.desktopDevice.findUniqueOrThrow({ where: { id: deviceId } });
     assert.equal(row.keyType, 'p256');
-    assert.equal(row.keyProtection, 'hardware');
+    assert.equal(row.keyProtection, 'tpm2');
     assert.equal(row.hpkePublicKey, b64url(d.hpke.point));
 
     const login = await p256Call<LoginResponse>(ts, '/auth/login', {
@@ -286,7 +286,7 @@ describe('requireHardwareKey', () => {
     assert.equal(await ctxOf(ts).db.desktopDevice.count(), 0);
   });
 
-  it('enrolls a hardware (p256) device', async () => {
+  it('enrolls a TPM-protected (p256) device', async () => {
     const d = newP256Device();
     const reply = await p256Call<EnrolledDevice>(ts, '/device/enroll', {
       keyId: d.fingerprint,

@@ -87,7 +87,7 @@ describe('Tpm2KeyStore on a software TPM', { skip }, () => {
   it('creates two P-256 key pairs in the TPM: hardware, p256, the fingerprint over both points', async () => {
     keys = await store.create();
     assert.equal(keys.keyType, 'p256');
-    assert.equal(store.protection, 'hardware');
+    assert.equal(store.protection, 'tpm2');
     assert.equal(store.name, 'tpm2');
     for (const p of [keys.hpkePublicKey, keys.signingPublicKey]) {
       assert.equal(p.length, 65);

@@ -90,7 +90,7 @@ export interface Tpm2KeyStoreOptions {
 export class Tpm2KeyStore implements HardwareKeyStore {
   readonly kind = 'device-keys' as const;
   readonly name = TPM2_STORE_NAME;
-  readonly protection = 'hardware' as const;
+  readonly protection = 'tpm2' as const;
   readonly keyType = 'p256' as const;
   readonly tools: Tpm2Tools;
   readonly dir: string;

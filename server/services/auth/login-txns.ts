@@ -10,7 +10,7 @@
 // transactions (anti-enumeration) look the same from outside and can never verify.
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { DeviceKeyType } from '../../../core/api/device.js';
+import type { DeviceKeyType, KeyProtection } from '../../../core/api/device.js';
 import type { KvStore } from '../../kv/kv-store.js';
 import { newOtpCode, type OtpKeys, openCode, otpHmac, sealCode } from './otp-codes.js';
 
@@ -28,7 +28,7 @@ export interface PendingEnrollment {
   /** The name the desktop proposed (normalized), or null. */
   readonly name: string | null;
   readonly clientVersion: string;
-  readonly keyProtection: 'hardware' | 'software';
+  readonly keyProtection: KeyProtection;
   /** Absent in transactions written before key types existed: x25519_ed25519. */
   readonly keyType?: DeviceKeyType;
 }

@@ -67,7 +67,7 @@ export function checkDeviceKeys(k: {
  * prove hardware.
  */
 export function assertKeyProtectionAllowed(requireHardwareKey: boolean, keyProtection: string): void {
-  if (requireHardwareKey && keyProtection !== 'hardware') {
+  if (requireHardwareKey && keyProtection === 'software') {
     throw new ViworksError('VIW_E_HARDWARE_KEY_REQUIRED', { details: [`key_protection: ${keyProtection}`] });
   }
 }

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "key_protection" ADD VALUE 'tpm2';
