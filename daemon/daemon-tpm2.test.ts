@@ -1,8 +1,8 @@
 // viworksd with its device keys in a TPM 2.0 (a real software TPM: swtpm + tpm2-tools) against a
-// REAL backend: enroll (P-256 keys made in the TPM, key_type p256, key_protection hardware) → login
+// REAL backend: enroll (P-256 keys made in the TPM, key_type p256, key_protection tpm2) → login
 // and the phone's code (every request ECDSA-signed by the TPM and verified by the server) → connect
 // (the bootstrap sealed by the backend in the P-256 suite, opened through the TPM's ECDH) → status
-// shows the hardware key in tpm2 → disconnect. Afterwards no file under the daemon's directory holds
+// shows the TPM key (tpm2) → disconnect. Afterwards no file under the daemon's directory holds
 // either private key and no log line carries the keys' auth value. Plus the start-time selection:
 // `auto` picks the TPM when one answers, keeps an enrolled device's store, and says why.
 import assert from 'node:assert/strict';
@@ -141,10 +141,10 @@ describe('key store selection with a TPM', { skip }, () => {
     return { store, lines };
   };
 
-  it('auto: the TPM first when it answers, reported as hardware', async () => {
+  it('auto: the TPM first when it answers, reported as tpm2', async () => {
     const { store, lines } = await select({ sub: 'a', tpm2Tcti: tpm.tcti });
     assert.ok(store instanceof Tpm2KeyStore);
-    assert.deepEqual(lines, [`key store: tpm2 (hardware; TCTI ${tpm.tcti})`]);
+    assert.deepEqual(lines, [`key store: tpm2 (tpm2; TCTI ${tpm.tcti})`]);
   });
 
   it('auto: a TPM that does not answer is passed over, saying why, down to the encrypted file', async () => {

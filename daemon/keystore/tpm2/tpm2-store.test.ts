@@ -84,7 +84,7 @@ describe('Tpm2KeyStore on a software TPM', { skip }, () => {
     assert.equal(await noDevice.probe(), '/dev/tpmrm9 not present');
   });
 
-  it('creates two P-256 key pairs in the TPM: hardware, p256, the fingerprint over both points', async () => {
+  it('creates two P-256 key pairs in the TPM: protection tpm2, p256, the fingerprint over both points', async () => {
     keys = await store.create();
     assert.equal(keys.keyType, 'p256');
     assert.equal(store.protection, 'tpm2');
