@@ -335,8 +335,27 @@ export class Engine implements EngineContext {
     if (!record) return null;
     const url = new URL(record.backend_url);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const addresses = await resolveWithTimeout(this.deps.resolveAll ?? systemResolveAll, host, 'backend');
-    return { backendAddresses: addresses, backendPort: Number(url.port || 443) };
+    const resolve = this.deps.resolveAll ?? systemResolveAll;
+    const addresses = await resolveWithTimeout(resolve, host, 'backend');
+    return {
+      backendAddresses: addresses,
+      backendPort: Number(url.port || 443),
+      ...(await this.captiveProbeTarget(resolve)),
+    };
+  }
+
+  /** The captive portal probe's addresses and port (resolved now, while name resolution works). */
+  private async captiveProbeTarget(resolve: ResolveAll): Promise<Pick<StandbyTargets, 'captiveProbe'>> {
+    const probe = this.deps.network?.captivePortal;
+    if (!probe) return {};
+    try {
+      const u = new URL(probe.url);
+      const addresses = await resolveWithTimeout(resolve, u.hostname, 'captive_probe', 3000);
+      return { captiveProbe: { addresses: addresses.slice(0, 4), port: Number(u.port || 80) } };
+    } catch {
+      this.log.warn('killswitch: the captive portal probe host does not resolve; portals go undetected');
+      return {};
+    }
   }
 
   // ── Local API entry points that are not flows of their own ──────────────────────────────────

@@ -59,7 +59,11 @@ describe('network guard', () => {
       ...(over.unmanaged ? { unmanaged: true } : {}),
       publish: (n) => published.push(n),
     });
-  const standby = async () => ({ backendAddresses: ['10.231.1.10'], backendPort: 8443 });
+  const standby = async () => ({
+    backendAddresses: ['10.231.1.10'],
+    backendPort: 8443,
+    captiveProbe: { addresses: ['10.231.1.1'], port: 8081 },
+  });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'viw-guard-'));
@@ -124,12 +128,15 @@ describe('network guard', () => {
     assert.equal(ks.table?.gateway, null);
     assert.deepEqual(ks.table?.resolvers, ['10.231.1.1'], 'the system resolver, for a login');
     assert.deepEqual(ks.table?.backend, { addresses: ['10.231.1.10'], port: 8443 });
+    assert.deepEqual(ks.table?.captiveProbe, { addresses: ['10.231.1.1'], port: 8081 }, 'portals still seen');
     assert.equal(g.info().holding, 'always');
     await g.protectSession(TARGETS, false);
     assert.ok(ks.table?.gateway, 'the session switch replaces the standby one');
     assert.equal(ks.table?.resolvers, undefined, 'no resolver outside the tunnel in a session');
+    assert.equal(ks.table?.captiveProbe, undefined, 'no probe target beside a session');
     await g.endSession(false);
     assert.equal(ks.table?.gateway, null, 'back to standby');
+    assert.deepEqual(ks.table?.captiveProbe, { addresses: ['10.231.1.1'], port: 8081 });
     await g.shutdown();
     assert.ok(ks.table, 'a daemon stop keeps it');
     const again = guard();

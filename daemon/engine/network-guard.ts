@@ -56,6 +56,8 @@ export interface DnsDriver {
 export interface StandbyTargets {
   readonly backendAddresses: readonly string[];
   readonly backendPort: number;
+  /** The captive portal probe's target, let out so a portal is still detected (none: not probed). */
+  readonly captiveProbe?: { readonly addresses: readonly string[]; readonly port: number };
 }
 
 /** The session's part of the switch; LAN access and the interface come from the guard. */
@@ -308,7 +310,11 @@ export class NetworkGuard {
       tunnelInterface: this.o.tunnelInterface,
       allowLan: this.settings.allow_lan,
     });
-    this.lastBackend = { backendAddresses: t.backend.addresses, backendPort: t.backend.port };
+    this.lastBackend = {
+      backendAddresses: t.backend.addresses,
+      backendPort: t.backend.port,
+      ...(this.lastBackend?.captiveProbe ? { captiveProbe: this.lastBackend.captiveProbe } : {}),
+    };
     this.active = true;
     this.holding = null;
     this.o.log.event('killswitch.installed', 'ok', { scope: 'session', allow_lan: this.settings.allow_lan });
@@ -333,6 +339,7 @@ export class NetworkGuard {
       backend: { addresses: t.backendAddresses.slice(0, 8), port: t.backendPort },
       gateway: null,
       resolvers,
+      ...(t.captiveProbe && t.captiveProbe.addresses.length > 0 ? { captiveProbe: t.captiveProbe } : {}),
       tunnelInterface: this.o.tunnelInterface,
       allowLan: this.settings.allow_lan,
     });

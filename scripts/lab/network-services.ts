@@ -35,12 +35,15 @@ function startResolver(plan: LabPlan, ns: string, listen: string, answer: string
 }
 
 const CAPTIVE_TARGET_JS = `
-const [host, port, flag] = process.argv.slice(1);
+const [host, port, flag, servicePort] = process.argv.slice(1);
 const fs = require('node:fs');
-require('node:http').createServer((req, res) => {
+const http = require('node:http');
+http.createServer((req, res) => {
   if (fs.existsSync(flag)) res.writeHead(302, { location: 'http://portal.lab.viworks.test/login' }).end();
   else res.writeHead(204).end();
-}).listen(Number(port), host);`;
+}).listen(Number(port), host);
+// A plain service beside it: what a kill switch must keep the client from (e2e tests).
+http.createServer((req, res) => res.end('viworks-lab-router-service\\n')).listen(Number(servicePort), host);`;
 
 export async function startNetworkServices(plan: LabPlan): Promise<void> {
   startResolver(plan, plan.internal.ns, plan.dns.tunnelResolver, plan.dns.tunnelAnswer, 'tunnel');
@@ -48,10 +51,19 @@ export async function startNetworkServices(plan: LabPlan): Promise<void> {
   const c = plan.captive;
   startDetached(
     plan.router.ns,
-    [process.execPath, '-e', CAPTIVE_TARGET_JS, c.host, String(c.port), c.flagFile],
+    [
+      process.execPath,
+      '-e',
+      CAPTIVE_TARGET_JS,
+      c.host,
+      String(c.port),
+      c.flagFile,
+      String(plan.routerService.port),
+    ],
     join(plan.dirs.logs, 'captive-target.log'),
   );
   await waitForTcp(plan.router.ns, plan.dns.lanResolver, 53, 15_000);
   await waitForTcp(plan.internal.ns, plan.dns.tunnelResolver, 53, 15_000);
   await waitForTcp(plan.router.ns, c.host, c.port, 15_000);
+  await waitForTcp(plan.router.ns, plan.routerService.host, plan.routerService.port, 15_000);
 }

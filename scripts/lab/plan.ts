@@ -69,6 +69,8 @@ export interface LabPlan {
   };
   /** The captive portal probe's target on the router: 204, or a portal's redirect while flagFile exists. */
   readonly captive: { readonly host: string; readonly port: number; readonly flagFile: string };
+  /** A plain service on the router ("the internet" next door): reachable only with no switch in the way. */
+  readonly routerService: { readonly host: string; readonly port: number };
   readonly dirs: {
     readonly backend: string;
     readonly gateway: string;
@@ -128,6 +130,7 @@ export function labPlan(idIn: number): LabPlan {
       clientResolvConf: `/etc/netns/viwlab${id}-cl/resolv.conf`,
     },
     captive: { host: `10.231.${id}.1`, port: 8081, flagFile: join(dir, 'captive-portal-on') },
+    routerService: { host: `10.231.${id}.1`, port: 8082 },
     dirs: {
       backend: join(dir, 'backend'),
       gateway: join(dir, 'gateway'),

@@ -43,6 +43,12 @@ describe('kill switch ruleset: values', () => {
     assert.match(s, /ip daddr 10\.99\.0\.10 tcp dport 8443 accept/);
     assert.doesNotMatch(s, /10\.99\.0\.20/);
     assert.doesNotMatch(renderKillSwitch(PLAN), /dport 53/, 'no resolver outside the tunnel in a session');
+    const withProbe = renderKillSwitch({
+      ...PLAN,
+      gateway: null,
+      captiveProbe: { addresses: ['10.99.0.80'], port: 80 },
+    });
+    assert.match(withProbe, /ip daddr 10\.99\.0\.80 tcp dport 80 accept/, 'the captive probe, plain HTTP');
   });
 
   it('refuses hostile or malformed values before writing anything', () => {
@@ -58,6 +64,11 @@ describe('kill switch ruleset: values', () => {
       ],
       ['resolvers beside a session', { ...PLAN, resolvers: ['10.0.0.53'] }],
       ['a hostile resolver', { ...PLAN, gateway: null, resolvers: ['10.0.0.53 accept'] }],
+      ['a captive probe beside a session', { ...PLAN, captiveProbe: { addresses: ['10.0.0.80'], port: 80 } }],
+      [
+        'a hostile captive probe',
+        { ...PLAN, gateway: null, captiveProbe: { addresses: ['10.0.0.80; accept'], port: 80 } },
+      ],
     ];
     for (const [why, plan] of bad)
       assert.throws(() => renderKillSwitch(plan), { code: 'VIW_E_VALIDATION' }, why);

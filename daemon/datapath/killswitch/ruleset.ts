@@ -19,6 +19,11 @@ export interface KillSwitchPlan {
    * that the backend's and the gateway's names still resolve for a login; never while connected.
    */
   readonly resolvers?: readonly string[];
+  /**
+   * The captive portal probe's target (plain HTTP), also only with no session: so that a portal is
+   * still detected before a connect in mode `always` (engine/captive-portal.ts).
+   */
+  readonly captiveProbe?: { readonly addresses: readonly string[]; readonly port: number };
   /** The tunnel interface (OpenVPN's dev); a name pattern like "tun*" before it exists. */
   readonly tunnelInterface: string;
   /** Let traffic to the local networks (RFC 1918, link-local) through: printers, NAS… */
@@ -61,6 +66,12 @@ export function checkPlan(plan: KillSwitchPlan): void {
   if (resolvers.length > 0 && plan.gateway) throw refuse('resolvers: only without a session');
   if (resolvers.length > 3) throw refuse('resolvers: at most 3');
   for (const [i, a] of resolvers.entries()) address(a, `resolvers[${i}]`);
+  if (plan.captiveProbe) {
+    if (plan.gateway) throw refuse('captiveProbe: only without a session');
+    if (plan.captiveProbe.addresses.length > 4) throw refuse('captiveProbe.addresses: at most 4');
+    for (const [i, a] of plan.captiveProbe.addresses.entries()) address(a, `captiveProbe.addresses[${i}]`);
+    port(plan.captiveProbe.port, 'captiveProbe.port');
+  }
   if (!IFNAME.test(plan.tunnelInterface)) throw refuse('tunnelInterface: not an interface name');
 }
 
@@ -85,6 +96,10 @@ export function renderKillSwitch(plan: KillSwitchPlan): string {
       `${r.family} daddr ${r.text} udp dport 53 accept`,
       `${r.family} daddr ${r.text} tcp dport 53 accept`,
     ]),
+    ...(plan.captiveProbe?.addresses ?? []).map((a) => {
+      const p = address(a, 'captiveProbe');
+      return `${p.family} daddr ${p.text} tcp dport ${plan.captiveProbe!.port} accept`;
+    }),
     `oifname ${tun} accept`,
     'udp sport 68 udp dport 67 accept',
     'udp sport 546 udp dport 547 accept',

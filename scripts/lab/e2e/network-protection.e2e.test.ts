@@ -65,7 +65,7 @@ const canary = async () =>
 const switchInKernel = async () =>
   (await inHost(plan, 'client', ['/usr/sbin/nft', 'list', 'table', 'inet', 'viworks'])).code === 0;
 /** The router-side service (the captive probe target): reachable only outside any switch or tunnel. */
-const routerService = () => probeTcp(plan, 'client', plan.captive.host, plan.captive.port);
+const routerService = () => probeTcp(plan, 'client', plan.routerService.host, plan.routerService.port);
 const status = (): Promise<Status> => local.status();
 
 /** viworksd sets its process title, so its comm is `viworksd`. */
@@ -261,6 +261,14 @@ describe('network protection in the lab (DNS, kill switch, leaks, captive portal
     assert.ok(await switchInKernel(), 'always survives a restart');
     assert.equal((await status()).network.kill_switch.holding, 'always');
     assert.notEqual(await routerService(), 'open');
+    // A portal is still seen: the standby switch lets the probe's plain HTTP out (and nothing else).
+    writeFileSync(plan.captive.flagFile, '');
+    try {
+      const refused = await connect();
+      assert.equal((refused.json as { error?: { code?: string } }).error?.code, 'VIW_E_CAPTIVE_PORTAL');
+    } finally {
+      rmSync(plan.captive.flagFile, { force: true });
+    }
     assert.equal((await connect()).code, 0, 'the backend and the gateway stay reachable for a login');
     assert.equal(await canary(), plan.dns.tunnelAnswer);
     assert.equal((await viworksIn(plan, ['disconnect'])).code, 0);
