@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { encodeSpa } from '../../core/spa/index.js';
 import type { SpaKnock, SpaSender } from '../engine/types.js';
+import { kernelSourceAddress } from './source-address.js';
 
 export interface UdpSpaSenderOptions {
   readonly tries?: number;
@@ -35,7 +36,8 @@ export class UdpSpaSender implements SpaSender {
     for (let attempt = 1; attempt <= this.tries; attempt++) {
       signal.throwIfAborted();
       try {
-        const accessIp = await localAddressFor(knock.host, knock.port);
+        const accessIp = await kernelSourceAddress(knock.host, knock.port);
+        if (accessIp === null) throw new Error('no route to the gateway');
         const packet = encodeSpa({
           encKey: knock.encKey,
           hmacKey: knock.hmacKey,
@@ -55,22 +57,6 @@ export class UdpSpaSender implements SpaSender {
     }
     throw new ViworksError('VIW_E_SPA_FAILED', { details: ['knock could not be sent'], cause: last });
   }
-}
-
-/** The source address the kernel picks for `host` (a connected UDP socket sends nothing). */
-function localAddressFor(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', (err) => {
-      s.close();
-      reject(err);
-    });
-    s.connect(port, host, () => {
-      const address = s.address().address;
-      s.close();
-      resolve(address);
-    });
-  });
 }
 
 function sendDatagram(data: Buffer, host: string, port: number): Promise<void> {

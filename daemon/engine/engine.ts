@@ -19,6 +19,7 @@ import type { ProcessPosture } from '../../core/api/posture.js';
 import type { BackendClient, Signer } from '../../core/backendclient/backend-client.js';
 import { pinnedBackendClient } from '../../core/backendclient/pinned-transport.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import { kernelSourceAddress } from '../datapath/source-address.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import type { DaemonLog } from '../log/daemon-log.js';
 import type { CaptivePortalOptions } from './captive-portal.js';
@@ -34,7 +35,7 @@ import { type DiagnosticsProbes, diagnostics } from './diagnostics.js';
 import { disconnect, teardown } from './disconnect.js';
 import type { ConnectComponents, EngineContext, StatusFields } from './engine-context.js';
 import { asViworksError } from './errors.js';
-import { DEFAULT_PROBE_ADDRESSES, kernelSourceAddress, type LeakProbes } from './leak-check.js';
+import { DEFAULT_PROBE_ADDRESSES, type LeakProbes } from './leak-check.js';
 import { type DnsDriver, type KillSwitchDriver, NetworkGuard, type StandbyTargets } from './network-guard.js';
 import { type ResolveAll, resolveWithTimeout, systemResolveAll } from './resolve.js';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.js';
@@ -90,7 +91,7 @@ export interface NetworkProtectionDeps {
   /** Default 30 s. */
   readonly leakCheckIntervalS?: number;
   readonly probeAddresses?: readonly string[];
-  /** Default: the kernel's routing answer (leak-check.ts kernelSourceAddress). */
+  /** Default: the kernel's routing answer (datapath/source-address.ts). */
   readonly sourceAddress?: (ip: string) => Promise<string | null>;
   /** Null: no captive portal probe. */
   readonly captivePortal: CaptivePortalOptions | null;

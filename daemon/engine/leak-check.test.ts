@@ -3,13 +3,8 @@
 // The lab (scripts/lab/e2e/network-protection.e2e.test.ts) injects real leaks into a real session.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  findLeak,
-  kernelSourceAddress,
-  type LeakExpectations,
-  LeakMonitor,
-  type LeakProbes,
-} from './leak-check.js';
+import { kernelSourceAddress } from '../datapath/source-address.js';
+import { findLeak, type LeakExpectations, LeakMonitor, type LeakProbes } from './leak-check.js';
 
 const VIP = '10.232.1.6';
 const EXPECT: LeakExpectations = {

@@ -9,11 +9,10 @@
 //                                 addresses) is reached through the tunnel too
 //   kill_switch_missing           the kill switch's table is still in the kernel when it should be
 // "Would send from" is the kernel's own routing decision, read without sending anything: a UDP
-// socket connected to the address reports the source address the route gives it (sourceAddress).
-// So the checks see an injected route or a changed resolver, whatever made it, and send no packet
-// that could itself leak or identify the user.
-import { createSocket } from 'node:dgram';
-import { isIP } from 'node:net';
+// socket connected to the address reports the source address the route gives it
+// (datapath/source-address.ts, also how the SPA knock names its access address). So the checks see
+// an injected route or a changed resolver, whatever made it, and send no packet that could itself
+// leak or identify the user.
 import type { LeakReason, NetworkProtection } from '../../core/api/local.js';
 
 export interface LeakProbes {
@@ -85,27 +84,6 @@ export async function findLeak(x: LeakExpectations, probes: LeakProbes): Promise
     return { reason: 'kill_switch_missing', detail: 'the inet viworks table was removed' };
   }
   return null;
-}
-
-/** The kernel's source address toward `ip`: a connected UDP socket, nothing sent. */
-export function kernelSourceAddress(ip: string): Promise<string | null> {
-  const family = isIP(ip);
-  if (family === 0) return Promise.resolve(null);
-  return new Promise((resolve) => {
-    const socket = createSocket(family === 4 ? 'udp4' : 'udp6');
-    const done = (value: string | null) => {
-      socket.close();
-      resolve(value);
-    };
-    socket.on('error', () => done(null));
-    socket.connect(53, ip, () => {
-      try {
-        done(socket.address().address);
-      } catch {
-        done(null);
-      }
-    });
-  });
 }
 
 export interface LeakMonitorOptions {
