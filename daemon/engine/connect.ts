@@ -22,7 +22,7 @@ import { teardown } from './disconnect.js';
 import type { EngineContext } from './engine-context.js';
 import { asViworksError } from './errors.js';
 import { type LeakFinding, LeakMonitor } from './leak-check.js';
-import { backendBypassAddresses, resolveWithTimeout } from './resolve.js';
+import { backendBypassAddresses, backendPort, resolveWithTimeout } from './resolve.js';
 import { keepTunnelUp, type SessionContext, startWithRetries } from './restart.js';
 import { type ActiveSession, cancelled } from './session.js';
 import { SessionMonitor } from './session-monitor.js';
@@ -182,11 +182,6 @@ export async function reportLeak(e: EngineContext, sessionId: string | null, f: 
   } catch (err) {
     e.log.warn(`leak: not reported to the backend (${asViworksError(err, e.log).code})`);
   }
-}
-
-function backendPort(url: string): number {
-  const u = new URL(url);
-  return Number(u.port || (u.protocol === 'http:' ? 80 : 443));
 }
 
 function startMonitor(e: EngineContext, s: ActiveSession, payload: PublicBootstrap): void {

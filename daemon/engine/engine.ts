@@ -37,7 +37,13 @@ import type { ConnectComponents, EngineContext, StatusFields } from './engine-co
 import { asViworksError } from './errors.js';
 import { DEFAULT_PROBE_ADDRESSES, type LeakProbes } from './leak-check.js';
 import { type DnsDriver, type KillSwitchDriver, NetworkGuard, type StandbyTargets } from './network-guard.js';
-import { type ResolveAll, resolveWithTimeout, systemResolveAll } from './resolve.js';
+import {
+  backendBypassAddresses,
+  backendPort,
+  type ResolveAll,
+  resolveWithTimeout,
+  systemResolveAll,
+} from './resolve.js';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.js';
 import { type HeldSecrets, type SecretKind, SecretVault } from './secrets.js';
 import { ActiveSession, cancelled } from './session.js';
@@ -334,13 +340,11 @@ export class Engine implements EngineContext {
   private async standbyTargets(): Promise<StandbyTargets | null> {
     const record = this.record;
     if (!record) return null;
-    const url = new URL(record.backend_url);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
     const resolve = this.deps.resolveAll ?? systemResolveAll;
-    const addresses = await resolveWithTimeout(resolve, host, 'backend');
+    // The same addresses and port the session's switch lets out (connect.ts).
     return {
-      backendAddresses: addresses,
-      backendPort: Number(url.port || 443),
+      backendAddresses: await backendBypassAddresses(record.backend_url, resolve),
+      backendPort: backendPort(record.backend_url),
       ...(await this.captiveProbeTarget(resolve)),
     };
   }

@@ -44,6 +44,12 @@ export async function resolveWithTimeout(
   }
 }
 
+/** The backend's TCP port (what the kill switch lets out beside its addresses). */
+export function backendPort(backendUrl: string): number {
+  const u = new URL(backendUrl);
+  return Number(u.port || (u.protocol === 'http:' ? 80 : 443));
+}
+
 const isLoopbackOrUnspecified = (a: string) => /^(127|0)\./.test(a);
 
 /**
