@@ -123,6 +123,42 @@ describe('core/api contracts', () => {
     assert.equal(newPasswordProblems('bob', 'short', false).length, 2, 'too short and too few characters');
   });
 
+  it('check a new password over code points exactly as String#toLowerCase and a Set of characters would', () => {
+    // The daemon checks the password as bytes (newPasswordProblemsOfCodePoints); the rules must not
+    // drift from the obvious string reading, also for the two non-ASCII characters that lower-case to ASCII.
+    const byStrings = (user: string, pw: string) => {
+      const out: string[] = [];
+      const n = [...pw].length;
+      if (n < PASSWORD_POLICY.min_length || n > PASSWORD_POLICY.max_length) out.push('length');
+      if (pw.toLowerCase().includes(user.toLowerCase())) out.push('username');
+      if (new Set(pw).size < PASSWORD_POLICY.min_distinct_chars) out.push('distinct');
+      return out;
+    };
+    const tag = (p: string) =>
+      p.includes('characters') && p.includes('–')
+        ? 'length'
+        : p.includes('username')
+          ? 'username'
+          : 'distinct';
+    const cases: Array<[string, string]> = [
+      ['kim', 'my \u212Aim password 9'],
+      ['kim', 'my K\u0130m password 9'],
+      ['i.k', 'x\u0130.\u212A secret words'],
+      ['alice', 'ALICE in wonderland'],
+      [
+        'bob',
+        '\u{1F600}\u{1F601}\u{1F602}\u{1F603}\u{1F604}\u{1F605}\u{1F606}\u{1F607}\u{1F608}\u{1F609}\u{1F60A}\u{1F60B}',
+      ],
+      ['bob', '\u{1F600}'.repeat(12)],
+      ['bob', 'b\u00f6b is n\u00f6t bob-ish'],
+      ['eve', 'x'.repeat(257)],
+      ['eve', 'EvE'],
+    ];
+    for (const [user, pw] of cases) {
+      assert.deepEqual(newPasswordProblems(user, pw, false).map(tag), byStrings(user, pw), `${user} / ${pw}`);
+    }
+  });
+
   it('make every verify answer say its login_state, and never mix the two branches', () => {
     const v = strictValidator(VerifyReplySchema);
     const at = `viw_at_${'a'.repeat(43)}`;

@@ -62,24 +62,78 @@ export const PasswordPolicySchema = Type.Object(
  * the field as `/new_password: …` and never contains the password.
  */
 export function newPasswordProblems(username: string, next: string, sameAsCurrent: boolean): string[] {
+  return newPasswordProblemsOfCodePoints(
+    username,
+    Array.from(next, (c) => c.codePointAt(0)!),
+    sameAsCurrent,
+  );
+}
+
+/**
+ * The same rules over the password's code points, so a caller holding it as wipeable bytes (the
+ * daemon, core/secrets) never makes a string of it. Usernames are ASCII (USERNAME_PATTERN), so
+ * "contains the username" folds ASCII letters plus the two non-ASCII characters whose lower case
+ * is ASCII (U+0130 → "i̇", U+212A KELVIN SIGN → "k"): exactly what String#toLowerCase would find.
+ */
+export function newPasswordProblemsOfCodePoints(
+  username: string,
+  next: ArrayLike<number>,
+  sameAsCurrent: boolean,
+): string[] {
   const problems: string[] = [];
-  const length = [...next].length; // code points, as the schema validator counts
-  if (length < PASSWORD_POLICY.min_length || length > PASSWORD_POLICY.max_length) {
+  if (next.length < PASSWORD_POLICY.min_length || next.length > PASSWORD_POLICY.max_length) {
     problems.push(
       `/new_password: must be ${PASSWORD_POLICY.min_length}–${PASSWORD_POLICY.max_length} characters`,
     );
   }
   if (sameAsCurrent) problems.push('/new_password: must differ from the current password');
-  if (next.toLowerCase().includes(username.toLowerCase())) {
+  if (containsFolded(next, username.toLowerCase())) {
     problems.push('/new_password: must not contain the username');
   }
-  if (new Set(next).size < PASSWORD_POLICY.min_distinct_chars) {
+  if (distinctCount(next) < PASSWORD_POLICY.min_distinct_chars) {
     problems.push(
       `/new_password: must use at least ${PASSWORD_POLICY.min_distinct_chars} different characters`,
     );
   }
   return problems;
 }
+
+// Working copies live in ArrayBuffers of their own (outside the JS heap, where the garbage collector
+// would copy them) and are zeroed before returning: they hold the password's characters.
+const scratch = (n: number) => new Uint32Array(new ArrayBuffer(Math.max(1, n) * 4));
+
+function distinctCount(cps: ArrayLike<number>): number {
+  const sorted = scratch(cps.length);
+  for (let i = 0; i < cps.length; i++) sorted[i] = cps[i]!;
+  sorted.subarray(0, cps.length).sort();
+  let n = 0;
+  for (let i = 0; i < cps.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) n++;
+  sorted.fill(0);
+  return n;
+}
+
+function containsFolded(cps: ArrayLike<number>, needle: string): boolean {
+  const folded = scratch(cps.length * 2);
+  let n = 0;
+  for (let i = 0; i < cps.length; i++) {
+    const c = cps[i]!;
+    if (c >= 0x41 && c <= 0x5a) folded[n++] = c + 0x20;
+    else if (c === 0x130) {
+      folded[n++] = 0x69;
+      folded[n++] = 0x307;
+    } else if (c === 0x212a) folded[n++] = 0x6b;
+    else folded[n++] = c;
+  }
+  let found = false;
+  for (let i = 0; !found && i + needle.length <= n; i++) {
+    let k = 0;
+    while (k < needle.length && folded[i + k] === needle.charCodeAt(k)) k++;
+    found = k === needle.length;
+  }
+  folded.fill(0);
+  return found;
+}
+
 /** Server ids are UUIDs (v7 for rows). */
 export const Uuid = Type.String({
   minLength: 36,

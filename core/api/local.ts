@@ -2,10 +2,12 @@
 // versioned routes under /v1, every object closed. This file is the contract both sides compile
 // against; the typed LocalClient (core/localclient) has one method per route.
 //
-// Secrets (password, OTP) travel only in request bodies over the socket — never argv, env or logs.
+// Secrets (password, OTP) travel only in request bodies over the socket — never argv, env or logs;
+// viworksd takes them out of the body as bytes, never as strings (LOCAL_SECRET_FIELDS below).
 
 import { type Static, Type } from 'typebox';
 import { ErrorBodySchema } from '../errors/error-body.js';
+import type { SecretText } from '../secrets/secret-text.js';
 import { closed, OtpCode, Password, PinSetSchema, Username } from './common.js';
 import { KEY_PROTECTIONS } from './device.js';
 import { LEAK_EVENT_REASONS, type LeakEventReason } from './device-events.js';
@@ -206,6 +208,15 @@ export type Status = Static<typeof StatusSchema>;
 
 /** GET /v1/watch streams NDJSON: the first line is the full Status, then one full Status per change. */
 export const WatchLineSchema = StatusSchema;
+
+/**
+ * The request fields that are secrets, wherever a route has them (top level only): viworksd lifts
+ * them out of the body's bytes as SecretText (daemon/localapi/secret-fields.ts) and its handlers
+ * receive the body as WithLocalSecrets<…>.
+ */
+export const LOCAL_SECRET_FIELDS = ['password', 'new_password', 'otp_code', 'enrollment_token'] as const;
+export type LocalSecretField = (typeof LOCAL_SECRET_FIELDS)[number];
+export type WithLocalSecrets<T> = { [K in keyof T]: K extends LocalSecretField ? SecretText : T[K] };
 
 export const EnrollRequestSchema = Type.Object(
   {

@@ -1,7 +1,8 @@
 // The typed client of the backend's device, desktop and phone routes (core/api/backend-routes.ts):
 // one method per route, every reply checked against the route's schema before the caller sees it.
 // Transport-agnostic: the daemon and the phone simulator hand it a PinnedTransport, the phone app a
-// FetchTransport. Signing is a callback, so no private key ever enters here.
+// FetchTransport. Signing is a callback, so no private key ever enters here. A password or code may
+// be passed as a SecretText (core/secrets): it is sent from its bytes, never made a string.
 
 import type {
   LoginRequest,
@@ -29,6 +30,7 @@ import type {
   RevealResponse,
 } from '../api/mobile.js';
 import { OTP_MAX_WAIT_S } from '../api/mobile.js';
+import type { WithSecretText } from '../secrets/secret-text.js';
 import { type Called, callRoute, openRoute, type Signer } from './call.js';
 import type { OpenStream, Transport } from './transport.js';
 
@@ -67,27 +69,36 @@ export class BackendClient {
   }
 
   // ── Desktop enrollment: signed by the new key (key id = fingerprint) ─────────────────────────
-  async enroll(body: EnrollRequest, signer: Signer): Promise<EnrollOutcome> {
+  async enroll(
+    body: WithSecretText<EnrollRequest, 'password' | 'enrollment_token'>,
+    signer: Signer,
+  ): Promise<EnrollOutcome> {
     const { value, reply } = await callRoute(this.transport, R.deviceEnroll, { json: body, signer });
     return reply.status === 202
       ? { kind: 'otp_required', pending: value as EnrollOtpRequired }
       : { kind: 'enrolled', device: value as EnrolledDevice };
   }
 
-  async enrollConfirm(body: EnrollConfirmRequest, signer: Signer): Promise<EnrolledDevice> {
+  async enrollConfirm(
+    body: WithSecretText<EnrollConfirmRequest, 'otp_code'>,
+    signer: Signer,
+  ): Promise<EnrolledDevice> {
     return (await callRoute(this.transport, R.deviceEnrollConfirm, { json: body, signer })).value;
   }
 
   // ── Desktop login: signed by the enrolled device ─────────────────────────────────────────────
-  async login(body: LoginRequest, signer: Signer): Promise<Timed<LoginResponse>> {
+  async login(body: WithSecretText<LoginRequest, 'password'>, signer: Signer): Promise<Timed<LoginResponse>> {
     return timed(await callRoute(this.transport, R.authLogin, { json: body, signer }));
   }
 
-  async verify(body: VerifyRequest, signer: Signer): Promise<Timed<VerifyReply>> {
+  async verify(body: WithSecretText<VerifyRequest, 'otp_code'>, signer: Signer): Promise<Timed<VerifyReply>> {
     return timed(await callRoute(this.transport, R.authVerify, { json: body, signer }));
   }
 
-  async changePassword(body: PasswordChangeRequest, signer: Signer): Promise<void> {
+  async changePassword(
+    body: WithSecretText<PasswordChangeRequest, 'new_password'>,
+    signer: Signer,
+  ): Promise<void> {
     await callRoute(this.transport, R.authPassword, { json: body, signer });
   }
 

@@ -14,6 +14,8 @@
 // any failure; everything that fails here wipes what it made first.
 import { secretBytes } from '../crypto/bytes.js';
 import { ViworksError } from '../errors/viworks-error.js';
+import { findStringSpans, type Span } from '../secrets/json-spans.js';
+import { unescapeJsonUtf8 } from '../secrets/secret-text.js';
 import { BOOTSTRAP_MAX_BYTES, type BootstrapPayload, validateBootstrap } from './payload.js';
 import { base64BytesToBuffer, pemBlock, staticKeyBlock } from './secret-bytes.js';
 
@@ -137,11 +139,6 @@ export function openBootstrapPlaintext(plaintext: Uint8Array, now: Date = new Da
   }
 }
 
-interface Span {
-  readonly start: number;
-  readonly end: number;
-}
-
 /** The plaintext with every secret's content replaced by its dummy (a new buffer; no secret in it). */
 function maskedCopy(plaintext: Uint8Array, spans: ReadonlyMap<SecretPath, Span>): Buffer {
   const ordered = [...spans.entries()].sort((x, y) => x[1].start - y[1].start);
@@ -156,115 +153,14 @@ function maskedCopy(plaintext: Uint8Array, spans: ReadonlyMap<SecretPath, Span>)
   return Buffer.concat(parts);
 }
 
-// ── A strict JSON scanner over bytes (RFC 8259), recording where the secret strings are ────────
-
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
-const MAX_DEPTH = 16;
-
 function findSecretSpans(b: Uint8Array): Map<SecretPath, Span> {
-  const spans = new Map<SecretPath, Span>();
-  let i = 0;
-  const fail = (): never => {
-    throw invalid('not JSON');
-  };
-  const ws = () => {
-    while (i < b.length && WS.has(b[i]!)) i++;
-  };
-  /** Skips a string starting at b[i] === '"'; returns its content span. */
-  const string = (): Span => {
-    const start = ++i;
-    while (i < b.length) {
-      const c = b[i]!;
-      if (c === 0x22) return { start, end: i++ };
-      if (c < 0x20) fail();
-      if (c === 0x5c) {
-        const e = b[i + 1];
-        if (e === 0x75) {
-          for (let k = 2; k < 6; k++) if (!isHex(b[i + k])) fail();
-          i += 6;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(String.fromCharCode(e))) i += 2;
-        else fail();
-      } else i++;
-    }
-    return fail();
-  };
-  const value = (path: string, depth: number): void => {
-    if (depth > MAX_DEPTH) fail();
-    ws();
-    const c = b[i];
-    if (c === 0x7b) {
-      i++;
-      ws();
-      const keys = new Set<string>();
-      if (b[i] === 0x7d) {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (b[i] !== 0x22) fail();
-        const k = string();
-        if (k.end - k.start > 64) fail();
-        // Keys are names, never secrets: decoded with JSON.parse to compare them as JSON does.
-        const key = JSON.parse(`"${Buffer.from(b.subarray(k.start, k.end)).toString('utf8')}"`) as string;
-        if (keys.has(key)) throw invalid(`${path}/${key}: duplicate key`);
-        keys.add(key);
-        ws();
-        if (b[i++] !== 0x3a) fail();
-        const child = path ? `${path}.${key}` : key;
-        ws();
-        if (isSecretPath(child) && b[i] === 0x22) spans.set(child, string());
-        else value(child, depth + 1);
-        ws();
-        if (b[i] === 0x2c) {
-          i++;
-          continue;
-        }
-        if (b[i++] === 0x7d) return;
-        fail();
-      }
-    }
-    if (c === 0x5b) {
-      i++;
-      ws();
-      if (b[i] === 0x5d) {
-        i++;
-        return;
-      }
-      for (;;) {
-        value(`${path}[]`, depth + 1);
-        ws();
-        if (b[i] === 0x2c) {
-          i++;
-          continue;
-        }
-        if (b[i++] === 0x5d) return;
-        fail();
-      }
-    }
-    if (c === 0x22) {
-      string();
-      return;
-    }
-    // A number or a literal: its characters only; JSON.parse checks the exact grammar later.
-    const start = i;
-    while (i < b.length && /[-+.0-9eEtrufalsn]/.test(String.fromCharCode(b[i]!))) i++;
-    if (i === start) fail();
-  };
-  value('', 0);
-  ws();
-  if (i !== b.length) fail();
-  return spans;
+  return findStringSpans(b, isSecretPath, (detail) => {
+    throw invalid(detail);
+  }) as Map<SecretPath, Span>;
 }
 
 function isSecretPath(p: string): p is SecretPath {
   return Object.hasOwn(SECRET_FIELDS, p);
-}
-
-function isHex(c: number | undefined): boolean {
-  return (
-    c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))
-  );
 }
 
 /**
@@ -272,32 +168,10 @@ function isHex(c: number | undefined): boolean {
  * newlines may result (what the secret formats allow). Null otherwise.
  */
 function unescapeJsonString(src: Uint8Array): Buffer | null {
-  const out = secretBytes(src.length);
-  let o = 0;
-  const bad = () => {
+  const out = unescapeJsonUtf8(src, secretBytes) as Buffer | null;
+  if (out?.some((c) => c !== 0x0a && (c < 0x20 || c > 0x7e))) {
     out.fill(0);
     return null;
-  };
-  for (let i = 0; i < src.length; i++) {
-    let c = src[i]!;
-    if (c === 0x5c) {
-      const e = src[++i];
-      if (e === 0x6e) c = 0x0a;
-      else if (e === 0x22 || e === 0x5c || e === 0x2f) c = e;
-      else if (e === 0x75) {
-        let n = 0;
-        for (let k = 1; k <= 4; k++)
-          n = n * 16 + Number.parseInt(String.fromCharCode(src[i + k] ?? 0x7a), 16);
-        if (!Number.isInteger(n)) return bad();
-        i += 4;
-        c = n;
-      } else return bad();
-    }
-    if (c !== 0x0a && (c < 0x20 || c > 0x7e)) return bad();
-    out[o++] = c;
   }
-  const result = secretBytes(o);
-  out.copy(result, 0, 0, o);
-  out.fill(0);
-  return result;
+  return out;
 }

@@ -12,6 +12,7 @@ import {
   type EnrollRequestSchema,
   type EnrollResponseSchema,
   LOCAL_API_VERSION,
+  type WithLocalSecrets,
 } from '../../core/api/local.js';
 import { pinnedBackendClient } from '../../core/backendclient/pinned-transport.js';
 import { assertPinSet } from '../../core/crypto/pins.js';
@@ -22,9 +23,9 @@ import type { EngineContext } from './engine-context.js';
 import { codeOf } from './errors.js';
 import type { PendingEnroll } from './secrets.js';
 
-type EnrollRequest = Static<typeof EnrollRequestSchema>;
+type EnrollRequest = WithLocalSecrets<Static<typeof EnrollRequestSchema>>;
 type EnrollResponse = Static<typeof EnrollResponseSchema>;
-type EnrollConfirm = Static<typeof EnrollConfirmRequestSchema>;
+type EnrollConfirm = WithLocalSecrets<Static<typeof EnrollConfirmRequestSchema>>;
 
 export async function enroll(e: EngineContext, req: EnrollRequest): Promise<EnrollResponse> {
   const existing = e.currentRecord();

@@ -4,7 +4,7 @@
 // token, bootstrap grant and password token stay in the SecretVault until used or expired.
 import { randomBytes } from 'node:crypto';
 import type { Static } from 'typebox';
-import { newPasswordProblems } from '../../core/api/common.js';
+import { newPasswordProblemsOfCodePoints } from '../../core/api/common.js';
 import {
   LOCAL_API_VERSION,
   type LoginRequestSchema,
@@ -12,17 +12,19 @@ import {
   type OtpRequestSchema,
   type OtpResponseSchema,
   type PasswordRequestSchema,
+  type WithLocalSecrets,
 } from '../../core/api/local.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import { utf8CodePoints } from '../../core/secrets/secret-text.js';
 import type { EngineContext } from './engine-context.js';
 import { codeOf } from './errors.js';
 import { NO_TIMINGS, round } from './status.js';
 
-type LoginReq = Static<typeof LoginRequestSchema>;
+type LoginReq = WithLocalSecrets<Static<typeof LoginRequestSchema>>;
 type LoginRes = Static<typeof LoginResponseSchema>;
-type OtpReq = Static<typeof OtpRequestSchema>;
+type OtpReq = WithLocalSecrets<Static<typeof OtpRequestSchema>>;
 type OtpRes = Static<typeof OtpResponseSchema>;
-type PasswordReq = Static<typeof PasswordRequestSchema>;
+type PasswordReq = WithLocalSecrets<Static<typeof PasswordRequestSchema>>;
 
 /** Codes after which the code may simply be typed again. */
 const RETRYABLE_OTP = new Set(['VIW_E_OTP_INVALID', 'VIW_E_RATE_LIMITED']);
@@ -106,7 +108,9 @@ export async function changePassword(
   }
   const record = e.requireRecord();
   // The backend checks again; checking here first keeps the one-time token for a better try.
-  const problems = newPasswordProblems(record.username, req.new_password, false);
+  const codePoints = utf8CodePoints(req.new_password.bytes);
+  const problems = newPasswordProblemsOfCodePoints(record.username, codePoints, false);
+  codePoints.fill(0);
   if (problems.length > 0) throw new ViworksError('VIW_E_VALIDATION', { details: problems });
   try {
     await e

@@ -8,18 +8,30 @@
 //   - the bootstrap plaintext itself (device-keys.ts, wiped once parsed), the OpenVPN stdin config
 //     (datapath/openvpn/config.ts, wiped once written), the TLS proxy's copy of the client key
 //     (wiped once OpenSSL has it), the SPA knock's key copies (wiped after each knock);
-//   - the device's private keys (keystore → device-keys.ts, wiped after each use).
+//   - the device's private keys (keystore → device-keys.ts, wiped after each use);
+//   - what the user types — the password, a new password, the phone's code, a fleet enrollment
+//     token: the local API lifts them out of the request body's bytes (localapi/secret-fields.ts,
+//     core/secrets) and the handlers get SecretText; the backend client writes them into its JSON
+//     body from those bytes (core/backendclient/call.ts) and wipes the body once sent; the request's
+//     secrets are wiped when the engine call returns. The new-password rules run over code points
+//     in a wiped array (core/api/common.ts newPasswordProblemsOfCodePoints).
 // Small secret buffers are allocated off the JS heap (core/crypto/bytes.ts secretBytes): V8 moves
 // small typed arrays when it collects garbage, and a wipe would then miss the old copy. The lab's
 // memory scan (scripts/lab/e2e/secrets-memory.e2e.test.ts) checks that none of the session's keys
-// is left in viworksd after a disconnect, in raw, base64, hex or PEM form.
+// is left in viworksd after a disconnect, in raw, base64, hex or PEM form, and that the password
+// is gone once the login returned.
+//
+// Copies outside our reach, each freed (not wiped) by the runtime: the socket read buffers libuv and
+// the HTTP parser fill with the local API's request before the edge sees the body, and the TLS
+// layer's record buffers toward the backend (OpenSSL encrypts from our buffer; Node may first join
+// header and body chunks into one allocation). The lab's memory scan checks the password is gone.
 //
 // Still strings, and why (each short-lived, memory only, never logged, in no Status or error):
-//   - the password and the OTP code: the local API parses JSON request bodies (Fastify) and the
-//     backend client sends them in a JSON body; they are dropped as soon as the call returns;
-//   - the access token and the one-time bootstrap grant held below (bearer credentials for the
-//     backend's HTTP API, sent as header strings): expire with the login, dropped at teardown;
-//   - the enrollment token (same path as the password) and the password-change token.
+//   - the access token and the one-time bootstrap grant held below: bearer credentials the backend
+//     returns in its JSON reply and that go back as HTTP header values, which Node's HTTP client
+//     only takes as strings; they expire with the login (minutes) and are dropped at teardown;
+//   - the password-change token: also read from a JSON reply (the typed client checks every reply
+//     as parsed JSON); one use, minutes, dropped when the change is made or refused.
 // OpenSSL keeps its own copy of the client key inside the TLS context and frees it (cleansed) when
 // the context goes; OpenVPN keeps the config it read in its own process, which ends with the session.
 //

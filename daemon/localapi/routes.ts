@@ -1,5 +1,6 @@
 // The handlers of LOCAL_ROUTES: thin — validate (schemas), call the engine, answer. One line each
-// where possible; the engine owns every decision.
+// where possible; the engine owns every decision. Secret fields reach the engine as the SecretText
+// the edge lifted (secretBody), never as strings.
 import type { Static } from 'typebox';
 import {
   ActionResponseSchema,
@@ -29,6 +30,7 @@ import { enroll, enrollConfirm } from '../engine/enroll.js';
 import { changePassword, login, otp } from '../engine/login.js';
 import type { DaemonLog } from '../log/daemon-log.js';
 import type { RouteTable } from './route-table.js';
+import { withSecretBody } from './secret-fields.js';
 import type { StreamRegistry } from './streams.js';
 
 const ok = (schema: object) => ({ 200: schema });
@@ -81,32 +83,41 @@ export function registerRoutes(
     'enroll',
     { body: EnrollRequestSchema, response: ok(EnrollResponseSchema) },
     async (request) =>
-      engine.exclusive('enroll', () => enroll(engine, request.body as Static<typeof EnrollRequestSchema>)),
+      withSecretBody<Static<typeof EnrollRequestSchema>, Awaited<ReturnType<typeof enroll>>>(
+        request,
+        (body) => engine.exclusive('enroll', () => enroll(engine, body)),
+      ),
   );
 
   table.register(
     'enrollConfirm',
     { body: EnrollConfirmRequestSchema, response: ok(EnrollResponseSchema) },
     async (request) =>
-      engine.exclusive('enroll', () =>
-        enrollConfirm(engine, request.body as Static<typeof EnrollConfirmRequestSchema>),
+      withSecretBody<Static<typeof EnrollConfirmRequestSchema>, Awaited<ReturnType<typeof enrollConfirm>>>(
+        request,
+        (body) => engine.exclusive('enroll', () => enrollConfirm(engine, body)),
       ),
   );
 
   table.register('login', { body: LoginRequestSchema, response: ok(LoginResponseSchema) }, async (request) =>
-    engine.exclusive('login', () => login(engine, request.body as Static<typeof LoginRequestSchema>)),
+    withSecretBody<Static<typeof LoginRequestSchema>, Awaited<ReturnType<typeof login>>>(request, (body) =>
+      engine.exclusive('login', () => login(engine, body)),
+    ),
   );
 
   table.register('otp', { body: OtpRequestSchema, response: ok(OtpResponseSchema) }, async (request) =>
-    engine.exclusive('otp', () => otp(engine, request.body as Static<typeof OtpRequestSchema>)),
+    withSecretBody<Static<typeof OtpRequestSchema>, Awaited<ReturnType<typeof otp>>>(request, (body) =>
+      engine.exclusive('otp', () => otp(engine, body)),
+    ),
   );
 
   table.register(
     'password',
     { body: PasswordRequestSchema, response: ok(ActionResponseSchema) },
     async (request) =>
-      engine.exclusive('password', () =>
-        changePassword(engine, request.body as Static<typeof PasswordRequestSchema>),
+      withSecretBody<Static<typeof PasswordRequestSchema>, Awaited<ReturnType<typeof changePassword>>>(
+        request,
+        (body) => engine.exclusive('password', () => changePassword(engine, body)),
       ),
   );
 

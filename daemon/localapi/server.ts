@@ -84,7 +84,7 @@ export async function buildLocalApp(o: Omit<LocalApiOptions, 'socketPath' | 'gro
     return503OnClosing: true,
   });
   const streams = new StreamRegistry(o.daemonVersion);
-  installEdge(app, o.daemonVersion, o.log);
+  installEdge(app, o.daemonVersion, o.log, LOCAL_BODY_LIMIT_BYTES);
   const table = new RouteTable(app, o.authorize ?? allowSocketPeers);
   registerRoutes(table, o.engine, o.log, streams, o.daemonVersion);
   const missing = table.missing();

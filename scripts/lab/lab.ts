@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { SWTPM, swtpmArgs } from '../testkit/swtpm.js';
 import { initBackend, startBackend } from './backend.js';
 import { prepareGatewayNode } from './gateway-node.js';
 import { startNetworkServices } from './network-services.js';
@@ -14,7 +15,7 @@ import { type LabPlan, labPlan, namespaces } from './plan.js';
 import { nsRun, startDetached, tail, waitForTcp } from './process.js';
 import { repoPath } from './repo.js';
 import { type LabState, readLabState, statePath, writeLabState } from './state.js';
-import { createTopology, destroyTopology, labExists, pidsIn } from './topology.js';
+import { createTopology, destroyTopology, labExists, pidsIn, pidsNamed } from './topology.js';
 
 export type Progress = (msg: string) => void;
 
@@ -64,6 +65,11 @@ require('node:http').createServer((req, res) => res.end('viworks-lab-tunnel-serv
 export interface LabUpOptions {
   /** Tests only: fail right after the step of this name, to prove a failure leaves nothing behind. */
   readonly failAfter?: string;
+  /**
+   * The client's key store: `file` (default) or `tpm2` — a software TPM (swtpm, as a machine's TPM
+   * would be) in the client namespace, the device keys made inside it (issue #13).
+   */
+  readonly clientKeyStore?: 'file' | 'tpm2';
 }
 
 export async function labUp(
@@ -84,7 +90,8 @@ export async function labUp(
   };
   if ((await labExists(plan)) && existsSync(statePath(plan))) {
     const state = readLabState(plan);
-    if (state.phase === 'ready' && (await pidsIn(plan.backend.ns)).length > 0)
+    const sameStore = (state.clientKeyStore ?? 'file') === (opts.clientKeyStore ?? 'file');
+    if (state.phase === 'ready' && sameStore && (await pidsIn(plan.backend.ns)).length > 0)
       return { plan, state, reused: true, timings_ms: {} };
   }
   mustBeBuilt();
@@ -103,6 +110,7 @@ export async function labUp(
       backend: { url: backend.url, caFile: backend.caFile, pins: backend.pins },
       gateway: null,
       phase: 'backend',
+      ...(opts.clientKeyStore === 'tpm2' ? { clientKeyStore: 'tpm2' } : {}),
     };
     writeLabState(plan, state);
     const node = await mark('gateway node (sshd + viworks-gw)', () =>
@@ -144,11 +152,16 @@ export async function labUp(
   }
 }
 
-/** Starts viworksd in the client namespace (again, after a test killed it: a stale socket is removed first). */
+/**
+ * Starts viworksd in the client namespace (again, after a test killed it: a stale socket is removed
+ * first), with the key store the lab was made with; a TPM lab gets its swtpm first.
+ */
 export async function startDaemon(plan: LabPlan): Promise<void> {
   const socket = join(plan.dirs.client, 'viworksd.sock');
   const log = join(plan.dirs.logs, 'viworksd.log');
   rmSync(socket, { force: true });
+  const keyStore =
+    readLabState(plan).clientKeyStore === 'tpm2' ? await clientTpm(plan) : ['--keystore', 'file'];
   startDetached(
     plan.client.ns,
     [
@@ -158,8 +171,7 @@ export async function startDaemon(plan: LabPlan): Promise<void> {
       socket,
       '--state-dir',
       join(plan.dirs.client, 'viworksd'),
-      '--keystore',
-      'file',
+      ...keyStore,
       '--foreground',
       // The lab's resolver file is the one `ip netns exec` mounts over /etc/resolv.conf.
       '--dns-method',
@@ -178,6 +190,19 @@ export async function startDaemon(plan: LabPlan): Promise<void> {
     if (Date.now() > deadline) throw new Error(`viworksd did not create its socket\n${tail(log)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The client machine's TPM: swtpm on the client namespace's loopback (kept across daemon restarts). */
+async function clientTpm(plan: LabPlan): Promise<string[]> {
+  const port = 2321;
+  if ((await pidsNamed(plan.client.ns, 'swtpm')).length === 0) {
+    const stateDir = join(plan.dirs.client, 'tpm');
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    startDetached(plan.client.ns, [SWTPM, ...swtpmArgs(port, stateDir)], join(plan.dirs.logs, 'swtpm.log'));
+    // The control port only: the server port serves one TPM client at a time.
+    await waitForTcp(plan.client.ns, '127.0.0.1', port + 1, 10_000);
+  }
+  return ['--keystore', 'tpm2', '--tpm2-tcti', `swtpm:host=127.0.0.1,port=${port}`];
 }
 
 export async function labDown(id: number): Promise<void> {

@@ -15,6 +15,8 @@ export interface LabState {
   };
   readonly gateway: { readonly hostKeyFingerprint: string; readonly configPath: string } | null;
   readonly phase: 'network' | 'backend' | 'gateway' | 'provisioned' | 'ready';
+  /** Where the client's device keys live: `tpm2` runs a software TPM (swtpm) in the client namespace. */
+  readonly clientKeyStore?: 'file' | 'tpm2';
 }
 
 export const statePath = (plan: LabPlan) => join(plan.dir, 'state.json');

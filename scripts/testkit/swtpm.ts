@@ -93,6 +93,25 @@ async function portPair(): Promise<number> {
   throw new Error('no two adjacent free ports on loopback');
 }
 
+/**
+ * swtpm's arguments: a TPM 2.0 on loopback `port` (its control channel on `port + 1`), powered on
+ * and started (no init step), its state kept in `stateDir`. Also the lab client's TPM (lab.ts).
+ */
+export function swtpmArgs(port: number, stateDir: string): string[] {
+  return [
+    'socket',
+    '--tpm2',
+    '--server',
+    `type=tcp,port=${port},bindaddr=127.0.0.1`,
+    '--ctrl',
+    `type=tcp,port=${port + 1},bindaddr=127.0.0.1`,
+    '--flags',
+    'not-need-init,startup-clear',
+    '--tpmstate',
+    `dir=${stateDir}`,
+  ];
+}
+
 /** Starts swtpm and resolves once its control port accepts; retries when a free port was taken. */
 export async function startSwtpm(): Promise<TestSwtpm> {
   stopAllOnExit();
@@ -100,22 +119,7 @@ export async function startSwtpm(): Promise<TestSwtpm> {
     const stateDir = mkdtempSync(join(tmpdir(), 'viw-swtpm-'));
     const port = await portPair();
     const ctrlPort = port + 1;
-    const child = spawn(
-      SWTPM,
-      [
-        'socket',
-        '--tpm2',
-        '--server',
-        `type=tcp,port=${port},bindaddr=127.0.0.1`,
-        '--ctrl',
-        `type=tcp,port=${ctrlPort},bindaddr=127.0.0.1`,
-        '--flags',
-        'not-need-init,startup-clear',
-        '--tpmstate',
-        `dir=${stateDir}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const child = spawn(SWTPM, swtpmArgs(port, stateDir), { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => {
       stderr += c.toString();

@@ -1,15 +1,18 @@
 // Issue #13: the session's secrets do not linger in viworksd's memory. In the lab (real viworksd as
-// root, real fwknopd, stunnel and OpenVPN), the test reads the daemon's writable memory through
+// root with its device keys in a software TPM, real fwknopd, stunnel and OpenVPN), the test reads the daemon's writable memory through
 // /proc/<pid>/mem and looks for the session's tls-crypt key, its SPA encryption and HMAC keys and
 // its client private key — raw, base64, hex and PEM-body forms — taking each from the other side
 // (the gateway node's files) or, for the per-session client key, from the connected daemon itself.
 // While connected the scan must find them (so it can fail); after `viworks disconnect` it must find
-// none of them.
+// none of them. The user's password (typed at login, lifted out of the local API's request body as
+// bytes, never a string) must be gone already while connected.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { toWireId } from '../../../core/bootstrap/wire-ids.js';
 import { needPeers } from '../../testkit/peers.js';
+import { swtpmPeers } from '../../testkit/swtpm.js';
+import { readDemoUser } from '../driver.js';
 import { gatewaySecretFiles } from '../gateway-node.js';
 import { driverStep, labDown, labUp } from '../lab.js';
 import { type LabPlan, labPlan } from '../plan.js';
@@ -51,10 +54,14 @@ function tlsCryptNeedles(): Needle[] {
   ];
 }
 
-describe('no session secret lingers in viworksd after disconnect', { skip: peers.skip }, () => {
+describe('no session secret lingers in viworksd after disconnect (a TPM-backed device)', {
+  skip: peers.skip || swtpmPeers().skip,
+}, () => {
   before(async () => {
     plan = labPlan(LAB_ID);
-    await labUp(LAB_ID, self, (m) => process.stderr.write(`lab: ${m}\n`));
+    // The client's device keys in a TPM (swtpm in the client namespace): a TPM-backed device
+    // connects through the real data path, and its private keys are not in viworksd's memory at all.
+    await labUp(LAB_ID, self, (m) => process.stderr.write(`lab: ${m}\n`), { clientKeyStore: 'tpm2' });
     await driverStep(plan, self, 'enroll-demo');
   });
   after(() => labDown(LAB_ID));
@@ -65,7 +72,10 @@ describe('no session secret lingers in viworksd after disconnect', { skip: peers
     [daemonPid = 0] = await pidsNamed(plan.client.ns, 'viworksd');
     assert.ok(daemonPid > 0);
     const status = await viworksIn(plan, ['status']);
-    const deviceId = (status.json.device as { device_id: string }).device_id;
+    const device = status.json.device as { device_id: string; key_protection: string; key_store: string };
+    assert.equal(device.key_protection, 'tpm2', 'a TPM-backed device');
+    assert.equal(device.key_store, 'tpm2');
+    const deviceId = device.device_id;
     const wire = toWireId('d', deviceId);
     const spa = spaKeysOf(wire);
     assert.equal(spa.enc.length, 32);
@@ -82,6 +92,11 @@ describe('no session secret lingers in viworksd after disconnect', { skip: peers
       ...formsOf('client key DER', der).filter((n) => !n.name.endsWith('(base64)')),
     );
     const found = new Set(needlesFound(regions, needles));
+    // The password reached viworksd as bytes (the local API lifts it out of the request body) and
+    // was wiped when the login call returned: already gone while the session runs.
+    const password = { name: 'password', bytes: Buffer.from(readDemoUser(plan).password) };
+    assert.deepEqual(needlesFound(regions, [password]), [], 'the password is gone once the login returned');
+    needles.push(password);
     for (const expected of [
       'SPA key (raw)',
       'SPA HMAC key (raw)',
