@@ -3,13 +3,13 @@
 // a one-letter prefix + the same 128 bits as 32 lower-case hex digits (`s-0190c6e27b1d7c3e9a415f0e2d8c1b22`),
 // which fits the payload's `^<p>-[A-Za-z0-9_-]{4,64}$` and the envelope's `[A-Za-z0-9_-]{1,64}`.
 // The mapping is exact in both directions, so nothing needs to be stored to translate.
-//   s-…  session      d-…  desktop device
+//   s-…  session      d-…  desktop device      p-…  policy (p-default: the built-in default)
 // (Users appear only as the audit pseudonym `u-` + 24 hex, which is one-way by design.)
 
-export type WireIdPrefix = 's' | 'd';
+export type WireIdPrefix = 's' | 'd' | 'p';
 
 const UUID_RE = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})$/;
-const WIRE_RE = /^([sd])-([0-9a-f]{32})$/;
+const WIRE_RE = /^([sdp])-([0-9a-f]{32})$/;
 
 /** `s-` / `d-` + the UUID's 32 hex digits. Throws RangeError for anything but a canonical UUID. */
 export function toWireId(prefix: WireIdPrefix, uuid: string): string {

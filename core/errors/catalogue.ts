@@ -129,6 +129,27 @@ export const ERRORS = {
     'Ask an administrator to approve it.',
   ),
   VIW_E_DEVICE_REVOKED: spec(403, 'This device was unbound', 'Enroll the device again.'),
+  // Access policy (docs/policies.md): the details name the rule that denied.
+  VIW_E_POLICY_SCHEDULE: spec(
+    403,
+    'Your access policy does not allow access at this time',
+    'Try again within the allowed hours, or ask your administrator (`viworks admin policies explain`).',
+  ),
+  VIW_E_POLICY_LOCATION: spec(
+    403,
+    'Your access policy does not allow access from this network or country',
+    'Connect from an allowed location, or ask your administrator (`viworks admin policies explain`).',
+  ),
+  VIW_E_POLICY_POSTURE: spec(
+    403,
+    'This device does not meet your access policy',
+    'The details say which check failed (key protection, phone attestation, hardening, client version).',
+  ),
+  VIW_E_POLICY_GATEWAY: spec(
+    403,
+    'Your access policy does not allow this gateway',
+    'Ask your administrator which gateways your policy allows.',
+  ),
   VIW_E_ENROLL_TOKEN_INVALID: spec(
     403,
     'The enrollment token is invalid, used up, expired or revoked',

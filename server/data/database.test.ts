@@ -179,8 +179,21 @@ for (const target of databaseTargets()) {
       assert.equal(ended.gateway.name, gateway.name);
       assert.equal(ended.certificates[0]?.revocation?.reason, 'cessationOfOperation');
       assert.equal(ended.certificates[0]?.revokedAt?.getTime(), revokedAt.getTime());
-      const policy = await db.policy.create({ data: { name: `p-${hex(3)}`, document: '{"allow":[]}' } });
-      assert.equal(policy.version, 1);
+      const policy = await db.policy.create({
+        data: {
+          name: `p-${hex(3)}`,
+          currentVersion: 1,
+          versions: { create: { version: 1, document: '{}', authorId: user.id } },
+        },
+        include: { versions: true },
+      });
+      assert.equal(policy.versions[0]?.version, 1);
+      // A version is written once: a second version 1 of the same policy is refused.
+      await assert.rejects(
+        db.policyVersion.create({
+          data: { policyId: policy.id, version: 1, document: '{}', authorId: user.id },
+        }),
+      );
     });
 
     test('audit events keep their order and cannot be changed or deleted', async () => {

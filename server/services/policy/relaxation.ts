@@ -1,0 +1,111 @@
+// Which changes widen access (issue #14, dual approval): a change whose list here is not empty
+// waits for a second administrator; a change that only narrows (or changes nothing that grants
+// access) takes effect at once. Pure: old document and new document in, reasons out.
+import { KEY_PROTECTION_ORDER, type PolicyDocument } from '../../../core/api/policy.js';
+import { parseCidr } from './check.js';
+import { inSchedule } from './evaluate.js';
+
+/** A session lifetime above this is a relaxation even when the old one was already long. */
+export const RELAXATION_LIFETIME_LIMIT_S = 8 * 3600;
+
+const added = <T>(before: readonly T[], after: readonly T[]) => after.filter((x) => !before.includes(x));
+
+/** True when network `inner` lies inside one of `outer`. */
+function covered(inner: string, outer: readonly string[]): boolean {
+  const n = parseCidr(inner);
+  if (typeof n === 'string') return false;
+  return outer.some((o) => {
+    const m = parseCidr(o);
+    return typeof m !== 'string' && m.first <= n.first && n.last <= m.last;
+  });
+}
+
+/** Whether `after` allows a moment `before` does not, sampled every 15 min over the coming 8 days. */
+function scheduleWidened(
+  before: PolicyDocument['schedule'],
+  after: PolicyDocument['schedule'],
+  now: Date,
+): boolean {
+  if (!after) return before !== null;
+  if (!before) return false;
+  for (let t = now.getTime(); t < now.getTime() + 8 * 86_400_000; t += 15 * 60_000) {
+    const at = new Date(t);
+    if (inSchedule(after, at) && !inSchedule(before, at)) return true;
+  }
+  return false;
+}
+
+/** Why `after` grants more than `before` (empty: it does not). Each reason is a short phrase. */
+export function relaxations(before: PolicyDocument, after: PolicyDocument, now = new Date()): string[] {
+  const r: string[] = [];
+  if (before.tunnel.mode === 'full' && after.tunnel.mode === 'split') r.push('split tunnel on');
+  const newRoutes = after.tunnel.routes.filter((c) => !covered(c, before.tunnel.routes));
+  // A full tunnel with no routes reaches whatever the gateway serves: any list is narrower.
+  const beforeUnbounded = before.tunnel.mode === 'full' && before.tunnel.routes.length === 0;
+  if (
+    !beforeUnbounded &&
+    (newRoutes.length > 0 || (after.tunnel.mode === 'full' && after.tunnel.routes.length === 0))
+  )
+    r.push(
+      newRoutes.length > 0
+        ? `routes added: ${newRoutes.join(', ')}`
+        : 'routes lifted (full tunnel, any network)',
+    );
+  if (
+    before.session.lifetime_s < after.session.lifetime_s &&
+    after.session.lifetime_s > RELAXATION_LIFETIME_LIMIT_S
+  )
+    r.push(`session lifetime raised to ${after.session.lifetime_s} s`);
+  if (after.session.idle_timeout_s > before.session.idle_timeout_s) r.push('idle timeout raised');
+  if (
+    !before.gateways.includes('*') &&
+    (after.gateways.includes('*') || added(before.gateways, after.gateways).length > 0)
+  )
+    r.push('gateways added');
+  if (before.kill_switch === 'required' && after.kill_switch === 'optional')
+    r.push('kill switch no longer required');
+  if (scheduleWidened(before.schedule, after.schedule, now)) r.push('schedule widened');
+  if (
+    before.client_time_zones.length > 0 &&
+    (after.client_time_zones.length === 0 ||
+      added(before.client_time_zones, after.client_time_zones).length > 0)
+  )
+    r.push('client time zones widened');
+  const g0 = before.geo;
+  const g1 = after.geo;
+  if (
+    (g0.allow_countries.length > 0 &&
+      (g1.allow_countries.length === 0 || added(g0.allow_countries, g1.allow_countries).length > 0)) ||
+    added(g1.deny_countries, g0.deny_countries).length > 0
+  )
+    r.push('country restrictions lifted');
+  if (
+    (g0.allow_asns.length > 0 &&
+      (g1.allow_asns.length === 0 || added(g0.allow_asns, g1.allow_asns).length > 0)) ||
+    added(g1.deny_asns, g0.deny_asns).length > 0
+  )
+    r.push('ASN restrictions lifted');
+  if (!g0.allow_unknown && g1.allow_unknown) r.push('unknown locations allowed');
+  const p0 = before.posture;
+  const p1 = after.posture;
+  if (
+    KEY_PROTECTION_ORDER.indexOf(p1.min_key_protection) < KEY_PROTECTION_ORDER.indexOf(p0.min_key_protection)
+  )
+    r.push('key protection lowered');
+  if (p0.require_phone_attestation && !p1.require_phone_attestation)
+    r.push('phone attestation no longer required');
+  if (p0.require_hardening && !p1.require_hardening) r.push('hardening no longer required');
+  if (
+    p0.min_client_version &&
+    (!p1.min_client_version || lowerVersion(p1.min_client_version, p0.min_client_version))
+  )
+    r.push('minimum client version lowered');
+  return r;
+}
+
+function lowerVersion(a: string, b: string): boolean {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] ?? 0) < (y[i] ?? 0);
+  return false;
+}
