@@ -11,6 +11,8 @@ import type { AuditService } from './services/audit/service.js';
 import type { SessionEndDeps } from './services/client/end-sessions.js';
 import type { SessionEventBus } from './services/client/events.js';
 import type { GatewayControl } from './services/gateways/service.js';
+import type { GeoIp } from './services/geo/geoip.js';
+import type { PolicyWatch } from './services/policy/watch.js';
 import type { RateLimiter } from './services/rate-limit.js';
 
 export interface AppContext {
@@ -31,6 +33,10 @@ export interface AppContext {
   readonly sessionEnd: SessionEndDeps;
   /** The SSH control plane for gateway nodes (hooks, admin operations, health poller). */
   readonly gatewayControl: GatewayControl;
+  /** Country and AS of a source address (login, OTP and audit events; the policy's geo rules). */
+  readonly geo: GeoIp;
+  /** Told of every policy, assignment or membership change: live sessions are re-evaluated. */
+  readonly policyWatch: PolicyWatch;
   /** Injectable clock for tests of expiry logic. */
   readonly now: () => Date;
 }

@@ -9,7 +9,6 @@ import { OTP_MAX_WAIT_S } from '../../core/api/mobile.js';
 import { verifySignedRequest } from '../http/signed-request.js';
 import { identityDeps } from '../services/auth/identity.js';
 import { assertActive, phoneSigner } from '../services/device/signers.js';
-import { openGeoIp } from '../services/geo/geoip.js';
 import { loadAttestationPolicy } from '../services/mobile/attestation/load.js';
 import { revealChallengeFor, revealKind } from '../services/mobile/attestation/reveal.js';
 import { assertPhoneTrusted, bindOptions, bindPhone, checkPhoneKey } from '../services/mobile/bind.js';
@@ -27,8 +26,8 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   // Read at start: a missing or malformed root or key file stops the start (VIW_E_CONFIG), never skipped.
   const policyAt = loadAttestationPolicy(ctx.config, (path) => readFileSync(path));
   const policy = () => policyAt((app.server.address() as AddressInfo | null)?.port ?? ctx.config.listenPort);
-  // Country/AS of a login's source: the same rule (a bad configured file stops the start).
-  const geo = openGeoIp(ctx.config, (path) => readFileSync(path));
+  // Country/AS of a login's source (ctx.geo, opened at start).
+  const geo = ctx.geo;
   for (const db of geo.databases) {
     app.log.info(
       { setting: db.setting, type: db.databaseType, built: db.builtAt.toISOString() },
