@@ -27,6 +27,7 @@ import { loadSessionRuntime, startBackgroundJobs } from './services/client/sessi
 import { type ControlKey, loadOrCreateControlKey } from './services/gateways/control-key.js';
 import { GatewayControl } from './services/gateways/service.js';
 import { openGeoIp } from './services/geo/geoip.js';
+import { startSessionWatcher } from './services/policy/session-watcher.js';
 import { PolicyWatch } from './services/policy/watch.js';
 import { RATE_RULES, RateLimiter } from './services/rate-limit.js';
 import { VERSION } from './version.js';
@@ -143,6 +144,11 @@ export async function startServer(
     });
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const jobs = startBackgroundJobs(ctx, app.log);
+    // Live sessions re-evaluated on every policy change and schedule boundary (issue #14).
+    const watcher = startSessionWatcher(ctx, {
+      info: (msg) => app.log.info(msg),
+      error: (obj, msg) => app.log.error(obj, msg),
+    });
     gatewayControl.startPolling(config.gatewayPollIntervalS * 1000, (err) =>
       app.log.error({ err }, 'gateway poll failed'),
     );
@@ -175,6 +181,7 @@ export async function startServer(
       ctx,
       close: async () => {
         jobs.stop();
+        watcher.stop();
         clearInterval(checkpointTimer);
         await app.close();
         await gatewayControl.close();

@@ -16,6 +16,11 @@ export interface AccessClaims {
   readonly sourceIp: string;
   readonly loginTxnId: string;
   readonly issuedAt: number;
+  /**
+   * The daemon's hardening as declared at this login (core/api/posture.ts), for the policy's
+   * posture rule at bootstrap; absent when the daemon declared none.
+   */
+  readonly hardened?: boolean;
 }
 
 export interface BootstrapGrantClaims extends AccessClaims {}

@@ -15,11 +15,14 @@ import type { AppContext } from '../../context.js';
 import { type AccessClaims, BOOTSTRAP_GRANT_TTL_MS, bootstrapGrants, sameSource } from '../auth/grants.js';
 import { tokenHash, tokenKind } from '../auth/tokens.js';
 import { ensureDeviceSpaKeys, type SpaKeys, wipeSpaKeys } from '../device/spa-keys.js';
+import { evaluatePolicy, nextScheduleChange } from '../policy/evaluate.js';
+import { denialText, gatherFacts } from '../policy/facts.js';
+import { effectivePolicyFor } from '../policy/resolve.js';
 import { authenticateClient, type ClientAccess } from './access.js';
 import { BOOTSTRAP_TTL_S, sealBootstrap } from './bootstrap-payload.js';
 import { issueSessionCertificate, type SessionCertificate } from './certs.js';
 import { endSessions } from './end-sessions.js';
-import { effectivePolicy, type SessionPolicy } from './session-policy.js';
+import { type SessionPolicy, sessionPolicyOf } from './session-policy.js';
 
 export interface BootstrapRequest {
   /** The Authorization header as received. */
@@ -137,6 +140,9 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
   let access: ClientAccess | null = null;
   let userAuditId: string | null = null;
   let sessionId: string | null = null;
+  /** `p-…@version` of the policy evaluated, and the rule that denied (for the audit event). */
+  let policyTag: string | null = null;
+  let denial: string | null = null;
   try {
     access = await authenticateClient(ctx.kv, req.authorization);
     const { claims } = access;
@@ -145,7 +151,27 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
     await takeGrant(ctx, req.grant, claims);
     const { device, user, hpkePublicKey, suite } = await allowedActor(ctx, claims.userId, claims.deviceId);
     userAuditId = user.auditId;
-    const policy = effectivePolicy(ctx.config);
+    // The policy that applies now, evaluated again here (the login evaluated it before the code):
+    // an assignment, a schedule or the device may have changed since.
+    const effective = await effectivePolicyFor(ctx, user.id);
+    policyTag = `${effective.ref.policy_id}@${effective.ref.version}`;
+    const facts = await gatherFacts(ctx, {
+      userId: user.id,
+      device,
+      sourceIp: req.sourceIp,
+      hardened: claims.hardened ?? null,
+      gateway: ctx.gateway.name,
+      at: ctx.now(),
+    });
+    const verdict = evaluatePolicy(effective.document, facts);
+    if (!verdict.allowed) {
+      const rule = verdict.rules.find((r) => !r.allowed)!;
+      denial = denialText(rule.rule, rule.detail);
+      throw new ViworksError(verdict.code!, { details: [denial] });
+    }
+    const policy = sessionPolicyOf(effective.ref, effective.document);
+    const boundary = nextScheduleChange(effective.document, ctx.now());
+    if (boundary) ctx.policyWatch.checkAt(boundary);
     // One live session per device: a new login on it ends the previous one (audited by endSessions).
     await endSessions(ctx.sessionEnd, { deviceId: device.id }, 'logout', { traceId: req.traceId });
     const now = ctx.now();
@@ -155,6 +181,10 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
         deviceId: device.id,
         gatewayId: ctx.gateway.id,
         expiresAt: new Date(now.getTime() + policy.sessionLifetimeS * 1000),
+        policyId: policy.id,
+        policyVersion: policy.version,
+        sourceIp: req.sourceIp,
+        hardened: claims.hardened ?? null,
       },
     });
     sessionId = session.id;
@@ -167,13 +197,13 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
       suite,
       now,
     });
-    // Policy pushes no per-session routes yet (the gateway's own push_routes apply to everyone).
+    // A split tunnel's routes go into the session's CCD on top of the gateway's own push_routes.
     await ctx.gatewayControl.prepareSession({
       gatewayId: session.gatewayId,
       deviceId: device.id,
       sessionId: session.id,
       expiresAt: session.expiresAt,
-      pushRoutes: [],
+      pushRoutes: [...policy.pushRoutes],
       traceId: req.traceId,
     });
     await ctx.audit.record({
@@ -184,7 +214,7 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
       device_id: device.id,
       session_id: session.id,
       src_ip: req.sourceIp,
-      policy_id: policy.id,
+      policy_id: policyTag,
       trace_id: req.traceId,
     });
     return { envelope, session_id: toWireId('s', session.id), expires_at: session.expiresAt.toISOString() };
@@ -202,8 +232,10 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
         device_id: access?.claims.deviceId ?? null,
         session_id: sessionId,
         src_ip: req.sourceIp,
+        policy_id: policyTag,
         trace_id: req.traceId,
         error_code: viw?.code ?? 'VIW_E_INTERNAL',
+        error_msg: denial,
       })
       .catch(() => undefined);
     throw err;

@@ -3,9 +3,11 @@
 // a still-valid client certificate of an ended session (ended by a caller that did not pass
 // ctx.sessionEnd, or a crash between the two steps) is revoked now. Runs on an unref'd interval;
 // each run is bounded, never overlaps the previous one, and reports failures instead of throwing.
+import type { ServerConfig } from '../../config.js';
 import type { Db } from '../../data/client.js';
 import type { CrlPublisher } from '../../pki/crl.js';
 import { revokeCertificate } from '../pki/revocations.js';
+import { documentOfVersion } from '../policy/resolve.js';
 import { endSessions, type SessionEndDeps } from './end-sessions.js';
 import { revocationReasonFor } from './session-end-hooks.js';
 
@@ -14,8 +16,11 @@ export interface SweeperDeps {
   readonly sessionEnd: SessionEndDeps;
   readonly crl: CrlPublisher;
   readonly now: () => Date;
-  readonly config: { readonly idleTimeoutS: number };
+  readonly config: Pick<ServerConfig, 'sessionLifetimeS' | 'idleTimeoutS' | 'dns' | 'requireKillSwitch'>;
 }
+
+/** The shortest idle timeout any policy may set (core/api/policy.ts): the sweep's first filter. */
+const MIN_IDLE_S = 60;
 
 /** At most this many sessions are ended per kind and run; the next run picks up the rest. */
 const BATCH = 200;
@@ -29,7 +34,9 @@ export interface SweepResult {
 
 export async function sweepSessions(deps: SweeperDeps): Promise<SweepResult> {
   const now = deps.now();
-  const stale = new Date(now.getTime() - deps.config.idleTimeoutS * 1000);
+  // Each session idles out by its own policy's timeout: rows quiet for the shortest possible
+  // timeout are candidates, then each is held to its own version's (documents are cached).
+  const stale = new Date(now.getTime() - MIN_IDLE_S * 1000);
   const expiredRows = await deps.db.session.findMany({
     where: { endedAt: null, expiresAt: { lte: now } },
     select: { id: true },
@@ -44,12 +51,16 @@ export async function sweepSessions(deps: SweeperDeps): Promise<SweepResult> {
       endedAt: null,
       OR: [{ lastHeartbeatAt: { lt: stale } }, { lastHeartbeatAt: null, createdAt: { lt: stale } }],
     },
-    select: { id: true },
+    select: { id: true, lastHeartbeatAt: true, createdAt: true, policyId: true, policyVersion: true },
+    orderBy: { lastHeartbeatAt: 'asc' },
     take: BATCH,
   });
   const idle: string[] = [];
-  for (const { id } of idleRows) {
-    idle.push(...(await endSessions(deps.sessionEnd, { sessionId: id }, 'idle_timeout')));
+  for (const row of idleRows) {
+    const doc = await documentOfVersion(deps, row.policyId, row.policyVersion);
+    const quietMs = now.getTime() - (row.lastHeartbeatAt ?? row.createdAt).getTime();
+    if (quietMs <= doc.session.idle_timeout_s * 1000) continue;
+    idle.push(...(await endSessions(deps.sessionEnd, { sessionId: row.id }, 'idle_timeout')));
   }
   return { expired, idle, revoked: await revokeOrphans(deps, now) };
 }

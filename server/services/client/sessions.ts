@@ -7,17 +7,24 @@ import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { AppContext } from '../../context.js';
 import type { Session } from '../../data/client.js';
 import { accessTokens } from '../auth/grants.js';
+import { documentOfVersion } from '../policy/resolve.js';
 import { type ClientAccess, ownedSession } from './access.js';
 import { endSessions } from './end-sessions.js';
-import { effectivePolicy } from './session-policy.js';
+import { type SessionPolicy, sessionPolicyOf } from './session-policy.js';
 
 export type SessionCtx = Pick<AppContext, 'db' | 'kv' | 'config' | 'sessionEnd' | 'now' | 'audit' | 'events'>;
 
+/** The session's own policy: the version it was allowed under (immutable, cached). */
+async function policyOf(ctx: SessionCtx, s: Session): Promise<SessionPolicy> {
+  const ref = { policy_id: s.policyId, version: s.policyVersion };
+  return sessionPolicyOf(ref, await documentOfVersion(ctx, s.policyId, s.policyVersion));
+}
+
 /** Why a live session must end now, if it must. */
-function dueEnd(ctx: SessionCtx, s: Session, now: Date): 'expired' | 'idle_timeout' | null {
+function dueEnd(s: Session, idleTimeoutS: number, now: Date): 'expired' | 'idle_timeout' | null {
   if (s.expiresAt <= now) return 'expired';
   const last = s.lastHeartbeatAt ?? s.createdAt;
-  if (now.getTime() - last.getTime() > ctx.config.idleTimeoutS * 1000) return 'idle_timeout';
+  if (now.getTime() - last.getTime() > idleTimeoutS * 1000) return 'idle_timeout';
   return null;
 }
 
@@ -27,10 +34,10 @@ export async function currentState(
   session: Session,
   traceId?: string,
 ): Promise<SessionState> {
-  const policy = effectivePolicy(ctx.config);
+  const policy = await policyOf(ctx, session);
   let reason = session.endReason as string | null;
   if (!session.endedAt) {
-    const due = dueEnd(ctx, session, ctx.now());
+    const due = dueEnd(session, policy.idleTimeoutS, ctx.now());
     if (due) {
       await endSessions(ctx.sessionEnd, { sessionId: session.id }, due, traceId ? { traceId } : {});
       const again = await ctx.db.session.findUnique({

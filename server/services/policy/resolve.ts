@@ -4,7 +4,7 @@
 // server configuration (`p-default`, version 0 — what every session got before policies existed).
 import { Value } from 'typebox/value';
 import { type PolicyDocument, PolicyDocumentSchema, type PolicyRef } from '../../../core/api/policy.js';
-import { toWireId } from '../../../core/bootstrap/wire-ids.js';
+import { fromWireId, toWireId } from '../../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { ServerConfig } from '../../config.js';
 import type { AppContext } from '../../context.js';
@@ -24,10 +24,9 @@ export function defaultPolicyDocument(config: ConfigPart): PolicyDocument {
   return {
     tunnel: { mode: 'full', routes: [] },
     dns: { servers: [...config.dns.servers], search_domains: [...config.dns.searchDomains] },
-    session: {
-      lifetime_s: Math.max(300, config.sessionLifetimeS),
-      idle_timeout_s: Math.min(config.idleTimeoutS, Math.max(300, config.sessionLifetimeS)),
-    },
+    // The configuration's values as they are (the default is never checked against the rules
+    // for stored documents: it is what the server was configured to do).
+    session: { lifetime_s: config.sessionLifetimeS, idle_timeout_s: config.idleTimeoutS },
     gateways: ['*'],
     kill_switch: config.requireKillSwitch ? 'required' : 'optional',
     schedule: null,
@@ -58,7 +57,7 @@ export function parseStoredDocument(text: string): PolicyDocument {
   return value;
 }
 
-type ResolveCtx = Pick<AppContext, 'db' | 'config'>;
+type ResolveCtx = Pick<AppContext, 'db'> & { readonly config: ConfigPart };
 
 /** The policy in force for `userId` now. */
 export async function effectivePolicyFor(ctx: ResolveCtx, userId: string): Promise<EffectivePolicy> {
@@ -112,4 +111,35 @@ async function loadCurrent(
     },
     document: parseStoredDocument(row.document),
   };
+}
+
+/** Versions never change, so their documents are cached by `policy@version` (small: a few per policy). */
+const versionCache = new Map<string, PolicyDocument>();
+const VERSION_CACHE_MAX = 1024;
+
+/**
+ * The document of one version, as a session records it (`p-default` v0 = the default from the
+ * configuration). Throws VIW_E_INTERNAL for a version that does not exist.
+ */
+export async function documentOfVersion(
+  ctx: ResolveCtx,
+  policyWireId: string,
+  version: number,
+): Promise<PolicyDocument> {
+  if (policyWireId === DEFAULT_POLICY_ID) return defaultPolicyDocument(ctx.config);
+  const key = `${policyWireId}@${version}`;
+  const cached = versionCache.get(key);
+  if (cached) return cached;
+  const policyId = fromWireId('p', policyWireId);
+  const row = policyId
+    ? await ctx.db.policyVersion.findUnique({ where: { policyId_version: { policyId, version } } })
+    : null;
+  if (!row)
+    throw new ViworksError('VIW_E_INTERNAL', {
+      details: ['a session names a policy version that does not exist'],
+    });
+  const doc = parseStoredDocument(row.document);
+  if (versionCache.size >= VERSION_CACHE_MAX) versionCache.clear();
+  versionCache.set(key, doc);
+  return doc;
 }

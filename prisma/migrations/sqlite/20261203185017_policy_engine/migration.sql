@@ -69,6 +69,8 @@ CREATE TABLE "new_sessions" (
     "last_heartbeat_at" DATETIME,
     "policy_id" TEXT NOT NULL DEFAULT 'p-default',
     "policy_version" INTEGER NOT NULL DEFAULT 0,
+    "source_ip" TEXT,
+    "hardened" BOOLEAN,
     "ended_at" DATETIME,
     "end_reason" TEXT,
     CONSTRAINT "sessions_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,

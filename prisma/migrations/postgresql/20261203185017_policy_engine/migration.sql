@@ -8,8 +8,10 @@ CREATE TYPE "policy_change_status" AS ENUM ('pending', 'approved', 'rejected', '
 ALTER TYPE "session_end_reason" ADD VALUE 'policy';
 
 -- AlterTable
-ALTER TABLE "sessions" ADD COLUMN     "policy_id" TEXT NOT NULL DEFAULT 'p-default',
-ADD COLUMN     "policy_version" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "sessions" ADD COLUMN     "hardened" BOOLEAN,
+ADD COLUMN     "policy_id" TEXT NOT NULL DEFAULT 'p-default',
+ADD COLUMN     "policy_version" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "source_ip" TEXT;
 
 -- AlterTable
 ALTER TABLE "policies" DROP COLUMN "document",
