@@ -30,11 +30,18 @@ export const ServerConfigSchema = Type.Object(
     redisUrl: Type.Union([Type.String({ pattern: '^rediss?://' }), Type.Null()]),
     logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug']),
     /**
-     * MaxMind DB files (GeoLite2/GeoIP2 Country or City; GeoLite2 ASN or GeoIP2 ISP) that give the
-     * phone a login's country and AS (server/services/geo/); read at start, null: not shown.
+     * MaxMind DB files (GeoLite2/GeoIP2 Country or City; GeoLite2 ASN or GeoIP2 ISP; ip-location-db
+     * or IPinfo MMDBs) for a source's country and AS (server/services/geo/, docs/geo.md); read at
+     * start. A configured file outranks one installed by `viworks-server geo install`, which
+     * outranks the bundled data; null: the next of those.
      */
     geoipCountryDb: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
     geoipAsnDb: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
+    /**
+     * JSON file of address ranges with their country and AS, asked before any database, also for
+     * private addresses (docs/geo.md#extra-ranges); a bad file stops the start. Null: none.
+     */
+    geoExtraRanges: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
     /** The gateway front door clients dial (sealed into the bootstrap); never an IP literal. */
     gatewayFqdn: Type.String({
       maxLength: 253,
@@ -170,6 +177,7 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     logLevel: 'info',
     geoipCountryDb: null,
     geoipAsnDb: null,
+    geoExtraRanges: null,
     gatewayFqdn: 'gw.viworks.internal',
     sessionLifetimeS: 8 * 3600,
     idleTimeoutS: 15 * 60,
@@ -206,6 +214,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('logLevel', env.VIWORKS_LOG_LEVEL);
   set('geoipCountryDb', env.VIWORKS_GEOIP_COUNTRY_DB);
   set('geoipAsnDb', env.VIWORKS_GEOIP_ASN_DB);
+  set('geoExtraRanges', env.VIWORKS_GEO_EXTRA_RANGES);
   set('gatewayFqdn', env.VIWORKS_GATEWAY_FQDN);
   const list = (v: string | undefined) =>
     v

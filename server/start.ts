@@ -1,6 +1,5 @@
 // The start sequence of the backend: configuration → database (migrated) → embedded PKI → first
 // administrator → HTTPS listener. Returns what the banner prints and a close() for tests/signals.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ViworksError } from '../core/errors/viworks-error.js';
 import { buildApp } from './app.js';
@@ -26,7 +25,7 @@ import { withGatewayTeardown } from './services/client/session-end-hooks.js';
 import { loadSessionRuntime, startBackgroundJobs } from './services/client/session-runtime.js';
 import { type ControlKey, loadOrCreateControlKey } from './services/gateways/control-key.js';
 import { GatewayControl } from './services/gateways/service.js';
-import { openGeoIp } from './services/geo/geoip.js';
+import { openServerGeoIp } from './services/geo/sources.js';
 import { startSessionWatcher } from './services/policy/session-watcher.js';
 import { PolicyWatch } from './services/policy/watch.js';
 import { RATE_RULES, RateLimiter } from './services/rate-limit.js';
@@ -118,8 +117,9 @@ export async function startServer(
     });
     const ctx: AppContext = {
       ...sessionRuntime,
-      // A missing or malformed configured database stops the start (VIW_E_CONFIG), never skipped.
-      geo: openGeoIp(config, (path) => readFileSync(path)),
+      // Extra ranges, then configured > installed > bundled databases (docs/geo.md); a missing or
+      // malformed one stops the start (VIW_E_CONFIG), never skipped.
+      geo: openServerGeoIp(config),
       policyWatch: new PolicyWatch(),
       sessionEnd: withGatewayTeardown(sessionRuntime.sessionEnd, gatewayControl),
       gatewayControl,

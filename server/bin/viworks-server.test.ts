@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { openDatabase } from '../data/database.js';
+import { asnRecord, ipLocationDbCountryRecord, writeMmdb } from '../testing/mmdb-writer.js';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, 'viworks-server.ts');
@@ -72,6 +73,87 @@ describe('viworks-server CLI', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.ok(!r.stdout.includes('automation-secret-42') && !r.stderr.includes('automation-secret-42'));
       assert.doesNotMatch(r.stdout, /first admin/);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('geo install checks and installs databases for the next start; geo lookup answers from them', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'viw-cli-geo-'));
+    try {
+      const file = (name: string, bytes: Buffer | string) => {
+        writeFileSync(join(d, name), bytes);
+        return join(d, name);
+      };
+      const country = file(
+        'country.mmdb',
+        writeMmdb([{ cidr: '8.8.8.0/24', data: ipLocationDbCountryRecord('SE') }], {
+          databaseType: 'country ipvAll',
+        }),
+      );
+      const asn = file(
+        'asn.mmdb',
+        writeMmdb([{ cidr: '8.8.8.0/24', data: asnRecord(64500, 'Example Carrier GmbH') }], {
+          databaseType: 'GeoLite2-ASN',
+        }),
+      );
+      const env = { VIWORKS_DATA_DIR: join(d, 'data') };
+      const r = await cli(['geo', 'install', '--country', country, '--asn', asn, '--json'], env);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.v, 1);
+      assert.equal(out.takes_effect, 'next_start');
+      assert.deepEqual(
+        out.installed.map((f: { kind: string; path: string; shadowed_by: unknown }) => [
+          f.kind,
+          f.path,
+          f.shadowed_by,
+        ]),
+        [
+          ['country', join(d, 'data', 'geo', 'country.mmdb'), null],
+          ['asn', join(d, 'data', 'geo', 'asn.mmdb'), null],
+        ],
+      );
+      const human = await cli(['geo', 'install', '--data-dir', join(d, 'other'), '--asn', asn], {
+        ...env,
+        VIWORKS_GEOIP_ASN_DB: asn,
+      });
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(human.stdout, /installed asn database .*other\/geo\/asn\.mmdb/);
+      assert.match(human.stdout, /NOT USED while geoipAsnDb is set/);
+      assert.match(human.stdout, /next start/);
+
+      const lookup = await cli(['geo', 'lookup', '8.8.8.8', '--json'], env);
+      assert.equal(lookup.code, 0, lookup.stderr);
+      const found = JSON.parse(lookup.stdout);
+      assert.deepEqual(
+        [found.network, found.country, found.asn],
+        ['public', 'SE', { number: 64500, organization: 'Example Carrier GmbH' }],
+      );
+      assert.deepEqual(
+        found.sources.map((s: { setting: string; kind: string }) => `${s.setting}:${s.kind}`),
+        ['installed:country', 'installed:asn'],
+      );
+
+      const refused = await cli(
+        ['geo', 'install', '--country', file('x.csv', '8.8.8.0,8.8.8.255,US\n')],
+        env,
+      );
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /VIW_E_VALIDATION/);
+      assert.match(refused.stderr, /--country is no usable MMDB/);
+      const swapped = await cli(['geo', 'install', '--country', asn, '--json'], env);
+      assert.equal(swapped.code, 1);
+      assert.match(swapped.stderr, /--country is no country database/);
+      assert.equal(swapped.stdout, '');
+      for (const args of [
+        ['geo'],
+        ['geo', 'install'],
+        ['geo', 'lookup', 'not-an-ip'],
+        ['geo', 'install', '--bogus'],
+      ]) {
+        assert.equal((await cli(args, env)).code, 64, args.join(' '));
+      }
     } finally {
       rmSync(d, { recursive: true, force: true });
     }

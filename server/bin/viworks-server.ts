@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// viworks-server: start | init | migrate | print-config | pki | gateway-control-key. Exit codes: 0 ok, 64 usage, 78 configuration,
+// viworks-server: start | init | migrate | print-config | pki | geo | gateway-control-key. Exit codes: 0 ok, 64 usage, 78 configuration,
 // 1 anything else. Errors print their stable code and hint, never a stack trace or a secret.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +13,7 @@ import { loadOrCreateControlKey } from '../services/gateways/control-key.js';
 import { prepareBackend, startServer } from '../start.js';
 import { VERSION } from '../version.js';
 import { auditCommand } from './audit-command.js';
+import { GEO_USAGE, geoCommand } from './geo-command.js';
 import { PKI_USAGE, pkiCommand } from './pki-command.js';
 
 const USAGE = `usage: viworks-server <command> [options]
@@ -27,6 +28,7 @@ commands:
                  print the backend's SSH control public key (made if missing) for a gateway
                  node's authorized_keys; never the private key
 ${PKI_USAGE}
+${GEO_USAGE}
 
 options:
   --config FILE  JSON configuration file (also VIWORKS_CONFIG); environment variables win
@@ -94,21 +96,21 @@ async function migrate(config: ServerConfig, json: boolean): Promise<void> {
   );
 }
 
+const OPTIONS = {
+  config: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  version: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  'print-config': { type: 'boolean', default: false },
+} as const;
+
 async function main(argv: string[]): Promise<number> {
+  // `geo` has options of its own (--country FILE …): it parses the command line itself.
+  const loose = parseArgs({ args: argv, allowPositionals: true, strict: false, options: OPTIONS });
+  if (loose.positionals[0] === 'geo') return geoCommand(argv);
   let parsed: ReturnType<typeof parse>;
   const parse = (args: string[]) =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        config: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        version: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        'print-config': { type: 'boolean', default: false },
-      },
-    });
+    parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS });
   try {
     parsed = parse(argv);
   } catch (err) {

@@ -1,10 +1,14 @@
 // POST /auth/login and /auth/verify over real HTTPS: input edges, signatures, anti-enumeration,
 // OTP rules (wrong, expired, reused, attempts, binding), lockout, rate limit.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LoginResponse } from '../../core/api/auth.js';
 import { generateSigningKeyPair, signRequest } from '../../core/crypto/request-signing.js';
 import { txnHash } from '../services/auth/login-txns.js';
+import { defaultPolicyDocument } from '../services/policy/resolve.js';
 import type { HttpReply } from '../testing/harness.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import {
@@ -59,10 +63,27 @@ describe('POST /auth/login and /auth/verify', () => {
     (await phoneClient(ts).pendingOtp(p.phone))?.code;
   const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
+  // Loopback sources are private: only the extra ranges give them a country and AS (docs/geo.md).
+  const geoDir = mkdtempSync(join(tmpdir(), 'viw-auth-geo-'));
+  const GEO_IP = '127.0.200.9';
   before(async () => {
-    ts = await startTestServer({ mode: 'development' });
+    const geoExtraRanges = join(geoDir, 'ranges.json');
+    writeFileSync(
+      geoExtraRanges,
+      JSON.stringify({
+        v: 1,
+        ranges: [
+          { cidr: '127.0.200.0/24', country: 'DE', asn: 64512, organization: 'Lab Carrier' },
+          { cidr: '127.0.200.128/25', country: 'RU' },
+        ],
+      }),
+    );
+    ts = await startTestServer({ mode: 'development', geoExtraRanges });
   });
-  after(async () => ts.stop());
+  after(async () => {
+    await ts.stop();
+    rmSync(geoDir, { recursive: true, force: true });
+  });
 
   it('refuses malformed, mistyped, unknown-field and oversized bodies with stable codes', async () => {
     const ip = freshIp();
@@ -260,6 +281,35 @@ describe('POST /auth/login and /auth/verify', () => {
     assertError(await login(pia.device, { ...body(PW), posture: partial }, ip), 400, 'VIW_E_VALIDATION');
   });
 
+  it('records the source country and AS in the login, verify and phone views (extra ranges)', async () => {
+    const gus = await person('gus');
+    const started = await login(gus.device, loginBody('gus', PW, gus.device.deviceId), GEO_IP);
+    assert.equal(started.status, 200, started.text);
+    const shown = await phoneClient(ts).pendingOtp(gus.phone);
+    assert.ok(shown);
+    assert.deepEqual(
+      [shown.context.source_network, shown.context.country, shown.context.asn],
+      ['private', 'DE', { number: 64512, organization: 'Lab Carrier' }],
+    );
+    assert.equal((await verify(gus.device, started.body.txn_id, shown.code, GEO_IP)).status, 200);
+    // The most specific range wins; a range without an AS leaves it unknown for a private address.
+    await login(gus.device, loginBody('gus', PW, gus.device.deviceId), '127.0.200.200');
+    // Outside every range: private, nothing known.
+    await login(gus.device, loginBody('gus', `${PW}!`, gus.device.deviceId), freshIp());
+    const events = (await ctxOf(ts).db.auditEvent.findMany({ orderBy: { seq: 'asc' } }))
+      .map((e) => JSON.parse(e.event))
+      .filter((e) => e.device_id === gus.device.deviceId && e.action.startsWith('auth.'));
+    assert.deepEqual(
+      events.map((e) => [e.action, e.result, e.src_ip, e.country, e.asn]),
+      [
+        ['auth.login', 'success', GEO_IP, 'DE', 64512],
+        ['auth.otp_verify', 'success', GEO_IP, 'DE', 64512],
+        ['auth.login', 'success', '127.0.200.200', 'RU', null],
+        ['auth.login', 'failure', events.at(-1)?.src_ip, null, null],
+      ],
+    );
+  });
+
   it('enforces wrong, reused, expired, foreign-IP, foreign-device and attempt rules on codes', async () => {
     const erin = await person('erin');
     const ip = freshIp();
@@ -369,6 +419,55 @@ describe('POST /auth/login and /auth/verify', () => {
     for (const needle of [PW, 'wrong-0', 'still wrong', 'viw_tx_', 'viw_at_', 'viw_bg_', 'viw_et_']) {
       assert.ok(!text.includes(needle), `no ${needle.slice(0, 7)}… in logs or audit`);
     }
+  });
+
+  it('refuses a login the access policy denies before any code is issued, whatever the password (#14)', async () => {
+    const p = await person('policy-geo');
+    const policy = await ctxOf(ts).db.policy.create({
+      data: {
+        name: 'deny-de',
+        currentVersion: 1,
+        versions: {
+          create: {
+            version: 1,
+            authorId: p.user.id,
+            document: JSON.stringify({
+              ...defaultPolicyDocument(ctxOf(ts).config),
+              geo: {
+                allow_countries: [],
+                deny_countries: ['DE'],
+                allow_asns: [],
+                deny_asns: [],
+                allow_unknown: true,
+              },
+            }),
+          },
+        },
+      },
+    });
+    await ctxOf(ts).db.policyAssignment.create({
+      data: { subjectType: 'user', subjectId: p.user.id, policyId: policy.id },
+    });
+    for (const password of [PW, 'not the password at all']) {
+      const reply = await login(p.device, loginBody('policy-geo', password, p.device.deviceId), GEO_IP);
+      assertError(reply, 403, 'VIW_E_POLICY_LOCATION');
+      assert.match(JSON.stringify(reply.body), /policy rule geo.country: DE is denied/);
+    }
+    assert.equal(await codeFor(p), undefined, 'no code reached the phone');
+    const events = (await ctxOf(ts).db.auditEvent.findMany({ orderBy: { seq: 'desc' }, take: 10 })).map(
+      (r) => JSON.parse(r.event) as Record<string, unknown>,
+    );
+    const denied = events.find((e) => e.action === 'auth.login' && e.error_code === 'VIW_E_POLICY_LOCATION');
+    assert.equal(denied?.result, 'denied');
+    assert.equal(denied?.country, 'DE');
+    assert.match(String(denied?.error_msg), /policy rule geo.country/);
+    // Another country (the more specific RU range) is let through to the code as usual.
+    const ok = await login(p.device, loginBody('policy-geo', PW, p.device.deviceId), '127.0.200.200');
+    assert.equal(ok.status, 200, ok.text);
+    const allowed = (await ctxOf(ts).db.auditEvent.findMany({ orderBy: { seq: 'desc' }, take: 1 })).map(
+      (r) => JSON.parse(r.event) as Record<string, unknown>,
+    )[0];
+    assert.equal(allowed?.policy_id, `p-${policy.id.replaceAll('-', '')}@1`);
   });
 
   it('rate-limits each source address', async () => {

@@ -1,6 +1,7 @@
 // POST /auth/login, /auth/verify and /auth/password (core/api/auth.ts): thin HTTP edges over
 // services/auth/login.ts and services/auth/password.ts. All are signed by an enrolled
 // desktop; all are rate-limited per IP.
+import type { FastifyRequest } from 'fastify';
 import type { VerifyReply } from '../../core/api/auth.js';
 import { PASSWORD_POLICY } from '../../core/api/common.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
@@ -20,6 +21,10 @@ export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   await dummyPasswordHash(); // the first unknown-user login must cost what every other one does
   limitPerIp(app, ctx, RATE_RULES.auth);
 
+  // Every event of these requests carries the source's country and AS (docs/geo.md).
+  const openTrail = (request: FastifyRequest, action: string) =>
+    trailFor(ctx, request, action).located(ctx.geo.describe(request.ip));
+
   const signedDevice = async (request: Parameters<typeof verifySignedRequest>[0]) => {
     const { key } = await verifySignedRequest(request, ctx.kv, signer, ctx.now().getTime());
     assertActive(key.row);
@@ -27,7 +32,7 @@ export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   };
 
   routes.handle(app, 'authLogin', async (request) =>
-    trailFor(ctx, request, 'auth.login').run(async (trail) => {
+    openTrail(request, 'auth.login').run(async (trail) => {
       const device = await signedDevice(request);
       trail.device(device.id);
       if (request.body.device_id !== device.id) {
@@ -52,7 +57,7 @@ export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
     app,
     'authVerify',
     async (request): Promise<VerifyReply> =>
-      trailFor(ctx, request, 'auth.otp_verify').run(async (trail) => {
+      openTrail(request, 'auth.otp_verify').run(async (trail) => {
         const device = await signedDevice(request);
         trail.device(device.id);
         const outcome = await completeLogin(deps, trail, device, {
@@ -78,7 +83,7 @@ export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   );
 
   routes.handle(app, 'authPassword', async (request) =>
-    trailFor(ctx, request, 'auth.password_change').run(async (trail) => {
+    openTrail(request, 'auth.password_change').run(async (trail) => {
       const device = await signedDevice(request);
       trail.device(device.id);
       await changePasswordWithToken(deps, trail, device, {

@@ -1,5 +1,6 @@
 // A minimal MaxMind DB (MMDB) writer for tests: real, valid database files in the layouts of
-// GeoLite2-Country and GeoLite2-ASN, written by the test itself so no data is ever downloaded.
+// GeoLite2-Country and GeoLite2-ASN (and ip-location-db's and IPinfo's), written by the test itself
+// so no data is ever downloaded.
 //
 // Format reference: "MaxMind DB File Format Specification", version 2.0
 // (https://maxmind.github.io/MaxMind-DB/). What is written:
@@ -199,4 +200,21 @@ export function countryRecord(isoCode: string, name: string): { [key: string]: M
 /** A record in GeoLite2-ASN's layout. */
 export function asnRecord(asn: number, organization: string): { [key: string]: MmdbValue } {
   return { autonomous_system_number: asn, autonomous_system_organization: organization };
+}
+
+/** A record in ip-location-db's country layout (`@ip-location-db/*-country-mmdb`). */
+export function ipLocationDbCountryRecord(countryCode: string): { [key: string]: MmdbValue } {
+  return { country_code: countryCode };
+}
+
+/** A record in IPinfo Lite's layout (`country` is the name there, `asn` "AS<number>"). */
+export function ipinfoRecord(countryCode: string, asn: number, name: string): { [key: string]: MmdbValue } {
+  return {
+    asn: `AS${asn}`,
+    as_name: name,
+    as_domain: 'example.net',
+    country_code: countryCode,
+    country: 'Somewhere',
+    continent_code: 'EU',
+  };
 }

@@ -14,6 +14,10 @@ const DENIED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'VIW_E_DEVICE_REVOKED',
   'VIW_E_OTP_DENIED',
   'VIW_E_PASSWORD_CHANGE_REQUIRED',
+  'VIW_E_POLICY_SCHEDULE',
+  'VIW_E_POLICY_LOCATION',
+  'VIW_E_POLICY_POSTURE',
+  'VIW_E_POLICY_GATEWAY',
 ]);
 
 export interface TrailOrigin {
@@ -27,6 +31,8 @@ export class AuditTrail {
   private override: { result: AuditResult; code: ErrorCode | null; reason: string } | null = null;
   private skipped = false;
   private declaredText: string | null = null;
+  private place: { country: string | null; asn: number | null } = { country: null, asn: null };
+  private policyTag: string | null = null;
 
   constructor(
     private readonly audit: AuditService,
@@ -41,6 +47,18 @@ export class AuditTrail {
 
   device(id: string | null | undefined): this {
     if (id) this.deviceId = id;
+    return this;
+  }
+
+  /** The source address's country and AS (ctx.geo.describe), carried by every event of the trail. */
+  located(geo: { readonly country: string | null; readonly asn: { readonly number: number } | null }): this {
+    this.place = { country: geo.country, asn: geo.asn?.number ?? null };
+    return this;
+  }
+
+  /** The access policy evaluated for this request (`p-…@version`), carried by its events. */
+  policy(tag: string): this {
+    this.policyTag = tag;
     return this;
   }
 
@@ -83,6 +101,9 @@ export class AuditTrail {
       userAuditId: this.userAuditId,
       device_id: opts.deviceId ?? this.deviceId,
       src_ip: this.origin.srcIp,
+      country: this.place.country,
+      asn: this.place.asn,
+      policy_id: this.policyTag,
       trace_id: this.origin.traceId,
       error_code: opts.code ?? null,
       error_msg: reason,

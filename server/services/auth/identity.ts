@@ -3,6 +3,7 @@
 import type { AppContext } from '../../context.js';
 import type { Db } from '../../data/client.js';
 import type { KvStore } from '../../kv/kv-store.js';
+import { type Admission, admitLogin } from '../policy/admission.js';
 import { LoginTxns } from './login-txns.js';
 import { type OtpKeys, otpKeys } from './otp-codes.js';
 
@@ -12,6 +13,8 @@ export interface IdentityDeps {
   readonly txns: LoginTxns;
   readonly otpKeys: OtpKeys;
   readonly now: () => Date;
+  /** The access policy's check at login, before any code is issued (services/policy/admission.ts). */
+  readonly admit: (i: Parameters<typeof admitLogin>[1]) => Promise<Admission>;
 }
 
 const built = new WeakMap<AppContext, IdentityDeps>();
@@ -26,6 +29,7 @@ export function identityDeps(ctx: AppContext): IdentityDeps {
       txns: new LoginTxns(ctx.kv, keys, () => ctx.now().getTime()),
       otpKeys: keys,
       now: ctx.now,
+      admit: (i) => admitLogin(ctx, i),
     };
     built.set(ctx, deps);
   }

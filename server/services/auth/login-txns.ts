@@ -47,6 +47,8 @@ export interface TxnRecord {
   readonly expiresAt: number;
   readonly deviceNonce: string | null;
   readonly enrollment: PendingEnrollment | null;
+  /** A login's declared hardening (core/api/posture.ts), carried into the access claims. */
+  readonly hardened?: boolean;
 }
 
 export interface NewTxn {
@@ -59,6 +61,7 @@ export interface NewTxn {
   readonly sourceIp: string;
   readonly deviceNonce?: string;
   readonly enrollment?: PendingEnrollment;
+  readonly hardened?: boolean;
 }
 
 /** What GET /mobile/otp returns to the user's phone (the code opened from its sealed form). */
@@ -146,6 +149,7 @@ export class LoginTxns {
       expiresAt: createdAt + OTP_TTL_MS,
       deviceNonce: t.deviceNonce ?? null,
       enrollment: t.enrollment ?? null,
+      ...(t.hardened !== undefined ? { hardened: t.hardened } : {}),
     };
     return { txnId, hash, record };
   }

@@ -12,9 +12,10 @@
 // password token for POST /auth/password (password.ts). That is decided here,
 // after password and code, so the answer reveals nothing to someone who has neither.
 import type { ProcessPosture } from '../../../core/api/posture.js';
-import { ViworksError } from '../../../core/errors/viworks-error.js';
+import { isViworksError, ViworksError } from '../../../core/errors/viworks-error.js';
 import type { DesktopDevice } from '../../data/client.js';
 import type { AuditTrail } from '../audit/trail.js';
+import { isHardened } from '../policy/facts.js';
 import { CODE_GUESS_WINDOW_MS, countWrongCode } from './code-guesses.js';
 import {
   ACCESS_TOKEN_TTL_MS,
@@ -57,6 +58,7 @@ export async function startLogin(
     devicePlatform: device.platform,
     sourceIp: input.sourceIp,
     deviceNonce: input.deviceNonce,
+    ...(input.posture ? { hardened: isHardened(input.posture) } : {}),
   };
   if (input.posture) trail.declared(postureText(input.posture));
   const user = await deps.db.user.findUnique({ where: { username: input.username } });
@@ -68,6 +70,16 @@ export async function startLogin(
   }
   trail.user(user.auditId);
   if (isLocked(user, deps.now())) throw new ViworksError('VIW_E_ACCOUNT_LOCKED');
+  // The access policy before the password: its answer cannot tell whether the password was right.
+  try {
+    trail.policy(
+      (await deps.admit({ userId: user.id, device, sourceIp: input.sourceIp, posture: input.posture }))
+        .policyTag,
+    );
+  } catch (err) {
+    if (isViworksError(err) && err.details[0]) trail.note(err.details[0]);
+    throw err;
+  }
   if (!(await checkPassword(user, input.password))) {
     await countFailure(deps, trail, user.id);
     trail.failQuietly('VIW_E_AUTH_FAILED', 'wrong password');
@@ -195,6 +207,7 @@ export async function completeLogin(
     sourceIp: input.sourceIp,
     loginTxnId: input.txnId,
     issuedAt: now.getTime(),
+    ...(outcome.record.hardened !== undefined ? { hardened: outcome.record.hardened } : {}),
   };
   const accessToken = await accessTokens(deps.kv).issue(claims, ACCESS_TOKEN_TTL_MS);
   const bootstrapGrant = await bootstrapGrants(deps.kv).issue(claims, BOOTSTRAP_GRANT_TTL_MS);

@@ -1,0 +1,47 @@
+// The policy check at login (issue #14): after the user and the signing device match and before
+// the password is even checked — so the answer is no password oracle — the policy that applies to
+// the user is evaluated against the login's source, device and declared posture. A denial stops
+// the login before any code is issued: the stable VIW_E_POLICY_* code, the rule in the details and
+// in the audit event (error_msg).
+import type { ProcessPosture } from '../../../core/api/posture.js';
+import { ViworksError } from '../../../core/errors/viworks-error.js';
+import type { AppContext } from '../../context.js';
+import type { DesktopDevice } from '../../data/client.js';
+import { evaluatePolicy } from './evaluate.js';
+import { denialText, gatherFacts, isHardened } from './facts.js';
+import { effectivePolicyFor } from './resolve.js';
+
+export type AdmissionCtx = Pick<AppContext, 'db' | 'geo' | 'config' | 'now'>;
+
+export interface Admission {
+  /** `p-…@version`, for the audit event. */
+  readonly policyTag: string;
+}
+
+export async function admitLogin(
+  ctx: AdmissionCtx,
+  i: {
+    readonly userId: string;
+    readonly device: Pick<DesktopDevice, 'keyProtection' | 'clientVersion'>;
+    readonly sourceIp: string;
+    readonly posture: ProcessPosture | null;
+  },
+): Promise<Admission> {
+  const effective = await effectivePolicyFor(ctx, i.userId);
+  const facts = await gatherFacts(ctx, {
+    userId: i.userId,
+    device: i.device,
+    sourceIp: i.sourceIp,
+    hardened: i.posture ? isHardened(i.posture) : null,
+    // No gateway is chosen at login; the bootstrap checks the gateway rule.
+    gateway: null,
+    at: ctx.now(),
+  });
+  const verdict = evaluatePolicy(effective.document, facts);
+  const policyTag = `${effective.ref.policy_id}@${effective.ref.version}`;
+  if (!verdict.allowed) {
+    const rule = verdict.rules.find((r) => !r.allowed)!;
+    throw new ViworksError(verdict.code!, { details: [denialText(rule.rule, rule.detail)] });
+  }
+  return { policyTag };
+}
