@@ -67,6 +67,15 @@ describe('SessionMonitor', () => {
     assert.equal(end.err?.code, 'VIW_E_SESSION_REVOKED');
   });
 
+  it('a session ended by the access policy says so in the error (#14)', async () => {
+    const s = await liveSession();
+    const { ended } = monitor(s, 60);
+    await endSessions(ts.server.ctx!.sessionEnd, { sessionId: s.id }, 'policy');
+    const end = await ended;
+    assert.equal(end.err?.code, 'VIW_E_SESSION_REVOKED');
+    assert.match(end.err?.details[0] ?? '', /^policy: your access policy no longer allows/);
+  });
+
   it('logs out when the tunnel has been idle longer than the idle timeout', async () => {
     const s = await liveSession();
     const { m, ended } = monitor(s, 1);

@@ -132,6 +132,12 @@ export class SessionMonitor {
   }
 }
 
-function revokedError(reason: string | null): ViworksError {
-  return new ViworksError('VIW_E_SESSION_REVOKED', reason ? { details: [reason.slice(0, 40)] } : {});
+/** The backend's end reasons a user should read as a sentence (the reason itself stays first). */
+const REASON_TEXT: Readonly<Record<string, string>> = {
+  policy: 'policy: your access policy no longer allows this session (viworks admin policies explain)',
+};
+
+export function revokedError(reason: string | null): ViworksError {
+  if (!reason) return new ViworksError('VIW_E_SESSION_REVOKED');
+  return new ViworksError('VIW_E_SESSION_REVOKED', { details: [REASON_TEXT[reason] ?? reason.slice(0, 40)] });
 }
