@@ -1,11 +1,13 @@
 // viworks-gw against the real daemons, in a namespace lab: apply_config in direct mode brings up
-// fwknopd, stunnel and OpenVPN with the firewall closed; spa_key_add lets a real SPA packet (our
+// fwknopd, stunnel and OpenVPN with the firewall closed and the forwarding table loaded; spa_key_add lets a real SPA packet (our
 // encoder) open the TLS port for the client only; spa_key_remove makes the next packet useless;
 // health sees all three services; repeating apply_config changes nothing; the management client
-// talks to the real OpenVPN (status 3, kill of a CN that is not connected).
+// talks to the real OpenVPN (status 3, kill of a CN that is not connected); a changed VPN pool
+// re-pins every session's address in its CCD and in the forwarding table.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GatewaySettings, HealthResult } from '../core/gateway/control.js';
@@ -24,10 +26,11 @@ const peers = needPeers({
     '/usr/bin/stunnel4',
     '/usr/sbin/openvpn',
     '/usr/sbin/iptables',
+    '/usr/sbin/nft',
     '/usr/sbin/ip',
   ],
   root: true,
-  apt: 'fwknop-server stunnel4 openvpn iptables iproute2',
+  apt: 'fwknop-server stunnel4 openvpn iptables nftables iproute2',
 });
 
 const SPA_PORT = 62201;
@@ -147,6 +150,7 @@ describe('viworks-gw with real fwknopd, stunnel, OpenVPN and iptables', {
     assert.equal(h.config_id, bundle.input.config_id);
     for (const s of ['fwknopd', 'stunnel', 'openvpn'] as const) assert.equal(h.services[s].running, true, s);
     assert.deepEqual(h.sessions, []);
+    assert.deepEqual(h.forwarding, { table_loaded: true, sessions: [] });
     assert.equal(await tcpFromClient(), 'timeout', 'TLS port reachable without SPA');
   });
 
@@ -207,5 +211,29 @@ describe('viworks-gw with real fwknopd, stunnel, OpenVPN and iptables', {
     const { reply, exit } = await gw(`terminate_session ${absent}`);
     assert.equal(exit, 0, JSON.stringify(reply));
     assert.deepEqual([reply.changed, reply.result], [false, { killed: 0 }]);
+  });
+
+  test('a changed VPN pool re-pins every session: its CCD and its forwarding rules', async () => {
+    const session = `s-${randomBytes(16).toString('hex')}`;
+    const expires_at = Math.floor(Date.now() / 1000) + 3600;
+    const created = await gw(`vpn_user_create ${session}`, { push_routes: [], expires_at });
+    assert.equal(created.exit, 0, JSON.stringify(created.reply));
+    const ccd = () => readFileSync(join(fx!.config.facts.paths.ccdDir, session), 'utf8');
+    const oldPool = bundle.input.settings.vpn_network.replace(/0\/24$/, '');
+    assert.match(
+      ccd(),
+      new RegExp(`^ifconfig-push ${oldPool.replaceAll('.', '\\.')}2 255\\.255\\.255\\.0$`, 'm'),
+    );
+    const settings = { ...bundle.input.settings, vpn_network: '10.97.0.0/16' };
+    const config_id = createHash('sha256').update(JSON.stringify(settings)).digest('hex');
+    const moved = await gw('apply_config', { ...bundle.input, settings, config_id });
+    assert.equal(moved.exit, 0, JSON.stringify(moved.reply));
+    assert.equal((moved.reply.result as { sessions_repinned: number }).sessions_repinned, 1);
+    assert.match(ccd(), /^ifconfig-push 10\.97\.0\.2 255\.255\.0\.0$/m);
+    const h = (await gw('health')).reply.result as HealthResult;
+    assert.deepEqual(h.forwarding?.sessions, [{ session, address: '10.97.0.2', policy: null }]);
+    const map = await lab!.exec(lab!.gw, ['/usr/sbin/nft', 'list', 'map', 'inet', 'viworks_gw', 'sessions']);
+    assert.match(map.stdout, new RegExp(`10\\.97\\.0\\.2 : jump sess_${session.slice(2)}`));
+    assert.ok(h.services.openvpn.running, 'OpenVPN back up on the new pool');
   });
 });

@@ -80,6 +80,8 @@ export const NodeConfigSchema = Type.Object(
         openvpn: AbsPath,
         iptables: AbsPath,
         iptables_restore: AbsPath,
+        /** Per-session forwarding rules (session_filter); default /usr/sbin/nft. */
+        nft: Type.Optional(AbsPath),
       },
       closed,
     ),

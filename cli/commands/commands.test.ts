@@ -62,6 +62,23 @@ it('every command file: a ViworksCommand with a summary, --json, and no secret-v
     'admin gateways health',
     'admin gateways control-key',
     'admin audit query',
+    'admin groups create',
+    'admin groups list',
+    'admin groups show',
+    'admin groups delete',
+    'admin groups add-member',
+    'admin groups remove-member',
+    'admin policies create',
+    'admin policies update',
+    'admin policies show',
+    'admin policies list',
+    'admin policies diff',
+    'admin policies assign',
+    'admin policies unassign',
+    'admin policies explain',
+    'admin policies pending',
+    'admin policies approve',
+    'admin policies reject',
   ]) {
     assert.ok(ids.includes(id), `viworks ${id} exists`);
   }

@@ -98,6 +98,25 @@ export async function readStdinLine(what: string): Promise<string> {
   return line;
 }
 
+/**
+ * All of stdin as text (a document piped in: `--file -`), at most `maxBytes`; a usage error when it
+ * is empty or larger. Not for secrets (they are read a line at a time, never kept as a whole).
+ */
+export async function readStdinText(what: string, maxBytes: number): Promise<string> {
+  if (reader) throw usageError(`Cannot read ${what} from stdin: stdin is already in use`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdinOverride ?? process.stdin) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += bytes.length;
+    if (size > maxBytes) throw usageError(`${what} on stdin is larger than ${maxBytes} bytes`);
+    chunks.push(bytes);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw usageError(`Expected ${what} on stdin, got end of input`);
+  return text;
+}
+
 /** Stops reading stdin so the process can exit (called once the command is done). */
 export function closeStdin(): void {
   reader?.rl.close();

@@ -29,6 +29,8 @@ export const ADMIN_PERMISSIONS = [
   'audit:read',
   'gateways:read',
   'gateways:write',
+  'policies:read',
+  'policies:write',
 ] as const;
 export type AdminPermission = (typeof ADMIN_PERMISSIONS)[number];
 
@@ -45,8 +47,11 @@ export const ROLE_PERMISSIONS: Readonly<Record<AdminRole, readonly AdminPermissi
     'sessions:terminate',
     // Operators see gateways and their health; registering and provisioning nodes is Admin only.
     'gateways:read',
+    // Operators read policies and groups and run `explain` (why is this user denied?); writing
+    // them, and approving another administrator's relaxation, is Admin only (docs/policies.md).
+    'policies:read',
   ],
-  Auditor: ['users:read', 'devices:read', 'tokens:read', 'sessions:read', 'audit:read'],
+  Auditor: ['users:read', 'devices:read', 'tokens:read', 'sessions:read', 'audit:read', 'policies:read'],
 };
 
 /** What a route declares: a permission from the matrix, `self` (any admin session, also during

@@ -134,6 +134,9 @@ function containsFolded(cps: ArrayLike<number>, needle: string): boolean {
   return found;
 }
 
+/** A DNS name (labels of letters, digits and inner hyphens; an optional final dot). */
+export const DOMAIN_NAME_PATTERN =
+  '^(?=.{1,254}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\\.?$';
 /** Server ids are UUIDs (v7 for rows). */
 export const Uuid = Type.String({
   minLength: 36,

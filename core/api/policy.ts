@@ -8,8 +8,7 @@
 // or host-bit CIDRs, unknown IANA zones, empty or inverted windows, a country both allowed and
 // denied) and answers with field paths, never values.
 import { type Static, Type } from 'typebox';
-import { DOMAIN_NAME_PATTERN } from '../bootstrap/payload.js';
-import { closed } from './common.js';
+import { closed, DOMAIN_NAME_PATTERN } from './common.js';
 import { KEY_PROTECTIONS, type KeyProtection } from './device.js';
 
 export const POLICY_NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,62}$';

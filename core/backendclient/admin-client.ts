@@ -12,7 +12,16 @@ import type {
   UserRole,
 } from '../api/admin.js';
 import type { AddGatewayBodyT } from '../api/admin-gateways.js';
+import type {
+  AssignPolicyBodyT,
+  CreateGroupBodyT,
+  ExplainQueryT,
+  ListPolicyChangesQueryT,
+  PolicyDiffQueryT,
+  UnassignPolicyBodyT,
+} from '../api/admin-policies.js';
 import { type BackendRoute, BACKEND_ROUTES as R } from '../api/backend-routes.js';
+import type { PolicyDocument } from '../api/policy.js';
 import { type CallOptions, callRoute } from './call.js';
 import type { ReplyOf } from './reply.js';
 import type { Transport } from './transport.js';
@@ -132,5 +141,68 @@ export class AdminClient {
   }
   gatewayControlKey() {
     return this.call(R.adminGatewaysControlKey);
+  }
+
+  // Groups (docs/policies.md). Membership changes answer `status: "pending"` when they wait for a
+  // second administrator.
+  listGroups() {
+    return this.call(R.adminGroupsList);
+  }
+  createGroup(body: CreateGroupBodyT) {
+    return this.call(R.adminGroupsCreate, { json: body });
+  }
+  showGroup(name: string) {
+    return this.call(R.adminGroupsShow, { params: { name } });
+  }
+  deleteGroup(name: string) {
+    return this.call(R.adminGroupsDelete, { params: { name }, json: {} });
+  }
+  addGroupMember(name: string, userId: string) {
+    return this.call(R.adminGroupsAddMember, { params: { name }, json: { user_id: userId } });
+  }
+  removeGroupMember(name: string, userId: string) {
+    return this.call(R.adminGroupsRemoveMember, { params: { name, user_id: userId }, json: {} });
+  }
+
+  // Access policies. New versions, assignments and unassignments answer `status: "pending"` when
+  // they widen access; approve and reject decide them.
+  listPolicies() {
+    return this.call(R.adminPoliciesList);
+  }
+  createPolicy(name: string, document: PolicyDocument) {
+    return this.call(R.adminPoliciesCreate, { json: { name, document } });
+  }
+  showPolicy(name: string) {
+    return this.call(R.adminPoliciesShow, { params: { name } });
+  }
+  policyVersion(name: string, version: number) {
+    return this.call(R.adminPoliciesVersion, { params: { name, version: String(version) } });
+  }
+  updatePolicy(name: string, document: PolicyDocument) {
+    return this.call(R.adminPoliciesUpdate, { params: { name }, json: { document } });
+  }
+  diffPolicy(name: string, q: PolicyDiffQueryT = {}) {
+    return this.call(R.adminPoliciesDiff, { params: { name }, query: q as Query });
+  }
+  assignPolicy(name: string, body: AssignPolicyBodyT) {
+    return this.call(R.adminPoliciesAssign, { params: { name }, json: body });
+  }
+  unassignPolicy(name: string, body: UnassignPolicyBodyT) {
+    return this.call(R.adminPoliciesUnassign, { params: { name }, json: body });
+  }
+  explainPolicy(q: ExplainQueryT) {
+    return this.call(R.adminPoliciesExplain, { query: q as Query });
+  }
+  listPolicyChanges(q: ListPolicyChangesQueryT = {}) {
+    return this.call(R.adminPolicyChangesList, { query: q as Query });
+  }
+  showPolicyChange(id: string) {
+    return this.call(R.adminPolicyChangesShow, { params: { id } });
+  }
+  approvePolicyChange(id: string) {
+    return this.call(R.adminPolicyChangesApprove, this.id(id));
+  }
+  rejectPolicyChange(id: string) {
+    return this.call(R.adminPolicyChangesReject, this.id(id));
   }
 }

@@ -3,10 +3,13 @@
 // an allowlist. A payload that fails any check is refused as a whole (VIW_E_BOOTSTRAP_INVALID),
 // and an expired one with VIW_E_BOOTSTRAP_EXPIRED.
 import { type Static, Type } from 'typebox';
-import { PinSetSchema } from '../api/common.js';
+import { DOMAIN_NAME_PATTERN, PinSetSchema } from '../api/common.js';
 import { assertPinSet } from '../crypto/pins.js';
 import { ViworksError } from '../errors/viworks-error.js';
 import { closed, strictValidator } from '../schema/strict.js';
+
+// Where it has always been imported from; defined with the other building blocks (browser-safe).
+export { DOMAIN_NAME_PATTERN };
 
 /** The longest a bootstrap may live (docs/architecture.md#bootstrap-payload-v1: ≤ 10 min). */
 export const BOOTSTRAP_MAX_LIFETIME_S = 600;
@@ -27,8 +30,6 @@ const Ipv4 = Type.String({
   pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$',
 });
 /** A DNS search domain: letters, digits and inner hyphens per label, an optional final dot. */
-export const DOMAIN_NAME_PATTERN =
-  '^(?=.{1,254}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\\.?$';
 const DomainName = Type.String({ maxLength: 254, pattern: DOMAIN_NAME_PATTERN });
 const Rfc3339Utc = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$' });
 const Base64 = (minLength: number, maxLength: number) =>

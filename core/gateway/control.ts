@@ -28,6 +28,8 @@ export const GW_EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
 export const DEVICE_WIRE_ID = '^d-[0-9a-f]{32}$';
 /** A session's wire id (`s-` + 32 hex): the CN of its per-session OpenVPN client certificate. */
 export const SESSION_WIRE_ID = '^s-[0-9a-f]{32}$';
+/** A policy's wire id (`p-` + 32 hex, or `p-default` for the built-in default policy). */
+export const POLICY_WIRE_ID = '^p-([0-9a-f]{32}|default)$';
 /** Log sources pull_logs may read. */
 export const LOG_SOURCES = ['audit', 'openvpn', 'fwknopd', 'stunnel'] as const;
 export type LogSource = (typeof LOG_SOURCES)[number];
@@ -43,6 +45,7 @@ export const CONTROL_VERBS = {
   vpn_user_create: { args: [SESSION_WIRE_ID], stdin: true },
   vpn_user_delete: { args: [SESSION_WIRE_ID], stdin: false },
   update_ccd: { args: [SESSION_WIRE_ID], stdin: true },
+  session_filter: { args: [SESSION_WIRE_ID], stdin: true },
   crl_update: { args: [], stdin: true },
   terminate_session: { args: [SESSION_WIRE_ID], stdin: false },
   // pull_logs <source> <max_lines 1..5000> [<after_seq>] — after_seq only for the audit source.
@@ -90,6 +93,42 @@ export const CcdInput = Type.Object(
   closed,
 );
 export type CcdInput = Static<typeof CcdInput>;
+
+/** Largest number of networks one session's forwarding rules may name. */
+export const MAX_SESSION_NETWORKS = 64;
+
+/** Which policy version a session's forwarding rules come from (`p-…` wire id + version). */
+export const PolicyTag = Type.Object(
+  {
+    policy_id: Type.String({ maxLength: 34, pattern: POLICY_WIRE_ID }),
+    version: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }),
+  },
+  closed,
+);
+export type PolicyTag = Static<typeof PolicyTag>;
+
+/**
+ * session_filter: what one session may reach through the gateway (architecture §6.3, "apply delta").
+ * The node forwards from the session's VPN address only to `networks` (IPv4 CIDRs in canonical
+ * form — no host bits, no leading zeros, no /0, no two overlapping — checked by the node, which
+ * refuses the whole document otherwise) or anywhere (`"unrestricted"`), plus DNS to the resolvers
+ * it pushes. It replaces the session's previous rules and only them; the session must already be
+ * authorized (vpn_user_create) — this verb never authorizes one. A document of the same policy
+ * with a lower version than the one in effect is refused (VIW_E_CONFLICT): it is a stale retry.
+ */
+export const SessionFilterInput = Type.Object(
+  {
+    policy: PolicyTag,
+    networks: Type.Union([
+      Type.Array(Cidr, { maxItems: MAX_SESSION_NETWORKS }),
+      Type.Literal('unrestricted'),
+    ]),
+    /** Unix seconds; the session's expiry (as update_ccd sets it), also enforced by the kernel rule. */
+    expires_at: Type.Integer({ minimum: 0, maximum: 2 ** 40 }),
+  },
+  closed,
+);
+export type SessionFilterInput = Static<typeof SessionFilterInput>;
 
 /** crl_update: the CRLs OpenVPN (`crl-verify`) and stunnel (`CRLfile`) check client certificates with. */
 export const CrlUpdateInput = Type.Object(
@@ -166,6 +205,39 @@ export const ServiceHealth = Type.Object(
   closed,
 );
 
+const Ipv4Address = Type.String({ maxLength: 15, pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$' });
+
+/**
+ * session_filter's ack: the tag now in effect for the session, its pinned VPN address (null until
+ * the node has a VPN pool, i.e. before the first apply_config) and whether its rules are in the
+ * kernel (false only while the address is unknown; they are installed when it is assigned).
+ */
+export const SessionFilterResult = Type.Object(
+  {
+    session: Type.String({ pattern: SESSION_WIRE_ID }),
+    policy: PolicyTag,
+    address: Type.Union([Ipv4Address, Type.Null()]),
+    installed: Type.Boolean(),
+    networks: Type.Union([Type.Integer({ minimum: 0 }), Type.Literal('unrestricted')]),
+    expires_at: Type.Integer({ minimum: 0 }),
+  },
+  closed,
+);
+export type SessionFilterResult = Static<typeof SessionFilterResult>;
+
+/** One authorized session's forwarding state, as health reports it. */
+export const SessionForwarding = Type.Object(
+  {
+    session: Type.String({ pattern: SESSION_WIRE_ID }),
+    /** The VPN address pinned in its CCD (ifconfig-push); null before the node has a pool. */
+    address: Type.Union([Ipv4Address, Type.Null()]),
+    /** The tag of its rules; null: no session_filter yet, the node's push_routes apply. */
+    policy: Type.Union([PolicyTag, Type.Null()]),
+  },
+  closed,
+);
+export type SessionForwarding = Static<typeof SessionForwarding>;
+
 export const HealthResult = Type.Object(
   {
     version: Type.String({ maxLength: 32 }),
@@ -174,6 +246,20 @@ export const HealthResult = Type.Object(
     /** Common names of the clients OpenVPN has connected now (from the management interface). */
     sessions: Type.Array(Type.String({ pattern: SESSION_WIRE_ID }), { maxItems: 10_000 }),
     spa_keys: Type.Integer({ minimum: 0 }),
+    /**
+     * Per-session forwarding rules (session_filter): whether the node's nftables table is in the
+     * kernel, and per authorized session its address and policy tag, sorted by session. Optional:
+     * nodes older than session_filter do not send it.
+     */
+    forwarding: Type.Optional(
+      Type.Object(
+        {
+          table_loaded: Type.Boolean(),
+          sessions: Type.Array(SessionForwarding, { maxItems: 10_000 }),
+        },
+        closed,
+      ),
+    ),
   },
   closed,
 );
@@ -186,7 +272,10 @@ export const GatewayReply = Type.Object(
     cmd: Type.String({ maxLength: 32 }),
     /** What the verb did; `changed: false` when the state was already as asked. */
     changed: Type.Optional(Type.Boolean()),
-    /** Verb-specific data (health: HealthResult; terminate_session: {killed}; pull_logs: {lines, next_seq}). */
+    /**
+     * Verb-specific data (health: HealthResult; session_filter: SessionFilterResult;
+     * terminate_session: {killed}; pull_logs: {lines, next_seq}).
+     */
     result: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     error: Type.Optional(
       Type.Object(
@@ -205,5 +294,7 @@ export const gatewayReply = strictValidator(GatewayReply);
 export const healthResult = strictValidator(HealthResult);
 export const spaKeyAddInput = strictValidator(SpaKeyAddInput);
 export const ccdInput = strictValidator(CcdInput);
+export const sessionFilterInput = strictValidator(SessionFilterInput);
+export const sessionFilterResult = strictValidator(SessionFilterResult);
 export const crlUpdateInput = strictValidator(CrlUpdateInput);
 export const applyConfigInput = strictValidator(ApplyConfigInput);

@@ -11,6 +11,7 @@ const accepted: [string, string, string[]][] = [
   [`spa_key_remove ${D}`, 'spa_key_remove', [D]],
   [`vpn_user_create ${S}`, 'vpn_user_create', [S]],
   [`update_ccd ${S}`, 'update_ccd', [S]],
+  [`session_filter ${S}`, 'session_filter', [S]],
   [`terminate_session ${S}`, 'terminate_session', [S]],
   ['crl_update', 'crl_update', []],
   ['apply_config', 'apply_config', []],
@@ -53,6 +54,9 @@ const refused: [string, string | undefined, 'VIW_E_FORBIDDEN' | 'VIW_E_VALIDATIO
   ['device id uppercase', `spa_key_add d-${'A'.repeat(32)}`, 'VIW_E_VALIDATION'],
   ['session id for device verb', `spa_key_add ${S}`, 'VIW_E_VALIDATION'],
   ['path traversal', 'terminate_session ../../etc/passwd', 'VIW_E_VALIDATION'],
+  ['session_filter without a session', 'session_filter', 'VIW_E_VALIDATION'],
+  ['session_filter of a device', `session_filter ${D}`, 'VIW_E_VALIDATION'],
+  ['session_filter with a network argument', `session_filter ${S} 10.0.0.0/8`, 'VIW_E_VALIDATION'],
 ];
 
 for (const [name, line, code] of refused) {

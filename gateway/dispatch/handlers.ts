@@ -5,6 +5,7 @@ import {
   type ControlVerb,
   ccdInput,
   crlUpdateInput,
+  sessionFilterInput,
   spaKeyAddInput,
 } from '../../core/gateway/control.js';
 import type { StrictValidator } from '../../core/schema/strict.js';
@@ -12,6 +13,7 @@ import { applyConfig } from '../verbs/apply-config.js';
 import { crlUpdate } from '../verbs/crl.js';
 import { health } from '../verbs/health.js';
 import { pullLogs } from '../verbs/pull-logs.js';
+import { sessionFilter } from '../verbs/session-filter.js';
 import { terminateSession, updateCcd, vpnUserCreate, vpnUserDelete } from '../verbs/sessions.js';
 import { spaKeyAdd, spaKeyRemove } from '../verbs/spa-keys.js';
 import type { VerbHandler } from './verb.js';
@@ -30,6 +32,7 @@ export const VERB_HANDLERS: Record<ControlVerb, VerbEntry> = {
   vpn_user_create: { handler: vpnUserCreate, input: ccdInput },
   vpn_user_delete: { handler: vpnUserDelete },
   update_ccd: { handler: updateCcd, input: ccdInput },
+  session_filter: { handler: sessionFilter, input: sessionFilterInput },
   crl_update: { handler: crlUpdate, input: crlUpdateInput },
   terminate_session: { handler: terminateSession },
   pull_logs: { handler: pullLogs },

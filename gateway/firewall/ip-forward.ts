@@ -1,7 +1,7 @@
-// Routing for policy routes: tunnel clients reach the pushed networks only if the node forwards IPv4.
-// What may be forwarded is decided by the VIWORKS_FORWARD chain (policy routes only, from the VPN
-// pool, in from the tunnel); this switch only makes forwarding possible at all. It is turned on when
-// the policy has routes and never turned off here (another service on the node may rely on it).
+// Routing for tunnel clients: they reach any network only if the node forwards IPv4. What may be
+// forwarded is decided per session by the forwarding table (forward-table.ts) and the VIWORKS_FORWARD
+// chain that defers to its mark; this switch only makes forwarding possible at all. apply_config
+// turns it on, and it is never turned off here (another service on the node may rely on it).
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';

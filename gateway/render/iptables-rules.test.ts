@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { IP, run, runOk } from '../../scripts/testkit/netns.js';
 import { needPeers } from '../../scripts/testkit/peers.js';
+import { FORWARD_MARK } from '../firewall/forward-table.js';
 import { renderIptablesRules, VIWORKS_FORWARD_JUMP, VIWORKS_INPUT_JUMP } from './iptables-rules.js';
 import { directives, sampleFacts, sampleSettings } from './test-fixtures.js';
 import { GENERATED_HEADER } from './values.js';
@@ -30,8 +31,7 @@ describe('renderIptablesRules', () => {
       '-A VIWORKS_INPUT -s 203.0.113.10/32 -p tcp -m tcp --dport 2222 -j ACCEPT',
       ':VIWORKS_FORWARD - [0:0]',
       '-A VIWORKS_FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-      '-A VIWORKS_FORWARD -s 10.8.0.0/24 -d 10.20.0.0/16 -i tun+ -j ACCEPT',
-      '-A VIWORKS_FORWARD -s 10.8.0.0/24 -d 192.168.50.0/24 -i tun+ -j ACCEPT',
+      '-A VIWORKS_FORWARD -s 10.8.0.0/24 -i tun+ -m mark --mark 0x200000/0x200000 -j ACCEPT',
       'COMMIT',
     ]);
   });
@@ -50,12 +50,15 @@ describe('renderIptablesRules', () => {
     assert.deepEqual([...VIWORKS_INPUT_JUMP], ['INPUT', '-j', 'VIWORKS_INPUT']);
   });
 
-  test('tunnel clients are forwarded only to the policy routes, only from the pool, only from tun', () => {
+  test('tunnel clients are forwarded only with the forwarding table mark, only from the pool and tun', () => {
+    // Which networks is the per-session table's decision (forward-table.ts): the routes do not
+    // appear here, and the mark is the table's.
     const none = directives(renderIptablesRules(sampleSettings({ push_routes: [] }), sampleFacts()));
     assert.deepEqual(
       none.filter((l) => l.startsWith('-A VIWORKS_FORWARD')),
-      ['-A VIWORKS_FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'],
+      directives(out).filter((l) => l.startsWith('-A VIWORKS_FORWARD')),
     );
+    assert.ok(out.includes(`--mark 0x${FORWARD_MARK.toString(16)}/`));
     assert.deepEqual([...VIWORKS_FORWARD_JUMP], ['FORWARD', '-j', 'VIWORKS_FORWARD']);
   });
 
@@ -110,8 +113,7 @@ describe('real iptables-restore --noflush in a fresh namespace', { skip: peers.s
       '-A INPUT -j FWKNOP_INPUT',
       '-A INPUT -j VIWORKS_INPUT',
       '-A VIWORKS_FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-      '-A VIWORKS_FORWARD -s 10.8.0.0/24 -d 10.20.0.0/16 -i tun+ -j ACCEPT',
-      '-A VIWORKS_FORWARD -s 10.8.0.0/24 -d 192.168.50.0/24 -i tun+ -j ACCEPT',
+      '-A VIWORKS_FORWARD -s 10.8.0.0/24 -i tun+ -m mark --mark 0x200000/0x200000 -j ACCEPT',
       '-A VIWORKS_INPUT -i lo -j ACCEPT',
       '-A VIWORKS_INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
       '-A VIWORKS_INPUT -s 198.51.100.0/24 -p tcp -m tcp --dport 2222 -j ACCEPT',

@@ -14,6 +14,7 @@
 // first restore: the restore sets INPUT to DROP, and until the jump exists even the SSH session that
 // is applying the config gets no ESTABLISHED accept.
 import type { GatewaySettings } from '../../core/gateway/control.js';
+import { FORWARD_MARK } from '../firewall/forward-table.js';
 import { type NodeFacts, validateNodeFacts } from './node-facts.js';
 import { checkSettings, parseCidr, renderLines } from './values.js';
 
@@ -21,9 +22,12 @@ export const VIWORKS_INPUT_CHAIN = 'VIWORKS_INPUT';
 /** iptables arguments of the jump rule into our chain (used with `-C`, then `-A` when missing). */
 export const VIWORKS_INPUT_JUMP: readonly string[] = Object.freeze(['INPUT', '-j', VIWORKS_INPUT_CHAIN]);
 /**
- * What tunnel clients may reach through the gateway: only the policy's pushed routes, only from the
- * VPN pool, only in from the tunnel device. Everything else a client sends (redirect-gateway sends it
- * all here) dies at the FORWARD policy. Replies come back through the conntrack accept.
+ * What tunnel clients may reach through the gateway is decided per session by the forwarding table
+ * (`inet viworks_gw`, gateway/firewall/forward-table.ts: the session's policy networks, or the
+ * pushed routes until it has one), which runs first on the forward hook and marks what it allows.
+ * This chain accepts from the tunnel only from the VPN pool and only with that mark, so without the
+ * table nothing from the tunnel is forwarded. Everything else a client sends (redirect-gateway
+ * sends it all here) dies at the FORWARD policy. Replies come back through the conntrack accept.
  */
 export const VIWORKS_FORWARD_CHAIN = 'VIWORKS_FORWARD';
 export const VIWORKS_FORWARD_JUMP: readonly string[] = Object.freeze([
@@ -33,6 +37,8 @@ export const VIWORKS_FORWARD_JUMP: readonly string[] = Object.freeze([
 ]);
 /** The OpenVPN server's device name pattern (`dev tun` gets tun0, tun1, …). */
 const TUNNEL_DEVICES = 'tun+';
+/** `--mark value/mask` for the forwarding table's bit, as `iptables -S` prints it back. */
+const FORWARD_MARK_MATCH = `0x${FORWARD_MARK.toString(16)}/0x${FORWARD_MARK.toString(16)}`;
 
 export function renderIptablesRules(settings: GatewaySettings, facts: NodeFacts): string {
   const s = checkSettings(settings);
@@ -59,9 +65,7 @@ export function renderIptablesRules(settings: GatewaySettings, facts: NodeFacts)
     ...backends.map((cidr) => rule(`-s ${cidr} -p tcp -m tcp --dport ${f.sshPort} -j ACCEPT`)),
     `:${VIWORKS_FORWARD_CHAIN} - [0:0]`,
     `-A ${VIWORKS_FORWARD_CHAIN} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
-    ...policyRoutes(s).map(
-      (dst) => `-A ${VIWORKS_FORWARD_CHAIN} -s ${pool(s)} -d ${dst} -i ${TUNNEL_DEVICES} -j ACCEPT`,
-    ),
+    `-A ${VIWORKS_FORWARD_CHAIN} -s ${pool(s)} -i ${TUNNEL_DEVICES} -m mark --mark ${FORWARD_MARK_MATCH} -j ACCEPT`,
     'COMMIT',
   ]);
 }
@@ -69,16 +73,4 @@ export function renderIptablesRules(settings: GatewaySettings, facts: NodeFacts)
 function pool(s: GatewaySettings): string {
   const n = parseCidr('vpn_network', s.vpn_network);
   return `${n.network}/${n.prefix}`;
-}
-
-/** The pushed routes in canonical form, sorted and de-duplicated (stable output). */
-export function policyRoutes(s: GatewaySettings): string[] {
-  return [
-    ...new Set(
-      s.push_routes.map((c, i) => {
-        const n = parseCidr(`push_routes[${i}]`, c);
-        return `${n.network}/${n.prefix}`;
-      }),
-    ),
-  ].sort();
 }

@@ -33,7 +33,7 @@ describe('renderOpenVpnServerConf', () => {
       'proto tcp-server',
       'dev tun',
       'topology subnet',
-      'server 10.8.0.0 255.255.255.0',
+      'server 10.8.0.0 255.255.255.0 nopool',
       'ca /etc/viworks/openvpn-ca.pem',
       'cert /etc/viworks/openvpn-cert.pem',
       'key /etc/viworks/openvpn-key.pem',

@@ -14,7 +14,10 @@ function serverLine(vpnNetwork: string): string {
   // OpenVPN's `server` helper needs room for itself and at least one client, and refuses pools wider
   // than a /8 is ever sensible for one gateway.
   if (net.prefix < 8 || net.prefix > 29) throw configError('vpn_network', 'prefix must be /8 to /29');
-  return `server ${net.network} ${net.mask}`;
+  // nopool: OpenVPN hands out no address of its own. viworks-gw pins each session's address in its
+  // CCD (ifconfig-push, gateway/verbs/session-address.ts) and installs that address's forwarding
+  // rules before the CCD exists, so an address always names one known session.
+  return `server ${net.network} ${net.mask} nopool`;
 }
 
 function pushLines(s: GatewaySettings): string[] {

@@ -1,12 +1,16 @@
 // The gateway's durable state in state_dir, each a small closed-schema JSON file (0600):
 // - spa-keys.json: every enrolled device's fwknop keys (access.conf is rendered from it);
-// - sessions.json: authorized VPN sessions and when they expire (the CCD files are their effect);
+// - sessions.json: authorized VPN sessions — when they expire, the VPN address the node pinned for
+//   each, and the policy their forwarding rules come from (the CCD files and the nftables table
+//   are their effect);
 // - applied.json: the last applied settings and config_id, and what each service last started with.
 import { type Static, Type } from 'typebox';
 import {
   DEVICE_WIRE_ID,
   GatewaySettings,
+  PolicyTag,
   SESSION_WIRE_ID,
+  SessionFilterInput,
   SpaKeyAddInput,
 } from '../../core/gateway/control.js';
 import { closed, strictValidator } from '../../core/schema/strict.js';
@@ -18,13 +22,24 @@ const SpaKeysState = Type.Object(
 );
 export type SpaKeysState = Static<typeof SpaKeysState>;
 
+const SessionRecord = Type.Object(
+  {
+    expires_at: Type.Integer({ minimum: 0 }),
+    /** Pinned VPN address (ifconfig-push); absent until the node has a pool (apply_config). */
+    address: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$' })),
+    /** The last session_filter applied (canonical networks); absent: the node's push_routes. */
+    filter: Type.Optional(
+      Type.Object({ policy: PolicyTag, networks: SessionFilterInput.properties.networks }, closed),
+    ),
+  },
+  closed,
+);
+export type SessionRecord = Static<typeof SessionRecord>;
+
 const SessionsState = Type.Object(
   {
     v: Type.Literal(1),
-    sessions: Type.Record(
-      Type.String({ pattern: SESSION_WIRE_ID }),
-      Type.Object({ expires_at: Type.Integer({ minimum: 0 }) }, closed),
-    ),
+    sessions: Type.Record(Type.String({ pattern: SESSION_WIRE_ID }), SessionRecord),
   },
   closed,
 );

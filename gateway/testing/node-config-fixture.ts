@@ -11,15 +11,22 @@ export interface NodeConfigFixture {
   readonly config: NodeConfig;
 }
 
-export function nodeConfigDoc(root: string, net: { spaInterface?: string; listenAddress?: string } = {}) {
+export interface FixtureOptions {
+  readonly spaInterface?: string;
+  readonly listenAddress?: string;
+  /** binaries.nft (default: left out, viworks-gw uses /usr/sbin/nft). */
+  readonly nft?: string;
+}
+
+export function nodeConfigDoc(root: string, opts: FixtureOptions = {}) {
   const etc = join(root, 'etc');
   const run = join(root, 'run');
   const log = join(root, 'log');
   return {
     v: 1,
     facts: {
-      spaInterface: net.spaInterface ?? 'lo',
-      listenAddress: net.listenAddress ?? '127.0.0.1',
+      spaInterface: opts.spaInterface ?? 'lo',
+      listenAddress: opts.listenAddress ?? '127.0.0.1',
       openvpnPort: 1194,
       sshPort: 2222,
       openvpnUser: null,
@@ -57,17 +64,16 @@ export function nodeConfigDoc(root: string, net: { spaInterface?: string; listen
       openvpn: '/usr/sbin/openvpn',
       iptables: '/usr/sbin/iptables',
       iptables_restore: '/usr/sbin/iptables-restore',
+      ...(opts.nft ? { nft: opts.nft } : {}),
     },
   };
 }
 
 /** A fresh root (0755, so sshd's StrictModes-style checks and non-root readers are not tripped). */
-export function createNodeConfig(
-  net: { spaInterface?: string; listenAddress?: string } = {},
-): NodeConfigFixture {
+export function createNodeConfig(opts: FixtureOptions = {}): NodeConfigFixture {
   const root = mkdtempSync(join(tmpdir(), 'viw-gw-'));
   for (const d of ['etc', 'run', 'log', 'state']) mkdirSync(join(root, d), { recursive: true, mode: 0o700 });
-  const doc = nodeConfigDoc(root, net);
+  const doc = nodeConfigDoc(root, opts);
   const path = join(root, 'gw.json');
   writeFileSync(path, JSON.stringify(doc, null, 2), { mode: 0o644 });
   return { root, path, config: parseNodeConfig(doc) };

@@ -2,7 +2,8 @@
 // 1. check the material and render every file in memory — any failure here changes nothing;
 // 2. write the files (keys 0600, certificates/CA/CRL and non-secret configs 0644), remember the
 //    settings (spa_key_add renders access.conf from them);
-// 3. load the firewall;
+// 3. re-pin every session's VPN address in the (possibly new) pool and its CCD, load the
+//    per-session forwarding table (nftables) whole from the state, then the iptables baseline;
 // 4. (re)start each service whose inputs differ from what it last started with, or that is down —
 //    OpenVPN first, then stunnel in front of it, then fwknopd (the knock) last; reload instead of
 //    restart where a reread suffices (access.conf → fwknopd, CRL → stunnel);
@@ -14,16 +15,21 @@ import { type ApplyConfigInput, GATEWAY_SERVICES, type GatewayService } from '..
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
 import { applyFirewall } from '../firewall/apply-firewall.js';
 import { ensureIpForwarding } from '../firewall/ip-forward.js';
+import { forwardTableLoaded } from '../firewall/nft.js';
+import { rebuildForwardTable } from '../firewall/session-forwarding.js';
 import type { NodeConfig } from '../node-config.js';
 import { renderFwknopdConf } from '../render/fwknopd-conf.js';
 import { renderIptablesRules } from '../render/iptables-rules.js';
 import { renderOpenVpnServerConf } from '../render/openvpn-server-conf.js';
 import { renderStunnelConf } from '../render/stunnel-conf.js';
 import { serviceManager } from '../services/service-manager.js';
-import { ensureParentDir, writeFileIfChanged } from '../state/atomic-file.js';
-import { readApplied, readSpaKeys, writeApplied } from '../state/node-state.js';
+import { ensureParentDir, readIfExists, writeFileIfChanged } from '../state/atomic-file.js';
+import { readApplied, readSessions, readSpaKeys, writeApplied, writeSessions } from '../state/node-state.js';
 import { renderAccessFor } from './access-file.js';
+import { repinCcd } from './ccd-file.js';
 import { checkMaterial } from './material.js';
+import { pinAll } from './session-address.js';
+import { ccdPath } from './sessions.js';
 
 interface PlannedFile {
   readonly path: string;
@@ -73,6 +79,28 @@ function inputDigest(files: readonly PlannedFile[], service: GatewayService): st
 
 const START_ORDER: readonly GatewayService[] = ['openvpn', 'stunnel', 'fwknopd'];
 
+/**
+ * Every session keeps (or, when the pool changed or it was authorized before the node had one,
+ * gets) an address of the pool, pinned in its CCD; then the forwarding table is loaded whole from
+ * the state (a table lost to a reboot is back; health's `table_loaded` shows it was gone). Returns
+ * what changed.
+ */
+async function reconcileSessions(config: NodeConfig, input: ApplyConfigInput) {
+  const sessions = readSessions(config.state_dir);
+  const pins = pinAll(sessions, input.settings);
+  const stateChanged = writeSessions(config.state_dir, sessions);
+  let repinned = 0;
+  for (const [id, pin] of pins) {
+    const ccd = readIfExists(ccdPath(config, id));
+    // A record without its CCD is a session being removed (or pruned next): nothing to pin.
+    if (ccd && writeFileIfChanged(ccdPath(config, id), repinCcd(ccd.toString('utf8'), pin), 0o644))
+      repinned++;
+  }
+  const tableWasLoaded = await forwardTableLoaded(config);
+  await rebuildForwardTable(config, sessions);
+  return { changed: stateChanged || repinned > 0 || !tableWasLoaded, repinned };
+}
+
 export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
   const input = ctx.input as ApplyConfigInput;
   const { config } = ctx;
@@ -93,8 +121,13 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
     settings: input.settings,
   });
 
+  // The forwarding table before the iptables baseline that defers to its mark: in between,
+  // nothing new is forwarded rather than too much.
+  const sessions = await reconcileSessions(config, input);
   const jumpAdded = await applyFirewall(config);
-  ensureIpForwarding(input.settings.push_routes.length > 0);
+  // Forwarding for the tunnel is the node's job; what may pass is the forwarding table's decision
+  // (per session, possibly networks beyond push_routes), so it is switched on whatever the routes.
+  ensureIpForwarding(true);
 
   const manager = serviceManager(config);
   const restarted: GatewayService[] = [];
@@ -114,12 +147,13 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
     reloaded.push('stunnel');
 
   writeApplied(config.state_dir, { ...readApplied(config.state_dir), config_id: input.config_id });
-  const changed = configChanged || written.size > 0 || jumpAdded || restarted.length > 0;
+  const changed = configChanged || written.size > 0 || jumpAdded || restarted.length > 0 || sessions.changed;
   return {
     changed,
     result: {
       config_id: input.config_id,
       files_written: written.size,
+      sessions_repinned: sessions.repinned,
       restarted,
       reloaded,
       services: Object.fromEntries(GATEWAY_SERVICES.map((s) => [s, manager.pid(s) !== null])),

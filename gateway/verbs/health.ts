@@ -1,11 +1,15 @@
 // health: what the backend's monitor needs to see drift and outages at a glance — which services
-// run, the config_id last applied completely, connected sessions, enrolled device count, version.
+// run, the config_id last applied completely, connected sessions, enrolled device count, version,
+// and per authorized session which policy version its forwarding rules carry (session_filter) and
+// whether the forwarding table is in the kernel at all: with both, the backend can show per
+// gateway whether the current policy version is in effect.
 import { type GATEWAY_SERVICES, type HealthResult, healthResult } from '../../core/gateway/control.js';
 import { packageVersion } from '../../core/version.js';
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
+import { forwardTableLoaded } from '../firewall/nft.js';
 import { connectedSessions } from '../openvpn/management.js';
 import { serviceManager } from '../services/service-manager.js';
-import { readApplied, readSpaKeys } from '../state/node-state.js';
+import { readApplied, readSessions, readSpaKeys } from '../state/node-state.js';
 
 export async function health(ctx: VerbContext): Promise<VerbOutcome> {
   const manager = serviceManager(ctx.config);
@@ -20,6 +24,16 @@ export async function health(ctx: VerbContext): Promise<VerbOutcome> {
     services: { fwknopd: service('fwknopd'), stunnel: service('stunnel'), openvpn },
     sessions: openvpn.running ? await connectedSessions(ctx.config.facts.paths.openvpnMgmtSocket) : [],
     spa_keys: Object.keys(readSpaKeys(ctx.config.state_dir).devices).length,
+    forwarding: {
+      table_loaded: await forwardTableLoaded(ctx.config),
+      sessions: Object.entries(readSessions(ctx.config.state_dir).sessions)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([session, rec]) => ({
+          session,
+          address: rec.address ?? null,
+          policy: rec.filter?.policy ?? null,
+        })),
+    },
   };
   // Our own reply must meet the contract the backend validates it against.
   return { changed: false, result: healthResult.parse(result, 'VIW_E_INTERNAL') };

@@ -3,17 +3,24 @@
 // session that exists — it must never be a back door to authorize one), vpn_user_delete removes it
 // and disconnects the session. Every expiry is also kept in sessions.json and enforced by the
 // gateway itself on every request, so a session the backend forgot still ends.
+//
+// Each session also has a VPN address the node pins (session-address.ts) and forwarding rules in
+// the kernel for that address (gateway/firewall/session-forwarding.ts): its session_filter, or the
+// node's push_routes until it has one. They are installed before the CCD is written (the session
+// can connect only once the CCD exists) and removed with the session.
 import { join } from 'node:path';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { CcdInput } from '../../core/gateway/control.js';
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
+import { installSessionRules, removeSessionRules } from '../firewall/session-forwarding.js';
 import type { NodeConfig } from '../node-config.js';
 import { killByCommonName } from '../openvpn/management.js';
 import { ensureParentDir, removeIfExists, writeFileIfChanged } from '../state/atomic-file.js';
-import { readSessions, writeSessions } from '../state/node-state.js';
+import { readApplied, readSessions, type SessionsState, writeSessions } from '../state/node-state.js';
 import { renderCcd } from './ccd-file.js';
+import { pinSession } from './session-address.js';
 
-const ccdPath = (config: NodeConfig, sessionId: string) => join(config.facts.paths.ccdDir, sessionId);
+export const ccdPath = (config: NodeConfig, sessionId: string) => join(config.facts.paths.ccdDir, sessionId);
 const nowSeconds = (ctx: VerbContext) => Math.floor(ctx.now().getTime() / 1000);
 
 async function writeSession(ctx: VerbContext, mustExist: boolean): Promise<VerbOutcome> {
@@ -26,32 +33,44 @@ async function writeSession(ctx: VerbContext, mustExist: boolean): Promise<VerbO
   if (mustExist && !Object.hasOwn(state.sessions, sessionId)) {
     throw new ViworksError('VIW_E_NOT_FOUND', { message: 'no such session on this gateway' });
   }
-  // The record (with its expiry) before the file: a record without its file is pruned later,
-  // harmlessly; a file without its record would never expire.
-  state.sessions[sessionId] = { expires_at: input.expires_at };
+  // The record (with its expiry and address) before the file: a record without its file is pruned
+  // later, harmlessly; a file without its record would never expire.
+  state.sessions[sessionId] = { ...state.sessions[sessionId], expires_at: input.expires_at };
+  const pin = pinSession(state, sessionId, readApplied(ctx.config.state_dir).settings);
   const stateChanged = writeSessions(ctx.config.state_dir, state);
+  // Rules before the CCD: the session must not be able to connect before its rules are in place.
+  const rules = await installSessionRules(ctx.config, state, sessionId);
   ensureParentDir(ccdPath(ctx.config, sessionId));
-  const fileChanged = writeFileIfChanged(ccdPath(ctx.config, sessionId), renderCcd(input), 0o644);
-  return { changed: stateChanged || fileChanged };
+  const fileChanged = writeFileIfChanged(ccdPath(ctx.config, sessionId), renderCcd(input, pin), 0o644);
+  return { changed: stateChanged || fileChanged || rules.rebuilt };
 }
 
 export const vpnUserCreate = (ctx: VerbContext) => writeSession(ctx, false);
 export const updateCcd = (ctx: VerbContext) => writeSession(ctx, true);
+
+function without(state: SessionsState, sessionId: string): SessionsState {
+  const sessions = { ...state.sessions };
+  delete sessions[sessionId];
+  return { ...state, sessions };
+}
 
 async function removeSession(
   config: NodeConfig,
   sessionId: string,
 ): Promise<{ changed: boolean; killed: number }> {
   const state = readSessions(config.state_dir);
-  const known = Object.hasOwn(state.sessions, sessionId);
-  // File first: once it is gone the session cannot reconnect, then the live tunnel is cut.
+  const record = state.sessions[sessionId];
+  // File first: once it is gone the session cannot reconnect, then the live tunnel is cut, then its
+  // forwarding rules go. The record goes last: if removing the rules fails, a retry (or the next
+  // prune) still knows the address to remove them for.
   const removed = removeIfExists(ccdPath(config, sessionId));
   const killed = await killByCommonName(config.facts.paths.openvpnMgmtSocket, sessionId);
-  if (known) {
-    delete state.sessions[sessionId];
-    writeSessions(config.state_dir, state);
+  if (record) {
+    const remaining = without(state, sessionId);
+    await removeSessionRules(config, sessionId, record.address, remaining);
+    writeSessions(config.state_dir, remaining);
   }
-  return { changed: known || removed || killed > 0, killed };
+  return { changed: record !== undefined || removed || killed > 0, killed };
 }
 
 export async function vpnUserDelete(ctx: VerbContext): Promise<VerbOutcome> {
@@ -64,7 +83,7 @@ export async function terminateSession(ctx: VerbContext): Promise<VerbOutcome> {
   return { changed: killed > 0, result: { killed } };
 }
 
-/** Removes every session whose expiry has passed (file, live tunnel, record); returns their ids. */
+/** Removes every session whose expiry has passed (file, live tunnel, rules, record); returns their ids. */
 export async function pruneExpiredSessions(config: NodeConfig, now: Date): Promise<string[]> {
   const nowS = Math.floor(now.getTime() / 1000);
   const expired = Object.entries(readSessions(config.state_dir).sessions)

@@ -28,7 +28,7 @@ const USAGE = `usage: lab.sh <up|down|status|demo|exec> [--id N] [--json]
   status   what is running
   down     stop every lab process and remove the namespaces and files
   viworks -- ARGS...   run \`viworks ARGS\` in the client namespace (its daemon, the lab's admin session)
-  exec <client|gateway|backend|router|internal> -- CMD...   run CMD inside that namespace`;
+  exec <client|gateway|backend|router|internal|internal-b> -- CMD...   run CMD inside that namespace`;
 
 const self: SelfCommand = { argv: [process.execPath, ...process.execArgv, fileURLToPath(import.meta.url)] };
 
@@ -87,7 +87,7 @@ async function demo(id: number, json: boolean): Promise<number> {
   process.stdout.write(
     `\nConnected end to end: SPA → TLS 1.3 (pinned) → OpenVPN, on this machine.\n` +
       `  backend  ${config.mode} mode (viworks-server print-config); phones trusted only with a verified attestation (packed, the lab's attestation root)\n` +
-      `  lab      router, backend ${plan.backendName}, gateway ${plan.gatewayFqdn}, client, internal network ${plan.internal.network} (namespaces viwlab${id}-*)\n` +
+      `  lab      router, backend ${plan.backendName}, gateway ${plan.gatewayFqdn}, client, internal networks ${plan.internal.network} and ${plan.internalB.network} (namespaces viwlab${id}-*)\n` +
       `  setup    ${
         Object.entries(up.timings_ms)
           .map(([k, x]) => `${k} ${x} ms`)
@@ -185,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
     case 'exec':
       if (
         !arg ||
-        !['client', 'gateway', 'backend', 'router', 'internal'].includes(arg) ||
+        !['client', 'gateway', 'backend', 'router', 'internal', 'internal-b'].includes(arg) ||
         rest.length === 0
       ) {
         process.stderr.write(`${USAGE}\n`);

@@ -128,18 +128,23 @@ export async function labUp(
     );
     state = { ...state, phase: 'provisioned' };
     writeLabState(plan, state);
-    await mark('internal service behind the gateway', async () => {
-      const log = join(plan.dirs.logs, 'internal-service.log');
-      const argv = [
-        process.execPath,
-        '-e',
-        TUNNEL_SERVICE_JS,
-        plan.internal.address,
-        String(plan.tunnelServicePort),
-        String(id),
-      ];
-      startDetached(plan.internal.ns, argv, log);
-      await waitForTcp(plan.internal.ns, plan.internal.address, plan.tunnelServicePort, 15_000);
+    await mark('internal services behind the gateway (networks A and B)', async () => {
+      for (const [inn, tag] of [
+        [plan.internal, String(id)],
+        [plan.internalB, `${id}-b`],
+      ] as const) {
+        const log = join(plan.dirs.logs, `internal-service-${inn.ns}.log`);
+        const argv = [
+          process.execPath,
+          '-e',
+          TUNNEL_SERVICE_JS,
+          inn.address,
+          String(plan.tunnelServicePort),
+          tag,
+        ];
+        startDetached(inn.ns, argv, log);
+        await waitForTcp(inn.ns, inn.address, plan.tunnelServicePort, 15_000);
+      }
     });
     await mark('resolvers (tunnel, LAN) and the captive portal target', () => startNetworkServices(plan));
     await mark('viworksd in the client namespace', () => startDaemon(plan));
@@ -244,11 +249,18 @@ export async function labStatus(id: number): Promise<LabStatus> {
 /** Runs a command inside one of the lab's namespaces, attached to this terminal. */
 export function labExec(
   id: number,
-  host: 'client' | 'gateway' | 'backend' | 'router' | 'internal',
+  host: 'client' | 'gateway' | 'backend' | 'router' | 'internal' | 'internal-b',
   argv: readonly string[],
 ): Promise<number> {
   const plan = labPlan(id);
-  const ns = host === 'router' ? plan.router.ns : host === 'internal' ? plan.internal.ns : plan[host].ns;
+  const ns =
+    host === 'router'
+      ? plan.router.ns
+      : host === 'internal'
+        ? plan.internal.ns
+        : host === 'internal-b'
+          ? plan.internalB.ns
+          : plan[host].ns;
   return new Promise((resolve) => {
     const child = spawn('/usr/sbin/ip', ['netns', 'exec', ns, ...argv], { stdio: 'inherit' });
     child.on('close', (code) => resolve(code ?? 1));

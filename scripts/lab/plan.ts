@@ -7,10 +7,13 @@
 //                           router (net)                       OpenVPN 127.0.0.1:1194, tun 10.232.N.1)
 //   backend 10.231.N.10 ─ .9 ┘                                  │ .1 (10.233.N.0/24, internal)
 //                                                       internal service 10.233.N.10:8080
+//                                                                 │ .1 (10.234.N.0/24, internal B)
+//                                                       internal B service 10.234.N.10:8080
 //
 // The internal service stands for what users connect for: it is reachable only through the tunnel
 // (the gateway forwards the policy's pushed route 10.233.N.0/24, nothing else; no other host has a
-// route to it).
+// route to it). Internal B is a second network behind the gateway, for access policies (issue #14):
+// a split-tunnel policy reaches one network and not the other.
 // The client resolves the gateway and backend names through /etc/netns/<client>/hosts, which
 // `ip netns exec` mounts over /etc/hosts for every process it starts there.
 import { join } from 'node:path';
@@ -28,6 +31,15 @@ export interface HostPlan {
   readonly routerAddress: string;
 }
 
+export interface InternalNetwork {
+  readonly ns: string;
+  readonly network: string;
+  readonly gatewayIf: string;
+  readonly gatewayAddress: string;
+  readonly ifname: string;
+  readonly address: string;
+}
+
 export interface LabPlan {
   readonly id: number;
   readonly dir: string;
@@ -39,14 +51,9 @@ export interface LabPlan {
   readonly backendName: string;
   readonly backendPort: number;
   /** A private network behind the gateway, with one service on it (pushed as a policy route). */
-  readonly internal: {
-    readonly ns: string;
-    readonly network: string;
-    readonly gatewayIf: string;
-    readonly gatewayAddress: string;
-    readonly ifname: string;
-    readonly address: string;
-  };
+  readonly internal: InternalNetwork;
+  /** A second one (policies: reach A and not B). */
+  readonly internalB: InternalNetwork;
   /** OpenVPN client pool on the gateway; its first address is the gateway's tunnel address. */
   readonly vpnNetwork: string;
   readonly vpnGatewayAddress: string;
@@ -114,6 +121,14 @@ export function labPlan(idIn: number): LabPlan {
       ifname: `vl${id}in`,
       address: `10.233.${id}.10`,
     },
+    internalB: {
+      ns: `viwlab${id}-ib`,
+      network: `10.234.${id}.0/24`,
+      gatewayIf: `vl${id}gib`,
+      gatewayAddress: `10.234.${id}.1`,
+      ifname: `vl${id}ib`,
+      address: `10.234.${id}.10`,
+    },
     gatewayFqdn: `gw${id}.${GATEWAY_FQDN_SUFFIX}`,
     backendName: `backend${id}.${GATEWAY_FQDN_SUFFIX}`,
     backendPort: 8443,
@@ -145,5 +160,5 @@ export const ALL_HOSTS = ['client', 'gateway', 'backend'] as const;
 export type HostRole = (typeof ALL_HOSTS)[number];
 
 export function namespaces(plan: LabPlan): string[] {
-  return [plan.router.ns, ...ALL_HOSTS.map((h) => plan[h].ns), plan.internal.ns];
+  return [plan.router.ns, ...ALL_HOSTS.map((h) => plan[h].ns), plan.internal.ns, plan.internalB.ns];
 }

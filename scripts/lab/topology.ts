@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IP, run, runOk } from '../testkit/netns.js';
-import { ALL_HOSTS, type LabPlan, namespaces } from './plan.js';
+import { ALL_HOSTS, type InternalNetwork, type LabPlan, namespaces } from './plan.js';
 
 async function existingNamespaces(): Promise<Set<string>> {
   const r = await run([IP, 'netns', 'list']);
@@ -52,8 +52,24 @@ export async function createTopology(plan: LabPlan): Promise<void> {
     await runOk([IP, '-n', router, 'link', 'set', h.routerIf, 'up']);
     await runOk([IP, '-n', h.ns, 'route', 'add', 'default', 'via', h.routerAddress]);
   }
-  // The internal network behind the gateway; its only way out is the gateway.
-  const inn = plan.internal;
+  // The internal networks behind the gateway; their only way out is the gateway.
+  for (const inn of [plan.internal, plan.internalB]) await createInternalNetwork(plan, inn);
+  // Name resolution inside the client (and the backend, for symmetry): `ip netns exec` mounts
+  // /etc/netns/<ns>/hosts over /etc/hosts.
+  const hosts =
+    '127.0.0.1 localhost\n' +
+    `${plan.gateway.address} ${plan.gatewayFqdn}\n` +
+    `${plan.backend.address} ${plan.backendName}\n`;
+  for (const role of ALL_HOSTS) {
+    const dir = `/etc/netns/${plan[role].ns}`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/hosts`, hosts, { mode: 0o644 });
+  }
+  // The client's own resolver before it connects: the "LAN" one on the router (services.ts).
+  writeFileSync(plan.dns.clientResolvConf, clientResolvConf(plan), { mode: 0o644 });
+}
+
+async function createInternalNetwork(plan: LabPlan, inn: InternalNetwork): Promise<void> {
   await runOk([
     IP,
     'link',
@@ -75,19 +91,6 @@ export async function createTopology(plan: LabPlan): Promise<void> {
   await runOk([IP, '-n', plan.gateway.ns, 'addr', 'add', `${inn.gatewayAddress}/24`, 'dev', inn.gatewayIf]);
   await runOk([IP, '-n', plan.gateway.ns, 'link', 'set', inn.gatewayIf, 'up']);
   await runOk([IP, '-n', inn.ns, 'route', 'add', 'default', 'via', inn.gatewayAddress]);
-  // Name resolution inside the client (and the backend, for symmetry): `ip netns exec` mounts
-  // /etc/netns/<ns>/hosts over /etc/hosts.
-  const hosts =
-    '127.0.0.1 localhost\n' +
-    `${plan.gateway.address} ${plan.gatewayFqdn}\n` +
-    `${plan.backend.address} ${plan.backendName}\n`;
-  for (const role of ALL_HOSTS) {
-    const dir = `/etc/netns/${plan[role].ns}`;
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(`${dir}/hosts`, hosts, { mode: 0o644 });
-  }
-  // The client's own resolver before it connects: the "LAN" one on the router (services.ts).
-  writeFileSync(plan.dns.clientResolvConf, clientResolvConf(plan), { mode: 0o644 });
 }
 
 /** The client's resolv.conf as the lab makes it (what every restore must give back, byte for byte). */

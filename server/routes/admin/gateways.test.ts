@@ -228,23 +228,34 @@ describe('gateways over SSH: provision, health and the hooks (real sshd)', { ski
     assert.equal(h.gateway.last_health_ok, true);
   });
 
-  it('bootstrap on an active gateway: SPA keys and the session CCD go to the node first', async () => {
+  it('bootstrap on an active gateway: SPA keys, the session CCD and its forwarding rules go to the node first', async () => {
     const d = await enrolledDesktop(t.ctx);
     const before = sshd.calls().length;
     const reply = await fetchBootstrap<BootstrapResponse>(t.srv, await loginTokens(t.ctx, d));
     assert.equal(reply.status, 200, reply.text);
     const calls = sshd.calls().slice(before);
-    // Both, before the reply; in parallel, so in either order.
+    // All before the reply; the keys in parallel with the session, whose forwarding rules
+    // (session_filter: its policy's networks) follow its creation on the node.
+    const sent = calls.map((c) => c.split('|')[0]);
     assert.deepEqual(
-      calls.map((c) => c.split('|')[0]).sort(),
-      [`spa_key_add ${toWireId('d', d.device.id)}`, `vpn_user_create ${reply.body.session_id}`].sort(),
+      [...sent].sort(),
+      [
+        `session_filter ${reply.body.session_id}`,
+        `spa_key_add ${toWireId('d', d.device.id)}`,
+        `vpn_user_create ${reply.body.session_id}`,
+      ].sort(),
+    );
+    assert.ok(
+      sent.indexOf(`vpn_user_create ${reply.body.session_id}`) <
+        sent.indexOf(`session_filter ${reply.body.session_id}`),
+      'the node knows the session before its filter',
     );
 
     // Unbinding the device ends the session (teardown + CRL) and removes its SPA keys, in the background.
     const unbind = await t.srv.call(`/admin/devices/${d.device.id}/unbind`, { headers: admin, json: {} });
     assert.equal(unbind.status, 200, unbind.text);
     await t.ctx.gatewayControl.idle();
-    const after = verbs().slice(before + 2);
+    const after = verbs().slice(before + 3);
     for (const expected of [
       `terminate_session ${reply.body.session_id}`,
       `vpn_user_delete ${reply.body.session_id}`,

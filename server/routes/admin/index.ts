@@ -6,7 +6,9 @@ import { adminAuthRoutes } from './auth.js';
 import { adminDeviceRoutes } from './devices.js';
 import { adminEnrollmentTokenRoutes } from './enrollment-tokens.js';
 import { adminGatewayRoutes } from './gateways.js';
+import { adminGroupRoutes } from './groups.js';
 import { installAdminGuard } from './guard.js';
+import { adminPolicyRoutes } from './policies.js';
 import { adminSessionRoutes } from './sessions.js';
 import { adminUserRoutes } from './users.js';
 
@@ -20,6 +22,8 @@ export const adminRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
     adminSessionRoutes,
     adminAuditRoutes,
     adminGatewayRoutes,
+    adminGroupRoutes,
+    adminPolicyRoutes,
   ]) {
     await app.register(plugin, { ctx, routes });
   }

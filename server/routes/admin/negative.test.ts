@@ -9,6 +9,7 @@ import {
 } from '../../../core/api/admin.js';
 import type { AppContext } from '../../context.js';
 import { newToken } from '../../services/auth/tokens.js';
+import { policyDoc } from '../../services/policy/admin-fixtures.js';
 import {
   type AdminTestServer,
   bearer,
@@ -28,6 +29,10 @@ interface Route {
   readonly wrongType?: Record<string, unknown>;
   /** GET routes whose schema declares no querystring (an unknown parameter is simply ignored). */
   readonly noQuery?: true;
+  /** Required query parameters, sent along with the unknown one. */
+  readonly query?: string;
+  /** A larger body limit than the admin API's 8 KiB (the routes that carry a policy document). */
+  readonly bodyLimit?: number;
 }
 
 const ID = randomId();
@@ -40,6 +45,7 @@ const GATEWAY_BODY = {
   ssh_host_key_fingerprint: `SHA256:${'A'.repeat(43)}`,
   settings: { backend_cidrs: ['192.0.2.2/32'] },
 };
+const DOC = policyDoc(['10.0.0.0/8']);
 const ROUTES: readonly Route[] = [
   {
     method: 'POST',
@@ -109,6 +115,74 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/admin/gateways/control-key', permission: 'gateways:read', noQuery: true },
   { method: 'POST', path: `/admin/gateways/${ID}/provision`, permission: 'gateways:write', body: {} },
   { method: 'GET', path: `/admin/gateways/${ID}/health`, permission: 'gateways:read', noQuery: true },
+  { method: 'GET', path: '/admin/groups', permission: 'policies:read', noQuery: true },
+  {
+    method: 'POST',
+    path: '/admin/groups',
+    permission: 'policies:write',
+    body: { name: 'neg-group' },
+    wrongType: { name: 7 },
+  },
+  { method: 'GET', path: `/admin/groups/${ID}`, permission: 'policies:read', noQuery: true },
+  { method: 'POST', path: `/admin/groups/${ID}/delete`, permission: 'policies:write', body: {} },
+  {
+    method: 'POST',
+    path: `/admin/groups/${ID}/members`,
+    permission: 'policies:write',
+    body: { user_id: ID },
+    wrongType: { user_id: 7 },
+  },
+  {
+    method: 'POST',
+    path: `/admin/groups/${ID}/members/${ID}/remove`,
+    permission: 'policies:write',
+    body: {},
+  },
+  { method: 'GET', path: '/admin/policies', permission: 'policies:read', noQuery: true },
+  {
+    method: 'POST',
+    path: '/admin/policies',
+    permission: 'policies:write',
+    body: { name: 'neg-policy', document: DOC },
+    wrongType: { name: 'neg-policy', document: { ...DOC, kill_switch: true } },
+    bodyLimit: 32 * 1024,
+  },
+  {
+    method: 'GET',
+    path: '/admin/policies/explain',
+    permission: 'policies:read',
+    noQuery: true,
+    query: `user=${ID}`,
+  },
+  { method: 'GET', path: '/admin/policies/changes', permission: 'policies:read' },
+  { method: 'GET', path: `/admin/policies/changes/${ID}`, permission: 'policies:read', noQuery: true },
+  { method: 'POST', path: `/admin/policies/changes/${ID}/approve`, permission: 'policies:write', body: {} },
+  { method: 'POST', path: `/admin/policies/changes/${ID}/reject`, permission: 'policies:write', body: {} },
+  { method: 'GET', path: `/admin/policies/${ID}`, permission: 'policies:read', noQuery: true },
+  { method: 'GET', path: `/admin/policies/${ID}/versions/1`, permission: 'policies:read', noQuery: true },
+  {
+    method: 'POST',
+    path: `/admin/policies/${ID}/versions`,
+    permission: 'policies:write',
+    body: { document: DOC },
+    wrongType: { document: { ...DOC, kill_switch: true } },
+    bodyLimit: 32 * 1024,
+  },
+  { method: 'GET', path: `/admin/policies/${ID}/diff`, permission: 'policies:read', noQuery: true },
+  {
+    method: 'POST',
+    path: `/admin/policies/${ID}/assign`,
+    permission: 'policies:write',
+    body: { user_id: ID },
+    wrongType: { user_id: ID, priority: '1' },
+  },
+  {
+    method: 'POST',
+    path: `/admin/policies/${ID}/unassign`,
+    permission: 'policies:write',
+    body: { user_id: ID },
+    wrongType: { group: 7 },
+  },
 ];
 
 /** One route per permission whose happy path is harmless: lists answer 200, actions on an unknown id 404. */
@@ -146,7 +220,9 @@ describe('admin API: refusals (every route, every role, every malformed input)',
     const exposed = Object.entries(spec.body.paths)
       .filter(([p]) => p.startsWith('/admin/'))
       .flatMap(([p, ops]) =>
-        Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(id|name)\}/, ID)}`),
+        Object.keys(ops).map(
+          (m) => `${m.toUpperCase()} ${p.replace(/\{(id|name|user_id)\}/g, ID).replace('{version}', '1')}`,
+        ),
       )
       .sort();
     assert.deepEqual(exposed, ROUTES.map((r) => `${r.method} ${r.path}`).sort());
@@ -228,7 +304,12 @@ describe('admin API: refusals (every route, every role, every malformed input)',
         ['malformed', { raw: '{"a":' }, 'VIW_E_MALFORMED_JSON', 400],
         ['not an object', { json: ['x'] }, 'VIW_E_VALIDATION', 400],
         ['unknown field', { json: { ...r.body, surprise: 1 } }, 'VIW_E_UNKNOWN_FIELD', 400],
-        ['oversized', { json: { ...r.body, pad: 'x'.repeat(9 * 1024) } }, 'VIW_E_BODY_TOO_LARGE', 413],
+        [
+          'oversized',
+          { json: { ...r.body, pad: 'x'.repeat((r.bodyLimit ?? 8 * 1024) + 1024) } },
+          'VIW_E_BODY_TOO_LARGE',
+          413,
+        ],
         ['text/plain', { raw: 'hello', headers: { 'content-type': 'text/plain' } }, 'VIW_E_VALIDATION', 400],
       ];
       if (r.wrongType) cases.push(['wrong type', { json: r.wrongType }, 'VIW_E_VALIDATION', 400]);
@@ -252,7 +333,9 @@ describe('admin API: refusals (every route, every role, every malformed input)',
   it('query strings: wrong types and unknown parameters are refused on every list', async () => {
     const admin = bearer(tokens.Admin!);
     for (const r of ROUTES.filter((x) => x.method === 'GET' && x.permission !== 'self')) {
-      const unknown = await t.srv.call(`${r.path}?surprise=1`, { headers: admin });
+      const unknown = await t.srv.call(`${r.path}?${r.query ? `${r.query}&` : ''}surprise=1`, {
+        headers: admin,
+      });
       assert.deepEqual(refusal(unknown), { code: 'VIW_E_UNKNOWN_FIELD', status: 400 }, r.path);
       if (r.noQuery) continue;
       const wrong = await t.srv.call(`${r.path}?limit=ten`, { headers: admin });

@@ -4,7 +4,10 @@
 //               the acting account itself;
 //   cmd       = the acting account's pseudonym (u-…), null only before authentication (login);
 //   device_id / session_id = the target desktop device / VPN session;
-//   policy_id = the target enrollment token (tokens are admission policy: tags, auto-approve);
+//   policy_id = the target enrollment token (tokens are admission policy: tags, auto-approve), or
+//               for the policy actions the access policy's wire id (`p-…`);
+//   error_msg = for gateway, group and policy actions, the target in words (`group staff`,
+//               `new version 3 of policy office`, `change <id>: …`);
 //   trace_id  = the request id (also on the session.end events the action caused);
 //   src_ip    = the administrator's address.
 // Nothing secret is ever a fact here: no passwords, codes, tokens or TOTP secrets.
@@ -27,8 +30,16 @@ export interface AdminActor extends RequestMeta {
   readonly role: UserRole;
 }
 
+/**
+ * Admin actions are `admin.<verb>`; the access-policy actions (docs/policies.md) have their own
+ * categories: `group.<verb>` (created, deleted, member_added, member_removed) and `policy.<verb>`
+ * (created, version_created, assigned, unassigned, and the dual-approval steps relaxation_requested,
+ * relaxation_approved, relaxation_rejected, relaxation_expired — severity warning).
+ */
+export type AdminAction = `admin.${string}` | `group.${string}` | `policy.${string}`;
+
 export interface AdminEventFacts {
-  readonly action: `admin.${string}`;
+  readonly action: AdminAction;
   readonly result: AuditResult;
   /** auditId (not pseudonym) of the user the action is about. */
   readonly targetAuditId?: string | null;

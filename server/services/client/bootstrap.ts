@@ -204,6 +204,7 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
       sessionId: session.id,
       expiresAt: session.expiresAt,
       pushRoutes: [...policy.pushRoutes],
+      policy: { id: policy.id, version: policy.version, networks: policy.networks },
       traceId: req.traceId,
     });
     await ctx.audit.record({

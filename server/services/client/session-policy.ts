@@ -22,6 +22,11 @@ export interface SessionPolicy {
   readonly blockOutsideDns: boolean;
   /** The networks pushed to this session (its CCD): the policy's routes for a split tunnel. */
   readonly pushRoutes: readonly string[];
+  /**
+   * The networks the gateway forwards this session to (session_filter): the policy's routes, or
+   * null for a full tunnel that names none — the gateway's own push_routes then.
+   */
+  readonly networks: readonly string[] | null;
 }
 
 export function heartbeatFor(idleTimeoutS: number): number {
@@ -45,5 +50,6 @@ export function sessionPolicyOf(
     redirectGateway: doc.tunnel.mode === 'full',
     blockOutsideDns: true,
     pushRoutes: doc.tunnel.mode === 'split' ? [...doc.tunnel.routes] : [],
+    networks: doc.tunnel.routes.length > 0 ? [...doc.tunnel.routes] : null,
   };
 }

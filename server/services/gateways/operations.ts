@@ -11,6 +11,7 @@ import type { AuditService } from '../audit/service.js';
 import { readDeviceSpaKeys, wipeSpaKeys } from '../device/spa-keys.js';
 import { applyConfigFor, currentVpnCrl, type MaterialSources } from './node-config.js';
 import { type CommandContext, type GatewayRef, type RunnerDeps, runControl } from './runner.js';
+import { type SessionFilterSpec, sessionFilterRequest } from './session-filter.js';
 
 export interface OpsDeps {
   readonly db: Db;
@@ -85,6 +86,22 @@ export async function authorizeSession(
     },
     { session_id: s.sessionId, ...facts },
   );
+}
+
+/**
+ * Puts one session's policy networks on its gateway (session_filter: the node's per-session
+ * forwarding rules, applied to a live tunnel at once). The node must already know the session.
+ */
+export async function filterSession(
+  deps: OpsDeps,
+  row: GatewayRow,
+  spec: SessionFilterSpec,
+  facts: CommandContext = {},
+): Promise<void> {
+  await runControl(deps.runner, targetOf(row), sessionFilterRequest(spec), {
+    session_id: spec.sessionId,
+    ...facts,
+  });
 }
 
 /** Cuts the live tunnel and removes the CCD entry; both are tried, the first failure is thrown. */

@@ -11,9 +11,11 @@ import type { GatewayMaterial } from '../../pki/gateway-profile.js';
 import type { AuditService } from '../audit/service.js';
 import type { ControlKey } from './control-key.js';
 import { ingestAudit } from './ingest-audit.js';
+import { storedSettings } from './node-config.js';
 import * as ops from './operations.js';
 import type { ControlRequest } from './request.js';
 import type { RetryPolicy } from './runner.js';
+import type { SessionFilterSpec } from './session-filter.js';
 import type { ExecTimeouts } from './ssh-exec.js';
 
 export interface GatewayControlDeps {
@@ -41,7 +43,26 @@ export interface SessionOnGateway {
   readonly sessionId: string;
   readonly expiresAt: Date;
   readonly pushRoutes: readonly string[];
+  /**
+   * The session's policy on the node (session_filter): its tag and the networks it may reach —
+   * null networks = the gateway's own push_routes (a full tunnel whose policy names none).
+   */
+  readonly policy: {
+    readonly id: string;
+    readonly version: number;
+    readonly networks: readonly string[] | null;
+  };
   readonly traceId?: string;
+}
+
+function filterSpec(row: Gateway, s: Omit<SessionOnGateway, 'deviceId' | 'pushRoutes'>): SessionFilterSpec {
+  return {
+    sessionId: s.sessionId,
+    policyId: s.policy.id,
+    policyVersion: s.policy.version,
+    networks: s.policy.networks ?? [...(storedSettings(row)?.push_routes ?? [])],
+    expiresAt: s.expiresAt,
+  };
 }
 
 export class GatewayControl {
@@ -94,9 +115,24 @@ export class GatewayControl {
     // allSettled: neither is left running (and auditing) after the bootstrap has answered.
     const results = await Promise.allSettled([
       ops.syncDeviceKeys(this.ops, row, s.deviceId, facts),
-      ops.authorizeSession(this.ops, row, s, facts),
+      (async () => {
+        await ops.authorizeSession(this.ops, row, s, facts);
+        // After the node knows the session (session_filter never authorizes one), before the
+        // client can connect: its forwarding is its policy's from the first packet.
+        await ops.filterSession(this.ops, row, filterSpec(row, s), facts);
+      })(),
     ]);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
+  }
+
+  /**
+   * A live session's policy changed (the session watcher re-tagged it): its networks on its
+   * gateway follow at once, without a reconnect. Awaited: the watcher's 10 s includes it.
+   */
+  async applySessionPolicy(s: Omit<SessionOnGateway, 'deviceId' | 'pushRoutes'>): Promise<void> {
+    const [row] = await this.managed({ id: s.gatewayId });
+    if (!row) return;
+    await ops.filterSession(this.ops, row, filterSpec(row, s), s.traceId ? { trace_id: s.traceId } : {});
   }
 
   /** Session ended (after its certificate was revoked): cut it on its gateway and push the new CRL. */

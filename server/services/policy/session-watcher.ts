@@ -8,13 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import { endSessions } from '../client/end-sessions.js';
+import { sessionPolicyOf } from '../client/session-policy.js';
 import { evaluatePolicy, nextScheduleChange } from './evaluate.js';
 import { denialText, gatherFacts } from './facts.js';
 import { type EffectivePolicy, effectivePolicyFor } from './resolve.js';
 
 export type WatcherDeps = Pick<
   AppContext,
-  'db' | 'geo' | 'config' | 'kv' | 'sessionEnd' | 'audit' | 'now' | 'policyWatch'
+  'db' | 'geo' | 'config' | 'kv' | 'sessionEnd' | 'audit' | 'now' | 'policyWatch' | 'gatewayControl'
 >;
 
 /** The shared epoch other instances poll: bumped on every change signal. */
@@ -86,6 +87,23 @@ export async function reevaluateSessions(deps: WatcherDeps, reason: string): Pro
       continue;
     }
     if (s.policyId !== effective.ref.policy_id || s.policyVersion !== effective.ref.version) {
+      // The gateway first: the row says which version is in force only once the node has it.
+      const policy = sessionPolicyOf(effective.ref, effective.document);
+      try {
+        await deps.gatewayControl.applySessionPolicy({
+          gatewayId: s.gatewayId,
+          sessionId: s.id,
+          expiresAt: s.expiresAt,
+          policy: { id: policy.id, version: policy.version, networks: policy.networks },
+          traceId,
+        });
+      } catch (err) {
+        // Fail closed: a session whose narrower networks cannot reach its gateway is ended.
+        const denial = `the gateway did not take the new policy version (${err instanceof Error ? err.name : 'error'})`;
+        if ((await endSessions(deps.sessionEnd, { sessionId: s.id }, 'policy', { traceId })).length > 0)
+          ended.push({ sessionId: s.id, denial });
+        continue;
+      }
       await deps.db.session.update({
         where: { id: s.id },
         data: { policyId: effective.ref.policy_id, policyVersion: effective.ref.version },
