@@ -117,6 +117,23 @@ export const GatewayHealthReply = Type.Object(
     health: HealthResult,
     /** The node runs another configuration than the one the backend last applied. */
     config_drift: Type.Boolean(),
+    /**
+     * Whether every live session of this gateway has its current policy version in force on the
+     * node (session_filter, docs/policies.md#on-the-gateway); null from a node that does not report
+     * its forwarding table.
+     */
+    policy_in_effect: Type.Union([
+      Type.Object(
+        {
+          in_effect: Type.Boolean(),
+          table_loaded: Type.Boolean(),
+          /** Live sessions (wire ids) whose version on the node is another one, or none. */
+          behind: Type.Array(Type.String({ maxLength: 40 }), { maxItems: 1000 }),
+        },
+        closed,
+      ),
+      Type.Null(),
+    ]),
   },
   closed,
 );

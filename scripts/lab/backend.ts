@@ -35,7 +35,31 @@ function backendEnv(plan: LabPlan): NodeJS.ProcessEnv {
     VIWORKS_LOG_LEVEL: 'info',
     // The lab polls its gateway often so node audit lines reach the backend's stream within seconds.
     VIWORKS_GATEWAY_POLL_INTERVAL_S: '5',
+    // The lab's addresses are private: its own ranges give them a country and AS (docs/geo.md).
+    VIWORKS_GEO_EXTRA_RANGES: geoRangesFile(plan),
   });
+}
+
+/** The client's link as a Dutch ISP, for the policies' location rules (docs/geo.md#extra-ranges). */
+export const LAB_CLIENT_COUNTRY = 'NL';
+export const LAB_CLIENT_ASN = 64496;
+
+export const geoRangesFile = (plan: LabPlan) => join(plan.dirs.backend, 'geo-ranges.json');
+
+function writeGeoRanges(plan: LabPlan): void {
+  const [a, b, c] = plan.client.address.split('.');
+  const ranges = {
+    v: 1,
+    ranges: [
+      {
+        cidr: `${a}.${b}.${c}.0/30`,
+        country: LAB_CLIENT_COUNTRY,
+        asn: LAB_CLIENT_ASN,
+        organization: 'Lab Client ISP',
+      },
+    ],
+  };
+  writeFileSync(geoRangesFile(plan), `${JSON.stringify(ranges, null, 2)}\n`, { mode: 0o644 });
 }
 
 interface InitResult {
@@ -52,6 +76,7 @@ interface InitResult {
 export async function initBackend(plan: LabPlan): Promise<InitResult> {
   mkdirSync(plan.dirs.backend, { recursive: true, mode: 0o700 });
   await ensureLabAttestation(plan);
+  writeGeoRanges(plan);
   const r = await run([process.execPath, SERVER_BIN(), 'init', '--json'], {
     env: backendEnv(plan),
     timeoutMs: 120_000,

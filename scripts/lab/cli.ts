@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { backendConfig } from './backend.js';
 import {
+  approveAsSecondAdmin,
   clientEnv,
   connectDemo,
   enrollDemo,
@@ -40,7 +41,7 @@ const progress = (json: boolean) => (msg: string) => {
   if (!json) process.stderr.write(`==> ${msg}\n`);
 };
 
-async function driver(step: string, id: number): Promise<void> {
+async function driver(step: string, id: number, rest: readonly string[]): Promise<void> {
   const plan = labPlan(id);
   let result: unknown = { ok: true };
   if (step === 'setup-admin') await setupAdmin(plan);
@@ -51,6 +52,8 @@ async function driver(step: string, id: number): Promise<void> {
   else if (step === 'phone-code') result = { code: await phoneCode(plan, null) };
   else if (step === 'status') result = await viworks(plan, ['status']);
   else if (step === 'disconnect') result = await viworks(plan, ['disconnect']);
+  // Dual approval (issue #14): `driver approve-as-second-admin --id N -- CHANGE_ID`.
+  else if (step === 'approve-as-second-admin') result = await approveAsSecondAdmin(plan, rest[0] ?? '');
   else throw new Error(`unknown driver step ${step}`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -194,7 +197,7 @@ async function main(argv: string[]): Promise<number> {
       return labExec(id, arg as 'client', rest);
     case 'driver':
       if (!arg) return 2;
-      await driver(arg, id);
+      await driver(arg, id, rest);
       return 0;
     default:
       process.stderr.write(`${USAGE}\n`);

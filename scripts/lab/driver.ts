@@ -63,6 +63,28 @@ export function clientEnv(plan: LabPlan): NodeJS.ProcessEnv {
 }
 
 /**
+ * An administrator's first login as `viworks admin login` does it: the one-time password replaced
+ * by a new one, TOTP enrolled and confirmed, then a full login. Returns the logged-in client.
+ */
+export async function adminFirstLogin(plan: LabPlan, username: string, oneTimePassword: string) {
+  const client = adminClientFor(trustOf(readLabState(plan)));
+  let reply = await client.login(username, oneTimePassword);
+  const password = `lab-${randomBytes(18).toString('base64url')}`;
+  client.setSessionToken(reply.token ?? null);
+  reply = await client.changePassword(oneTimePassword, password);
+  client.setSessionToken(reply.token ?? null);
+  const enrolled = await client.totpEnroll();
+  const secret = b32decode(enrolled.secret);
+  reply = await client.totpConfirm(totp(secret));
+  // The confirming code is spent; the next step's code is within the accepted window.
+  reply = await client.login(username, password, totp(secret, 1));
+  const token = reply.token;
+  if (reply.state !== 'ok' || !token) throw new Error(`admin login ended in state ${reply.state}`);
+  client.setSessionToken(token);
+  return { client, reply, token, password, totpSecret: enrolled.secret };
+}
+
+/**
  * The first admin's first login (new password, TOTP enrollment, full login), as `viworks admin login`
  * does it; the session is stored where `viworks admin …` finds it. The lab keeps the admin's new
  * password and TOTP secret in a 0600 file of the lab so that later steps can log in again.
@@ -73,24 +95,16 @@ export async function setupAdmin(plan: LabPlan): Promise<void> {
     username: string;
     one_time_password: string;
   };
-  const client = adminClientFor(trustOf(state));
-  let reply = await client.login(first.username, first.one_time_password);
-  const password = `lab-${randomBytes(18).toString('base64url')}`;
-  client.setSessionToken(reply.token ?? null);
-  reply = await client.changePassword(first.one_time_password, password);
-  client.setSessionToken(reply.token ?? null);
-  const enrolled = await client.totpEnroll();
-  const secret = b32decode(enrolled.secret);
+  const { client, reply, token, password, totpSecret } = await adminFirstLogin(
+    plan,
+    first.username,
+    first.one_time_password,
+  );
   writeSecretJson(join(plan.dirs.client, ADMIN_USER_FILE), {
     username: first.username,
     password,
-    totp_secret: enrolled.secret,
+    totp_secret: totpSecret,
   });
-  reply = await client.totpConfirm(totp(secret));
-  // The confirming code is spent; the next step's code is within the accepted window.
-  reply = await client.login(first.username, password, totp(secret, 1));
-  if (reply.state !== 'ok' || !reply.token) throw new Error(`admin login ended in state ${reply.state}`);
-  client.setSessionToken(reply.token);
   const me = await client.me();
   process.env.XDG_CONFIG_HOME = join(plan.dirs.client, 'admin-config');
   process.env.VIWORKS_ADMIN_TOKEN_STORE = 'file';
@@ -102,8 +116,19 @@ export async function setupAdmin(plan: LabPlan): Promise<void> {
       permissions: me.permissions,
       expires_at: reply.expires_at ?? null,
     },
-    reply.token,
+    token,
   );
+}
+
+/**
+ * Dual approval: a second administrator (made with `viworks admin users create`, its first login
+ * done here) approves a pending policy change the lab's first administrator made.
+ */
+export async function approveAsSecondAdmin(plan: LabPlan, changeId: string): Promise<unknown> {
+  const created = await viworks(plan, ['admin', 'users', 'create', 'second-admin', '--role', 'Admin']);
+  if (created.code !== 0) throw new Error(`admin users create: ${JSON.stringify(created.json)}`);
+  const { client } = await adminFirstLogin(plan, 'second-admin', String(created.json.one_time_password));
+  return client.approvePolicyChange(changeId);
 }
 
 /** Runs `viworks …` (the built CLI) in this namespace; returns the parsed --json object. */

@@ -152,11 +152,15 @@ export class FakeClient implements TuiClient {
 
 export const authRequired = () => Promise.reject(new ViworksError('VIW_E_AUTH_REQUIRED'));
 
-/** Waits until the last frame satisfies `test` (Ink renders asynchronously). */
+/**
+ * Waits until the last frame satisfies `test` (Ink renders asynchronously). The limit only bounds a
+ * failing test: a frame that comes is taken at once, and a CI machine running many test files at a
+ * time has been seen to need more than 2 s for one render.
+ */
 export async function frameWhere(
   lastFrame: () => string | undefined,
   test: (frame: string) => boolean,
-  timeoutMs = 2000,
+  timeoutMs = 8000,
 ): Promise<string> {
   const until = Date.now() + timeoutMs;
   for (;;) {

@@ -225,6 +225,11 @@ describe('gateways over SSH: provision, health and the hooks (real sshd)', { ski
     }>(GatewayHealthReply, await t.srv.call('/admin/gateways/default/health', { headers: admin }));
     assert.equal(h.health.version, 'test');
     assert.equal(h.config_drift, true, 'the stand-in reports no config_id');
+    assert.equal(
+      (h as { policy_in_effect?: unknown }).policy_in_effect,
+      null,
+      'the stand-in reports no forwarding table',
+    );
     assert.equal(h.gateway.last_health_ok, true);
   });
 

@@ -10,6 +10,7 @@ import {
   type GatewayRowSettingsT,
   type GatewayViewT,
 } from '../../../core/api/admin-gateways.js';
+import { toWireId } from '../../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { Gateway } from '../../data/client.js';
 import { DEFAULT_GATEWAY_NAME } from '../../pki/gateway-profile.js';
@@ -18,6 +19,7 @@ import type { AuditService } from '../audit/service.js';
 import { storedSettings } from './node-config.js';
 import * as ops from './operations.js';
 import type { GatewayControl } from './service.js';
+import { policyInEffect } from './session-filter.js';
 
 export interface GatewayAdminDeps {
   readonly db: ops.OpsDeps['db'];
@@ -160,10 +162,24 @@ export async function provisionGateway(deps: GatewayAdminDeps, actor: AdminActor
 
 export async function gatewayHealth(deps: GatewayAdminDeps, name: string) {
   const out = await ops.health(deps.gatewayControl.ops, await registered(deps, name));
+  const live = await deps.db.session.findMany({
+    where: { gatewayId: out.row.id, endedAt: null },
+    select: { id: true, policyId: true, policyVersion: true },
+    take: 1000,
+  });
+  const inEffect = policyInEffect(
+    out.health,
+    live.map((s) => ({ sessionId: s.id, policyId: s.policyId, policyVersion: s.policyVersion })),
+  );
   return {
     gateway: gatewayView(out.row),
     health: out.health,
     config_drift: out.health.config_id !== out.row.configId,
+    policy_in_effect: inEffect && {
+      in_effect: inEffect.inEffect,
+      table_loaded: inEffect.tableLoaded,
+      behind: inEffect.behind.map((id) => toWireId('s', id)),
+    },
   };
 }
 

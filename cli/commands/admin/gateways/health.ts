@@ -32,6 +32,14 @@ export default class AdminGatewaysHealth extends AdminCommand<AdminGatewaysHealt
     this.log(
       `viworks-gw ${h.version}; sessions: ${h.sessions.length}; SPA keys: ${h.spa_keys}; config ${h.config_id ?? '-'}${reply.config_drift ? ' (DRIFT: not what the backend applied)' : ''}`,
     );
+    const p = reply.policy_in_effect;
+    this.log(
+      p === null
+        ? 'policies: the node does not report its forwarding table'
+        : p.in_effect
+          ? 'policies: every live session has its current version in force'
+          : `policies: NOT in effect${p.table_loaded ? '' : ' (forwarding table not loaded)'}${p.behind.length > 0 ? `; behind: ${p.behind.join(', ')}` : ''}`,
+    );
     return { v: 1, ...reply };
   }
 }
