@@ -116,9 +116,14 @@ describe('phone routes (development mode)', () => {
     assert.match(ts.logs(), /phone bound without verified attestation/);
   });
 
-  it('a new phone replaces the old one, which is then refused', async () => {
+  it('a new phone replaces the old one, which is then refused; live sessions are re-evaluated', async () => {
+    const signals: string[] = [];
+    const stop = ctxOf(ts).policyWatch.subscribe((reason) => signals.push(reason));
     const first = await boundPhone(ts, userId);
     const second = await boundPhone(ts, userId);
+    stop();
+    // The phone's attestation is posture a policy may require (#14): the session watcher hears of it.
+    assert.deepEqual(signals, ['a phone was bound', 'a phone was bound']);
     await assertRejects(phoneClient(ts).pendingOtp(first), 'VIW_E_DEVICE_REVOKED');
     assert.equal(await phoneClient(ts).pendingOtp(second), null);
     const events = (await ctxOf(ts).db.auditEvent.findMany()).map((e) => JSON.parse(e.event));

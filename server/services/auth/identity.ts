@@ -15,6 +15,8 @@ export interface IdentityDeps {
   readonly now: () => Date;
   /** The access policy's check at login, before any code is issued (services/policy/admission.ts). */
   readonly admit: (i: Parameters<typeof admitLogin>[1]) => Promise<Admission>;
+  /** Tells the session watcher a user's posture changed (a phone bound: attested or not). */
+  readonly postureChanged: (reason: string) => void;
 }
 
 const built = new WeakMap<AppContext, IdentityDeps>();
@@ -30,6 +32,7 @@ export function identityDeps(ctx: AppContext): IdentityDeps {
       otpKeys: keys,
       now: ctx.now,
       admit: (i) => admitLogin(ctx, i),
+      postureChanged: (reason) => ctx.policyWatch.changed(reason),
     };
     built.set(ctx, deps);
   }

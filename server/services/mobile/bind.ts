@@ -179,6 +179,8 @@ export async function bindPhone(
     for (const id of replaced) {
       await trail.also('mobile.unbind', 'success', 'replaced by a newly bound phone', { deviceId: id });
     }
+    // Phone attestation is part of the device posture a policy may require: live sessions again.
+    deps.postureChanged('a phone was bound');
     trail.device(row.id);
     trail.note(
       attested
