@@ -193,6 +193,8 @@ export const POLICY_CHANGE_KINDS = [
   'unassignment',
   'member_add',
   'member_remove',
+  /** A gateway registered without a full tunnel (`gateways add --no-redirect-gateway`). */
+  'gateway_add',
 ] as const;
 export type PolicyChangeKind = (typeof POLICY_CHANGE_KINDS)[number];
 export const POLICY_CHANGE_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;

@@ -561,9 +561,10 @@ export const BACKEND_ROUTES = {
     method: 'POST',
     path: '/admin/gateways',
     caller: admin('gateways:write'),
-    summary: 'Register a gateway node with its pinned SSH host key',
+    summary:
+      'Register a gateway node with its pinned SSH host key (202: pending a second administrator when it has no full tunnel)',
     body: AddGatewayBody,
-    response: { 200: GatewayViewReply },
+    response: { 200: GatewayViewReply, 202: PendingChangeReply },
   },
   adminGatewaysProvision: {
     method: 'POST',

@@ -28,6 +28,9 @@ it('NewPasswordScreen: typed twice (masked), then handed over', async () => {
   await frameWith(lastFrame, `New password: ${'•'.repeat(NEXT.length)}`);
   stdin.write('\r');
   await frameWith(lastFrame, 'Again:');
+  // The second field subscribes to input in an effect after it is drawn: a keystroke sent the moment
+  // the frame shows can be lost on a loaded machine (CI saw it), so let the effect run first.
+  await settle(200);
   stdin.write(NEXT);
   // Enter only once every character is in (under load Ink takes its time): the masked line shows all.
   await frameWith(lastFrame, `Again: ${'•'.repeat(NEXT.length)}`);
@@ -44,8 +47,10 @@ it('NewPasswordScreen: a weak password is refused before sending; two different 
   stdin.write('short\r');
   await frameWith(lastFrame, 'New password:');
   assert.match(lastFrame() ?? '', /12/);
+  await settle(200);
   stdin.write(`${NEXT}\r`);
   await frameWith(lastFrame, 'Again:');
+  await settle(200);
   stdin.write('something else entirely\r');
   await frameWith(lastFrame, 'The two entries differ');
   assert.deepEqual(got, []);

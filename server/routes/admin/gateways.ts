@@ -15,9 +15,13 @@ export const adminGatewayRoutes: FeaturePlugin = async (app, { ctx, routes }) =>
 
   routes.handle(app, 'adminGatewaysControlKey', async () => controlKey(ctx));
 
-  routes.handle(app, 'adminGatewaysAdd', async (request) =>
-    addGateway(ctx, adminSessionOf(request).actor, request.body),
-  );
+  // 202: held for a second administrator (a gateway without a full tunnel widens access).
+  routes.handle(app, 'adminGatewaysAdd', async (request, reply) => {
+    const out = await addGateway(ctx, adminSessionOf(request).actor, request.body);
+    return out.status === 'pending'
+      ? reply.status(202).send(out)
+      : reply.status(200).send({ gateway: out.gateway });
+  });
 
   routes.handle(app, 'adminGatewaysProvision', async (request) =>
     provisionGateway(ctx, adminSessionOf(request).actor, request.params.name),

@@ -530,6 +530,47 @@ describe('admin API: access policies and dual approval', () => {
     });
   });
 
+  it('a gateway registered without a full tunnel waits for a second administrator (#14)', async () => {
+    const name = 'split-gw';
+    const gateway = {
+      name,
+      fqdn: 'split-gw.test.internal',
+      addresses: ['192.0.2.44'],
+      ssh_host: '192.0.2.44',
+      ssh_port: 2222,
+      ssh_host_key_fingerprint: `SHA256:${'A'.repeat(43)}`,
+      settings: { backend_cidrs: ['192.0.2.1/32'], redirect_gateway: false, push_routes: ['10.44.0.0/16'] },
+    };
+    const held = await a1.post<Pending>('/admin/gateways', gateway);
+    assert.equal(held.status, 202, held.text);
+    assert.equal(held.body.change.kind, 'gateway_add');
+    assert.match(held.body.change.reasons.join(' '), /split-gw added without a full tunnel/);
+    assert.match(held.body.change.diff, /"redirect_gateway": false/);
+    assert.equal(await t.ctx.db.gateway.count({ where: { name } }), 0, 'nothing registered yet');
+    assert.deepEqual(refusal(await a1.post(`/admin/policies/changes/${held.body.change.id}/approve`)), {
+      code: 'VIW_E_FORBIDDEN',
+      status: 403,
+    });
+    const approved = await a2.post<{ change: { status: string } }>(
+      `/admin/policies/changes/${held.body.change.id}/approve`,
+    );
+    assert.equal(approved.status, 200, approved.text);
+    assert.equal(approved.body.change.status, 'approved');
+    const row = await t.ctx.db.gateway.findUniqueOrThrow({ where: { name } });
+    assert.equal(JSON.parse(row.settings).redirect_gateway, false);
+    assert.equal(row.sshHostKeyFingerprint, gateway.ssh_host_key_fingerprint);
+    const steps = (await auditEvents('policy.relaxation_')).map((e) => e.action);
+    assert.ok(steps.includes('policy.relaxation_requested') && steps.includes('policy.relaxation_approved'));
+    assert.ok((await auditEvents('admin.gateway_add')).some((e) => e.result === 'success'));
+    // A full-tunnel gateway registers at once, as before.
+    const direct = await a1.post<{ gateway: { name: string } }>('/admin/gateways', {
+      ...gateway,
+      name: 'full-gw',
+      settings: { backend_cidrs: ['192.0.2.1/32'] },
+    });
+    assert.equal(direct.status, 200, direct.text);
+  });
+
   it('Operators and Auditors read and explain; they cannot write or approve', async () => {
     for (const who of ['auditor', 'operator'] as const) {
       const r = as(who);

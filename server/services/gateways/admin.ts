@@ -3,19 +3,16 @@
 // `default` row the backend creates at start is filled in the same way while it is still pending and
 // unpinned. A pinned host key is never changed here. Provision pushes configuration and makes the
 // gateway `active`; health asks the node now.
-import {
-  type AddGatewayBodyT,
-  DEFAULT_FW_ACCESS_TIMEOUT_S,
-  DEFAULT_VPN_NETWORK,
-  type GatewayRowSettingsT,
-  type GatewayViewT,
-} from '../../../core/api/admin-gateways.js';
+import type { AddGatewayBodyT, GatewayViewT } from '../../../core/api/admin-gateways.js';
+import type { PolicyChangeViewT } from '../../../core/api/admin-policies.js';
 import { toWireId } from '../../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { Gateway } from '../../data/client.js';
 import { DEFAULT_GATEWAY_NAME } from '../../pki/gateway-profile.js';
 import { type AdminActor, auditAdmin } from '../admin/audit-events.js';
 import type { AuditService } from '../audit/service.js';
+import { type PolicyAdminDeps, submitChange } from '../policy/admin-changes.js';
+import { settingsOf, writeGatewayRow } from './gateway-row.js';
 import { storedSettings } from './node-config.js';
 import * as ops from './operations.js';
 import type { GatewayControl } from './service.js';
@@ -60,64 +57,52 @@ export function gatewayView(row: Gateway): GatewayViewT {
   };
 }
 
-function settingsOf(body: AddGatewayBodyT): GatewayRowSettingsT {
-  const s = body.settings;
-  return {
-    vpn_network: s.vpn_network ?? DEFAULT_VPN_NETWORK,
-    push_routes: s.push_routes ?? [],
-    push_dns: s.push_dns ?? [],
-    redirect_gateway: s.redirect_gateway ?? true,
-    backend_cidrs: s.backend_cidrs,
-    fw_access_timeout_s: s.fw_access_timeout_s ?? DEFAULT_FW_ACCESS_TIMEOUT_S,
-  };
-}
-
 const target = (name: string) => `gateway ${name}`;
 
-export async function addGateway(deps: GatewayAdminDeps, actor: AdminActor, body: AddGatewayBodyT) {
-  const data = {
-    fqdn: body.fqdn,
-    addresses: JSON.stringify(body.addresses),
-    sshHost: body.ssh_host,
-    sshPort: body.ssh_port,
-    sshUser: body.ssh_user ?? 'root',
-    sshHostKeyFingerprint: body.ssh_host_key_fingerprint,
-    settings: JSON.stringify(settingsOf(body)),
-  };
+export async function addGateway(
+  deps: GatewayAdminDeps & PolicyAdminDeps,
+  actor: AdminActor,
+  body: AddGatewayBodyT,
+): Promise<{ status: 'applied'; gateway: GatewayViewT } | { status: 'pending'; change: PolicyChangeViewT }> {
   // The default gateway's front-door certificate names config.gatewayFqdn: another name cannot work.
   if (body.name === DEFAULT_GATEWAY_NAME && body.fqdn !== deps.gateway.fqdn) {
     throw new ViworksError('VIW_E_CONFLICT', {
       details: [`the default gateway's certificate names ${deps.gateway.fqdn} (VIWORKS_GATEWAY_FQDN)`],
     });
   }
-  // Fill in a pending, unpinned row (the backend's `default`), never one that is pinned or live.
-  const filled = await deps.db.gateway.updateMany({
-    where: { name: body.name, status: 'pending', sshHostKeyFingerprint: '' },
-    data,
-  });
-  if (filled.count !== 1) {
-    try {
-      await deps.db.gateway.create({ data: { name: body.name, status: 'pending', ...data } });
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'P2002') throw err;
+  // A gateway that does not take all of its clients' traffic widens access (issue #14): it waits
+  // for a second administrator like any other relaxation (docs/policies.md#dual-approval).
+  if (!settingsOf(body).redirect_gateway) {
+    const out = await submitChange(deps, actor, {
+      spec: { kind: 'gateway_add', gateway: body },
+      summary: `register gateway ${body.name} without a full tunnel`,
+      policy: null,
+    });
+    if (out.status === 'pending') return out;
+    return {
+      status: 'applied',
+      gateway: gatewayView(await deps.db.gateway.findUniqueOrThrow({ where: { name: body.name } })),
+    };
+  }
+  let row: Gateway;
+  try {
+    row = await writeGatewayRow(deps.db, body);
+  } catch (err) {
+    if (err instanceof ViworksError && err.code === 'VIW_E_CONFLICT')
       await auditAdmin(deps.audit, actor, {
         action: 'admin.gateway_add',
         result: 'denied',
         error_code: 'VIW_E_CONFLICT',
         error_msg: target(body.name),
       });
-      throw new ViworksError('VIW_E_CONFLICT', {
-        details: [`a gateway named ${body.name} is already registered; its host key pin is never replaced`],
-      });
-    }
+    throw err;
   }
-  const row = await deps.db.gateway.findUniqueOrThrow({ where: { name: body.name } });
   await auditAdmin(deps.audit, actor, {
     action: 'admin.gateway_add',
     result: 'success',
     error_msg: target(row.name),
   });
-  return { gateway: gatewayView(row) };
+  return { status: 'applied', gateway: gatewayView(row) };
 }
 
 export async function listGateways(deps: GatewayAdminDeps) {

@@ -4,12 +4,14 @@
 // it makes inside a transaction, each first checking that the world is still as the change
 // expects (the policy's version, the subject's assignment, the membership), else CONFLICT.
 import { type Static, Type } from 'typebox';
+import { AddGatewayBody } from '../../../core/api/admin-gateways.js';
 import { SUBJECT_TYPES } from '../../../core/api/admin-policies.js';
 import { PolicyDocumentSchema } from '../../../core/api/policy.js';
 import { canonicalJson } from '../../../core/audit/chain.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import { closed, strictValidator } from '../../../core/schema/strict.js';
 import type { Prisma } from '../../data/client.js';
+import { writeGatewayRow } from '../gateways/gateway-row.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -45,6 +47,7 @@ const ChangeSpecSchema = Type.Union([
   Type.Object({ kind: Type.Literal('unassignment'), ...Subject, before: Prior }, closed),
   Type.Object({ kind: Type.Literal('member_add'), group_id: Uuid, user_id: Uuid }, closed),
   Type.Object({ kind: Type.Literal('member_remove'), group_id: Uuid, user_id: Uuid }, closed),
+  Type.Object({ kind: Type.Literal('gateway_add'), gateway: AddGatewayBody }, closed),
 ]);
 const StoredChangeSchema = Type.Object(
   {
@@ -179,5 +182,9 @@ export async function applySpec(
       if (removed.count !== 1) throw notFound('the user is not a member of the group');
       return { version: null };
     }
+    case 'gateway_add':
+      // VIW_E_CONFLICT when a gateway of that name was registered meanwhile.
+      await writeGatewayRow(tx, spec.gateway);
+      return { version: null };
   }
 }

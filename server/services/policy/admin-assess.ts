@@ -7,6 +7,7 @@
 import type { PolicyDocument } from '../../../core/api/policy.js';
 import type { AppContext } from '../../context.js';
 import type { Db } from '../../data/client.js';
+import { settingsOf } from '../gateways/gateway-row.js';
 import {
   type Applied,
   applySpec,
@@ -52,6 +53,8 @@ async function affectedUsers(tx: Tx, spec: ChangeSpec): Promise<string[]> {
     case 'member_add':
     case 'member_remove':
       return [spec.user_id];
+    case 'gateway_add':
+      return [];
   }
 }
 
@@ -176,7 +179,32 @@ export async function assess(
   now: Date,
 ): Promise<Assessment> {
   const { spec } = proposal;
+  if (spec.kind === 'gateway_add') return assessGateway(tx, spec, authorId, now);
   return spec.kind === 'policy_version'
     ? assessVersion(tx, { ...proposal, spec }, authorId, now)
     : assessSubjects(tx, deps.config, proposal, authorId, now);
+}
+
+/**
+ * A gateway that does not redirect its clients' traffic through itself (no full tunnel) widens
+ * access for every user who may use it: always held for a second administrator.
+ */
+async function assessGateway(
+  tx: Tx,
+  spec: Extract<ChangeSpec, { kind: 'gateway_add' }>,
+  authorId: string,
+  now: Date,
+): Promise<Assessment> {
+  const applied = await applySpec(tx, spec, authorId, null, now);
+  const settings = settingsOf(spec.gateway);
+  const reasons = settings.redirect_gateway
+    ? []
+    : [`gateway ${spec.gateway.name} added without a full tunnel`];
+  const diff = [
+    `+ gateway ${spec.gateway.name} (${spec.gateway.fqdn}, ssh ${spec.gateway.ssh_host}:${spec.gateway.ssh_port})`,
+    ...JSON.stringify(settings, null, 2)
+      .split('\n')
+      .map((l) => `+ ${l}`),
+  ].join('\n');
+  return { reasons, diff, applied };
 }

@@ -55,6 +55,7 @@ const APPLIED_ACTION: Record<PolicyChangeKind, AdminAction> = {
   unassignment: 'policy.unassigned',
   member_add: 'group.member_added',
   member_remove: 'group.member_removed',
+  gateway_add: 'admin.gateway_add',
 };
 
 /** Audit text: printable ASCII, at most 256 characters (the event schema). */
@@ -67,6 +68,7 @@ export const auditText = (s: string) => s.replace(/[^\x20-\x7e]/g, '?').slice(0,
  */
 async function auditTargets(db: Db, spec: ChangeSpec) {
   let policy: { id: string; version: number } | null = null;
+  if (spec.kind === 'gateway_add') return { policy_id: null, targetAuditId: null };
   if (spec.kind === 'policy_version') policy = { id: spec.policy_id, version: spec.base_version + 1 };
   else {
     const id =

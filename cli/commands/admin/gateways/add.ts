@@ -7,10 +7,12 @@ import {
 } from '../../../../core/api/admin-gateways.js';
 import { GATEWAY_SSH_PORT } from '../../../../core/gateway/control.js';
 import { AdminCommand } from '../../../lib/admin-command.js';
+import { appliedOrPending, pendingText } from '../../../lib/admin-policies.js';
 import { v1 } from '../../../lib/results.js';
 
 /** `admin gateways add`: the registered gateway (pending until provisioned). */
-export const AdminGatewaysAddResultSchema = v1(GatewayViewReply.properties);
+/** Registered, or — without a full tunnel — held for a second administrator (`status: "pending"`). */
+export const AdminGatewaysAddResultSchema = appliedOrPending(v1(GatewayViewReply.properties));
 export type AdminGatewaysAddResult = Static<typeof AdminGatewaysAddResultSchema>;
 
 /**
@@ -86,6 +88,10 @@ export default class AdminGatewaysAdd extends AdminCommand<AdminGatewaysAddResul
       },
     };
     const reply = await (await this.adminClient()).addGateway(body);
+    if ('change' in reply) {
+      this.log(pendingText(reply.change));
+      return { v: 1, ...reply };
+    }
     const g = reply.gateway;
     this.log(`Gateway ${g.name} registered: ${g.status}, host key ${g.ssh_host_key_fingerprint}.`);
     this.log(`Next: viworks admin gateways provision ${g.name}`);

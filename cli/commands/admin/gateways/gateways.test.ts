@@ -60,7 +60,7 @@ describe('viworks admin gateways (real backend)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const addArgs = (name: string, over: Record<string, string> = {}) => {
+  const addArgs = (name: string, over: Record<string, string> = {}, flags: readonly string[] = []) => {
     const v = {
       fqdn: name === 'default' ? t.ctx.config.gatewayFqdn : 'gw9.test.internal',
       'ssh-host': '127.0.0.1',
@@ -77,7 +77,7 @@ describe('viworks admin gateways (real backend)', () => {
       '127.0.0.1/32',
       '--push-route',
       '10.30.0.0/16',
-      '--no-redirect-gateway',
+      ...flags,
       ...Object.entries(v).flatMap(([k, x]) => [`--${k}`, x]),
       '--json',
     ];
@@ -91,10 +91,23 @@ describe('viworks admin gateways (real backend)', () => {
   });
 
   it('add, list; refusals: conflict (exit 4), bad fingerprint (exit 2), unknown gateway (exit 2), unpinned (exit 4)', async () => {
+    // Without a full tunnel a gateway widens access: held for a second administrator (#14).
+    const held = okJson(
+      await runCommand(GatewaysAdd, addArgs('edge-0', {}, ['--no-redirect-gateway'])),
+      AdminGatewaysAddResultSchema,
+    );
+    assert.ok('status' in held && held.status === 'pending', JSON.stringify(held));
+    assert.match(held.change.reasons.join(' '), /edge-0 added without a full tunnel/);
+    const heldText = await runCommand(
+      GatewaysAdd,
+      addArgs('edge-0b', {}, ['--no-redirect-gateway']).slice(0, -1),
+    );
+    assert.match(heldText.stdout, /PENDING APPROVAL/);
     const added = okJson(await runCommand(GatewaysAdd, addArgs('edge-1')), AdminGatewaysAddResultSchema);
+    assert.ok(!('status' in added) && 'gateway' in added);
     assert.equal(added.gateway.status, 'pending');
     assert.deepEqual(added.gateway.settings?.push_routes, ['10.30.0.0/16']);
-    assert.equal(added.gateway.settings?.redirect_gateway, false);
+    assert.equal(added.gateway.settings?.redirect_gateway, true);
     assert.equal(added.gateway.settings?.vpn_network, '10.8.0.0/24');
     const list = okJson(await runCommand(GatewaysList, ['--json']), AdminGatewaysListResultSchema);
     assert.deepEqual(list.gateways.map((g) => g.name).sort(), ['default', 'edge-1']);
