@@ -121,9 +121,9 @@ describe('lab up | down', { skip: peers.skip }, () => {
         self,
         (step) => {
           // Remember what was running just before the failure, to check it is gone afterwards.
-          if (step.startsWith('internal service')) void labPids().then((p) => (seen = p));
+          if (step.startsWith('internal services')) void labPids().then((p) => (seen = p));
         },
-        { failAfter: 'internal service behind the gateway' },
+        { failAfter: 'internal services behind the gateway (networks A and B)' },
       ),
       /injected failure/,
     );
