@@ -15,9 +15,9 @@ import type { AppContext } from '../../context.js';
 import { type AccessClaims, BOOTSTRAP_GRANT_TTL_MS, bootstrapGrants, sameSource } from '../auth/grants.js';
 import { tokenHash, tokenKind } from '../auth/tokens.js';
 import { ensureDeviceSpaKeys, type SpaKeys, wipeSpaKeys } from '../device/spa-keys.js';
-import { evaluatePolicy, nextScheduleChange } from '../policy/evaluate.js';
-import { denialText, gatherFacts } from '../policy/facts.js';
-import { effectivePolicyFor } from '../policy/resolve.js';
+import { denialError, evaluatePolicy, nextScheduleChange } from '../policy/evaluate.js';
+import { gatherFacts } from '../policy/facts.js';
+import { effectivePolicyFor, policyTag } from '../policy/resolve.js';
 import { authenticateClient, type ClientAccess } from './access.js';
 import { BOOTSTRAP_TTL_S, sealBootstrap } from './bootstrap-payload.js';
 import { issueSessionCertificate, type SessionCertificate } from './certs.js';
@@ -141,7 +141,7 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
   let userAuditId: string | null = null;
   let sessionId: string | null = null;
   /** `p-…@version` of the policy evaluated, and the rule that denied (for the audit event). */
-  let policyTag: string | null = null;
+  let tag: string | null = null;
   let denial: string | null = null;
   try {
     access = await authenticateClient(ctx.kv, req.authorization);
@@ -154,7 +154,7 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
     // The policy that applies now, evaluated again here (the login evaluated it before the code):
     // an assignment, a schedule or the device may have changed since.
     const effective = await effectivePolicyFor(ctx, user.id);
-    policyTag = `${effective.ref.policy_id}@${effective.ref.version}`;
+    tag = policyTag(effective.ref);
     const facts = await gatherFacts(ctx, {
       userId: user.id,
       device,
@@ -165,9 +165,8 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
     });
     const verdict = evaluatePolicy(effective.document, facts);
     if (!verdict.allowed) {
-      const rule = verdict.rules.find((r) => !r.allowed)!;
-      denial = denialText(rule.rule, rule.detail);
-      throw new ViworksError(verdict.code!, { details: [denial] });
+      denial = verdict.denial;
+      throw denialError(verdict);
     }
     const policy = sessionPolicyOf(effective.ref, effective.document);
     const boundary = nextScheduleChange(effective.document, ctx.now());
@@ -215,7 +214,7 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
       device_id: device.id,
       session_id: session.id,
       src_ip: req.sourceIp,
-      policy_id: policyTag,
+      policy_id: tag,
       trace_id: req.traceId,
     });
     return { envelope, session_id: toWireId('s', session.id), expires_at: session.expiresAt.toISOString() };
@@ -233,7 +232,7 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
         device_id: access?.claims.deviceId ?? null,
         session_id: sessionId,
         src_ip: req.sourceIp,
-        policy_id: policyTag,
+        policy_id: tag,
         trace_id: req.traceId,
         error_code: viw?.code ?? 'VIW_E_INTERNAL',
         error_msg: denial,

@@ -29,6 +29,7 @@ import {
   type StoredChange,
 } from './admin-apply.js';
 import { type Assessment, assess } from './admin-assess.js';
+import { policyTag } from './resolve.js';
 
 export type PolicyAdminDeps = Pick<AppContext, 'db' | 'audit' | 'config' | 'now' | 'policyWatch'>;
 type PolicyChange = Prisma.PolicyChangeModel;
@@ -93,7 +94,7 @@ async function auditTargets(db: Db, spec: ChangeSpec) {
         : null;
   const user = userId ? await db.user.findUnique({ where: { id: userId }, select: { auditId: true } }) : null;
   return {
-    policy_id: policy ? `${toWireId('p', policy.id)}@${policy.version}` : null,
+    policy_id: policy ? policyTag({ policy_id: toWireId('p', policy.id), version: policy.version }) : null,
     targetAuditId: user?.auditId ?? null,
   };
 }

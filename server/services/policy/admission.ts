@@ -4,12 +4,11 @@
 // the login before any code is issued: the stable VIW_E_POLICY_* code, the rule in the details and
 // in the audit event (error_msg).
 import type { ProcessPosture } from '../../../core/api/posture.js';
-import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { AppContext } from '../../context.js';
 import type { DesktopDevice } from '../../data/client.js';
-import { evaluatePolicy } from './evaluate.js';
-import { denialText, gatherFacts, isHardened } from './facts.js';
-import { effectivePolicyFor } from './resolve.js';
+import { denialError, evaluatePolicy } from './evaluate.js';
+import { gatherFacts, isHardened } from './facts.js';
+import { effectivePolicyFor, policyTag } from './resolve.js';
 
 export type AdmissionCtx = Pick<AppContext, 'db' | 'geo' | 'config' | 'now'>;
 
@@ -38,10 +37,6 @@ export async function admitLogin(
     at: ctx.now(),
   });
   const verdict = evaluatePolicy(effective.document, facts);
-  const policyTag = `${effective.ref.policy_id}@${effective.ref.version}`;
-  if (!verdict.allowed) {
-    const rule = verdict.rules.find((r) => !r.allowed)!;
-    throw new ViworksError(verdict.code!, { details: [denialText(rule.rule, rule.detail)] });
-  }
-  return { policyTag };
+  if (!verdict.allowed) throw denialError(verdict);
+  return { policyTag: policyTag(effective.ref) };
 }

@@ -14,6 +14,7 @@ import {
   WEEKDAYS,
   type Weekday,
 } from '../../../core/api/policy.js';
+import { ViworksError } from '../../../core/errors/viworks-error.js';
 
 export interface PolicyFacts {
   readonly at: Date;
@@ -38,7 +39,19 @@ export interface PolicyVerdict {
   /** The first rule that denied, and its code; null when allowed. */
   readonly deniedBy: PolicyRule | null;
   readonly code: (typeof POLICY_DENIAL_CODES)[PolicyRule] | null;
+  /** `policy rule <rule>: <detail>` of that rule, for the error details and the audit event; null when allowed. */
+  readonly denial: string | null;
   readonly rules: readonly RuleVerdict[];
+}
+
+/** One line naming the rule that denied and why (printable ASCII: the audit event's error_msg). */
+function denialText(rule: string, detail: string): string {
+  return `policy rule ${rule}: ${detail}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 250);
+}
+
+/** The error a denial answers with: its stable code, the rule in the details. */
+export function denialError(v: PolicyVerdict): ViworksError {
+  return new ViworksError(v.code ?? 'VIW_E_INTERNAL', { details: v.denial ? [v.denial] : [] });
 }
 
 const verdict = (rule: PolicyRule, allowed: boolean, detail: string): RuleVerdict => ({
@@ -176,6 +189,7 @@ export function evaluatePolicy(doc: PolicyDocument, facts: PolicyFacts): PolicyV
     allowed: denied === null,
     deniedBy: denied?.rule ?? null,
     code: denied ? POLICY_DENIAL_CODES[denied.rule] : null,
+    denial: denied ? denialText(denied.rule, denied.detail) : null,
     rules,
   };
 }

@@ -41,8 +41,3 @@ export async function gatherFacts(ctx: FactsCtx, i: FactsInput): Promise<PolicyF
     gateway: i.gateway,
   };
 }
-
-/** One line for the audit event and the error details: which rule, and why (ASCII, no secrets). */
-export function denialText(rule: string, detail: string): string {
-  return `policy rule ${rule}: ${detail}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 250);
-}

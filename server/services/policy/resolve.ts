@@ -17,6 +17,11 @@ export interface EffectivePolicy {
   readonly document: PolicyDocument;
 }
 
+/** `p-…@version`: how audit events and the session watcher name a policy version. */
+export function policyTag(ref: { readonly policy_id: string; readonly version: number }): string {
+  return `${ref.policy_id}@${ref.version}`;
+}
+
 type ConfigPart = Pick<ServerConfig, 'sessionLifetimeS' | 'idleTimeoutS' | 'dns' | 'requireKillSwitch'>;
 
 /** The built-in default: full tunnel to whatever the gateway serves, no restriction beyond config. */

@@ -10,8 +10,8 @@ import type { AppContext } from '../../context.js';
 import { endSessions } from '../client/end-sessions.js';
 import { sessionPolicyOf } from '../client/session-policy.js';
 import { evaluatePolicy, nextScheduleChange } from './evaluate.js';
-import { denialText, gatherFacts } from './facts.js';
-import { type EffectivePolicy, effectivePolicyFor } from './resolve.js';
+import { gatherFacts } from './facts.js';
+import { type EffectivePolicy, effectivePolicyFor, policyTag } from './resolve.js';
 
 export type WatcherDeps = Pick<
   AppContext,
@@ -64,10 +64,9 @@ export async function reevaluateSessions(deps: WatcherDeps, reason: string): Pro
       at: now,
     });
     const verdict = evaluatePolicy(effective.document, facts);
-    const tag = `${effective.ref.policy_id}@${effective.ref.version}`;
+    const tag = policyTag(effective.ref);
     if (!verdict.allowed) {
-      const rule = verdict.rules.find((r) => !r.allowed)!;
-      const denial = denialText(rule.rule, rule.detail);
+      const denial = verdict.denial!;
       const done = await endSessions(deps.sessionEnd, { sessionId: s.id }, 'policy', { traceId });
       if (done.length > 0) {
         ended.push({ sessionId: s.id, denial });
