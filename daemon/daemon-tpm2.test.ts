@@ -6,8 +6,7 @@
 // either private key and no log line carries the keys' auth value. Plus the start-time selection:
 // `auto` picks the TPM when one answers, keeps an enrolled device's store, and says why.
 import assert from 'node:assert/strict';
-import { createECDH } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,33 +18,10 @@ import type { KeyStore } from './keystore/keystore.js';
 import { selectKeyStore } from './keystore/select.js';
 import { Tpm2KeyStore } from './keystore/tpm2/tpm2-store.js';
 import { type BackendSession, startBackendSession } from './testing/backend-session.js';
+import { filesUnder, privateKeyIn } from './testing/p256-key-search.js';
 
 const skip = swtpmPeers().skip;
 const PASSWORD = 'tina tpm correct horse 31';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [],
-  );
-}
-
-/** A file position where some 32 bytes are the P-256 private key of one of `points`, or null. */
-function privateKeyIn(files: readonly string[], points: readonly Uint8Array[]): string | null {
-  const wanted = new Set(points.map((p) => Buffer.from(p).toString('hex')));
-  const ecdh = createECDH('prime256v1');
-  for (const f of files) {
-    const b = readFileSync(f);
-    for (let i = 0; i + 32 <= b.length; i++) {
-      try {
-        ecdh.setPrivateKey(b.subarray(i, i + 32));
-      } catch {
-        continue;
-      }
-      if (wanted.has(ecdh.getPublicKey('hex', 'uncompressed'))) return `${f} @ ${i}`;
-    }
-  }
-  return null;
-}
 
 describe('viworksd with a TPM 2.0 key store against the real backend', { skip }, () => {
   let tpm: TestSwtpm;

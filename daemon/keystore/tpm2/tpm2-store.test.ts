@@ -4,7 +4,6 @@
 // any file, reloading after lost contexts, no dictionary-attack lockout, deletion.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createECDH } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,39 +15,12 @@ import { generateDeviceKeyPair } from '../../../core/crypto/hpke.js';
 import { readSignatureHeaders, verifyRequestSignature } from '../../../core/crypto/request-signing.js';
 import { isViworksError } from '../../../core/errors/viworks-error.js';
 import { startSwtpm, swtpmPeers, type TestSwtpm } from '../../../scripts/testkit/swtpm.js';
+import { filesUnder, privateKeyIn } from '../../testing/p256-key-search.js';
 import type { NewDeviceKeys } from '../keystore.js';
 import { ECDH_KEY_ATTRIBUTES, SIGNING_KEY_ATTRIBUTES, TPMA } from './tpm2-public.js';
 import { Tpm2KeyStore } from './tpm2-store.js';
 
 const skip = swtpmPeers().skip;
-
-/** Every file under `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
-  );
-}
-
-/**
- * Whether any 32-byte window of any file is a P-256 private key whose public key is `point`: the
- * exhaustive search for the raw scalar (whatever the encoding around it, PKCS#8 or bare).
- */
-function privateKeyIn(files: readonly string[], points: readonly Uint8Array[]): string | null {
-  const wanted = new Set(points.map((p) => Buffer.from(p).toString('hex')));
-  const ecdh = createECDH('prime256v1');
-  for (const f of files) {
-    const b = readFileSync(f);
-    for (let i = 0; i + 32 <= b.length; i++) {
-      try {
-        ecdh.setPrivateKey(b.subarray(i, i + 32));
-      } catch {
-        continue; // zero or ≥ n: not a scalar
-      }
-      if (wanted.has(ecdh.getPublicKey('hex', 'uncompressed'))) return `${f} @ ${i}`;
-    }
-  }
-  return null;
-}
 
 describe('Tpm2KeyStore on a software TPM', { skip }, () => {
   let tpm: TestSwtpm;

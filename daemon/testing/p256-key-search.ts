@@ -1,0 +1,31 @@
+// For the TPM tests (keystore/tpm2/tpm2-store.test.ts, daemon-tpm2.test.ts): the proof that no file
+// holds a device private key is an exhaustive search for the raw P-256 scalar, whatever encoding
+// surrounds it (PKCS#8, bare, inside a larger blob).
+import { createECDH } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Every regular file under `dir`, recursively (sockets and other special files left out). */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [],
+  );
+}
+
+/** A file position where some 32 bytes are the P-256 private key of one of `points`, or null. */
+export function privateKeyIn(files: readonly string[], points: readonly Uint8Array[]): string | null {
+  const wanted = new Set(points.map((p) => Buffer.from(p).toString('hex')));
+  const ecdh = createECDH('prime256v1');
+  for (const f of files) {
+    const b = readFileSync(f);
+    for (let i = 0; i + 32 <= b.length; i++) {
+      try {
+        ecdh.setPrivateKey(b.subarray(i, i + 32));
+      } catch {
+        continue; // zero or ≥ n: not a scalar
+      }
+      if (wanted.has(ecdh.getPublicKey('hex', 'uncompressed'))) return `${f} @ ${i}`;
+    }
+  }
+  return null;
+}
