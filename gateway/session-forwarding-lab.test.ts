@@ -24,6 +24,7 @@ import { sampleFacts, sampleSettings } from './render/test-fixtures.js';
 import { writeApplied } from './state/node-state.js';
 import { callGw } from './testing/gw-lab.js';
 import { createNodeConfig, type NodeConfigFixture } from './testing/node-config-fixture.js';
+import { addTargetBehind, removeTarget } from './testing/target-network.js';
 
 const IPTABLES = '/usr/sbin/iptables';
 const RESTORE = '/usr/sbin/iptables-restore';
@@ -74,7 +75,6 @@ describe('per-session forwarding rules in the kernel', { skip: peers.skip, timeo
     const tun = `tun${tag}`;
     const gwNs = lab.gw.ns;
     const clNs = lab.cl.ns;
-    target = { ns: `viw-tg-${tag}`, ifname: `vx${tag}`, address: net(50, 10) };
     const ip = (...args: string[]) => runOk([IP, ...args]);
     // The gateway's end of the client link becomes "the tunnel".
     await ip('-n', gwNs, 'link', 'set', lab.gw.ifname, 'down');
@@ -84,30 +84,10 @@ describe('per-session forwarding rules in the kernel', { skip: peers.skip, timeo
     for (const h of [2, 3, 4]) await ip('-n', clNs, 'addr', 'add', `${net(8, h)}/24`, 'dev', lab.cl.ifname);
     await ip('-n', clNs, 'route', 'add', 'default', 'via', net(8, 1));
     // The networks behind the gateway.
-    await ip('netns', 'add', target.ns);
-    await ip(
-      'link',
-      'add',
-      `vt${tag}`,
-      'netns',
-      gwNs,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      target.ifname,
-      'netns',
-      target.ns,
+    target = await addTargetBehind(
+      lab,
+      [50, 60, 70].map((a) => ({ gateway: net(a, 1), target: net(a, a === 70 ? 53 : 10) })),
     );
-    for (const a of [50, 60, 70]) {
-      await ip('-n', gwNs, 'addr', 'add', `${net(a, 1)}/24`, 'dev', `vt${tag}`);
-      await ip('-n', target.ns, 'addr', 'add', `${net(a, a === 70 ? 53 : 10)}/24`, 'dev', target.ifname);
-    }
-    await ip('-n', gwNs, 'link', 'set', `vt${tag}`, 'up');
-    await ip('-n', target.ns, 'link', 'set', 'lo', 'up');
-    await ip('-n', target.ns, 'link', 'set', target.ifname, 'up');
-    await ip('-n', target.ns, 'route', 'add', 'default', 'via', net(50, 1));
-    await runOk([IP, 'netns', 'exec', gwNs, '/bin/sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
     // The node's iptables baseline, as apply_config loads it (FORWARD DROP; VIWORKS_FORWARD wants
     // the forwarding table's mark).
     const rules = renderIptablesRules(settings, sampleFacts());
@@ -125,17 +105,7 @@ describe('per-session forwarding rules in the kernel', { skip: peers.skip, timeo
     const names = [lab?.gw.ns, lab?.cl.ns, target?.ns].filter((x): x is string => x !== undefined);
     // destroy() stops every process this test started (the target's listeners included, by PID).
     await lab?.destroy();
-    if (target) {
-      const pids = await run([IP, 'netns', 'pids', target.ns]);
-      for (const pid of pids.stdout.split(/\s+/).filter((s) => /^[0-9]+$/.test(s))) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await run([IP, 'netns', 'del', target.ns]);
-    }
+    await removeTarget(target);
     if (fx) rmSync(fx.root, { recursive: true, force: true });
     assert.deepEqual(
       (await listNamespaces()).filter((x) => names.includes(x)),

@@ -35,6 +35,7 @@ import { sampleSettings } from './render/test-fixtures.js';
 import { writeApplied } from './state/node-state.js';
 import { callGw } from './testing/gw-lab.js';
 import { createNodeConfig, type NodeConfigFixture } from './testing/node-config-fixture.js';
+import { addTargetBehind, removeTarget } from './testing/target-network.js';
 
 const IPTABLES = '/usr/sbin/iptables';
 const RESTORE = '/usr/sbin/iptables-restore';
@@ -94,33 +95,10 @@ describe('a real OpenVPN session at its pinned address, filtered live', {
 
   before(async () => {
     lab = await NetnsPair.create();
-    const tag = lab.gw.ns.slice(-8);
-    target = { ns: `viw-tg-${tag}`, ifname: `vx${tag}`, address: net(50, 10) };
-    const ip = (...args: string[]) => runOk([IP, ...args]);
-    await ip('netns', 'add', target.ns);
-    await ip(
-      'link',
-      'add',
-      `vt${tag}`,
-      'netns',
-      lab.gw.ns,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      target.ifname,
-      'netns',
-      target.ns,
+    target = await addTargetBehind(
+      lab,
+      [50, 60].map((a) => ({ gateway: net(a, 1), target: net(a, 10) })),
     );
-    for (const a of [50, 60]) {
-      await ip('-n', lab.gw.ns, 'addr', 'add', `${net(a, 1)}/24`, 'dev', `vt${tag}`);
-      await ip('-n', target.ns, 'addr', 'add', `${net(a, 10)}/24`, 'dev', target.ifname);
-    }
-    await ip('-n', lab.gw.ns, 'link', 'set', `vt${tag}`, 'up');
-    await ip('-n', target.ns, 'link', 'set', 'lo', 'up');
-    await ip('-n', target.ns, 'link', 'set', target.ifname, 'up');
-    await ip('-n', target.ns, 'route', 'add', 'default', 'via', net(50, 1));
-    await runOk([IP, 'netns', 'exec', lab.gw.ns, '/bin/sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
     await lab.listenTcp(target, '0.0.0.0', PORT);
 
     fx = createNodeConfig({ spaInterface: lab.gw.ifname, listenAddress: lab.gw.address });
@@ -218,17 +196,7 @@ describe('a real OpenVPN session at its pinned address, filtered live', {
     await client?.stop();
     // destroy() stops every process this test started in the two lab namespaces, by PID.
     await lab?.destroy();
-    if (target) {
-      const pids = await run([IP, 'netns', 'pids', target.ns]);
-      for (const pid of pids.stdout.split(/\s+/).filter((s) => /^[0-9]+$/.test(s))) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await run([IP, 'netns', 'del', target.ns]);
-    }
+    await removeTarget(target);
     if (fx) rmSync(fx.root, { recursive: true, force: true });
     assert.deepEqual(
       (await listNamespaces()).filter((x) => names.includes(x)),
