@@ -154,6 +154,18 @@ function hex4(src: Uint8Array, at: number): number {
   return n;
 }
 
+/** JSON's one-character escapes (after the backslash: " \\ / b f n r t) and the byte each stands for. */
+const SIMPLE_ESCAPES: Readonly<Record<number, number>> = {
+  34: 0x22,
+  92: 0x5c,
+  47: 0x2f,
+  98: 8,
+  102: 12,
+  110: 10,
+  114: 13,
+  116: 9,
+};
+
 /**
  * The content of one JSON string (the bytes between its quotes) decoded into UTF-8 bytes written to
  * `alloc(n)`-made storage, which the caller owns. Null (and everything made wiped) when it is not a
@@ -175,18 +187,8 @@ export function unescapeJsonUtf8(src: Uint8Array, alloc: (n: number) => Uint8Arr
       continue;
     }
     const e = src[++i];
-    const simple: Record<number, number> = {
-      34: 0x22,
-      92: 0x5c,
-      47: 0x2f,
-      98: 8,
-      102: 12,
-      110: 10,
-      114: 13,
-      116: 9,
-    };
-    if (e !== undefined && e in simple) {
-      work[o++] = simple[e]!;
+    if (e !== undefined && e in SIMPLE_ESCAPES) {
+      work[o++] = SIMPLE_ESCAPES[e]!;
       continue;
     }
     if (e !== 0x75) return bad();
