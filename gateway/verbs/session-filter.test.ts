@@ -33,6 +33,9 @@ let nftDir = '';
 const sid = () => `s-${randomBytes(16).toString('hex')}`;
 const POLICY = `p-${'c'.repeat(32)}`;
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+// One expiry for every document: a document is "the same" only with the same expires_at, and two
+// calls a second apart would otherwise differ (CI caught that as a flake of the idempotence test).
+const EXPIRES_AT = inAnHour();
 
 before(() => {
   nftDir = mkdtempSync(join(tmpdir(), 'viw-fake-nft-'));
@@ -63,7 +66,7 @@ const clearLog = () => rmSync(join(nftDir, 'nft.log'), { force: true });
 const doc = (networks: string[] | 'unrestricted', version = 1, policy_id = POLICY) => ({
   policy: { policy_id, version },
   networks,
-  expires_at: inAnHour(),
+  expires_at: EXPIRES_AT,
 });
 const ccd = { push_routes: ['10.30.0.0/24'], expires_at: inAnHour() };
 
