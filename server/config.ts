@@ -148,6 +148,82 @@ export const ServerConfigSchema = Type.Object(
         env: Type.String({ maxLength: 32 }),
         site: Type.String({ maxLength: 64 }),
         tenant: Type.String({ maxLength: 64 }),
+        /** Events are sealed into a signed Merkle batch this often (docs/audit.md#batches). */
+        batchIntervalS: Type.Integer({ minimum: 5, maximum: 3600 }),
+        /**
+         * The write-once copy of every sealed batch and manifest (docs/audit.md#worm): files made
+         * immutable (FS_IMMUTABLE_FL; needs CAP_LINUX_IMMUTABLE and a filesystem that supports it,
+         * else the start stops). Files older than retentionDays are removed. Null: no WORM copy.
+         */
+        worm: Type.Union([
+          Type.Object({ dir: FilePath, retentionDays: Type.Integer({ minimum: 1, maximum: 36500 }) }, closed),
+          Type.Null(),
+        ]),
+      },
+      closed,
+    ),
+    /**
+     * A PKCS#11 token (an HSM; SoftHSM2 in tests) holding the audit-signing key and the int-tls,
+     * int-vpn and int-device CA keys, non-exportable (docs/audit.md#hsm). The PIN is read from
+     * pinFile, never from the environment or argv. Null: file keys under <dataDir> (the embedded
+     * default, reported as such).
+     */
+    hsm: Type.Union([
+      Type.Object(
+        {
+          module: FilePath,
+          tokenLabel: Type.String({ minLength: 1, maxLength: 32 }),
+          pinFile: FilePath,
+        },
+        closed,
+      ),
+      Type.Null(),
+    ]),
+    /**
+     * Where the audit stream is shipped (pki-siem §4.4, docs/audit.md#shipping): each path has its
+     * own disk spool under <dataDir>/audit/spool/<path>; at-least-once, events carry their seq.
+     */
+    siem: Type.Object(
+      {
+        /** What each shipped event looks like: the native event, ECS or OCSF (siem/). */
+        format: Type.Enum(['native', 'ecs', 'ocsf']),
+        /** Most bytes each path's spool holds before it stops taking events (they stay in the database). */
+        spoolMaxBytes: Type.Integer({ minimum: 65536, maximum: 68719476736 }),
+        /** Primary: syslog over TLS (RFC 5425 framing, RFC 5424 messages), mutual TLS. */
+        syslog: Type.Union([
+          Type.Object(
+            {
+              host: HostOrIp,
+              port: Type.Integer({ minimum: 1, maximum: 65535 }),
+              /** The name the receiver's certificate must carry; default host. */
+              serverName: Type.Union([HostOrIp, Type.Null()]),
+              caFile: FilePath,
+              certFile: FilePath,
+              keyFile: FilePath,
+            },
+            closed,
+          ),
+          Type.Null(),
+        ]),
+        /** Secondary: HTTPS bulk (Elasticsearch _bulk or Splunk HEC), each body signed (Ed25519). */
+        https: Type.Union([
+          Type.Object(
+            {
+              kind: Type.Enum(['elasticsearch', 'splunk-hec']),
+              url: Type.String({ maxLength: 2048, pattern: '^https://[^\\s]+$' }),
+              caFile: FilePath,
+              /** Elasticsearch: the index; Splunk HEC: the index field (optional there). */
+              index: Type.Union([
+                Type.String({ minLength: 1, maxLength: 255, pattern: '^[a-z0-9][a-z0-9._-]*$' }),
+                Type.Null(),
+              ]),
+              /** File holding the API key (Elasticsearch) or HEC token (Splunk); null: none sent. */
+              tokenFile: Type.Union([FilePath, Type.Null()]),
+            },
+            closed,
+          ),
+          Type.Null(),
+        ]),
       },
       closed,
     ),
@@ -190,7 +266,9 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     playIntegrity: null,
     phoneAppDir: null,
     phoneOrigin: null,
-    audit: { env: 'prod', site: 'default', tenant: 'default' },
+    audit: { env: 'prod', site: 'default', tenant: 'default', batchIntervalS: 60, worm: null },
+    hsm: null,
+    siem: { format: 'native', spoolMaxBytes: 256 * 1024 * 1024, syslog: null, https: null },
   };
 }
 
@@ -237,6 +315,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('idleTimeoutS', int(env.VIWORKS_IDLE_TIMEOUT_S));
   set('gatewayPollIntervalS', int(env.VIWORKS_GATEWAY_POLL_INTERVAL_S));
   set('phoneOrigin', env.VIWORKS_PHONE_ORIGIN);
+
   set('phoneAppDir', env.VIWORKS_PHONE_APP_DIR);
   // VIWORKS_ATTESTATION_ROOTS=packed=/etc/viworks/attestation-root.pem,apple=/etc/…/apple.pem
   set(
@@ -255,6 +334,29 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     const set = Object.entries(fields).filter(([, v]) => v !== undefined && v !== '');
     return set.length > 0 ? Object.fromEntries(set) : undefined;
   };
+  const auditParts = part({
+    batchIntervalS: int(env.VIWORKS_AUDIT_BATCH_INTERVAL_S),
+    worm:
+      env.VIWORKS_AUDIT_WORM_DIR === undefined || env.VIWORKS_AUDIT_WORM_DIR === ''
+        ? undefined
+        : {
+            dir: env.VIWORKS_AUDIT_WORM_DIR,
+            retentionDays: int(env.VIWORKS_AUDIT_WORM_RETENTION_DAYS) ?? 548,
+          },
+  });
+  set('audit', auditParts);
+  set(
+    'siem',
+    part({ format: env.VIWORKS_SIEM_FORMAT, spoolMaxBytes: int(env.VIWORKS_SIEM_SPOOL_MAX_BYTES) }),
+  );
+  set(
+    'hsm',
+    part({
+      module: env.VIWORKS_PKCS11_MODULE,
+      tokenLabel: env.VIWORKS_PKCS11_TOKEN,
+      pinFile: env.VIWORKS_PKCS11_PIN_FILE,
+    }),
+  );
   set(
     'appAttest',
     part({
@@ -299,6 +401,14 @@ function mergeParts(
   return { ...NATIVE_DEFAULTS[key], ...object(f), ...object(e) };
 }
 
+/** A settings object whose fields the file and the environment may give in part, over its defaults. */
+function mergeSection(defaults: object, file: unknown, env: unknown) {
+  const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+  // A non-object from the file is kept as given, so that validation names it.
+  if (file !== undefined && !isObject(file)) return file;
+  return { ...defaults, ...(file ?? {}), ...(isObject(env) ? env : {}) };
+}
+
 function fromFile(path: string | undefined): Record<string, unknown> {
   if (!path) return {};
   let text: string;
@@ -320,12 +430,15 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}
   const env = opts.env ?? process.env;
   const file = fromFile(opts.file ?? env.VIWORKS_CONFIG);
   const envParts = fromEnv(env);
+  const base = defaults(env);
   const merged = {
-    ...defaults(env),
+    ...base,
     ...file,
     ...envParts,
     appAttest: mergeParts('appAttest', file, envParts),
     playIntegrity: mergeParts('playIntegrity', file, envParts),
+    audit: mergeSection(base.audit, file.audit, envParts.audit),
+    siem: mergeSection(base.siem, file.siem, envParts.siem),
   };
   const config = validator.parse(merged, 'VIW_E_CONFIG');
   // Xcode builds' keys are development-only: a production backend never accepts them (lessons.md).
