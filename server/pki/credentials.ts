@@ -8,6 +8,7 @@
 // old backup pin accept the new primary at once; they learn the new backup pin from their next
 // bootstrap (gateway) or client update (backend). Every write is atomic, and each intermediate state
 // heals on the next load: primary == backup → a new backup is made; certificate ≠ key → re-issued.
+// A certificate the current intermediate did not sign (a new one was installed) is re-issued too.
 import { createPublicKey, X509Certificate as NodeX509 } from 'node:crypto';
 import { join } from 'node:path';
 import { type PinSet, spkiPinFromCertificate, spkiPinFromKey } from '../../core/crypto/pins.js';
@@ -47,10 +48,17 @@ export async function loadOrCreateKey(path: string): Promise<{ keys: CryptoKeyPa
 
 const pinOfKeyPem = (pem: string) => spkiPinFromKey(createPublicKey(pem));
 
-function stillGood(certPem: string, names: SubjectNames, keyPem: string): boolean {
+/** Signed by the issuer's current certificate (after `pki install-intermediate` it no longer is). */
+function issuedBy(cert: NodeX509, issuer: Issuer): boolean {
+  const issuerCert = new NodeX509(issuer.cert.toString('pem'));
+  return cert.checkIssued(issuerCert) && cert.verify(issuerCert.publicKey);
+}
+
+function stillGood(certPem: string, names: SubjectNames, keyPem: string, issuer: Issuer): boolean {
   const cert = new NodeX509(certPem);
   if (Date.parse(cert.validTo) - Date.now() < RENEW_BEFORE_MS) return false;
   if (spkiPinFromCertificate(cert) !== pinOfKeyPem(keyPem)) return false;
+  if (!issuedBy(cert, issuer)) return false;
   const want = [
     ...(names.dns ?? []).map((d) => `DNS:${d}`),
     ...(names.ips ?? []).map((ip) => `IP Address:${ip}`),
@@ -80,7 +88,7 @@ async function issueOn(spec: CredentialSpec, publicKey: CryptoKey): Promise<stri
 export async function loadServerCredential(spec: CredentialSpec): Promise<Omit<ServerCredential, 'pins'>> {
   const primary = await loadOrCreateKey(join(spec.dir, `${spec.base}.key`));
   let certPem = readTextIfExists(join(spec.dir, `${spec.base}.crt`));
-  if (!certPem || !stillGood(certPem, spec.names, primary.pem)) {
+  if (!certPem || !stillGood(certPem, spec.names, primary.pem, spec.issuer)) {
     certPem = await issueOn(spec, primary.keys.publicKey);
   }
   return {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { readTextIfExists, writePrivateFile } from '../fs/private-files.js';
 import type { EmbeddedPki } from './embedded-pki.js';
-import type { Issuer } from './issue.js';
+import { type Issuer, signingCrypto } from './issue.js';
 import { SIGNING_ALG } from './keys.js';
 import { days, INTERMEDIATES, type IntermediateName } from './profiles.js';
 import { x509 } from './x509.js';
@@ -42,22 +42,25 @@ export async function buildCrl(
   crlNumber: bigint,
   thisUpdate: Date,
 ): Promise<string> {
-  const crl = await x509.X509CrlGenerator.create({
-    issuer: issuer.cert.subjectName,
-    thisUpdate,
-    nextUpdate: new Date(thisUpdate.getTime() + CRL_VALIDITY_MS),
-    signingAlgorithm: SIGNING_ALG,
-    signingKey: issuer.keys.privateKey,
-    extensions: [
-      new x509.Extension(CRL_NUMBER_OID, false, derInteger(crlNumber)),
-      await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey),
-    ],
-    entries: entries.map((e) => ({
-      serialNumber: e.serial,
-      revocationDate: e.revokedAt,
-      reason: x509.X509CrlReason[e.reason],
-    })),
-  });
+  const crl = await x509.X509CrlGenerator.create(
+    {
+      issuer: issuer.cert.subjectName,
+      thisUpdate,
+      nextUpdate: new Date(thisUpdate.getTime() + CRL_VALIDITY_MS),
+      signingAlgorithm: SIGNING_ALG,
+      signingKey: issuer.keys.privateKey,
+      extensions: [
+        new x509.Extension(CRL_NUMBER_OID, false, derInteger(crlNumber)),
+        await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey),
+      ],
+      entries: entries.map((e) => ({
+        serialNumber: e.serial,
+        revocationDate: e.revokedAt,
+        reason: x509.X509CrlReason[e.reason],
+      })),
+    },
+    signingCrypto(issuer),
+  );
   // OpenSSL (and everything built on it) reads only the RFC 7468 label `X509 CRL`.
   const b64 = Buffer.from(crl.rawData).toString('base64');
   return `-----BEGIN X509 CRL-----\n${(b64.match(/.{1,64}/g) ?? []).join('\n')}\n-----END X509 CRL-----\n`;
@@ -87,9 +90,17 @@ export class CrlPublisher {
     return this.current.get(name) ?? readTextIfExists(join(this.dir, `${name}.crl`));
   }
 
-  /** Root + intermediates, PEM: what a relying party needs besides a CRL. */
+  /**
+   * Root + intermediates, PEM: what a relying party needs besides a CRL. Replaced intermediates
+   * still valid are included, so certificates they issued keep verifying until they expire.
+   */
   caBundlePem(): string {
-    return [this.pki.rootPem, ...INTERMEDIATES.map((n) => this.pki.intermediates[n].cert.toString('pem'))]
+    const previous = INTERMEDIATES.flatMap((n) => this.pki.previous[n]?.toString('pem') ?? []);
+    return [
+      this.pki.rootPem,
+      ...INTERMEDIATES.map((n) => this.pki.intermediates[n].cert.toString('pem')),
+      ...previous,
+    ]
       .map((p) => `${p.trimEnd()}\n`)
       .join('');
   }

@@ -5,6 +5,11 @@ import { createPrivateKey, webcrypto } from 'node:crypto';
 export const EC_ALG = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 export const SIGNING_ALG = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
+/** SubjectPublicKeyInfo DER of a Node WebCrypto public key. */
+export async function spkiOf(publicKey: CryptoKey): Promise<Buffer> {
+  return Buffer.from(await webcrypto.subtle.exportKey('spki', publicKey as webcrypto.CryptoKey));
+}
+
 export async function generateEcKeyPair(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(EC_ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
@@ -19,7 +24,7 @@ export async function privateKeyToPem(key: CryptoKey): Promise<string> {
 }
 
 /** Imports a PKCS#8 PEM private key and derives its public key, as a WebCrypto key pair. */
-export async function keyPairFromPem(pem: string): Promise<CryptoKeyPair> {
+export async function keyPairFromPem(pem: string | Buffer): Promise<CryptoKeyPair> {
   const keyObject = createPrivateKey(pem);
   const der = keyObject.export({ type: 'pkcs8', format: 'der' });
   const { d: _d, ...publicJwk } = keyObject.export({ format: 'jwk' });

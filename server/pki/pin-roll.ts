@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { PinSet } from '../../core/crypto/pins.js';
 import type { ServerConfig } from '../config.js';
 import { type CredentialSpec, rollPinnedCredential } from './credentials.js';
-import { loadOrCreatePki } from './embedded-pki.js';
+import { type LoadPkiOptions, loadOrCreatePki } from './embedded-pki.js';
 import { tlsGatewaySpec } from './gateway-profile.js';
 import type { SubjectNames } from './issue.js';
 import { PROFILES } from './profiles.js';
@@ -39,8 +39,10 @@ export async function rollPins(
   config: Pick<ServerConfig, 'dataDir' | 'gatewayFqdn'>,
   backendNames: SubjectNames,
   target: PinRollTarget,
+  opts: LoadPkiOptions = {},
 ): Promise<PinRollReport> {
-  const pki = await loadOrCreatePki(config.dataDir, backendNames);
+  // The intermediates may be in a token: the same one the running backend uses.
+  const pki = await loadOrCreatePki(config.dataDir, backendNames, opts);
   const spec: CredentialSpec =
     target === 'backend-api'
       ? {
