@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isViworksError } from '../errors/viworks-error.js';
+import { setPath } from './document.js';
+import { fromSiemDocument, type ShippedRecord, SIEM_FORMATS, toSiemDocument } from './format.js';
+import { randomRecords } from './testing/random-records.js';
+
+const RECORDS = randomRecords(3000);
+
+/** The details of the VIW_E_VALIDATION that `fn` throws (fails when it throws nothing else). */
+function validationDetails(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(isViworksError(err, 'VIW_E_VALIDATION'), `expected VIW_E_VALIDATION, got ${String(err)}`);
+    return err.details;
+  }
+  assert.fail('expected VIW_E_VALIDATION, nothing was thrown');
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+describe('SIEM formats: exact inverse', () => {
+  for (const format of SIEM_FORMATS) {
+    it(`${format}: fromSiemDocument(toSiemDocument(r)) deep-equals r over ${RECORDS.length} random events, through JSON`, () => {
+      let nullsSeen = 0;
+      for (const record of RECORDS) {
+        const doc = toSiemDocument(format, record);
+        const text = JSON.stringify(doc);
+        // JSON round-tripping the document changes nothing: no undefined, no NaN, no lost digits.
+        assert.deepStrictEqual(JSON.parse(text), doc, `seq ${record.seq}`);
+        assert.deepStrictEqual(fromSiemDocument(format, JSON.parse(text)), record, `seq ${record.seq}`);
+        nullsSeen += Object.values(record.event).filter((v) => v === null).length;
+      }
+      assert.ok(nullsSeen > RECORDS.length, 'the generator produced nulls');
+    });
+  }
+
+  it('native is the audit.ndjson line, byte for byte (key order included)', () => {
+    const r = RECORDS[0]!;
+    const line = JSON.stringify({ seq: r.seq, ...r.event, prev_hash: r.prevHash, hash: r.hash });
+    assert.equal(JSON.stringify(toSiemDocument('native', r)), line);
+  });
+
+  it('every field of the event is present in every format (a null field is absent, never invented)', () => {
+    const full = RECORDS.find((r) => Object.values(r.event).every((v) => v !== null));
+    assert.ok(full, 'a record with no null field');
+    for (const format of SIEM_FORMATS) {
+      const text = JSON.stringify(toSiemDocument(format, full));
+      for (const [field, value] of Object.entries(full.event)) {
+        // OCSF time is epoch milliseconds, not the ISO text.
+        if (format === 'ocsf' && field === 'timestamp') {
+          assert.equal(toSiemDocument(format, full).time, Date.parse(full.event.timestamp));
+          continue;
+        }
+        assert.ok(text.includes(JSON.stringify(value)), `${format}: ${field} is in the document`);
+      }
+    }
+  });
+});
+
+describe('SIEM formats: a document that is not exactly its record is refused, naming the path', () => {
+  const record: ShippedRecord = RECORDS.find(
+    (r) => r.event.src_port !== null && r.event.duration_ms !== null,
+  )!;
+
+  const cases: Array<[string, 'ecs' | 'ocsf' | 'native', (doc: Record<string, unknown>) => void, RegExp]> = [
+    [
+      'a derived ECS field edited',
+      'ecs',
+      (d) => setPath(d, 'event.outcome', 'unknown'),
+      /^\/event\/outcome: /,
+    ],
+    [
+      'ECS nanoseconds disagree with the exact ms',
+      'ecs',
+      (d) => setPath(d, 'event.duration', 1),
+      /^\/event\/duration: /,
+    ],
+    [
+      'a field ECS does not carry',
+      'ecs',
+      (d) => setPath(d, 'host.name', 'x'),
+      /^\/host: not part of this format/,
+    ],
+    ['an ECS field of the wrong type', 'ecs', (d) => setPath(d, 'source.port', '443'), /^\/source\/port: /],
+    ['the OCSF class changed', 'ocsf', (d) => Object.assign(d, { class_uid: 3005 }), /^\/class_uid: /],
+    ['type_uid inconsistent', 'ocsf', (d) => Object.assign(d, { type_uid: 1 }), /^\/type_uid: /],
+    ['OCSF time not an integer', 'ocsf', (d) => Object.assign(d, { time: 'yesterday' }), /^\/time: /],
+    [
+      'a key removed',
+      'ocsf',
+      (d) => delete (d.metadata as Record<string, unknown>).uid,
+      /^\/metadata\/uid: missing/,
+    ],
+    ['a native field unknown', 'native', (d) => Object.assign(d, { extra: 1 }), /extra|\/: /],
+    ['a native hash not hex', 'native', (d) => Object.assign(d, { hash: 'zz' }), /^\/hash: /],
+  ];
+  for (const [name, format, mutate, detail] of cases) {
+    it(`${format}: ${name}`, () => {
+      const doc = clone(toSiemDocument(format, record));
+      fromSiemDocument(format, clone(doc)); // the untouched document passes
+      mutate(doc);
+      const details = validationDetails(() => fromSiemDocument(format, doc));
+      assert.match(details.join('\n'), detail);
+    });
+  }
+
+  it('not an object', () => {
+    for (const format of SIEM_FORMATS) {
+      assert.deepEqual(
+        validationDetails(() => fromSiemDocument(format, [])),
+        ['/: must be an object'],
+      );
+    }
+  });
+});
