@@ -1,15 +1,10 @@
 // One delivery path of the audit stream to a SIEM (pki-siem §4.4, docs/audit.md#shipping). The
 // shipper (shipper.ts) owns the spool, ordering, retries and back-pressure; a transport only
 // delivers one batch and says whether the receiver has it.
-import type { AuditEvent } from '../../../../core/audit/event.js';
+import type { ShippedRecord } from '../../../../core/siem/format.js';
 
-/** One stored event as it leaves the backend: its place in the chain and the event itself. */
-export interface ShippedRecord {
-  readonly seq: number;
-  readonly hash: string;
-  readonly prevHash: string;
-  readonly event: AuditEvent;
-}
+/** One stored event as it leaves the backend (the contract lives in core/siem, beside its formats). */
+export type { ShippedRecord } from '../../../../core/siem/format.js';
 
 export type ShipPath = 'syslog' | 'https';
 
