@@ -137,6 +137,31 @@ export const CrlUpdateInput = Type.Object(
 );
 export type CrlUpdateInput = Static<typeof CrlUpdateInput>;
 
+/** A DNS name (letters, digits, hyphens; dot-separated labels) as a certificate names its host. */
+const DNS_NAME =
+  '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$';
+/** A DNS name, an IPv4 literal (a DNS_NAME too) or an IPv6 literal (no brackets, no zone). */
+const SIEM_HOST = `(${DNS_NAME})|(^[0-9A-Fa-f:.]{2,45}$)`;
+
+/**
+ * Where the node ships its own logs (pki-siem §4.4, primary path): its audit log and its daemons'
+ * logs go to the SIEM's syslog receiver over TLS 1.3 with mutual authentication (RFC 5425 framing,
+ * RFC 5424 messages), through a disk queue on the node while the SIEM is unreachable. The backend
+ * fills it from its own `siem.syslog` configuration; absent: the node runs no forwarder.
+ */
+export const GatewaySiemSettings = Type.Object(
+  {
+    host: Type.String({ minLength: 1, maxLength: 253, pattern: SIEM_HOST }),
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    /** The name the receiver's certificate must carry (subjectAltName dNSName, or CN without one). */
+    server_name: Type.String({ minLength: 1, maxLength: 253, pattern: DNS_NAME }),
+    /** Most bytes the node's queue may hold on disk while the SIEM is unreachable. */
+    queue_max_bytes: Type.Integer({ minimum: 1024 * 1024, maximum: 64 * 1024 ** 3 }),
+  },
+  closed,
+);
+export type GatewaySiemSettings = Static<typeof GatewaySiemSettings>;
+
 /**
  * apply_config: the node's configuration as typed settings plus the PKI material it needs. The backend
  * never sends configuration text or paths: the gateway renders fwknopd.conf, access.conf, stunnel,
@@ -163,10 +188,27 @@ export const GatewaySettings = Type.Object(
     redirect_gateway: Type.Boolean(),
     /** Sources allowed to reach the SSH control port (iptables baseline). */
     backend_cidrs: Type.Array(Cidr, { minItems: 1, maxItems: 16 }),
+    /** Log shipping to the SIEM; absent: none (a running forwarder is stopped and removed). */
+    siem: Type.Optional(GatewaySiemSettings),
   },
   closed,
 );
 export type GatewaySettings = Static<typeof GatewaySettings>;
+
+/**
+ * The node's side of mutual TLS with the SIEM: the CA bundle the receiver's certificate must chain
+ * to, and the node's own client certificate (leaf first, EKU clientAuth; issued by the backend
+ * from int-tls) with its key.
+ */
+export const GatewaySiemMaterial = Type.Object(
+  {
+    ca_pem: Type.String({ maxLength: 64 * 1024 }),
+    cert_pem: Type.String({ maxLength: 64 * 1024 }),
+    key_pem: Type.String({ maxLength: 16 * 1024 }),
+  },
+  closed,
+);
+export type GatewaySiemMaterial = Static<typeof GatewaySiemMaterial>;
 
 export const GatewayMaterialInput = Type.Object(
   {
@@ -179,6 +221,8 @@ export const GatewayMaterialInput = Type.Object(
     openvpn_key_pem: Type.String({ maxLength: 16 * 1024 }),
     tls_crypt_key: Type.String({ maxLength: 4096 }),
     crl_pem: Type.Array(Pem('X509 CRL', 512 * 1024), { minItems: 1, maxItems: 4 }),
+    /** Present exactly when settings.siem is. */
+    siem: Type.Optional(GatewaySiemMaterial),
   },
   closed,
 );
@@ -197,6 +241,10 @@ export type ApplyConfigInput = Static<typeof ApplyConfigInput>;
 
 export const GATEWAY_SERVICES = ['fwknopd', 'stunnel', 'openvpn'] as const;
 export type GatewayService = (typeof GATEWAY_SERVICES)[number];
+/** The node's log forwarder (rsyslogd): runs only while apply_config carries a `siem` section. */
+export const SIEM_FORWARDER = 'rsyslog';
+/** Every daemon the node may run: the three it always runs, and the forwarder. */
+export type NodeService = GatewayService | typeof SIEM_FORWARDER;
 
 // ---- replies --------------------------------------------------------------------------------------
 
@@ -242,7 +290,16 @@ export const HealthResult = Type.Object(
   {
     version: Type.String({ maxLength: 32 }),
     config_id: Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Null()]),
-    services: Type.Object({ fwknopd: ServiceHealth, stunnel: ServiceHealth, openvpn: ServiceHealth }, closed),
+    services: Type.Object(
+      {
+        fwknopd: ServiceHealth,
+        stunnel: ServiceHealth,
+        openvpn: ServiceHealth,
+        /** The SIEM forwarder, only while one is configured (settings.siem). */
+        rsyslog: Type.Optional(ServiceHealth),
+      },
+      closed,
+    ),
     /** Common names of the clients OpenVPN has connected now (from the management interface). */
     sessions: Type.Array(Type.String({ pattern: SESSION_WIRE_ID }), { maxItems: 10_000 }),
     spa_keys: Type.Integer({ minimum: 0 }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isViworksError } from '../../core/errors/viworks-error.js';
-import { type NodeFacts, validateNodeFacts } from './node-facts.js';
+import { forwarderPaths, fwknopdLogIn, type NodeFacts, validateNodeFacts } from './node-facts.js';
 import { sampleFacts } from './test-fixtures.js';
 import { checkPath, parseCidr } from './values.js';
 
@@ -96,5 +96,40 @@ describe('value helpers', () => {
   test('checkPath accepts ordinary absolute paths', () => {
     assert.equal(checkPath('p', '/var/lib/viworks-gw/ccd'), '/var/lib/viworks-gw/ccd');
     assert.equal(checkPath('p', '/run/openvpn@viworks/mgmt.sock'), '/run/openvpn@viworks/mgmt.sock');
+  });
+});
+
+describe('paths in the node state dir', () => {
+  test("fwknopd log and the SIEM forwarder's own files, all under state_dir", () => {
+    assert.equal(fwknopdLogIn('/var/lib/viworks-gw'), '/var/lib/viworks-gw/fwknopd.log');
+    const p = forwarderPaths('/var/lib/viworks-gw');
+    assert.deepEqual(p, {
+      dir: '/var/lib/viworks-gw/siem',
+      conf: '/var/lib/viworks-gw/siem/rsyslogd.conf',
+      pid: '/var/lib/viworks-gw/siem/rsyslogd.pid',
+      workDir: '/var/lib/viworks-gw/siem/work',
+      caFile: '/var/lib/viworks-gw/siem/siem-ca.pem',
+      certFile: '/var/lib/viworks-gw/siem/client-chain.pem',
+      keyFile: '/var/lib/viworks-gw/siem/client-key.pem',
+      ownLog: '/var/lib/viworks-gw/siem/rsyslogd.log',
+      startedWith: '/var/lib/viworks-gw/siem/started-with.sha256',
+    });
+    // Distinct files, nothing outside the forwarder's dir.
+    const all = Object.values(p);
+    assert.equal(new Set(all).size, all.length);
+    for (const v of all) assert.ok(v.startsWith('/var/lib/viworks-gw/siem'), v);
+  });
+
+  test('refuse a state dir that is not a safe absolute path', () => {
+    for (const bad of ['var/lib/x', '/var/lib/x y', '/var/lib/"x', '/var/lib/../x', '/var/lib/x\n']) {
+      assert.throws(
+        () => forwarderPaths(bad),
+        (e: unknown) => isViworksError(e, 'VIW_E_CONFIG'),
+      );
+      assert.throws(
+        () => fwknopdLogIn(bad),
+        (e: unknown) => isViworksError(e, 'VIW_E_CONFIG'),
+      );
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Node-local facts: what only the gateway node itself knows (its interfaces, listen address, where its
 // files live, which users its daemons drop to). They come from the node's own configuration, never
 // from the backend, and are checked once here so every renderer can put them into files verbatim.
+import { join } from 'node:path';
 import { checkIfname, checkIpv4, checkPath, checkPort, checkUnixName, configError } from './values.js';
 
 export interface NodePaths {
@@ -86,4 +87,47 @@ export function validateNodeFacts(f: NodeFacts): NodeFacts {
   if (typeof f.paths !== 'object' || f.paths === null) throw configError('paths', 'missing');
   for (const key of PATH_KEYS) checkPath(`paths.${key}`, f.paths[key]);
   return f;
+}
+
+/**
+ * fwknopd 2.6.10 has no log-file option: it writes to stdout/stderr in the foreground, which both
+ * service modes append to this file in the node's state dir (direct: viworks-gw's redirect;
+ * systemd: StandardOutput=append:), so pull_logs and the SIEM forwarder read one place.
+ */
+export function fwknopdLogIn(stateDir: string): string {
+  return join(checkPath('state_dir', stateDir), 'fwknopd.log');
+}
+
+/** The SIEM forwarder's own files: a node-owned rsyslogd instance, never the system's. */
+export interface ForwarderPaths {
+  /** 0700: everything below is the forwarder's and only root's. */
+  readonly dir: string;
+  readonly conf: string;
+  /** Direct mode only (systemd tracks MainPID). */
+  readonly pid: string;
+  /** rsyslogd's workDirectory: imfile's read positions and the disk queue (0700). */
+  readonly workDir: string;
+  /** The SIEM's CA bundle, the node's client chain and its key (all 0600). */
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** rsyslogd's own messages (connection errors, suspensions): the first place to look. */
+  readonly ownLog: string;
+  /** sha256 of the inputs the running forwarder was started with (apply_config's restart decision). */
+  readonly startedWith: string;
+}
+
+export function forwarderPaths(stateDir: string): ForwarderPaths {
+  const dir = join(checkPath('state_dir', stateDir), 'siem');
+  return {
+    dir,
+    conf: join(dir, 'rsyslogd.conf'),
+    pid: join(dir, 'rsyslogd.pid'),
+    workDir: join(dir, 'work'),
+    caFile: join(dir, 'siem-ca.pem'),
+    certFile: join(dir, 'client-chain.pem'),
+    keyFile: join(dir, 'client-key.pem'),
+    ownLog: join(dir, 'rsyslogd.log'),
+    startedWith: join(dir, 'started-with.sha256'),
+  };
 }

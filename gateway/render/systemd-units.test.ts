@@ -17,6 +17,7 @@ const opts: SystemdUnitsOptions = {
   gwBin: '/opt/viworks/gateway/bin/viworks-gw.js',
   configPath: '/etc/viworks/gw.json',
   sshdConfigPath: '/etc/viworks/sshd_config',
+  stateDir: '/var/lib/viworks-gw',
 };
 
 /** `Key=value` lines of one section of a unit file. */
@@ -31,11 +32,12 @@ function section(unit: string, name: string): string[] {
 describe('renderSystemdUnits', () => {
   const units = renderSystemdUnits(opts, sampleFacts('/etc/viworks'));
 
-  test('the four units, each with the header, deterministic', () => {
+  test('the five units, each with the header, deterministic', () => {
     assert.deepEqual(Object.keys(units).sort(), Object.values(UNIT_NAMES).sort());
     assert.deepEqual(Object.keys(units).sort(), [
       'fwknopd-viworks.service',
       'openvpn-viworks.service',
+      'rsyslog-viworks.service',
       'stunnel-viworks.service',
       'viworks-gw-sshd.service',
     ]);
@@ -44,7 +46,7 @@ describe('renderSystemdUnits', () => {
   });
 
   test('daemon units are hardened and may write only their own paths', () => {
-    for (const name of [UNIT_NAMES.stunnel, UNIT_NAMES.openvpn, UNIT_NAMES.fwknopd]) {
+    for (const name of [UNIT_NAMES.stunnel, UNIT_NAMES.openvpn, UNIT_NAMES.fwknopd, UNIT_NAMES.rsyslog]) {
       const s = section(units[name] ?? '', 'Service');
       for (const line of [
         'Restart=on-failure',
@@ -66,10 +68,24 @@ describe('renderSystemdUnits', () => {
     const fwknopd = section(units[UNIT_NAMES.fwknopd] ?? '', 'Service');
     assert.ok(fwknopd.includes('ExecStart=/usr/sbin/fwknopd --foreground -c /etc/viworks/fwknopd.conf'));
     assert.ok(fwknopd.includes('ReadWritePaths=/etc/viworks/fwknop-run /run/xtables.lock'));
+    // The same log file as in direct mode, not the journal: pull_logs and the forwarder read it.
+    assert.ok(fwknopd.includes('StandardOutput=append:/var/lib/viworks-gw/fwknopd.log'));
+    assert.ok(fwknopd.includes('StandardError=append:/var/lib/viworks-gw/fwknopd.log'));
     const ovpn = section(units[UNIT_NAMES.openvpn] ?? '', 'Service');
     assert.ok(
       ovpn.includes('ExecStart=/usr/sbin/openvpn --suppress-timestamps --config /etc/viworks/openvpn.conf'),
     );
+  });
+
+  test('the SIEM forwarder runs its own config, writes only its own dir, never starts unconfigured', () => {
+    const unit = units[UNIT_NAMES.rsyslog] ?? '';
+    const s = section(unit, 'Service');
+    assert.ok(s.includes('ExecStart=/usr/sbin/rsyslogd -n -iNONE -f /var/lib/viworks-gw/siem/rsyslogd.conf'));
+    assert.ok(s.includes('Type=notify'));
+    assert.ok(s.includes('ReadWritePaths=/var/lib/viworks-gw/siem'));
+    const u = section(unit, 'Unit');
+    assert.ok(u.includes('ConditionPathExists=/var/lib/viworks-gw/siem/rsyslogd.conf'));
+    assert.ok(u.includes(`After=${UNIT_NAMES.fwknopd}`));
   });
 
   test('the control sshd runs the rendered sshd_config in the foreground', () => {
@@ -85,6 +101,10 @@ describe('renderSystemdUnits', () => {
       isConfigError,
     );
     assert.throws(() => renderSystemdUnits({ ...opts, gwBin: 'relative.js' }, sampleFacts()), isConfigError);
+    assert.throws(
+      () => renderSystemdUnits({ ...opts, stateDir: '/var/lib/x\nExecStartPre=/bin/sh' }, sampleFacts()),
+      isConfigError,
+    );
     const f = sampleFacts();
     assert.throws(
       () => renderSystemdUnits(opts, { ...f, paths: { ...f.paths, stunnelConf: '/etc/a b' } }),
@@ -103,7 +123,7 @@ describe('systemd-analyze verify', { skip: peers.skip }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('finds nothing to complain about in any unit', async () => {
-    const units = renderSystemdUnits(opts, sampleFacts(dir));
+    const units = renderSystemdUnits({ ...opts, stateDir: join(dir, 'state') }, sampleFacts(dir));
     const files = Object.entries(units).map(([name, text]) => {
       writeFileSync(join(dir, name), text);
       return join(dir, name);

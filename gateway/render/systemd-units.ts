@@ -2,8 +2,9 @@
 // failure and sees a read-only system (ProtectSystem=strict) except the few paths it writes, a
 // private /tmp, no /home, and no way to gain privileges. The daemons start as root (they bind
 // privileged ports, open tun, change netfilter) and drop to the users the rendered configs name.
+// The SIEM forwarder (rsyslogd) stays root: it reads the 0600 audit log.
 import { dirname } from 'node:path';
-import { type NodeFacts, validateNodeFacts } from './node-facts.js';
+import { forwarderPaths, fwknopdLogIn, type NodeFacts, validateNodeFacts } from './node-facts.js';
 import { checkPath, GENERATED_HEADER } from './values.js';
 
 export interface SystemdUnitsOptions {
@@ -12,12 +13,15 @@ export interface SystemdUnitsOptions {
   /** viworks-gw's node configuration (gw.json). */
   readonly configPath: string;
   readonly sshdConfigPath: string;
+  /** gw.json's state_dir: fwknopd's log and the SIEM forwarder's files live there. */
+  readonly stateDir: string;
 }
 
 export const UNIT_NAMES = {
   stunnel: 'stunnel-viworks.service',
   openvpn: 'openvpn-viworks.service',
   fwknopd: 'fwknopd-viworks.service',
+  rsyslog: 'rsyslog-viworks.service',
   sshd: 'viworks-gw-sshd.service',
 } as const;
 
@@ -45,7 +49,7 @@ const HARDENING: Section = {
 const writable = (...files: string[]) => [...new Set(files)].sort().join(' ');
 
 /**
- * Renders the four units, keyed by unit file name. `facts` gives the daemons' config, pid, log and
+ * Renders the five units, keyed by unit file name. `facts` gives the daemons' config, pid, log and
  * run paths, which ExecStart= and ReadWritePaths= must name.
  */
 export function renderSystemdUnits(opts: SystemdUnitsOptions, facts: NodeFacts): Record<string, string> {
@@ -55,6 +59,8 @@ export function renderSystemdUnits(opts: SystemdUnitsOptions, facts: NodeFacts):
   checkPath('gwBin', opts.gwBin);
   checkPath('configPath', opts.configPath);
   const sshdConfig = checkPath('sshdConfigPath', opts.sshdConfigPath);
+  const fwknopdLog = fwknopdLogIn(opts.stateDir);
+  const forwarder = forwarderPaths(opts.stateDir);
   const after = 'network-online.target';
   return {
     [UNIT_NAMES.stunnel]: unitFile(
@@ -95,12 +101,32 @@ export function renderSystemdUnits(opts: SystemdUnitsOptions, facts: NodeFacts):
       },
       {
         Type: 'simple',
-        // Foreground: fwknopd then logs to the journal (it has no log file option).
+        // Foreground, output appended to the same file as in direct mode (fwknopd has no log file
+        // option): pull_logs and the SIEM forwarder read it there, not from the journal.
         ExecStart: `/usr/sbin/fwknopd --foreground -c ${p.fwknopdConf}`,
+        StandardOutput: `append:${fwknopdLog}`,
+        StandardError: `append:${fwknopdLog}`,
         // iptables takes /run/xtables.lock, which must exist before /run turns read-only for it;
         // `+` runs this one step outside the sandbox.
         ExecStartPre: '+/usr/bin/touch /run/xtables.lock',
         ReadWritePaths: writable(p.fwknopRunDir, '/run/xtables.lock'),
+        ...HARDENING,
+      },
+    ),
+    [UNIT_NAMES.rsyslog]: unitFile(
+      {
+        Description: 'ViWorkS SIEM forwarder: the node-owned rsyslogd shipping its logs over mutual TLS',
+        Wants: after,
+        After: [after, UNIT_NAMES.openvpn, UNIT_NAMES.stunnel, UNIT_NAMES.fwknopd],
+        // viworks-gw writes the config only while the backend sends a SIEM target, and removes it
+        // with the target: enabled or not, the unit never starts without one.
+        ConditionPathExists: forwarder.conf,
+      },
+      {
+        // Debian's rsyslogd reports readiness to systemd; -iNONE: no pid file (systemd tracks it).
+        Type: 'notify',
+        ExecStart: `/usr/sbin/rsyslogd -n -iNONE -f ${forwarder.conf}`,
+        ReadWritePaths: writable(forwarder.dir),
         ...HARDENING,
       },
     ),

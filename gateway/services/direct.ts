@@ -6,8 +6,9 @@ import { execFile, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import type { GatewayService } from '../../core/gateway/control.js';
+import type { NodeService } from '../../core/gateway/control.js';
 import type { NodeConfig } from '../node-config.js';
+import { forwarderPaths } from '../render/node-facts.js';
 import { removeIfExists } from '../state/atomic-file.js';
 import { processMatches, runningPid } from './process-check.js';
 import type { ServiceManager } from './service-manager-types.js';
@@ -38,10 +39,10 @@ function readFrom(file: string, offset: number): string {
   }
 }
 
-const failed = (service: GatewayService, what: string) =>
+const failed = (service: NodeService, what: string) =>
   new ViworksError('VIW_E_GATEWAY_COMMAND', { message: `${service} ${what}` });
 
-/** Runs a launcher that daemonizes and exits (stunnel, openvpn --daemon). */
+/** Runs a launcher that daemonizes and exits (stunnel, openvpn --daemon, rsyslogd). */
 function launch(binary: string, args: readonly string[]): Promise<number | null> {
   return new Promise((resolve) => {
     const child = execFile(
@@ -54,14 +55,30 @@ function launch(binary: string, args: readonly string[]): Promise<number | null>
   });
 }
 
+/** The daemonizing services' command lines; each writes its own pid file where pidFileOf says. */
+function launchArgs(config: NodeConfig, service: Exclude<NodeService, 'fwknopd'>): string[] {
+  const p = config.facts.paths;
+  switch (service) {
+    case 'stunnel':
+      return [p.stunnelConf];
+    case 'openvpn':
+      return ['--config', p.openvpnConf, '--daemon'];
+    case 'rsyslog': {
+      // Its own config and pid file: never /etc/rsyslog.conf nor the system rsyslogd's /run/rsyslogd.pid.
+      const f = forwarderPaths(config.state_dir);
+      return ['-f', f.conf, '-i', f.pid];
+    }
+  }
+}
+
 export class DirectServices implements ServiceManager {
   constructor(private readonly config: NodeConfig) {}
 
-  pid(service: GatewayService): number | null {
+  pid(service: NodeService): number | null {
     return runningPid(pidFileOf(this.config, service), binaryOf(this.config, service));
   }
 
-  async reload(service: GatewayService): Promise<boolean> {
+  async reload(service: NodeService): Promise<boolean> {
     const pid = this.pid(service);
     if (pid === null) return false;
     const from = service === 'fwknopd' ? sizeOf(fwknopdLog(this.config)) : 0;
@@ -82,7 +99,7 @@ export class DirectServices implements ServiceManager {
     throw failed('fwknopd', 'did not resume listening after a reload');
   }
 
-  async restart(service: GatewayService): Promise<void> {
+  async restart(service: NodeService): Promise<void> {
     await this.stop(service);
     const pidFile = pidFileOf(this.config, service);
     // A leftover pid file would make a failed start look like success.
@@ -100,7 +117,7 @@ export class DirectServices implements ServiceManager {
     throw failed(service, 'did not come up (no live process behind its pid file)');
   }
 
-  private async start(service: GatewayService): Promise<void> {
+  private async start(service: NodeService): Promise<void> {
     const p = this.config.facts.paths;
     const bin = binaryOf(this.config, service);
     if (service === 'fwknopd') {
@@ -124,12 +141,11 @@ export class DirectServices implements ServiceManager {
       }
       return;
     }
-    const args = service === 'stunnel' ? [p.stunnelConf] : ['--config', p.openvpnConf, '--daemon'];
-    const code = await launch(bin, args);
+    const code = await launch(bin, launchArgs(this.config, service));
     if (code !== 0) throw failed(service, `failed to start (exit ${code ?? 'signal'}); see its log`);
   }
 
-  private async stop(service: GatewayService): Promise<void> {
+  async stop(service: NodeService): Promise<void> {
     const pid = this.pid(service);
     if (pid === null) return;
     const bin = binaryOf(this.config, service);
@@ -139,6 +155,10 @@ export class DirectServices implements ServiceManager {
       if (!processMatches(pid, bin)) return;
       await sleep(POLL_MS);
     }
-    if (processMatches(pid, bin)) process.kill(pid, 'SIGKILL');
+    if (!processMatches(pid, bin)) return;
+    process.kill(pid, 'SIGKILL');
+    // A restart must not start the next instance while this one still holds its files and port.
+    const killDeadline = Date.now() + STOP_TIMEOUT_MS;
+    while (processMatches(pid, bin) && Date.now() < killDeadline) await sleep(POLL_MS);
   }
 }

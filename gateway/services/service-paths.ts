@@ -1,19 +1,23 @@
-// Where each service's pid file and log live on this node, in one place for the service manager,
-// health and pull_logs.
+// Where each service's pid file and log live on this node, and which binary runs it, in one place
+// for the service manager, health and pull_logs.
 import { join } from 'node:path';
-import type { GatewayService } from '../../core/gateway/control.js';
+import type { NodeService } from '../../core/gateway/control.js';
 import type { NodeConfig } from '../node-config.js';
+import { forwarderPaths, fwknopdLogIn } from '../render/node-facts.js';
+
+/** Debian's rsyslog; gw.json has no entry for it (yet), so the forwarder runs this one. */
+export const RSYSLOGD_BIN = '/usr/sbin/rsyslogd';
 
 /**
  * fwknopd 2.6.10 has no log-file option: daemonized it logs to syslog only. In direct mode we run it
  * with --foreground in its own session with stdout/stderr appended to this file, which gives
- * pull_logs a source without depending on a syslog daemon.
+ * pull_logs (and the SIEM forwarder) a source without depending on a syslog daemon.
  */
-export const fwknopdLog = (config: NodeConfig): string => join(config.state_dir, 'fwknopd.log');
+export const fwknopdLog = (config: NodeConfig): string => fwknopdLogIn(config.state_dir);
 export const fwknopdPid = (config: NodeConfig): string =>
   join(config.facts.paths.fwknopRunDir, 'fwknopd.pid');
 
-export function pidFileOf(config: NodeConfig, service: GatewayService): string {
+export function pidFileOf(config: NodeConfig, service: NodeService): string {
   const p = config.facts.paths;
   switch (service) {
     case 'fwknopd':
@@ -22,9 +26,11 @@ export function pidFileOf(config: NodeConfig, service: GatewayService): string {
       return p.stunnelPid;
     case 'openvpn':
       return p.openvpnPid;
+    case 'rsyslog':
+      return forwarderPaths(config.state_dir).pid;
   }
 }
 
-export function binaryOf(config: NodeConfig, service: GatewayService): string {
-  return config.binaries[service];
+export function binaryOf(config: NodeConfig, service: NodeService): string {
+  return service === 'rsyslog' ? RSYSLOGD_BIN : config.binaries[service];
 }

@@ -2,14 +2,14 @@
 // asks systemctl. Not exercised by the lab tests (no systemd in the test containers).
 import { execFileSync } from 'node:child_process';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import type { GatewayService } from '../../core/gateway/control.js';
+import type { NodeService } from '../../core/gateway/control.js';
 import type { NodeConfig } from '../node-config.js';
 import { UNIT_NAMES } from '../render/systemd-units.js';
 import type { ServiceManager } from './service-manager-types.js';
 
 const SYSTEMCTL = '/usr/bin/systemctl';
 /** Unit names as rendered by gateway/render/systemd-units.ts. */
-const SYSTEMD_UNITS: Record<GatewayService, string> = UNIT_NAMES;
+const SYSTEMD_UNITS: Record<NodeService, string> = UNIT_NAMES;
 
 function systemctl(args: readonly string[]): string {
   return execFileSync(SYSTEMCTL, args, { encoding: 'utf8', timeout: 60_000, env: { PATH: '/usr/bin:/bin' } });
@@ -18,7 +18,7 @@ function systemctl(args: readonly string[]): string {
 export class SystemdServices implements ServiceManager {
   constructor(readonly config: NodeConfig) {}
 
-  pid(service: GatewayService): number | null {
+  pid(service: NodeService): number | null {
     try {
       const pid = Number(systemctl(['show', '-p', 'MainPID', '--value', SYSTEMD_UNITS[service]]).trim());
       return Number.isInteger(pid) && pid > 0 ? pid : null;
@@ -27,7 +27,7 @@ export class SystemdServices implements ServiceManager {
     }
   }
 
-  async restart(service: GatewayService): Promise<void> {
+  async restart(service: NodeService): Promise<void> {
     try {
       systemctl(['restart', SYSTEMD_UNITS[service]]);
     } catch (err) {
@@ -38,9 +38,17 @@ export class SystemdServices implements ServiceManager {
     }
   }
 
-  async reload(service: GatewayService): Promise<boolean> {
+  async reload(service: NodeService): Promise<boolean> {
     if (this.pid(service) === null) return false;
     systemctl(['kill', '-s', 'HUP', '--kill-who=main', SYSTEMD_UNITS[service]]);
     return true;
+  }
+
+  async stop(service: NodeService): Promise<void> {
+    try {
+      systemctl(['stop', SYSTEMD_UNITS[service]]);
+    } catch (err) {
+      throw new ViworksError('VIW_E_GATEWAY_COMMAND', { message: `${service} failed to stop`, cause: err });
+    }
   }
 }

@@ -7,11 +7,19 @@
 // 4. (re)start each service whose inputs differ from what it last started with, or that is down —
 //    OpenVPN first, then stunnel in front of it, then fwknopd (the knock) last; reload instead of
 //    restart where a reread suffices (access.conf → fwknopd, CRL → stunnel);
-// 5. record config_id only when everything above succeeded (health shows it: the backend sees drift).
+// 5. the SIEM forwarder (rsyslogd): (re)started the same way while settings.siem is present; without
+//    it, stopped and its files (config, credentials, queue, read positions) removed;
+// 6. record config_id only when everything above succeeded (health shows it: the backend sees drift).
 // Same config_id, same files, all services up → changed:false, nothing touched.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { type ApplyConfigInput, GATEWAY_SERVICES, type GatewayService } from '../../core/gateway/control.js';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import {
+  type ApplyConfigInput,
+  GATEWAY_SERVICES,
+  type GatewayService,
+  type NodeService,
+  SIEM_FORWARDER,
+} from '../../core/gateway/control.js';
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
 import { applyFirewall } from '../firewall/apply-firewall.js';
 import { ensureIpForwarding } from '../firewall/ip-forward.js';
@@ -20,14 +28,17 @@ import { rebuildForwardTable } from '../firewall/session-forwarding.js';
 import type { NodeConfig } from '../node-config.js';
 import { renderFwknopdConf } from '../render/fwknopd-conf.js';
 import { renderIptablesRules } from '../render/iptables-rules.js';
+import { forwarderPaths } from '../render/node-facts.js';
 import { renderOpenVpnServerConf } from '../render/openvpn-server-conf.js';
+import { renderRsyslogConf } from '../render/rsyslog-conf.js';
 import { renderStunnelConf } from '../render/stunnel-conf.js';
 import { serviceManager } from '../services/service-manager.js';
-import { ensureParentDir, readIfExists, writeFileIfChanged } from '../state/atomic-file.js';
+import type { ServiceManager } from '../services/service-manager-types.js';
+import { ensureParentDir, readIfExists, writeFileAtomic, writeFileIfChanged } from '../state/atomic-file.js';
 import { readApplied, readSessions, readSpaKeys, writeApplied, writeSessions } from '../state/node-state.js';
 import { renderAccessFor } from './access-file.js';
 import { repinCcd } from './ccd-file.js';
-import { checkMaterial } from './material.js';
+import { checkMaterial, checkSiemMaterial } from './material.js';
 import { pinAll } from './session-address.js';
 import { ccdPath } from './sessions.js';
 
@@ -36,7 +47,30 @@ interface PlannedFile {
   readonly content: string;
   readonly mode: number;
   /** The service that must restart when this file changes (null: reread or not a service input). */
-  readonly restarts: GatewayService | null;
+  readonly restarts: NodeService | null;
+}
+
+const file = (path: string, content: string, mode: number, restarts: NodeService | null): PlannedFile => ({
+  path,
+  content,
+  mode,
+  restarts,
+});
+
+/** The forwarder's config and credentials (all 0600 in its 0700 dir); none without a SIEM target. */
+function forwarderFiles(config: NodeConfig, input: ApplyConfigInput): PlannedFile[] {
+  const { siem } = input.settings;
+  checkSiemMaterial(siem, input.material);
+  const m = input.material.siem;
+  if (!siem || !m) return [];
+  const p = forwarderPaths(config.state_dir);
+  const local = { stateDir: config.state_dir, auditLog: config.audit_log };
+  return [
+    file(p.conf, renderRsyslogConf(siem, config.facts, local), 0o600, SIEM_FORWARDER),
+    file(p.caFile, m.ca_pem, 0o600, SIEM_FORWARDER),
+    file(p.certFile, m.cert_pem, 0o600, SIEM_FORWARDER),
+    file(p.keyFile, m.key_pem, 0o600, SIEM_FORWARDER),
+  ];
 }
 
 /** Every file of the node, rendered in memory. Throws (changing nothing) on any bad input. */
@@ -45,12 +79,6 @@ function planFiles(config: NodeConfig, input: ApplyConfigInput): PlannedFile[] {
   const f = config.facts;
   const p = f.paths;
   const crl = checkMaterial(m).crlBundle;
-  const file = (path: string, content: string, mode: number, restarts: GatewayService | null) => ({
-    path,
-    content,
-    mode,
-    restarts,
-  });
   return [
     file(p.openvpnConf, renderOpenVpnServerConf(settings, f), 0o644, 'openvpn'),
     file(p.openvpnCa, m.client_ca_pem, 0o644, 'openvpn'),
@@ -67,11 +95,12 @@ function planFiles(config: NodeConfig, input: ApplyConfigInput): PlannedFile[] {
     // fwknopd rereads access.conf on SIGHUP; keys come from spa_key_add, not from this request.
     file(p.accessConf, renderAccessFor(readSpaKeys(config.state_dir), settings), 0o600, null),
     file(p.iptablesRules, renderIptablesRules(settings, f), 0o600, null),
+    ...forwarderFiles(config, input),
   ];
 }
 
 /** sha256 over a service's input files (path and content): "what it last started with". */
-function inputDigest(files: readonly PlannedFile[], service: GatewayService): string {
+function inputDigest(files: readonly PlannedFile[], service: NodeService): string {
   const h = createHash('sha256');
   for (const f of files.filter((x) => x.restarts === service)) h.update(`${f.path}\0${f.content}\0`);
   return h.digest('hex');
@@ -101,6 +130,41 @@ async function reconcileSessions(config: NodeConfig, input: ApplyConfigInput) {
   return { changed: stateChanged || repinned > 0 || !tableWasLoaded, repinned };
 }
 
+/** Private dirs stay private even if something widened them. */
+function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/**
+ * The SIEM forwarder follows settings.siem: with a target it runs what was planned (restarted when
+ * its inputs changed or it is down; the digest of what it started with is kept beside it, since
+ * applied.json knows only the three gateway daemons); without one it is stopped and its directory
+ * removed — its key, the SIEM's CA, the queue and imfile's read positions with it.
+ */
+async function reconcileForwarder(
+  config: NodeConfig,
+  files: readonly PlannedFile[],
+  manager: ServiceManager,
+) {
+  const p = forwarderPaths(config.state_dir);
+  const running = manager.pid(SIEM_FORWARDER) !== null;
+  if (!files.some((f) => f.restarts === SIEM_FORWARDER)) {
+    if (running) await manager.stop(SIEM_FORWARDER);
+    const existed = existsSync(p.dir);
+    rmSync(p.dir, { recursive: true, force: true });
+    return { configured: false, restarted: false, stopped: running || existed };
+  }
+  const digest = inputDigest(files, SIEM_FORWARDER);
+  if (running && readIfExists(p.startedWith)?.toString('utf8') === `${digest}\n`) {
+    return { configured: true, restarted: false, stopped: false };
+  }
+  ensurePrivateDir(p.workDir);
+  await manager.restart(SIEM_FORWARDER);
+  writeFileAtomic(p.startedWith, `${digest}\n`, 0o600);
+  return { configured: true, restarted: true, stopped: false };
+}
+
 export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
   const input = ctx.input as ApplyConfigInput;
   const { config } = ctx;
@@ -108,6 +172,7 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
 
   mkdirSync(config.facts.paths.ccdDir, { recursive: true, mode: 0o755 });
   mkdirSync(config.facts.paths.fwknopRunDir, { recursive: true, mode: 0o700 });
+  if (input.settings.siem) ensurePrivateDir(forwarderPaths(config.state_dir).dir);
   const written = new Set<string>();
   for (const f of files) {
     ensureParentDir(f.path);
@@ -130,7 +195,7 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
   ensureIpForwarding(true);
 
   const manager = serviceManager(config);
-  const restarted: GatewayService[] = [];
+  const restarted: NodeService[] = [];
   for (const service of START_ORDER) {
     const digest = inputDigest(files, service);
     const current = readApplied(config.state_dir);
@@ -146,8 +211,21 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
   if (written.has(p.crl) && !restarted.includes('stunnel') && (await manager.reload('stunnel')))
     reloaded.push('stunnel');
 
+  const forwarder = await reconcileForwarder(config, files, manager);
+  if (forwarder.restarted) restarted.push(SIEM_FORWARDER);
+
   writeApplied(config.state_dir, { ...readApplied(config.state_dir), config_id: input.config_id });
-  const changed = configChanged || written.size > 0 || jumpAdded || restarted.length > 0 || sessions.changed;
+  const changed =
+    configChanged ||
+    written.size > 0 ||
+    jumpAdded ||
+    restarted.length > 0 ||
+    forwarder.stopped ||
+    sessions.changed;
+  const services: Partial<Record<NodeService, boolean>> = Object.fromEntries(
+    GATEWAY_SERVICES.map((s) => [s, manager.pid(s) !== null]),
+  );
+  if (forwarder.configured) services[SIEM_FORWARDER] = manager.pid(SIEM_FORWARDER) !== null;
   return {
     changed,
     result: {
@@ -156,7 +234,8 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
       sessions_repinned: sessions.repinned,
       restarted,
       reloaded,
-      services: Object.fromEntries(GATEWAY_SERVICES.map((s) => [s, manager.pid(s) !== null])),
+      stopped: forwarder.stopped ? [SIEM_FORWARDER] : [],
+      services,
     },
   };
 }

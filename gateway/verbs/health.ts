@@ -3,7 +3,12 @@
 // and per authorized session which policy version its forwarding rules carry (session_filter) and
 // whether the forwarding table is in the kernel at all: with both, the backend can show per
 // gateway whether the current policy version is in effect.
-import { type GATEWAY_SERVICES, type HealthResult, healthResult } from '../../core/gateway/control.js';
+import {
+  type HealthResult,
+  healthResult,
+  type NodeService,
+  SIEM_FORWARDER,
+} from '../../core/gateway/control.js';
 import { packageVersion } from '../../core/version.js';
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
 import { forwardTableLoaded } from '../firewall/nft.js';
@@ -13,15 +18,22 @@ import { readApplied, readSessions, readSpaKeys } from '../state/node-state.js';
 
 export async function health(ctx: VerbContext): Promise<VerbOutcome> {
   const manager = serviceManager(ctx.config);
-  const service = (s: (typeof GATEWAY_SERVICES)[number]) => {
+  const applied = readApplied(ctx.config.state_dir);
+  const service = (s: NodeService) => {
     const pid = manager.pid(s);
     return { running: pid !== null, pid };
   };
   const openvpn = service('openvpn');
   const result: HealthResult = {
     version: packageVersion(),
-    config_id: readApplied(ctx.config.state_dir).config_id,
-    services: { fwknopd: service('fwknopd'), stunnel: service('stunnel'), openvpn },
+    config_id: applied.config_id,
+    services: {
+      fwknopd: service('fwknopd'),
+      stunnel: service('stunnel'),
+      openvpn,
+      // The SIEM forwarder only where the backend configured one; then a stopped one is an outage.
+      ...(applied.settings?.siem ? { rsyslog: service(SIEM_FORWARDER) } : {}),
+    },
     sessions: openvpn.running ? await connectedSessions(ctx.config.facts.paths.openvpnMgmtSocket) : [],
     spa_keys: Object.keys(readSpaKeys(ctx.config.state_dir).devices).length,
     forwarding: {

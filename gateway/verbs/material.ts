@@ -1,10 +1,11 @@
 // The PKI material of an apply_config, checked before anything is rendered or written: every
 // certificate parses, every key parses and belongs to its certificate, the tls-crypt key has
-// OpenVPN's static-key shape, the CRLs are CRLs. A bundle that would leave a daemon unable to start
+// OpenVPN's static-key shape, the CRLs are CRLs; the SIEM material comes exactly with a SIEM target,
+// its client certificate is one for TLS clients. A bundle that would leave a daemon unable to start
 // is refused while the node still runs on the previous one.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import type { GatewayMaterialInput } from '../../core/gateway/control.js';
+import type { GatewayMaterialInput, GatewaySiemSettings } from '../../core/gateway/control.js';
 import { checkedCrlBundle } from './crl.js';
 
 const invalid = (what: string) =>
@@ -26,15 +27,26 @@ function certificates(pem: string, what: string): X509Certificate[] {
   }
 }
 
-function checkPair(certPem: string, keyPem: string, what: string): void {
+/** id-kp-clientAuth (RFC 5280 4.2.1.12). */
+const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
+
+function checkPair(certPem: string, keyPem: string, what: string): X509Certificate {
   const [leaf] = certificates(certPem, `${what} certificate`);
+  if (!leaf) throw invalid(`${what} certificate is missing`);
   let matches = false;
   try {
-    matches = leaf?.checkPrivateKey(createPrivateKey(keyPem)) ?? false;
+    matches = leaf.checkPrivateKey(createPrivateKey(keyPem));
   } catch {
     throw invalid(`${what} key does not parse`);
   }
   if (!matches) throw invalid(`${what} key does not belong to its certificate`);
+  return leaf;
+}
+
+function checkCas(pem: string, what: string): void {
+  for (const ca of certificates(pem, what)) {
+    if (!ca.ca) throw invalid(`${what} holds a certificate that is not a CA`);
+  }
 }
 
 export interface CheckedMaterial {
@@ -44,9 +56,22 @@ export interface CheckedMaterial {
 export function checkMaterial(m: GatewayMaterialInput): CheckedMaterial {
   checkPair(m.tls_cert_pem, m.tls_key_pem, 'tls');
   checkPair(m.openvpn_cert_pem, m.openvpn_key_pem, 'openvpn');
-  for (const ca of certificates(m.client_ca_pem, 'client_ca')) {
-    if (!ca.ca) throw invalid('client_ca holds a certificate that is not a CA');
-  }
+  checkCas(m.client_ca_pem, 'client_ca');
   if (!TLS_CRYPT_RE.test(m.tls_crypt_key)) throw invalid('tls_crypt_key is not an OpenVPN static key');
   return { crlBundle: checkedCrlBundle(m.crl_pem) };
+}
+
+/**
+ * A SIEM target comes with the node's side of mutual TLS, and that material only with a target:
+ * the CA bundle is CAs, the key belongs to the certificate, and the certificate is one a TLS server
+ * accepts from a client (EKU clientAuth), so a forwarder the SIEM would refuse is never started.
+ */
+export function checkSiemMaterial(siem: GatewaySiemSettings | undefined, m: GatewayMaterialInput): void {
+  if (siem === undefined && m.siem === undefined) return;
+  if (siem === undefined || m.siem === undefined) throw invalid('siem and settings.siem come together');
+  const leaf = checkPair(m.siem.cert_pem, m.siem.key_pem, 'siem client');
+  if (!(leaf.keyUsage ?? []).includes(CLIENT_AUTH_OID)) {
+    throw invalid('siem client certificate is not for TLS clients (no EKU clientAuth)');
+  }
+  checkCas(m.siem.ca_pem, 'siem ca');
 }
