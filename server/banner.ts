@@ -4,6 +4,7 @@
 
 import { BACKEND_ROUTES } from '../core/api/backend-routes.js';
 import type { PinSet } from '../core/crypto/pins.js';
+import type { KeyStorageReport } from './pki/embedded-pki.js';
 
 export interface StartBanner {
   readonly v: 1;
@@ -14,6 +15,12 @@ export interface StartBanner {
   readonly data_dir: string;
   readonly ca_file: string;
   readonly backend_pins: PinSet;
+  /** Where each CA key and the audit-signing key live: file, pkcs11 (an HSM) or offline (the root). */
+  readonly key_storage: KeyStorageReport;
+  /** The SIEM paths events are shipped on (docs/audit.md#shipping); empty: none configured. */
+  readonly siem: readonly ('syslog' | 'https')[];
+  /** The WORM copy's directory; null: none configured. */
+  readonly worm_dir: string | null;
   /** Present only when this start created the first administrator with a generated password. */
   readonly first_admin: { readonly username: string; readonly one_time_password: string } | null;
 }
@@ -26,6 +33,10 @@ export function formatBanner(b: StartBanner): string {
     '  backend SPKI pins (clients pin both):',
     `    primary      : ${b.backend_pins.primary_b64}`,
     `    backup       : ${b.backend_pins.backup_b64}`,
+    `  keys           : ${Object.entries(b.key_storage)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `  audit          : ${b.worm_dir ? `WORM copy in ${b.worm_dir}` : 'no WORM copy'}; SIEM ${b.siem.length > 0 ? b.siem.join(' + ') : 'not configured'}`,
   ];
   if (b.first_admin) {
     lines.push(

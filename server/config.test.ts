@@ -200,4 +200,57 @@ describe('server config', () => {
     assert.ok(!printed.includes('s3cret-pw') && !printed.includes('r3dis-pw'));
     assert.ok(printed.includes('postgresql://***@db:5432/viw'));
   });
+
+  it('audit, hsm and siem settings: given in part by the file and the environment, over their defaults', (t) => {
+    const d = loadConfig({ env: {} });
+    assert.deepEqual(
+      [d.audit.batchIntervalS, d.audit.worm, d.hsm, d.siem.syslog, d.siem.https, d.siem.format],
+      [60, null, null, null, null, 'native'],
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'viw-cfg-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'c.json');
+    const syslog = {
+      host: 'siem.example',
+      port: 6514,
+      serverName: null,
+      caFile: '/etc/viworks/siem-ca.pem',
+      certFile: '/etc/viworks/siem-client.pem',
+      keyFile: '/etc/viworks/siem-client.key',
+    };
+    writeFileSync(file, JSON.stringify({ audit: { site: 'fra1' }, siem: { syslog } }));
+    const c = loadConfig({
+      env: {
+        VIWORKS_AUDIT_WORM_DIR: '/srv/worm',
+        VIWORKS_SIEM_FORMAT: 'ecs',
+        VIWORKS_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
+        VIWORKS_PKCS11_TOKEN: 'viworks',
+        VIWORKS_PKCS11_PIN_FILE: '/etc/viworks/hsm.pin',
+      },
+      file,
+    });
+    assert.equal(c.audit.site, 'fra1');
+    assert.equal(c.audit.env, 'prod', 'the rest of the section keeps its defaults');
+    assert.deepEqual(c.audit.worm, { dir: '/srv/worm', retentionDays: 548 });
+    assert.deepEqual(c.siem.syslog, syslog);
+    assert.equal(c.siem.format, 'ecs');
+    assert.equal(c.hsm?.tokenLabel, 'viworks');
+    // A part that is not an object, an unknown field inside a section, a bad format: named.
+    for (const bad of [
+      { siem: 3 },
+      { audit: { batchIntervalS: 1 } },
+      { siem: { syslog: { ...syslog, pin: 'x' } } },
+    ]) {
+      writeFileSync(file, JSON.stringify(bad));
+      assert.throws(
+        () => loadConfig({ env: {}, file }),
+        (e) => isViworksError(e, 'VIW_E_CONFIG'),
+        JSON.stringify(bad),
+      );
+    }
+    assert.throws(
+      () => loadConfig({ env: { VIWORKS_SIEM_FORMAT: 'cef' } }),
+      (e) => isViworksError(e, 'VIW_E_CONFIG'),
+    );
+  });
 });

@@ -13,12 +13,16 @@ import type { EdgeLimits } from './http/edge-limits.js';
 import type { KvStore } from './kv/kv-store.js';
 import { MemoryKv } from './kv/memory-kv.js';
 import { RedisKv } from './kv/redis-kv.js';
-import { loadOrCreatePki } from './pki/embedded-pki.js';
+import { describeKeyStorage, loadOrCreatePki } from './pki/embedded-pki.js';
+import { type Hsm, openHsm } from './pki/hsm/hsm.js';
 import { registerRoutes } from './routes/index.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { ensureFirstAdmin } from './services/admin/first-admin.js';
-import { loadOrCreateAuditSigningKey, writeCheckpoint } from './services/audit/checkpoints.js';
+import { archiveAuditKey, loadAuditSigner } from './services/audit/keys.js';
+import { siemTransports, startAuditPipeline } from './services/audit/pipeline.js';
 import { AuditService } from './services/audit/service.js';
+import type { AuditSigner } from './services/audit/signer.js';
+import { openWormArchive } from './services/audit/worm/directory-archive.js';
 import { SessionEventBus } from './services/client/events.js';
 import { relaySessionEventsViaRedis } from './services/client/events-redis.js';
 import { withGatewayTeardown } from './services/client/session-end-hooks.js';
@@ -51,7 +55,10 @@ export interface PreparedBackend {
   readonly pki: Awaited<ReturnType<typeof loadOrCreatePki>>;
   readonly secrets: ReturnType<typeof loadOrCreateSecrets>;
   readonly firstAdmin: Awaited<ReturnType<typeof ensureFirstAdmin>>;
-  readonly auditKey: ReturnType<typeof loadOrCreateAuditSigningKey>;
+  /** Signs audit manifests and checkpoints: the file key, or the token's when an HSM is configured. */
+  readonly auditSigner: AuditSigner;
+  /** The PKCS#11 token (config.hsm), open for the process's life; null: file keys. */
+  readonly hsm: Hsm | null;
   /** The SSH key the backend controls gateway nodes with (made on first start). */
   readonly controlKey: ControlKey;
 }
@@ -63,10 +70,12 @@ export async function prepareBackend(
 ): Promise<PreparedBackend> {
   ensurePrivateDir(config.dataDir);
   const database = await openDatabase({ url: config.databaseUrl ?? undefined, dataDir: config.dataDir });
+  let hsm: Hsm | null = null;
   try {
-    const pki = await loadOrCreatePki(config.dataDir, splitNames(config.publicNames));
+    hsm = config.hsm ? await openHsm(config.hsm) : null;
+    const pki = await loadOrCreatePki(config.dataDir, splitNames(config.publicNames), hsm ? { hsm } : {});
     const secrets = loadOrCreateSecrets(config.dataDir);
-    const auditKey = loadOrCreateAuditSigningKey(config.dataDir);
+    const auditSigner = await loadAuditSigner(config.dataDir, hsm);
     const controlKey = loadOrCreateControlKey(config.dataDir);
     const firstAdmin = await ensureFirstAdmin(firstAdminStore(database.db), opts.adminPassword);
     if (firstAdmin) {
@@ -81,8 +90,9 @@ export async function prepareBackend(
         userAuditId: admin.auditId,
       });
     }
-    return { database, pki, secrets, firstAdmin, auditKey, controlKey };
+    return { database, pki, secrets, firstAdmin, auditSigner, hsm, controlKey };
   } catch (err) {
+    await hsm?.close();
     await database.close();
     throw err;
   }
@@ -92,8 +102,16 @@ export async function startServer(
   config: ServerConfig,
   opts: { adminPassword?: string; logStream?: NodeJS.WritableStream; limits?: EdgeLimits } = {},
 ): Promise<RunningServer> {
-  const { database, pki, secrets, firstAdmin, auditKey, controlKey } = await prepareBackend(config, opts);
+  const { database, pki, secrets, firstAdmin, auditSigner, hsm, controlKey } = await prepareBackend(
+    config,
+    opts,
+  );
   try {
+    // The WORM copy proves itself write-once before anything relies on it (VIW_E_CONFIG if not),
+    // and the SIEM transports read their files now: a bad setting stops the start here.
+    const archive = config.audit.worm ? await openWormArchive(config.audit.worm) : null;
+    if (archive) await archiveAuditKey(archive, auditSigner);
+    const transports = siemTransports(config);
     // REDIS_URL selects the shared store for scale-out; the default is in-process.
     const kv = config.redisUrl ? await connectRedis(config.redisUrl) : new MemoryKv();
     const events = new SessionEventBus();
@@ -114,6 +132,7 @@ export async function startServer(
       secrets,
       controlKey,
       now,
+      siem: config.siem,
     });
     const ctx: AppContext = {
       ...sessionRuntime,
@@ -152,13 +171,11 @@ export async function startServer(
     gatewayControl.startPolling(config.gatewayPollIntervalS * 1000, (err) =>
       app.log.error({ err }, 'gateway poll failed'),
     );
-    // Sign the audit chain head every minute (and once more at shutdown).
-    const checkpoint = () =>
-      writeCheckpoint(database.db, auditKey, config.dataDir).catch((err: unknown) =>
-        app.log.error({ err }, 'audit checkpoint failed'),
-      );
-    const checkpointTimer = setInterval(checkpoint, 60_000);
-    checkpointTimer.unref();
+    // Checkpoints, signed Merkle batches (+ WORM copy) and SIEM shipping (issue #15, docs/audit.md).
+    const auditPipeline = startAuditPipeline(
+      { config, db: database.db, audit, signer: auditSigner, archive, log: app.log },
+      transports,
+    );
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.listenPort;
     const host = config.publicNames[0] ?? config.listenHost;
@@ -171,6 +188,9 @@ export async function startServer(
       data_dir: config.dataDir,
       ca_file: join(config.dataDir, 'pki', 'root.crt'),
       backend_pins: pki.backendApi.pins,
+      key_storage: describeKeyStorage(pki, auditSigner),
+      siem: transports.map((t) => t.path),
+      worm_dir: archive?.dir ?? null,
       first_admin: firstAdmin?.oneTimePassword
         ? { username: firstAdmin.username, one_time_password: firstAdmin.oneTimePassword }
         : null,
@@ -182,16 +202,17 @@ export async function startServer(
       close: async () => {
         jobs.stop();
         watcher.stop();
-        clearInterval(checkpointTimer);
         await app.close();
         await gatewayControl.close();
-        await checkpoint();
+        await auditPipeline.stop();
         await stopRelay();
         await kv.close();
+        await hsm?.close();
         await database.close();
       },
     };
   } catch (err) {
+    await hsm?.close();
     await database.close();
     throw err;
   }

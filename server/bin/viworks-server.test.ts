@@ -62,7 +62,16 @@ describe('viworks-server CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.ok, true);
-    assert.ok(out.events >= 1);
+    assert.equal(out.sources[0].source, 'database');
+    assert.ok(out.sources[0].events >= 1);
+    // Sealed into a signed batch, the first event has an inclusion proof the next verify checks.
+    assert.equal((await cli(['audit', 'seal', '--json'], { VIWORKS_DATA_DIR: dir })).code, 0);
+    const proof = JSON.parse(
+      (await cli(['audit', 'prove', '1', '--json'], { VIWORKS_DATA_DIR: dir })).stdout,
+    );
+    assert.equal(proof.batch, 1);
+    const again = JSON.parse((await cli(['audit', 'verify', '--json'], { VIWORKS_DATA_DIR: dir })).stdout);
+    assert.equal(again.sources[0].batches.verified, 1);
     assert.equal((await cli(['audit', 'bogus'], { VIWORKS_DATA_DIR: dir })).code, 64);
   });
 

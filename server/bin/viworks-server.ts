@@ -4,24 +4,28 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isViworksError } from '../../core/errors/viworks-error.js';
+import { fromSiemDocument } from '../../core/siem/format.js';
 import { formatBanner } from '../banner.js';
 import { loadConfig, redactConfig, type ServerConfig } from '../config.js';
 import { openDatabase } from '../data/database.js';
 import { MigrationError } from '../data/migrate.js';
+import { openHsm } from '../pki/hsm/hsm.js';
 import { takeAdminPasswordFromEnv } from '../services/admin/first-admin.js';
+import { loadAuditSigner, publishedAuditKeys } from '../services/audit/keys.js';
+import { openWormArchive } from '../services/audit/worm/directory-archive.js';
 import { loadOrCreateControlKey } from '../services/gateways/control-key.js';
 import { prepareBackend, startServer } from '../start.js';
 import { VERSION } from '../version.js';
-import { auditCommand } from './audit-command.js';
+import { AUDIT_USAGE, type AuditCommandDeps, runAuditCommand } from './audit-command.js';
 import { GEO_USAGE, geoCommand } from './geo-command.js';
-import { PKI_USAGE, pkiCommand } from './pki-command.js';
+import { PKI_USAGE, pkiCommandLine } from './pki-command.js';
 
 const USAGE = `usage: viworks-server <command> [options]
 
 commands:
   start          start the backend (migrates the database, creates the PKI and first admin)
   init           create the data directory, database, PKI, secrets and first admin, then exit
-  audit verify   verify the audit hash chain and its signed checkpoints (exit 1 when broken)
+${AUDIT_USAGE}
   migrate        apply pending database migrations and exit
   print-config   print the effective configuration (credentials redacted) and exit
   gateway-control-key
@@ -36,6 +40,14 @@ options:
   --version      print the version
   -h, --help     this help
 `;
+
+/** What `audit seal|verify` use: the backend's own signer, WORM copy, SIEM decoders and published keys. */
+const AUDIT_DEPS: AuditCommandDeps = {
+  signer: async (config) => loadAuditSigner(config.dataDir, config.hsm ? await openHsm(config.hsm) : null),
+  archive: (config) => (config.audit.worm ? openWormArchive(config.audit.worm) : Promise.resolve(null)),
+  siemDecoder: (format) => (doc) => fromSiemDocument(format, doc),
+  verificationKeys: async (config) => publishedAuditKeys(config.dataDir),
+};
 
 async function start(config: ServerConfig, json: boolean): Promise<void> {
   const server = await startServer(config, { adminPassword: takeAdminPasswordFromEnv() });
@@ -57,6 +69,7 @@ async function start(config: ServerConfig, json: boolean): Promise<void> {
 /** Everything the first start creates, without serving: for provisioning and scale-out setups. */
 async function init(config: ServerConfig, json: boolean): Promise<void> {
   const prepared = await prepareBackend(config, { adminPassword: takeAdminPasswordFromEnv() });
+  await prepared.hsm?.close();
   await prepared.database.close();
   const result = {
     v: 1,
@@ -108,6 +121,9 @@ async function main(argv: string[]): Promise<number> {
   // `geo` has options of its own (--country FILE …): it parses the command line itself.
   const loose = parseArgs({ args: argv, allowPositionals: true, strict: false, options: OPTIONS });
   if (loose.positionals[0] === 'geo') return geoCommand(argv);
+  // `audit` and `pki` too (--worm DIR, --out DIR, …).
+  if (loose.positionals[0] === 'audit') return runAuditCommand(argv, AUDIT_DEPS);
+  if (loose.positionals[0] === 'pki') return pkiCommandLine(argv);
   let parsed: ReturnType<typeof parse>;
   const parse = (args: string[]) =>
     parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS });
@@ -127,20 +143,6 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = values['print-config'] ? 'print-config' : (positionals[0] ?? 'start');
-  if (command === 'audit') {
-    return auditCommand(
-      loadConfig(values.config ? { file: values.config } : {}),
-      positionals.slice(1),
-      values.json,
-    );
-  }
-  if (command === 'pki') {
-    return pkiCommand(
-      loadConfig(values.config ? { file: values.config } : {}),
-      positionals.slice(1),
-      values.json,
-    );
-  }
   const commands = ['start', 'init', 'migrate', 'print-config', 'gateway-control-key'];
   if (positionals.length > 1 || !commands.includes(command)) {
     process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);

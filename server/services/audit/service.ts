@@ -25,6 +25,7 @@ export type ServiceAuditFacts = Omit<AuditFacts, 'user_id'> & { readonly userAud
 
 export class AuditService {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<(record: AuditRecord) => void>();
   private readonly ndjsonPath: string | null;
 
   constructor(
@@ -47,6 +48,15 @@ export class AuditService {
   /** The pseudonymous id audit events carry for a user (never the username). */
   userPseudonym(userAuditId: string): string {
     return pseudonymousUserId(this.pseudonymKey, userAuditId);
+  }
+
+  /**
+   * Called after each event is durable (the SIEM shippers wake on it). A listener must not throw
+   * and must not record an event itself for every call (that would never settle).
+   */
+  onRecorded(listener: (record: AuditRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Records one event. Resolves once it is durable in the database and the NDJSON file. */
@@ -85,7 +95,9 @@ export class AuditService {
           { mode: 0o600 },
         );
       }
-      return { seq: record.seq, event, hash: record.hash };
+      const done = { seq: record.seq, event, hash: record.hash };
+      for (const listener of this.listeners) listener(done);
+      return done;
     } catch (err) {
       // Another instance appended the same seq first: re-read the tail and try again.
       if (attempt < 5 && (err as { code?: string }).code === 'P2002') return this.append(event, attempt + 1);

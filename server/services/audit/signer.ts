@@ -3,7 +3,6 @@
 // that never leaves it (server/pki/hsm). Verifiers need only the public key, the algorithm and the
 // key id, which every manifest names.
 import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import type { AuditSigningKey } from './checkpoints.js';
 
 export type AuditSignatureAlgorithm = 'ed25519' | 'ecdsa-p256-sha256';
 
@@ -25,7 +24,11 @@ export function keyIdOf(publicKey: KeyObject): string {
     .digest('hex');
 }
 
-export function fileAuditSigner(key: AuditSigningKey): AuditSigner {
+/** An Ed25519 key pair held in this process (loadOrCreateAuditSigningKey in checkpoints.ts). */
+export function fileAuditSigner(key: {
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+}): AuditSigner {
   return {
     keyId: keyIdOf(key.publicKey),
     algorithm: 'ed25519',

@@ -4,6 +4,7 @@
 // audited, never failing their caller), polls health + audit of active gateways, and waits for its
 // background work at shutdown. A gateway is managed only once it is `active` (a successful
 // provision); for a `pending` gateway every hook does nothing.
+import type { ServerConfig } from '../../config.js';
 import type { Db, Gateway } from '../../data/client.js';
 import type { CrlPublisher } from '../../pki/crl.js';
 import type { EmbeddedPki } from '../../pki/embedded-pki.js';
@@ -30,6 +31,8 @@ export interface GatewayControlDeps {
   readonly now: () => Date;
   readonly retry?: RetryPolicy;
   readonly timeouts?: (req: ControlRequest) => ExecTimeouts;
+  /** The backend's SIEM settings: with siem.syslog, nodes forward their logs there too. */
+  readonly siem?: Pick<ServerConfig['siem'], 'syslog' | 'spoolMaxBytes'>;
 }
 
 /** Managed: provisioned (active) and reachable in principle (address and pinned host key). */
@@ -88,6 +91,7 @@ export class GatewayControl {
       dataDir: deps.dataDir,
       crl: deps.crl,
       defaultGateway: deps.defaultGateway,
+      ...(deps.siem ? { siem: deps.siem } : {}),
     };
     this.ops = { ...base, material, runner };
     this.pollOps = { ...base, material, runner: { ...runner, retry: { attempts: 1, baseDelayMs: 0 } } };
