@@ -1,8 +1,8 @@
 // The whole of issue #15 in one running backend: a real viworks-server process with a WORM copy,
 // Merkle batches every 5 s, and both SIEM paths configured — syslog over mutual TLS to a real
 // rsyslogd and Elasticsearch _bulk to the test kit's receiver (no Debian package provides one; it
-// enforces the documented API and our body signature). A backlog of events is shipped; the backend
-// is killed with SIGKILL while shipping; after a restart every event reaches both receivers (by
+// enforces the documented API and our body signature). A backlog of events is shipped; the HTTPS
+// receiver answers 500 and then 429; the backend is killed with SIGKILL while shipping; after a restart every event reaches both receivers (by
 // sequence number, none missing), and `audit verify` checks the database, the WORM directory and
 // the SIEM export (ECS) against the signed manifests.
 import assert from 'node:assert/strict';
@@ -168,6 +168,8 @@ test('a running backend ships its audit on both paths, loses nothing to SIGKILL 
     });
   await database.close();
 
+  // The HTTPS receiver first answers 500 twice: retried with backoff, nothing lost.
+  https.failNext(2, 500);
   let backend = await startBackend(config);
   cleanups.push(() => stopBackend(backend, 'SIGKILL'));
   await waitFor('shipping under way', async () => (await syslogSeqs(syslog)).size >= 300, 60_000);
@@ -175,6 +177,8 @@ test('a running backend ships its audit on both paths, loses nothing to SIGKILL 
   const atKill = (await syslogSeqs(syslog)).size;
   assert.ok(atKill < BACKLOG, `the kill came after shipping finished (${atKill}): it proves nothing`);
 
+  // After the restart it answers 429 with Retry-After twice: honoured, nothing lost.
+  https.failNext(2, 429, 1);
   backend = await startBackend(config);
   // Everything in the database (the backlog, the first admin, any shipping alerts) reaches both.
   const stored = async () => {
@@ -203,6 +207,10 @@ test('a running backend ships its audit on both paths, loses nothing to SIGKILL 
   assert.ok(last > BACKLOG);
   assert.equal((await syslogSeqs(syslog)).size, last, 'syslog: exactly the stored seqs, duplicates merged');
   assert.equal(httpsSeqs(https).size, last);
+  const statuses = https.requests().map((r) => r.status);
+  // (The kill may land during the backoff after the first 500; the 429s come after the restart.)
+  assert.ok(statuses.includes(500), JSON.stringify(statuses));
+  assert.equal(statuses.filter((st) => st === 429).length, 2, JSON.stringify(statuses));
 
   https.exportNdjson(join(root, 'siem-export.ndjson'));
   const verify = await cli(
