@@ -22,8 +22,8 @@ import { createTestPki } from '../../../scripts/testkit/test-pki.js';
 import { openDatabase } from '../../data/database.js';
 import { loadOrCreateSecrets } from '../../secrets.js';
 import { AuditService } from './service.js';
-import { parseSyslogMessage } from './shipping/rfc5424.js';
 import { loadOrCreateShippingKey } from './shipping/shipping-key.js';
+import { receivedSeqs, waitFor } from './shipping/testing.js';
 import { persistentTempDir, removeTree } from './worm/testing.js';
 
 const peers = needRsyslog({ root: true });
@@ -69,25 +69,10 @@ const stopBackend = (child: ChildProcess, signal: NodeJS.Signals) =>
     child.kill(signal);
   });
 
-async function syslogSeqs(receiver: RsyslogReceiver): Promise<Set<number>> {
-  const seqs = new Set<number>();
-  for (const line of await receiver.messages()) {
-    const m = parseSyslogMessage(line);
-    seqs.add(Number(m.structuredData['viworks@32473']?.seq));
-  }
-  return seqs;
-}
+const syslogSeqs = async (receiver: RsyslogReceiver) => new Set(await receivedSeqs(receiver));
 
 const httpsSeqs = (receiver: SiemHttpsReceiver) =>
   new Set(receiver.stored().map((doc) => fromSiemDocument('ecs', doc).seq));
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('a running backend ships its audit on both paths, loses nothing to SIGKILL mid-shipment, and every copy verifies', {
   skip: peers.skip,
@@ -172,7 +157,9 @@ test('a running backend ships its audit on both paths, loses nothing to SIGKILL 
   https.failNext(2, 500);
   let backend = await startBackend(config);
   cleanups.push(() => stopBackend(backend, 'SIGKILL'));
-  await waitFor('shipping under way', async () => (await syslogSeqs(syslog)).size >= 300, 60_000);
+  await waitFor('shipping under way', 60_000, async () => (await syslogSeqs(syslog)).size >= 300, {
+    pollMs: 20,
+  });
   await stopBackend(backend, 'SIGKILL');
   const atKill = (await syslogSeqs(syslog)).size;
   assert.ok(atKill < BACKLOG, `the kill came after shipping finished (${atKill}): it proves nothing`);
@@ -195,11 +182,12 @@ test('a running backend ships its audit on both paths, loses nothing to SIGKILL 
   };
   await waitFor(
     'every event on both paths',
+    120_000,
     async () => {
       const last = await stored();
       return complete(await syslogSeqs(syslog), last) && complete(httpsSeqs(https), last);
     },
-    120_000,
+    { pollMs: 20 },
   );
   // A clean stop seals the rest into a signed batch and writes it to the WORM copy.
   await stopBackend(backend, 'SIGTERM');

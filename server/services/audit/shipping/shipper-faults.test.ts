@@ -24,29 +24,10 @@ import { dbAuditSource } from './db-source.js';
 import { parseSyslogMessage, VIWORKS_SD_ID } from './rfc5424.js';
 import { type ShipAlert, startShipper } from './shipper.js';
 import { loadSyslogTransport, type SyslogConfig } from './syslog-transport.js';
+import { receivedSeqs, waitFor } from './testing.js';
 
 const peers = needRsyslog();
 const REPO = resolve(import.meta.dirname, '../../../..');
-
-async function waitFor(
-  what: string,
-  timeoutMs: number,
-  ok: () => boolean | Promise<boolean>,
-  context: () => string = () => '',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await ok()) return;
-    await sleep(200);
-  }
-  assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}\n${context()}`);
-}
-
-async function receivedSeqs(receiver: RsyslogReceiver): Promise<number[]> {
-  return (await receiver.messages()).map((l) =>
-    Number(parseSyslogMessage(l).structuredData[VIWORKS_SD_ID]?.seq),
-  );
-}
 
 function assertCompleteAndOrdered(seqs: readonly number[], n: number): { duplicates: number } {
   assert.deepEqual(
@@ -207,8 +188,11 @@ describe('shipper fault tests (real rsyslogd)', { skip: peers.skip }, () => {
         'all events recorded',
         5_000,
         async () => (await database.db.auditEvent.count()) === recorded,
+        { pollMs: 200 },
       );
-      await waitFor('every event at the receiver', 60_000, () => shipper.stats().ackedSeq === recorded);
+      await waitFor('every event at the receiver', 60_000, () => shipper.stats().ackedSeq === recorded, {
+        pollMs: 200,
+      });
       t.diagnostic(
         `${recorded} events; down ${Math.round((up - down) / 1000)} s; caught up ${Date.now() - up} ms after the restart`,
       );
@@ -286,13 +270,19 @@ describe('shipper fault tests (real rsyslogd)', { skip: peers.skip }, () => {
         'every event at the receiver',
         60_000,
         async () => new Set(await receivedSeqs(receiver)).size === total,
-        () => `shipper: ${proc.output.slice(-3000)}\nrsyslogd: ${receiver.output().slice(-2000)}`,
+        {
+          pollMs: 200,
+          context: () => `shipper: ${proc.output.slice(-3000)}\nrsyslogd: ${receiver.output().slice(-2000)}`,
+        },
       );
       t.diagnostic(
         `restarted shipper delivered the rest in ${Date.now() - started} ms (process start included)`,
       );
-      await waitFor('the cursor at the end', 10_000, () =>
-        readFileSync(join(spoolDir, 'acked'), 'utf8').includes(`"acked":${total}`),
+      await waitFor(
+        'the cursor at the end',
+        10_000,
+        () => readFileSync(join(spoolDir, 'acked'), 'utf8').includes(`"acked":${total}`),
+        { pollMs: 200 },
       );
       const { duplicates } = assertCompleteAndOrdered(await receivedSeqs(receiver), total);
       assert.ok(duplicates >= partial, 'the unconfirmed part was sent again');

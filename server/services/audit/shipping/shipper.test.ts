@@ -31,27 +31,12 @@ import { dbAuditSource } from './db-source.js';
 import { formatSyslogMessage, parseSyslogMessage, VIWORKS_SD_ID } from './rfc5424.js';
 import { type ShipAlert, startShipper } from './shipper.js';
 import { loadSyslogTransport } from './syslog-transport.js';
+import { receivedSeqs, waitFor } from './testing.js';
 import { ShipError, type ShipTransport } from './transport.js';
 
 const peers = needRsyslog();
 const diskFullPeers = needRsyslog({ root: true });
 const HOSTNAME = 'backend-test';
-
-async function waitFor(what: string, timeoutMs: number, ok: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await ok()) return;
-    await sleep(100);
-  }
-  assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-/** The seqs the receiver got, in file order (the full seq from our SD element). */
-async function receivedSeqs(receiver: RsyslogReceiver): Promise<number[]> {
-  return (await receiver.messages()).map((l) =>
-    Number(parseSyslogMessage(l).structuredData[VIWORKS_SD_ID]?.seq),
-  );
-}
 
 /**
  * At-least-once, in order: de-duplicated, the seqs are exactly 1..n; and the file is a sequence of

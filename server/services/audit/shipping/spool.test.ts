@@ -15,26 +15,8 @@ import { chainHash, GENESIS_HASH } from '../../../../core/audit/chain.js';
 import { buildAuditEvent } from '../../../../core/audit/event.js';
 import { isViworksError } from '../../../../core/errors/viworks-error.js';
 import { Spool } from './spool.js';
+import { chainedRecords as chained } from './testing.js';
 import type { ShippedRecord } from './transport.js';
-
-/** n chained records after `prev` (a real hash chain, as the audit table holds). */
-function chained(
-  n: number,
-  prev: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH },
-): ShippedRecord[] {
-  const out: ShippedRecord[] = [];
-  let { seq, hash } = prev;
-  for (let i = 0; i < n; i++) {
-    const event = buildAuditEvent(
-      { env: 'test', site: 'lab', tenant_id: 't1' },
-      { component: 'backend', action: 'auth.login', result: 'success', trace_id: `trace-${seq + 1}-abcdef` },
-    );
-    const next = chainHash(hash, event);
-    out.push({ seq: ++seq, prevHash: hash, hash: next, event });
-    hash = next;
-  }
-  return out;
-}
 
 const segmentsIn = (dir: string) =>
   readdirSync(dir)

@@ -16,28 +16,11 @@ import {
 import { createTestPki, type TestPki } from '../../../../scripts/testkit/test-pki.js';
 import { formatSyslogMessage, parseSyslogMessage, VIWORKS_SD_ID } from './rfc5424.js';
 import { createSyslogTransport, loadSyslogTransport, type SyslogConfig } from './syslog-transport.js';
+import { chainedRecords as chained } from './testing.js';
 import { ShipError, type ShippedRecord } from './transport.js';
 
 const peers = needRsyslog();
 const HOSTNAME = 'backend-test';
-
-function chained(
-  n: number,
-  prev: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH },
-): ShippedRecord[] {
-  const out: ShippedRecord[] = [];
-  let { seq, hash } = prev;
-  for (let i = 0; i < n; i++) {
-    const event = buildAuditEvent(
-      { env: 'test', site: 'lab', tenant_id: 't1' },
-      { component: 'backend', action: 'auth.login', result: 'success', trace_id: `trace-${seq + 1}-abcdef` },
-    );
-    const next = chainHash(hash, event);
-    out.push({ seq: ++seq, prevHash: hash, hash: next, event });
-    hash = next;
-  }
-  return out;
-}
 
 const configFor = (pki: TestPki, port: number, client = pki.client): SyslogConfig => ({
   host: '127.0.0.1',
