@@ -12,16 +12,11 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NsProcess } from '../../../../scripts/testkit/netns.js';
-import {
-  needRsyslog,
-  type RsyslogReceiver,
-  startRsyslogReceiver,
-} from '../../../../scripts/testkit/rsyslog.js';
+import { needRsyslog, startRsyslogReceiver } from '../../../../scripts/testkit/rsyslog.js';
 import { createTestPki, type TestPki } from '../../../../scripts/testkit/test-pki.js';
 import { openDatabase } from '../../../data/database.js';
 import { AuditService } from '../service.js';
 import { dbAuditSource } from './db-source.js';
-import { parseSyslogMessage, VIWORKS_SD_ID } from './rfc5424.js';
 import { type ShipAlert, startShipper } from './shipper.js';
 import { loadSyslogTransport, type SyslogConfig } from './syslog-transport.js';
 import { receivedSeqs, waitFor } from './testing.js';

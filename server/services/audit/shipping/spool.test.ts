@@ -11,8 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { chainHash, GENESIS_HASH } from '../../../../core/audit/chain.js';
-import { buildAuditEvent } from '../../../../core/audit/event.js';
+import { GENESIS_HASH } from '../../../../core/audit/chain.js';
 import { isViworksError } from '../../../../core/errors/viworks-error.js';
 import { Spool } from './spool.js';
 import { chainedRecords as chained } from './testing.js';

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { chainHash, GENESIS_HASH } from '../../../../core/audit/chain.js';
-import { buildAuditEvent } from '../../../../core/audit/event.js';
+import { GENESIS_HASH } from '../../../../core/audit/chain.js';
 import { isViworksError } from '../../../../core/errors/viworks-error.js';
 import {
   needRsyslog,
