@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import {
   eventLeafHash,
@@ -12,38 +12,19 @@ import {
   parseManifestText,
 } from '../../../core/audit/manifest.js';
 import { merkleRoot } from '../../../core/audit/merkle.js';
-import { isViworksError, ViworksError } from '../../../core/errors/viworks-error.js';
+import { isViworksError } from '../../../core/errors/viworks-error.js';
 import { postgresPeers, startPostgres, type TestPostgres } from '../../../scripts/testkit/postgres.js';
 import { openDatabase } from '../../data/database.js';
-import type { AuditArchive } from './archive.js';
 import { sealPendingBatches, startBatchSealer } from './batches.js';
 import { loadOrCreateAuditSigningKey, trustedKeyFromPem, writeCheckpoint } from './checkpoints.js';
 import { verifyAuditTrail } from './copies.js';
 import { AuditService } from './service.js';
 import { type AuditSigner, fileAuditSigner, keyIdOf, verifyAuditSignature } from './signer.js';
+import { directoryArchive } from './testing.js';
 
 type Opened = Awaited<ReturnType<typeof openDatabase>>;
 
 /** A plain directory with the AuditArchive contract (write once; same bytes again is a no-op). */
-function directoryArchive(dir: string, opts: { failing?: () => boolean } = {}): AuditArchive {
-  return {
-    dir,
-    async put(name, data) {
-      if (opts.failing?.()) throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
-      const path = join(dir, name);
-      mkdirSync(dirname(path), { recursive: true });
-      if (existsSync(path)) {
-        if (!readFileSync(path).equals(data)) throw new ViworksError('VIW_E_CONFLICT');
-        return;
-      }
-      writeFileSync(path, data);
-    },
-    async sweep() {
-      return 0;
-    },
-  };
-}
-
 /** An ECDSA P-256 signer in process, standing in for the PKCS#11 one (same algorithm and encoding). */
 function ecdsaSigner(): AuditSigner {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });

@@ -4,16 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,9 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chainHash } from '../../../core/audit/chain.js';
 import { type AuditEvent, buildAuditEvent } from '../../../core/audit/event.js';
 import { manifestSignedBytes, manifestText, parseManifestText } from '../../../core/audit/manifest.js';
-import { ViworksError } from '../../../core/errors/viworks-error.js';
 import { openDatabase } from '../../data/database.js';
-import type { AuditArchive } from './archive.js';
 import { sealPendingBatches } from './batches.js';
 import {
   auditPaths,
@@ -36,6 +25,7 @@ import {
 import { fileRecords, readManifestDir, readWormCopy } from './copies.js';
 import { AuditService } from './service.js';
 import { type AuditSigner, fileAuditSigner } from './signer.js';
+import { directoryArchive } from './testing.js';
 import { type CopyReport, verifyCopy } from './verify.js';
 
 const VERIFIER = resolve(
@@ -43,24 +33,6 @@ const VERIFIER = resolve(
   '../../../siem/verify/viworks-audit-verify.mjs',
 );
 const CTX = { env: 'test', site: 'lab', tenant_id: 't1' };
-
-function directoryArchive(dir: string): AuditArchive {
-  return {
-    dir,
-    async put(name, data) {
-      const path = join(dir, name);
-      mkdirSync(dirname(path), { recursive: true });
-      if (existsSync(path)) {
-        if (!readFileSync(path).equals(data)) throw new ViworksError('VIW_E_CONFLICT');
-        return;
-      }
-      writeFileSync(path, data);
-    },
-    async sweep() {
-      return 0;
-    },
-  };
-}
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {

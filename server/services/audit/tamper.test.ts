@@ -3,25 +3,14 @@
 // copy and on a WORM-layout copy — and the finding `audit verify` must report for it.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { canonicalJson, chainHash, GENESIS_HASH } from '../../../core/audit/chain.js';
 import { type AuditEvent, buildAuditEvent, parseAuditEvent } from '../../../core/audit/event.js';
 import { manifestSignedBytes, manifestText, parseManifestText } from '../../../core/audit/manifest.js';
-import { ViworksError } from '../../../core/errors/viworks-error.js';
 import { openDatabase } from '../../data/database.js';
-import type { AuditArchive } from './archive.js';
 import { sealPendingBatches } from './batches.js';
 import {
   loadOrCreateAuditSigningKey,
@@ -32,28 +21,11 @@ import {
 import { type AuditVerification, readWormCopy, verifyAuditTrail } from './copies.js';
 import { AuditService } from './service.js';
 import { type AuditSigner, fileAuditSigner } from './signer.js';
+import { directoryArchive } from './testing.js';
 import { type CopyReport, verifyCopy } from './verify.js';
 
 type Opened = Awaited<ReturnType<typeof openDatabase>>;
 const CTX = { env: 'test', site: 'lab', tenant_id: 't1' };
-
-function directoryArchive(dir: string): AuditArchive {
-  return {
-    dir,
-    async put(name, data) {
-      const path = join(dir, name);
-      mkdirSync(dirname(path), { recursive: true });
-      if (existsSync(path)) {
-        if (!readFileSync(path).equals(data)) throw new ViworksError('VIW_E_CONFLICT');
-        return;
-      }
-      writeFileSync(path, data);
-    },
-    async sweep() {
-      return 0;
-    },
-  };
-}
 
 /**
  * 27 events: batches 1 (1..8), 2 (9..16) and 3 (17..24) sealed and in the WORM copy, 25..27 not
