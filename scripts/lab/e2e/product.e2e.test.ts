@@ -60,6 +60,13 @@ async function connect(): Promise<{ code: number; json: Record<string, unknown> 
   };
 }
 
+/** The device's SPA keys as the gateway holds them (base64 strings of 40+ characters). */
+function gatewaySpaKeyStrings(): string[] {
+  const spa = JSON.parse(readFileSync(join(plan.dirs.gateway, 'state', 'spa-keys.json'), 'utf8')) as unknown;
+  return JSON.stringify(spa).match(/[A-Za-z0-9+/]{40,}={0,2}/g) ?? [];
+}
+let spaStrings: string[] = [];
+
 function openvpnPidsInClient(): Promise<number[]> {
   return pidsNamed(plan.client.ns, 'openvpn');
 }
@@ -412,6 +419,9 @@ describe('ViWorkS end to end in the namespace lab', { skip: peers.skip }, () => 
   it('device unbound while connected → tunnel torn down', async () => {
     const r = await connect();
     assert.equal(r.code, 0, JSON.stringify(r.json));
+    // The unbind removes the device's SPA keys from the gateway in the background: read them first,
+    // for the after-disconnect scan below.
+    spaStrings = gatewaySpaKeyStrings();
     const t0 = performance.now();
     const unbind = await viworksIn(plan, ['admin', 'devices', 'unbind', deviceId]);
     assert.equal(unbind.code, 0, JSON.stringify(unbind.json));
@@ -424,10 +434,6 @@ describe('ViWorkS end to end in the namespace lab', { skip: peers.skip }, () => 
     const dataDir = join(plan.dirs.backend, 'data');
     const tlsCrypt = readFileSync(join(dataDir, 'pki', 'gateways', 'default', 'tls-crypt.key'), 'utf8');
     const tlsCryptLines = tlsCrypt.split('\n').filter((l) => /^[0-9a-f]{32}$/.test(l));
-    const spa = JSON.parse(
-      readFileSync(join(plan.dirs.gateway, 'state', 'spa-keys.json'), 'utf8'),
-    ) as unknown;
-    const spaStrings = JSON.stringify(spa).match(/[A-Za-z0-9+/]{40,}={0,2}/g) ?? [];
     assert.ok(tlsCryptLines.length >= 8 && spaStrings.length >= 1, 'the test knows the secrets it looks for');
     const needles = [
       ...tlsCryptLines.slice(0, 4).map((l) => Buffer.from(l)),
