@@ -19,10 +19,44 @@ describe('audit event', () => {
   it('carries exactly the mandatory fields of pki-siem §3.5, null where not applicable', () => {
     const e = buildAuditEvent(ctx, { component: 'backend', action: 'auth.login', result: 'success' });
     assert.deepEqual(Object.keys(e).sort(), [...MANDATORY].sort());
-    assert.deepEqual(Object.keys(AuditEventSchema.properties).sort(), [...MANDATORY].sort());
+    // Plus two extensions, absent unless known (so older events hash as they were written).
+    assert.deepEqual(
+      Object.keys(AuditEventSchema.properties).sort(),
+      [...MANDATORY, 'gateway', 'tls_ja4'].sort(),
+    );
     assert.equal(e.device_id, null);
     assert.equal(e.severity, 'info');
     assert.ok(isAuditEvent(e));
+  });
+
+  it('carries the extension fields only when they are known', () => {
+    const ja4 = 't13d1516h2_8daaf6152771_e5627efa2ab1';
+    const known = buildAuditEvent(ctx, {
+      component: 'gateway',
+      action: 'tls.handshake',
+      result: 'success',
+      gateway: 'gw-a',
+      tls_ja4: ja4,
+    });
+    assert.deepEqual([known.gateway, known.tls_ja4], ['gw-a', ja4]);
+    const unknown = buildAuditEvent(ctx, {
+      component: 'gateway',
+      action: 'tls.handshake',
+      result: 'success',
+      gateway: null,
+      tls_ja4: null,
+    });
+    assert.ok(!('gateway' in unknown) && !('tls_ja4' in unknown));
+    assert.throws(
+      () =>
+        buildAuditEvent(ctx, {
+          component: 'backend',
+          action: 'tls.handshake',
+          result: 'failure',
+          tls_ja4: 'x',
+        }),
+      (e) => isViworksError(e, 'VIW_E_VALIDATION'),
+    );
   });
 
   it('derives severity from the result unless given', () => {

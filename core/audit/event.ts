@@ -10,7 +10,17 @@ const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Count = Type.Integer({ minimum: 0 });
 const IpAddress = Type.String({ maxLength: 45, pattern: '^[0-9A-Fa-f.:]+$' });
 
-export const AUDIT_COMPONENTS = ['backend', 'gateway', 'daemon', 'cli', 'mobile', 'admin', 'pki'] as const;
+/** `client`: reported by an enrolled desktop, signed by its device key (POST /device/events). */
+export const AUDIT_COMPONENTS = [
+  'backend',
+  'gateway',
+  'daemon',
+  'client',
+  'cli',
+  'mobile',
+  'admin',
+  'pki',
+] as const;
 export const AUDIT_RESULTS = ['success', 'failure', 'denied', 'error'] as const;
 export const AUDIT_SEVERITIES = ['debug', 'info', 'notice', 'warning', 'error', 'critical'] as const;
 
@@ -46,6 +56,16 @@ export const AuditEventSchema = Type.Object(
     duration_ms: Nullable(Count),
     error_code: Nullable(Type.String({ pattern: '^VIW_E_[A-Z0-9_]+$' })),
     error_msg: Nullable(Short(256)),
+    // Extensions beyond the specification's mandatory list (pki-siem §3.5): present only when known,
+    // so events recorded before they existed hash and verify exactly as they were written.
+    /** The gateway a data-plane event happened on (its registered name). */
+    gateway: Type.Optional(Short(64)),
+    /** JA4 fingerprint of the TLS ClientHello (FoxIO's format, e.g. t13d1516h2_8daaf6152771_e5627efa2ab1). */
+    tls_ja4: Type.Optional(
+      Type.String({
+        pattern: '^[tqd][0-9s][0-9][di][0-9]{2}[0-9]{2}[0-9A-Za-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}$',
+      }),
+    ),
   },
   closed,
 );
@@ -61,9 +81,14 @@ export interface AuditContext {
   readonly tenant_id: string;
 }
 
-/** What a caller says about one action; everything it does not say is `null`. */
+/** The extension fields: absent from an event unless known. */
+type Extensions = 'gateway' | 'tls_ja4';
+
+/** What a caller says about one action; everything it does not say is `null` (extensions: absent). */
 export type AuditFacts = Pick<AuditEvent, 'component' | 'action' | 'result'> &
-  Partial<Omit<AuditEvent, 'component' | 'action' | 'result' | 'env' | 'site' | 'tenant_id'>>;
+  Partial<Omit<AuditEvent, 'component' | 'action' | 'result' | 'env' | 'site' | 'tenant_id' | Extensions>> & {
+    readonly [K in Extensions]?: AuditEvent[K] | null;
+  };
 
 const validator = strictValidator(AuditEventSchema);
 
@@ -76,6 +101,7 @@ const DEFAULT_SEVERITY: Record<AuditResult, AuditEvent['severity']> = {
 
 /** Builds a complete, validated event. Throws VIW_E_VALIDATION on a bad field (paths only in details). */
 export function buildAuditEvent(ctx: AuditContext, facts: AuditFacts, now: Date = new Date()): AuditEvent {
+  const { gateway, tls_ja4, ...said } = facts;
   const event: AuditEvent = {
     timestamp: now.toISOString(),
     env: ctx.env,
@@ -103,7 +129,9 @@ export function buildAuditEvent(ctx: AuditContext, facts: AuditFacts, now: Date 
     duration_ms: null,
     error_code: null,
     error_msg: null,
-    ...facts,
+    ...said,
+    ...(gateway != null ? { gateway } : {}),
+    ...(tls_ja4 != null ? { tls_ja4 } : {}),
     severity: facts.severity ?? DEFAULT_SEVERITY[facts.result],
   };
   return validator.parse(event);

@@ -70,6 +70,9 @@ export const ACTION_CLASSES: Readonly<Record<string, ActionClass>> = {
   'session.end': TUNNEL_CLOSE,
   'policy.session_end': TUNNEL_CLOSE,
   'policy.session_update': TUNNEL_OTHER,
+  // The gateway's data plane (issue #16): the OpenVPN tunnel itself opening and closing.
+  'ovpn.connect': TUNNEL_OPEN,
+  'ovpn.disconnect': TUNNEL_CLOSE,
   'admin.access_denied': cls(6003, 99, ['api'], ['denied']),
   'admin.bind_code_issue': API_CREATE,
   'admin.enroll_token_create': API_CREATE,
@@ -95,6 +98,8 @@ export const ACTION_CLASSES: Readonly<Record<string, ActionClass>> = {
 export const PREFIX_CLASSES: Readonly<Record<string, ActionClass>> = {
   auth: AUTH_OTHER,
   session: TUNNEL_OTHER,
+  /** ovpn.handshake_failed and any later tunnel event of the gateway. */
+  ovpn: TUNNEL_OTHER,
   admin: API_OTHER,
   group: API_OTHER,
   policy: API_OTHER,

@@ -7,6 +7,7 @@ import type { AuditEvent } from '../audit/event.js';
 import { classifyAction } from './actions.js';
 import { getPath, type SiemDocument, setPath } from './document.js';
 import {
+  gatherLine,
   NATIVE_FIELDS,
   type NativeField,
   recordFromPlacedLine,
@@ -51,6 +52,11 @@ export const ECS_FIELD_PATHS: Readonly<Record<NativeField, string>> = {
   duration_ms: 'viworks.duration_ms',
   error_code: 'error.code',
   error_msg: 'error.message',
+  // The gateway is the device that saw a data-plane event: ECS observer ("a special network,
+  // security, or application device", e.g. a firewall), whose `name` is the custom name we give it.
+  gateway: 'observer.name',
+  // ECS 8.17 has tls.client.ja3 but no JA4 field; custom fields stay out of ECS field sets.
+  tls_ja4: 'viworks.tls.client.ja4',
   prev_hash: 'viworks.prev_hash',
   hash: 'event.hash',
 };
@@ -95,7 +101,7 @@ export function recordToEcs(record: ShippedRecord): SiemDocument {
   const line = recordToNative(record);
   for (const field of NATIVE_FIELDS) {
     const value = line[field];
-    if (value !== null) setPath(doc, ECS_FIELD_PATHS[field], value);
+    if (value !== null && value !== undefined) setPath(doc, ECS_FIELD_PATHS[field], value);
   }
   const kind = classifyAction(e.action);
   setPath(doc, 'event.kind', 'event');
@@ -115,7 +121,6 @@ export function recordToEcs(record: ShippedRecord): SiemDocument {
 
 /** Reads the record back; the caller (fromSiemDocument) then checks the whole document against it. */
 export function ecsToRecord(doc: SiemDocument): ShippedRecord {
-  const line = {} as Record<NativeField, unknown>;
-  for (const field of NATIVE_FIELDS) line[field] = getPath(doc, ECS_FIELD_PATHS[field]) ?? null;
+  const line = gatherLine((field) => getPath(doc, ECS_FIELD_PATHS[field]));
   return recordFromPlacedLine(line, (field) => ECS_FIELD_PATHS[field]);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isViworksError } from '../errors/viworks-error.js';
-import { setPath } from './document.js';
+import { getPath, pointer, setPath } from './document.js';
 import { fromSiemDocument, type ShippedRecord, SIEM_FORMATS, toSiemDocument } from './format.js';
 import { randomRecords } from './testing/random-records.js';
 
@@ -56,6 +56,70 @@ describe('SIEM formats: exact inverse', () => {
         assert.ok(text.includes(JSON.stringify(value)), `${format}: ${field} is in the document`);
       }
     }
+  });
+});
+
+describe('SIEM formats: the extension fields (gateway, tls_ja4)', () => {
+  const withBoth = RECORDS.find((r) => r.event.gateway !== undefined && r.event.tls_ja4 !== undefined)!;
+  const withNeither = RECORDS.find((r) => !('gateway' in r.event) && !('tls_ja4' in r.event))!;
+  const ABSENT_PATHS = {
+    native: ['gateway', 'tls_ja4'],
+    ecs: ['observer', 'viworks.tls'],
+    ocsf: ['metadata.reporter', 'ja4_fingerprint_list', 'unmapped.gateway', 'unmapped.tls_ja4'],
+  } as const;
+  /** Where each format puts them for withBoth's action (ECS: fixed; OCSF: by class). */
+  const placed = (format: 'ecs' | 'ocsf', field: 'gateway' | 'tls_ja4'): string => {
+    const doc = toSiemDocument(format, withBoth);
+    const value = withBoth.event[field];
+    const text = JSON.stringify(doc);
+    assert.ok(text.includes(JSON.stringify(value)), `${format}: ${field} is in the document`);
+    return field === 'gateway'
+      ? format === 'ecs'
+        ? 'observer.name'
+        : 'metadata.reporter.name'
+      : format === 'ecs'
+        ? 'viworks.tls.client.ja4'
+        : JSON.stringify(doc).includes('ja4_fingerprint_list')
+          ? 'ja4_fingerprint_list.0.value'
+          : 'unmapped.tls_ja4';
+  };
+
+  it('both formats and native carry them when present, and leave them out (not null) when absent', () => {
+    assert.ok(withBoth && withNeither, 'the generator produced both kinds');
+    for (const format of SIEM_FORMATS) {
+      const back = fromSiemDocument(format, clone(toSiemDocument(format, withNeither)));
+      assert.equal(Object.hasOwn(back.event, 'gateway'), false, `${format}: gateway stays absent`);
+      assert.equal(Object.hasOwn(back.event, 'tls_ja4'), false, `${format}: tls_ja4 stays absent`);
+      const doc = toSiemDocument(format, withNeither);
+      for (const path of ABSENT_PATHS[format])
+        assert.equal(getPath(doc, path), undefined, `${format}: nothing at ${path}`);
+      assert.deepStrictEqual(fromSiemDocument(format, clone(toSiemDocument(format, withBoth))), withBoth);
+    }
+  });
+
+  for (const format of ['ecs', 'ocsf'] as const) {
+    for (const field of ['gateway', 'tls_ja4'] as const) {
+      it(`${format}: ${field} set to null or malformed in the document is refused`, () => {
+        const path = placed(format, field);
+        const nulled = clone(toSiemDocument(format, withBoth));
+        setPath(nulled, path, null);
+        const at = pointer(path);
+        assert.equal(validationDetails(() => fromSiemDocument(format, nulled))[0]?.startsWith(at), true, at);
+        const bad = clone(toSiemDocument(format, withBoth));
+        setPath(bad, path, field === 'gateway' ? 'x\u0001' : 't13d1516h2_8daaf6152771_E5627EFA2AB1');
+        assert.equal(validationDetails(() => fromSiemDocument(format, bad))[0]?.startsWith(at), true, at);
+      });
+    }
+  }
+
+  it('native: an old line (no extension keys) and a line with them both verify as written', () => {
+    for (const r of [withNeither, withBoth]) {
+      const line = JSON.stringify({ seq: r.seq, ...r.event, prev_hash: r.prevHash, hash: r.hash });
+      assert.equal(JSON.stringify(toSiemDocument('native', r)), line);
+      assert.deepStrictEqual(fromSiemDocument('native', JSON.parse(line)), r);
+    }
+    const nulled = { ...clone(toSiemDocument('native', withNeither)), gateway: null };
+    assert.match(validationDetails(() => fromSiemDocument('native', nulled)).join('\n'), /^\/gateway/);
   });
 });
 

@@ -30,8 +30,30 @@ const nativeLine = strictValidator(NativeLineSchema);
 
 export type NativeLine = Static<typeof NativeLineSchema>;
 export type NativeField = keyof NativeLine;
-/** The 33 fields of a native line: seq, the 30 event fields, prev_hash, hash. */
+/** The fields of a native line: seq, the 30 mandatory event fields, the extensions, prev_hash, hash. */
 export const NATIVE_FIELDS = Object.keys(NativeLineSchema.properties) as NativeField[];
+/**
+ * The extension fields (gateway, tls_ja4): absent from an event unless known. Every format leaves
+ * them out when absent and reads them back as absent, never as null, so an event recorded before
+ * they existed converts back to exactly what was hashed.
+ */
+export const OPTIONAL_FIELDS: ReadonlySet<NativeField> = new Set(
+  NATIVE_FIELDS.filter((f) => !(NativeLineSchema.required as readonly string[]).includes(f)),
+);
+
+/**
+ * The native line of a document read from another format: each field where `placedAt` says, a
+ * missing mandatory field as null (validation then names it), a missing extension left out.
+ */
+export function gatherLine(read: (field: NativeField) => unknown): Record<NativeField, unknown> {
+  const line = {} as Record<NativeField, unknown>;
+  for (const field of NATIVE_FIELDS) {
+    const value = read(field);
+    if (value !== undefined) line[field] = value;
+    else if (!OPTIONAL_FIELDS.has(field)) line[field] = null;
+  }
+  return line;
+}
 
 /** The SIEM-side identity of a record: Elasticsearch _id, ECS event.id, OCSF metadata.uid. */
 export function siemDocumentId(record: ShippedRecord): string {
@@ -61,7 +83,7 @@ export function recordFromPlacedLine(
   } catch (err) {
     if (!(err instanceof ViworksError)) throw err;
     const details = err.details.map((d) =>
-      d.replace(/^\/([a-z_]+)/, (whole, field: string) =>
+      d.replace(/^\/([a-z0-9_]+)/, (whole, field: string) =>
         Object.hasOwn(NativeLineSchema.properties, field) ? pointer(placedAt(field as NativeField)) : whole,
       ),
     );

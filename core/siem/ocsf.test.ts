@@ -47,6 +47,8 @@ const OBJECT_AT: Record<string, string> = {
   'metadata.product': 'product',
   'metadata.product.feature': 'feature',
   'metadata.tags.*': 'key_value_object',
+  'metadata.reporter': 'reporter',
+  'ja4_fingerprint_list.*': 'ja4_fingerprint',
   user: 'user',
   src_endpoint: 'network_endpoint',
   dst_endpoint: 'network_endpoint',
@@ -170,6 +172,27 @@ describe('OCSF documents', () => {
       event: { ...event, action: 'auth.login', user_id: null },
     }) as Doc;
     assert.deepEqual(failedLogin.user, { name: 'unknown', type_id: 0, type: 'Unknown' });
+  });
+
+  it('puts the gateway in metadata.reporter and a JA4 in Tunnel Activity’s JA4+ list, else unmapped', () => {
+    const [r] = randomRecords(1, 23);
+    const { gateway: _g, tls_ja4: _j, ...bare } = r!.event;
+    const ja4 = 't13d1516h2_8daaf6152771_e5627efa2ab1';
+    const event = { ...bare, gateway: 'gw-paris-1', tls_ja4: ja4 };
+    const tunnel = recordToOcsf({ ...r!, event: { ...event, action: 'bootstrap.issue' } }) as Doc;
+    assert.deepEqual((tunnel.metadata as Doc).reporter, { name: 'gw-paris-1' });
+    assert.deepEqual(tunnel.ja4_fingerprint_list, [{ value: ja4, type_id: 1, type: 'JA4' }]);
+    assert.equal((tunnel.unmapped as Doc | undefined)?.tls_ja4, undefined);
+    const auth = recordToOcsf({ ...r!, event: { ...event, action: 'auth.login' } }) as Doc;
+    assert.equal((auth.unmapped as Doc).tls_ja4, ja4);
+    assert.equal('ja4_fingerprint_list' in auth, false);
+    // Without the extensions, nothing of them appears: no reporter, no JA4 list, no unmapped key.
+    for (const action of ['bootstrap.issue', 'auth.login', 'gateway.node_command']) {
+      const doc = recordToOcsf({ ...r!, event: { ...bare, action } }) as Doc;
+      const text = JSON.stringify(doc);
+      assert.equal('reporter' in (doc.metadata as Doc), false, action);
+      assert.ok(!text.includes('ja4') && !text.includes('"gateway"'), action);
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import { ViworksError } from '../errors/viworks-error.js';
 import { classifyAction, OCSF_CLASS_UIDS, type OcsfClassUid } from './actions.js';
 import { getPath, type SiemDocument, setPath } from './document.js';
 import {
+  gatherLine,
   NATIVE_FIELDS,
   type NativeField,
   recordFromPlacedLine,
@@ -97,6 +98,8 @@ export const OCSF_COMMON_PLACES: Readonly<Partial<Record<NativeField, string>>> 
   duration_ms: 'duration',
   error_code: 'status_code',
   error_msg: 'status_detail',
+  // The gateway first reported a data-plane event; the backend only collected it.
+  gateway: 'metadata.reporter.name',
 };
 
 const SRC = {
@@ -123,6 +126,8 @@ export const OCSF_CLASS_PLACES: Readonly<
     ovpn_virtual_ip: 'tunnel_interface.ip',
     bytes_in: 'traffic.bytes_in',
     bytes_out: 'traffic.bytes_out',
+    // Tunnel Activity (a network class) has the JA4+ list; type_id 1 (JA4) is added beside it.
+    tls_ja4: 'ja4_fingerprint_list.0.value',
   },
   6003: { user_id: 'resources.0.uid', ...SRC, ...DST },
 };
@@ -210,7 +215,8 @@ export function recordToOcsf(record: ShippedRecord): SiemDocument {
   const line = recordToNative(record);
   for (const field of NATIVE_FIELDS) {
     const value = line[field];
-    if (value !== null && field !== 'timestamp') setPath(doc, ocsfPath(field, classUid, e.component), value);
+    if (value !== null && value !== undefined && field !== 'timestamp')
+      setPath(doc, ocsfPath(field, classUid, e.component), value);
   }
   addClassAttributes(doc, classUid, e);
   return doc;
@@ -233,6 +239,10 @@ function addClassAttributes(doc: SiemDocument, classUid: OcsfClassUid, e: AuditE
       setPath(doc, 'tunnel_interface.type_id', 4);
       setPath(doc, 'tunnel_interface.type', 'Tunnel');
     }
+    if (e.tls_ja4 !== undefined) {
+      setPath(doc, 'ja4_fingerprint_list.0.type_id', 1);
+      setPath(doc, 'ja4_fingerprint_list.0.type', 'JA4');
+    }
   }
   if (classUid === 6003) {
     setPath(doc, 'actor.app_name', OCSF_PRODUCT.name);
@@ -249,10 +259,9 @@ export function ocsfToRecord(doc: SiemDocument): ShippedRecord {
   const component = getPath(doc, OCSF_COMMON_PLACES.component!);
   const where = (field: NativeField) =>
     ocsfPath(field, classUid as OcsfClassUid, typeof component === 'string' ? component : '');
-  const line = {} as Record<NativeField, unknown>;
-  for (const field of NATIVE_FIELDS) {
-    const value = getPath(doc, where(field)) ?? null;
-    line[field] = field === 'timestamp' ? isoOf(value) : value;
-  }
+  const line = gatherLine((field) => {
+    const value = getPath(doc, where(field));
+    return field === 'timestamp' ? isoOf(value ?? null) : value;
+  });
   return recordFromPlacedLine(line, where);
 }

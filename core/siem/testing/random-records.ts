@@ -1,5 +1,6 @@
 // Random valid shipped records for the format property tests and the transport tests: every one of
-// the 30 event fields, each null about a third of the time where the schema allows it, values drawn
+// the 30 event fields, each null about a third of the time where the schema allows it, and the two
+// extension fields (gateway, tls_ja4) each absent about half of the time (never null); values drawn
 // across the schema's whole range (printable ASCII with quotes, backslashes, dots and colons; ports
 // 0..65535; 32-bit AS numbers; timestamps from year 0 to 9999). A fixed seed, so a failure replays.
 import { createHash } from 'node:crypto';
@@ -36,6 +37,9 @@ export function randomRecords(count: number, seed = 0x5eed): ShippedRecord[] {
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = <T>(items: readonly T[]): T => items[int(0, items.length - 1)]!;
   const maybe = <T>(make: () => T): T | null => (rnd() < 0.33 ? null : make());
+  /** An extension field: absent (not null) about half of the time. */
+  const extension = <K extends string, T>(key: K, make: () => T): { [P in K]?: T } =>
+    (rnd() < 0.5 ? {} : { [key]: make() }) as { [P in K]?: T };
   const text = (min: number, max: number, alphabet = PRINTABLE) =>
     Array.from({ length: int(min, max) }, () => pick([...alphabet])).join('');
   const ipv4 = () => Array.from({ length: 4 }, () => int(0, 255)).join('.');
@@ -82,6 +86,13 @@ export function randomRecords(count: number, seed = 0x5eed): ShippedRecord[] {
       duration_ms: maybe(count64),
       error_code: maybe(() => `VIW_E_${text(1, 20, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_')}`),
       error_msg: maybe(() => text(1, 256)),
+      ...extension('gateway', () => text(1, 64)),
+      ...extension(
+        'tls_ja4',
+        () =>
+          `${pick(['t', 'q', 'd'])}${text(1, 1, '0123456789s')}${int(0, 9)}${pick(['d', 'i'])}` +
+          `${text(4, 4, '0123456789')}${text(2, 2, 'abcxyzABCXYZ0189')}_${text(12, 12, HEX)}_${text(12, 12, HEX)}`,
+      ),
     };
     // Only valid events: a generator drifting from the schema would test nothing.
     parseAuditEvent(event);

@@ -78,4 +78,45 @@ describe('AuditService (SQLite)', () => {
     await assert.rejects(database.db.auditEvent.updateMany({ data: { event: '{}' } }));
     await assert.rejects(database.db.auditEvent.deleteMany({}));
   });
+  it('fills country and AS from the source address, and keeps what the caller said', async () => {
+    const geo = {
+      describe: (ip: string) =>
+        ip === '198.51.100.7'
+          ? { network: 'public' as const, country: 'NL', asn: { number: 64501, organization: 'Lab AS' } }
+          : { network: 'private' as const, country: null, asn: null },
+    };
+    const located = new AuditService(
+      database.db,
+      { env: 'test', site: 'lab', tenant_id: 't1' },
+      randomBytes(32),
+      {
+        geo,
+      },
+    );
+    const looked = await located.record({
+      component: 'backend',
+      action: 'auth.login',
+      result: 'failure',
+      src_ip: '198.51.100.7',
+    });
+    assert.deepEqual([looked.event.country, looked.event.asn], ['NL', 64501]);
+    const said = await located.record({
+      component: 'backend',
+      action: 'auth.login',
+      result: 'failure',
+      src_ip: '198.51.100.7',
+      country: 'DE',
+      asn: 64999,
+    });
+    assert.deepEqual([said.event.country, said.event.asn], ['DE', 64999]);
+    const unknown = await located.record({
+      component: 'backend',
+      action: 'auth.login',
+      result: 'failure',
+      src_ip: '10.1.2.3',
+    });
+    assert.deepEqual([unknown.event.country, unknown.event.asn], [null, null]);
+    const none = await located.record({ component: 'backend', action: 'auth.login', result: 'success' });
+    assert.deepEqual([none.event.country, none.event.asn], [null, null]);
+  });
 });

@@ -1,6 +1,8 @@
 // The audit stream: every event is validated (core/audit), appended to the database with a hash
 // chain (tamper evidence), and written as one NDJSON line for the SIEM shipper. Appends are
 // serialized in-process; across instances the chain's primary key turns a race into a retry.
+// Every event with a source address gets its country and AS here (offline, services/geo) unless the
+// caller already said them, so no path can forget the enrichment the SIEM rules group by.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, chainHash, GENESIS_HASH } from '../../../core/audit/chain.js';
@@ -11,8 +13,10 @@ import {
   buildAuditEvent,
 } from '../../../core/audit/event.js';
 import { pseudonymousUserId } from '../../../core/audit/pseudonym.js';
+import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { Db } from '../../data/client.js';
 import { ensurePrivateDir } from '../../fs/private-files.js';
+import type { SourceGeo } from '../geo/geoip.js';
 
 export interface AuditRecord {
   readonly seq: number;
@@ -20,8 +24,15 @@ export interface AuditRecord {
   readonly hash: string;
 }
 
-/** Facts as services state them: the internal user id, which becomes a pseudonym here. */
-export type ServiceAuditFacts = Omit<AuditFacts, 'user_id'> & { readonly userAuditId?: string | null };
+/**
+ * Facts as services state them: the internal user id, which becomes a pseudonym here — or, for
+ * facts carried over from earlier events (an alert's), the pseudonym those events already hold,
+ * taken as it is (`u-` + 24 hex; the event schema refuses anything else). Never both.
+ */
+export type ServiceAuditFacts = Omit<AuditFacts, 'user_id'> & {
+  readonly userAuditId?: string | null;
+  readonly user_id?: string | null;
+};
 
 export class AuditService {
   private tail: Promise<unknown> = Promise.resolve();
@@ -32,9 +43,10 @@ export class AuditService {
     private readonly db: Db,
     private readonly ctx: AuditContext,
     private readonly pseudonymKey: Uint8Array,
-    opts: { dataDir?: string; now?: () => Date } = {},
+    opts: { dataDir?: string; now?: () => Date; geo?: { describe(ip: string): SourceGeo } } = {},
   ) {
     this.now = opts.now ?? (() => new Date());
+    this.geo = opts.geo ?? null;
     if (opts.dataDir) {
       ensurePrivateDir(join(opts.dataDir, 'audit'));
       this.ndjsonPath = join(opts.dataDir, 'audit', 'audit.ndjson');
@@ -44,6 +56,18 @@ export class AuditService {
   }
 
   private readonly now: () => Date;
+  private readonly geo: { describe(ip: string): SourceGeo } | null;
+
+  /** Country and AS of the event's source address, where the caller left them unsaid. */
+  private located(facts: Omit<AuditFacts, 'user_id'>): Omit<AuditFacts, 'user_id'> {
+    if (!this.geo || !facts.src_ip || (facts.country != null && facts.asn != null)) return facts;
+    const place = this.geo.describe(facts.src_ip);
+    return {
+      ...facts,
+      country: facts.country ?? place.country,
+      asn: facts.asn ?? place.asn?.number ?? null,
+    };
+  }
 
   /** The pseudonymous id audit events carry for a user (never the username). */
   userPseudonym(userAuditId: string): string {
@@ -61,10 +85,15 @@ export class AuditService {
 
   /** Records one event. Resolves once it is durable in the database and the NDJSON file. */
   async record(facts: ServiceAuditFacts): Promise<AuditRecord> {
-    const { userAuditId, ...rest } = facts;
+    const { userAuditId, user_id: pseudonym, ...said } = facts;
+    if (userAuditId && pseudonym)
+      throw new ViworksError('VIW_E_VALIDATION', {
+        details: ['user_id: give userAuditId or user_id, not both'],
+      });
+    const rest = this.located(said);
     const event = buildAuditEvent(
       this.ctx,
-      { ...rest, user_id: userAuditId ? this.userPseudonym(userAuditId) : null },
+      { ...rest, user_id: userAuditId ? this.userPseudonym(userAuditId) : (pseudonym ?? null) },
       this.now(),
     );
     const next = this.tail.then(() => this.append(event));

@@ -75,7 +75,14 @@ describe('the standalone verifier agrees with the backend', () => {
       let rc = 0;
       for (let b = 0; b < 3; b++) {
         for (let i = 0; i < 8; i++)
-          await audit.record({ component: 'backend', action: 'auth.login', result: 'success', rc: ++rc });
+          // Every other event carries the extension fields (present only when known): both shapes verify.
+          await audit.record({
+            component: 'backend',
+            action: 'auth.login',
+            result: 'success',
+            rc: ++rc,
+            ...(i % 2 ? { gateway: 'gw-a', tls_ja4: 't13d1516h2_8daaf6152771_e5627efa2ab1' } : {}),
+          });
         await sealPendingBatches({
           db: database.db,
           signer,
