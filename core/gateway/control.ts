@@ -13,6 +13,7 @@
 // - Every verb is idempotent: repeating it converges on the same state and says `changed: false`.
 import { type Static, Type } from 'typebox';
 import { closed, strictValidator } from '../schema/strict.js';
+import { END_CURSOR, LOG_CURSOR } from './dataplane/cursor.js';
 
 export const CONTROL_PROTOCOL_VERSION = 1;
 export const MAX_COMMAND_CHARS = 256;
@@ -48,9 +49,15 @@ export const CONTROL_VERBS = {
   session_filter: { args: [SESSION_WIRE_ID], stdin: true },
   crl_update: { args: [], stdin: true },
   terminate_session: { args: [SESSION_WIRE_ID], stdin: false },
-  // pull_logs <source> <max_lines 1..5000> [<after_seq>] — after_seq only for the audit source.
+  // pull_logs <source> <max_lines 1..5000> [<after>]: for the audit source `after` is a sequence
+  // number; for fwknopd/stunnel/openvpn a cursor (dataplane/cursor.ts) or `end`. The verb refuses
+  // the form that does not fit its source.
   pull_logs: {
-    args: [`^(${LOG_SOURCES.join('|')})$`, '^([1-9][0-9]{0,2}|[1-4][0-9]{3}|5000)$', '^[0-9]{1,15}$'],
+    args: [
+      `^(${LOG_SOURCES.join('|')})$`,
+      '^([1-9][0-9]{0,2}|[1-4][0-9]{3}|5000)$',
+      `^([0-9]{1,15}|${END_CURSOR}|${LOG_CURSOR.slice(1, -1)})$`,
+    ],
     stdin: false,
   },
   apply_config: { args: [], stdin: true },
@@ -331,7 +338,8 @@ export const GatewayReply = Type.Object(
     changed: Type.Optional(Type.Boolean()),
     /**
      * Verb-specific data (health: HealthResult; session_filter: SessionFilterResult;
-     * terminate_session: {killed}; pull_logs: {lines, next_seq}).
+     * terminate_session: {killed}; pull_logs: {lines, next_seq}, plus with a data-plane cursor
+     * dataplane/cursor.ts DataplanePullResult).
      */
     result: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     error: Type.Optional(

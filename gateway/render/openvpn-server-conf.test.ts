@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isViworksError } from '../../core/errors/viworks-error.js';
+import { OpenVpnParser } from '../../core/gateway/dataplane/openvpn.js';
 import { IP, NsProcess, run, runOk } from '../../scripts/testkit/netns.js';
 import { createTestCa, OPENVPN } from '../../scripts/testkit/openvpn-server.js';
 import { needPeers } from '../../scripts/testkit/peers.js';
 import { buildCrl } from '../../server/pki/crl.js';
 import { PROFILES } from '../../server/pki/profiles.js';
 import { generateTlsCryptKey } from '../../server/pki/tls-crypt.js';
-import { renderOpenVpnServerConf } from './openvpn-server-conf.js';
+import { disconnectHookLine, OPENVPN_MAX_LINE, renderOpenVpnServerConf } from './openvpn-server-conf.js';
 import { directives, sampleFacts, sampleSettings, writePrivate } from './test-fixtures.js';
 import { GENERATED_HEADER } from './values.js';
 
@@ -65,6 +66,60 @@ describe('renderOpenVpnServerConf', () => {
       assert.ok(d.includes(line), `missing ${line}`);
     }
     assert.ok(!d.some((l) => l.startsWith('explicit-exit-notify')), 'UDP-only option on TCP');
+  });
+
+  test("one script: the client-disconnect hook, within OpenVPN's line limit", () => {
+    assert.ok(d.includes('script-security 2'));
+    assert.ok(!d.some((l) => /^script-security [013]/.test(l)));
+    const hooks = d.filter((l) =>
+      /^(client-connect|client-disconnect|up|down|learn-address|auth-user-pass-verify|tls-verify|ipchange|route-up) /.test(
+        l,
+      ),
+    );
+    assert.deepEqual(hooks, [disconnectHookLine()]);
+    assert.ok(disconnectHookLine().length <= OPENVPN_MAX_LINE);
+  });
+
+  test("the hook prints one parseable line whatever the client's CN holds, and runs nothing else", async () => {
+    // Undo the two parsers OpenVPN applies (config line, then argv_parse_cmd) to get the sh script.
+    const param = disconnectHookLine()
+      .replace(/^client-disconnect "/, '')
+      .replace(/"$/, '')
+      .replace(/\\(["\\])/g, '$1');
+    const m = /^\/bin\/sh -c '([^']*)'$/.exec(param);
+    assert.ok(m, param);
+    const marker = join(mkdtempSync(join(tmpdir(), 'viw-hook-')), 'ran');
+    const cn = `s-${'a'.repeat(32)} %s %n $(touch ${marker}) \`touch ${marker}\` 1 2 3\nviworks-ovpn-disconnect 9 9 9 9 6.6.6.6 9 x`;
+    const out = await run(['/bin/sh', '-c', m[1] ?? ''], {
+      env: {
+        PATH: '/usr/bin:/bin',
+        time_unix: '1796346905',
+        time_duration: '70',
+        bytes_received: '3037',
+        bytes_sent: '2976',
+        ifconfig_pool_remote_ip: '10.8.0.2',
+        trusted_port: '44408',
+        common_name: cn,
+      },
+    });
+    assert.equal(out.code, 0, out.stderr);
+    assert.throws(() => readFileSync(marker), /ENOENT/, 'the CN ran a command');
+    const lines = out.stdout.split('\n');
+    const facts = new OpenVpnParser().parse(lines[0] ?? '');
+    assert.deepEqual(
+      facts.map((f) => [
+        f.action,
+        f.virtualIp,
+        f.relayPort,
+        f.bytesIn,
+        f.bytesOut,
+        f.durationMs,
+        f.sessionWireId,
+      ]),
+      [['ovpn.disconnect', '10.8.0.2', 44408, 3037, 2976, 70_000, `s-${'a'.repeat(32)}`]],
+    );
+    // The CN is cut at its first odd character: its newline cannot start a forged second line.
+    assert.deepEqual(lines.slice(1), ['']);
   });
 
   test('policy switches: no redirect-gateway, no pushes, no user drop', () => {

@@ -3,6 +3,7 @@
 // backend authorized explicitly with a client-config-dir entry, and is driven by viworks-gw over a
 // unix management socket.
 import type { GatewaySettings } from '../../core/gateway/control.js';
+import { DISCONNECT_HOOK_TAG } from '../../core/gateway/dataplane/openvpn.js';
 import { type NodeFacts, validateNodeFacts } from './node-facts.js';
 import { checkIpv4, checkSettings, configError, parseCidr, renderLines } from './values.js';
 
@@ -18,6 +19,38 @@ function serverLine(vpnNetwork: string): string {
   // CCD (ifconfig-push, gateway/verbs/session-address.ts) and installs that address's forwarding
   // rules before the CCD exists, so an address always names one known session.
   return `server ${net.network} ${net.mask} nopool`;
+}
+
+/** OpenVPN refuses a config line longer than this (options.c OPTION_LINE_SIZE). */
+export const OPENVPN_MAX_LINE = 256;
+
+/**
+ * The client-disconnect hook: OpenVPN logs no byte counts or duration when a client goes, so it runs
+ * /bin/sh to print one line with them (and the client's address, relay port and CN) to its stdout,
+ * which --log-append has made the log file: the data-plane parser reads it from there
+ * (core/gateway/dataplane/openvpn.ts). The values come from OpenVPN's environment, each printed by
+ * `%s` (never as format or shell text); the CN is cut at its first character outside [a-z0-9-] (so
+ * not even a newline gets through) and goes last. OpenVPN ignores its exit status; nothing else runs.
+ */
+export function disconnectHookLine(): string {
+  const values = [
+    '$time_unix',
+    '$time_duration',
+    '$bytes_received',
+    '$bytes_sent',
+    '$ifconfig_pool_remote_ip',
+    '$trusted_port',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
+    '${common_name%%[!a-z0-9-]*}',
+  ];
+  const format = `${DISCONNECT_HOOK_TAG}${' %s'.repeat(values.length)}\\n`;
+  const script = `printf "${format}" ${values.map((v) => `"${v}"`).join(' ')}`;
+  // Two parsers read it: the config line's (double quotes, backslash escapes), then the command's
+  // (argv_parse_cmd: the single-quoted script is one argument, taken verbatim).
+  const command = `/bin/sh -c '${script}'`;
+  const line = `client-disconnect "${command.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  if (line.length > OPENVPN_MAX_LINE) throw new Error('client-disconnect line too long for OpenVPN');
+  return line;
 }
 
 function pushLines(s: GatewaySettings): string[] {
@@ -57,8 +90,10 @@ export function renderOpenVpnServerConf(settings: GatewaySettings, facts: NodeFa
     `crl-verify ${p.crl}`,
     `client-config-dir ${p.ccdDir}`,
     'ccd-exclusive',
-    '# No hook scripts: OpenVPN configures the tun device itself (netlink).',
-    'script-security 0',
+    '# OpenVPN configures the tun device itself (netlink). The one script: a line with bytes and',
+    '# duration per disconnect for the data-plane audit events (viworks-gw pull_logs openvpn).',
+    'script-security 2',
+    disconnectHookLine(),
     `management ${p.openvpnMgmtSocket} unix`,
     `writepid ${p.openvpnPid}`,
     `status ${p.openvpnStatus} 5`,

@@ -1,12 +1,21 @@
-// pull_logs <source> <max_lines> [<after_seq>]: the tail of one service log, or audit lines after a
-// sequence number (for the backend to forward to the SIEM without gaps). Bounded to 5000 lines and
-// 1 MiB per answer; only the end of a large file is read.
+// pull_logs <source> <max_lines> [<after>]: the tail of one service log; audit lines after a
+// sequence number (for the backend to forward to the SIEM without gaps); or a daemon's log forward
+// from a cursor (core/gateway/dataplane/cursor.ts), which the backend turns into data-plane audit
+// events. Bounded to 5000 lines and 1 MiB per answer; only the end of a large file is read for a tail.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { LogSource } from '../../core/gateway/control.js';
+import {
+  type DataplanePullResult,
+  END_CURSOR,
+  formatCursor,
+  parseCursor,
+} from '../../core/gateway/dataplane/cursor.js';
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
 import type { NodeConfig } from '../node-config.js';
 import { fwknopdLog } from '../services/service-paths.js';
+import { cursorAtEnd, readForward } from './log-cursor.js';
+import { stanzaContext } from './spa-stanzas.js';
 
 export const MAX_REPLY_BYTES = 1024 * 1024;
 export const MAX_LINES = 5000;
@@ -72,19 +81,52 @@ const seqOf = (line: string): number => {
   return m ? Number(m[1]) : -1;
 };
 
+const invalid = (message: string) =>
+  new ViworksError('VIW_E_VALIDATION', { message: `invalid request: ${message}` });
+
+/** A daemon's log from a cursor (or from its end, for `end`). */
+function pullForward(config: NodeConfig, src: Exclude<LogSource, 'audit'>, maxLines: number, after: string) {
+  const path = logPath(config, src);
+  if (after === END_CURSOR) {
+    const next = cursorAtEnd(path);
+    const result: DataplanePullResult = {
+      lines: [],
+      next_seq: null,
+      next_cursor: formatCursor(next),
+      restarted: false,
+      eof: true,
+    };
+    return result;
+  }
+  const cursor = parseCursor(after);
+  if (!cursor) throw invalid('not a log cursor');
+  const read = readForward(path, cursor, maxLines, MAX_REPLY_BYTES);
+  const result: DataplanePullResult = {
+    lines: read.lines,
+    next_seq: null,
+    next_cursor: formatCursor(read.next),
+    restarted: read.restarted,
+    eof: read.eof,
+  };
+  if (src === 'fwknopd' && read.live) {
+    const stanzas = stanzaContext(read.lines, path, read.next.offset, config.facts.paths.accessConf);
+    if (stanzas) result.stanzas = stanzas;
+  }
+  return result;
+}
+
 export async function pullLogs(ctx: VerbContext): Promise<VerbOutcome> {
   const [source = 'audit', maxText = '1', afterText] = ctx.args;
   const maxLines = Number(maxText);
   const src = source as LogSource;
   // The contract's grammar admits 1..9999 (see the report); the documented bound is 5000.
-  if (maxLines > MAX_LINES) {
-    throw new ViworksError('VIW_E_VALIDATION', { message: `invalid request: max_lines above ${MAX_LINES}` });
-  }
+  if (maxLines > MAX_LINES) throw invalid(`max_lines above ${MAX_LINES}`);
   if (afterText !== undefined && src !== 'audit') {
-    throw new ViworksError('VIW_E_VALIDATION', {
-      message: 'invalid request: after_seq is for the audit source only',
-    });
+    if (/^[0-9]+$/.test(afterText)) throw invalid('after_seq is for the audit source only');
+    return { changed: false, result: pullForward(ctx.config, src, maxLines, afterText) };
   }
+  if (afterText !== undefined && !/^[0-9]+$/.test(afterText))
+    throw invalid('a log cursor is not for the audit source');
   if (src !== 'audit') {
     const lines = fitBytes(tailLines(logPath(ctx.config, src), MAX_REPLY_BYTES).slice(-maxLines));
     return { changed: false, result: { lines, next_seq: null } };

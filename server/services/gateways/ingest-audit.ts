@@ -85,7 +85,12 @@ export async function ingestAudit(deps: OpsDeps, row: GatewayRow): Promise<numbe
     args: ['audit', String(AUDIT_PAGE_LINES), String(row.auditSeq)],
   });
   const result = pullLogsResult.parse(reply.result, 'VIW_E_GATEWAY_COMMAND');
-  for (const line of result.lines) await deps.audit.record(factsOfNodeLine(row.name, line));
+  for (const line of result.lines) {
+    const facts = factsOfNodeLine(row.name, line);
+    // The node's record of our own successful log reads (see runner.ts): not ingested.
+    if ('cmd' in facts && facts.cmd === 'pull_logs' && facts.result === 'success') continue;
+    await deps.audit.record(facts);
+  }
   const next = result.next_seq ?? row.auditSeq;
   // Only forward, and only from the cursor this pull started at (two pollers never double-advance).
   if (next > row.auditSeq) {

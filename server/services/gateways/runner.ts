@@ -63,6 +63,9 @@ async function auditAttempt(
   durationMs: number,
   facts: CommandContext,
 ): Promise<void> {
+  // The poller reads logs every round (audit + three data-plane sources): a successful read is no
+  // news — what it read becomes events of its own. Failures are audited like any other verb.
+  if (outcome.ok && req.verb === 'pull_logs') return;
   await deps.audit.record({
     component: 'gateway',
     action: `gateway.${req.verb}`,

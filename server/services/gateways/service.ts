@@ -12,6 +12,7 @@ import type { GatewayMaterial } from '../../pki/gateway-profile.js';
 import type { AuditService } from '../audit/service.js';
 import type { ControlKey } from './control-key.js';
 import { ingestAudit } from './ingest-audit.js';
+import { ingestDataplane } from './ingest-dataplane.js';
 import { storedSettings } from './node-config.js';
 import * as ops from './operations.js';
 import type { ControlRequest } from './request.js';
@@ -176,6 +177,7 @@ export class GatewayControl {
       if (this.abort.signal.aborted) return;
       await ops.health(this.pollOps, row).catch(() => undefined);
       await ingestAudit(this.pollOps, row).catch(() => undefined);
+      await ingestDataplane(this.pollOps, row).catch(() => undefined);
     }
   }
 

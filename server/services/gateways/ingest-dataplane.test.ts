@@ -1,0 +1,345 @@
+// The data-plane ingest in-process: the node's real pull_logs verb over the real lab logs
+// (core/gateway/dataplane/fixtures) stands in for SSH, a fake database for the gateway row, the
+// sessions and devices. A new gateway starts at the end of each log; then every step becomes one
+// valid audit event with the gateway, the device behind the SPA stanza, the session and user behind
+// the certificate, and the TLS peer behind OpenVPN's loopback relay; the cursors only move forward
+// and only from the value read.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type AuditEvent, buildAuditEvent } from '../../../core/audit/event.js';
+import { renderAccessConf } from '../../../gateway/render/access-conf.js';
+import { sampleSettings } from '../../../gateway/render/test-fixtures.js';
+import { fwknopdLog } from '../../../gateway/services/service-paths.js';
+import { createNodeConfig, type NodeConfigFixture } from '../../../gateway/testing/node-config-fixture.js';
+import { pullLogs } from '../../../gateway/verbs/pull-logs.js';
+import type { ServiceAuditFacts } from '../audit/service.js';
+import { ingestDataplane, isForward, type PullPage, readLogCursors } from './ingest-dataplane.js';
+import type { GatewayRow, OpsDeps } from './operations.js';
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../core/gateway/dataplane/fixtures/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .slice(0, -1);
+
+// The lab's ids (fixtures/README.md): its one device, and the two sessions it had.
+const DEVICE = '01a23e9e-6aeb-7384-81b2-680251706328';
+const DEVICE_WIRE = 'd-01a23e9e6aeb738481b2680251706328';
+const SESSION_1 = '01a23e9e-74a4-766f-8e72-31d368e1d11b';
+const SESSION_2 = '01a23e9f-b445-733c-8cb5-475992d6ba75';
+const USER_AUDIT_ID = 'a7c1a0e4-3b7e-4c55-9a51-6f0d2c1e9b10';
+const pseudonym = (auditId: string) => `u-${createHash('sha256').update(auditId).digest('hex').slice(0, 24)}`;
+
+let fx: NodeConfigFixture;
+before(() => {
+  fx = createNodeConfig();
+});
+after(() => rmSync(fx.root, { recursive: true, force: true }));
+
+const LOGS = () => ({
+  fwknopd: { path: fwknopdLog(fx.config), lines: fixture('fwknopd-lab.log'), split: 6 },
+  stunnel: { path: fx.config.facts.paths.stunnelLog, lines: fixture('stunnel-lab.log'), split: 8 },
+  openvpn: { path: fx.config.facts.paths.openvpnLog, lines: fixture('openvpn-lab.log'), split: 31 },
+});
+
+/** The node's verb, in-process, as the SSH runner would reach it. */
+const nodePull: PullPage = async (_row, source, afterArg) =>
+  (
+    await pullLogs({
+      config: fx.config,
+      args: [source, '2000', afterArg],
+      input: undefined,
+      now: () => new Date(),
+    })
+  ).result;
+
+function harness(row: { logCursors: string }) {
+  const events: AuditEvent[] = [];
+  const writes: string[] = [];
+  const db = {
+    gateway: {
+      async updateMany(q: { where: { id: string; logCursors: string }; data: { logCursors: string } }) {
+        if (q.where.logCursors !== row.logCursors) return { count: 0 };
+        row.logCursors = q.data.logCursors;
+        writes.push(q.data.logCursors);
+        return { count: 1 };
+      },
+    },
+    session: {
+      async findUnique(q: { where: { id: string } }) {
+        return [SESSION_1, SESSION_2].includes(q.where.id)
+          ? { deviceId: DEVICE, user: { auditId: USER_AUDIT_ID } }
+          : null;
+      },
+    },
+    desktopDevice: {
+      async findUnique(q: { where: { id: string } }) {
+        return q.where.id === DEVICE ? { user: { auditId: USER_AUDIT_ID } } : null;
+      },
+    },
+  };
+  const audit = {
+    async record(facts: ServiceAuditFacts) {
+      const { userAuditId, ...rest } = facts;
+      // buildAuditEvent validates every field against the closed schema: a bad value throws here.
+      const event = buildAuditEvent(
+        { env: 'test', site: 'lab', tenant_id: 't' },
+        { ...rest, user_id: userAuditId ? pseudonym(userAuditId) : null },
+      );
+      events.push(event);
+      return { seq: events.length, event, hash: '' };
+    },
+  };
+  const deps = { db, audit } as unknown as OpsDeps;
+  const gatewayRow = () => ({ id: 'gw-1', name: 'gw-lab', ...row }) as unknown as GatewayRow;
+  return { deps, events, writes, gatewayRow };
+}
+
+describe('ingestDataplane', () => {
+  const row = { logCursors: '{}' };
+  const h = harness(row);
+
+  test('a new gateway starts at the end of each log: nothing before it is replayed', async () => {
+    for (const log of Object.values(LOGS())) {
+      mkdirSync(dirname(log.path), { recursive: true });
+      writeFileSync(log.path, `${log.lines.slice(0, log.split).join('\n')}\n`);
+    }
+    mkdirSync(dirname(fx.config.facts.paths.accessConf), { recursive: true });
+    writeFileSync(
+      fx.config.facts.paths.accessConf,
+      renderAccessConf(
+        [{ deviceId: DEVICE_WIRE, keyBase64: `${'A'.repeat(43)}=`, hmacKeyBase64: `${'B'.repeat(86)}==` }],
+        sampleSettings(),
+      ),
+    );
+    assert.equal(await ingestDataplane(h.deps, h.gatewayRow(), nodePull), 0);
+    assert.deepEqual(h.events, []);
+    const cursors = readLogCursors(row.logCursors);
+    assert.deepEqual(Object.keys(cursors).sort(), ['fwknopd', 'openvpn', 'stunnel']);
+  });
+
+  test('then every data-plane step is one valid event with its ids resolved', async () => {
+    for (const log of Object.values(LOGS()))
+      appendFileSync(log.path, `${log.lines.slice(log.split).join('\n')}\n`);
+    const read = await ingestDataplane(h.deps, h.gatewayRow(), nodePull);
+    const all = Object.values(LOGS()).reduce((n, l) => n + l.lines.length - l.split, 0);
+    assert.equal(read, all);
+    const user = pseudonym(USER_AUDIT_ID);
+    for (const e of h.events) {
+      assert.equal(e.component, 'gateway');
+      assert.equal(e.gateway, 'gw-lab');
+    }
+    const by = (action: string) => h.events.filter((e) => e.action === action);
+    const accepted = by('spa.accepted');
+    assert.equal(accepted.length, 17);
+    for (const e of accepted) {
+      assert.deepEqual(
+        [e.result, e.src_ip, e.dst_port, e.fwknop_id, e.device_id, e.user_id],
+        ['success', '10.231.12.2', 443, DEVICE_WIRE, DEVICE, user],
+      );
+    }
+    assert.equal(accepted.filter((e) => e.error_msg === 'access opened for 10.231.12.99').length, 1);
+    assert.deepEqual(
+      by('spa.rejected').map((e) => [e.fwknop_id, e.error_msg]),
+      [
+        [null, 'no enrolled key authenticates it (HMAC)'],
+        [DEVICE_WIRE, 'packet time off by 3600 s (clock skew or an old capture)'],
+        [DEVICE_WIRE, "username is not the keys' device"],
+        [DEVICE_WIRE, 'requested port not allowed'],
+      ],
+    );
+    assert.deepEqual(
+      by('spa.replayed').map((e) => [e.result, e.severity, e.src_ip, e.fwknop_id]),
+      [['denied', 'warning', '10.231.12.2', null]],
+    );
+    const tls = by('tls.handshake');
+    assert.equal(tls.length, 13);
+    assert.deepEqual(
+      tls.filter((e) => e.result === 'success').map((e) => [e.src_port, e.proto, e.session_id, e.user_id]),
+      [
+        [36746, 'TLSv1.3', SESSION_1, user],
+        // the int-vpn certificate for a session the backend never issued: no user
+        [47742, 'TLSv1.3', 'b522f005-722f-eaf9-d265-457c0020a7e8', null],
+        [47744, 'TLSv1.3', 'b522f005-722f-eaf9-d265-457c0020a7e8', null],
+        [47752, 'TLSv1.3', 'b522f005-722f-eaf9-d265-457c0020a7e8', null],
+        [42092, 'TLSv1.3', SESSION_2, user],
+      ],
+    );
+    assert.ok(
+      tls
+        .filter((e) => e.result === 'failure')
+        .every((e) => /^TLS handshake failed: /.test(e.error_msg ?? '')),
+    );
+    // OpenVPN's clients carry the TLS peer stunnel saw, not the loopback relay.
+    assert.deepEqual(
+      by('ovpn.connect').map((e) => [
+        e.src_ip,
+        e.src_port,
+        e.ovpn_virtual_ip,
+        e.session_id,
+        e.device_id,
+        e.user_id,
+      ]),
+      [
+        ['10.231.12.2', 36746, '10.232.12.2', SESSION_1, DEVICE, user],
+        ['10.231.12.2', 42092, '10.232.12.2', SESSION_2, DEVICE, user],
+      ],
+    );
+    assert.deepEqual(
+      by('ovpn.disconnect').map((e) => [
+        e.src_ip,
+        e.ovpn_virtual_ip,
+        e.bytes_in,
+        e.bytes_out,
+        e.duration_ms,
+        e.session_id,
+      ]),
+      [
+        ['10.231.12.2', '10.232.12.2', 3037, 2976, 70_000, SESSION_1],
+        ['10.231.12.2', '10.232.12.2', 2797, 2619, 11_000, SESSION_2],
+      ],
+    );
+    // A refused OpenVPN client gets its session from the certificate stunnel verified.
+    assert.deepEqual(
+      by('ovpn.handshake_failed').map((e) => [e.src_ip, e.src_port, e.session_id, e.error_msg]),
+      [
+        [
+          '10.231.12.2',
+          47742,
+          'b522f005-722f-eaf9-d265-457c0020a7e8',
+          'not authorized on this gateway (no CCD entry)',
+        ],
+        [
+          '10.231.12.2',
+          47744,
+          'b522f005-722f-eaf9-d265-457c0020a7e8',
+          'tls-crypt authentication failed (wrong key, or not OpenVPN)',
+        ],
+        [
+          '10.231.12.2',
+          47752,
+          'b522f005-722f-eaf9-d265-457c0020a7e8',
+          'not OpenVPN traffic (bad packet length)',
+        ],
+      ],
+    );
+    assert.equal(h.events.length, 17 + 4 + 1 + 13 + 2 + 2 + 3);
+  });
+
+  test('nothing new: no event, no write', async () => {
+    const writes = h.writes.length;
+    const events = h.events.length;
+    assert.equal(await ingestDataplane(h.deps, h.gatewayRow(), nodePull), 0);
+    assert.deepEqual([h.writes.length, h.events.length], [writes, events]);
+  });
+
+  test('a poller holding a stale row does not move the cursors', async () => {
+    const stale = h.gatewayRow(); // read by a second poller before the first one wrote
+    appendFileSync(
+      LOGS().stunnel.path,
+      '2026.12.04 02:00:00 LOG5[90]: Service [viworks_tls] accepted connection from 192.0.2.5:1000\n',
+    );
+    await ingestDataplane(h.deps, h.gatewayRow(), nodePull);
+    const moved = row.logCursors;
+    assert.notEqual(moved, stale.logCursors);
+    const writes = h.writes.length;
+    // The second poller pulls from its stale cursor; its compare-and-set matches nothing.
+    await ingestDataplane(h.deps, stale, nodePull);
+    assert.deepEqual([row.logCursors, h.writes.length], [moved, writes]);
+  });
+
+  test('a client that connects while a round is pulling still gets its TLS peer', async () => {
+    const connect = (port: number, relay: number) => {
+      appendFileSync(
+        LOGS().stunnel.path,
+        [
+          `2026.12.04 03:00:00 LOG5[9${port}]: Service [viworks_tls] accepted connection from 192.0.2.77:${port}`,
+          `2026.12.04 03:00:00 LOG5[9${port}]: Service [viworks_tls] connected remote server from 127.0.0.1:${relay}`,
+          '',
+        ].join('\n'),
+      );
+      appendFileSync(
+        LOGS().openvpn.path,
+        [
+          `2026-12-04 03:00:00 TCP connection established with [AF_INET]127.0.0.1:${relay}`,
+          `2026-12-04 03:00:00 127.0.0.1:${relay} tls-crypt unwrap error: packet authentication failed`,
+          `2026-12-04 03:00:00 127.0.0.1:${relay} Connection reset, restarting [0]`,
+          '',
+        ].join('\n'),
+      );
+    };
+    // The client's lines land after one source was pulled and before the next, at each step.
+    for (const [after, port, relay] of [
+      ['fwknopd', 41001, 51001],
+      ['openvpn', 41002, 51002],
+      ['stunnel', 41003, 51003],
+    ] as const) {
+      const during: PullPage = async (r, source, cursor) => {
+        const page = await nodePull(r, source, cursor);
+        if (source === after) connect(port, relay);
+        return page;
+      };
+      await ingestDataplane(h.deps, h.gatewayRow(), during);
+    }
+    await ingestDataplane(h.deps, h.gatewayRow(), nodePull);
+    const failed = h.events.filter((e) => e.action === 'ovpn.handshake_failed' && e.src_ip === '192.0.2.77');
+    assert.deepEqual(
+      failed.map((e) => e.src_port).sort(),
+      [41001, 41002, 41003],
+      JSON.stringify(h.events.filter((e) => e.action === 'ovpn.handshake_failed').slice(-3)),
+    );
+  });
+
+  test('a node that answers with a cursor behind the one sent is not followed', async () => {
+    const cursors = readLogCursors(row.logCursors);
+    const back = (c: string | undefined) => (c ?? '').replace(/:([0-9]+)$/, ':0');
+    const liar: PullPage = async (_r, source) => ({
+      lines: ['(stanza #1) SPA Packet from IP: 192.0.2.66 received with access source match'],
+      next_seq: null,
+      next_cursor: back(cursors[source]),
+      restarted: false,
+      eof: true,
+    });
+    const before = row.logCursors;
+    const events = h.events.length;
+    await ingestDataplane(h.deps, h.gatewayRow(), liar);
+    assert.deepEqual([row.logCursors, h.events.length], [before, events]);
+  });
+
+  test('a reply that breaks the contract is refused as a gateway error', async () => {
+    const bad: PullPage = async () => ({
+      lines: ['x'],
+      next_seq: null,
+      next_cursor: 'end',
+      restarted: false,
+      eof: true,
+    });
+    await assert.rejects(ingestDataplane(h.deps, h.gatewayRow(), bad), { code: 'VIW_E_GATEWAY_COMMAND' });
+    const extra: PullPage = async () => ({
+      lines: [],
+      next_seq: null,
+      next_cursor: '1:0000000000000000:0',
+      restarted: false,
+      eof: true,
+      sql: 1,
+    });
+    await assert.rejects(ingestDataplane(h.deps, h.gatewayRow(), extra), { code: 'VIW_E_GATEWAY_COMMAND' });
+  });
+});
+
+test('stored cursors: anything unexpected counts as none; only forward moves are taken', () => {
+  assert.deepEqual(readLogCursors('{}'), {});
+  assert.deepEqual(readLogCursors('not json'), {});
+  assert.deepEqual(readLogCursors('{"fwknopd":"1:0000000000000000:5","audit":"x"}'), {});
+  assert.deepEqual(readLogCursors('{"stunnel":"1:0000000000000000:5"}'), { stunnel: '1:0000000000000000:5' });
+  const c = (inode: number, offset: number) => `${inode}:0123456789abcdef:${offset}`;
+  assert.equal(isForward(undefined, c(1, 0), false), true);
+  assert.equal(isForward(c(1, 5), c(1, 5), false), true);
+  assert.equal(isForward(c(1, 5), c(1, 9), false), true);
+  assert.equal(isForward(c(1, 5), c(1, 4), false), false);
+  assert.equal(isForward(c(1, 5), c(2, 0), false), false);
+  assert.equal(isForward(c(1, 5), c(2, 0), true), true);
+  assert.equal(isForward(c(1, 5), 'end', true), false);
+});
