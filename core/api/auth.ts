@@ -17,6 +17,9 @@
 //   3  the login request may carry `posture` (the daemon's process hardening, posture.ts), recorded
 //      in the login's audit event. A v2 backend refuses it (closed body: VIW_E_UNKNOWN_FIELD), so
 //      the backend is updated before the desktops.
+//   4  the login request may carry `backend_pins` (the SPKI pins the daemon holds for the backend);
+//      a login presenting a pin the backend no longer publishes, once the pin-roll window elapsed,
+//      is recorded as `client.pin_stale` (docs/detections.md). A v3 backend refuses the field.
 import { type Static, Type } from 'typebox';
 import {
   closed,
@@ -25,14 +28,18 @@ import {
   OtpCode,
   Password,
   PasswordPolicySchema,
+  Pin,
   TxnId,
   Username,
   Uuid,
 } from './common.js';
 import { ProcessPostureSchema } from './posture.js';
 
+/** The most pins a login carries (a primary and a backup; room for a client mid-update). */
+export const LOGIN_PINS_MAX = 4;
+
 /** The version of this contract (see the change log above). */
-export const AUTH_API_VERSION = 3;
+export const AUTH_API_VERSION = 4;
 
 export const LoginRequestSchema = Type.Object(
   {
@@ -44,6 +51,8 @@ export const LoginRequestSchema = Type.Object(
     device_nonce: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
     /** The daemon's process hardening when it logs in (v3); audited with the login, never enforced. */
     posture: Type.Optional(ProcessPostureSchema),
+    /** The backend SPKI pins this daemon holds (sha256, base64; v4): the backend's pin-staleness check. */
+    backend_pins: Type.Optional(Type.Array(Pin, { minItems: 1, maxItems: LOGIN_PINS_MAX })),
   },
   closed,
 );

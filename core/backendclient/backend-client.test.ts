@@ -66,6 +66,26 @@ describe('pinned transport + typed backend client', () => {
     const before = ts.logs().length;
     await assert.rejects(wrong.health(), (e) => isViworksError(e, 'VIW_E_PIN_MISMATCH'));
     assert.ok(!ts.logs().slice(before).includes('"url":"/health"'), 'no request reached the backend');
+
+    // The daemon hears which key was presented (its client.pin_mismatch report); a throwing
+    // observer changes nothing.
+    const told: string[] = [];
+    const pins = { primary_b64: randomPin(), backup_b64: randomPin() };
+    await assert.rejects(client({ pins }, { onPinMismatch: (p: string) => told.push(p) }).health(), (e) =>
+      isViworksError(e, 'VIW_E_PIN_MISMATCH'),
+    );
+    assert.deepEqual(told, [primary_b64]);
+    const throwing = client(
+      { pins },
+      {
+        onPinMismatch: () => {
+          throw new Error('observer bug');
+        },
+      },
+    );
+    await assert.rejects(throwing.health(), (e) => isViworksError(e, 'VIW_E_PIN_MISMATCH'));
+    await client({}, { onPinMismatch: (p: string) => told.push(p) }).health();
+    assert.equal(told.length, 1, 'not told when the key matches');
   });
 
   it('refuses a chain from another CA as a pin mismatch (fail closed)', async () => {
@@ -148,10 +168,24 @@ describe('pinned transport + typed backend client', () => {
       reason: 'dns_route_outside_tunnel',
       detail: 'query for example.org left on wlan0',
     } as const;
+    // The reports' own events (the detection rules add an alert.dns_leak event of their own).
+    const reported = async (take: number) =>
+      (await ctxOf(ts).db.auditEvent.findMany({ orderBy: { seq: 'desc' }, take: take + 4 }))
+        .map((r) => JSON.parse(r.event))
+        .filter((e) => e.action === 'client.dns_leak_detected')
+        .slice(0, take);
     const accepted = await client().reportSecurityEvent(event, signer);
     assert.equal(accepted.accepted, true);
-    const row = await ctxOf(ts).db.auditEvent.findFirstOrThrow({ orderBy: { seq: 'desc' } });
-    assert.equal(JSON.parse(row.event).trace_id, accepted.event_id);
+    assert.equal((await reported(1))[0].trace_id, accepted.event_id);
+    // Several reports go as one batch: one event each, one trace id.
+    const twice = await client().reportDeviceEvents([event, { ...event, detail: 'again' }], signer);
+    assert.deepEqual(
+      (await reported(2)).map((e) => [e.trace_id, e.error_msg]),
+      [
+        [twice.event_id, 'dns_route_outside_tunnel: again'],
+        [twice.event_id, 'dns_route_outside_tunnel: query for example.org left on wlan0'],
+      ],
+    );
     await ctxOf(ts).db.desktopDevice.update({ where: { id: d.deviceId }, data: { status: 'revoked' } });
     await assert.rejects(client().reportSecurityEvent(event, signer), (e) =>
       isViworksError(e, 'VIW_E_DEVICE_REVOKED'),

@@ -19,7 +19,11 @@ import type {
   EnrollOtpRequired,
   EnrollRequest,
 } from '../api/device.js';
-import type { DeviceSecurityEvent, DeviceSecurityEventAccepted } from '../api/device-events.js';
+import type {
+  DeviceEventReport,
+  DeviceSecurityEvent,
+  DeviceSecurityEventAccepted,
+} from '../api/device-events.js';
 import type {
   BindOptionsRequest,
   BindOptionsResponse,
@@ -106,6 +110,17 @@ export class BackendClient {
   /** POST /device/events: one audit event on the backend (`client.<type>`); 202 once recorded. */
   async reportSecurityEvent(body: DeviceSecurityEvent, signer: Signer): Promise<DeviceSecurityEventAccepted> {
     return (await callRoute(this.transport, R.deviceSecurityEvent, { json: body, signer })).value;
+  }
+
+  /** The same with 1–16 reports: one is sent as itself, more as one batch (recorded all or none). */
+  async reportDeviceEvents(
+    reports: readonly DeviceEventReport[],
+    signer: Signer,
+  ): Promise<DeviceSecurityEventAccepted> {
+    const [only] = reports;
+    const body: DeviceSecurityEvent =
+      reports.length === 1 && only ? only : { type: 'batch', events: [...reports] };
+    return this.reportSecurityEvent(body, signer);
   }
 
   // ── The desktop's session: the access token from /auth/verify ────────────────────────────────

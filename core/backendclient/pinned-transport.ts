@@ -37,6 +37,11 @@ export interface PinnedTransportOptions {
   readonly timeoutMs?: number;
   /** Largest reply body read (default 1 MiB). */
   readonly maxReplyBytes?: number;
+  /**
+   * Told the SPKI pin (sha256, base64) of a backend key that matched neither pin, before the
+   * handshake is aborted: the daemon reports it (client.pin_mismatch). Its exceptions are ignored.
+   */
+  readonly onPinMismatch?: (presentedPin: string) => void;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -162,11 +167,22 @@ export class PinnedTransport implements Transport {
   }
 
   private checkPin(cert: PeerCertificate): Error | undefined {
+    let presented: string | undefined;
     try {
-      matchPin(spkiPinFromCertificate(cert.raw), this.target.pins);
+      presented = spkiPinFromCertificate(cert.raw);
+      matchPin(presented, this.target.pins);
       return undefined;
     } catch (err) {
+      if (presented !== undefined) this.tellMismatch(presented);
       return err instanceof Error ? err : new ViworksError('VIW_E_PIN_MISMATCH');
+    }
+  }
+
+  private tellMismatch(presented: string): void {
+    try {
+      this.o.onPinMismatch?.(presented);
+    } catch {
+      // An observer must not change the verdict: the handshake is refused either way.
     }
   }
 }

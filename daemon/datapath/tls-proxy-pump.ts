@@ -151,6 +151,15 @@ function streamFailed(cause: unknown): ViworksError {
   return tlsFailed(refused ? 'client certificate refused' : 'stream', cause);
 }
 
+/**
+ * The gateway's key matched neither pin. The error carries the presented pin (SPKI sha256, public:
+ * it names the key, not a secret) as `presentedPin`, for the engine's client.pin_mismatch report.
+ */
+function pinMismatch(presented: string | undefined): ViworksError & { presentedPin?: string } {
+  const err = new ViworksError('VIW_E_PIN_MISMATCH', { details: ['verify: leaf key matches neither pin'] });
+  return presented === undefined ? err : Object.assign(err, { presentedPin: presented });
+}
+
 /** A failure as VIW_E_TLS_FAILED with a detail made of our stage name and a library code only. */
 export function tlsFailed(stage: string, cause?: unknown): ViworksError {
   const code = (cause as { code?: unknown } | undefined)?.code;
@@ -237,13 +246,13 @@ export function proxyConnection(
     checkServerIdentity: (_host: string, cert: PeerCertificate) => {
       const nameError = checkServerIdentity(opts.gatewayHost, cert);
       if (nameError) return nameError;
+      let presented: string | undefined;
       try {
-        match = matchPin(spkiPinFromCertificate(new X509Certificate(cert.raw)), opts.pins);
+        presented = spkiPinFromCertificate(new X509Certificate(cert.raw));
+        match = matchPin(presented, opts.pins);
         return undefined;
       } catch (err) {
-        return isViworksError(err, 'VIW_E_PIN_MISMATCH')
-          ? new ViworksError('VIW_E_PIN_MISMATCH', { details: ['verify: leaf key matches neither pin'] })
-          : tlsFailed('verify', err);
+        return isViworksError(err, 'VIW_E_PIN_MISMATCH') ? pinMismatch(presented) : tlsFailed('verify', err);
       }
     },
   };

@@ -1,10 +1,13 @@
 // The engine's view of the real proxy, against the real stunnel: start() listens, OpenVPN's side
 // connects, bytes flow through the pinned TLS 1.3 tunnel; a gateway on a key that matches neither
-// pin ends `done` with VIW_E_PIN_MISMATCH (the code the engine refuses to retry).
+// pin ends `done` with VIW_E_PIN_MISMATCH (the code the engine refuses to retry) and the presented
+// key's pin (for the engine's client.pin_mismatch report).
 import assert from 'node:assert/strict';
+import { createPublicKey } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { spkiPinFromKey } from '../../core/crypto/pins.js';
 import { needPeers } from '../../scripts/testkit/peers.js';
 import {
   createGatewayTlsFixture,
@@ -65,12 +68,16 @@ describe('PinnedTlsProxyStarter against real stunnel', { skip: peer.skip }, () =
     const gw = await gatewayWith(fx.primary);
     const handle = await new PinnedTlsProxyStarter().start(params(gw.port, new AbortController().signal));
     assert.equal(handle.listenHost, '127.0.0.1');
+    assert.equal(handle.establishedAt, null, 'it dials when OpenVPN connects');
+    const dialed = performance.now();
     const sock = connect(handle.listenPort, '127.0.0.1');
     await once(sock, 'connect');
     sock.write('ping-through-tls');
     const [data] = await once(sock, 'data');
     assert.equal(String(data), 'ping-through-tls');
     assert.ok(typeof handle.handshakeMs === 'number' && handle.handshakeMs >= 0);
+    const at = handle.establishedAt;
+    assert.ok(at !== null && at >= dialed && at <= performance.now(), 'established after the dial');
     sock.destroy();
     await handle.stop();
     assert.equal((await handle.done).code, null);
@@ -85,6 +92,13 @@ describe('PinnedTlsProxyStarter against real stunnel', { skip: peer.skip }, () =
     sock.write('must-not-arrive');
     const info = await handle.done;
     assert.equal(info.code, 'VIW_E_PIN_MISMATCH');
+    assert.equal(
+      info.presentedPin,
+      spkiPinFromKey(createPublicKey(fx.otherKey.keyPem)),
+      "the stranger's key",
+    );
+    assert.ok(!Object.values(fx.pins).includes(info.presentedPin));
+    assert.equal(handle.establishedAt, null);
     sock.destroy();
   });
 
@@ -95,5 +109,6 @@ describe('PinnedTlsProxyStarter against real stunnel', { skip: peer.skip }, () =
     ac.abort();
     const info = await handle.done;
     assert.notEqual(info.code, 'VIW_E_PIN_MISMATCH');
+    assert.equal(info.presentedPin, undefined);
   });
 });

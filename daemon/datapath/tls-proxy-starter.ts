@@ -24,10 +24,12 @@ function stopInfo(summary: TunnelSummary): StopInfo {
     // A refused client certificate (revoked, wrong CA) is refused again; a pin mismatch never heals.
     const final =
       summary.error.code === 'VIW_E_PIN_MISMATCH' || detail.startsWith('client certificate refused');
+    const presented = (summary.error as { presentedPin?: unknown }).presentedPin;
     return {
       code: summary.error.code as ErrorCode,
       detail: `tls proxy: ${final ? detail : summary.reason}`.slice(0, 120),
       retryable: !final,
+      ...(typeof presented === 'string' ? { presentedPin: presented } : {}),
     };
   }
   return { code: null, detail: `tls proxy: ${summary.reason}` };
@@ -38,6 +40,7 @@ export class PinnedTlsProxyStarter implements TlsProxyStarter {
 
   async start(p: TlsProxyStartParams): Promise<TlsProxyHandle> {
     let handshakeMs: number | null = null;
+    let establishedAt: number | null = null;
     const proxy = await startTlsProxy({
       gatewayHost: p.gatewayFqdn,
       gatewayAddress: p.gatewayHost,
@@ -50,6 +53,7 @@ export class PinnedTlsProxyStarter implements TlsProxyStarter {
       onEvent: (event) => {
         if (event.type === 'established') {
           handshakeMs = event.handshakeMs;
+          establishedAt = performance.now();
           this.o.onLog?.(
             `tls proxy established (pin ${event.pin}, handshake ${event.handshakeMs.toFixed(0)} ms)`,
           );
@@ -69,6 +73,9 @@ export class PinnedTlsProxyStarter implements TlsProxyStarter {
       listenPort: proxy.port,
       get handshakeMs() {
         return handshakeMs;
+      },
+      get establishedAt() {
+        return establishedAt;
       },
       traffic: () => proxy.traffic(),
       done,

@@ -11,12 +11,12 @@
 // Any failure tears the session down (backend told, components stopped, secrets dropped) and
 // leaves the state `error` with the code.
 
-import { securityEventTypeOf } from '../../core/api/device-events.js';
 import { LOCAL_API_VERSION } from '../../core/api/local.js';
 import type { PublicBootstrap } from '../../core/bootstrap/opened.js';
 import { toWireId } from '../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { probeCaptivePortal } from './captive-portal.js';
+import { hardeningReports, leakReport } from './client-reports.js';
 import { openBootstrap } from './device-keys.js';
 import { teardown } from './disconnect.js';
 import type { EngineContext } from './engine-context.js';
@@ -72,6 +72,8 @@ export async function connect(
       },
     });
     e.log.event('bootstrap.open', 'ok', { session: sessionId, trace: boot.traceId });
+    // What the hardening did not achieve, once per session (the backend's audit, best effort).
+    for (const r of hardeningReports(sessionId, e.posture())) e.reportEvent(r);
     if (payload.spki_pins.backend.primary_b64 !== record.backend_pins.primary_b64) {
       e.log.warn('bootstrap: the backend pin set differs from the enrolled one (pin roll pending)');
     }
@@ -163,25 +165,13 @@ async function leakDetected(e: EngineContext, s: ActiveSession, f: LeakFinding):
 /**
  * The client's own evidence for the backend's audit stream (the SIEM's dns_leak_detected signal),
  * signed by the device key; sent after the teardown, outside the tunnel (the kill switch lets the
- * backend through). Best effort: the local log has it either way.
+ * backend through). Best effort: the local log has it either way, and a report the backend could
+ * not take now stays queued for later (client-events.ts).
  */
 export async function reportLeak(e: EngineContext, sessionId: string | null, f: LeakFinding): Promise<void> {
-  try {
-    const record = e.requireRecord();
-    await e.backend(record).reportSecurityEvent(
-      {
-        type: securityEventTypeOf(f.reason),
-        session_id: sessionId,
-        detected_at: new Date().toISOString(),
-        reason: f.reason,
-        detail: f.detail,
-      },
-      e.signer(record),
-    );
-    e.log.event('leak.reported', 'ok', { reason: f.reason });
-  } catch (err) {
-    e.log.warn(`leak: not reported to the backend (${asViworksError(err, e.log).code})`);
-  }
+  const sent = await e.reportEventNow(leakReport(sessionId, f.reason, f.detail));
+  if (sent) e.log.event('leak.reported', 'ok', { reason: f.reason });
+  else e.log.warn('leak: not reported to the backend yet');
 }
 
 function startMonitor(e: EngineContext, s: ActiveSession, payload: PublicBootstrap): void {

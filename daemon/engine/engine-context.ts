@@ -3,6 +3,7 @@
 // fields (device record, session, secrets, plug points). Engine (engine.ts) implements it. The
 // flows import this file, not engine.ts, so engine.ts may import a flow (disconnect.ts) without an
 // import cycle.
+import type { DeviceEventReport } from '../../core/api/device-events.js';
 import type { ConnectionState, Status } from '../../core/api/local.js';
 import type { ProcessPosture } from '../../core/api/posture.js';
 import type { BackendClient, Signer } from '../../core/backendclient/backend-client.js';
@@ -82,6 +83,13 @@ export interface EngineContext {
   keyStore(): KeyStore;
   /** The daemon's process hardening (daemon/hardening/), sent with each login. */
   posture(): ProcessPosture;
+  /**
+   * A report for the backend's audit stream (client-events.ts): queued and sent in the background,
+   * signed by the device key. Never throws, never waits: a connect never depends on it.
+   */
+  reportEvent(report: DeviceEventReport): void;
+  /** The same, waiting for one attempt to send it (a leak, a tracer): true when it went out. */
+  reportEventNow(report: DeviceEventReport): Promise<boolean>;
   /** What enrollment tells the backend about this client. */
   clientInfo(): {
     readonly platform: 'linux' | 'macos' | 'windows';

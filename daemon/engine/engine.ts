@@ -8,6 +8,7 @@
 //   idle ──enroll──▶ enrolled ──login──▶ logging_in ──▶ otp_pending ──otp──▶ enrolled (token held)
 //   enrolled ──connect──▶ bootstrapping ▶ preflight ▶ spa ▶ tls ▶ openvpn ▶ connected
 //   any connect state ──disconnect / revoked / idle / failure──▶ disconnecting ▶ enrolled | error
+import type { DeviceEventReport } from '../../core/api/device-events.js';
 import type {
   ConnectionState,
   KillSwitchInfo,
@@ -23,6 +24,8 @@ import { kernelSourceAddress } from '../datapath/source-address.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import type { DaemonLog } from '../log/daemon-log.js';
 import type { CaptivePortalOptions } from './captive-portal.js';
+import { ClientEventReporter, type ClientEventReporterOptions } from './client-events.js';
+import { pinMismatchReport } from './client-reports.js';
 import { deviceSigner } from './device-keys.js';
 import {
   type DeviceRecord,
@@ -86,6 +89,8 @@ export interface EngineDeps {
   readonly network?: NetworkProtectionDeps;
   /** The process hardening viworksd applied at start (daemon/hardening/); default: none. */
   readonly posture?: ProcessPosture;
+  /** The reports' queue and retry backoff (client-events.ts); default 64 reports, 5 s → 5 min. */
+  readonly clientEvents?: Pick<ClientEventReporterOptions, 'maxQueued' | 'retryBaseMs' | 'retryMaxMs'>;
 }
 
 export interface NetworkProtectionDeps {
@@ -113,6 +118,10 @@ export class Engine implements EngineContext {
   /** The gateway of the current or last session, for diagnostics (memory only). */
   private gatewayFqdn: string | null = null;
   private readonly net: NetworkGuard;
+  /** Reports for the backend's audit stream (POST /device/events), queued while it is unreachable. */
+  readonly clientEvents: ClientEventReporter;
+  /** Backend keys already reported as matching neither pin (once each per run, bounded). */
+  private readonly reportedBackendKeys = new Set<string>();
 
   constructor(private readonly deps: EngineDeps) {
     this.store = new StatusStore(deps.daemonVersion, deps.posture);
@@ -127,6 +136,14 @@ export class Engine implements EngineContext {
       log: deps.log,
       unmanaged: !n,
       publish: (network) => this.store.update({ network }),
+    });
+    this.clientEvents = new ClientEventReporter({
+      ...deps.clientEvents,
+      log: deps.log,
+      send: async (reports) => {
+        const record = this.requireRecord();
+        await this.backend(record).reportDeviceEvents(reports, this.signer(record));
+      },
     });
   }
 
@@ -228,11 +245,10 @@ export class Engine implements EngineContext {
     if (this.backendFor?.record !== record) {
       this.backendFor = {
         record,
-        client: pinnedBackendClient({
-          url: record.backend_url,
-          caPem: record.ca_pem,
-          pins: record.backend_pins,
-        }),
+        client: pinnedBackendClient(
+          { url: record.backend_url, caPem: record.ca_pem, pins: record.backend_pins },
+          { onPinMismatch: (pin) => this.backendKeyMismatch(pin) },
+        ),
       };
     }
     return this.backendFor.client;
@@ -248,6 +264,25 @@ export class Engine implements EngineContext {
 
   posture(): ProcessPosture {
     return this.store.get().posture;
+  }
+
+  reportEvent(report: DeviceEventReport): void {
+    this.clientEvents.report(report);
+  }
+
+  reportEventNow(report: DeviceEventReport): Promise<boolean> {
+    return this.clientEvents.reportNow(report);
+  }
+
+  /**
+   * The backend presented a key matching neither pin: reported once per key and run (the report
+   * itself goes to the same backend, so it waits in the queue until the right key answers again).
+   */
+  private backendKeyMismatch(pin: string): void {
+    this.log.event('backend.pin_mismatch', 'failed');
+    if (this.reportedBackendKeys.has(pin) || this.reportedBackendKeys.size >= 8) return;
+    this.reportedBackendKeys.add(pin);
+    this.reportEvent(pinMismatchReport(this.session?.sessionId ?? null, 'backend', pin, null));
   }
 
   clientInfo(): ReturnType<EngineContext['clientInfo']> {
@@ -413,24 +448,19 @@ export class Engine implements EngineContext {
     if (s) await teardown(this, s, 'tracer', new ViworksError('VIW_E_INTERNAL'));
     const record = this.record;
     if (!record || record.status === 'revoked') return;
-    try {
-      await this.backend(record).reportSecurityEvent(
-        {
-          type: 'debugger_attached',
-          session_id: sessionId,
-          detected_at: new Date().toISOString(),
-          reason: 'tracer_attached',
-          detail,
-        },
-        this.signer(record),
-      );
-      this.log.event('tracer.reported', 'ok');
-    } catch (err) {
-      this.log.warn(`tracer: not reported to the backend (${asViworksError(err, this.log).code})`);
-    }
+    const sent = await this.reportEventNow({
+      type: 'debugger_attached',
+      session_id: sessionId,
+      detected_at: new Date().toISOString(),
+      reason: 'tracer_attached',
+      detail,
+    });
+    if (sent) this.log.event('tracer.reported', 'ok');
+    else this.log.warn('tracer: not reported to the backend');
   }
 
   async shutdown(): Promise<void> {
+    this.clientEvents.stop();
     if (this.session) await teardown(this, this.session, 'shutdown', null);
     await this.net.shutdown().catch((err: unknown) => {
       this.log.error(`network protection: shutdown failed (${asViworksError(err, this.log).code})`);

@@ -44,6 +44,8 @@ export async function login(e: EngineContext, req: LoginReq): Promise<LoginRes> 
         device_nonce: randomBytes(24).toString('base64url'),
         // Recorded in the login's audit event (daemon/hardening/, core/api/posture.ts).
         posture: e.posture(),
+        // The backend's pin-staleness check (auth v4; client.pin_stale after a roll's window).
+        backend_pins: [record.backend_pins.primary_b64, record.backend_pins.backup_b64],
       },
       e.signer(record),
     );

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BootstrapSecrets, PublicBootstrap } from '../../core/bootstrap/opened.js';
 import { secretCopy, wipe } from '../../core/crypto/bytes.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import { latencyReports, pinMismatchReport, presentedPinOf, spaSentReport } from './client-reports.js';
 import type { EngineContext } from './engine-context.js';
 import { asViworksError } from './errors.js';
 import type { ActiveSession } from './session.js';
@@ -31,7 +32,11 @@ export interface Tunnel {
   readonly upAt: number;
 }
 
-/** Brings one tunnel up (states spa → tls → openvpn); on failure, stops what this attempt started. */
+/**
+ * Brings one tunnel up (states spa → tls → openvpn); on failure, stops what this attempt started.
+ * The backend's audit hears (client-reports.ts, best effort) of each knock, of the tunnel's two
+ * latencies once it is up, and of a gateway key that matched neither pin.
+ */
 export async function startTunnel(
   e: EngineContext,
   s: ActiveSession,
@@ -39,7 +44,24 @@ export async function startTunnel(
   secrets: BootstrapSecrets,
   route: TunnelRoute,
 ): Promise<Tunnel> {
-  const tls = await knockAndDial(e, s, payload, secrets, route.gatewayHost);
+  try {
+    return await bringUp(e, s, payload, secrets, route);
+  } catch (err) {
+    if (asViworksError(err).code === 'VIW_E_PIN_MISMATCH') {
+      e.reportEvent(pinMismatchReport(s.sessionId, 'gateway', presentedPinOf(err), route.gatewayHost));
+    }
+    throw err;
+  }
+}
+
+async function bringUp(
+  e: EngineContext,
+  s: ActiveSession,
+  payload: PublicBootstrap,
+  secrets: BootstrapSecrets,
+  route: TunnelRoute,
+): Promise<Tunnel> {
+  const { handle: tls, spaSentAt, startedAt } = await knockAndDial(e, s, payload, secrets, route.gatewayHost);
   e.enterStep(s, 'openvpn');
   const t0 = performance.now();
   const starting = e.components().openvpn.start({
@@ -67,6 +89,15 @@ export async function startTunnel(
       },
     });
     e.log.event('openvpn.up', 'ok', { openvpn_ms: round(performance.now() - t0) });
+    const upAt = performance.now();
+    // A proxy that dials on accept was established while OpenVPN connected; else when it started.
+    for (const r of latencyReports(s.sessionId!, {
+      spaSentAt,
+      tlsAt: tls.establishedAt ?? startedAt,
+      upAt,
+    })) {
+      e.reportEvent(r);
+    }
     return { tls, ovpn, upAt: Date.now() };
   } catch (err) {
     starting.then(
@@ -86,10 +117,17 @@ function proxyFailure(tls: TlsProxyHandle): Promise<never> {
   });
 }
 
-/** A StopInfo as an error; `retryable` rides along for the restart policy (restart.ts). */
-export function stopError(info: StopInfo): ViworksError & { retryable?: boolean } {
+/**
+ * A StopInfo as an error; `retryable` rides along for the restart policy (restart.ts), and
+ * `presentedPin` for the pin mismatch report.
+ */
+export function stopError(info: StopInfo): ViworksError & { retryable?: boolean; presentedPin?: string } {
   const err = new ViworksError(info.code ?? 'VIW_E_OPENVPN_FAILED', { details: [info.detail.slice(0, 120)] });
-  return info.retryable === undefined ? err : Object.assign(err, { retryable: info.retryable });
+  return Object.assign(
+    err,
+    info.retryable === undefined ? {} : { retryable: info.retryable },
+    info.presentedPin === undefined ? {} : { presentedPin: info.presentedPin },
+  );
 }
 
 /**
@@ -106,7 +144,7 @@ async function knockAndDial(
   payload: PublicBootstrap,
   secrets: BootstrapSecrets,
   gatewayHost: string,
-): Promise<TlsProxyHandle> {
+): Promise<{ handle: TlsProxyHandle; spaSentAt: number; startedAt: number }> {
   const { spa, tls } = e.components();
   for (let attempt = 1; ; attempt++) {
     e.enterStep(s, 'spa');
@@ -130,8 +168,11 @@ async function knockAndDial(
     } finally {
       wipe(encKey, hmacKey);
     }
-    e.patchStatus({ timings: { spa_ms: round(performance.now() - t0) } });
+    const spaSentAt = performance.now();
+    e.patchStatus({ timings: { spa_ms: round(spaSentAt - t0) } });
     e.log.event('spa.sent', 'ok', { attempt });
+    const knocked = spaSentReport(s.sessionId!, gatewayHost, payload.spa.port);
+    if (knocked) e.reportEvent(knocked);
 
     e.enterStep(s, 'tls'); // cancelled() if the session ended during the knock
     try {
@@ -154,7 +195,7 @@ async function knockAndDial(
         timings: { tls_handshake_ms: handle.handshakeMs === null ? null : round(handle.handshakeMs) },
       });
       e.log.event('tls.proxy', 'ok', { attempt });
-      return handle;
+      return { handle, spaSentAt, startedAt: performance.now() };
     } catch (err) {
       const v = asViworksError(err, e.log);
       if (s.closed || v.code !== 'VIW_E_TLS_FAILED') throw v;

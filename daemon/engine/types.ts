@@ -24,6 +24,11 @@ export interface StopInfo {
    * unknown, decided by the code (restart.ts). A start() rejection may carry the same flag.
    */
   readonly retryable?: boolean;
+  /**
+   * VIW_E_PIN_MISMATCH: the SPKI pin (sha256, base64) of the key the peer presented, when known
+   * (the engine reports it: client.pin_mismatch). A start() rejection may carry the same field.
+   */
+  readonly presentedPin?: string;
 }
 
 /** Something the engine started and must be able to stop. */
@@ -84,6 +89,11 @@ export interface TlsProxyHandle extends Stoppable {
   readonly listenPort: number;
   /** Duration of the pinned TLS 1.3 handshake made during start(), if one was made. */
   readonly handshakeMs: number | null;
+  /**
+   * When the pinned connection to the gateway was established (performance.now()); null until then
+   * (a proxy that dials on accept knows it once OpenVPN has connected). The engine's tls_latency.
+   */
+  readonly establishedAt: number | null;
   /** Live byte counters and the time of the last traffic (status `traffic`, idle auto-logout). */
   traffic(): TrafficCounters;
 }

@@ -57,7 +57,7 @@ describe('a tracer on viworksd', () => {
     const e = events.at(-1)!;
     assert.equal(e.severity, 'error');
     assert.equal(e.result, 'failure');
-    assert.equal(e.component, 'daemon');
+    assert.equal(e.component, 'client');
     assert.equal(e.session_id, fromWireId('s', wire));
     assert.equal(e.error_msg, 'tracer_attached: tracer gdb');
     const record = b.d.daemon.engine.currentRecord();

@@ -48,10 +48,15 @@ export function fakeTlsHandle(lastActivityMs: number = performance.now()): FakeT
     listenHost: '127.0.0.1',
     listenPort: 11194,
     handshakeMs: 3.2,
+    // Established as start() resolves (a proxy that handshakes during start()).
+    establishedAt: performance.now(),
     counters,
     traffic: () => ({ ...counters }),
   });
 }
+
+/** The key pin a fake pin mismatch says the gateway presented (sha256 of nothing in particular). */
+export const FAKE_PRESENTED_PIN = Buffer.alloc(32, 0x5a).toString('base64');
 
 export class FakeTlsProxy implements TlsProxyStarter {
   readonly starts: TlsProxyStartParams[] = [];
@@ -65,6 +70,11 @@ export class FakeTlsProxy implements TlsProxyStarter {
     this.starts.push(p);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     const code = this.failWith.shift();
+    if (code === 'VIW_E_PIN_MISMATCH') {
+      throw Object.assign(new ViworksError(code, { details: ['fake'] }), {
+        presentedPin: FAKE_PRESENTED_PIN,
+      });
+    }
     if (code) throw new ViworksError(code, { details: ['fake'] });
     const h = fakeTlsHandle();
     this.handles.push(h);

@@ -1,7 +1,7 @@
 // POST /auth/login and /auth/verify over real HTTPS: input edges, signatures, anti-enumeration,
 // OTP rules (wrong, expired, reused, attempts, binding), lockout, rate limit.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -279,6 +279,38 @@ describe('POST /auth/login and /auth/verify', () => {
     );
     const { tracer: _t, ...partial } = posture;
     assertError(await login(pia.device, { ...body(PW), posture: partial }, ip), 400, 'VIW_E_VALIDATION');
+  });
+
+  it('records client.pin_stale once when a login presents a pin retired longer than the window ago', async () => {
+    const rex = await person('rex');
+    const ip = freshIp();
+    const ctx = ctxOf(ts);
+    const current = [ctx.pki.backendApi.pins.primary_b64, ctx.pki.backendApi.pins.backup_b64];
+    const retired = Buffer.alloc(32, 7).toString('base64');
+    const staleEvents = async () =>
+      (await ctx.db.auditEvent.findMany({ orderBy: { seq: 'asc' } }))
+        .map((e) => JSON.parse(e.event))
+        .filter((e) => e.action === 'client.pin_stale' && e.device_id === rex.device.deviceId);
+    const withPins = (pins: string[]) => ({
+      ...loginBody('rex', PW, rex.device.deviceId),
+      backend_pins: pins,
+    });
+    // Inside the window (the key file was written when this backend started): nothing.
+    assert.equal((await login(rex.device, withPins([current[0]!, retired]), ip)).status, 200);
+    assert.equal((await staleEvents()).length, 0);
+    // The roll was 30 days ago.
+    const keyFile = join(ctx.config.dataDir, 'pki', 'backend-api.key');
+    const old = new Date(Date.now() - 30 * 86_400_000);
+    utimesSync(keyFile, old, old);
+    assert.equal((await login(rex.device, withPins(current), ip)).status, 200, 'current pins only');
+    assert.equal((await staleEvents()).length, 0);
+    assert.equal((await login(rex.device, withPins([current[0]!, retired]), ip)).status, 200);
+    assert.equal((await login(rex.device, withPins([current[0]!, retired]), ip)).status, 200);
+    const events = await staleEvents();
+    assert.equal(events.length, 1, 'once a day per device');
+    assert.equal(events[0].component, 'client');
+    assert.match(events[0].error_msg, new RegExp(`stale pin ${retired.replace(/[+/]/g, '\\$&')}`));
+    assert.ok(events[0].duration_ms >= 29 * 86_400_000);
   });
 
   it('records the source country and AS in the login, verify and phone views (extra ranges)', async () => {

@@ -11,6 +11,7 @@ import { completeLogin, startLogin } from '../services/auth/login.js';
 import { changePasswordWithToken } from '../services/auth/password.js';
 import { dummyPasswordHash } from '../services/auth/password-check.js';
 import { assertActive, desktopSigner } from '../services/device/signers.js';
+import { noteLoginPins } from '../services/device/stale-pins.js';
 import { RATE_RULES } from '../services/rate-limit.js';
 import type { FeaturePlugin } from './feature.js';
 import { clientIp, iso, limitPerIp, trailFor } from './identity-http.js';
@@ -38,6 +39,15 @@ export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
       if (request.body.device_id !== device.id) {
         throw new ViworksError('VIW_E_VALIDATION', { details: ['device_id: must be the signing device'] });
       }
+      // A client still pinning a key retired longer than the pin-roll window ago (client.pin_stale):
+      // recorded, never a refusal — it verified this connection with a pin that is still published.
+      await noteLoginPins(
+        ctx,
+        device,
+        request.body.backend_pins ?? [],
+        { sourceIp: clientIp(request), traceId: request.id },
+        { windowDays: ctx.config.detections.pinRollWindowDays },
+      );
       const started = await startLogin(deps, trail, device, {
         username: request.body.username,
         password: request.body.password,

@@ -1,10 +1,12 @@
 // POST /device/events over real HTTPS with real enrolled device keys: an accepted report is one
-// audit event with the right fields; bad signatures, unknown/pending/revoked devices, foreign
-// sessions, unknown fields and hostile details are refused and audit nothing; both rate limits.
+// audit event (component client) with the right fields for its type; a batch is recorded whole or
+// not at all; bad signatures, unknown/pending/revoked devices, foreign sessions, fields of another
+// type, unknown fields and hostile details are refused and audit nothing; both rate limits (the
+// device's counts each report of a batch).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { DeviceSecurityEvent, DeviceSecurityEventAccepted } from '../../core/api/device-events.js';
+import type { DeviceEventReport, DeviceSecurityEventAccepted } from '../../core/api/device-events.js';
 import type { AuditEvent } from '../../core/audit/event.js';
 import { toWireId } from '../../core/bootstrap/wire-ids.js';
 import { generateSigningKeyPair, signRequest } from '../../core/crypto/request-signing.js';
@@ -36,14 +38,16 @@ describe('POST /device/events', () => {
   let laptop: Device;
   let desktop: Device;
 
-  const report = (over: Partial<DeviceSecurityEvent> = {}): DeviceSecurityEvent => ({
-    type: 'dns_leak_detected',
-    session_id: null,
-    detected_at: new Date(Date.now() - 1500).toISOString(),
-    reason: 'resolver_changed',
-    detail: 'resolver 192.0.2.53 on eth0',
-    ...over,
-  });
+  /** A leak report (the v1 shape), with `over` on top (of any type: tests build wrong ones too). */
+  const report = (over: Record<string, unknown> = {}): DeviceEventReport =>
+    ({
+      type: 'dns_leak_detected',
+      session_id: null,
+      detected_at: new Date(Date.now() - 1500).toISOString(),
+      reason: 'resolver_changed',
+      detail: 'resolver 192.0.2.53 on eth0',
+      ...over,
+    }) as DeviceEventReport;
   const send = (d: Device, json: unknown, ip = freshIp(), secretKey = d.keys.signing.secretKey) =>
     signedCall<DeviceSecurityEventAccepted>(ts, '/device/events', {
       keyId: d.deviceId,
@@ -51,8 +55,11 @@ describe('POST /device/events', () => {
       json,
       localAddress: ip,
     });
+  /** The audit stream without the detection rules' own `alert.*` events (they follow a leak report on their own time). */
   const audit = async (): Promise<AuditEvent[]> =>
-    (await ctxOf(ts).db.auditEvent.findMany({ orderBy: { seq: 'asc' } })).map((e) => JSON.parse(e.event));
+    (await ctxOf(ts).db.auditEvent.findMany({ orderBy: { seq: 'asc' } }))
+      .map((e) => JSON.parse(e.event) as AuditEvent)
+      .filter((e) => !e.action.startsWith('alert.'));
   /** Runs `refused` and checks it wrote no audit event at all. */
   const auditsNothing = async (refused: () => Promise<void>) => {
     const before = await ctxOf(ts).db.auditEvent.count();
@@ -76,6 +83,7 @@ describe('POST /device/events', () => {
   before(async () => {
     ts = await startTestServer({ mode: 'development' });
     alice = await createUser(ts, 'alice', PW);
+    await createUser(ts, 'bob', PW);
     laptop = await enrolledDesktop(ts, 'alice', PW);
     desktop = await enrolledDesktop(ts, 'alice', PW);
   });
@@ -84,7 +92,7 @@ describe('POST /device/events', () => {
   it('records an accepted report as one audit event with device, user, session, reason and detail', async () => {
     const session = await sessionOf(laptop);
     const ip = freshIp();
-    const before = await ctxOf(ts).db.auditEvent.count();
+    const before = (await audit()).length;
     const reply = await send(laptop, report({ session_id: session.wire }), ip);
     assert.equal(reply.status, 202, reply.text);
     assert.deepEqual(Object.keys(reply.body).sort(), ['accepted', 'event_id']);
@@ -99,7 +107,7 @@ describe('POST /device/events', () => {
     assert.equal(events.length, before + 1, 'exactly one event');
     const e = events.at(-1)!;
     assert.equal(e.action, 'client.dns_leak_detected');
-    assert.equal(e.component, 'daemon');
+    assert.equal(e.component, 'client');
     assert.equal(e.result, 'failure');
     assert.equal(e.severity, 'warning');
     assert.equal(e.device_id, laptop.deviceId);
@@ -139,7 +147,7 @@ describe('POST /device/events', () => {
     assert.equal(traced.status, 202, traced.text);
     const t = (await audit()).at(-1)!;
     assert.equal(t.action, 'client.debugger_attached');
-    assert.equal(t.component, 'daemon');
+    assert.equal(t.component, 'client');
     assert.equal(t.result, 'failure');
     assert.equal(t.severity, 'error');
     assert.equal(t.session_id, session.id);
@@ -157,6 +165,160 @@ describe('POST /device/events', () => {
     );
     assert.equal(late.status, 202, late.text);
     assert.equal((await audit()).at(-1)!.action, 'client.route_leak_detected');
+  });
+
+  const gatewayName = async () =>
+    (await ctxOf(ts).db.gateway.findUniqueOrThrow({ where: { id: ctxOf(ts).gateway.id } })).name;
+  const PIN = Buffer.alloc(32, 9).toString('base64');
+  const connectReports = (
+    wire: string,
+    at = new Date(Date.now() - 800).toISOString(),
+  ): DeviceEventReport[] => [
+    { type: 'spa_sent', session_id: wire, detected_at: at, gateway_address: '192.0.2.10', spa_port: 62201 },
+    { type: 'tls_latency', session_id: wire, detected_at: at, latency_ms: 37 },
+    { type: 'tunnel_latency', session_id: wire, detected_at: at, latency_ms: 1204 },
+  ];
+
+  it('records each connect report with its own fields, component client, and the session gateway', async () => {
+    const session = await sessionOf(laptop);
+    const ip = freshIp();
+    const [spa, tlsLatency, tunnelLatency] = connectReports(session.wire);
+    const common = (e: AuditEvent, action: string) => {
+      assert.equal(e.action, action);
+      assert.equal(e.component, 'client');
+      assert.equal(e.device_id, laptop.deviceId);
+      assert.equal(e.user_id, ctxOf(ts).audit.userPseudonym(alice.auditId));
+      assert.equal(e.session_id, session.id);
+      assert.equal(e.src_ip, ip);
+    };
+
+    assert.equal((await send(laptop, spa, ip)).status, 202);
+    const knock = (await audit()).at(-1)!;
+    common(knock, 'client.spa_sent');
+    assert.equal(knock.result, 'success');
+    assert.equal(knock.severity, 'info');
+    assert.equal(knock.dst_ip, '192.0.2.10');
+    assert.equal(knock.dst_port, 62201);
+    assert.equal(
+      knock.fwknop_id,
+      toWireId('d', laptop.deviceId),
+      "the device's SPA key id (fwknop username)",
+    );
+    assert.equal(knock.gateway, await gatewayName());
+    assert.equal(knock.error_msg, null);
+    assert.ok(knock.duration_ms !== null && knock.duration_ms >= 800 && knock.duration_ms < 60_000);
+
+    assert.equal((await send(laptop, tlsLatency, ip)).status, 202);
+    const tls = (await audit()).at(-1)!;
+    common(tls, 'client.tls_latency');
+    assert.deepEqual([tls.result, tls.severity, tls.duration_ms], ['success', 'info', 37]);
+    assert.equal(tls.gateway, await gatewayName());
+
+    assert.equal((await send(laptop, tunnelLatency, ip)).status, 202);
+    const tunnel = (await audit()).at(-1)!;
+    common(tunnel, 'client.tunnel_latency');
+    assert.deepEqual([tunnel.result, tunnel.severity, tunnel.duration_ms], ['success', 'info', 1204]);
+  });
+
+  it('records a pin mismatch (the presented key, never more) and a hardening finding', async () => {
+    const at = new Date(Date.now() - 100).toISOString();
+    const gw: DeviceEventReport = {
+      type: 'pin_mismatch',
+      session_id: null,
+      detected_at: at,
+      endpoint: 'gateway',
+      spki_sha256: PIN,
+      address: '192.0.2.10',
+    };
+    assert.equal((await send(laptop, gw)).status, 202);
+    const m = (await audit()).at(-1)!;
+    assert.deepEqual(
+      [m.action, m.component, m.result, m.severity, m.dst_ip, m.session_id],
+      ['client.pin_mismatch', 'client', 'failure', 'error', '192.0.2.10', null],
+    );
+    assert.equal(m.error_msg, `gateway: presented spki sha256 ${PIN}`);
+    assert.ok(!('gateway' in m), 'no session: no gateway name');
+    const backend = { ...gw, endpoint: 'backend', spki_sha256: null, address: null };
+    assert.equal((await send(laptop, backend)).status, 202);
+    const b2 = (await audit()).at(-1)!;
+    assert.equal(b2.error_msg, 'backend: certificate not trusted (no pin checked)');
+    assert.equal(b2.dst_ip, null);
+
+    const session = await sessionOf(laptop);
+    const finding = {
+      type: 'hardening_finding',
+      session_id: session.wire,
+      detected_at: at,
+      reason: 'memory_not_locked',
+    };
+    assert.equal((await send(laptop, finding)).status, 202);
+    const h = (await audit()).at(-1)!;
+    assert.deepEqual(
+      [h.action, h.component, h.result, h.severity, h.error_msg, h.session_id],
+      ['client.hardening_finding', 'client', 'failure', 'warning', 'memory_not_locked', session.id],
+    );
+  });
+
+  it('records a batch whole, every event with the one trace id, or nothing at all', async () => {
+    const session = await sessionOf(laptop);
+    const reports = connectReports(session.wire);
+    const before = (await audit()).length;
+    const reply = await send(laptop, { type: 'batch', events: reports });
+    assert.equal(reply.status, 202, reply.text);
+    const events = (await audit()).slice(before);
+    assert.deepEqual(
+      events.map((e) => e.action),
+      ['client.spa_sent', 'client.tls_latency', 'client.tunnel_latency'],
+    );
+    for (const e of events) assert.equal(e.trace_id, reply.body.event_id);
+
+    const bobs = await enrolledDesktop(ts, 'bob', PW);
+    const theirs = await sessionOf(bobs);
+    const [spa, tls] = reports as [DeviceEventReport, DeviceEventReport];
+    const batch = (...events: unknown[]) => ({ type: 'batch', events });
+    const bad: Array<[unknown, number, string, string]> = [
+      [batch(spa, { ...tls, latency_ms: -1 }), 400, 'VIW_E_VALIDATION', 'body/events/1/latency_ms'],
+      [batch(spa, { ...spa, gateway_address: '1.2.3' }), 400, 'VIW_E_VALIDATION', 'events/1/gateway_address'],
+      [batch(spa, { ...tls, extra: 1 }), 400, 'VIW_E_UNKNOWN_FIELD', 'body/events/1'],
+      [
+        batch({ ...spa, detected_at: new Date(Date.now() - 8 * 86_400_000).toISOString() }, tls),
+        400,
+        'VIW_E_VALIDATION',
+        'events/0/detected_at',
+      ],
+      [
+        batch(spa, report({ reason: 'kill_switch_missing' })),
+        400,
+        'VIW_E_VALIDATION',
+        'body/events/1/reason',
+      ],
+      [batch(spa, connectReports(theirs.wire)[0]), 404, 'VIW_E_NOT_FOUND', 'session_id'],
+      [batch(...Array(17).fill(spa)), 400, 'VIW_E_VALIDATION', 'body/events'],
+      [batch(), 400, 'VIW_E_VALIDATION', 'body/events'],
+      [batch(batch(spa)), 400, 'VIW_E_UNKNOWN_FIELD', 'body/events/0'],
+      [{ ...batch(spa), session_id: session.wire }, 400, 'VIW_E_UNKNOWN_FIELD', 'body/'],
+    ];
+    await auditsNothing(async () => {
+      for (const [body, status, code, field] of bad) {
+        const r = await send(laptop, body);
+        assertError(r, status, code);
+        const details = (r.body as { details?: string[] }).details ?? [];
+        assert.ok(
+          details.some((d) => d.startsWith(field)),
+          `${field}: ${r.text}`,
+        );
+      }
+    });
+  });
+
+  it("spends one of the device's allowance per report of a batch", async () => {
+    const d = await enrolledDesktop(ts, 'alice', PW);
+    const session = await sessionOf(d);
+    const [spa] = connectReports(session.wire) as [DeviceEventReport];
+    const batch = (n: number) => ({ type: 'batch', events: Array(n).fill(spa) });
+    assert.equal((await send(d, batch(16))).status, 202);
+    assert.equal((await send(d, batch(14))).status, 202, '30 reports in all: the limit');
+    await auditsNothing(async () => assertError(await send(d, spa), 429, 'VIW_E_RATE_LIMITED'));
   });
 
   it('refuses a missing, foreign-key, altered or replayed signature and an unknown device', async () => {
@@ -219,7 +381,6 @@ describe('POST /device/events', () => {
   });
 
   it('tells a pending or revoked device so, as login does, and records nothing', async () => {
-    await createUser(ts, 'bob', PW);
     const keys = await newDesktopKeys();
     const enrolled = await signedCall<{ device_id: string; status: string }>(ts, '/device/enroll', {
       keyId: keys.fingerprint,
@@ -273,10 +434,11 @@ describe('POST /device/events', () => {
       [report({ detail: 'r\u00e9solveur' }), 'VIW_E_VALIDATION', 'body/detail'],
       [report({ detail: 'right-to-left \u202e' }), 'VIW_E_VALIDATION', 'body/detail'],
       [report({ detail: 'x'.repeat(201) }), 'VIW_E_VALIDATION', 'body/detail'],
-      [report({ type: 'vpn_down' as never }), 'VIW_E_VALIDATION', 'body/type'],
-      [report({ reason: 'kill_switch_missing' }), 'VIW_E_VALIDATION', 'reason'],
-      [report({ type: 'debugger_attached' }), 'VIW_E_VALIDATION', 'reason'],
-      [report({ reason: 'tracer_attached' }), 'VIW_E_VALIDATION', 'reason'],
+      [report({ type: 'vpn_down' }), 'VIW_E_VALIDATION', 'body/'],
+      [report({ type: 'pin_stale' }), 'VIW_E_VALIDATION', 'body/'],
+      [report({ reason: 'kill_switch_missing' }), 'VIW_E_VALIDATION', 'body/reason'],
+      [report({ type: 'debugger_attached' }), 'VIW_E_VALIDATION', 'body/reason'],
+      [report({ reason: 'tracer_attached' }), 'VIW_E_VALIDATION', 'body/reason'],
       [report({ session_id: 'not-a-session' }), 'VIW_E_VALIDATION', 'body/session_id'],
       [report({ detected_at: 'yesterday' }), 'VIW_E_VALIDATION', 'body/detected_at'],
       [
@@ -289,7 +451,14 @@ describe('POST /device/events', () => {
         'VIW_E_VALIDATION',
         'detected_at',
       ],
-      [(({ detail: _d, ...rest }) => rest)(report()), 'VIW_E_VALIDATION', 'body/'],
+      [(({ detail: _d, ...rest }) => rest)(report() as { detail: string }), 'VIW_E_VALIDATION', 'body/'],
+      // A field of another type.
+      [report({ latency_ms: 5 }), 'VIW_E_UNKNOWN_FIELD', 'body/'],
+      [
+        report({ type: 'spa_sent', session_id: null, gateway_address: '192.0.2.1', spa_port: 1 }),
+        'VIW_E_UNKNOWN_FIELD',
+        'body/',
+      ],
     ];
     await auditsNothing(async () => {
       for (const [body, code, field] of bad) {
