@@ -1,9 +1,12 @@
 // Small pieces the identity routes (auth, device, mobile) share: the caller's address as stored
-// and compared, the per-request audit trail, and the per-IP rate limit hook.
+// and compared, the per-request audit trail (with the connection's TLS fingerprints), and the
+// per-IP rate limit hook.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import { fingerprintsOf } from '../http/client-hello-gate.js';
 import { AuditTrail } from '../services/audit/trail.js';
 import type { RateRule } from '../services/rate-limit.js';
+import { fingerprintFacts } from '../services/tls-fingerprints/audit-fields.js';
 
 /** The peer address, with IPv4-mapped IPv6 (`::ffff:192.0.2.1`) written as plain IPv4. */
 export function clientIp(request: FastifyRequest): string {
@@ -11,7 +14,16 @@ export function clientIp(request: FastifyRequest): string {
 }
 
 export function trailFor(ctx: AppContext, request: FastifyRequest, action: string): AuditTrail {
-  return new AuditTrail(ctx.audit, action, { srcIp: clientIp(request), traceId: request.id });
+  return new AuditTrail(ctx.audit, action, {
+    srcIp: clientIp(request),
+    traceId: request.id,
+    tls: connectionFingerprints(request),
+  });
+}
+
+/** The JA3/JA4 of the connection `request` came on, as audit fields (null when not read). */
+export function connectionFingerprints(request: FastifyRequest) {
+  return fingerprintFacts(fingerprintsOf(request.raw.socket));
 }
 
 /** Counts every request of the plugin against `rule` per source address, before the body is read. */
