@@ -31,6 +31,8 @@ const PROMISED = [
   'post /admin/enrollment-tokens',
   'get /admin/sessions',
   'get /admin/audit',
+  'get /admin/alerts',
+  'post /admin/alerts/{id}/ack',
 ];
 
 describe('OpenAPI document', () => {

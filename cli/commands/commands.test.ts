@@ -62,6 +62,8 @@ it('every command file: a ViworksCommand with a summary, --json, and no secret-v
     'admin gateways health',
     'admin gateways control-key',
     'admin audit query',
+    'admin alerts list',
+    'admin alerts ack',
     'admin groups create',
     'admin groups list',
     'admin groups show',

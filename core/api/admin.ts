@@ -31,6 +31,8 @@ export const ADMIN_PERMISSIONS = [
   'gateways:write',
   'policies:read',
   'policies:write',
+  'alerts:read',
+  'alerts:ack',
 ] as const;
 export type AdminPermission = (typeof ADMIN_PERMISSIONS)[number];
 
@@ -50,8 +52,19 @@ export const ROLE_PERMISSIONS: Readonly<Record<AdminRole, readonly AdminPermissi
     // Operators read policies and groups and run `explain` (why is this user denied?); writing
     // them, and approving another administrator's relaxation, is Admin only (docs/policies.md).
     'policies:read',
+    // The SOC's first line: sees the detections' alerts and acknowledges them.
+    'alerts:read',
+    'alerts:ack',
   ],
-  Auditor: ['users:read', 'devices:read', 'tokens:read', 'sessions:read', 'audit:read', 'policies:read'],
+  Auditor: [
+    'users:read',
+    'devices:read',
+    'tokens:read',
+    'sessions:read',
+    'audit:read',
+    'policies:read',
+    'alerts:read',
+  ],
 };
 
 /** What a route declares: a permission from the matrix, `self` (any admin session, also during

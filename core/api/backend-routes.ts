@@ -40,6 +40,7 @@ import {
   UserActionReply,
   UserWithPasswordReply,
 } from './admin.js';
+import { AlertReply, ListAlertsQuery, ListAlertsReply } from './admin-alerts.js';
 import {
   AddGatewayBody,
   ControlKeyReply,
@@ -538,6 +539,25 @@ export const BACKEND_ROUTES = {
     summary: 'Query audit events (cursor over seq)',
     querystring: AuditQuery,
     response: { 200: AuditQueryReply },
+  },
+
+  // ── Admin API: alerts of the detection rules (core/api/admin-alerts.ts, docs/detections.md) ──
+  adminAlertsList: {
+    method: 'GET',
+    path: '/admin/alerts',
+    caller: admin('alerts:read'),
+    summary: 'List the alerts the detection rules raised (newest first)',
+    querystring: ListAlertsQuery,
+    response: { 200: ListAlertsReply },
+  },
+  adminAlertsAck: {
+    method: 'POST',
+    path: '/admin/alerts/:id/ack',
+    caller: admin('alerts:ack'),
+    summary: 'Acknowledge an alert (409 when it already is: the reply names who and when)',
+    params: IdParams,
+    body: EmptyBody,
+    response: { 200: AlertReply },
   },
 
   // ── Admin API: gateways (core/api/admin-gateways.ts) ─────────────────────────────────────────

@@ -11,6 +11,7 @@ import type {
   ListUsersQueryT,
   UserRole,
 } from '../api/admin.js';
+import type { ListAlertsQueryT } from '../api/admin-alerts.js';
 import type { AddGatewayBodyT } from '../api/admin-gateways.js';
 import type {
   AssignPolicyBodyT,
@@ -124,6 +125,14 @@ export class AdminClient {
   // Audit
   queryAudit(q: AuditQueryT = {}) {
     return this.call(R.adminAudit, { query: q as Query });
+  }
+
+  // Alerts of the detection rules (docs/detections.md). Acknowledging one twice is VIW_E_CONFLICT.
+  listAlerts(q: ListAlertsQueryT = {}) {
+    return this.call(R.adminAlertsList, { query: q as Query });
+  }
+  ackAlert(id: string) {
+    return this.call(R.adminAlertsAck, this.id(id));
   }
 
   // Gateways

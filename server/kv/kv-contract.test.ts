@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { needPeers } from '../../scripts/testkit/peers.js';
 import { REDIS_SERVER, startTestRedis, type TestRedis } from '../../scripts/testkit/redis.js';
-import type { KvStore } from './kv-store.js';
+import { type KvStore, WINDOW_MAX_HITS } from './kv-store.js';
 import { MemoryKv } from './memory-kv.js';
 import { RedisKv } from './redis-kv.js';
 
@@ -74,6 +74,30 @@ function contract(
       assert.equal(await kv.hitWindow('win', 600), 2);
       await sleep(700);
       assert.equal(await kv.hitWindow('win', 600), 1);
+    });
+
+    it('counts distinct members in a sliding window: repeats count once, old members fall out', async () => {
+      assert.equal(await kv.windowDistinct('asns', 'AS1', 600), 1);
+      assert.equal(await kv.windowDistinct('asns', 'AS1', 600), 1, 'a member seen again counts once');
+      const concurrent = await Promise.all(
+        ['AS2', 'AS3', 'AS2'].map((m) => kv.windowDistinct('asns', m, 600)),
+      );
+      assert.equal(Math.max(...concurrent), 3);
+      await sleep(350);
+      assert.equal(await kv.windowDistinct('asns', 'AS3', 600), 3, 'all three are still inside the window');
+      await sleep(350);
+      // AS1 and AS2 were last seen 700 ms ago and left; AS3 was seen again 350 ms ago and stays.
+      assert.equal(await kv.windowDistinct('asns', 'AS4', 600), 2);
+      assert.equal(await kv.windowDistinct('other', 'AS1', 600), 1, 'keys are independent');
+      await sleep(700);
+      assert.equal(await kv.windowDistinct('asns', 'AS4', 600), 1);
+    });
+
+    it('keeps at most WINDOW_MAX_HITS distinct members, the most recently seen', async () => {
+      for (let i = 0; i < WINDOW_MAX_HITS + 5; i += 1) await kv.windowDistinct('many', `m${i}`, 60_000);
+      assert.equal(await kv.windowDistinct('many', `m${WINDOW_MAX_HITS + 4}`, 60_000), WINDOW_MAX_HITS);
+      // m0 was dropped as the oldest: seeing it again adds it back and drops the next oldest.
+      assert.equal(await kv.windowDistinct('many', 'm0', 60_000), WINDOW_MAX_HITS);
     });
 
     it('deletes', async () => {

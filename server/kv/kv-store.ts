@@ -19,8 +19,18 @@ export interface KvStore {
    * WINDOW_MAX_HITS are kept; the count saturates there.
    */
   hitWindow(key: string, windowMs: number): Promise<number>;
+  /**
+   * Records `member` as seen now and returns how many distinct members the key has seen within the
+   * last `windowMs` (a sliding window: a member seen again is counted once, with its latest time).
+   * The detection rules count distinct ASNs per user with it. At most WINDOW_MAX_HITS members are
+   * kept (the most recently seen); the count saturates there.
+   */
+  windowDistinct(key: string, member: string, windowMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
-/** The most hits a sliding window keeps: a ceiling is always far below it, and memory stays bounded. */
+/**
+ * The most hits (or distinct members) a sliding window keeps: a ceiling is always far below it, and
+ * memory stays bounded.
+ */
 export const WINDOW_MAX_HITS = 1000;

@@ -28,4 +28,17 @@ describe('MemoryKv', () => {
     assert.equal(await kv.incr('c', 1000), 1);
     await kv.close();
   });
+
+  it('counts distinct members seen within the window, a member exactly windowMs old is out', async () => {
+    let t = 0;
+    const kv = new MemoryKv(() => t);
+    assert.equal(await kv.windowDistinct('k', 'a', 100), 1);
+    t = 50;
+    assert.equal(await kv.windowDistinct('k', 'b', 100), 2);
+    t = 99;
+    assert.equal(await kv.windowDistinct('k', 'b', 100), 2, 'a is 99 ms old: still in');
+    t = 100;
+    assert.equal(await kv.windowDistinct('k', 'c', 100), 2, 'a is 100 ms old: out; b (seen at 99) and c');
+    await kv.close();
+  });
 });

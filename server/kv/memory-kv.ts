@@ -70,6 +70,19 @@ export class MemoryKv implements KvStore {
     return kept.length;
   }
 
+  async windowDistinct(key: string, member: string, windowMs: number) {
+    const t = this.now();
+    const e = this.live(key);
+    const seen = new Map<string, number>(e ? (JSON.parse(e.value) as [string, number][]) : []);
+    for (const [m, at] of seen) if (at <= t - windowMs) seen.delete(m);
+    // Re-inserting moves the member to the end: the Map stays ordered oldest-seen first.
+    seen.delete(member);
+    seen.set(member, t);
+    const kept = [...seen].slice(-WINDOW_MAX_HITS);
+    this.entries.set(key, { value: JSON.stringify(kept), expiresAt: t + windowMs });
+    return kept.length;
+  }
+
   async close() {
     clearInterval(this.sweeper);
     this.entries.clear();

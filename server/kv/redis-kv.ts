@@ -93,6 +93,23 @@ export class RedisKv implements KvStore {
     return Number(replies[3]);
   }
 
+  async windowDistinct(key: string, member: string, windowMs: number) {
+    const k = this.k(key);
+    const now = Date.now();
+    const ttl = Math.max(1, Math.ceil(windowMs));
+    // One MULTI over a sorted set scored by when each member was last seen: ZADD updates the score
+    // of a member seen again, so it counts once and stays as long as it keeps being seen.
+    const replies = await this.client
+      .multi()
+      .zRemRangeByScore(k, '-inf', now - windowMs)
+      .zAdd(k, { score: now, value: member })
+      .zRemRangeByRank(k, 0, -(WINDOW_MAX_HITS + 1))
+      .zCard(k)
+      .pExpire(k, ttl)
+      .exec();
+    return Number(replies[3]);
+  }
+
   async close() {
     await this.client.quit().catch(() => this.client.destroy());
   }

@@ -1,6 +1,7 @@
 // The /admin subtree: one encapsulated plugin with one guard (guard.ts), then one plugin per
 // resource; paths, schemas and permissions come from BACKEND_ROUTES. See docs/admin-api.md.
 import type { FeaturePlugin } from '../feature.js';
+import { adminAlertRoutes } from './alerts.js';
 import { adminAuditRoutes } from './audit.js';
 import { adminAuthRoutes } from './auth.js';
 import { adminDeviceRoutes } from './devices.js';
@@ -21,6 +22,7 @@ export const adminRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
     adminEnrollmentTokenRoutes,
     adminSessionRoutes,
     adminAuditRoutes,
+    adminAlertRoutes,
     adminGatewayRoutes,
     adminGroupRoutes,
     adminPolicyRoutes,

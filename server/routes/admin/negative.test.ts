@@ -104,6 +104,8 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/admin/sessions', permission: 'sessions:read' },
   { method: 'POST', path: `/admin/sessions/${ID}/terminate`, permission: 'sessions:terminate', body: {} },
   { method: 'GET', path: '/admin/audit', permission: 'audit:read' },
+  { method: 'GET', path: '/admin/alerts', permission: 'alerts:read' },
+  { method: 'POST', path: `/admin/alerts/${ID}/ack`, permission: 'alerts:ack', body: {} },
   { method: 'GET', path: '/admin/gateways', permission: 'gateways:read', noQuery: true },
   {
     method: 'POST',
