@@ -375,6 +375,13 @@ export const DiagnosticsResponseSchema = Type.Object(
   closed,
 );
 
+/**
+ * GET /v1/metrics answers the daemon's metrics in the Prometheus text format (not JSON):
+ * connects and reconnects by outcome, the tunnel's phase histograms, the state one-hot, the leak
+ * checks (server/metrics/README.md, "The daemon"). No query, no body; a read route.
+ */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
 /** The route table, one entry per LocalClient method. `write` routes change state. */
 export const LOCAL_ROUTES = {
   status: { method: 'GET', path: '/v1/status', write: false },
@@ -384,6 +391,7 @@ export const LOCAL_ROUTES = {
   preflight: { method: 'GET', path: '/v1/preflight', write: false },
   diagnostics: { method: 'GET', path: '/v1/diagnostics', write: false },
   logs: { method: 'GET', path: '/v1/logs', write: false },
+  metrics: { method: 'GET', path: '/v1/metrics', write: false },
   enroll: { method: 'POST', path: '/v1/enroll', write: true },
   enrollConfirm: { method: 'POST', path: '/v1/enroll/confirm', write: true },
   login: { method: 'POST', path: '/v1/login', write: true },

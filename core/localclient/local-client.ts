@@ -22,6 +22,7 @@ import {
   type LoginRequestSchema,
   LoginResponseSchema,
   LogLineSchema,
+  METRICS_CONTENT_TYPE,
   type OtpRequestSchema,
   OtpResponseSchema,
   type PasswordRequestSchema,
@@ -125,6 +126,13 @@ export class LocalClient {
     if (opts.lines !== undefined) q.set('lines', String(Math.max(0, Math.min(9999, Math.floor(opts.lines)))));
     const qs = q.toString();
     yield* this.lines(`${LOCAL_ROUTES.logs.path}${qs ? `?${qs}` : ''}`, LogLineSchema, 'logs', opts.signal);
+  }
+
+  /** The daemon's metrics in the Prometheus text format (for a node exporter textfile, a scraper). */
+  metrics(): Promise<string> {
+    return this.http.text(LOCAL_ROUTES.metrics.path, METRICS_CONTENT_TYPE, {
+      timeoutMs: this.timeoutMs ?? 30_000,
+    });
   }
 
   enroll(req: EnrollRequest): Promise<EnrollResponse> {

@@ -27,6 +27,8 @@ export interface TransportOptions {
 
 export interface CallOptions {
   readonly body?: unknown;
+  /** The Accept header; default application/json. */
+  readonly accept?: string;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -42,6 +44,31 @@ export class UnixSocketHttp {
     const body = await readAll(res);
     if ((res.statusCode ?? 0) >= 300) throw errorFromReply({ body, traceId: null });
     return parseJsonBytes(body);
+  }
+
+  /**
+   * A GET whose 2xx answer is text (GET /v1/metrics): its content type must start with
+   * `contentType`, its bytes must be printable UTF-8 text; errors come as the usual JSON body.
+   */
+  async text(path: string, contentType: string, c: CallOptions = {}): Promise<string> {
+    const res = await this.open('GET', path, { ...c, accept: contentType });
+    const body = await readAll(res);
+    if ((res.statusCode ?? 0) >= 300) throw errorFromReply({ body, traceId: null });
+    const type = header(res, 'content-type') ?? '';
+    if (!type.startsWith(contentType.split(';', 1)[0]!)) {
+      throw new ViworksError('VIW_E_INTERNAL', { details: ['daemon answer: not the expected content type'] });
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    } catch {
+      throw new ViworksError('VIW_E_INTERNAL', { details: ['daemon answer: not UTF-8 text'] });
+    }
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    if (/[\x00-\x08\x0b-\x1f\x7f]/.test(text)) {
+      throw new ViworksError('VIW_E_INTERNAL', { details: ['daemon answer: control characters in text'] });
+    }
+    return text;
   }
 
   /** A streaming GET: the open 200 response (read it with ndjsonLines). */
@@ -61,7 +88,7 @@ export class UnixSocketHttp {
           method,
           agent: false,
           headers: {
-            accept: 'application/json',
+            accept: c.accept ?? 'application/json',
             ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
           },
           ...(c.timeoutMs ? { timeout: c.timeoutMs } : {}),

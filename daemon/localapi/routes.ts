@@ -29,6 +29,7 @@ import type { Engine } from '../engine/engine.js';
 import { enroll, enrollConfirm } from '../engine/enroll.js';
 import { changePassword, login, otp } from '../engine/login.js';
 import type { DaemonLog } from '../log/daemon-log.js';
+import type { DaemonMetrics } from './metrics.js';
 import type { RouteTable } from './route-table.js';
 import { withSecretBody } from './secret-fields.js';
 import type { StreamRegistry } from './streams.js';
@@ -41,6 +42,7 @@ export function registerRoutes(
   log: DaemonLog,
   streams: StreamRegistry,
   daemonVersion: string,
+  metrics: DaemonMetrics,
 ): void {
   table.register('status', { response: ok(StatusSchema) }, async () => engine.getStatus());
 
@@ -77,6 +79,12 @@ export function registerRoutes(
       for (const line of log.tail(q.lines === undefined ? undefined : Number(q.lines))) write(line);
       return q.follow === '1' ? log.subscribe(write) : null;
     });
+  });
+
+  table.register('metrics', {}, async (_request, reply) => {
+    const text = await metrics.render();
+    void reply.header('content-type', metrics.contentType);
+    return text;
   });
 
   table.register(

@@ -1,6 +1,7 @@
 // The local API server: Fastify over a Unix domain socket (no TCP, no TLS: the socket's
 // permissions are the boundary), strict schemas (closed objects, no coercion, 64 KiB bodies), the
-// route table from LOCAL_ROUTES, NDJSON streams for watch and logs.
+// route table from LOCAL_ROUTES, NDJSON streams for watch and logs, the metrics (metrics.ts)
+// subscribed to the engine from the start.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
@@ -11,6 +12,7 @@ import {
 import type { Engine } from '../engine/engine.js';
 import type { DaemonLog } from '../log/daemon-log.js';
 import { installEdge, versionHeaders } from './edge.js';
+import { DaemonMetrics } from './metrics.js';
 import { type Authorizer, allowSocketPeers, RouteTable } from './route-table.js';
 import { registerRoutes } from './routes.js';
 import { groupId, prepareSocketPath, SOCKET_GROUP, secureSocket } from './socket.js';
@@ -86,10 +88,13 @@ export async function buildLocalApp(o: Omit<LocalApiOptions, 'socketPath' | 'gro
   const streams = new StreamRegistry(o.daemonVersion);
   installEdge(app, o.daemonVersion, o.log, LOCAL_BODY_LIMIT_BYTES);
   const table = new RouteTable(app, o.authorize ?? allowSocketPeers);
-  registerRoutes(table, o.engine, o.log, streams, o.daemonVersion);
+  // Subscribed from the start, so the counters see every connect of this daemon's life.
+  const metrics = new DaemonMetrics(o.engine, o.daemonVersion);
+  registerRoutes(table, o.engine, o.log, streams, o.daemonVersion, metrics);
   const missing = table.missing();
   if (missing.length > 0) throw new Error(`local API routes without a handler: ${missing.join(', ')}`);
   app.addHook('preClose', async () => streams.closeAll());
+  app.addHook('onClose', async () => metrics.stop());
   return { app, streams };
 }
 
