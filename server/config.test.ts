@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isViworksError } from '../core/errors/viworks-error.js';
+import { isViworksError, type ViworksError } from '../core/errors/viworks-error.js';
 import { loadConfig, redactConfig } from './config.js';
 
 describe('server config', () => {
@@ -252,5 +252,106 @@ describe('server config', () => {
       () => loadConfig({ env: { VIWORKS_SIEM_FORMAT: 'cef' } }),
       (e) => isViworksError(e, 'VIW_E_CONFIG'),
     );
+  });
+
+  it('tls fingerprint allowlist: JA4 or JA3 from the file and the environment, anything else refused', (t) => {
+    const d = loadConfig({ env: {} });
+    assert.deepEqual(d.tls, { fingerprintAllowlist: [], fingerprintAllowlistFile: null });
+    const dir = mkdtempSync(join(tmpdir(), 'viw-cfg-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'c.json');
+    const chrome = 't13d1516h2_8daaf6152771_e5627efa2ab1';
+    const ja3 = '579ccef312d18482fc42e2b822ca2430';
+    writeFileSync(file, JSON.stringify({ tls: { fingerprintAllowlist: [chrome] } }));
+    const fromFile = loadConfig({ env: {}, file });
+    assert.deepEqual(fromFile.tls, { fingerprintAllowlist: [chrome], fingerprintAllowlistFile: null });
+    const both = loadConfig({
+      env: {
+        VIWORKS_TLS_FINGERPRINT_ALLOWLIST: ` ${ja3} , ${chrome}`,
+        VIWORKS_TLS_FINGERPRINT_ALLOWLIST_FILE: '/etc/viworks/tls-allowlist.txt',
+      },
+      file,
+    });
+    assert.deepEqual(both.tls, {
+      fingerprintAllowlist: [ja3, chrome],
+      fingerprintAllowlistFile: '/etc/viworks/tls-allowlist.txt',
+    });
+    for (const bad of [
+      'T13d1516h2_8daaf6152771_e5627efa2ab1',
+      't13d1516h2_8daaf6152771_e5627efa2ab',
+      `${ja3}0`,
+      ja3.toUpperCase(),
+      `${chrome}x`,
+      't13d1516h2_8daaf6152771\te5627efa2ab1',
+    ]) {
+      assert.throws(
+        () => loadConfig({ env: { VIWORKS_TLS_FINGERPRINT_ALLOWLIST: bad } }),
+        (e) => isViworksError(e, 'VIW_E_CONFIG') && e.details.some((x) => x.includes('fingerprintAllowlist')),
+        bad,
+      );
+    }
+    writeFileSync(file, JSON.stringify({ tls: { fingerprintAllowlist: [chrome], extra: true } }));
+    assert.throws(
+      () => loadConfig({ env: {}, file }),
+      (e) => isViworksError(e, 'VIW_E_CONFIG'),
+    );
+  });
+});
+
+describe('detections and metrics settings', () => {
+  it('merges the file one level deep and the environment over the defaults', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'viw-cfg-det-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        detections: {
+          otpStuffing: { failures: 3 },
+          webhook: { url: 'https://soc.example/hook?token=abc' },
+        },
+        metrics: { listen: '127.0.0.1:9464' },
+      }),
+    );
+    const config = loadConfig({
+      file,
+      env: {
+        VIWORKS_DETECTIONS_DISABLED_RULES: 'dns_leak, pin_mismatch',
+        VIWORKS_METRICS_TOKEN_FILE: '/etc/t',
+      },
+    });
+    assert.deepEqual(config.detections.otpStuffing, { failures: 3, distinctAsns: 3, windowS: 600 });
+    assert.deepEqual(config.detections.disabledRules, ['dns_leak', 'pin_mismatch']);
+    assert.equal(config.detections.enabled, true);
+    assert.equal(config.detections.webhook?.maxAttempts, 5, 'webhook defaults filled in');
+    assert.deepEqual(config.metrics, { listen: '127.0.0.1:9464', tokenFile: '/etc/t' });
+    assert.equal(redactConfig(config).detections.webhook?.url, 'https://soc.example/hook?***');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses an unknown rule, a bad switch, an unknown knob and a plain-HTTP webhook, naming the setting', () => {
+    const refused = (env: NodeJS.ProcessEnv, file?: object) => {
+      const dir = mkdtempSync(join(tmpdir(), 'viw-cfg-det-'));
+      const path = join(dir, 'config.json');
+      writeFileSync(path, JSON.stringify(file ?? {}));
+      try {
+        loadConfig({ env, file: path });
+        return 'accepted';
+      } catch (err) {
+        return `${(err as ViworksError).code} ${JSON.stringify((err as ViworksError).details)}`;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    assert.match(
+      refused({ VIWORKS_DETECTIONS_DISABLED_RULES: 'no_such_rule' }),
+      /VIW_E_CONFIG .*disabledRules/,
+    );
+    assert.match(refused({ VIWORKS_DETECTIONS_ENABLED: 'yes' }), /VIW_E_CONFIG .*enabled/);
+    assert.match(refused({}, { detections: { otpStuffing: { failurez: 1 } } }), /VIW_E_CONFIG .*otpStuffing/);
+    assert.match(
+      refused({}, { detections: { webhook: { url: 'http://soc.example/hook' } } }),
+      /VIW_E_CONFIG .*url/,
+    );
+    assert.equal(refused({}, { detections: { webhook: null } }), 'accepted');
   });
 });

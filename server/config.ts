@@ -7,12 +7,25 @@ import { type Static, Type } from 'typebox';
 import { DOMAIN_NAME_PATTERN } from '../core/bootstrap/payload.js';
 import { ViworksError } from '../core/errors/viworks-error.js';
 import { closed, strictValidator } from '../core/schema/strict.js';
+import { JA3_PATTERN, JA4_PATTERN } from '../core/tls/fingerprints.js';
+import { METRICS_DEFAULTS, MetricsSettingsSchema } from './metrics/settings.js';
+import { DEFAULT_DETECTION_SETTINGS, DetectionSettingsSchema } from './services/detections/settings.js';
+import {
+  AlertWebhookSettingsSchema,
+  DEFAULT_ALERT_WEBHOOK_SETTINGS,
+  parseAlertWebhookSettings,
+} from './services/detections/webhook.js';
 
 const HostOrIp = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:-]+$' });
 const Ipv4 = Type.String({
   pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$',
 });
 const FilePath = Type.String({ minLength: 1, maxLength: 4096 });
+/** A known client's TLS fingerprint: JA4 (preferred) or JA3. */
+const TlsFingerprint = Type.Union([
+  Type.String({ pattern: JA4_PATTERN }),
+  Type.String({ pattern: JA3_PATTERN }),
+]);
 const CertDigest = Type.String({
   pattern: '^([0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}|[0-9A-Fa-f]{64}|[A-Za-z0-9+/_-]{43}=?)$',
 });
@@ -180,6 +193,34 @@ export const ServerConfigSchema = Type.Object(
       Type.Null(),
     ]),
     /**
+     * TLS client fingerprints at the HTTPS listener (docs/detections.md): every ClientHello's JA3
+     * and JA4 is taken; one not in the allowlist is recorded (tls.fingerprint_unknown), at most once
+     * per fingerprint and source address per 10 minutes. Our own clients' fingerprints (daemon, CLI,
+     * phone simulator: Node's TLS with their exact options) are computed at start and always
+     * allowed; browsers (the admin panel, the phone app) must be listed here.
+     */
+    /**
+     * The detection rules (docs/detections.md): thresholds, windows, switches, and the optional
+     * signed webhook every alert is also posted to.
+     */
+    detections: Type.Object(
+      {
+        ...DetectionSettingsSchema.properties,
+        webhook: Type.Union([AlertWebhookSettingsSchema, Type.Null()]),
+      },
+      closed,
+    ),
+    /** Prometheus listener (docs/detections.md#metrics-and-dashboards): plain HTTP, bearer token; listen null: off. */
+    metrics: MetricsSettingsSchema,
+    tls: Type.Object(
+      {
+        fingerprintAllowlist: Type.Array(TlsFingerprint, { maxItems: 1024 }),
+        /** More fingerprints, one a line (`#` starts a comment); read at start, a bad line stops it. */
+        fingerprintAllowlistFile: Type.Union([FilePath, Type.Null()]),
+      },
+      closed,
+    ),
+    /**
      * Where the audit stream is shipped (pki-siem §4.4, docs/audit.md#shipping): each path has its
      * own disk spool under <dataDir>/audit/spool/<path>; at-least-once, events carry their seq.
      */
@@ -269,6 +310,9 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     audit: { env: 'prod', site: 'default', tenant: 'default', batchIntervalS: 60, worm: null },
     hsm: null,
     siem: { format: 'native', spoolMaxBytes: 256 * 1024 * 1024, syslog: null, https: null },
+    tls: { fingerprintAllowlist: [], fingerprintAllowlistFile: null },
+    detections: { ...DEFAULT_DETECTION_SETTINGS, webhook: null },
+    metrics: { ...METRICS_DEFAULTS },
   };
 }
 
@@ -349,6 +393,23 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     'siem',
     part({ format: env.VIWORKS_SIEM_FORMAT, spoolMaxBytes: int(env.VIWORKS_SIEM_SPOOL_MAX_BYTES) }),
   );
+  // VIWORKS_TLS_FINGERPRINT_ALLOWLIST=t13d1516h2_8daaf6152771_e5627efa2ab1,<ja3>,…
+  set(
+    'tls',
+    part({
+      fingerprintAllowlist: list(env.VIWORKS_TLS_FINGERPRINT_ALLOWLIST),
+      fingerprintAllowlistFile: env.VIWORKS_TLS_FINGERPRINT_ALLOWLIST_FILE,
+    }),
+  );
+  const on = env.VIWORKS_DETECTIONS_ENABLED;
+  set(
+    'detections',
+    part({
+      enabled: on === 'true' ? true : on === 'false' ? false : on,
+      disabledRules: list(env.VIWORKS_DETECTIONS_DISABLED_RULES),
+    }),
+  );
+  set('metrics', part({ listen: env.VIWORKS_METRICS_LISTEN, tokenFile: env.VIWORKS_METRICS_TOKEN_FILE }));
   set(
     'hsm',
     part({
@@ -401,6 +462,23 @@ function mergeParts(
   return { ...NATIVE_DEFAULTS[key], ...object(f), ...object(e) };
 }
 
+/**
+ * The detections section: like mergeSection, one level deeper (a rule's settings given in part keep
+ * the defaults of the rest), and a webhook given in part gets its defaults.
+ */
+function mergeDetections(defaults: object, file: unknown, env: unknown) {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (file !== undefined && !isObject(file)) return file;
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [k, v] of Object.entries({ ...(file ?? {}), ...(isObject(env) ? env : {}) })) {
+    const base = merged[k];
+    if (k === 'webhook') merged[k] = isObject(v) ? { ...DEFAULT_ALERT_WEBHOOK_SETTINGS, ...v } : v;
+    else merged[k] = isObject(base) && isObject(v) ? { ...base, ...v } : v;
+  }
+  return merged;
+}
+
 /** A settings object whose fields the file and the environment may give in part, over its defaults. */
 function mergeSection(defaults: object, file: unknown, env: unknown) {
   const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -439,8 +517,13 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}
     playIntegrity: mergeParts('playIntegrity', file, envParts),
     audit: mergeSection(base.audit, file.audit, envParts.audit),
     siem: mergeSection(base.siem, file.siem, envParts.siem),
+    tls: mergeSection(base.tls, file.tls, envParts.tls),
+    detections: mergeDetections(base.detections, file.detections, envParts.detections),
+    metrics: mergeSection(base.metrics, file.metrics, envParts.metrics),
   };
   const config = validator.parse(merged, 'VIW_E_CONFIG');
+  // https only, no credentials or fragment in the URL: refused at start, never at the first alert.
+  parseAlertWebhookSettings(config.detections.webhook);
   // Xcode builds' keys are development-only: a production backend never accepts them (lessons.md).
   if (config.mode === 'production' && config.appAttest?.environment === 'development') {
     throw new ViworksError('VIW_E_CONFIG', {
@@ -453,5 +536,13 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}
 /** The configuration as safe to print: credentials inside URLs replaced. */
 export function redactConfig(config: ServerConfig): ServerConfig {
   const redactUrl = (url: string | null) => (url === null ? null : url.replace(/\/\/([^@/]*)@/, '//***@'));
-  return { ...config, databaseUrl: redactUrl(config.databaseUrl), redisUrl: redactUrl(config.redisUrl) };
+  // A webhook URL may carry a receiver's token in its query: only its origin and path are shown.
+  const webhook = config.detections.webhook;
+  const hook = webhook && { ...webhook, url: webhook.url.replace(/[?#].*$/, (q) => (q ? '?***' : '')) };
+  return {
+    ...config,
+    databaseUrl: redactUrl(config.databaseUrl),
+    redisUrl: redactUrl(config.redisUrl),
+    detections: { ...config.detections, webhook: hook },
+  };
 }

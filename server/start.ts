@@ -9,10 +9,12 @@ import type { AppContext } from './context.js';
 import { openDatabase } from './data/database.js';
 import { firstAdminStore } from './data/first-admin-store.js';
 import { ensurePrivateDir } from './fs/private-files.js';
-import type { EdgeLimits } from './http/edge-limits.js';
+import { installClientHelloGate } from './http/client-hello-gate.js';
+import { EDGE_LIMITS, type EdgeLimits } from './http/edge-limits.js';
 import type { KvStore } from './kv/kv-store.js';
 import { MemoryKv } from './kv/memory-kv.js';
 import { RedisKv } from './kv/redis-kv.js';
+import { startObservers } from './observers.js';
 import { describeKeyStorage, loadOrCreatePki } from './pki/embedded-pki.js';
 import { type Hsm, openHsm } from './pki/hsm/hsm.js';
 import { registerRoutes } from './routes/index.js';
@@ -33,6 +35,7 @@ import { openServerGeoIp } from './services/geo/sources.js';
 import { startSessionWatcher } from './services/policy/session-watcher.js';
 import { PolicyWatch } from './services/policy/watch.js';
 import { RATE_RULES, RateLimiter } from './services/rate-limit.js';
+import { startTlsFingerprinting } from './services/tls-fingerprints/service.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -117,8 +120,12 @@ export async function startServer(
     const events = new SessionEventBus();
     const stopRelay = kv instanceof RedisKv ? await relaySessionEventsViaRedis(events, kv) : async () => {};
     const auditContext = { env: config.audit.env, site: config.audit.site, tenant_id: config.audit.tenant };
+    // Extra ranges, then configured > installed > bundled databases (docs/geo.md); a missing or
+    // malformed one stops the start (VIW_E_CONFIG), never skipped.
+    const geo = openServerGeoIp(config);
     const audit = new AuditService(database.db, auditContext, secrets.pseudonymKey, {
       dataDir: config.dataDir,
+      geo,
     });
     const now = () => new Date();
     const sessionRuntime = await loadSessionRuntime({ config, db: database.db, pki, audit, events, now });
@@ -136,9 +143,7 @@ export async function startServer(
     });
     const ctx: AppContext = {
       ...sessionRuntime,
-      // Extra ranges, then configured > installed > bundled databases (docs/geo.md); a missing or
-      // malformed one stops the start (VIW_E_CONFIG), never skipped.
-      geo: openServerGeoIp(config),
+      geo,
       policyWatch: new PolicyWatch(),
       sessionEnd: withGatewayTeardown(sessionRuntime.sessionEnd, gatewayControl),
       gatewayControl,
@@ -161,6 +166,29 @@ export async function startServer(
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
       ...(opts.limits ? { limits: opts.limits } : {}),
     });
+    // JA3/JA4 of every ClientHello, read before TLS takes the socket; unknown clients and failed
+    // handshakes become audit events (server/http/client-hello-gate.ts, services/tls-fingerprints).
+    const tlsFingerprints = await startTlsFingerprinting({
+      config,
+      kv,
+      audit,
+      caPem: pki.rootPem,
+      log: app.log,
+    });
+    app.log.info(
+      {
+        own_clients: tlsFingerprints.ownClients.map((f) => ({ ja4: f.ja4, ja3: f.ja3, variant: f.variant })),
+      },
+      'TLS fingerprints of our own clients (always allowed)',
+    );
+    // Detections and metrics subscribe to the audit stream before anything can record (docs/detections.md).
+    const observers = await startObservers(ctx, { auditContext, log: app.log });
+    const limits = opts.limits ?? EDGE_LIMITS;
+    const helloGate = installClientHelloGate(app.server, {
+      timeoutMs: limits.handshakeTimeoutMs,
+      maxPendingPerAddress: limits.maxPendingPerAddress,
+      onHandshake: (hello, outcome) => tlsFingerprints.events.observe(hello, outcome),
+    });
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const jobs = startBackgroundJobs(ctx, app.log);
     // Live sessions re-evaluated on every policy change and schedule boundary (issue #14).
@@ -176,6 +204,7 @@ export async function startServer(
       { config, db: database.db, audit, signer: auditSigner, archive, log: app.log },
       transports,
     );
+    observers.shipping(() => auditPipeline.shipping());
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.listenPort;
     const host = config.publicNames[0] ?? config.listenHost;
@@ -202,7 +231,10 @@ export async function startServer(
       close: async () => {
         jobs.stop();
         watcher.stop();
+        helloGate.close();
         await app.close();
+        await tlsFingerprints.events.drain();
+        await observers.stop();
         await gatewayControl.close();
         await auditPipeline.stop();
         await stopRelay();

@@ -2,6 +2,8 @@
 // service adds what it learns (the user, the device) and may mark an HTTP success as an
 // authentication failure (decoy answers); `run` records exactly one event at the end, also
 // when the request fails. Never put a value (password, code, token, key) into a trail.
+// Every event of a trail carries the TLS fingerprints (JA3/JA4) of the connection the request
+// came on, when the listener read them (server/http/client-hello-gate.ts).
 import type { AuditResult } from '../../../core/audit/event.js';
 import type { ErrorCode } from '../../../core/errors/catalogue.js';
 import { isViworksError } from '../../../core/errors/viworks-error.js';
@@ -23,6 +25,8 @@ const DENIED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 export interface TrailOrigin {
   readonly srcIp: string;
   readonly traceId: string;
+  /** The connection's JA3 and JA4 (null: not read, e.g. a test calling the service directly). */
+  readonly tls?: { readonly tls_ja3: string | null; readonly tls_ja4: string | null };
 }
 
 export class AuditTrail {
@@ -105,6 +109,8 @@ export class AuditTrail {
       asn: this.place.asn,
       policy_id: this.policyTag,
       trace_id: this.origin.traceId,
+      tls_ja3: this.origin.tls?.tls_ja3 ?? null,
+      tls_ja4: this.origin.tls?.tls_ja4 ?? null,
       error_code: opts.code ?? null,
       error_msg: reason,
     });
