@@ -37,7 +37,30 @@ function backendEnv(plan: LabPlan): NodeJS.ProcessEnv {
     VIWORKS_GATEWAY_POLL_INTERVAL_S: '5',
     // The lab's addresses are private: its own ranges give them a country and AS (docs/geo.md).
     VIWORKS_GEO_EXTRA_RANGES: geoRangesFile(plan),
+    // The lab's detection tuning and its metrics listener (labConfig below).
+    VIWORKS_CONFIG: labConfigFile(plan),
   });
+}
+
+export const labConfigFile = (plan: LabPlan) => join(plan.dirs.backend, 'config.json');
+/** The metrics listener inside the backend's namespace; its token is <data>/metrics/token. */
+export const LAB_METRICS_PORT = 9464;
+
+/**
+ * The lab polls its gateway every 5 s, so a knock's data-plane events arrive within seconds: the
+ * "SPA without TLS" rule waits 10 s (+ 8 s ingest lag) instead of production's 60 (+ 45), and the
+ * probing burst fires at 10 refused knocks a minute, so the SIEM test plan runs in a minute
+ * (docs/detections.md). Metrics listen on the backend's loopback, token-protected.
+ */
+function writeLabConfig(plan: LabPlan): void {
+  const config = {
+    detections: {
+      spaWithoutTls: { withinS: 10, ingestLagS: 8 },
+      spaProbeBurst: { threshold: 10, windowS: 60 },
+    },
+    metrics: { listen: `127.0.0.1:${LAB_METRICS_PORT}` },
+  };
+  writeFileSync(labConfigFile(plan), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });
 }
 
 /** The client's link as a Dutch ISP, for the policies' location rules (docs/geo.md#extra-ranges). */
@@ -57,6 +80,12 @@ function writeGeoRanges(plan: LabPlan): void {
         asn: LAB_CLIENT_ASN,
         organization: 'Lab Client ISP',
       },
+      ...plan.farSources.map((far) => ({
+        cidr: `${far.address}/32`,
+        country: far.country,
+        asn: far.asn,
+        organization: `Far ISP ${far.asn}`,
+      })),
     ],
   };
   writeFileSync(geoRangesFile(plan), `${JSON.stringify(ranges, null, 2)}\n`, { mode: 0o644 });
@@ -77,6 +106,7 @@ export async function initBackend(plan: LabPlan): Promise<InitResult> {
   mkdirSync(plan.dirs.backend, { recursive: true, mode: 0o700 });
   await ensureLabAttestation(plan);
   writeGeoRanges(plan);
+  writeLabConfig(plan);
   const r = await run([process.execPath, SERVER_BIN(), 'init', '--json'], {
     env: backendEnv(plan),
     timeoutMs: 120_000,

@@ -14,11 +14,13 @@ import {
   clientEnv,
   connectDemo,
   enrollDemo,
+  otpStuffingDemo,
   phoneCode,
   registerGateway,
   setupAdmin,
   viworks,
 } from './driver.js';
+import { spaKnock } from './far-client.js';
 import { driverStep, labDown, labExec, labStatus, labUp, type SelfCommand } from './lab.js';
 import { labPlan } from './plan.js';
 import { repoPath } from './repo.js';
@@ -54,6 +56,10 @@ async function driver(step: string, id: number, rest: readonly string[]): Promis
   else if (step === 'disconnect') result = await viworks(plan, ['disconnect']);
   // Dual approval (issue #14): `driver approve-as-second-admin --id N -- CHANGE_ID`.
   else if (step === 'approve-as-second-admin') result = await approveAsSecondAdmin(plan, rest[0] ?? '');
+  // The SIEM test plan (docs/detections.md): `driver otp-stuffing --id N -- ATTEMPTS`.
+  else if (step === 'otp-stuffing') result = await otpStuffingDemo(plan, Number(rest[0] ?? 10));
+  // `driver spa-knock --id N -- KEYS_FILE REPEATS` (far-client.ts: keys in a 0600 file, never argv).
+  else if (step === 'spa-knock') result = await spaKnock(plan, rest[0] ?? '', Number(rest[1] ?? 0));
   else throw new Error(`unknown driver step ${step}`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

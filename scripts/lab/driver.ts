@@ -10,6 +10,7 @@ import { saveAdminSession } from '../../cli/lib/admin-session.js';
 import { adminClientFor, type BackendTrust } from '../../cli/lib/trust.js';
 import { hotp, totpStep } from '../../server/services/admin/totp.js';
 import { phoneAttestationFile } from './attestation.js';
+import { otpStuffing } from './far-client.js';
 import type { LabPlan } from './plan.js';
 import { repoPath } from './repo.js';
 import { type LabState, readLabState } from './state.js';
@@ -199,6 +200,21 @@ export function readDemoUser(plan: LabPlan): DemoUser {
   return JSON.parse(readFileSync(join(plan.dirs.client, DEMO_USER_FILE), 'utf8')) as DemoUser;
 }
 
+/** A one-use, auto-approving fleet token written to `tokenFile` (0600) by the admin CLI. */
+async function oneUseToken(plan: LabPlan, tokenFile: string): Promise<void> {
+  const token = await viworks(plan, [
+    'admin',
+    'enrollment-tokens',
+    'create',
+    '--max-uses',
+    '1',
+    '--auto-approve',
+    '--out',
+    tokenFile,
+  ]);
+  if (token.code !== 0) throw new Error(`admin enrollment-tokens create: ${JSON.stringify(token.json)}`);
+}
+
 /**
  * A user with a bound phone and an enrolled desktop: admin creates the user (one-time password) and a
  * bind code, the phone simulator binds, the admin issues a one-use fleet token, and `viworks enroll
@@ -225,17 +241,7 @@ export async function enrollDemo(plan: LabPlan): Promise<{ deviceId: string }> {
   ]);
   if (bound.code !== 0) throw new Error(`phone bind: ${JSON.stringify(bound.json)}`);
   const tokenFile = join(plan.dirs.client, 'fleet.token');
-  const token = await viworks(plan, [
-    'admin',
-    'enrollment-tokens',
-    'create',
-    '--max-uses',
-    '1',
-    '--auto-approve',
-    '--out',
-    tokenFile,
-  ]);
-  if (token.code !== 0) throw new Error(`admin enrollment-tokens create: ${JSON.stringify(token.json)}`);
+  await oneUseToken(plan, tokenFile);
   const enrolled = await viworks(
     plan,
     [
@@ -300,6 +306,24 @@ export async function connectDemo(plan: LabPlan) {
     writeSecretJson(join(plan.dirs.client, DEMO_USER_FILE), demo);
   }
   return r;
+}
+
+/**
+ * The SIEM test plan's credential stuffing (far-client.ts): the demo user's current password (a
+ * connect must have replaced the one-time one) and a fresh one-use token, `attempts` wrong codes
+ * from the three far sources.
+ */
+export async function otpStuffingDemo(plan: LabPlan, attempts: number) {
+  const demo = readDemoUser(plan);
+  if (!demo.changed)
+    throw new Error('otp-stuffing: connect the demo user once first (its password is one-time)');
+  const tokenFile = join(plan.dirs.client, 'far.token');
+  await oneUseToken(plan, tokenFile);
+  return otpStuffing(
+    plan,
+    { username: demo.username, password: demo.password, token: readFileSync(tokenFile, 'utf8').trim() },
+    attempts,
+  );
 }
 
 export type { LabState };

@@ -78,6 +78,16 @@ export interface LabPlan {
   readonly captive: { readonly host: string; readonly port: number; readonly flagFile: string };
   /** A plain service on the router ("the internet" next door): reachable only with no switch in the way. */
   readonly routerService: { readonly host: string; readonly port: number };
+  /**
+   * Three more addresses on the client's link (10.236.N.1–3/32, routed back by the router), each an
+   * AS of its own in the extra-ranges file: "someone elsewhere" for the SIEM test plan (credential
+   * stuffing from three ASNs, docs/detections.md).
+   */
+  readonly farSources: readonly {
+    readonly address: string;
+    readonly asn: number;
+    readonly country: string;
+  }[];
   readonly dirs: {
     readonly backend: string;
     readonly gateway: string;
@@ -146,6 +156,11 @@ export function labPlan(idIn: number): LabPlan {
     },
     captive: { host: `10.231.${id}.1`, port: 8081, flagFile: join(dir, 'captive-portal-on') },
     routerService: { host: `10.231.${id}.1`, port: 8082 },
+    farSources: [
+      { address: `10.236.${id}.1`, asn: 64511, country: 'RO' },
+      { address: `10.236.${id}.2`, asn: 64512, country: 'BR' },
+      { address: `10.236.${id}.3`, asn: 64513, country: 'VN' },
+    ],
     dirs: {
       backend: join(dir, 'backend'),
       gateway: join(dir, 'gateway'),

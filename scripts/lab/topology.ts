@@ -52,6 +52,10 @@ export async function createTopology(plan: LabPlan): Promise<void> {
     await runOk([IP, '-n', router, 'link', 'set', h.routerIf, 'up']);
     await runOk([IP, '-n', h.ns, 'route', 'add', 'default', 'via', h.routerAddress]);
   }
+  // "Elsewhere on the internet" for the SIEM test plan: more sources on the client's link (plan.ts).
+  for (const far of plan.farSources)
+    await runOk([IP, '-n', plan.client.ns, 'addr', 'add', `${far.address}/32`, 'dev', plan.client.ifname]);
+  await runOk([IP, '-n', router, 'route', 'add', `10.236.${plan.id}.0/29`, 'via', plan.client.address]);
   // The internal networks behind the gateway; their only way out is the gateway.
   for (const inn of [plan.internal, plan.internalB]) await createInternalNetwork(plan, inn);
   // Name resolution inside the client (and the backend, for symmetry): `ip netns exec` mounts

@@ -10,14 +10,13 @@
 //   5. a schedule window that closes ends the session.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { PolicyDocument } from '../../../core/api/policy.js';
 import { needPeers } from '../../testkit/peers.js';
 import { LAB_CLIENT_COUNTRY } from '../backend.js';
 import { readDemoUser } from '../driver.js';
 import { driverStep, labDown, labUp } from '../lab.js';
 import { type LabPlan, labPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
-import { inHost, probeTcp, viworksIn, waitUntil } from './helpers.js';
+import { inHost, policyDocument, probeTcp, viworksIn, waitUntil } from './helpers.js';
 
 const LAB_ID = 206;
 const peers = needPeers({
@@ -30,27 +29,6 @@ const self = { argv: [process.execPath, repoPath('dist/scripts/lab/cli.js')] };
 let plan: LabPlan;
 /** A network nothing answers on: keeps a split tunnel's route list non-empty once A is removed. */
 const spare = (id: number) => `10.235.${id}.0/24`;
-
-function documentOf(patch: (d: PolicyDocument) => void): string {
-  const d: PolicyDocument = {
-    tunnel: { mode: 'full', routes: [] },
-    dns: { servers: [plan.dns.tunnelResolver], search_domains: [plan.dns.searchDomain] },
-    session: { lifetime_s: 8 * 3600, idle_timeout_s: 900 },
-    gateways: ['*'],
-    kill_switch: 'optional',
-    schedule: null,
-    client_time_zones: [],
-    geo: { allow_countries: [], deny_countries: [], allow_asns: [], deny_asns: [], allow_unknown: true },
-    posture: {
-      min_key_protection: 'software',
-      require_phone_attestation: false,
-      require_hardening: false,
-      min_client_version: null,
-    },
-  };
-  patch(d);
-  return JSON.stringify(d);
-}
 
 /** The error code of a failed command's --json answer (`{v, error: {code, …}}`). */
 const errorCode = (json: Record<string, unknown>) => (json.error as { code?: string } | undefined)?.code;
@@ -76,7 +54,7 @@ describe('access policies in the lab', { skip: peers.skip }, () => {
   after(() => labDown(LAB_ID));
 
   it('a login from a country the policy denies is refused before the phone gets a code', async () => {
-    const doc = documentOf((d) => {
+    const doc = policyDocument(plan, (d) => {
       d.geo.deny_countries = [LAB_CLIENT_COUNTRY];
     });
     const created = await admin(['policies', 'create', 'no-nl', '--file', '-'], doc);
@@ -99,7 +77,7 @@ describe('access policies in the lab', { skip: peers.skip }, () => {
   });
 
   it('a relaxation waits for a second administrator; its author cannot approve it', async () => {
-    const doc = documentOf((d) => {
+    const doc = policyDocument(plan, (d) => {
       d.tunnel = { mode: 'split', routes: [plan.internal.network, spare(LAB_ID)] };
     });
     assert.equal((await admin(['policies', 'create', 'split-a', '--file', '-'], doc)).code, 0);
@@ -135,7 +113,7 @@ describe('access policies in the lab', { skip: peers.skip }, () => {
   });
 
   it('removing A from the policy reaches the live session within 10 s', async () => {
-    const narrower = documentOf((d) => {
+    const narrower = policyDocument(plan, (d) => {
       d.tunnel = { mode: 'split', routes: [spare(LAB_ID)] };
     });
     const t0 = performance.now();
@@ -168,7 +146,7 @@ describe('access policies in the lab', { skip: peers.skip }, () => {
     const closeAt = new Date(Math.ceil((now.getTime() + 20_000) / 60_000) * 60_000);
     const hhmm = (d: Date) =>
       `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
-    const doc = documentOf((d) => {
+    const doc = policyDocument(plan, (d) => {
       d.tunnel = { mode: 'split', routes: [spare(LAB_ID)] };
       d.schedule = {
         time_zone: 'UTC',
