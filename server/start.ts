@@ -11,12 +11,14 @@ import { firstAdminStore } from './data/first-admin-store.js';
 import { ensurePrivateDir } from './fs/private-files.js';
 import { installClientHelloGate } from './http/client-hello-gate.js';
 import { EDGE_LIMITS, type EdgeLimits } from './http/edge-limits.js';
+import { currentRequestFacts, installRequestFacts } from './http/request-facts.js';
 import type { KvStore } from './kv/kv-store.js';
 import { MemoryKv } from './kv/memory-kv.js';
 import { RedisKv } from './kv/redis-kv.js';
 import { startObservers } from './observers.js';
 import { describeKeyStorage, loadOrCreatePki } from './pki/embedded-pki.js';
 import { type Hsm, openHsm } from './pki/hsm/hsm.js';
+import { connectionFingerprints } from './routes/identity-http.js';
 import { registerRoutes } from './routes/index.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { ensureFirstAdmin } from './services/admin/first-admin.js';
@@ -126,6 +128,7 @@ export async function startServer(
     const audit = new AuditService(database.db, auditContext, secrets.pseudonymKey, {
       dataDir: config.dataDir,
       geo,
+      ambient: currentRequestFacts,
     });
     const now = () => new Date();
     const sessionRuntime = await loadSessionRuntime({ config, db: database.db, pki, audit, events, now });
@@ -166,6 +169,8 @@ export async function startServer(
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
       ...(opts.limits ? { limits: opts.limits } : {}),
     });
+    // Every audit event recorded while serving a request carries its connection's JA3/JA4.
+    installRequestFacts(app, connectionFingerprints);
     // JA3/JA4 of every ClientHello, read before TLS takes the socket; unknown clients and failed
     // handshakes become audit events (server/http/client-hello-gate.ts, services/tls-fingerprints).
     const tlsFingerprints = await startTlsFingerprinting({

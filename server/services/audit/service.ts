@@ -43,10 +43,17 @@ export class AuditService {
     private readonly db: Db,
     private readonly ctx: AuditContext,
     private readonly pseudonymKey: Uint8Array,
-    opts: { dataDir?: string; now?: () => Date; geo?: { describe(ip: string): SourceGeo } } = {},
+    opts: {
+      dataDir?: string;
+      now?: () => Date;
+      geo?: { describe(ip: string): SourceGeo };
+      /** What the request being served says (server/http/request-facts.ts): its connection's JA3/JA4. */
+      ambient?: () => Pick<AuditFacts, 'tls_ja3' | 'tls_ja4'>;
+    } = {},
   ) {
     this.now = opts.now ?? (() => new Date());
     this.geo = opts.geo ?? null;
+    this.ambient = opts.ambient ?? (() => ({}));
     if (opts.dataDir) {
       ensurePrivateDir(join(opts.dataDir, 'audit'));
       this.ndjsonPath = join(opts.dataDir, 'audit', 'audit.ndjson');
@@ -57,6 +64,7 @@ export class AuditService {
 
   private readonly now: () => Date;
   private readonly geo: { describe(ip: string): SourceGeo } | null;
+  private readonly ambient: () => Pick<AuditFacts, 'tls_ja3' | 'tls_ja4'>;
 
   /** Country and AS of the event's source address, where the caller left them unsaid. */
   private located(facts: Omit<AuditFacts, 'user_id'>): Omit<AuditFacts, 'user_id'> {
@@ -90,7 +98,12 @@ export class AuditService {
       throw new ViworksError('VIW_E_VALIDATION', {
         details: ['user_id: give userAuditId or user_id, not both'],
       });
-    const rest = this.located(said);
+    const around = this.ambient();
+    const rest = this.located({
+      ...said,
+      ...(said.tls_ja3 === undefined && around.tls_ja3 ? { tls_ja3: around.tls_ja3 } : {}),
+      ...(said.tls_ja4 === undefined && around.tls_ja4 ? { tls_ja4: around.tls_ja4 } : {}),
+    });
     const event = buildAuditEvent(
       this.ctx,
       { ...rest, user_id: userAuditId ? this.userPseudonym(userAuditId) : (pseudonym ?? null) },

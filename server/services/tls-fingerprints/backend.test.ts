@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { AuditEvent } from '../../../core/audit/event.js';
-import { pinnedBackendClient } from '../../../core/backendclient/pinned-transport.js';
+import { AdminClient } from '../../../core/backendclient/admin-client.js';
+import { PinnedTransport, pinnedBackendClient } from '../../../core/backendclient/pinned-transport.js';
 import { signRequest } from '../../../core/crypto/request-signing.js';
 import { readClientHello } from '../../../core/tls/client-hello.js';
 import { fingerprintClientHello, type TlsFingerprints } from '../../../core/tls/fingerprints.js';
@@ -103,6 +104,37 @@ describe('TLS fingerprints at the backend listener', () => {
     );
     // Enrollment (the test harness's Node client) and both logins: nothing about TLS recorded.
     assert.deepEqual(await tlsEvents(), []);
+    // Events outside the identity trail carry them too (server/http/request-facts.ts): a device
+    // report (client.*) and an admin login attempt (admin.login).
+    const sniClient = pinnedBackendClient({
+      url: `https://localhost:${ts.server.port}`,
+      caPem: ts.ca,
+      pins: ts.server.banner.backend_pins,
+    });
+    await sniClient.reportSecurityEvent(
+      {
+        type: 'dns_leak_detected',
+        session_id: null,
+        detected_at: new Date().toISOString(),
+        reason: 'resolver_changed',
+        detail: 'resolver 192.0.2.53 on eth0',
+      },
+      signer,
+    );
+    await new AdminClient(
+      new PinnedTransport({
+        url: `https://localhost:${ts.server.port}`,
+        caPem: ts.ca,
+        pins: ts.server.banner.backend_pins,
+      }),
+    )
+      .login('nobody-here', 'wrong password 12')
+      .catch(() => null);
+    const sni = ownBy('by name (SNI)');
+    for (const action of ['client.dns_leak_detected', 'admin.login']) {
+      const [e] = (await waitForEvents(action, (x) => x.action === action)).slice(-1);
+      assert.deepEqual([e!.tls_ja3, e!.tls_ja4], [sni.ja3, sni.ja4], action);
+    }
   });
 
   it('openssl s_client -tls1_2: a tls.handshake failure whose JA3 has version 771', async () => {
