@@ -10,6 +10,7 @@ import { openDatabase } from './data/database.js';
 import { firstAdminStore } from './data/first-admin-store.js';
 import { ensurePrivateDir } from './fs/private-files.js';
 import { installClientHelloGate } from './http/client-hello-gate.js';
+import { installConnectionUse } from './http/connection-use.js';
 import { EDGE_LIMITS, type EdgeLimits } from './http/edge-limits.js';
 import { currentRequestFacts, installRequestFacts } from './http/request-facts.js';
 import type { KvStore } from './kv/kv-store.js';
@@ -171,6 +172,8 @@ export async function startServer(
     });
     // Every audit event recorded while serving a request carries its connection's JA3/JA4.
     installRequestFacts(app, connectionFingerprints);
+    // Which connections are a browser's (the phone app): their fingerprints are not judged.
+    installConnectionUse(app);
     // JA3/JA4 of every ClientHello, read before TLS takes the socket; unknown clients and failed
     // handshakes become audit events (server/http/client-hello-gate.ts, services/tls-fingerprints).
     const tlsFingerprints = await startTlsFingerprinting({

@@ -23,7 +23,7 @@ check_node() {
 
 # Packages every test peer needs (see ../shared notes: versions verified on Debian 12). The TPM key
 # store's tests run a software TPM: swtpm (+ swtpm-tools), tpm2-tools and the swtpm TCTI.
-VIWORKS_TEST_PEERS="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 socat iperf3 postgresql redis-server openssl procps tcpdump chromium tmux nftables dnsmasq-base strace swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 rsyslog rsyslog-gnutls softhsm2 prometheus"
+VIWORKS_TEST_PEERS="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 socat iperf3 postgresql redis-server openssl procps tcpdump chromium tmux nftables dnsmasq-base strace swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 rsyslog rsyslog-gnutls softhsm2 prometheus curl"
 
 # What a gateway node and a client need, for the end-to-end demo (quickstart.sh) and the lab.
 VIWORKS_GATEWAY_PACKAGES="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 openssl procps nftables dnsmasq-base"

@@ -43,7 +43,13 @@ export interface HelloObservation {
 }
 
 export type HandshakeOutcome =
-  | { readonly completed: true; readonly protocol: string | null; readonly durationMs: number }
+  | {
+      readonly completed: true;
+      readonly protocol: string | null;
+      readonly durationMs: number;
+      /** The TLS socket (what it is used for decides whether an unknown fingerprint matters: connection-use.ts). */
+      readonly socket?: TLSSocket;
+    }
   | {
       readonly completed: false;
       /** The gate's reason, or the TLS error code (ERR_SSL_NO_SHARED_CIPHER, ECONNRESET, …). */
@@ -194,7 +200,12 @@ export function installClientHelloGate(server: Server, o: ClientHelloGateOptions
     if (!p) return;
     flushBeforeDestroy(tlsSocket);
     if (p.hello.fingerprints) fingerprintsBySocket.set(tlsSocket, p.hello.fingerprints);
-    settle(p, { completed: true, protocol: tlsSocket.getProtocol(), durationMs: elapsed(p) });
+    settle(p, {
+      completed: true,
+      protocol: tlsSocket.getProtocol(),
+      durationMs: elapsed(p),
+      socket: tlsSocket,
+    });
   });
   server.on('tlsClientError', (err: NodeJS.ErrnoException, tlsSocket: TLSSocket) => {
     const p = pendingOf(tlsSocket);

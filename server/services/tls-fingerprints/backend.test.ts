@@ -51,6 +51,19 @@ function sClient(args: string[]): Promise<string> {
   });
 }
 
+/** `openssl s_client` that sends one HTTP request on the connection, then ends. */
+function sClientRequest(args: string[], path: string): Promise<string> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'openssl',
+      ['s_client', '-quiet', ...args],
+      { timeout: 10_000 },
+      (_err, stdout, stderr) => resolve(`${stdout}\n${stderr}`),
+    );
+    child.stdin?.end(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+  });
+}
+
 /** What openssl sends with `args`, read by a local listener (the same ClientHello it sends the backend). */
 async function sClientFingerprints(args: string[]): Promise<TlsFingerprints> {
   let got: TlsFingerprints | null = null;
@@ -135,6 +148,31 @@ describe('TLS fingerprints at the backend listener', () => {
       const [e] = (await waitForEvents(action, (x) => x.action === action)).slice(-1);
       assert.deepEqual([e!.tls_ja3, e!.tls_ja4], [sni.ja3, sni.ja4], action);
     }
+  });
+
+  it('an unknown client on the phone app (a browser) is no news; the same client on the API is', async () => {
+    const browser = freshIp();
+    const api = freshIp();
+    const args = ['-tls1_3', '-ciphersuites', 'TLS_CHACHA20_POLY1305_SHA256'];
+    await sClientRequest(
+      ['-connect', `127.0.0.1:${ts.server.port}`, ...args, '-bind', `${browser}:0`],
+      '/phone/',
+    );
+    await sClientRequest(
+      ['-connect', `127.0.0.1:${ts.server.port}`, ...args, '-bind', `${api}:0`],
+      '/health',
+    );
+    const [apiEvent] = await waitForEvents(
+      'tls.fingerprint_unknown on the API connection',
+      (e) => e.action === 'tls.fingerprint_unknown' && e.src_ip === api,
+    );
+    assert.equal(apiEvent!.result, 'success');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      (await tlsEvents()).filter((e) => e.src_ip === browser),
+      [],
+      'nothing for the browser connection',
+    );
   });
 
   it('openssl s_client -tls1_2: a tls.handshake failure whose JA3 has version 771', async () => {

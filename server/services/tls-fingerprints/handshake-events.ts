@@ -15,6 +15,7 @@
 // can make up a new fingerprint per connection, so two ceilings bound what reaches the audit trail
 // per window whatever it does: per source address, and in all (shared counters, KV incr).
 import type { HandshakeOutcome, HelloObservation } from '../../http/client-hello-gate.js';
+import { connectionUse } from '../../http/connection-use.js';
 import type { KvStore } from '../../kv/kv-store.js';
 import type { ServiceAuditFacts } from '../audit/service.js';
 import type { FingerprintAllowlist } from './allowlist.js';
@@ -34,6 +35,8 @@ export interface HandshakeEventDeps {
   readonly windowMs?: number;
   readonly maxPerSource?: number;
   readonly maxPerWindow?: number;
+  /** How long an unknown client's event waits for the connection's first request (default USE_WAIT_MS). */
+  readonly useWaitMs?: number;
 }
 
 /** The audit schema's address pattern (its length cap is checked beside it). */
@@ -71,6 +74,9 @@ function sourceIp(ip: string | null): string | null {
   return IP.test(plain) && plain.length <= 45 ? plain : null;
 }
 
+/** How long an unknown client's event waits for its first request (browser or not) before it is recorded. */
+export const USE_WAIT_MS = 10_000;
+
 export class HandshakeEvents {
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -95,6 +101,11 @@ export class HandshakeEvents {
     const f = hello.fingerprints;
     const known = f !== null && this.d.allowlist.allows(f);
     if (outcome.completed && known) return;
+    // A browser's connection (the phone app) is no news: browsers are many and meant to be here.
+    if (outcome.completed && !known && outcome.socket) {
+      const use = await connectionUse(outcome.socket, this.d.useWaitMs ?? USE_WAIT_MS);
+      if (use === 'browser') return;
+    }
     const srcIp = sourceIp(hello.srcIp);
     const base = {
       component: 'backend' as const,
