@@ -5,11 +5,18 @@
 // the desktop and admin API, or nothing at all (a probe). The fingerprint events wait for this
 // answer (services/tls-fingerprints/handshake-events.ts), at most `maxWaitMs`.
 import type { FastifyInstance } from 'fastify';
+import { BACKEND_ROUTES } from '../../core/api/backend-routes.js';
 
 export type ConnectionUse = 'browser' | 'api' | 'closed' | 'undecided';
 
-/** Route prefixes browsers use. */
-export const BROWSER_PATH_PREFIXES = ['/phone', '/mobile/'] as const;
+/** The first path segment of every route the phone app (a browser) uses: `/phone`, `/mobile`. */
+export const BROWSER_PATH_PREFIXES: readonly string[] = [
+  ...new Set(
+    Object.entries(BACKEND_ROUTES)
+      .filter(([name]) => name.startsWith('phoneApp') || name.startsWith('mobile'))
+      .map(([, route]) => `/${route.path.split('/')[1]}`),
+  ),
+];
 
 interface Pending {
   readonly promise: Promise<ConnectionUse>;
@@ -48,7 +55,8 @@ export function connectionUse(
 export function installConnectionUse(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     const path = request.url;
-    const browser = BROWSER_PATH_PREFIXES.some((prefix) => path.startsWith(prefix));
+    const first = `/${path.split(/[/?]/)[1] ?? ''}`;
+    const browser = BROWSER_PATH_PREFIXES.includes(first);
     entry(request.raw.socket).settle(browser ? 'browser' : 'api');
   });
 }
