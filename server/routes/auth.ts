@@ -1,7 +1,6 @@
 // POST /auth/login, /auth/verify and /auth/password (core/api/auth.ts): thin HTTP edges over
 // services/auth/login.ts and services/auth/password.ts. All are signed by an enrolled
 // desktop; all are rate-limited per IP.
-import type { FastifyRequest } from 'fastify';
 import type { VerifyReply } from '../../core/api/auth.js';
 import { PASSWORD_POLICY } from '../../core/api/common.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
@@ -22,10 +21,6 @@ export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   await dummyPasswordHash(); // the first unknown-user login must cost what every other one does
   limitPerIp(app, ctx, RATE_RULES.auth);
 
-  // Every event of these requests carries the source's country and AS (docs/geo.md).
-  const openTrail = (request: FastifyRequest, action: string) =>
-    trailFor(ctx, request, action).located(ctx.geo.describe(request.ip));
-
   const signedDevice = async (request: Parameters<typeof verifySignedRequest>[0]) => {
     const { key } = await verifySignedRequest(request, ctx.kv, signer, ctx.now().getTime());
     assertActive(key.row);
@@ -33,7 +28,7 @@ export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   };
 
   routes.handle(app, 'authLogin', async (request) =>
-    openTrail(request, 'auth.login').run(async (trail) => {
+    trailFor(ctx, request, 'auth.login').run(async (trail) => {
       const device = await signedDevice(request);
       trail.device(device.id);
       if (request.body.device_id !== device.id) {
@@ -67,7 +62,7 @@ export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
     app,
     'authVerify',
     async (request): Promise<VerifyReply> =>
-      openTrail(request, 'auth.otp_verify').run(async (trail) => {
+      trailFor(ctx, request, 'auth.otp_verify').run(async (trail) => {
         const device = await signedDevice(request);
         trail.device(device.id);
         const outcome = await completeLogin(deps, trail, device, {
@@ -93,7 +88,7 @@ export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
   );
 
   routes.handle(app, 'authPassword', async (request) =>
-    openTrail(request, 'auth.password_change').run(async (trail) => {
+    trailFor(ctx, request, 'auth.password_change').run(async (trail) => {
       const device = await signedDevice(request);
       trail.device(device.id);
       await changePasswordWithToken(deps, trail, device, {

@@ -1,6 +1,6 @@
 // Small pieces the identity routes (auth, device, mobile) share: the caller's address as stored
-// and compared, the per-request audit trail (with the connection's TLS fingerprints), and the
-// per-IP rate limit hook.
+// and compared, the per-request audit trail, the connection's TLS fingerprints (which every audit
+// event of the request gets: server/http/request-facts.ts), and the per-IP rate limit hook.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { fingerprintsOf } from '../http/client-hello-gate.js';
@@ -14,11 +14,7 @@ export function clientIp(request: FastifyRequest): string {
 }
 
 export function trailFor(ctx: AppContext, request: FastifyRequest, action: string): AuditTrail {
-  return new AuditTrail(ctx.audit, action, {
-    srcIp: clientIp(request),
-    traceId: request.id,
-    tls: connectionFingerprints(request),
-  });
+  return new AuditTrail(ctx.audit, action, { srcIp: clientIp(request), traceId: request.id });
 }
 
 /** The JA3/JA4 of the connection `request` came on, as audit fields (null when not read). */

@@ -2,8 +2,6 @@
 // service adds what it learns (the user, the device) and may mark an HTTP success as an
 // authentication failure (decoy answers); `run` records exactly one event at the end, also
 // when the request fails. Never put a value (password, code, token, key) into a trail.
-// Every event of a trail carries the TLS fingerprints (JA3/JA4) of the connection the request
-// came on, when the listener read them (server/http/client-hello-gate.ts).
 import type { AuditResult } from '../../../core/audit/event.js';
 import type { ErrorCode } from '../../../core/errors/catalogue.js';
 import { isViworksError } from '../../../core/errors/viworks-error.js';
@@ -25,8 +23,6 @@ const DENIED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 export interface TrailOrigin {
   readonly srcIp: string;
   readonly traceId: string;
-  /** The connection's JA3 and JA4 (null: not read, e.g. a test calling the service directly). */
-  readonly tls?: { readonly tls_ja3: string | null; readonly tls_ja4: string | null };
 }
 
 export class AuditTrail {
@@ -35,7 +31,6 @@ export class AuditTrail {
   private override: { result: AuditResult; code: ErrorCode | null; reason: string } | null = null;
   private skipped = false;
   private declaredText: string | null = null;
-  private place: { country: string | null; asn: number | null } = { country: null, asn: null };
   private policyTag: string | null = null;
 
   constructor(
@@ -51,12 +46,6 @@ export class AuditTrail {
 
   device(id: string | null | undefined): this {
     if (id) this.deviceId = id;
-    return this;
-  }
-
-  /** The source address's country and AS (ctx.geo.describe), carried by every event of the trail. */
-  located(geo: { readonly country: string | null; readonly asn: { readonly number: number } | null }): this {
-    this.place = { country: geo.country, asn: geo.asn?.number ?? null };
     return this;
   }
 
@@ -105,12 +94,8 @@ export class AuditTrail {
       userAuditId: this.userAuditId,
       device_id: opts.deviceId ?? this.deviceId,
       src_ip: this.origin.srcIp,
-      country: this.place.country,
-      asn: this.place.asn,
       policy_id: this.policyTag,
       trace_id: this.origin.traceId,
-      tls_ja3: this.origin.tls?.tls_ja3 ?? null,
-      tls_ja4: this.origin.tls?.tls_ja4 ?? null,
       error_code: opts.code ?? null,
       error_msg: reason,
     });
