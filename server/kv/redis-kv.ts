@@ -77,35 +77,29 @@ export class RedisKv implements KvStore {
   }
 
   async hitWindow(key: string, windowMs: number) {
-    const k = this.k(key);
-    const now = Date.now();
-    const ttl = Math.max(1, Math.ceil(windowMs));
-    // One MULTI over a sorted set scored by time: drop what left the window, add this hit (a unique
-    // member, so two hits in the same millisecond both count), keep the newest WINDOW_MAX_HITS.
-    const replies = await this.client
-      .multi()
-      .zRemRangeByScore(k, '-inf', now - windowMs)
-      .zAdd(k, { score: now, value: `${now}:${randomUUID()}` })
-      .zRemRangeByRank(k, 0, -(WINDOW_MAX_HITS + 1))
-      .zCard(k)
-      .pExpire(k, ttl)
-      .exec();
-    return Number(replies[3]);
+    // A unique member per hit, so two hits in the same millisecond both count.
+    return this.slidingSet(key, `${Date.now()}:${randomUUID()}`, windowMs);
   }
 
   async windowDistinct(key: string, member: string, windowMs: number) {
+    // A member seen again gets its score moved: it counts once and stays while it keeps being seen.
+    return this.slidingSet(key, member, windowMs);
+  }
+
+  /**
+   * One MULTI over a sorted set scored by time: drop what left the window, add (or refresh) the
+   * member, keep the newest WINDOW_MAX_HITS, count.
+   */
+  private async slidingSet(key: string, member: string, windowMs: number): Promise<number> {
     const k = this.k(key);
     const now = Date.now();
-    const ttl = Math.max(1, Math.ceil(windowMs));
-    // One MULTI over a sorted set scored by when each member was last seen: ZADD updates the score
-    // of a member seen again, so it counts once and stays as long as it keeps being seen.
     const replies = await this.client
       .multi()
       .zRemRangeByScore(k, '-inf', now - windowMs)
       .zAdd(k, { score: now, value: member })
       .zRemRangeByRank(k, 0, -(WINDOW_MAX_HITS + 1))
       .zCard(k)
-      .pExpire(k, ttl)
+      .pExpire(k, Math.max(1, Math.ceil(windowMs)))
       .exec();
     return Number(replies[3]);
   }

@@ -8,17 +8,9 @@ import { parseAuditEvent } from '../../../core/audit/event.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { Prisma } from '../../data/client.js';
 import type { AdminDeps } from './credentials.js';
-import { pageSize } from './paging.js';
+import { pageSize, queryTime } from './paging.js';
 
 const MAX_BATCHES = 10;
-
-function timeOf(value: string | undefined, name: string): Date | undefined {
-  if (value === undefined) return undefined;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime()))
-    throw new ViworksError('VIW_E_VALIDATION', { details: [`querystring/${name}: not a time`] });
-  return d;
-}
 
 function cursorOf(value: string | undefined): bigint | undefined {
   if (value === undefined) return undefined;
@@ -43,8 +35,8 @@ export async function queryAudit(
 ): Promise<{ events: AuditRecordViewT[]; next_cursor: string | null }> {
   const size = pageSize(q.limit);
   const order = q.order ?? 'desc';
-  const from = timeOf(q.from, 'from');
-  const to = timeOf(q.to, 'to');
+  const from = queryTime(q.from, 'from');
+  const to = queryTime(q.to, 'to');
   const fields = exactFields(q);
   const contains = Object.entries(fields).map(([k, v]) => ({
     event: { contains: `"${k}":${JSON.stringify(v)}` },

@@ -2,6 +2,7 @@
 // cursor is the last id of the previous page and the next page holds the ids below it, so rows
 // created or deleted meanwhile never shift a page.
 import { DEFAULT_PAGE } from '../../../core/api/admin.js';
+import { ViworksError } from '../../../core/errors/viworks-error.js';
 
 export function pageSize(limit: string | undefined): number {
   return limit === undefined ? DEFAULT_PAGE : Number(limit);
@@ -33,4 +34,13 @@ export function iso(d: Date | null): string | null {
 
 export function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 'P2002';
+}
+
+/** A time filter of a list query (`from`, `since`, …), or VIW_E_VALIDATION naming it. */
+export function queryTime(value: string | undefined, name: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime()))
+    throw new ViworksError('VIW_E_VALIDATION', { details: [`querystring/${name}: not a time`] });
+  return d;
 }

@@ -22,7 +22,7 @@ import {
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import { strictValidator } from '../../../core/schema/strict.js';
 import type { Db } from '../../data/client.js';
-import { iso, pageArgs, pageOf } from '../admin/paging.js';
+import { iso, pageArgs, pageOf, queryTime } from '../admin/paging.js';
 import type { RaisedAlert } from './alert.js';
 
 export type AlertRow = NonNullable<Awaited<ReturnType<Db['alert']['findUnique']>>>;
@@ -165,14 +165,6 @@ export function alertView(row: AlertRow, context: AlertContextT = EMPTY_CONTEXT)
 
 const contextValidator = strictValidator(AlertContext);
 
-function timeOf(value: string | undefined, name: string): Date | undefined {
-  if (value === undefined) return undefined;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime()))
-    throw new ViworksError('VIW_E_VALIDATION', { details: [`querystring/${name}: not a time`] });
-  return d;
-}
-
 export class AlertStore {
   constructor(private readonly db: Db) {}
 
@@ -224,8 +216,8 @@ export class AlertStore {
 
   async list(q: ListAlertsQueryT): Promise<{ alerts: AlertViewT[]; next_cursor: string | null }> {
     const { idBelow, orderBy, take } = pageArgs(q);
-    const since = timeOf(q.since, 'since');
-    const until = timeOf(q.until, 'until');
+    const since = queryTime(q.since, 'since');
+    const until = queryTime(q.until, 'until');
     const rows = await this.db.alert.findMany({
       where: {
         ...idBelow,
