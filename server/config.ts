@@ -9,7 +9,11 @@ import { ViworksError } from '../core/errors/viworks-error.js';
 import { closed, strictValidator } from '../core/schema/strict.js';
 import { JA3_PATTERN, JA4_PATTERN } from '../core/tls/fingerprints.js';
 import { METRICS_DEFAULTS, MetricsSettingsSchema } from './metrics/settings.js';
-import { DEFAULT_DETECTION_SETTINGS, DetectionSettingsSchema } from './services/detections/settings.js';
+import {
+  DEFAULT_DETECTION_SETTINGS,
+  DetectionSettingsSchema,
+  mergeDetectionSettings,
+} from './services/detections/settings.js';
 import {
   AlertWebhookSettingsSchema,
   DEFAULT_ALERT_WEBHOOK_SETTINGS,
@@ -469,13 +473,10 @@ function mergeParts(
 function mergeDetections(defaults: object, file: unknown, env: unknown) {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
+  // A non-object from the file is kept as given, so that validation names it.
   if (file !== undefined && !isObject(file)) return file;
-  const merged: Record<string, unknown> = { ...defaults };
-  for (const [k, v] of Object.entries({ ...(file ?? {}), ...(isObject(env) ? env : {}) })) {
-    const base = merged[k];
-    if (k === 'webhook') merged[k] = isObject(v) ? { ...DEFAULT_ALERT_WEBHOOK_SETTINGS, ...v } : v;
-    else merged[k] = isObject(base) && isObject(v) ? { ...base, ...v } : v;
-  }
+  const merged = mergeDetectionSettings(defaults, { ...(file ?? {}), ...(isObject(env) ? env : {}) });
+  if (isObject(merged.webhook)) merged.webhook = { ...DEFAULT_ALERT_WEBHOOK_SETTINGS, ...merged.webhook };
   return merged;
 }
 

@@ -8,7 +8,7 @@ import { type RunningMetrics, startBackendMetrics } from './metrics/backend.js';
 import type { ShipperStats } from './services/audit/shipping/shipper.js';
 import { startDetections } from './services/detections/engine.js';
 import { createAlertSink } from './services/detections/sink.js';
-import { createAlertWebhook, parseAlertWebhookSettings } from './services/detections/webhook.js';
+import { createAlertWebhook } from './services/detections/webhook.js';
 
 /**
  * The detection engine (its alerts: Alert rows, `alert.<rule>` events, the optional signed webhook)
@@ -26,7 +26,8 @@ export async function startObservers(
     warn: (m: string) => log.warn(m),
     error: (m: string) => log.error(m),
   };
-  const hook = parseAlertWebhookSettings(config.detections.webhook);
+  // Checked (https only, no credentials in the URL) and filled with defaults by loadConfig.
+  const hook = config.detections.webhook;
   const webhook = hook
     ? createAlertWebhook({ settings: hook, origin: opts.auditContext, dataDir: config.dataDir, log: lines })
     : null;

@@ -72,20 +72,28 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
 
 const validator = strictValidator(DetectionSettingsSchema);
 
-type Partial2<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : Partial<T[K]> };
+const isSection = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * `overrides` over `base`, one level deep: a section given in part keeps the rest of the base's
+ * (the config file's `detections` section and the tests' settings both merge this way). Unvalidated.
+ */
+export function mergeDetectionSettings(base: object, overrides: object): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(overrides)) {
+    const current = merged[k];
+    merged[k] = isSection(current) && isSection(v) ? { ...current, ...v } : v;
+  }
+  return merged;
+}
 
 /**
  * The defaults with `overrides` merged in, one level deep (a section given in part keeps the
  * defaults of the rest). Throws VIW_E_CONFIG naming the bad paths.
  */
 export function parseDetectionSettings(overrides: unknown = {}): DetectionSettings {
-  const given = (overrides ?? {}) as Partial2<DetectionSettings>;
-  if (typeof given !== 'object' || Array.isArray(given)) return validator.parse(given, 'VIW_E_CONFIG');
-  const merged: Record<string, unknown> = { ...DEFAULT_DETECTION_SETTINGS };
-  for (const [k, v] of Object.entries(given)) {
-    const base = (DEFAULT_DETECTION_SETTINGS as Record<string, unknown>)[k];
-    const isSection = base !== null && typeof base === 'object' && !Array.isArray(base);
-    merged[k] = isSection && v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...base, ...v } : v;
-  }
-  return validator.parse(merged, 'VIW_E_CONFIG');
+  const given = overrides ?? {};
+  if (!isSection(given)) return validator.parse(given, 'VIW_E_CONFIG');
+  return validator.parse(mergeDetectionSettings(DEFAULT_DETECTION_SETTINGS, given), 'VIW_E_CONFIG');
 }
