@@ -16,6 +16,8 @@ export const MAX_FORWARD_LINE_BYTES = 8 * 1024;
 /** Bytes read per pull (the reply is bounded again by its JSON size). */
 const READ_BYTES = 1024 * 1024;
 const ZERO_HEAD = '0'.repeat(16);
+/** The cursor of a file that does not exist yet (NO_FILE_CURSOR). */
+const NO_FILE_YET: LogCursor = { inode: '0', head: ZERO_HEAD, offset: 0 };
 
 interface OpenFile {
   readonly fd: number;
@@ -51,7 +53,8 @@ function openLog(path: string): OpenFile | null {
   }
 }
 
-function readAt(fd: number, offset: number, length: number): Buffer {
+/** Up to `length` bytes of the file at `offset` (fewer at its end). */
+export function readAt(fd: number, offset: number, length: number): Buffer {
   const buf = Buffer.alloc(Math.max(0, length));
   let off = 0;
   while (off < buf.length) {
@@ -128,10 +131,19 @@ function readLines(
     out.push(text);
     next += used[i] ?? 0;
   }
-  // At the end when what is left holds no complete line.
+  return { lines: out, next, eof: atEnd(file, next, out.length < lines.length, buf.length === READ_BYTES) };
+}
+
+/**
+ * At the end when what is left after `next` holds no complete line. A line of the buffer left
+ * unread is one; when the whole buffer was taken and the file ended inside it, only its unfinished
+ * tail is left. Only a full buffer taken to its last line needs another look past it.
+ */
+function atEnd(file: OpenFile, next: number, lineLeft: boolean, bufferFull: boolean): boolean {
+  if (lineLeft) return false;
+  if (!bufferFull) return true;
   const rest = readAt(file.fd, next, Math.min(READ_BYTES, file.size - next));
-  const eof = rest.indexOf(0x0a) < 0 && rest.length < READ_BYTES;
-  return { lines: out, next, eof };
+  return rest.indexOf(0x0a) < 0 && rest.length < READ_BYTES;
 }
 
 /** The offset right after the last complete line (where `end` starts). */
@@ -151,7 +163,7 @@ const cursorOf = (file: OpenFile, offset: number): LogCursor => ({
 
 export function cursorAtEnd(path: string): LogCursor {
   const file = openLog(path);
-  if (!file) return { inode: '0', head: ZERO_HEAD, offset: 0 };
+  if (!file) return NO_FILE_YET;
   try {
     return cursorOf(file, endOfCompleteLines(file));
   } finally {
@@ -200,7 +212,7 @@ export function readForward(
       const unchanged = formatCursor(cursor) === NO_FILE_CURSOR;
       return {
         lines: [],
-        next: { inode: '0', head: ZERO_HEAD, offset: 0 },
+        next: NO_FILE_YET,
         restarted: !unchanged,
         eof: true,
         live: true,

@@ -2,7 +2,7 @@
 // sequence number (for the backend to forward to the SIEM without gaps); or a daemon's log forward
 // from a cursor (core/gateway/dataplane/cursor.ts), which the backend turns into data-plane audit
 // events. Bounded to 5000 lines and 1 MiB per answer; only the end of a large file is read for a tail.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { LogSource } from '../../core/gateway/control.js';
 import {
@@ -14,7 +14,7 @@ import {
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
 import type { NodeConfig } from '../node-config.js';
 import { fwknopdLog } from '../services/service-paths.js';
-import { cursorAtEnd, readForward } from './log-cursor.js';
+import { cursorAtEnd, readAt, readForward } from './log-cursor.js';
 import { stanzaContext } from './spa-stanzas.js';
 
 export const MAX_REPLY_BYTES = 1024 * 1024;
@@ -47,14 +47,9 @@ export function tailLines(path: string, maxBytes: number): string[] {
   try {
     const size = fstatSync(fd).size;
     const start = Math.max(0, size - maxBytes);
-    const buf = Buffer.alloc(size - start);
-    let off = 0;
-    while (off < buf.length) {
-      const n = readSync(fd, buf, off, buf.length - off, start + off);
-      if (n === 0) break;
-      off += n;
-    }
-    const lines = buf.subarray(0, off).toString('utf8').split('\n');
+    const lines = readAt(fd, start, size - start)
+      .toString('utf8')
+      .split('\n');
     if (start > 0) lines.shift(); // cut in the middle of a line
     if (lines.at(-1) === '') lines.pop();
     return lines;
