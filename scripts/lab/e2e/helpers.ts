@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PolicyDocument } from '../../../core/api/policy.js';
+import { defaultPolicyDocument } from '../../../server/services/policy/resolve.js';
 import { type ExecResult, IP, run } from '../../testkit/netns.js';
 import { clientEnv } from '../driver.js';
 import type { HostRole, LabPlan } from '../plan.js';
@@ -285,24 +286,14 @@ export async function startCapture(
   };
 }
 
-/** A full tunnel policy document for the lab (its resolver and search domain), with `patch` applied. */
+/** The server's default document with the lab's resolver and search domain, with `patch` applied. */
 export function policyDocument(plan: LabPlan, patch: (d: PolicyDocument) => void = () => {}): string {
-  const d: PolicyDocument = {
-    tunnel: { mode: 'full', routes: [] },
-    dns: { servers: [plan.dns.tunnelResolver], search_domains: [plan.dns.searchDomain] },
-    session: { lifetime_s: 8 * 3600, idle_timeout_s: 900 },
-    gateways: ['*'],
-    kill_switch: 'optional',
-    schedule: null,
-    client_time_zones: [],
-    geo: { allow_countries: [], deny_countries: [], allow_asns: [], deny_asns: [], allow_unknown: true },
-    posture: {
-      min_key_protection: 'software',
-      require_phone_attestation: false,
-      require_hardening: false,
-      min_client_version: null,
-    },
-  };
+  const d = defaultPolicyDocument({
+    sessionLifetimeS: 8 * 3600,
+    idleTimeoutS: 900,
+    dns: { servers: [plan.dns.tunnelResolver], searchDomains: [plan.dns.searchDomain] },
+    requireKillSwitch: false,
+  });
   patch(d);
   return JSON.stringify(d);
 }
