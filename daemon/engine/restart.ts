@@ -112,6 +112,12 @@ export async function keepTunnelUp(
       await teardown(e, s, 'component', new ViworksError(code, { details: [end.detail.slice(0, 120)] }));
       return;
     }
+    // A drop the backend caused (lock, unbind, terminate) is no reason to knock again.
+    if (s.monitor && !(await s.monitor.confirmLive())) {
+      await s.teardown;
+      return;
+    }
+    if (s.closed) return;
     if (Date.now() - tunnel.upAt >= ctx.policy.stableMs) failures = 0;
     failures++;
     try {

@@ -31,11 +31,17 @@ async function liveSession() {
   return { token: t.accessToken, sid: r.body.session_id, id: fromWireId('s', r.body.session_id)! };
 }
 
-function monitor(s: { token: string; sid: string }, idleTimeoutS: number, now?: () => number) {
+function monitor(
+  s: { token: string; sid: string },
+  idleTimeoutS: number,
+  now?: () => number,
+  opts: { heartbeatS?: number; start?: boolean } = {},
+) {
   let settle!: (v: { reason: EndReason; err: ViworksError | null }) => void;
   const ended = new Promise<{ reason: EndReason; err: ViworksError | null }>((r) => {
     settle = r;
   });
+  const ends: EndReason[] = [];
   const m = new SessionMonitor({
     backend: pinnedBackendClient({
       url: `https://127.0.0.1:${ts.server.port}`,
@@ -44,14 +50,17 @@ function monitor(s: { token: string; sid: string }, idleTimeoutS: number, now?: 
     }),
     accessToken: s.token,
     sessionId: s.sid,
-    heartbeatS: 0.2,
+    heartbeatS: opts.heartbeatS ?? 0.2,
     idleTimeoutS,
     log: new DaemonLog({ sink: () => undefined }),
-    onEnd: (reason, err) => settle({ reason, err }),
+    onEnd: (reason, err) => {
+      ends.push(reason);
+      settle({ reason, err });
+    },
     ...(now ? { now } : {}),
   });
-  m.start();
-  return { m, ended };
+  if (opts.start !== false) m.start();
+  return { m, ended, ends };
 }
 
 describe('SessionMonitor', () => {
@@ -76,6 +85,19 @@ describe('SessionMonitor', () => {
     assert.match(end.err?.details[0] ?? '', /^policy: your access policy no longer allows/);
   });
 
+  it('confirmLive, asked when a tunnel dies: true while the session lives; false once the backend ended it, and the monitor ends it', async () => {
+    const s = await liveSession();
+    const { m, ends } = monitor(s, 60, undefined, { heartbeatS: 3600, start: false });
+    // Not started: only confirmLive talks to the backend.
+    assert.equal(await m.confirmLive(), true);
+    assert.deepEqual(ends, []);
+    await endSessions(ts.server.ctx!.sessionEnd, { sessionId: s.id }, 'revoked');
+    assert.equal(await m.confirmLive(), false);
+    assert.deepEqual(ends, ['revoked']);
+    assert.equal(await m.confirmLive(), false, 'an ended monitor stays ended');
+    assert.deepEqual(ends, ['revoked'], 'onEnd once');
+  });
+
   it('logs out when the tunnel has been idle longer than the idle timeout', async () => {
     const s = await liveSession();
     const { m, ended } = monitor(s, 1);
@@ -88,19 +110,22 @@ describe('SessionMonitor', () => {
   it('never logs out before a tunnel reported its traffic (connecting, restarting)', async () => {
     const s = await liveSession();
     let reads = 0;
-    let threeBeats!: () => void;
+    let beat!: () => void;
     const beaten = new Promise<string>((r) => {
-      threeBeats = () => r('running');
+      beat = () => r('running');
     });
     // The clock runs a day per read (one at start, one per successful heartbeat): an idle check
-    // with any signal would fire at once.
+    // with any signal would fire at once. After the first heartbeat the backend's own interval
+    // (tens of seconds) applies, so the later checks are made here rather than waited for.
     const { m, ended } = monitor(s, 60, () => {
-      if (++reads === 4) threeBeats();
+      if (++reads === 2) beat();
       return reads * 86_400_000;
     });
     const outcome = await Promise.race([ended, beaten]);
-    m.stop();
     assert.equal(outcome, 'running');
+    assert.equal(m.checkIdle(), false, 'days later, still no traffic signal: no logout');
+    assert.equal(m.checkIdle(), false);
+    m.stop();
   });
 });
 

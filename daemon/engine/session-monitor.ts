@@ -96,6 +96,28 @@ export class SessionMonitor {
     }
   }
 
+  /**
+   * One heartbeat now, for a tunnel that just died (restart.ts): an admin's lock, unbind or
+   * terminate also kicks the client at the gateway, and that kick may arrive before the revocation
+   * does. False when the backend says the session has ended (the monitor then ends it); true
+   * otherwise, an unreachable backend included (the restart's own budget decides then).
+   */
+  async confirmLive(): Promise<boolean> {
+    if (this.ended) return false;
+    try {
+      await this.o.backend.heartbeat(this.o.accessToken, this.o.sessionId);
+      this.lastBeatOk = this.now();
+      return true;
+    } catch (err) {
+      if (err instanceof ViworksError && ENDED_CODES.has(err.code)) {
+        this.o.log.event('session.revoked', 'ok', { via: 'tunnel_drop' });
+        this.end('revoked', revokedError(err.details[0] ?? null));
+        return false;
+      }
+      return !this.ended;
+    }
+  }
+
   private async heartbeatLoop(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {

@@ -71,9 +71,12 @@ function openvpnPidsInClient(): Promise<number[]> {
   return pidsNamed(plan.client.ns, 'openvpn');
 }
 
+/** States a teardown ends in (engine/disconnect.ts); any other is a connect or a teardown under way. */
+const RESTING = new Set(['enrolled', 'idle', 'error']);
+
 async function disconnected(): Promise<boolean> {
   const s = await local.status();
-  return s.state !== 'connected' && (await openvpnPidsInClient()).length === 0;
+  return RESTING.has(s.state) && (await openvpnPidsInClient()).length === 0;
 }
 
 async function activeSessionId(): Promise<string> {
@@ -377,6 +380,8 @@ describe('ViWorkS end to end in the namespace lab', { skip: peers.skip }, () => 
     const lock = await viworksIn(plan, ['admin', 'users', 'lock', 'demo']);
     assert.equal(lock.code, 0, JSON.stringify(lock.json));
     await waitUntil('the tunnel to go down after the lock', disconnected, 15_000, 50);
+    // Ended as a revocation, never a tunnel restart that knocks again (restart.ts confirmLive).
+    assert.equal((await local.status()).last_error?.code, 'VIW_E_SESSION_REVOKED');
     figures.user_lock_teardown_ms = Math.round(performance.now() - t0);
     assert.equal((await viworksIn(plan, ['admin', 'users', 'unlock', 'demo'])).code, 0);
   });
@@ -426,6 +431,8 @@ describe('ViWorkS end to end in the namespace lab', { skip: peers.skip }, () => 
     const unbind = await viworksIn(plan, ['admin', 'devices', 'unbind', deviceId]);
     assert.equal(unbind.code, 0, JSON.stringify(unbind.json));
     await waitUntil('the tunnel to go down after the unbind', disconnected, 15_000, 50);
+    // Ended as a revocation, never a tunnel restart that knocks again (restart.ts confirmLive).
+    assert.equal((await local.status()).last_error?.code, 'VIW_E_SESSION_REVOKED');
     figures.device_unbind_teardown_ms = Math.round(performance.now() - t0);
   });
 
