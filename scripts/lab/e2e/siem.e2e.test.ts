@@ -165,7 +165,7 @@ describe('the SIEM test plan in the lab', { skip: peers.skip }, () => {
     const burst = await alertOnce('spa_probe_burst', 30_000);
     assert.equal(burst.severity, 'error');
     assert.match(burst.key, /default/);
-    const probe = await alertOnce('spa_without_tls', 60_000);
+    const probe = await alertOnce('spa_without_tls', 90_000);
     assert.equal(probe.severity, 'warning');
     assert.match(probe.key, new RegExp(plan.client.address.replaceAll('.', '\\.')));
   });

@@ -133,7 +133,8 @@ export function dedupeWindowMs(rule: DetectionRule): number | 'event' {
     case 'each':
       return s.dedupeMs;
     case 'absence':
-      return s.withinMs;
+      // One wait spans window + lag: a knock repeated within that is the same probe, not a new one.
+      return s.withinMs + s.lagMs;
     default:
       return s.windowMs;
   }

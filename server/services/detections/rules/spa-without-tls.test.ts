@@ -117,6 +117,19 @@ describe('rule spa_without_tls', () => {
     assert.equal(h.engine.stats().suppressed, 9);
   });
 
+  it('with ingest lag, the same source is silenced for window + lag after an alert, then alerts again', async () => {
+    h = harness({ settings: { spaWithoutTls: { ingestLagS: 30 } } });
+    await h.emit(spa('203.0.113.5'));
+    h.clock.advance(80_000);
+    await h.emit(spa('203.0.113.5'));
+    await after(100_000);
+    assert.equal(h.sink.of('spa_without_tls').length, 1, 'the second knock, 80 s later, is the same probe');
+    assert.equal(h.engine.stats().suppressed, 1);
+    await h.emit(spa('203.0.113.5'));
+    await after(90_000);
+    assert.equal(h.sink.of('spa_without_tls').length, 2, 'past window + lag it is news again');
+  });
+
   it('events of older gateways without a name still pair up (key part -)', async () => {
     h = harness({ settings: exact });
     const { gateway: _g, ...noGw } = spa('198.51.100.7');
