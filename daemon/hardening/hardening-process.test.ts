@@ -9,89 +9,23 @@
 //     hardening.tracer_detected in the log.
 // The session end and the backend report on a tracer: tracer-session.test.ts.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { LocalClient } from '../../core/localclient/index.js';
 import { needPeers } from '../../scripts/testkit/peers.js';
+import { socketUp, until, ViworksdProcesses } from '../testing/viworksd-process.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'viworksd.ts');
-const ROOT = join(dirname(BIN), '..', '..');
 const STRACE = '/usr/bin/strace';
 const NOBODY = 65534;
 const peers = needPeers({ root: true, binaries: [STRACE], apt: 'strace' });
 const linux = process.platform === 'linux' ? undefined : 'Linux only';
 const skip = linux ?? peers.skip;
 
-const dir = mkdtempSync(join(tmpdir(), 'viw-harden-'));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-});
-
-interface Daemon {
-  readonly child: ChildProcess;
-  readonly socket: string;
-  readonly exited: Promise<number | null>;
-  stderr(): string;
-}
-
-/** viworksd in its own directory; `argv0` runs it under another program (runuser, strace). */
-function startViworksd(name: string, opts: { prefix?: string[]; owner?: number } = {}): Daemon {
-  const home = join(dir, name);
-  mkdirSync(join(home, 'run'), { recursive: true, mode: 0o755 });
-  mkdirSync(join(home, 'state'), { mode: 0o700 });
-  if (opts.owner !== undefined) {
-    chmodSync(dir, 0o755);
-    for (const d of [home, join(home, 'run'), join(home, 'state')]) chownSync(d, opts.owner, opts.owner);
-  }
-  const socket = join(home, 'run', 'viworksd.sock');
-  const argv = [
-    process.execPath,
-    '--import',
-    'tsx',
-    BIN,
-    '--socket',
-    socket,
-    '--state-dir',
-    join(home, 'state'),
-    '--keystore',
-    'file',
-    '--allow-unprivileged',
-  ];
-  const [cmd, ...args] = [...(opts.prefix ?? []), ...argv];
-  const child = spawn(cmd!, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.add(child);
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, socket, exited, stderr: () => stderr };
-}
-
-async function until(pred: () => boolean, what: string, ms = 30_000, log = ''): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}\n${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const socketUp = (d: Daemon) => existsSync(d.socket) && statSync(d.socket).isSocket();
+const daemons = new ViworksdProcesses();
+after(() => daemons.stopAll());
+const startViworksd = (name: string, opts?: { prefix?: string[]; owner?: number }) =>
+  daemons.start(name, opts);
 
 /** One field of /proc/<pid>/status (`NoNewPrivs`, `VmLck` …), as its text. */
 function procField(pid: number, field: string): string {
@@ -144,7 +78,7 @@ describe('viworksd process hardening (real process, procfs from outside)', { ski
     // the same user keeps its own.
     const owner = (path: string) => [statSync(path).uid, statSync(path).gid];
     const control = spawn('/usr/sbin/runuser', ['-u', 'nobody', '--', 'sleep', '30'], { stdio: 'ignore' });
-    children.add(control);
+    daemons.track(control);
     const comm = (p: number) =>
       existsSync(`/proc/${p}/comm`) ? readFileSync(`/proc/${p}/comm`, 'utf8') : '';
     await until(() => comm(nodePidUnder(control.pid!)) === 'sleep\n', 'sleep to be running under runuser');
@@ -176,7 +110,7 @@ describe('viworksd process hardening (real process, procfs from outside)', { ski
     assert.ok(socketUp(d), d.stderr());
     const started = Date.now();
     const strace = spawn(STRACE, ['-p', String(d.child.pid), '-o', '/dev/null'], { stdio: 'ignore' });
-    children.add(strace);
+    daemons.track(strace);
     await until(() => procField(d.child.pid!, 'TracerPid') !== '0' || d.child.exitCode !== null, 'strace');
     assert.equal(await d.exited, 70, d.stderr());
     const took = Date.now() - started;

@@ -2,6 +2,7 @@
 // permissions are the boundary), strict schemas (closed objects, no coercion, 64 KiB bodies), the
 // route table from LOCAL_ROUTES, NDJSON streams for watch and logs, the metrics (metrics.ts)
 // subscribed to the engine from the start.
+
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
@@ -17,6 +18,7 @@ import { type Authorizer, allowSocketPeers, RouteTable } from './route-table.js'
 import { registerRoutes } from './routes.js';
 import { groupId, prepareSocketPath, SOCKET_GROUP, secureSocket } from './socket.js';
 import { StreamRegistry } from './streams.js';
+import { wipeReadChunks } from './wipe-reads.js';
 
 export const LOCAL_BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -86,6 +88,7 @@ export async function buildLocalApp(o: Omit<LocalApiOptions, 'socketPath' | 'gro
     return503OnClosing: true,
   });
   const streams = new StreamRegistry(o.daemonVersion);
+  wipeReadChunks(app.server);
   installEdge(app, o.daemonVersion, o.log, LOCAL_BODY_LIMIT_BYTES);
   const table = new RouteTable(app, o.authorize ?? allowSocketPeers);
   // Subscribed from the start, so the counters see every connect of this daemon's life.

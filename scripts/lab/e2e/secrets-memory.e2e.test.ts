@@ -10,6 +10,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { toWireId } from '../../../core/bootstrap/wire-ids.js';
+import {
+  formsOf,
+  type Needle,
+  needlesFound,
+  pemPrivateKeyBodies,
+  writableRegions,
+} from '../../testkit/memory-scan.js';
 import { needPeers } from '../../testkit/peers.js';
 import { swtpmPeers } from '../../testkit/swtpm.js';
 import { readDemoUser } from '../driver.js';
@@ -19,7 +26,6 @@ import { type LabPlan, labPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
 import { pidsNamed } from '../topology.js';
 import { viworksIn } from './helpers.js';
-import { formsOf, type Needle, needlesFound, pemPrivateKeyBodies, writableRegions } from './memory-scan.js';
 
 const LAB_ID = 205;
 const peers = needPeers({
