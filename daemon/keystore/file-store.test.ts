@@ -8,6 +8,7 @@ import { isViworksError } from '../../core/errors/viworks-error.js';
 import { FileKeyStore } from './file-store.js';
 import { KernelKeyringStore, OsKeyringStore, probeKeyStore } from './os-keyring.js';
 import { selectKeyStore } from './select.js';
+import { isSecretBuffer, recordSecretBuffers } from './testing/secret-buffers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'viw-keystore-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -38,6 +39,18 @@ describe('FileKeyStore (encrypted-file fallback)', () => {
     assert.equal(await store.delete('device-hpke-x25519'), true);
     assert.equal(await store.delete('device-hpke-x25519'), false);
     assert.equal(await store.get('device-hpke-x25519'), null);
+  });
+
+  it('hands the secret out in a secret buffer (off the JS heap, through the page locker)', async () => {
+    const { store } = setup();
+    await store.put('k1', randomBytes(32));
+    const recorder = recordSecretBuffers();
+    try {
+      const back = await store.get('k1');
+      assert.ok(back && isSecretBuffer(recorder.made, back));
+    } finally {
+      recorder.stop();
+    }
   });
 
   it('writes a 0700 directory and 0600 files that do not contain the secret', async () => {

@@ -8,7 +8,7 @@
 // Either way the daemon uses the keys only through DeviceKeys (daemon/engine/device-keys.ts).
 //
 // Rules for every implementation and caller: secrets never appear in logs, errors or API answers;
-// `get` returns a fresh buffer the caller wipes (`fill(0)`) as soon as it is done with it.
+// `get` returns a fresh secret buffer the caller wipes (`fill(0)`) as soon as it is done with it.
 import type { DeviceKeyType, KeyProtection } from '../../core/api/device.js';
 import type { SignedHeaders } from '../../core/crypto/request-signing.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
@@ -25,7 +25,10 @@ export interface SecretStore {
   readonly protection: KeyProtection;
   /** Stores (or replaces) a secret. The store keeps its own copy; the caller still wipes `secret`. */
   put(name: string, secret: Uint8Array): Promise<void>;
-  /** The secret, or null when there is none. The caller owns and wipes the returned buffer. */
+  /**
+   * The secret, or null when there is none: a secretBytes buffer (core/crypto/bytes.ts — off the JS
+   * heap, so the GC never leaves copies the wipe cannot reach), which the caller owns and wipes.
+   */
   get(name: string): Promise<Uint8Array | null>;
   /** Removes a secret; false when there was none. */
   delete(name: string): Promise<boolean>;

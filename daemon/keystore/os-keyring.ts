@@ -10,10 +10,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { Entry, type EntryOptions } from '@napi-rs/keyring';
-import { wipe } from '../../core/crypto/bytes.js';
+import { secretBytes, wipe } from '../../core/crypto/bytes.js';
 import { assertSecretName, keystoreError, type SecretStore } from './keystore.js';
 
 export const KEYRING_SERVICE = 'viworksd';
+/** The device's secrets are 32 bytes; anything far larger in our entry is not ours to copy. */
+const MAX_SECRET_BYTES = 4096;
 
 class NapiKeyringStore implements SecretStore {
   readonly protection = 'software' as const;
@@ -51,9 +53,17 @@ class NapiKeyringStore implements SecretStore {
       throw keystoreError(`${this.name}: read failed`, err);
     }
     if (raw === null) return null;
-    const out = Uint8Array.from(raw);
-    raw.fill(0);
-    return out;
+    // The binding hands the secret over only as a JS array of numbers: it is copied into a secret
+    // buffer (off the JS heap: the copy the caller uses and wipes) and zeroed at once. For these
+    // few statements the array is on the heap, where a GC could still leave a copy of it.
+    try {
+      if (raw.length > MAX_SECRET_BYTES) throw keystoreError(`${this.name}: secret too large`);
+      const out = secretBytes(raw.length);
+      out.set(raw);
+      return out;
+    } finally {
+      raw.fill(0);
+    }
   }
 
   async delete(name: string): Promise<boolean> {

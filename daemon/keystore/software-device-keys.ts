@@ -1,18 +1,16 @@
 // The device keys of a software SecretStore (OS keyring, kernel keyring, encrypted file): X25519 for
 // the sealed bootstrap, Ed25519 for request signing, kept as two named 32-byte secrets. Each use
 // loads the key from the store, uses it, and wipes every buffer that held it. Software protection:
-// the keys exist in this process's memory while in use (key type `x25519_ed25519`).
-import nacl from 'tweetnacl';
-import { wipe } from '../../core/crypto/bytes.js';
+// the keys exist in this process's memory while in use (key type `x25519_ed25519`) — only in secret
+// buffers (off the JS heap, wiped here) and inside OpenSSL (ed25519-seed.ts; WebCrypto for X25519).
+import { randomFillSync } from 'node:crypto';
+import { secretBytes, wipe } from '../../core/crypto/bytes.js';
 import { openEnvelope } from '../../core/crypto/envelope.js';
 import { deviceFingerprint } from '../../core/crypto/fingerprints.js';
-import { generateDeviceKeyPair, importPrivateKey } from '../../core/crypto/hpke.js';
-import {
-  generateSigningKeyPair,
-  type SignedHeaders,
-  signRequest,
-} from '../../core/crypto/request-signing.js';
+import { importPrivateKey, X25519_KEY_BYTES } from '../../core/crypto/hpke.js';
+import { type SignedHeaders, signRequestWith } from '../../core/crypto/request-signing.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import { ED25519_SEED_BYTES, ed25519PublicKey, ed25519Sign, newEd25519Seed } from './ed25519-seed.js';
 import {
   DEVICE_HPKE_KEY,
   DEVICE_SIGNING_KEY,
@@ -35,22 +33,25 @@ export class SecretStoreDeviceKeys implements DeviceKeys {
   }
 
   async create(): Promise<NewDeviceKeys> {
-    const hpke = await generateDeviceKeyPair();
-    const signing = generateSigningKeyPair();
-    // tweetnacl's secret key is seed ‖ public key: only the 32-byte seed is stored.
-    const seed = signing.secretKey.slice(0, 32);
+    // Both private keys are born in secret buffers (any 32 random bytes are an X25519 key, RFC 7748
+    // §5, and an Ed25519 seed, RFC 8032 §5.1.5), never in on-heap arrays the GC could copy.
+    const hpkePrivate = randomFillSync(secretBytes(X25519_KEY_BYTES));
+    const seed = newEd25519Seed();
     try {
-      await this.store.put(DEVICE_HPKE_KEY, hpke.privateKey);
+      const hpke = await importPrivateKey(hpkePrivate);
+      const hpkePublicKey = new Uint8Array(await crypto.subtle.exportKey('raw', hpke.publicKey));
+      const signingPublicKey = ed25519PublicKey(seed);
+      await this.store.put(DEVICE_HPKE_KEY, hpkePrivate);
       await this.store.put(DEVICE_SIGNING_KEY, seed);
+      return {
+        keyType: this.keyType,
+        hpkePublicKey,
+        signingPublicKey,
+        fingerprint: deviceFingerprint(hpkePublicKey, signingPublicKey),
+      };
     } finally {
-      wipe(hpke.privateKey, signing.secretKey, seed);
+      wipe(hpkePrivate, seed);
     }
-    return {
-      keyType: this.keyType,
-      hpkePublicKey: hpke.publicKey,
-      signingPublicKey: signing.publicKey,
-      fingerprint: deviceFingerprint(hpke.publicKey, signing.publicKey),
-    };
   }
 
   async delete(): Promise<void> {
@@ -60,17 +61,16 @@ export class SecretStoreDeviceKeys implements DeviceKeys {
 
   /** Each private key is loaded and wiped at once; nothing is returned. */
   async check(): Promise<void> {
-    wipe(await this.required(DEVICE_HPKE_KEY, 32));
-    wipe(await this.required(DEVICE_SIGNING_KEY, 32));
+    wipe(await this.required(DEVICE_HPKE_KEY, X25519_KEY_BYTES));
+    wipe(await this.required(DEVICE_SIGNING_KEY, ED25519_SEED_BYTES));
   }
 
   async sign(keyId: string, method: string, path: string, body: Uint8Array): Promise<SignedHeaders> {
-    const seed = await this.required(DEVICE_SIGNING_KEY, 32);
-    const pair = nacl.sign.keyPair.fromSeed(seed);
+    const seed = await this.required(DEVICE_SIGNING_KEY, ED25519_SEED_BYTES);
     try {
-      return signRequest(keyId, pair.secretKey, method, path, body);
+      return await signRequestWith(keyId, async (text) => ed25519Sign(seed, text), method, path, body);
     } finally {
-      wipe(seed, pair.secretKey);
+      wipe(seed);
     }
   }
 
@@ -79,7 +79,7 @@ export class SecretStoreDeviceKeys implements DeviceKeys {
     envelope: unknown,
     o: { readonly expectedDeviceId: string; readonly expectedSessionId: string },
   ): Promise<Uint8Array> {
-    const raw = await this.required(DEVICE_HPKE_KEY, 32);
+    const raw = await this.required(DEVICE_HPKE_KEY, X25519_KEY_BYTES);
     let recipientKey: CryptoKeyPair;
     try {
       recipientKey = await importPrivateKey(raw);
