@@ -6,12 +6,16 @@ import { type Static, Type } from 'typebox';
 import { closed } from './common.js';
 
 /**
- * `locked`: the whole process is locked in RAM (mlockall). `secrets`: the pages holding key
- * material (every secret buffer, core/crypto/bytes.ts secretBytes) are locked with mlock(2); the
- * rest of the process is not. `unavailable`: not attempted, for a
- * known reason (Node's V8 cannot run with locked pages: it discards freed heap pages with
- * madvise(MADV_DONTNEED), which the kernel refuses on locked memory, and V8 aborts; a memlock
- * limit too low; not Linux). `failed`: attempted, and the kernel refused.
+ * What viworksd reports (daemon/hardening/process-hardening.ts):
+ *   `secrets`: the pages holding key material (every secret buffer, core/crypto/bytes.ts
+ *   secretBytes) are locked with mlock(2); the rest of the process is not, because it cannot be
+ *   (Node's V8 discards freed heap pages with madvise(MADV_DONTNEED), which the kernel refuses on
+ *   locked memory, and V8 aborts);
+ *   `unavailable`: not even the secret pages — the kernel refused the mlock(2) probe at start (a
+ *   memlock limit too low), no mlock binding, or not Linux.
+ * On the wire but never reported by viworksd: `locked` (the whole process, mlockall) and `failed`
+ * (a refused attempt; viworksd reports its refusal as `unavailable`). They stay in the enum so the
+ * backend and the CLI still take them from any client (`failed` reads as memory not locked).
  */
 export const MLOCK_STATES = ['locked', 'secrets', 'unavailable', 'failed'] as const;
 export type MlockState = (typeof MLOCK_STATES)[number];

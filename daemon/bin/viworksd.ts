@@ -20,10 +20,12 @@
 // switch needs nft (nftables): without it, modes session/always refuse to connect (fail closed).
 // Hardening Node allows: umask 077 (every file the daemon creates is private), a fixed process
 // title, stdin closed. On Linux, before the socket opens (daemon/hardening/): not dumpable, core
-// limit 0, no_new_privs; memory is not locked (V8 aborts with locked pages). A step that does not
-// hold refuses the start (exit 70). A tracer (debugger, strace) attached at start refuses it, and
-// one seen later (checked every 2 s) ends the session, reports client.debugger_attached to the
-// backend and exits: exit 70 with a generic error either way (the log says hardening.tracer_detected).
+// limit 0, no_new_privs; only the pages of secret buffers are locked (posture mlock `secrets`: V8
+// aborts when the whole process is). A step that does not hold refuses the start (exit 70). A
+// tracer (debugger, strace) attached at start refuses it — an enrolled device first reports
+// client.debugger_attached to the backend (at most 3 s; no engine, no socket) — and one seen later
+// (checked every 2 s) ends the session, reports the same and exits: exit 70 with a generic error
+// either way (the log says hardening.tracer_detected).
 // SIGTERM/SIGINT: disconnect, wipe secrets, remove the socket, exit 0.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -47,8 +49,9 @@ import {
   readTracerPid,
   startVerdict,
 } from '../hardening/process-hardening.js';
+import { reportTracerAtStart } from '../hardening/tracer-at-start.js';
 import { TracerWatch, tracerDetail } from '../hardening/tracer-watch.js';
-import { parseKeyStoreChoice } from '../keystore/select.js';
+import { parseKeyStoreChoice, selectKeyStore } from '../keystore/select.js';
 import { parseTcti } from '../keystore/tpm2/tpm2-tools.js';
 import { DaemonLog, type LogLevel } from '../log/daemon-log.js';
 
@@ -93,13 +96,13 @@ async function main(): Promise<number> {
     return 64;
   }
   const log = new DaemonLog({ minLevel: level });
-  const hardening = await harden(log);
-  if (hardening === 'tracer' || hardening === 'failed') {
-    const why = hardening === 'tracer' ? GENERIC_ERROR : 'process hardening failed (see the log)';
-    process.stderr.write(`viworksd: cannot start: ${why}\n`);
+  const stateDir = args['state-dir'] ?? '/var/lib/viworks';
+  const hardened = await harden(log);
+  if (hardened.kind === 'failed') {
+    process.stderr.write('viworksd: cannot start: process hardening failed (see the log)\n');
     return 70;
   }
-  const stateDir = args['state-dir'] ?? '/var/lib/viworks';
+  if (hardened.kind === 'traced') return refuseTraced(args, stateDir, hardened.pid, log);
   let network: NetworkProtectionDeps | undefined;
   try {
     // Unprivileged (development, benchmarks): nothing of the network can be managed; said in the log.
@@ -119,7 +122,7 @@ async function main(): Promise<number> {
     // OpenVPN runs as a child with its whole config on stdin; its sanitized lines go to the debug log.
     openvpn: new RunnerOpenVpnStarter({ onLog: (line) => log.debug(`openvpn: ${line}`) }),
     tls: new PinnedTlsProxyStarter({ onLog: (line) => log.info(line) }),
-    posture: hardening.posture,
+    posture: hardened.state.posture,
   });
 
   return new Promise<number>((resolve) => {
@@ -166,16 +169,21 @@ async function main(): Promise<number> {
   });
 }
 
-/**
- * The process hardening (daemon/hardening/process-hardening.ts), logged step by step. `tracer`: a
- * tracer is attached (refuse with a generic error); `failed`: a step did not hold (refuse).
- */
-async function harden(log: DaemonLog): Promise<HardeningState | 'tracer' | 'failed'> {
+/** What the hardening at start came to: run with `state`, or refuse the start. */
+type Hardened =
+  | { readonly kind: 'hardened'; readonly state: HardeningState }
+  /** A tracer is attached (refuse with a generic error): its pid, for the backend's report. */
+  | { readonly kind: 'traced'; readonly pid: number }
+  /** A step did not hold (refuse). */
+  | { readonly kind: 'failed' };
+
+/** The process hardening (daemon/hardening/process-hardening.ts), logged step by step. */
+async function harden(log: DaemonLog): Promise<Hardened> {
   if (process.platform !== 'linux') {
     log.warn(
       `process hardening: not available on ${process.platform} (core dumps and ptrace not restricted)`,
     );
-    return notHardened(`not on ${process.platform}`);
+    return { kind: 'hardened', state: notHardened(`not on ${process.platform}`) };
   }
   let state: HardeningState;
   try {
@@ -194,13 +202,16 @@ async function harden(log: DaemonLog): Promise<HardeningState | 'tracer' | 'fail
     }
   } catch {
     log.error('process hardening: the libc binding (koffi) could not be loaded');
-    return 'failed';
+    return { kind: 'failed' };
   }
   const verdict = startVerdict(state);
   if (!verdict.start) {
-    if (verdict.tracer) log.event('hardening.tracer_detected', 'failed', { at: 'start' });
-    else log.error(verdict.log);
-    return verdict.tracer ? 'tracer' : 'failed';
+    if (!verdict.tracer) {
+      log.error(verdict.log);
+      return { kind: 'failed' };
+    }
+    log.event('hardening.tracer_detected', 'failed', { at: 'start' });
+    return { kind: 'traced', pid: state.tracerPid ?? 0 };
   }
   for (const warning of verdict.warnings) log.warn(`process hardening: ${warning}`);
   const p = state.posture;
@@ -210,7 +221,34 @@ async function harden(log: DaemonLog): Promise<HardeningState | 'tracer' | 'fail
     no_new_privs: p.no_new_privs,
     mlock: p.mlock,
   });
-  return state;
+  return { kind: 'hardened', state };
+}
+
+/**
+ * A tracer at start: the backend hears of it when the device is enrolled (tracer-at-start.ts, at
+ * most 3 s, nothing else started), then exit 70 with the generic error.
+ */
+async function refuseTraced(
+  args: ReturnType<typeof parse>,
+  stateDir: string,
+  pid: number,
+  log: DaemonLog,
+): Promise<number> {
+  await reportTracerAtStart({
+    stateDir,
+    keyStore: (record) =>
+      selectKeyStore({
+        stateDir,
+        choice: parseKeyStoreChoice(args.keystore ?? process.env.VIWORKSD_KEYSTORE),
+        enrolledStore: record.key_store,
+        ...tpm2Tcti(args['tpm2-tcti'] ?? process.env.VIWORKSD_TPM2_TCTI),
+        log: (line) => log.info(line),
+      }),
+    tracer: tracerDetail(pid, readText),
+    log,
+  });
+  process.stderr.write(`viworksd: cannot start: ${GENERIC_ERROR}\n`);
+  return 70;
 }
 
 /** The kill switch (nft), the pushed DNS method, the leak checks and the captive portal probe. */

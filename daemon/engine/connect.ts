@@ -58,6 +58,8 @@ export async function connect(
       toWireId('d', record.device_id),
       sessionId,
     );
+    // Held by the session from here, so whoever ends it wipes them (the catch below too, for an
+    // end that came while the open was still waiting, e.g. on the TPM).
     s.payload = payload;
     s.secrets = secrets;
     if (s.closed) throw cancelled();
@@ -112,8 +114,10 @@ export async function connect(
     return { v: LOCAL_API_VERSION, state: 'connected' };
   } catch (err) {
     if (s.closed) {
-      // Ended meanwhile (disconnect, revocation): that teardown owns the resulting state.
+      // Ended meanwhile (disconnect, revocation): that teardown owns the resulting state. It may
+      // have wiped the session's secrets before the open above returned them: wiped again here.
       await s.teardown;
+      s.forgetSecrets();
       const last = e.getStatus().last_error;
       throw last ? ViworksError.fromBody(last) : cancelled();
     }

@@ -1,6 +1,7 @@
 // The libc calls of process-hardening.ts, through koffi (a maintained FFI whose prebuilt binaries
 // come inside npm packages, one per platform; README#dependencies): prctl (variadic in libc, called
-// as such), getrlimit and setrlimit (struct rlimit: two rlim_t, unsigned long on Linux). Symbols are
+// as such), getrlimit and setrlimit (struct rlimit: two rlim_t, unsigned long on Linux), and mlock
+// (the pages under one secret buffer: core/crypto/bytes.ts secretBytes). Symbols are
 // looked up in the running process (dlopen(NULL)), so glibc and musl both work. Loaded on first use
 // and on Linux only: other platforms never load native code for this.
 import { readFileSync } from 'node:fs';

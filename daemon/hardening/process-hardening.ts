@@ -5,15 +5,19 @@
 //   PR_SET_NO_NEW_PRIVS 1    neither the daemon nor its children gain privileges through execve
 //                            (setuid bits, file capabilities); OpenVPN starts as root with the
 //                            daemon's capabilities and needs nothing more
+//   mlock(2) probe           only the pages of secret buffers are locked (posture.mlock `secrets`:
+//                            core/crypto/bytes.ts secretBytes, each locked as it is allocated); a
+//                            probe the kernel refuses (a memlock limit too low) is `unavailable`
 //   TracerPid                a debugger or strace attached (tracer-watch.ts keeps looking)
 // Each step is read back from the kernel: the posture says what holds, not what was asked.
 //
-// Memory is NOT locked (posture.mlock `unavailable`): mlockall(MCL_CURRENT|MCL_FUTURE), with or
-// without MCL_ONFAULT, aborts Node 20 within a second of its first large free — V8 returns freed
-// heap pages with madvise(MADV_DONTNEED), which Linux refuses on locked pages (EINVAL), and V8
-// treats that as fatal ("Check failed: 0 == ret" in OS::SetPermissions). Measured here: with
-// MCL_CURRENT|MCL_FUTURE the RSS went from 45 to 178 MiB (everything faulted in, VmLck 749 MiB,
-// the whole address space); with MCL_ONFAULT it stayed at 46 MiB (VmLck 814 MiB); both aborted.
+// The whole process is NOT locked: mlockall(MCL_CURRENT|MCL_FUTURE), with or without MCL_ONFAULT,
+// aborts Node 20 within a second of its first large free — V8 returns freed heap pages with
+// madvise(MADV_DONTNEED), which Linux refuses on locked pages (EINVAL), and V8 treats that as fatal
+// ("Check failed: 0 == ret" in OS::SetPermissions). Measured here: with MCL_CURRENT|MCL_FUTURE the
+// RSS went from 45 to 178 MiB (everything faulted in, VmLck 749 MiB, the whole address space); with
+// MCL_ONFAULT it stayed at 46 MiB (VmLck 814 MiB); both aborted. So posture.mlock is never `locked`
+// (nor `failed`: a refusal is `unavailable`).
 // The syscalls go through HardeningSyscalls: libc.ts binds them with koffi, tests inject fakes.
 import { POSTURE_UNHARDENED, type ProcessPosture } from '../../core/api/posture.js';
 
@@ -177,8 +181,9 @@ export type StartVerdict =
   | { readonly start: false; readonly tracer: boolean; readonly log: string };
 
 /**
- * A tracer attached at start: refuse (the caller prints only a generic error). A step that did not
- * hold: refuse. Memory not locked: a warning (it never is under Node, see the header).
+ * A tracer attached at start: refuse (the caller reports it to the backend when enrolled and prints
+ * only a generic error). A step that did not hold: refuse. What of the memory is locked (the secret
+ * pages, or not even those) and whether swap is active: a warning, never a refusal.
  */
 export function startVerdict(state: HardeningState): StartVerdict {
   if (state.tracerPid !== null && state.tracerPid !== 0) {

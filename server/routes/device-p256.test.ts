@@ -1,7 +1,8 @@
 // A `p256` desktop (the key type of a TPM device) against the real backend over HTTPS, with software
 // P-256 keys standing in for the TPM (the daemon's TPM test, daemon/keystore/tpm2/tpm2-daemon.test.ts,
 // does the same with a real software TPM): enrollment, ECDSA-signed login and verify, the bootstrap
-// sealed in the P-256 suite; refusals of mismatched key types; and `requireHardwareKey`.
+// sealed in the P-256 suite; refusals of mismatched key types (and of key_protection tpm2 without
+// them); and `requireHardwareKey`.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +17,7 @@ import { generateDeviceKeyPair } from '../../core/crypto/hpke.js';
 import { signRequest, signRequestWith } from '../../core/crypto/request-signing.js';
 import { ERRORS } from '../../core/errors/catalogue.js';
 import type { PhoneIdentity } from '../../mobile/sim/phone-client.js';
+import { enrollmentTokenHash } from '../services/device/enrollment-tokens.js';
 import type { HttpReply } from '../testing/harness.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import {
@@ -23,10 +25,13 @@ import {
   createToken,
   createUser,
   ctxOf,
+  enrollBody,
   enrolledDesktop,
   freshIp,
   loginBody,
+  newDesktopKeys,
   phoneClient,
+  signedCall,
 } from '../testing/identity-fixtures.js';
 
 const PW = 'p256 device password 1234';
@@ -236,6 +241,46 @@ describe('a p256 (TPM key type) desktop against the backend', () => {
       });
       assertError(reply, 400, 'VIW_E_VALIDATION');
     }
+  });
+
+  it('refuses key_protection tpm2 with x25519_ed25519 keys, before the token or the password is looked at', async () => {
+    const db = ctxOf(ts).db;
+    const failedBefore = (await db.user.findUniqueOrThrow({ where: { username: 'tess' } })).failedLogins;
+    const devicesBefore = await db.desktopDevice.count();
+    const keys = await newDesktopKeys();
+    const token = await createToken(ts);
+    const attempts: Array<Record<string, unknown>> = [
+      // Token path, wrong password: refused for the key type, not as a failed login.
+      { enrollment_token: token, password: 'not the password at all' },
+      { enrollment_token: token, password: 'not the password at all', key_type: 'x25519_ed25519' },
+      // Phone-code path, right password: refused instead of a transaction (202).
+      { password: PW },
+    ];
+    for (const extra of attempts) {
+      const reply = await signedCall<{ code: string; message: string }>(ts, '/device/enroll', {
+        keyId: keys.fingerprint,
+        secretKey: keys.signing.secretKey,
+        json: enrollBody(keys, { username: 'tess', key_protection: 'tpm2', ...extra }),
+        localAddress: freshIp(),
+      });
+      assertError(reply, 400, 'VIW_E_VALIDATION');
+      assert.match(reply.text, /key_protection tpm2 requires key_type p256 \(got x25519_ed25519\)/);
+    }
+    const row = await db.enrollmentToken.findUniqueOrThrow({
+      where: { tokenHash: enrollmentTokenHash(token) },
+    });
+    assert.equal(row.uses, 0, 'the token was not used');
+    assert.equal(await db.desktopDevice.count(), devicesBefore, 'no device');
+    const failedAfter = (await db.user.findUniqueOrThrow({ where: { username: 'tess' } })).failedLogins;
+    assert.equal(failedAfter, failedBefore, 'no password was checked');
+    // The same keys with the protection they can have enroll.
+    const ok = await signedCall(ts, '/device/enroll', {
+      keyId: keys.fingerprint,
+      secretKey: keys.signing.secretKey,
+      json: enrollBody(keys, { username: 'tess', password: PW, enrollment_token: token }),
+      localAddress: freshIp(),
+    });
+    assert.equal(ok.status, 201, ok.text);
   });
 
   it('a device enrolled without key_type is x25519_ed25519 (its bootstraps: full-flow.test.ts)', async () => {

@@ -3,7 +3,7 @@
 //   - `sign`: ECDSA P-256 / SHA-256 — request signing (tpm2_sign over the SHA-256 of the signed text);
 //   - `hpke`: ECDH P-256 — the one private-key step of the bootstrap's HPKE decap (tpm2_ecdhzgen);
 //     the rest of DHKEM(P-256) and the AEAD run in core/crypto/hpke-p256.ts on the TPM's output.
-// Key type `p256`, key_protection `hardware`, store name `tpm2`.
+// Key type `p256`, key_protection `tpm2`, store name `tpm2`.
 //
 // What is on disk, in <stateDir>/tpm2 (0700, files 0600):
 //   hpke.pub/.priv, sign.pub/.priv  TPM2B_PUBLIC / TPM2B_PRIVATE from tpm2_create: the private part is

@@ -8,7 +8,7 @@
 //     approval by an administrator.
 // The request is signed by the new device's signing key (key id = fingerprint): Ed25519, or ECDSA
 // P-256 for a `p256` (TPM) device; the keys are decoded for the request's key type, the fingerprint
-// is recomputed here and a mismatch refused.
+// is recomputed here and a mismatch refused. `key_protection: tpm2` comes only with `key_type: p256`.
 
 import type { DeviceKeyType } from '../../../core/api/device.js';
 import { decodeDevicePublicKey, KEY_TYPES } from '../../../core/crypto/device-key-type.js';
@@ -73,6 +73,20 @@ export function assertKeyProtectionAllowed(requireHardwareKey: boolean, keyProte
 }
 
 /**
+ * `key_protection: tpm2` only with the TPM's key type: a TPM 2.0 makes P-256 keys (it does neither
+ * X25519 nor Ed25519), so a `tpm2` device with `x25519_ed25519` keys claims a protection its keys
+ * cannot have. Refused before the token or the password is looked at.
+ */
+export function assertProtectionFitsKeyType(keyProtection: string, keyType: DeviceKeyType | undefined): void {
+  const type = keyType ?? 'x25519_ed25519';
+  if (keyProtection === 'tpm2' && type !== 'p256') {
+    throw new ViworksError('VIW_E_VALIDATION', {
+      details: [`key_protection tpm2 requires key_type p256 (got ${type})`],
+    });
+  }
+}
+
+/**
  * A proposed device name as stored and shown: NFC, runs of spaces as one, trimmed, still at most 64
  * (the API's limit; NFC can lengthen a string); null if empty.
  */
@@ -98,6 +112,7 @@ export async function enrollWithToken(
   token: string,
   input: EnrollInput,
 ): Promise<EnrolledRow> {
+  assertProtectionFitsKeyType(input.keyProtection, input.keyType);
   const now = deps.now();
   const row = await deps.db.enrollmentToken.findUnique({ where: { tokenHash: enrollmentTokenHash(token) } });
   if (!row || tokenState(row, now) !== 'valid') throw new ViworksError('VIW_E_ENROLL_TOKEN_INVALID');
@@ -126,6 +141,7 @@ export async function startEnrollWithOtp(
   trail: AuditTrail,
   input: EnrollInput,
 ): Promise<{ txnId: string; expiresAt: number }> {
+  assertProtectionFitsKeyType(input.keyProtection, input.keyType);
   const { username: _u, password: _p, sourceIp, ...enrollment } = input;
   const txn = {
     purpose: 'enroll' as const,
