@@ -6,7 +6,7 @@
 // carries a fresh `x-trace-id` of ours (the backend logs it as client_trace_id); the reply's own
 // trace id is the backend's. Used by the daemon, the CLI's admin commands and the phone simulator.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
@@ -162,7 +162,8 @@ export class PinnedTransport implements Transport {
         clearTimeout(connectTimer);
         reject(transportError(err));
       });
-      r.end(req.body);
+      if (req.body === undefined) r.end();
+      else sendBodyWhenSecure(r, req.body);
     });
   }
 
@@ -185,6 +186,23 @@ export class PinnedTransport implements Transport {
       // An observer must not change the verdict: the handshake is refused either way.
     }
   }
+}
+
+/**
+ * Writes a request body (a password, a code, a token may be in it; call.ts wipes it after) so that
+ * no copy of it outlives the call in native memory. Written at once, it would reach the TLS socket
+ * while the handshake runs, or beside the headers in one corked write: either way Node copies it
+ * into a native buffer (the pending cleartext, or the joined writev) that is freed but never
+ * cleared. So the headers go first, and the body alone once the handshake is done: OpenSSL then
+ * encrypts it straight from the caller's bytes. `end` follows the write, so no second chunk joins it.
+ */
+function sendBodyWhenSecure(r: ClientRequest, body: Uint8Array): void {
+  r.flushHeaders();
+  r.once('socket', (socket) => {
+    socket.once('secureConnect', () => {
+      r.write(body, () => r.end());
+    });
+  });
 }
 
 export function transportError(err: unknown): ViworksError {

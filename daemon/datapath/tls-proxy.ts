@@ -6,8 +6,10 @@
 // One proxy carries exactly one connection: the listener closes as soon as it has accepted one, so
 // no other local process can ride an established, pinned tunnel (a second connection is refused).
 // It accepts with pauseOnConnect, so not one local byte is read before the gateway is verified.
+
 import { createServer as netCreateServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { SecureContext } from 'node:tls';
 import type { TrafficCounters } from '../engine/types.js';
 import { fastDial } from './fast-dial.js';
 import { buildClientContext } from './tls-client-context.js';
@@ -41,11 +43,15 @@ export interface TlsProxy {
 export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
   validate(opts);
   // Once, before listening: a certificate/key mismatch is a VIW_E_VALIDATION here, not a dial failure.
-  const context = buildClientContext(opts);
+  // The context holds OpenSSL's parsed copy of the client key until V8 collects it: the handle lets
+  // go of it (and of the connection, whose socket keeps it too) as soon as it is no longer needed, so
+  // a handle somebody still holds after the session does not keep the key alive (native-copies.ts).
+  let context: SecureContext | null = buildClientContext(opts);
   const ready = deferred<Established>();
   const closed = deferred<TunnelSummary>();
   let handshakeMs: number | undefined;
   let conn: ProxiedConnection | undefined;
+  let finalTraffic: TrafficCounters | undefined;
   let acceptTimer: NodeJS.Timeout | undefined;
   let done = false;
   let accepted = false;
@@ -60,6 +66,7 @@ export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
   const finishEarly = (reason: CloseReason, dialError?: unknown) => {
     if (done || conn) return;
     done = true;
+    context = null;
     clearTimeout(acceptTimer);
     stopListening();
     dialAbort.abort();
@@ -91,18 +98,22 @@ export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
       signal: dialAbort.signal,
     }).then(
       (raw) => {
-        if (done) {
+        if (done || !context) {
           raw.destroy();
           socket.destroy();
           return;
         }
-        conn = proxyConnection(socket, opts, context, raw);
+        const carried = proxyConnection(socket, opts, context, raw);
+        conn = carried;
+        context = null;
         conn.ready.then((e) => {
           handshakeMs = e.handshakeMs;
           ready.resolve(e);
         }, ready.reject);
-        conn.closed.then((s) => {
+        carried.closed.then((s) => {
           done = true;
+          finalTraffic = carried.traffic();
+          conn = undefined;
           closed.resolve(s);
         });
       },
@@ -138,10 +149,10 @@ export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
       return handshakeMs;
     },
     closed: closed.promise,
-    traffic: () => conn?.traffic() ?? { bytesIn: 0, bytesOut: 0, lastActivityMs: listenedAt },
+    traffic: () => conn?.traffic() ?? finalTraffic ?? { bytesIn: 0, bytesOut: 0, lastActivityMs: listenedAt },
     close: () => {
       if (conn) conn.close();
-      else finishEarly('closed');
+      else if (!finalTraffic) finishEarly('closed');
     },
   };
 }

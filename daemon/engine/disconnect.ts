@@ -7,6 +7,7 @@ import { type ConnectionState, LOCAL_API_VERSION } from '../../core/api/local.js
 import type { ViworksError } from '../../core/errors/viworks-error.js';
 import type { EngineContext, StatusFields, TeardownReason } from './engine-context.js';
 import { asViworksError } from './errors.js';
+import { releaseNativeCopiesSoon } from './native-copies.js';
 import type { ActiveSession } from './session.js';
 import { errorInfo } from './status.js';
 
@@ -68,6 +69,7 @@ export function teardown(
       otp_expires_at: null,
       last_error: err ? errorInfo(err) : null,
     });
+    releaseNativeCopiesSoon(() => e.log.warn('memory: could not force a collection after the session'));
   })();
   return s.teardown;
 }

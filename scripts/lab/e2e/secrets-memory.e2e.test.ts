@@ -7,6 +7,7 @@
 // none of them. The user's password (typed at login, lifted out of the local API's request body as
 // bytes, never a string) must be gone already while connected.
 import assert from 'node:assert/strict';
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { toWireId } from '../../../core/bootstrap/wire-ids.js';
@@ -47,6 +48,20 @@ function spaKeysOf(deviceId: string): { enc: Buffer; hmac: Buffer } {
   const value = (k: string) =>
     Buffer.from(stanza.match(new RegExp(`^${k} (\\S+)$`, 'm'))?.[1] ?? '', 'base64');
   return { enc: value('KEY_BASE64'), hmac: value('HMAC_KEY_BASE64') };
+}
+
+/**
+ * The client key's private scalar as OpenSSL holds it once parsed: big-endian, and as its BIGNUM's
+ * limbs (least significant first on a little-endian machine: the bytes reversed).
+ */
+function scalarNeedles(pkcs8: Buffer): Needle[] {
+  const jwk = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' });
+  const d = Buffer.from(String(jwk.d), 'base64url');
+  assert.equal(d.length, 32, 'a P-256 scalar');
+  return [
+    { name: 'client key scalar', bytes: d },
+    { name: 'client key scalar (limbs)', bytes: Buffer.from(d).reverse() },
+  ];
 }
 
 /** Every line of the gateway's tls-crypt key (the daemon gets it as these hex lines), and its bytes. */
@@ -96,6 +111,7 @@ describe('no session secret lingers in viworksd after disconnect (a TPM-backed d
       { name: 'client key PEM body', bytes: Buffer.from(body.slice(0, 64)) },
       { name: 'client key PEM body (end)', bytes: Buffer.from(body.slice(-40)) },
       ...formsOf('client key DER', der).filter((n) => !n.name.endsWith('(base64)')),
+      ...scalarNeedles(der),
     );
     const found = new Set(needlesFound(regions, needles));
     // The password reached viworksd as bytes (the local API lifts it out of the request body) and
@@ -109,6 +125,7 @@ describe('no session secret lingers in viworksd after disconnect (a TPM-backed d
       'tls-crypt line 1',
       'tls-crypt line 16',
       'client key PEM body',
+      'client key scalar (limbs)',
     ])
       assert.ok(found.has(expected), `while connected the scan finds ${expected}`);
   });
