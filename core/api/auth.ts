@@ -20,6 +20,11 @@
 //   4  the login request may carry `backend_pins` (the SPKI pins the daemon holds for the backend);
 //      a login presenting a pin the backend no longer publishes, once the pin-roll window elapsed,
 //      is recorded as `client.pin_stale` (docs/detections.md). A v3 backend refuses the field.
+//   5  the login request may carry `client_version` (the daemon's own version): the backend judges
+//      the policy's minimum client version by it at login and bootstrap, and records it on the
+//      device and the session. A login without it (a v4 daemon) has no known version: it meets no
+//      minimum, and is refused (VIW_E_POLICY_POSTURE) only where a policy sets one. A v4 backend
+//      refuses the field, so the backend is updated before the desktops.
 import { type Static, Type } from 'typebox';
 import {
   closed,
@@ -39,7 +44,23 @@ import { ProcessPostureSchema } from './posture.js';
 export const LOGIN_PINS_MAX = 4;
 
 /** The version of this contract (see the change log above). */
-export const AUTH_API_VERSION = 4;
+export const AUTH_API_VERSION = 5;
+
+/** The longest client version a login carries (a release with a pre-release tag and build). */
+export const CLIENT_VERSION_MAX = 64;
+
+/**
+ * A daemon's version as a login reports it (v5): semantic-version-like — `MAJOR.MINOR.PATCH`, no
+ * leading zeros, at most 9 digits each (exact as numbers), then an optional pre-release and build
+ * (`1.4.0`, `1.4.0-rc.1+g1a2b3c`). A policy's minimum (`x.y.z`) is met by a plain release at or
+ * above it; a version with a pre-release or build part meets it only by a higher MAJOR or MINOR.
+ */
+export const ClientVersion = Type.String({
+  minLength: 5,
+  maxLength: CLIENT_VERSION_MAX,
+  pattern:
+    '^(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$',
+});
 
 export const LoginRequestSchema = Type.Object(
   {
@@ -53,6 +74,8 @@ export const LoginRequestSchema = Type.Object(
     posture: Type.Optional(ProcessPostureSchema),
     /** The backend SPKI pins this daemon holds (sha256, base64; v4): the backend's pin-staleness check. */
     backend_pins: Type.Optional(Type.Array(Pin, { minItems: 1, maxItems: LOGIN_PINS_MAX })),
+    /** The daemon's own version (v5): the policy's minimum client version is judged by it. */
+    client_version: Type.Optional(ClientVersion),
   },
   closed,
 );

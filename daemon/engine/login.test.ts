@@ -2,10 +2,14 @@
 // a wrong code (typed again), and the one-time password: verify answers password_change_required,
 // POST /v1/password replaces it, and the user logs in again with the new one — through the
 // LocalClient against the real backend. No password, code or token reaches a log or an answer.
+// Each login reports the daemon's version (auth v5): the backend's minimum-version policy judges it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { PolicyDocument } from '../../core/api/policy.js';
 import { isViworksError } from '../../core/errors/viworks-error.js';
+import { defaultPolicyDocument } from '../../server/services/policy/resolve.js';
 import { ctxOf } from '../../server/testing/identity-fixtures.js';
+import { DAEMON_VERSION } from '../daemon.js';
 import { type BackendSession, startBackendSession } from '../testing/backend-session.js';
 import { searchSecrets } from '../testing/recorders.js';
 
@@ -89,5 +93,39 @@ describe('codes and the one-time password', () => {
       { 'daemon log': b.d.logText(), 'API answers': answers.join('\n') },
       { strings: [FIRST, NEXT, ...b.codes], keys: [] },
     );
+  });
+});
+
+describe('the version each login reports (auth v5)', () => {
+  it('is what the minimum-version policy judges, recorded on the device and the session', async () => {
+    const ctx = ctxOf(b.ts);
+    const id = (await b.d.client.device()).device_id;
+    // Enrolled long ago with an older release; the policy asks for this daemon's version.
+    await ctx.db.desktopDevice.update({ where: { id }, data: { clientVersion: '0.0.1' } });
+    const document: PolicyDocument = structuredClone(defaultPolicyDocument(ctx.config));
+    document.posture.min_client_version = DAEMON_VERSION.replace(/[-+].*$/, '');
+    const policy = await ctx.db.policy.create({
+      data: {
+        name: 'min-this-daemon',
+        currentVersion: 1,
+        versions: { create: { version: 1, authorId: b.userId, document: JSON.stringify(document) } },
+      },
+    });
+    await ctx.db.policyAssignment.create({
+      data: { subjectType: 'user', subjectId: b.userId, policyId: policy.id },
+    });
+    try {
+      assert.equal(await b.login(NEXT), false);
+      assert.equal(
+        (await ctx.db.desktopDevice.findUniqueOrThrow({ where: { id } })).clientVersion,
+        DAEMON_VERSION,
+      );
+      assert.equal((await b.d.client.connect()).state, 'connected');
+      const session = await ctx.db.session.findFirstOrThrow({ where: { deviceId: id, endedAt: null } });
+      assert.equal(session.clientVersion, DAEMON_VERSION);
+      await b.d.client.disconnect();
+    } finally {
+      await ctx.db.policyAssignment.deleteMany({ where: { policyId: policy.id } });
+    }
   });
 });

@@ -46,6 +46,8 @@ export async function login(e: EngineContext, req: LoginReq): Promise<LoginRes> 
         posture: e.posture(),
         // The backend's pin-staleness check (auth v4; client.pin_stale after a roll's window).
         backend_pins: [record.backend_pins.primary_b64, record.backend_pins.backup_b64],
+        // The policy's minimum client version is judged by this, not by the enrollment's (auth v5).
+        client_version: e.clientInfo().daemonVersion,
       },
       e.signer(record),
     );

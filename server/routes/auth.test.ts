@@ -1,12 +1,20 @@
 // POST /auth/login and /auth/verify over real HTTPS: input edges, signatures, anti-enumeration,
-// OTP rules (wrong, expired, reused, attempts, binding), lockout, rate limit.
+// OTP rules (wrong, expired, reused, attempts, binding), lockout, the access policy (also the
+// minimum client version, judged by the version each login reports), rate limit.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { LoginResponse } from '../../core/api/auth.js';
+import type { LoginResponse, VerifyOk } from '../../core/api/auth.js';
+import type { PolicyDocument } from '../../core/api/policy.js';
 import { generateSigningKeyPair, signRequest } from '../../core/crypto/request-signing.js';
+import {
+  ACCESS_TOKEN_TTL_MS,
+  accessTokens,
+  BOOTSTRAP_GRANT_TTL_MS,
+  bootstrapGrants,
+} from '../services/auth/grants.js';
 import { txnHash } from '../services/auth/login-txns.js';
 import { defaultPolicyDocument } from '../services/policy/resolve.js';
 import type { HttpReply } from '../testing/harness.js';
@@ -500,6 +508,100 @@ describe('POST /auth/login and /auth/verify', () => {
       (r) => JSON.parse(r.event) as Record<string, unknown>,
     )[0];
     assert.equal(allowed?.policy_id, `p-${policy.id.replaceAll('-', '')}@1`);
+  });
+
+  it('judges the minimum client version by the version each login reports, and records it (#14)', async () => {
+    const p = await person('version-up'); // enrolled as 0.1.0
+    const ctx = ctxOf(ts);
+    const document: PolicyDocument = structuredClone(defaultPolicyDocument(ctx.config));
+    document.posture.min_client_version = '0.2.0';
+    const policy = await ctx.db.policy.create({
+      data: {
+        name: 'min-0.2.0',
+        currentVersion: 1,
+        versions: { create: { version: 1, authorId: p.user.id, document: JSON.stringify(document) } },
+      },
+    });
+    await ctx.db.policyAssignment.create({
+      data: { subjectType: 'user', subjectId: p.user.id, policyId: policy.id },
+    });
+    const ip = freshIp();
+    const body = (clientVersion?: unknown) => ({
+      ...loginBody('version-up', PW, p.device.deviceId),
+      ...(clientVersion === undefined ? {} : { client_version: clientVersion }),
+    });
+    const deviceRow = () => ctx.db.desktopDevice.findUniqueOrThrow({ where: { id: p.device.deviceId } });
+    const bootstrap = (t: { accessToken: string; grant: string }) =>
+      ts.call<{ session_id?: string; code?: string; details?: string[] }>('/client/bootstrap', {
+        headers: { authorization: `Bearer ${t.accessToken}`, 'viworks-bootstrap-grant': t.grant },
+        localAddress: ip,
+      });
+    const lastEvent = async (action: string) =>
+      (await ctx.db.auditEvent.findMany({ orderBy: { seq: 'desc' }, take: 20 }))
+        .map((r) => JSON.parse(r.event) as Record<string, unknown>)
+        .find((e) => e.action === action);
+
+    // Shaped like a version and bounded, or refused before anything else.
+    for (const bad of ['0.2', '00.2.0', '0.2.0.1', '0.2.0-', `0.2.0-${'r'.repeat(60)}`, 'latest', 20]) {
+      assertError(await login(p.device, body(bad), ip), 400, 'VIW_E_VALIDATION');
+    }
+
+    // Below the minimum when enrolled, upgraded since: allowed, and the device now says so.
+    const up = await login(p.device, body('0.2.0'), ip);
+    assert.equal(up.status, 200, up.text);
+    const code = await codeFor(p);
+    assert.ok(code);
+    const ok = await verify(p.device, up.body.txn_id, code, ip);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal((await deviceRow()).clientVersion, '0.2.0');
+    assert.equal((await lastEvent('auth.otp_verify'))?.error_msg, 'client version 0.1.0 -> 0.2.0');
+    const okBody = ok.body as VerifyOk;
+    const session = await bootstrap({ accessToken: okBody.access_token, grant: okBody.bootstrap_grant });
+    assert.equal(session.status, 200, session.text);
+    const row = await ctx.db.session.findFirstOrThrow({
+      where: { deviceId: p.device.deviceId },
+      orderBy: { createdAt: 'desc' },
+    });
+    assert.equal(row.clientVersion, '0.2.0', 'the session row carries the login’s version');
+
+    // A downgrade is noticed at once, before any code is issued, whatever the device last said.
+    const down = await login(p.device, body('0.1.9'), ip);
+    assertError(down, 403, 'VIW_E_POLICY_POSTURE');
+    assert.match(
+      JSON.stringify(down.body),
+      /policy rule posture.client_version: client 0.1.9, policy needs 0.2.0/,
+    );
+    const denied = await lastEvent('auth.login');
+    assert.equal(denied?.result, 'denied');
+    assert.equal(denied?.error_code, 'VIW_E_POLICY_POSTURE');
+    assert.equal(await codeFor(p), undefined, 'no code reached the phone');
+    // A daemon that reports no version (before auth v5) meets no minimum.
+    const unreported = await login(p.device, body(), ip);
+    assertError(unreported, 403, 'VIW_E_POLICY_POSTURE');
+    assert.match(JSON.stringify(unreported.body), /client unknown, policy needs 0.2.0/);
+    assert.equal((await deviceRow()).clientVersion, '0.2.0', 'a refused login changes no record');
+
+    // The bootstrap judges the login's version too (none reported: none met), not the device record's.
+    for (const [reported, judged] of [
+      [{ clientVersion: '0.1.9' }, 'client 0.1.9'],
+      [{}, 'client unknown'],
+    ] as const) {
+      const claims = {
+        userId: p.user.id,
+        deviceId: p.device.deviceId,
+        sourceIp: ip,
+        loginTxnId: `viw_tx_${'B'.repeat(43)}`,
+        issuedAt: Date.now(),
+        ...reported,
+      };
+      const refused = await bootstrap({
+        accessToken: await accessTokens(ctx.kv).issue(claims, ACCESS_TOKEN_TTL_MS),
+        grant: await bootstrapGrants(ctx.kv).issue(claims, BOOTSTRAP_GRANT_TTL_MS),
+      });
+      assertError(refused, 403, 'VIW_E_POLICY_POSTURE');
+      assert.match(JSON.stringify(refused.body), new RegExp(`${judged}, policy needs 0\\.2\\.0`));
+    }
+    await ctx.db.policyAssignment.deleteMany({ where: { subjectId: p.user.id } });
   });
 
   it('rate-limits each source address', async () => {

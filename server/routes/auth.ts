@@ -49,6 +49,7 @@ export const authRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
         deviceNonce: request.body.device_nonce,
         sourceIp: clientIp(request),
         posture: request.body.posture ?? null,
+        clientVersion: request.body.client_version ?? null,
       });
       return {
         login_state: 'otp_required' as const,

@@ -21,6 +21,12 @@ export interface AccessClaims {
    * posture rule at bootstrap; absent when the daemon declared none.
    */
   readonly hardened?: boolean;
+  /**
+   * The version the daemon reported at this login (auth v5), for the policy's minimum client
+   * version at bootstrap and on the session row; absent when it reported none (then no minimum is
+   * met — also by claims issued before the field existed: that login is simply made again).
+   */
+  readonly clientVersion?: string;
 }
 
 export interface BootstrapGrantClaims extends AccessClaims {}

@@ -49,6 +49,8 @@ export interface TxnRecord {
   readonly enrollment: PendingEnrollment | null;
   /** A login's declared hardening (core/api/posture.ts), carried into the access claims. */
   readonly hardened?: boolean;
+  /** The version the login's daemon reported (auth v5), carried into the access claims; absent: none. */
+  readonly clientVersion?: string;
 }
 
 export interface NewTxn {
@@ -62,6 +64,7 @@ export interface NewTxn {
   readonly deviceNonce?: string;
   readonly enrollment?: PendingEnrollment;
   readonly hardened?: boolean;
+  readonly clientVersion?: string;
 }
 
 /** What GET /mobile/otp returns to the user's phone (the code opened from its sealed form). */
@@ -150,6 +153,7 @@ export class LoginTxns {
       deviceNonce: t.deviceNonce ?? null,
       enrollment: t.enrollment ?? null,
       ...(t.hardened !== undefined ? { hardened: t.hardened } : {}),
+      ...(t.clientVersion !== undefined ? { clientVersion: t.clientVersion } : {}),
     };
     return { txnId, hash, record };
   }

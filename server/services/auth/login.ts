@@ -11,6 +11,10 @@
 // address. An account that must change its one-time password gets neither: only a one-time
 // password token for POST /auth/password (password.ts). That is decided here,
 // after password and code, so the answer reveals nothing to someone who has neither.
+//
+// The client version the daemon reports (auth v5) is what the policy's minimum judges, at step 1
+// and, carried in the transaction and the claims, at bootstrap; a completed login records it on
+// the device (what admins see), so an upgrade is allowed at once and a downgrade is noticed.
 import type { ProcessPosture } from '../../../core/api/posture.js';
 import { isViworksError, ViworksError } from '../../../core/errors/viworks-error.js';
 import type { DesktopDevice } from '../../data/client.js';
@@ -37,6 +41,8 @@ export interface LoginInput {
   readonly sourceIp: string;
   /** The daemon's process hardening as it declares it (auth v3); null from older daemons. */
   readonly posture: ProcessPosture | null;
+  /** The daemon's own version (auth v5, schema-checked); null from older daemons. */
+  readonly clientVersion: string | null;
 }
 
 export interface LoginStarted {
@@ -59,6 +65,7 @@ export async function startLogin(
     sourceIp: input.sourceIp,
     deviceNonce: input.deviceNonce,
     ...(input.posture ? { hardened: isHardened(input.posture) } : {}),
+    ...(input.clientVersion !== null ? { clientVersion: input.clientVersion } : {}),
   };
   if (input.posture) trail.declared(postureText(input.posture));
   const user = await deps.db.user.findUnique({ where: { username: input.username } });
@@ -73,8 +80,18 @@ export async function startLogin(
   // The access policy before the password: its answer cannot tell whether the password was right.
   try {
     trail.policy(
-      (await deps.admit({ userId: user.id, device, sourceIp: input.sourceIp, posture: input.posture }))
-        .policyTag,
+      (
+        await deps.admit({
+          userId: user.id,
+          // This login's version, not the one enrolled (the row's shape wants a string).
+          device: {
+            keyProtection: device.keyProtection,
+            clientVersion: input.clientVersion ?? null,
+          },
+          sourceIp: input.sourceIp,
+          posture: input.posture,
+        })
+      ).policyTag,
     );
   } catch (err) {
     if (isViworksError(err) && err.details[0]) trail.note(err.details[0]);
@@ -201,6 +218,8 @@ export async function completeLogin(
     trail.failQuietly('VIW_E_PASSWORD_CHANGE_REQUIRED', 'password change required', 'denied');
     return { state: 'password_change_required', passwordToken: pw.token, expiresAt: pw.expiresAt };
   }
+  const reported = outcome.record.clientVersion;
+  if (reported !== undefined) await noteClientVersion(deps, trail, device, reported);
   const claims: AccessClaims = {
     userId: user.id,
     deviceId: device.id,
@@ -208,8 +227,25 @@ export async function completeLogin(
     loginTxnId: input.txnId,
     issuedAt: now.getTime(),
     ...(outcome.record.hardened !== undefined ? { hardened: outcome.record.hardened } : {}),
+    ...(reported !== undefined ? { clientVersion: reported } : {}),
   };
   const accessToken = await accessTokens(deps.kv).issue(claims, ACCESS_TOKEN_TTL_MS);
   const bootstrapGrant = await bootstrapGrants(deps.kv).issue(claims, BOOTSTRAP_GRANT_TTL_MS);
   return { state: 'ok', accessToken, bootstrapGrant, expiresAt: claims.issuedAt + ACCESS_TOKEN_TTL_MS };
+}
+
+/**
+ * A completed login records the version its daemon reported on the device, so admins see the one
+ * in use (not the enrollment's); a change is said in the verify event (`client version A -> B`: a
+ * downgrade shows). A login that reported none leaves the record as it was.
+ */
+async function noteClientVersion(
+  deps: IdentityDeps,
+  trail: AuditTrail,
+  device: DesktopDevice,
+  reported: string,
+): Promise<void> {
+  if (reported === device.clientVersion) return;
+  await deps.db.desktopDevice.update({ where: { id: device.id }, data: { clientVersion: reported } });
+  trail.note(`client version ${device.clientVersion} -> ${reported}`);
 }

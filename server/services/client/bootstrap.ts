@@ -155,9 +155,12 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
     // an assignment, a schedule or the device may have changed since.
     const effective = await effectivePolicyFor(ctx, user.id);
     tag = policyTag(effective.ref);
+    // The version the daemon reported with this login (auth v5), not the one it enrolled with;
+    // none reported (an older daemon) meets no minimum.
+    const clientVersion = claims.clientVersion ?? null;
     const facts = await gatherFacts(ctx, {
       userId: user.id,
-      device,
+      device: { keyProtection: device.keyProtection, clientVersion },
       sourceIp: req.sourceIp,
       hardened: claims.hardened ?? null,
       gateway: ctx.gateway.name,
@@ -184,6 +187,7 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
         policyVersion: policy.version,
         sourceIp: req.sourceIp,
         hardened: claims.hardened ?? null,
+        clientVersion,
       },
     });
     sessionId = session.id;

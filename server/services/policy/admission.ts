@@ -3,9 +3,10 @@
 // the user is evaluated against the login's source, device and declared posture. A denial stops
 // the login before any code is issued: the stable VIW_E_POLICY_* code, the rule in the details and
 // in the audit event (error_msg).
+
+import type { KeyProtection } from '../../../core/api/device.js';
 import type { ProcessPosture } from '../../../core/api/posture.js';
 import type { AppContext } from '../../context.js';
-import type { DesktopDevice } from '../../data/client.js';
 import { denialError, evaluatePolicy } from './evaluate.js';
 import { gatherFacts, isHardened } from './facts.js';
 import { effectivePolicyFor, policyTag } from './resolve.js';
@@ -21,7 +22,8 @@ export async function admitLogin(
   ctx: AdmissionCtx,
   i: {
     readonly userId: string;
-    readonly device: Pick<DesktopDevice, 'keyProtection' | 'clientVersion'>;
+    /** `clientVersion` as the daemon reported it with this login (null: it did not say). */
+    readonly device: { readonly keyProtection: KeyProtection; readonly clientVersion: string | null };
     readonly sourceIp: string;
     readonly posture: ProcessPosture | null;
   },

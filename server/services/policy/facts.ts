@@ -1,7 +1,8 @@
 // The facts a policy is evaluated against (evaluate.ts PolicyFacts), gathered the same way at login,
 // at bootstrap, for explain and by the session watcher: the source's country and AS (ctx.geo), the
-// desktop device's key protection and client version, the daemon's hardening when it was declared,
-// whether the user's bound phone is attested, the gateway.
+// desktop device's key protection, the client version (at login and bootstrap the one the daemon
+// reported with that login, auth v5 — not the enrollment's), the daemon's hardening when it was
+// declared, whether the user's bound phone is attested, the gateway.
 import type { KeyProtection } from '../../../core/api/device.js';
 import type { ProcessPosture } from '../../../core/api/posture.js';
 import type { AppContext } from '../../context.js';
@@ -16,7 +17,8 @@ export function isHardened(p: ProcessPosture): boolean {
 
 export interface FactsInput {
   readonly userId: string;
-  readonly device: { readonly keyProtection: KeyProtection; readonly clientVersion: string } | null;
+  /** `clientVersion` null: the daemon did not say (a version not known meets no minimum). */
+  readonly device: { readonly keyProtection: KeyProtection; readonly clientVersion: string | null } | null;
   readonly sourceIp: string | null;
   /** The hardening the daemon declared at login; null when unknown. */
   readonly hardened: boolean | null;
@@ -35,7 +37,11 @@ export async function gatherFacts(ctx: FactsCtx, i: FactsInput): Promise<PolicyF
     country: geo?.country ?? null,
     asn: geo?.asn?.number ?? null,
     device: i.device
-      ? { keyProtection: i.device.keyProtection, clientVersion: i.device.clientVersion, hardened: i.hardened }
+      ? {
+          keyProtection: i.device.keyProtection,
+          clientVersion: i.device.clientVersion,
+          hardened: i.hardened,
+        }
       : null,
     phoneAttested: phones.length === 0 ? null : phones.some((p) => p.attestationVerdict === 'pass'),
     gateway: i.gateway,
