@@ -21,10 +21,13 @@
 // is left in viworksd after a disconnect, in raw, base64, hex or PEM form, and that the password
 // is gone once the login returned.
 //
-// Copies outside our reach, each freed (not wiped) by the runtime: the socket read buffers libuv and
-// the HTTP parser fill with the local API's request before the edge sees the body, and the TLS
-// layer's record buffers toward the backend (OpenSSL encrypts from our buffer; Node may first join
-// header and body chunks into one allocation). The lab's memory scan checks the password is gone.
+// Copies the runtime would make and free without wiping, and how each is avoided:
+//   - the local API's socket reads: Node's HTTP parser reads every connection into one static
+//     buffer; the local API takes reads back into JavaScript and zeroes each chunk once parsed
+//     (localapi/wipe-reads.ts; localapi/request-memory.test.ts reads a real viworksd as root);
+//   - request bodies toward the backend: written alone after the TLS handshake, so OpenSSL encrypts
+//     straight from our buffer and Node neither parks them as pending cleartext nor joins them with
+//     the headers (core/backendclient/pinned-transport.ts; body-memory.test.ts).
 //
 // Still strings, and why (each short-lived, memory only, never logged, in no Status or error):
 //   - the access token and the one-time bootstrap grant held below: bearer credentials the backend
@@ -32,8 +35,12 @@
 //     only takes as strings; they expire with the login (minutes) and are dropped at teardown;
 //   - the password-change token: also read from a JSON reply (the typed client checks every reply
 //     as parsed JSON); one use, minutes, dropped when the change is made or refused.
-// OpenSSL keeps its own copy of the client key inside the TLS context and frees it (cleansed) when
-// the context goes; OpenVPN keeps the config it read in its own process, which ends with the session.
+// OpenSSL keeps its own parsed copy of a key (the session's client key in the TLS proxy's context,
+// the software device key while it signs) and frees it, cleared, only when V8 collects the wrapper:
+// the proxy handle drops its context when done, and a teardown forces full collections
+// (native-copies.ts); the lab scan looks for the client key's scalar in OpenSSL's form too. Between
+// a device signature and the next collection the software store's seed may sit inside OpenSSL.
+// OpenVPN keeps the config it read in its own process, which ends with the session.
 //
 // The login secrets below are held in memory only, never persisted. "Wiping" a string means dropping
 // the only reference (the engine never copies these values anywhere else). Each secret expires on
