@@ -26,7 +26,13 @@ import {
   parseExp,
 } from './envelope-format.js';
 import { hpkeOpen, hpkeSeal, importPublicKey, type RecipientKey } from './hpke.js';
-import { type EcdhZ, hpkeOpenWithEcdh, hpkeSuiteP256, importP256PublicKey } from './hpke-p256.js';
+import {
+  type EcdhZ,
+  hpkeOpenP256,
+  hpkeOpenWithEcdh,
+  hpkeSuiteP256,
+  importP256PublicKey,
+} from './hpke-p256.js';
 
 export interface SealEnvelopeParams {
   /**
@@ -79,7 +85,7 @@ export function x25519Recipient(recipientKey: RecipientKey): EnvelopeRecipient {
 
 /** A software P-256 key pair (WebCrypto ECDH): tests, and the reference for the TPM path. */
 export function p256Recipient(recipientKey: CryptoKeyPair): EnvelopeRecipient {
-  return { suite: ENVELOPE_SUITE_P256, open: (p) => hpkeOpen({ recipientKey, ...p }, hpkeSuiteP256()) };
+  return { suite: ENVELOPE_SUITE_P256, open: (p) => hpkeOpenP256({ recipientKey, ...p }) };
 }
 
 /** A P-256 key held elsewhere (a TPM): its uncompressed public key and its ECDH step. */

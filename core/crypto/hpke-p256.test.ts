@@ -3,16 +3,17 @@ import { describe, it } from 'node:test';
 import { isViworksError, ViworksError } from '../errors/viworks-error.js';
 import { hexDecode } from './bytes.js';
 import { HPKE_AEAD_ID, HPKE_KDF_ID } from './hpke.js';
+import { dhkemSharedSecret } from './hpke-open.js';
 import {
-  dhkemP256SharedSecret,
   type EcdhZ,
-  ExternalDhkemP256,
   HPKE_P256_KEM_ID,
+  hpkeOpenP256,
   hpkeOpenWithEcdh,
   hpkeSuiteP256,
   importP256PublicKey,
 } from './hpke-p256.js';
 import { type P256Vector, RFC9180_A3_BASE, RFC9180_A5_BASE } from './hpke-p256.vectors.js';
+import { SecretScope } from './secret-scope.js';
 
 const hex = (b: ArrayBuffer | Uint8Array): string => Buffer.from(b as ArrayBuffer).toString('hex');
 const P256 = { name: 'ECDH', namedCurve: 'P-256' } as const;
@@ -57,22 +58,17 @@ for (const [name, v] of [
       assert.equal(v.enc, v.pkEm);
     });
 
-    it('the delegated decap (DH elsewhere, ExtractAndExpand here) gives shared_secret', async () => {
+    it('DH from the key holder, ExtractAndExpand here: shared_secret', async () => {
       const calls: Uint8Array[] = [];
-      const kem = new ExternalDhkemP256(hexDecode(v.pkRm), await softwareEcdh(v, calls));
-      const ss = await kem.decap({
-        recipientKey: await importP256PublicKey(hexDecode(v.pkRm)),
-        enc: hexDecode(v.enc),
-      });
+      const dh = await (await softwareEcdh(v, calls))(hexDecode(v.enc));
+      const scope = new SecretScope();
+      const ss = dhkemSharedSecret(scope, HPKE_P256_KEM_ID, dh, hexDecode(v.enc), hexDecode(v.pkRm));
       assert.equal(hex(ss), v.shared_secret);
       assert.deepEqual(calls.map(hex), [v.enc], 'the key holder saw enc, once');
-    });
-
-    it('dhkemP256SharedSecret alone matches, from the DH output', async () => {
-      const dh = await (await softwareEcdh(v))(hexDecode(v.pkEm));
-      assert.equal(
-        hex(await dhkemP256SharedSecret(dh, hexDecode(v.enc), hexDecode(v.pkRm))),
-        v.shared_secret,
+      scope.wipe();
+      assert.ok(
+        ss.every((b) => b === 0),
+        'the scope wipes the shared secret',
       );
     });
   });
@@ -106,23 +102,30 @@ describe('RFC 9180 A.5 base mode: the envelope suite end to end', () => {
     assert.equal(hex(pt), e0!.pt);
   });
 
-  it('a recipient context on the delegated KEM opens sequence 0 then 1', async () => {
-    const suite = hpkeSuiteP256();
-    const { CipherSuite, HkdfSha256 } = await import('@hpke/core');
-    const { Chacha20Poly1305 } = await import('@hpke/chacha20poly1305');
-    const delegated = new CipherSuite({
-      kem: new ExternalDhkemP256(hexDecode(v.pkRm), await softwareEcdh(v)),
-      kdf: new HkdfSha256(),
-      aead: new Chacha20Poly1305(),
-    });
-    const ctx = await delegated.createRecipientContext({
-      recipientKey: await importP256PublicKey(hexDecode(v.pkRm)),
+  it('hpkeOpenP256 (a software key pair) opens the same ciphertext', async () => {
+    const recipientKey = await hpkeSuiteP256().kem.deriveKeyPair(hexDecode(v.ikmR));
+    const pt = await hpkeOpenP256({
+      recipientKey,
       enc: hexDecode(v.enc),
       info: hexDecode(v.info),
+      aad: hexDecode(e0!.aad),
+      ct: hexDecode(e0!.ct),
     });
-    assert.equal(hex(await ctx.open(hexDecode(e0!.ct), hexDecode(e0!.aad))), e0!.pt);
-    assert.equal(hex(await ctx.open(hexDecode(e1!.ct), hexDecode(e1!.aad))), e1!.pt);
-    assert.equal(suite.kem.id, delegated.kem.id);
+    assert.equal(hex(pt), e0!.pt);
+  });
+
+  it('sequence 1 is not what a single-shot open accepts (its nonce is base_nonce itself)', async () => {
+    await assert.rejects(
+      hpkeOpenWithEcdh({
+        recipientPublicKey: hexDecode(v.pkRm),
+        ecdh: await softwareEcdh(v),
+        enc: hexDecode(v.enc),
+        info: hexDecode(v.info),
+        aad: hexDecode(e1!.aad),
+        ct: hexDecode(e1!.ct),
+      }),
+      (e) => isViworksError(e, 'VIW_E_SEAL_OPEN_FAILED'),
+    );
   });
 });
 

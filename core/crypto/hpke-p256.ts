@@ -7,33 +7,20 @@
 // AES-128-GCM because the AEAD runs in software on both sides anyway (only the DH step is in the TPM),
 // one AEAD is one implementation to trust, and RFC 9180 A.5 has vectors for exactly this suite.
 //
-// Sealing (backend) and opening with a software P-256 key (tests) use @hpke/core's DHKEM(P-256) on
-// WebCrypto. Opening with a TPM key uses ExternalDhkemP256: the one step of Decap that needs the
-// private key, DH(skR, pkE), is done by the key's holder (the TPM's ECDH_ZGen); this file does the
-// rest of RFC 9180 §4.1 — shared_secret = ExtractAndExpand(dh, enc ‖ pkRm) — with @hpke/core's
-// labeled HKDF. Checked against the RFC's A.3 and A.5 vectors (hpke-p256.test.ts).
+// Sealing (backend) uses @hpke/core's DHKEM(P-256) on WebCrypto. Opening runs hpke-open.ts (Decap's
+// ExtractAndExpand, the key schedule and the AEAD, every secret wiped before it returns) on one of two
+// DH steps: WebCrypto ECDH with a software key pair (tests, and the reference), or the key's holder
+// doing DH(skR, pkE) itself (the TPM's ECDH_ZGen). Checked against the RFC's A.3 and A.5 vectors
+// (hpke-p256.test.ts, hpke-open.test.ts).
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
-import {
-  CipherSuite,
-  DecapError,
-  DhkemP256HkdfSha256,
-  HkdfSha256,
-  type KemInterface,
-  NotSupportedError,
-  type RecipientContextParams,
-} from '@hpke/core';
+import { CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { ViworksError } from '../errors/viworks-error.js';
-import { wipe } from './bytes.js';
-import { hpkeOpen } from './hpke.js';
+import { secretCopy, wipe } from './bytes.js';
+import { type HpkeCiphertext, hpkeOpenBase } from './hpke-open.js';
 import { P256_POINT_BYTES } from './hpke-sizes.js';
+import type { SecretObserver } from './secret-scope.js';
 
 export const HPKE_P256_KEM_ID = 0x0010;
-/** Nsecret and Ndh of DHKEM(P-256, HKDF-SHA256): the DH output is the x-coordinate, 32 bytes. */
-const P256_DH_BYTES = 32;
-// suite_id of the KEM (RFC 9180 §4.1): "KEM" ‖ I2OSP(kem_id, 2).
-const KEM_SUITE_ID = Uint8Array.from([0x4b, 0x45, 0x4d, 0x00, 0x10]);
-const LABEL_EAE_PRK = new TextEncoder().encode('eae_prk');
-const LABEL_SHARED_SECRET = new TextEncoder().encode('shared_secret');
 const P256_ALG = { name: 'ECDH', namedCurve: 'P-256' } as const;
 
 let p256Suite: CipherSuite | undefined;
@@ -71,130 +58,63 @@ export async function importP256PublicKey(raw: Uint8Array): Promise<CryptoKey> {
   }
 }
 
+/** pkE from `enc`, validated (RFC 9180 §7.1.4: uncompressed, on the curve) before any DH with it. */
+async function importEnc(enc: Uint8Array): Promise<CryptoKey> {
+  if (!isP256PointShape(enc)) throw new Error('enc: not an uncompressed P-256 point');
+  return crypto.subtle.importKey('raw', new Uint8Array(enc), P256_ALG, false, []);
+}
+
 /**
  * ECDH with the recipient's private key: the x-coordinate (32 bytes) of skR·peer, where `peer` is an
- * uncompressed point already checked to be on the curve. The caller of `open` wipes the result.
+ * uncompressed point already checked to be on the curve. The open wipes the returned buffer.
  */
 export type EcdhZ = (peer: Uint8Array) => Promise<Uint8Array>;
 
-/** RFC 9180 §4.1: shared_secret = ExtractAndExpand(dh, kem_context = enc ‖ pkRm) for DHKEM(P-256). */
-export async function dhkemP256SharedSecret(
-  dh: Uint8Array,
-  enc: Uint8Array,
-  pkRm: Uint8Array,
-): Promise<Uint8Array> {
-  const kdf = new HkdfSha256();
-  kdf.init(KEM_SUITE_ID);
-  const kemContext = new Uint8Array(enc.byteLength + pkRm.byteLength);
-  kemContext.set(enc, 0);
-  kemContext.set(pkRm, enc.byteLength);
-  const prk = new Uint8Array(await kdf.labeledExtract(new Uint8Array(0), LABEL_EAE_PRK, dh));
+export interface OpenP256Params extends HpkeCiphertext {
+  /** A software P-256 key pair (WebCrypto ECDH). */
+  readonly recipientKey: CryptoKeyPair;
+}
+
+/** Single-shot base-mode open with a software P-256 key pair: the plaintext or VIW_E_SEAL_OPEN_FAILED. */
+export async function hpkeOpenP256(p: OpenP256Params, observe?: SecretObserver): Promise<Uint8Array> {
+  let publicKey: Uint8Array;
   try {
-    return new Uint8Array(await kdf.labeledExpand(prk, LABEL_SHARED_SECRET, kemContext, P256_DH_BYTES));
-  } finally {
-    wipe(prk);
+    publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', p.recipientKey.publicKey));
+  } catch {
+    throw new ViworksError('VIW_E_SEAL_OPEN_FAILED', { details: ['hpke: DecapError'] });
   }
+  const dh = async (enc: Uint8Array): Promise<Uint8Array> => {
+    const pkE = await importEnc(enc);
+    // Length null: Node hands back the derived buffer itself (a bit length leaves an unwiped copy).
+    return new Uint8Array(
+      await crypto.subtle.deriveBits({ name: 'ECDH', public: pkE }, p.recipientKey.privateKey, null),
+    );
+  };
+  return hpkeOpenBase({ kemId: HPKE_P256_KEM_ID, publicKey, dh }, p, observe);
 }
 
-/**
- * DHKEM(P-256, HKDF-SHA256) for a recipient whose private key is held elsewhere (a TPM): decap only,
- * base mode only. Everything public (key (de)serialization) is delegated to @hpke/core's KEM.
- */
-export class ExternalDhkemP256 implements KemInterface {
-  readonly id = HPKE_P256_KEM_ID as KemInterface['id'];
-  readonly secretSize = P256_DH_BYTES;
-  readonly encSize = P256_POINT_BYTES;
-  readonly publicKeySize = P256_POINT_BYTES;
-  readonly privateKeySize = P256_DH_BYTES;
-  private readonly inner = new DhkemP256HkdfSha256();
-
-  /** `pkRm`: the recipient's own uncompressed public key (part of the KEM context). */
-  constructor(
-    private readonly pkRm: Uint8Array,
-    private readonly ecdh: EcdhZ,
-  ) {}
-
-  serializePublicKey(key: CryptoKey): Promise<ArrayBuffer> {
-    return this.inner.serializePublicKey(key);
-  }
-  deserializePublicKey(key: ArrayBufferLike | ArrayBufferView): Promise<CryptoKey> {
-    return this.inner.deserializePublicKey(key);
-  }
-  serializePrivateKey(): Promise<ArrayBuffer> {
-    throw new NotSupportedError('the private key does not leave its holder');
-  }
-  deserializePrivateKey(): Promise<CryptoKey> {
-    throw new NotSupportedError('the private key does not leave its holder');
-  }
-  importKey(
-    format: 'raw' | 'jwk',
-    key: Parameters<KemInterface['importKey']>[1],
-    isPublic = true,
-  ): Promise<CryptoKey> {
-    if (!isPublic) throw new NotSupportedError('public keys only');
-    return this.inner.importKey(format, key, true);
-  }
-  generateKeyPair(): Promise<CryptoKeyPair> {
-    throw new NotSupportedError('open only');
-  }
-  deriveKeyPair(): Promise<CryptoKeyPair> {
-    throw new NotSupportedError('open only');
-  }
-  encap(): Promise<{ sharedSecret: ArrayBuffer; enc: ArrayBuffer }> {
-    throw new NotSupportedError('open only');
-  }
-
-  async decap(params: RecipientContextParams): Promise<ArrayBuffer> {
-    if (params.senderPublicKey !== undefined) throw new DecapError('base mode only');
-    const e = params.enc;
-    const enc = ArrayBuffer.isView(e)
-      ? new Uint8Array(e.buffer, e.byteOffset, e.byteLength).slice()
-      : new Uint8Array(e).slice();
-    if (!isP256PointShape(enc)) throw new DecapError('enc: not an uncompressed P-256 point');
-    // Partial public-key validation (RFC 9180 §7.1.4) before the point reaches the key holder.
-    await this.inner.deserializePublicKey(enc);
-    let dh: Uint8Array | undefined;
-    try {
-      dh = await this.ecdh(enc);
-      if (dh.byteLength !== P256_DH_BYTES) throw new DecapError('ecdh: not 32 bytes');
-      const ss = await dhkemP256SharedSecret(dh, enc, this.pkRm);
-      try {
-        // @hpke/core takes an ArrayBuffer (and keeps it); our view of it is wiped.
-        return ss.slice().buffer;
-      } finally {
-        wipe(ss);
-      }
-    } catch (err) {
-      if (err instanceof DecapError || err instanceof ViworksError) throw err;
-      throw new DecapError(err);
-    } finally {
-      wipe(dh);
-    }
-  }
-}
-
-export interface OpenWithEcdhParams {
+export interface OpenWithEcdhParams extends HpkeCiphertext {
   /** The recipient's own uncompressed public key (65 bytes). */
   readonly recipientPublicKey: Uint8Array;
   readonly ecdh: EcdhZ;
-  readonly enc: Uint8Array;
-  readonly info: Uint8Array;
-  readonly aad: Uint8Array;
-  readonly ct: Uint8Array;
 }
 
 /**
  * Single-shot base-mode open in the P-256 suite with the DH step delegated (a TPM key): the whole
  * plaintext or VIW_E_SEAL_OPEN_FAILED. A key-holder failure (ViworksError, e.g. VIW_E_KEYSTORE) passes
- * through unchanged so that "the TPM is unreachable" is not reported as "not for this device".
+ * through unchanged so that "the TPM is unreachable" is not reported as "not for this device". The
+ * key holder's output is copied into memory of the open's own and wiped, as is the copy.
  */
-export async function hpkeOpenWithEcdh(p: OpenWithEcdhParams): Promise<Uint8Array> {
-  const publicKey = await importP256PublicKey(p.recipientPublicKey);
-  const suite = new CipherSuite({
-    kem: new ExternalDhkemP256(p.recipientPublicKey, p.ecdh),
-    kdf: new HkdfSha256(),
-    aead: new Chacha20Poly1305(),
-  });
-  // The KEM ignores recipientKey (it holds pkRm and the DH); the public key fills the slot.
-  return hpkeOpen({ recipientKey: publicKey, enc: p.enc, info: p.info, aad: p.aad, ct: p.ct }, suite);
+export async function hpkeOpenWithEcdh(p: OpenWithEcdhParams, observe?: SecretObserver): Promise<Uint8Array> {
+  await importP256PublicKey(p.recipientPublicKey);
+  const dh = async (enc: Uint8Array): Promise<Uint8Array> => {
+    await importEnc(enc);
+    const z = await p.ecdh(new Uint8Array(enc));
+    try {
+      return secretCopy(z);
+    } finally {
+      wipe(z);
+    }
+  };
+  return hpkeOpenBase({ kemId: HPKE_P256_KEM_ID, publicKey: p.recipientPublicKey, dh }, p, observe);
 }

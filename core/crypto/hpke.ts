@@ -2,9 +2,11 @@
 //   KEM  0x0020 DHKEM(X25519, HKDF-SHA256)
 //   KDF  0x0001 HKDF-SHA256
 //   AEAD 0x0003 ChaCha20-Poly1305
-// built from @hpke/core plus the ChaCha20-Poly1305 extension. Its one sibling is the TPM device
-// suite, DHKEM(P-256, HKDF-SHA256) with the same KDF and AEAD (hpke-p256.ts); nothing else in the
-// project constructs a CipherSuite. Which of the two an envelope uses is its `suite` member.
+// Sealing (the backend) and the RFC vectors' multi-message contexts use @hpke/core plus the
+// ChaCha20-Poly1305 extension; opening (the daemon) runs hpke-open.ts, whose key schedule wipes every
+// secret it derives (the library's would keep them). Its one sibling is the TPM device suite,
+// DHKEM(P-256, HKDF-SHA256) with the same KDF and AEAD (hpke-p256.ts); nothing else in the project
+// constructs a CipherSuite. Which of the two an envelope uses is its `suite` member.
 //
 // Why @hpke/core's own X25519 KEM and not @hpke/dhkem-x25519: on Node 20 the core class runs X25519
 // through WebCrypto (OpenSSL, constant-time, private key held outside the JS heap); the extension
@@ -15,13 +17,14 @@ import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { ViworksError } from '../errors/viworks-error.js';
 import { wipe } from './bytes.js';
+import { type DhkemRecipient, type HpkeCiphertext, hpkeOpenBase } from './hpke-open.js';
 import { X25519_KEY_BYTES } from './hpke-sizes.js';
+import type { SecretObserver } from './secret-scope.js';
 
+export { HPKE_AEAD_ID, HPKE_KDF_ID } from './hpke-open.js';
 export { AEAD_TAG_BYTES, X25519_KEY_BYTES } from './hpke-sizes.js';
 
 export const HPKE_KEM_ID = 0x0020;
-export const HPKE_KDF_ID = 0x0001;
-export const HPKE_AEAD_ID = 0x0003;
 
 /**
  * A device's private key ready for opening: a WebCrypto key pair whose private half is
@@ -131,23 +134,42 @@ export async function hpkeSeal(
   }
 }
 
-export interface OpenParams {
-  /** The recipient's key pair; a suite whose KEM holds its own key (hpke-p256.ts) takes the public key. */
-  readonly recipientKey: RecipientKey | CryptoKey;
-  readonly enc: Uint8Array;
-  readonly info: Uint8Array;
-  readonly aad: Uint8Array;
-  readonly ct: Uint8Array;
+export interface OpenParams extends HpkeCiphertext {
+  readonly recipientKey: RecipientKey;
 }
 
-/** Single-shot base-mode open: the whole plaintext or VIW_E_SEAL_OPEN_FAILED, nothing in between. */
-export async function hpkeOpen(p: OpenParams, suite: CipherSuite = hpkeSuite()): Promise<Uint8Array> {
+/**
+ * Single-shot base-mode open with an X25519 device key: the whole plaintext or
+ * VIW_E_SEAL_OPEN_FAILED, nothing in between. Runs hpke-open.ts's key schedule, which leaves no
+ * secret intermediate behind; the plaintext is the caller's to wipe. `observe` is for tests.
+ */
+export async function hpkeOpen(p: OpenParams, observe?: SecretObserver): Promise<Uint8Array> {
+  let publicKey: Uint8Array;
   try {
-    const pt = await suite.open({ recipientKey: p.recipientKey, enc: p.enc, info: p.info }, p.ct, p.aad);
-    return new Uint8Array(pt);
-  } catch (err) {
-    throw cryptoFailure(err);
+    publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', p.recipientKey.publicKey));
+  } catch {
+    throw new ViworksError('VIW_E_SEAL_OPEN_FAILED', { details: ['hpke: DecapError'] });
   }
+  const recipient: DhkemRecipient = {
+    kemId: HPKE_KEM_ID,
+    publicKey,
+    dh: (enc) => x25519Dh(p.recipientKey.privateKey, enc),
+  };
+  return hpkeOpenBase(recipient, p, observe);
+}
+
+/** DH(skR, enc) for DHKEM(X25519), with RFC 9180 §7.1.4's check against low-order points. */
+async function x25519Dh(privateKey: CryptoKey, enc: Uint8Array): Promise<Uint8Array> {
+  if (enc.byteLength !== X25519_KEY_BYTES) throw new Error('enc: not 32 bytes');
+  const pkE = await crypto.subtle.importKey('raw', enc, X25519_ALG, false, []);
+  // Length null: Node hands back the derived buffer itself, which the open wipes. With a bit length
+  // it would return a slice and leave the full output behind, unwiped.
+  const dh = new Uint8Array(
+    await crypto.subtle.deriveBits({ name: 'X25519', public: pkE }, privateKey, null),
+  );
+  // OpenSSL already refuses an all-zero output; checked here too so the rule does not rest on it.
+  if (dh.reduce((acc, b) => acc | b, 0) === 0) throw new Error('enc: low-order point');
+  return dh;
 }
 
 // Only the hpke-js error class name goes into details: it says which step failed (DecapError,

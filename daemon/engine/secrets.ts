@@ -40,6 +40,10 @@
 // the proxy handle drops its context when done, and a teardown forces full collections
 // (native-copies.ts); the lab scan looks for the client key's scalar in OpenSSL's form too. Between
 // a device signature and the next collection the software store's seed may sit inside OpenSSL.
+// The bootstrap's HPKE open (core/crypto/hpke-open.ts) keeps its KEM shared secret, AEAD key and
+// nonce in one scope wiped before it returns, and decrypts in OpenSSL under a one-time mask so that
+// no freed buffer holds the plaintext or the keystream; the software X25519 key lives in a
+// non-extractable CryptoKey until it is collected.
 // OpenVPN keeps the config it read in its own process, which ends with the session.
 //
 // The login secrets below are held in memory only, never persisted. "Wiping" a string means dropping
