@@ -70,7 +70,10 @@ export const LoginRequestSchema = Type.Object(
     device_id: Uuid,
     /** Client-chosen random value (16–64 base64url characters) recorded with the transaction. */
     device_nonce: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-    /** The daemon's process hardening when it logs in (v3); audited with the login, never enforced. */
+    /**
+     * The daemon's process hardening when it logs in (v3); audited with the login, and enforced when
+     * the user's access policy sets posture.require_hardening (docs/policies.md).
+     */
     posture: Type.Optional(ProcessPostureSchema),
     /** The backend SPKI pins this daemon holds (sha256, base64; v4): the backend's pin-staleness check. */
     backend_pins: Type.Optional(Type.Array(Pin, { minItems: 1, maxItems: LOGIN_PINS_MAX })),

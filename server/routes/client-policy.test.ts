@@ -2,7 +2,8 @@
 // assigned to the user shapes the session (split tunnel, its id and version on the session row and
 // in the audit event); a policy that denies refuses the bootstrap with its VIW_E_POLICY_* code and
 // the rule; a change that no longer allows a live session ends it (reason `policy`) within 10 s; a
-// change that still allows it re-tags it; a schedule window that closes ends it.
+// change that still allows it re-tags it; a schedule window that closes ends it; a lower lifetime
+// moves a live session's expiry earlier (what the heartbeat answers) or ends it when already past.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BootstrapResponse } from '../../core/api/client.js';
@@ -69,8 +70,13 @@ async function newVersion(policyId: string, document: PolicyDocument, authorId: 
 }
 
 async function bootstrap(d: Desktop) {
+  return (await bootstrapWithToken(d)).reply;
+}
+
+async function bootstrapWithToken(d: Desktop) {
   const t = await loginTokens(ctx, d);
-  return fetchBootstrap<BootstrapResponse & { code?: string; details?: string[] }>(srv, t);
+  const reply = await fetchBootstrap<BootstrapResponse & { code?: string; details?: string[] }>(srv, t);
+  return { reply, accessToken: t.accessToken };
 }
 
 async function lastAudit(action: string) {
@@ -80,13 +86,17 @@ async function lastAudit(action: string) {
 }
 
 describe('access policy at bootstrap and for live sessions', () => {
-  it('a split-tunnel policy shapes the session: no redirect, its id and version on the row and in the audit', async () => {
+  it('a split-tunnel policy shapes the session: routes, DNS, lifetime, kill switch, client zones; its id and version on the row and in the audit', async () => {
     const d = await enrolledDesktop(ctx);
     const p = await assign(
       d,
       doc((x) => {
         x.tunnel = { mode: 'split', routes: ['10.77.1.0/24'] };
+        x.dns = { servers: ['10.77.1.53', '10.77.1.54'], search_domains: ['corp.example', 'lab.example'] };
+        x.session.lifetime_s = 5400;
         x.session.idle_timeout_s = 600;
+        x.kill_switch = 'required';
+        x.client_time_zones = ['Europe/Berlin', 'Europe/Vienna'];
       }),
     );
     const reply = await bootstrap(d);
@@ -101,9 +111,17 @@ describe('access policy at bootstrap and for live sessions', () => {
     assert.equal(payload.policy.id, p.wire);
     assert.equal(payload.policy.idle_timeout_s, 600);
     assert.equal(payload.ovpn.redirect_gateway, false);
+    assert.deepEqual(payload.ovpn.dns_push, ['10.77.1.53', '10.77.1.54']);
+    assert.deepEqual(payload.ovpn.dns_search, ['corp.example', 'lab.example']);
+    assert.equal(payload.policy.kill_switch, 'required');
+    assert.deepEqual(payload.policy.allowed_timezones, ['Europe/Berlin', 'Europe/Vienna']);
     const session = await ctx.db.session.findUniqueOrThrow({
       where: { id: fromWireId('s', reply.body.session_id)! },
     });
+    // The session ends after the policy's lifetime, and the reply says when.
+    assert.equal(reply.body.expires_at, session.expiresAt.toISOString());
+    const lifetimeMs = session.expiresAt.getTime() - session.createdAt.getTime();
+    assert.ok(Math.abs(lifetimeMs - 5400_000) < 5000, `a 5400 s session (${lifetimeMs} ms)`);
     assert.equal(session.policyId, p.wire);
     assert.equal(session.policyVersion, 1);
     assert.equal((await lastAudit('bootstrap.issue'))?.policy_id, `${p.wire}@1`);
@@ -168,8 +186,9 @@ describe('access policy at bootstrap and for live sessions', () => {
     assert.ok(ms < 10_000, `ended within 10 s (${ms} ms)`);
     const ended = await ctx.db.session.findUniqueOrThrow({ where: { id: sessionId } });
     assert.equal(ended.endReason, 'policy');
+    // The watcher records the event once endSessions (certificate, gateway) has returned.
+    await waitFor(async () => (await lastAudit('policy.session_end'))?.session_id === sessionId);
     const audit = await lastAudit('policy.session_end');
-    assert.equal(audit?.session_id, sessionId);
     assert.match(String(audit?.error_msg), /policy rule schedule/);
   });
 
@@ -206,6 +225,78 @@ describe('access policy at bootstrap and for live sessions', () => {
       later.ended.filter((e) => e.sessionId === sessionId).map((e) => e.denial.split(':')[0]),
       ['policy rule schedule'],
     );
+  });
+});
+
+describe('a lower lifetime on live sessions', () => {
+  it('moves the expiry to creation + the new lifetime (the heartbeat answers it); a session already older ends', async () => {
+    const d = await enrolledDesktop(ctx);
+    const p = await assign(
+      d,
+      doc(() => undefined),
+    );
+    const { reply, accessToken } = await bootstrapWithToken(d);
+    assert.equal(reply.status, 200, reply.text);
+    const sessionId = fromWireId('s', reply.body.session_id)!;
+    const row = () => ctx.db.session.findUniqueOrThrow({ where: { id: sessionId } });
+    const created = await row();
+    assert.ok(created.expiresAt.getTime() - created.createdAt.getTime() > 3600_000, 'a long session first');
+
+    await newVersion(
+      p.id,
+      doc((x) => {
+        x.session.lifetime_s = 1800;
+        x.session.idle_timeout_s = 600;
+      }),
+      d.user.id,
+    );
+    await reevaluateSessions(ctx, 'test: a shorter lifetime');
+    const shortened = await row();
+    assert.equal(shortened.endedAt, null, 'still allowed');
+    assert.equal(shortened.policyVersion, 2);
+    assert.equal(shortened.expiresAt.getTime(), created.createdAt.getTime() + 1800_000);
+    const beat = await srv.call<{ expires_at: string; idle_timeout_s: number }>('/client/heartbeat', {
+      method: 'POST',
+      json: { session_id: reply.body.session_id },
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    assert.equal(beat.status, 200, beat.text);
+    assert.equal(beat.body.expires_at, shortened.expiresAt.toISOString(), 'the client hears the new end');
+    assert.equal(beat.body.idle_timeout_s, 600);
+
+    // A longer lifetime never extends a live session.
+    await newVersion(
+      p.id,
+      doc((x) => {
+        x.session.lifetime_s = 7200;
+      }),
+      d.user.id,
+    );
+    await reevaluateSessions(ctx, 'test: a longer lifetime');
+    assert.equal((await row()).expiresAt.getTime(), shortened.expiresAt.getTime());
+
+    // Ten minutes in, a five-minute lifetime: the session is already past it and ends now.
+    await newVersion(
+      p.id,
+      doc((x) => {
+        x.session.lifetime_s = 300;
+        x.session.idle_timeout_s = 60;
+      }),
+      d.user.id,
+    );
+    const later = await reevaluateSessions(
+      { ...ctx, now: () => new Date(created.createdAt.getTime() + 600_000) },
+      'test: a lifetime already run out',
+    );
+    assert.deepEqual(
+      later.ended.filter((e) => e.sessionId === sessionId).map((e) => e.denial.split(':')[0]),
+      ['session lifetime'],
+    );
+    const ended = await row();
+    assert.equal(ended.endReason, 'policy');
+    const audit = await lastAudit('policy.session_end');
+    assert.equal(audit?.session_id, sessionId);
+    assert.match(String(audit?.error_msg), /session lifetime: older than the policy's 300 s/);
   });
 });
 

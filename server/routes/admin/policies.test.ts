@@ -1,7 +1,9 @@
 // /admin/policies against the real backend: documents refused whole (nothing written), immutable
 // versions, dual approval with two administrators (the author cannot approve, a second one can; a
-// rejected, decided or expired change cannot be approved), every relaxation step audited at
-// severity warning, the session watcher told of every applied change, and precedence through
+// rejected, decided or expired change cannot be approved), every relaxation step audited (requested
+// and approved at critical, rejected and expired at error), a pending change expired by the
+// session watcher's pass without anyone reading the queue, the session watcher told of every
+// applied change, and precedence through
 // explain (user beats group, the lower priority group wins, the built-in default otherwise).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -350,7 +352,7 @@ describe('admin API: access policies and dual approval', () => {
     assert.equal((await t.ctx.db.policy.findUnique({ where: { name: 'office' } }))?.currentVersion, 3);
   });
 
-  it('audits every step: ordinary changes at notice, relaxation steps at warning', async () => {
+  it('audits every step: ordinary changes at notice, relaxations requested or approved at critical', async () => {
     const steps = (await auditEvents('policy.relaxation_')).filter((e) =>
       e.error_msg?.endsWith('policy office'),
     );
@@ -368,7 +370,12 @@ describe('admin API: access policies and dual approval', () => {
         'policy.relaxation_expired:success',
       ],
     );
-    assert.ok(steps.every((e) => e.severity === 'warning' && e.component === 'admin'));
+    assert.ok(steps.every((e) => e.component === 'admin'));
+    // The refused self-approval (approved:denied) is critical too: an attempt to widen access alone.
+    assert.deepEqual(
+      steps.map((e) => e.severity),
+      ['critical', 'critical', 'critical', 'critical', 'error', 'critical', 'error', 'critical', 'error'],
+    );
     // policy_id as login and bootstrap write it: the policy's wire id @ the version concerned.
     assert.deepEqual(
       steps.map((e) => e.policy_id?.replace(/^p-[0-9a-f]{32}@/, 'office@')),
@@ -384,6 +391,39 @@ describe('admin API: access policies and dual approval', () => {
     );
     assert.ok(versions.every((e) => e.severity === 'notice'));
     assert.equal((await auditEvents('policy.created')).length, 2);
+  });
+
+  it("a pending change expires on the session watcher's pass, before anyone reads the queue", async () => {
+    const created = await a1.post('/admin/policies', {
+      name: 'night',
+      document: policyDoc(['10.30.0.0/16']),
+    });
+    assert.equal(created.status, 201, created.text);
+    const held = await a1.post<Pending>('/admin/policies/night/versions', {
+      document: policyDoc(['10.30.0.0/16', '10.31.0.0/16']),
+    });
+    assert.equal(held.status, 202, held.text);
+    const id = held.body.change.id;
+    const status = async () => (await t.ctx.db.policyChange.findUniqueOrThrow({ where: { id } })).status;
+    // The injectable clock a day ahead; the server's own watcher (started with it) notices within
+    // its poll. Only the database is read here: the admin routes would expire it lazily themselves.
+    const ctx = t.ctx as { now: AppContext['now'] };
+    const realNow = ctx.now;
+    ctx.now = () => new Date(Date.now() + 24 * 3600_000 + 1000);
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await status()) === 'pending' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      ctx.now = realNow;
+    }
+    assert.equal(await status(), 'expired');
+    const expired = (await auditEvents('policy.relaxation_expired')).filter((e) =>
+      e.error_msg?.startsWith(`change ${id}:`),
+    );
+    assert.equal(expired.length, 1);
+    assert.equal(expired[0]!.cmd, null, 'the system expired it');
+    assert.equal(expired[0]!.severity, 'error');
   });
 
   it('precedence through explain: user beats group, the lower priority group wins, else the default', async () => {

@@ -34,7 +34,8 @@ export interface AdminActor extends RequestMeta {
  * Admin actions are `admin.<verb>`; the access-policy actions (docs/policies.md) have their own
  * categories: `group.<verb>` (created, deleted, member_added, member_removed) and `policy.<verb>`
  * (created, version_created, assigned, unassigned, and the dual-approval steps relaxation_requested,
- * relaxation_approved, relaxation_rejected, relaxation_expired — severity warning).
+ * relaxation_approved, relaxation_rejected, relaxation_expired — requested/approved critical,
+ * rejected/expired error).
  */
 export type AdminAction = `admin.${string}` | `group.${string}` | `policy.${string}`;
 

@@ -110,8 +110,8 @@ export async function startLogin(
 /**
  * The posture in the login's audit event (error_msg, after the reason; the normalized event has no
  * free-form field), with the contract's field names:
- * `posture dumpable=0 core_limit_zero=1 mlock=unavailable no_new_privs=1 tracer=0`. Recorded, never
- * enforced: a policy on it is a later decision.
+ * `posture dumpable=0 core_limit_zero=1 mlock=unavailable no_new_privs=1 tracer=0`. Enforcement is
+ * the access policy's (posture.require_hardening, checked by admitLogin before the password).
  */
 export function postureText(p: ProcessPosture): string {
   const bit = (b: boolean) => (b ? '1' : '0');

@@ -1,9 +1,11 @@
-// The backend's side of session_filter (core/gateway/control.ts, architecture §6.3), pure and not
-// wired yet: the request that puts one session's policy networks on its gateway, and the reading of
-// a node's health that says whether the policy versions the sessions should have are in effect
-// there. The node checks the document again and refuses it whole (host bits, overlaps, /0, more
-// than 64 networks); the policy checker refuses those before a policy is saved, so a refusal here
-// is a bug, reported as our own internal error before anything is sent.
+// The backend's side of session_filter (core/gateway/control.ts, architecture §6.3), pure: the
+// request that puts one session's policy networks on its gateway (sent by GatewayControl at
+// bootstrap, prepareSession, and when the session watcher re-tags a live session,
+// applySessionPolicy), and the reading of a node's health that says whether the policy versions
+// the sessions should have are in effect there (gatewayHealth's policy_in_effect, shown by
+// `viworks admin gateways health`). The node checks the document again and refuses it whole (host
+// bits, overlaps, /0, more than 64 networks); the policy checker refuses those before a policy is
+// saved, so a refusal here is a bug, reported as our own internal error before anything is sent.
 import { toWireId } from '../../../core/bootstrap/wire-ids.js';
 import {
   type HealthResult,

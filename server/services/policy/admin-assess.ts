@@ -27,8 +27,8 @@ const SHOWN_TRANSITIONS = 5;
 const MAX_REASON = 300;
 
 /** What `after` grants that `before` does not, each reason at most 300 characters. */
-export function relaxationReasons(before: PolicyDocument, after: PolicyDocument, now: Date): string[] {
-  return relaxations(before, after, now).map(capReason);
+export function relaxationReasons(before: PolicyDocument, after: PolicyDocument): string[] {
+  return relaxations(before, after).map(capReason);
 }
 
 const capReason = (r: string) => (r.length > MAX_REASON ? `${r.slice(0, MAX_REASON - 3)}...` : r);
@@ -91,7 +91,7 @@ async function assessVersion(
   const before = parseStoredDocument(current.document);
   const applied = await applySpec(tx, spec, authorId, null, now);
   return {
-    reasons: relaxationReasons(before, spec.document, now),
+    reasons: relaxationReasons(before, spec.document),
     diff: `${proposal.summary}\n${documentDiff(before, spec.document, {
       from: `${policy.name} v${spec.base_version}`,
       to: `${policy.name} v${spec.base_version + 1}`,
@@ -113,7 +113,6 @@ async function transitionsOf(
   config: AppContext['config'],
   users: readonly string[],
   before: ReadonlyMap<string, EffectivePolicy>,
-  now: Date,
 ): Promise<Transition[]> {
   const resolver = resolverOf(tx, config);
   const names = new Map(
@@ -129,7 +128,7 @@ async function transitionsOf(
     const key = `${refLabel(b)} -> ${refLabel(a)}`;
     let t = byKey.get(key);
     if (!t) {
-      t = { users: [], before: b, after: a, reasons: relaxations(b.document, a.document, now) };
+      t = { users: [], before: b, after: a, reasons: relaxations(b.document, a.document) };
       byKey.set(key, t);
     }
     t.users.push(names.get(u) ?? u);
@@ -151,7 +150,7 @@ async function assessSubjects(
   const before = new Map<string, EffectivePolicy>();
   for (const u of users) before.set(u, await effectivePolicyFor(resolver, u));
   const applied = await applySpec(tx, proposal.spec, authorId, null, now);
-  const all = await transitionsOf(tx, config, users, before, now);
+  const all = await transitionsOf(tx, config, users, before);
   const reasons = [...new Set(all.flatMap((t) => t.reasons.map((r) => `${whoList(t.users)}: ${r}`)))].slice(
     0,
     MAX_REASONS,

@@ -6,7 +6,10 @@
 // a second administrator (never its author) approves it — then it is applied, in one transaction,
 // exactly as it would have been — or rejects it; unanswered, it expires after 24 h. Narrowing and
 // neutral changes take effect at once. Every applied change tells the session watcher
-// (ctx.policyWatch), and every step is audited (relaxation steps at severity warning).
+// (ctx.policyWatch), and every step is audited: a relaxation requested or approved (an author's
+// refused self-approval included) at severity critical, rejected or expired at error. Pending
+// changes past their expiry are marked expired by expireDue(), which the session watcher's periodic
+// pass calls, so the expiry event is at most about a minute late.
 import {
   type ListPolicyChangesQueryT,
   POLICY_CHANGE_TTL_S,
@@ -115,6 +118,15 @@ async function recordApplied(
   deps.policyWatch.changed(auditText(summary));
 }
 
+/** Severity of each dual-approval step: access widened, or an attempt at it, is critical. */
+const STEP_SEVERITY = {
+  requested: 'critical',
+  approved: 'critical',
+  // Nothing was widened, but the SIEM sees every step of a relaxation at high severity.
+  rejected: 'error',
+  expired: 'error',
+} as const;
+
 async function recordStep(
   deps: PolicyAdminDeps,
   who: AdminActor | RequestMeta,
@@ -126,7 +138,7 @@ async function recordStep(
   await auditAdmin(deps.audit, who, {
     action: `policy.relaxation_${step}`,
     result: refusal ? 'denied' : 'success',
-    severity: 'warning',
+    severity: STEP_SEVERITY[step],
     ...(await auditTargets(deps.db, stored.spec)),
     ...(refusal ? { error_code: refusal.code } : {}),
     error_msg: auditText(`change ${row.id}: ${refusal ? `${refusal.why}; ` : ''}${stored.summary}`),

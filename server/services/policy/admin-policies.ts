@@ -278,7 +278,7 @@ export async function diffPolicy(
     from,
     to,
     diff: documentDiff(before, after, { from: `${policy.name} v${from}`, to: `${policy.name} v${to}` }),
-    relaxations: relaxationReasons(before, after, deps.now()),
+    relaxations: relaxationReasons(before, after),
   };
 }
 

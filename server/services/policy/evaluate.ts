@@ -91,7 +91,16 @@ const previousDay = (d: Weekday): Weekday => WEEKDAYS[(WEEKDAYS.indexOf(d) + 6) 
  */
 export function inSchedule(schedule: NonNullable<PolicyDocument['schedule']>, at: Date): boolean {
   const { day, minute } = localClock(at, schedule.time_zone);
-  return schedule.windows.some((w) => {
+  return inWindows(schedule.windows, day, minute);
+}
+
+/** Whether the local wall-clock minute `minute` of `day` falls in one of `windows` (see inSchedule). */
+export function inWindows(
+  windows: NonNullable<PolicyDocument['schedule']>['windows'],
+  day: Weekday,
+  minute: number,
+): boolean {
+  return windows.some((w) => {
     const from = minutesOf(w.from);
     const to = minutesOf(w.to);
     if (to > from) return w.days.includes(day) && minute >= from && minute < to;

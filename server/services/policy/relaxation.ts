@@ -1,9 +1,14 @@
 // Which changes widen access (issue #14, dual approval): a change whose list here is not empty
 // waits for a second administrator; a change that only narrows (or changes nothing that grants
 // access) takes effect at once. Pure: old document and new document in, reasons out.
-import { KEY_PROTECTION_ORDER, type PolicyDocument } from '../../../core/api/policy.js';
+import {
+  KEY_PROTECTION_ORDER,
+  type PolicyDocument,
+  WEEKDAYS,
+  type Weekday,
+} from '../../../core/api/policy.js';
 import { parseCidr } from './check.js';
-import { inSchedule } from './evaluate.js';
+import { inWindows } from './evaluate.js';
 
 /** A session lifetime above this is a relaxation even when the old one was already long. */
 export const RELAXATION_LIFETIME_LIMIT_S = 8 * 3600;
@@ -20,23 +25,42 @@ function covered(inner: string, outer: readonly string[]): boolean {
   });
 }
 
-/** Whether `after` allows a moment `before` does not, sampled every 15 min over the coming 8 days. */
-function scheduleWidened(
-  before: PolicyDocument['schedule'],
-  after: PolicyDocument['schedule'],
-  now: Date,
-): boolean {
-  if (!after) return before !== null;
-  if (!before) return false;
-  for (let t = now.getTime(); t < now.getTime() + 8 * 86_400_000; t += 15 * 60_000) {
-    const at = new Date(t);
-    if (inSchedule(after, at) && !inSchedule(before, at)) return true;
+type Schedule = NonNullable<PolicyDocument['schedule']>;
+
+const MINUTES_PER_DAY = 1440;
+
+/** The first minute of the week (`wed 18:05`) for which `holds` is true; null when none. */
+function firstMinute(holds: (day: Weekday, minute: number) => boolean): string | null {
+  for (const day of WEEKDAYS)
+    for (let m = 0; m < MINUTES_PER_DAY; m++)
+      if (holds(day, m))
+        return `${day} ${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  return null;
+}
+
+/**
+ * Why `after` allows a moment `before` does not; null when it does not. Exact, not sampled: in one
+ * zone an instant is allowed exactly when its local weekday and minute are, and every weekday-minute
+ * occurs on the wall clock in some week, so comparing the 10 080 minutes of the week decides it.
+ * Across two zones the offset between them moves with their DST rules (UTC → Europe/London admits
+ * 07:30Z in June but not in December), so any change of zone counts as a widening: conservative, an
+ * approver reads the diff. A schedule lifted counts unless the old one already allowed every minute.
+ */
+function scheduleWidening(before: Schedule | null, after: Schedule | null): string | null {
+  if (!before) return null;
+  const closedBefore = (day: Weekday, m: number) => !inWindows(before.windows, day, m);
+  if (!after) {
+    const closed = firstMinute(closedBefore);
+    return closed ? `schedule widened: lifted (${closed} ${before.time_zone} was closed)` : null;
   }
-  return false;
+  if (after.time_zone !== before.time_zone)
+    return `schedule widened: time zone changed from ${before.time_zone} to ${after.time_zone}`;
+  const opened = firstMinute((day, m) => inWindows(after.windows, day, m) && closedBefore(day, m));
+  return opened ? `schedule widened: ${opened} ${after.time_zone} newly allowed` : null;
 }
 
 /** Why `after` grants more than `before` (empty: it does not). Each reason is a short phrase. */
-export function relaxations(before: PolicyDocument, after: PolicyDocument, now = new Date()): string[] {
+export function relaxations(before: PolicyDocument, after: PolicyDocument): string[] {
   const r: string[] = [];
   if (before.tunnel.mode === 'full' && after.tunnel.mode === 'split') r.push('split tunnel on');
   const newRoutes = after.tunnel.routes.filter((c) => !covered(c, before.tunnel.routes));
@@ -64,7 +88,8 @@ export function relaxations(before: PolicyDocument, after: PolicyDocument, now =
     r.push('gateways added');
   if (before.kill_switch === 'required' && after.kill_switch === 'optional')
     r.push('kill switch no longer required');
-  if (scheduleWidened(before.schedule, after.schedule, now)) r.push('schedule widened');
+  const schedule = scheduleWidening(before.schedule, after.schedule);
+  if (schedule) r.push(schedule);
   if (
     before.client_time_zones.length > 0 &&
     (after.client_time_zones.length === 0 ||
