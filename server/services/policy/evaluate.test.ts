@@ -6,7 +6,13 @@ import { describe, it } from 'node:test';
 import { Value } from 'typebox/value';
 import { type PolicyDocument, PolicyDocumentSchema } from '../../../core/api/policy.js';
 import { policyDocumentProblems } from './check.js';
-import { evaluatePolicy, inSchedule, nextScheduleChange, type PolicyFacts } from './evaluate.js';
+import {
+  compareVersions,
+  evaluatePolicy,
+  inSchedule,
+  nextScheduleChange,
+  type PolicyFacts,
+} from './evaluate.js';
 import { relaxations } from './relaxation.js';
 import { defaultPolicyDocument } from './resolve.js';
 
@@ -228,6 +234,22 @@ describe('policy evaluation', () => {
       }),
       { device: { keyProtection: 'software', clientVersion: '0.10.0', hardened: true } },
       null,
+    ],
+    [
+      'a release candidate of the next patch is above the minimum; build metadata is ignored',
+      doc((d) => {
+        d.posture.min_client_version = '1.2.0';
+      }),
+      { device: { keyProtection: 'software', clientVersion: '1.2.1-rc.1+b7', hardened: true } },
+      null,
+    ],
+    [
+      'a pre-release of the minimum itself ranks below it',
+      doc((d) => {
+        d.posture.min_client_version = '1.2.0';
+      }),
+      { device: { keyProtection: 'software', clientVersion: '1.2.0-rc.2', hardened: true } },
+      'posture.client_version',
     ],
     [
       'gateway not allowed',
@@ -576,4 +598,32 @@ describe('relaxations (dual approval)', () => {
       else assert.deepEqual(r, []);
     });
   }
+});
+
+describe('compareVersions (semver precedence)', () => {
+  it('orders numbers, pre-releases and ignores build metadata', () => {
+    const ordered = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '1.0.1',
+      '1.10.0',
+      '2.0.0',
+    ];
+    for (let i = 0; i + 1 < ordered.length; i++) {
+      assert.ok(
+        (compareVersions(ordered[i]!, ordered[i + 1]!) ?? 0) < 0,
+        `${ordered[i]} < ${ordered[i + 1]}`,
+      );
+      assert.ok((compareVersions(ordered[i + 1]!, ordered[i]!) ?? 0) > 0);
+    }
+    assert.equal(compareVersions('1.2.3+build.5', '1.2.3'), 0);
+    assert.equal(compareVersions('1.2', '1.2.0'), null);
+    assert.equal(compareVersions('1.2.3', 'v1.2.3'), null);
+  });
 });

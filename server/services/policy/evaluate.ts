@@ -109,11 +109,34 @@ export function inWindows(
   });
 }
 
-function compareVersions(a: string, b: string): number {
-  const x = a.split('.').map(Number);
-  const y = b.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
+const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/** One pre-release identifier against another (semver §11.4: numbers below words, numerically). */
+function compareIdentifiers(a: string, b: string): number {
+  const na = /^\d+$/.test(a);
+  const nb = /^\d+$/.test(b);
+  if (na && nb) return Number(a) - Number(b);
+  if (na !== nb) return na ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Semver precedence (§11): major.minor.patch numerically, then a pre-release ranks below its
+ * release; build metadata is ignored. Null when either is not a version.
+ */
+export function compareVersions(a: string, b: string): number | null {
+  const x = SEMVER.exec(a);
+  const y = SEMVER.exec(b);
+  if (!x || !y) return null;
+  for (let i = 1; i <= 3; i++) if (Number(x[i]) !== Number(y[i])) return Number(x[i]) - Number(y[i]);
+  const [px, py] = [x[4], y[4]];
+  if (px === undefined || py === undefined) return px === py ? 0 : px === undefined ? 1 : -1;
+  const [ix, iy] = [px.split('.'), py.split('.')];
+  for (let i = 0; i < Math.min(ix.length, iy.length); i++) {
+    const c = compareIdentifiers(ix[i] as string, iy[i] as string);
+    if (c !== 0) return c;
+  }
+  return ix.length - iy.length;
 }
 
 function ruleVerdict(rule: PolicyRule, doc: PolicyDocument, f: PolicyFacts): RuleVerdict {
@@ -175,7 +198,7 @@ function ruleVerdict(rule: PolicyRule, doc: PolicyDocument, f: PolicyFacts): Rul
       const min = doc.posture.min_client_version;
       if (!min || !f.device) return verdict(rule, true, 'no minimum');
       const v = f.device.clientVersion;
-      const ok = v !== null && /^\d+\.\d+\.\d+/.test(v) && compareVersions(v, min) >= 0;
+      const ok = v !== null && (compareVersions(v, min) ?? -1) >= 0;
       return verdict(rule, ok, `client ${v ?? 'unknown'}, policy needs ${min}`);
     }
     case 'gateways':

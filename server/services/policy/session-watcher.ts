@@ -102,7 +102,12 @@ export async function reevaluateSessions(deps: WatcherDeps, reason: string): Pro
     }
     const facts = await gatherFacts(deps, {
       userId: s.userId,
-      device: s.device,
+      // The version the daemon reported with this session's login (auth v5); older sessions have
+      // none recorded and are judged by the device's.
+      device: {
+        keyProtection: s.device.keyProtection,
+        clientVersion: s.clientVersion ?? s.device.clientVersion,
+      },
       sourceIp: s.sourceIp,
       hardened: s.hardened,
       gateway: s.gateway.name,
