@@ -51,7 +51,6 @@ const AUDIT_DEPS: AuditCommandDeps = {
 
 async function start(config: ServerConfig, json: boolean): Promise<void> {
   const server = await startServer(config, { adminPassword: takeAdminPasswordFromEnv() });
-  process.stdout.write(json ? `${JSON.stringify(server.banner)}\n` : formatBanner(server.banner));
   let closing = false;
   const stop = (signal: string) => {
     if (closing) return;
@@ -62,8 +61,10 @@ async function start(config: ServerConfig, json: boolean): Promise<void> {
       () => process.exit(1),
     );
   };
+  // Before the banner: whoever waits for it may stop the server at once, and must get a clean stop.
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.stdout.write(json ? `${JSON.stringify(server.banner)}\n` : formatBanner(server.banner));
 }
 
 /** Everything the first start creates, without serving: for provisioning and scale-out setups. */

@@ -1,101 +1,30 @@
 // Every way of tampering with the audit trail that docs/audit.md#verify promises to find, done the way
 // an intruder would — on the database (SQLite, after dropping the append-only triggers), on an NDJSON
-// copy and on a WORM-layout copy — and the finding `audit verify` must report for it.
+// copy and on a WORM-layout copy — and the finding `audit verify` must report for it. The SIEM copy's
+// tampering is in tamper-siem.test.ts.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { canonicalJson, chainHash, GENESIS_HASH } from '../../../core/audit/chain.js';
-import { type AuditEvent, buildAuditEvent, parseAuditEvent } from '../../../core/audit/event.js';
+import { type AuditEvent, parseAuditEvent } from '../../../core/audit/event.js';
 import { manifestSignedBytes, manifestText, parseManifestText } from '../../../core/audit/manifest.js';
-import { openDatabase } from '../../data/database.js';
 import { sealPendingBatches } from './batches.js';
-import {
-  loadOrCreateAuditSigningKey,
-  type TrustedKey,
-  trustedKeyFromPem,
-  writeCheckpoint,
-} from './checkpoints.js';
-import { type AuditVerification, readWormCopy, verifyAuditTrail } from './copies.js';
-import { AuditService } from './service.js';
+import { loadOrCreateAuditSigningKey } from './checkpoints.js';
+import { readWormCopy, verifyAuditTrail } from './copies.js';
 import { type AuditSigner, fileAuditSigner } from './signer.js';
+import {
+  assertFinds,
+  buildTrail,
+  ids,
+  type Opened,
+  otherEvent,
+  type Trail,
+  verifyTrail as verify,
+} from './tamper-testing.js';
 import { directoryArchive } from './testing.js';
-import { type CopyReport, verifyCopy } from './verify.js';
-
-type Opened = Awaited<ReturnType<typeof openDatabase>>;
-const CTX = { env: 'test', site: 'lab', tenant_id: 't1' };
-
-/**
- * 27 events: batches 1 (1..8), 2 (9..16) and 3 (17..24) sealed and in the WORM copy, 25..27 not
- * sealed yet; a signed checkpoint at 27. Event n carries rc = n, so an edit is easy to aim.
- */
-interface Trail {
-  readonly dir: string;
-  readonly database: Opened;
-  readonly signer: AuditSigner;
-  readonly key: TrustedKey;
-  readonly worm: string;
-  readonly ndjson: string;
-  readonly now: Date;
-}
-
-async function buildTrail(): Promise<Trail> {
-  const dir = mkdtempSync(join(tmpdir(), 'viw-tamper-'));
-  const database = await openDatabase({ dataDir: dir });
-  const signer = fileAuditSigner(loadOrCreateAuditSigningKey(dir));
-  let clock = Date.parse('2026-04-01T08:00:00.000Z');
-  const now = () => new Date(clock);
-  const audit = new AuditService(database.db, CTX, randomBytes(32), {
-    dataDir: dir,
-    now: () => {
-      clock += 1000;
-      return new Date(clock);
-    },
-  });
-  const worm = join(dir, 'worm');
-  let rc = 0;
-  for (let b = 0; b < 3; b++) {
-    for (let i = 0; i < 8; i++)
-      await audit.record({ component: 'backend', action: 'auth.login', result: 'success', rc: ++rc });
-    await sealPendingBatches({ db: database.db, signer, archive: directoryArchive(worm), now });
-  }
-  for (let i = 0; i < 3; i++)
-    await audit.record({ component: 'backend', action: 'auth.login', result: 'success', rc: ++rc });
-  await writeCheckpoint(database.db, signer, dir, now());
-  const ndjson = join(dir, 'copy.ndjson');
-  copyFileSync(join(dir, 'audit', 'audit.ndjson'), ndjson);
-  return { dir, database, signer, key: trustedKeyFromPem(signer.publicKeyPem), worm, ndjson, now: now() };
-}
-
-const verify = (t: Trail, copies: { ndjson?: boolean; worm?: boolean } = {}) =>
-  verifyAuditTrail({
-    db: t.database.db,
-    databaseLocation: 'test',
-    dataDir: t.dir,
-    keys: [t.key],
-    ndjson: copies.ndjson ? t.ndjson : null,
-    worm: copies.worm ? { dir: t.worm, retentionDays: null } : null,
-    lagGraceS: 600,
-    now: t.now,
-  });
-
-const ids = (r: CopyReport | undefined) =>
-  (r?.findings ?? []).map((f) => `${f.kind}:${f.batch ?? ''}:${f.seq ?? ''}`);
-
-/** The report must name `expected` (kind:batch:seq), and no finding may quote event content. */
-function assertFinds(report: AuditVerification, source: CopyReport['source'], expected: string) {
-  const r = report.sources.find((s) => s.source === source);
-  assert.equal(report.ok, false, `${source}: tampering went unnoticed`);
-  assert.ok(
-    ids(r).includes(expected),
-    `${source}: expected ${expected}, got ${ids(r).join(', ') || 'nothing'}`,
-  );
-  for (const s of report.sources)
-    for (const f of s.findings)
-      assert.doesNotMatch(f.message, /auth\.|"|test|lab/, 'findings name numbers only');
-}
+import { verifyCopy } from './verify.js';
 
 async function dropTriggers(database: Opened) {
   const triggers = await database.db.$queryRawUnsafe<{ name: string }[]>(
@@ -110,13 +39,6 @@ async function resigned(signer: AuditSigner, text: string, change: Record<string
   const sig = (await signer.sign(manifestSignedBytes(unsigned))).toString('base64');
   return manifestText({ ...unsigned, sig } as ReturnType<typeof parseManifestText>);
 }
-
-const otherEvent = (): AuditEvent =>
-  buildAuditEvent(
-    CTX,
-    { component: 'admin', action: 'admin.user_lock', result: 'success', rc: 77 },
-    new Date('2026-04-01T08:00:04.500Z'),
-  );
 
 describe('tampering with the database is found', () => {
   let t: Trail;

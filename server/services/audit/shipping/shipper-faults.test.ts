@@ -193,6 +193,11 @@ describe('shipper fault tests (real rsyslogd)', { skip: peers.skip }, () => {
       );
       const { duplicates } = assertCompleteAndOrdered(await receivedSeqs(receiver), recorded);
       t.diagnostic(`duplicates at the receiver: ${duplicates}`);
+      // The spool publishes ackedSeq only once ack() settled, after which the shipper raises the
+      // alert at once; waiting for it too keeps this test independent of that ordering.
+      await waitFor('the delivery_recovered alert', 5_000, () =>
+        alerts.some((a) => a.kind === 'delivery_recovered'),
+      );
       assert.deepEqual(
         alerts.map((a) => a.kind),
         ['delivery_failing', 'delivery_recovered'],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   appendFileSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -78,6 +79,43 @@ describe('Spool (disk, NDJSON segments, fsync per append)', () => {
     await spool.ack(8);
     assert.deepEqual(segmentsIn(dir), [], 'everything acknowledged: nothing left on disk');
     assert.equal(spool.bytes, 0);
+    assert.ok(!readdirSync(dir).some((n) => n.endsWith('.tmp')), 'no temp file left behind');
+    await spool.close();
+  });
+
+  it('moves ackedSeq only when ack() settles: never while the cursor file is being written', async () => {
+    const spool = await open();
+    await spool.append(chained(5));
+    await spool.readBatch(5, 1 << 20);
+    let settled = false;
+    const seen: number[] = [];
+    const ack = spool.ack(5).then(() => {
+      settled = true;
+    });
+    // Every turn of the event loop while the ack is pending: what a poller (stats()) would see.
+    while (!settled) {
+      seen.push(spool.ackedSeq);
+      await new Promise((r) => setImmediate(r));
+    }
+    await ack;
+    assert.ok(seen.length > 1, 'the cursor write spanned several turns of the event loop');
+    assert.deepEqual([...new Set(seen)], [0], 'ackedSeq moved before the ack was durable');
+    assert.equal(spool.ackedSeq, 5);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'acked'), 'utf8')), { acked: 5 });
+    await spool.close();
+  });
+
+  it('when the cursor cannot be written, ack() rejects, ackedSeq moves in memory, the next ack persists', async () => {
+    const spool = await open();
+    await spool.append(chained(6));
+    await spool.readBatch(3, 1 << 20);
+    mkdirSync(join(dir, 'acked')); // rename() of the new cursor over a directory fails (EISDIR), even for root
+    await assert.rejects(spool.ack(3), (err: NodeJS.ErrnoException) => err.code === 'EISDIR');
+    assert.equal(spool.ackedSeq, 3, 'the receiver has them: not sent again by this process');
+    assert.deepEqual(seqs(await spool.readBatch(100, 1 << 20)), [4, 5, 6]);
+    rmSync(join(dir, 'acked'), { recursive: true });
+    await spool.ack(6);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'acked'), 'utf8')), { acked: 6 });
     assert.ok(!readdirSync(dir).some((n) => n.endsWith('.tmp')), 'no temp file left behind');
     await spool.close();
   });

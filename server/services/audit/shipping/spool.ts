@@ -127,9 +127,10 @@ export class Spool {
   }
 
   /**
-   * The receiver has every record up to seq (one that readBatch returned). The cursor moves at once;
-   * wholly acknowledged segments are deleted. Rejects when the cursor could not be persisted (the
-   * next ack retries; a restart before then sends those records again).
+   * The receiver has every record up to seq (one that readBatch returned). The cursor file is
+   * written first and ackedSeq moves only when this settles; wholly acknowledged segments are
+   * deleted. Rejects when the cursor could not be persisted (ackedSeq moves in memory all the same;
+   * the next ack retries; a restart before then sends those records again).
    */
   ack(seq: number): Promise<void> {
     return this.exclusive(() => this.ackNow(seq));
@@ -417,16 +418,22 @@ export class Spool {
     const pos = this.readAhead.find((p) => p.seq === seq);
     if (!pos)
       throw new ViworksError('VIW_E_INTERNAL', { details: [`spool: ack of ${seq}, which was not read`] });
-    this.acked = seq;
-    this.cursor = { segment: pos.segment, offset: pos.end };
-    this.readAhead = this.readAhead.filter((p) => p.seq > seq);
     let persistError: unknown = null;
     try {
       await this.writeCursor(seq);
     } catch (err) {
       persistError = err;
     }
-    await this.dropAckedSegments();
+    this.cursor = { segment: pos.segment, offset: pos.end };
+    this.readAhead = this.readAhead.filter((p) => p.seq > seq);
+    try {
+      await this.dropAckedSegments();
+    } finally {
+      // Published last, with no await after it: whoever sees the new ackedSeq also sees what the
+      // ack's caller did once it resolved (the shipper's delivery_recovered). When the write failed
+      // it is still the truth in memory; the next ack retries the write.
+      this.acked = seq;
+    }
     if (persistError) throw persistError;
   }
 
@@ -460,7 +467,12 @@ export class Spool {
       throw err;
     }
     await handle.close();
-    await rename(tmp, this.path(CURSOR_FILE));
+    try {
+      await rename(tmp, this.path(CURSOR_FILE));
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
     await fsyncDir(this.opts.dir);
   }
 }
