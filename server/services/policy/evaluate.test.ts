@@ -423,6 +423,26 @@ describe('relaxations (dual approval)', () => {
       /routes added: 10.2.0.0\/16/,
     ],
     [
+      'a DNS server outside the granted networks is a new destination',
+      split,
+      doc((d) => {
+        d.tunnel.mode = 'split';
+        d.tunnel.routes = ['10.1.0.0/16'];
+        d.dns.servers = ['10.9.0.53'];
+      }),
+      /DNS servers added: 10\.9\.0\.53/,
+    ],
+    [
+      'a DNS server inside a granted network adds nothing',
+      split,
+      doc((d) => {
+        d.tunnel.mode = 'split';
+        d.tunnel.routes = ['10.1.0.0/16'];
+        d.dns.servers = ['10.1.0.53'];
+      }),
+      null,
+    ],
+    [
       'a route removed narrows',
       doc((d) => {
         d.tunnel.mode = 'split';

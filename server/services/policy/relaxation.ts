@@ -75,6 +75,12 @@ export function relaxations(before: PolicyDocument, after: PolicyDocument): stri
         ? `routes added: ${newRoutes.join(', ')}`
         : 'routes lifted (full tunnel, any network)',
     );
+  // The gateway lets a session reach its policy's DNS servers (port 53): a new one outside the
+  // networks already granted is a new destination.
+  const newDns = after.dns.servers.filter(
+    (ip) => !before.dns.servers.includes(ip) && !covered(`${ip}/32`, before.tunnel.routes),
+  );
+  if (!beforeUnbounded && newDns.length > 0) r.push(`DNS servers added: ${newDns.join(', ')}`);
   if (
     before.session.lifetime_s < after.session.lifetime_s &&
     after.session.lifetime_s > RELAXATION_LIFETIME_LIMIT_S
