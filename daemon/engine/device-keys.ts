@@ -13,6 +13,7 @@ import type { SignedHeaders } from '../../core/crypto/request-signing.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { type DeviceKeys, isHardwareKeyStore, type KeyStore } from '../keystore/keystore.js';
 import { SecretStoreDeviceKeys } from '../keystore/software-device-keys.js';
+import { releaseNativeCopiesSoon } from './native-copies.js';
 
 export type { NewDeviceKeys } from '../keystore/keystore.js';
 
@@ -41,8 +42,15 @@ export async function checkDeviceKeys(store: KeyStore): Promise<void> {
 /** A Signer for the backend client: key id = the fingerprint (enrollment) or the device id (after). */
 export function deviceSigner(store: KeyStore, keyId: string): Signer {
   const keys = deviceKeysOf(store);
-  return (method: string, path: string, body: Uint8Array): Promise<SignedHeaders> =>
-    keys.sign(keyId, method, path, body);
+  return async (method: string, path: string, body: Uint8Array): Promise<SignedHeaders> => {
+    try {
+      return await keys.sign(keyId, method, path, body);
+    } finally {
+      // A software key was parsed by OpenSSL to sign (keystore/ed25519-seed.ts); that copy is
+      // cleared only when V8 collects its wrapper. A TPM key never enters the process.
+      if (store.protection !== 'tpm2') releaseNativeCopiesSoon();
+    }
+  };
 }
 
 /**

@@ -39,9 +39,17 @@ export async function releaseNativeCopies(): Promise<boolean> {
 /** When a teardown has settled: long enough for the session's async frames to have returned. */
 const SETTLE_MS = 250;
 
-/** releaseNativeCopies after the teardown has unwound (timer unref'd: never holds the daemon up). */
-export function releaseNativeCopiesSoon(onUnavailable: () => void): void {
+let scheduled = false;
+
+/**
+ * releaseNativeCopies once the caller has unwound (timer unref'd: never holds the daemon up). Calls
+ * while one is pending join it: a burst of signatures costs one pair of collections.
+ */
+export function releaseNativeCopiesSoon(onUnavailable: () => void = () => undefined): void {
+  if (scheduled) return;
+  scheduled = true;
   setTimeout(() => {
+    scheduled = false;
     void releaseNativeCopies().then((ok) => {
       if (!ok) onUnavailable();
     });
