@@ -5,18 +5,33 @@
 // real rsyslogd receiver over mutual TLS. Then: the receiver goes away, requests keep coming, the
 // receiver comes back → every audit line arrives (the disk-assisted queue held them); a receiver whose
 // certificate names another host gets nothing; removing the siem section stops the forwarder.
+// Beside it runs the node's data-plane normalizer (viworks-gw-observe): real fwknopd, stunnel and
+// OpenVPN lines (the captured fixtures) written into the running daemons' logs reach the SIEM as
+// normalized audit events (app-name viworks-dataplane) with the device behind the SPA stanza and the
+// TLS peer behind OpenVPN's relay; a restart of the normalizer loses and repeats nothing; a rotated
+// log is followed.
 //
 // The receiver (scripts/testkit/rsyslog.ts) runs on the host's loopback, the node in its namespace:
 // a byte relay joins them (TCP in the namespace → a unix socket → TCP on the host). TLS runs end to
 // end through it, so both rsyslogds still authenticate each other.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type AuditEvent, parseAuditEvent } from '../core/audit/event.js';
 import type { ApplyConfigInput, GatewaySettings } from '../core/gateway/control.js';
 import { listNamespaces, NetnsPair } from '../scripts/testkit/netns.js';
 import { needPeers } from '../scripts/testkit/peers.js';
@@ -26,9 +41,10 @@ import { createEndEntity, createRoot, type Issuer } from '../server/pki/issue.js
 import { generateEcKeyPair, privateKeyToPem } from '../server/pki/keys.js';
 import { days, PROFILES } from '../server/pki/profiles.js';
 import { siemSectionFor } from '../server/services/gateways/node-config.js';
+import { OBSERVER_COMM, OBSERVER_SERVICE, observerPaths } from './observe/observer-paths.js';
 import { forwarderPaths } from './render/node-facts.js';
 import { readPidFile } from './services/process-check.js';
-import { pidFileOf } from './services/service-paths.js';
+import { fwknopdLog, pidFileOf } from './services/service-paths.js';
 import { applyBundle, callGw } from './testing/gw-lab.js';
 import { createNodeConfig, type NodeConfigFixture } from './testing/node-config-fixture.js';
 
@@ -113,6 +129,18 @@ async function quietPort(): Promise<number> {
   }
 }
 
+/** The captured lines of a real daemon (core/gateway/dataplane/fixtures). */
+const fixture = (name: string) =>
+  readFileSync(new URL(`../core/gateway/dataplane/fixtures/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .slice(0, -1);
+// fwknopd-netns.log's devices: A at stanza 1, B at stanza 2 (access.conf is sorted by device id).
+const DEVICE_A = 'd-0536c629b6cfff0ff7e567f605fdfd2d';
+const DEVICE_B = 'd-f4bac902c5dd490ba040b0ad22ac2932';
+const SESSION_1 = '01a23e9e-74a4-766f-8e72-31d368e1d11b';
+const DATAPLANE_RE = /^<\d+>1 \S+ \S+ viworks-dataplane - - - (\{.*\})$/;
+type DataplaneLine = AuditEvent & { seq: number };
+
 const seqOf = (line: string): number | null => {
   const m = /"seq":([0-9]+),/.exec(line);
   return m ? Number(m[1]) : null;
@@ -164,6 +192,29 @@ describe('a gateway node forwards its audit log to the SIEM over mutual TLS', {
     const got = new Set(await receivedSeqs(r));
     return auditSeqs().filter((s) => !got.has(s));
   };
+  /** The normalized data-plane events the receiver got, in arrival order, duplicates included. */
+  const dataplaneAt = async (r: RsyslogReceiver): Promise<DataplaneLine[]> =>
+    (await r.messages()).flatMap((line) => {
+      const m = DATAPLANE_RE.exec(line);
+      if (!m) return [];
+      const { seq, ...event } = JSON.parse(m[1] ?? '') as DataplaneLine;
+      return [{ seq, ...parseAuditEvent(event) }];
+    });
+  const dataplaneAtLeast = async (n: number): Promise<DataplaneLine[]> => {
+    const out = () => readFileSync(observerPaths(fx!.config.state_dir).ownLog, 'utf8');
+    await until(
+      `${n} data-plane events at the SIEM`,
+      async () => (await dataplaneAt(receiver)).length >= n,
+      60_000,
+      out,
+    );
+    // Anything beyond n would be a duplicate or an invention: give it the time to show.
+    await sleep(2000);
+    return dataplaneAt(receiver);
+  };
+  const appendLines = (path: string, lines: readonly string[]) =>
+    appendFileSync(path, `${lines.join('\n')}\n`);
+  const observerPid = () => readPidFile(pidFileOf(fx!.config, OBSERVER_SERVICE));
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'viw-siem-fwd-'));
@@ -266,6 +317,15 @@ describe('a gateway node forwards its audit log to the SIEM over mutual TLS', {
     const result = r.reply.result as { restarted: string[]; services: Record<string, boolean> };
     assert.ok(result.restarted.includes('rsyslog'), JSON.stringify(result));
     assert.equal(result.services.rsyslog, true);
+    // The normalizer starts with it, under its own name.
+    assert.ok(result.restarted.includes(OBSERVER_SERVICE), JSON.stringify(result));
+    assert.equal(result.services[OBSERVER_SERVICE], true);
+    const observer = observerPid();
+    assert.ok(observer, 'the normalizer writes its pid file');
+    assert.equal(readFileSync(`/proc/${observer}/comm`, 'utf8').trim(), OBSERVER_COMM);
+    const o = observerPaths(fx!.config.state_dir);
+    assert.equal(statSync(o.dir).mode & 0o777, 0o700);
+    assert.equal(statSync(o.conf).mode & 0o777, 0o600);
     forwarderPid = readPidFile(pidFileOf(fx!.config, 'rsyslog'));
     assert.ok(forwarderPid, 'the forwarder writes its pid file');
     const files = forwarderPaths(fx!.config.state_dir);
@@ -278,6 +338,12 @@ describe('a gateway node forwards its audit log to the SIEM over mutual TLS', {
     assert.equal(again.reply.changed, false);
     assert.deepEqual((again.reply.result as { restarted: string[] }).restarted, []);
     assert.equal(readPidFile(pidFileOf(fx!.config, 'rsyslog')), forwarderPid);
+    assert.equal(observerPid(), observer);
+    const h = (await gw('health')).reply;
+    assert.equal(h.ok, true, JSON.stringify(h.error));
+    const services = (h.result as { services: Record<string, { running: boolean; pid: number | null }> })
+      .services;
+    assert.deepEqual(services[OBSERVER_SERVICE], { running: true, pid: observer });
 
     for (let i = 0; i < 3; i++) assert.equal((await gw('health')).reply.ok, true);
     await until('every audit line at the SIEM', async () => (await missing(receiver)).length === 0);
@@ -285,6 +351,141 @@ describe('a gateway node forwards its audit log to the SIEM over mutual TLS', {
     assert.ok(
       lines.every((l) => /^<\d+>1 \S+ \S+ \S+ - - - /.test(l)),
       'RFC 5424 as sent',
+    );
+  });
+
+  test('real daemon lines become normalized events at the SIEM (viworks-dataplane)', async () => {
+    // Two devices' SPA keys, through the real verb: access.conf gets their stanzas, fwknopd reloads.
+    for (const device of [DEVICE_A, DEVICE_B]) {
+      const r = await gw(`spa_key_add ${device}`, {
+        key_base64: randomBytes(32).toString('base64'),
+        hmac_key_base64: randomBytes(64).toString('base64'),
+      });
+      assert.equal(r.reply.ok, true, JSON.stringify(r.reply.error));
+    }
+    const fwknopd = fixture('fwknopd-netns.log');
+    // A and B's packets up to the reload (after it access.conf named a third device).
+    const packets = fwknopd.slice(
+      fwknopd.findIndex((l) => l.startsWith('(stanza #1) SPA Packet')),
+      fwknopd.indexOf('Gracefully leaving the fwknopd event loop.'),
+    );
+    appendLines(fwknopdLog(fx!.config), packets);
+    // One tunnel (stunnel relays it to OpenVPN on loopback port 44408) and one TLS 1.2 client.
+    const stunnel = fixture('stunnel-lab.log');
+    appendLines(fx!.config.facts.paths.stunnelLog, stunnel.slice(8, 15));
+    const openvpn = fixture('openvpn-lab.log');
+    appendLines(fx!.config.facts.paths.openvpnLog, [...openvpn.slice(31, 64), ...openvpn.slice(140, 143)]);
+
+    const events = await dataplaneAtLeast(11);
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, i) => i + 1),
+      'numbered from 1, each once',
+    );
+    for (const e of events) assert.deepEqual([e.component, e.gateway], ['gateway', 'gw.lab.viworks.test']);
+    const spa = events.filter((e) => e.action.startsWith('spa.'));
+    assert.deepEqual(
+      spa.map((e) => [e.action, e.src_ip, e.dst_port, e.fwknop_id]),
+      [
+        ['spa.accepted', '10.213.95.2', 443, DEVICE_A],
+        ['spa.replayed', '10.213.95.2', null, null],
+        ['spa.accepted', '10.213.95.2', 443, DEVICE_B],
+        ['spa.rejected', '10.213.95.2', null, null],
+        ['spa.rejected', '10.213.95.2', null, DEVICE_B],
+        ['spa.rejected', '10.213.95.2', null, DEVICE_A],
+        ['spa.rejected', '10.213.95.2', null, null],
+      ],
+    );
+    const rest = events.filter((e) => !e.action.startsWith('spa.'));
+    // stunnel and OpenVPN print the node's local time (the normalizer shares this machine's zone);
+    // the disconnect hook prints Unix seconds.
+    const local = (h: number, m: number, s: number) => new Date(2026, 11, 4, h, m, s).toISOString();
+    assert.deepEqual(
+      rest.map((e) => [e.action, e.result, e.src_ip, e.src_port, e.session_id, e.timestamp]),
+      [
+        ['tls.handshake', 'success', '10.231.12.2', 36746, SESSION_1, local(1, 15, 5)],
+        ['tls.handshake', 'failure', '10.231.12.2', 55026, null, local(1, 15, 38)],
+        // The TLS peer, not stunnel's loopback relay.
+        ['ovpn.connect', 'success', '10.231.12.2', 36746, SESSION_1, local(1, 15, 5)],
+        [
+          'ovpn.disconnect',
+          'success',
+          '10.231.12.2',
+          36746,
+          SESSION_1,
+          new Date((1796346905 + 70) * 1000).toISOString(),
+        ],
+      ],
+    );
+    assert.equal(rest[1]?.error_msg, 'TLS handshake failed: unsupported protocol');
+    assert.deepEqual(
+      [rest[3]?.ovpn_virtual_ip, rest[3]?.bytes_in, rest[3]?.bytes_out, rest[3]?.duration_ms],
+      ['10.232.12.2', 3037, 2976, 70_000],
+    );
+    // What the SIEM got is what the node wrote.
+    const written = readFileSync(observerPaths(fx!.config.state_dir).out, 'utf8').split('\n').slice(0, -1);
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      written.map((l) => (JSON.parse(l) as { seq: number }).seq),
+    );
+  });
+
+  test('the normalizer restarts: no line is lost or read twice', async () => {
+    const before = (await dataplaneAt(receiver)).length;
+    const pid = observerPid();
+    assert.ok(pid);
+    process.kill(pid, 'SIGTERM');
+    await until('the normalizer to stop', () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // Written while it is down.
+    const fwknopd = fixture('fwknopd-netns.log');
+    const first = fwknopd.findIndex((l) => l.startsWith('(stanza #1) SPA Packet'));
+    appendLines(fwknopdLog(fx!.config), fwknopd.slice(first, first + 2));
+    appendLines(fx!.config.facts.paths.stunnelLog, fixture('stunnel-lab.log').slice(15, 18));
+    // apply_config brings a service that is down back up.
+    const r = await gw('apply_config', withSiem);
+    assert.equal(r.reply.ok, true, JSON.stringify(r.reply.error));
+    assert.deepEqual((r.reply.result as { restarted: string[] }).restarted, [OBSERVER_SERVICE]);
+    assert.notEqual(observerPid(), pid);
+    const events = await dataplaneAtLeast(before + 2);
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, i) => i + 1),
+      'no gap, no repeat',
+    );
+    assert.deepEqual(
+      events.slice(before).map((e) => [e.action, e.fwknop_id, e.error_msg]),
+      [
+        ['spa.accepted', DEVICE_A, null],
+        ['tls.handshake', null, 'TLS handshake failed: http request'],
+      ],
+    );
+  });
+
+  test('a rotated daemon log is followed: the rest of the old file, then the new one', async () => {
+    const before = (await dataplaneAt(receiver)).length;
+    const log = fx!.config.facts.paths.stunnelLog;
+    renameSync(log, `${log}.1`);
+    const refused = (port: number) => [
+      `2026.12.04 05:00:00 LOG5[9${port}]: Service [viworks_tls] accepted connection from 192.0.2.9:${port}`,
+      `2026.12.04 05:00:00 LOG3[9${port}]: SSL_accept: x.c:1: error:0A00009C:SSL routines::http request`,
+    ];
+    // The daemon writes on into the renamed file until it reopens its log.
+    appendLines(`${log}.1`, refused(40001));
+    appendLines(log, refused(40002));
+    const events = await dataplaneAtLeast(before + 2);
+    assert.deepEqual(
+      events.slice(before).map((e) => [e.seq, e.src_port]),
+      [
+        [before + 1, 40001],
+        [before + 2, 40002],
+      ],
     );
   });
 
@@ -334,14 +535,19 @@ describe('a gateway node forwards its audit log to the SIEM over mutual TLS', {
   });
 
   test('apply_config without the siem section stops the forwarder and removes its files', async () => {
+    const observer = observerPid();
+    assert.ok(observer);
     const r = await gw('apply_config', withoutSiem);
     assert.equal(r.reply.ok, true, JSON.stringify(r.reply.error));
     const result = r.reply.result as { stopped: string[]; services: Record<string, boolean> };
-    assert.deepEqual(result.stopped, ['rsyslog']);
+    assert.deepEqual(result.stopped, ['rsyslog', OBSERVER_SERVICE]);
     assert.equal('rsyslog' in result.services, false);
+    assert.equal(OBSERVER_SERVICE in result.services, false);
     assert.ok(forwarderPid);
     assert.throws(() => process.kill(forwarderPid!, 0), /ESRCH/, 'the forwarder process is gone');
+    assert.throws(() => process.kill(observer, 0), /ESRCH/, 'the normalizer process is gone');
     assert.equal(existsSync(forwarderPaths(fx!.config.state_dir).dir), false, 'key, CA, queue removed');
+    assert.equal(existsSync(observerPaths(fx!.config.state_dir).dir), false, 'cursors and events removed');
     const again = await gw('apply_config', withoutSiem);
     assert.equal(again.reply.changed, false);
     assert.deepEqual((again.reply.result as { stopped: string[] }).stopped, []);

@@ -18,6 +18,7 @@ import { createEndEntity, createIntermediate, createRoot, type Issuer } from '..
 import { generateEcKeyPair, privateKeyToPem } from '../../server/pki/keys.js';
 import { days, PROFILES } from '../../server/pki/profiles.js';
 import { SIEM_CLIENT_PROFILE } from '../../server/services/gateways/node-config.js';
+import { observerPaths } from '../observe/observer-paths.js';
 import { serviceManager } from '../services/service-manager.js';
 import { createNodeConfig, type NodeConfigFixture } from '../testing/node-config-fixture.js';
 import { forwarderPaths, fwknopdLogIn } from './node-facts.js';
@@ -75,10 +76,13 @@ describe('renderRsyslogConf', () => {
     has('File="/var/lib/viworks-gw/fwknopd.log" Tag="fwknopd"');
     has('File="/etc/viworks/stunnel.log" Tag="stunnel"');
     has('File="/etc/viworks/openvpn.log" Tag="openvpn"');
+    has('File="/var/lib/viworks-gw/observe/dataplane.jsonl" Tag="viworks-dataplane"');
     const inputs = conf.split('input(').slice(1);
-    assert.equal(inputs.length, 4);
-    assert.match(inputs[0] ?? '', /Facility="authpriv" Severity="notice"[\s\S]*freshStartTail="off"/);
-    for (const i of inputs.slice(1))
+    assert.equal(inputs.length, 5);
+    // The audit trail and the normalized events: security records, every line from the file's start.
+    for (const i of [inputs[0], inputs[4]])
+      assert.match(i ?? '', /Facility="authpriv" Severity="notice"[\s\S]*freshStartTail="off"/);
+    for (const i of inputs.slice(1, 4))
       assert.match(i, /Facility="daemon" Severity="info"[\s\S]*freshStartTail="on"/);
     for (const i of inputs) assert.match(i, /reopenOnTruncate="on" addMetadata="off"/);
   });
@@ -308,6 +312,10 @@ describe('a real rsyslogd run by the node (direct mode) with the rendered config
     mkdirSync(join(fx!.root, 'log'), { recursive: true });
     appendFileSync(config.audit_log, '{"seq":1,"verb":"health","before":"start"}\n');
     appendFileSync(config.facts.paths.stunnelLog, 'old stunnel line\n');
+    // The normalizer starts with the forwarder and may write first: its lines go from the start.
+    const events = observerPaths(config.state_dir).out;
+    mkdirSync(join(config.state_dir, 'observe'), { recursive: true, mode: 0o700 });
+    appendFileSync(events, '{"seq":1,"action":"tls.handshake"}\n');
     await runForwarder(receiver);
     const pid = serviceManager(config).pid('rsyslog');
     assert.ok(pid, 'the forwarder runs (pid file + /proc comm)');
@@ -316,7 +324,7 @@ describe('a real rsyslogd run by the node (direct mode) with the rendered config
     appendFileSync(config.facts.paths.stunnelLog, 'new stunnel line\n');
     appendFileSync(config.facts.paths.openvpnLog, 'openvpn line\n');
     appendFileSync(fwknopdLogIn(config.state_dir), 'fwknopd line\n');
-    await until('four messages', () => receiver.frames.length >= 5);
+    await until('six messages', () => receiver.frames.length >= 6);
     await sleep(500);
 
     const parsed = receiver.frames.map((f) => {
@@ -339,8 +347,13 @@ describe('a real rsyslogd run by the node (direct mode) with the rendered config
     });
     assert.equal(byMsg.get('openvpn line')?.app, 'openvpn');
     assert.equal(byMsg.get('fwknopd line')?.app, 'fwknopd');
+    assert.deepEqual(byMsg.get('{"seq":1,"action":"tls.handshake"}'), {
+      pri: 10 * 8 + 5,
+      app: SIEM_APP_NAMES.dataplane,
+      msg: '{"seq":1,"action":"tls.handshake"}',
+    });
     assert.equal(byMsg.has('old stunnel line'), false, 'daemon logs are read from the forwarder start on');
-    assert.equal(parsed.length, 5, 'each line once');
+    assert.equal(parsed.length, 6, 'each line once');
     assert.ok(receiver.sessions.length >= 1);
     for (const s of receiver.sessions) {
       assert.equal(s.protocol, 'TLSv1.3');

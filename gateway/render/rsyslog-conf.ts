@@ -3,7 +3,8 @@
 // the system's /etc/rsyslog.conf — that reads viworks-gw's audit log and the daemons' log files with
 // imfile and sends them to the SIEM over TLS 1.3 with mutual authentication, RFC 5425 octet-counted
 // framing and RFC 5424 messages, through a disk-assisted queue that holds everything while the SIEM is
-// unreachable.
+// unreachable. Beside the raw daemon lines it ships the node's own normalized data-plane events
+// (gateway/observe: one audit-schema JSON line per SPA decision, TLS handshake, OpenVPN step).
 //
 // Needs rsyslog >= 8.2108 (per-action StreamDriver.CAFile/CertFile/KeyFile) with rsyslog-gnutls;
 // Debian 12 ships 8.2302. Other parameters and the version that brought them: gnutlsPriorityString
@@ -21,6 +22,7 @@
 // whitespace, `#`, `$`, `%`, `*`): a setting cannot end its string and add a statement.
 import { GatewaySiemSettings } from '../../core/gateway/control.js';
 import { strictValidator } from '../../core/schema/strict.js';
+import { observerPaths } from '../observe/observer-paths.js';
 import {
   type ForwarderPaths,
   forwarderPaths,
@@ -36,6 +38,8 @@ export const SIEM_APP_NAMES = {
   fwknopd: 'fwknopd',
   stunnel: 'stunnel',
   openvpn: 'openvpn',
+  /** The data-plane events the node normalized itself (gateway/observe). */
+  dataplane: 'viworks-dataplane',
 } as const;
 /** Seconds between reconnection attempts to an unreachable SIEM (rsyslog lengthens it over time). */
 export const SIEM_RESUME_INTERVAL_S = 5;
@@ -71,7 +75,7 @@ interface LogInput {
   readonly tag: string;
   readonly facility: string;
   readonly severity: string;
-  /** Read a file met for the first time from its start (audit) or only what comes next. */
+  /** Read a file met for the first time from its start (audit, events) or only what comes next. */
   readonly fromStart: boolean;
 }
 
@@ -131,6 +135,14 @@ export function renderRsyslogConf(
     daemon(fwknopdLogIn(local.stateDir), SIEM_APP_NAMES.fwknopd),
     daemon(f.paths.stunnelLog, SIEM_APP_NAMES.stunnel),
     daemon(f.paths.openvpnLog, SIEM_APP_NAMES.openvpn),
+    // Written by the normalizer, which starts with the forwarder: every line of it, from its start.
+    {
+      file: observerPaths(local.stateDir).out,
+      tag: SIEM_APP_NAMES.dataplane,
+      facility: 'authpriv',
+      severity: 'notice',
+      fromStart: true,
+    },
   ];
   return renderLines([
     "# The node-owned rsyslogd that ships this node's logs to the SIEM; not the system's syslog:",

@@ -32,13 +32,14 @@ function section(unit: string, name: string): string[] {
 describe('renderSystemdUnits', () => {
   const units = renderSystemdUnits(opts, sampleFacts('/etc/viworks'));
 
-  test('the five units, each with the header, deterministic', () => {
+  test('the six units, each with the header, deterministic', () => {
     assert.deepEqual(Object.keys(units).sort(), Object.values(UNIT_NAMES).sort());
     assert.deepEqual(Object.keys(units).sort(), [
       'fwknopd-viworks.service',
       'openvpn-viworks.service',
       'rsyslog-viworks.service',
       'stunnel-viworks.service',
+      'viworks-gw-observe.service',
       'viworks-gw-sshd.service',
     ]);
     for (const text of Object.values(units)) assert.equal(text.split('\n')[0], GENERATED_HEADER);
@@ -46,7 +47,13 @@ describe('renderSystemdUnits', () => {
   });
 
   test('daemon units are hardened and may write only their own paths', () => {
-    for (const name of [UNIT_NAMES.stunnel, UNIT_NAMES.openvpn, UNIT_NAMES.fwknopd, UNIT_NAMES.rsyslog]) {
+    for (const name of [
+      UNIT_NAMES.stunnel,
+      UNIT_NAMES.openvpn,
+      UNIT_NAMES.fwknopd,
+      UNIT_NAMES.rsyslog,
+      UNIT_NAMES.observer,
+    ]) {
       const s = section(units[name] ?? '', 'Service');
       for (const line of [
         'Restart=on-failure',
@@ -86,6 +93,31 @@ describe('renderSystemdUnits', () => {
     const u = section(unit, 'Unit');
     assert.ok(u.includes('ConditionPathExists=/var/lib/viworks-gw/siem/rsyslogd.conf'));
     assert.ok(u.includes(`After=${UNIT_NAMES.fwknopd}`));
+  });
+
+  test('the data-plane normalizer runs beside gwBin on its rendered config, only while it exists', () => {
+    const unit = units[UNIT_NAMES.observer] ?? '';
+    const s = section(unit, 'Service');
+    assert.ok(
+      s.includes(
+        'ExecStart=/usr/bin/node /opt/viworks/gateway/bin/viworks-gw-observe.js --config /var/lib/viworks-gw/observe/observer.json',
+      ),
+      s.join('\n'),
+    );
+    assert.ok(s.includes('Type=simple'));
+    // The state dir: the node lock it takes is created there per request.
+    assert.ok(s.includes('ReadWritePaths=/var/lib/viworks-gw'));
+    const u = section(unit, 'Unit');
+    assert.ok(u.includes('ConditionPathExists=/var/lib/viworks-gw/observe/observer.json'));
+    const own = renderSystemdUnits({ ...opts, observeBin: '/usr/lib/viworks/observe.js' }, sampleFacts());
+    assert.match(
+      own[UNIT_NAMES.observer] ?? '',
+      /ExecStart=\/usr\/bin\/node \/usr\/lib\/viworks\/observe\.js /,
+    );
+    assert.throws(
+      () => renderSystemdUnits({ ...opts, observeBin: '/x y\nExecStartPre=/bin/sh' }, sampleFacts()),
+      isConfigError,
+    );
   });
 
   test('the control sshd runs the rendered sshd_config in the foreground', () => {

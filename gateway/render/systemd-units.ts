@@ -2,14 +2,18 @@
 // failure and sees a read-only system (ProtectSystem=strict) except the few paths it writes, a
 // private /tmp, no /home, and no way to gain privileges. The daemons start as root (they bind
 // privileged ports, open tun, change netfilter) and drop to the users the rendered configs name.
-// The SIEM forwarder (rsyslogd) stays root: it reads the 0600 audit log.
-import { dirname } from 'node:path';
+// The SIEM forwarder (rsyslogd) stays root: it reads the 0600 audit log. So does the data-plane
+// normalizer beside it (viworks-gw-observe): it reads the daemons' 0600 logs and takes the node lock.
+import { basename, dirname, extname, join } from 'node:path';
+import { observerPaths } from '../observe/observer-paths.js';
 import { forwarderPaths, fwknopdLogIn, type NodeFacts, validateNodeFacts } from './node-facts.js';
 import { checkPath, GENERATED_HEADER } from './values.js';
 
 export interface SystemdUnitsOptions {
   readonly nodeBin: string;
   readonly gwBin: string;
+  /** The normalizer's entry point; default: viworks-gw-observe beside gwBin, with its extension. */
+  readonly observeBin?: string;
   /** viworks-gw's node configuration (gw.json). */
   readonly configPath: string;
   readonly sshdConfigPath: string;
@@ -22,6 +26,7 @@ export const UNIT_NAMES = {
   openvpn: 'openvpn-viworks.service',
   fwknopd: 'fwknopd-viworks.service',
   rsyslog: 'rsyslog-viworks.service',
+  observer: 'viworks-gw-observe.service',
   sshd: 'viworks-gw-sshd.service',
 } as const;
 
@@ -48,8 +53,14 @@ const HARDENING: Section = {
 /** Directories a daemon writes in (sorted, unique): systemd requires them to exist at start. */
 const writable = (...files: string[]) => [...new Set(files)].sort().join(' ');
 
+/** viworks-gw-observe beside viworks-gw (both are bins of the same package). */
+function observeBinBeside(gwBin: string): string {
+  const ext = extname(gwBin);
+  return join(dirname(gwBin), `${basename(gwBin, ext)}-observe${ext}`);
+}
+
 /**
- * Renders the five units, keyed by unit file name. `facts` gives the daemons' config, pid, log and
+ * Renders the six units, keyed by unit file name. `facts` gives the daemons' config, pid, log and
  * run paths, which ExecStart= and ReadWritePaths= must name.
  */
 export function renderSystemdUnits(opts: SystemdUnitsOptions, facts: NodeFacts): Record<string, string> {
@@ -61,6 +72,8 @@ export function renderSystemdUnits(opts: SystemdUnitsOptions, facts: NodeFacts):
   const sshdConfig = checkPath('sshdConfigPath', opts.sshdConfigPath);
   const fwknopdLog = fwknopdLogIn(opts.stateDir);
   const forwarder = forwarderPaths(opts.stateDir);
+  const observer = observerPaths(opts.stateDir);
+  const observeBin = checkPath('observeBin', opts.observeBin ?? observeBinBeside(opts.gwBin));
   const after = 'network-online.target';
   return {
     [UNIT_NAMES.stunnel]: unitFile(
@@ -127,6 +140,22 @@ export function renderSystemdUnits(opts: SystemdUnitsOptions, facts: NodeFacts):
         Type: 'notify',
         ExecStart: `/usr/sbin/rsyslogd -n -iNONE -f ${forwarder.conf}`,
         ReadWritePaths: writable(forwarder.dir),
+        ...HARDENING,
+      },
+    ),
+    [UNIT_NAMES.observer]: unitFile(
+      {
+        Description: "ViWorkS data-plane normalizer: the daemons' log lines as audit events for the SIEM",
+        After: [UNIT_NAMES.openvpn, UNIT_NAMES.stunnel, UNIT_NAMES.fwknopd],
+        // Like the forwarder: its config exists exactly while the backend sends a SIEM target.
+        ConditionPathExists: observer.conf,
+      },
+      {
+        Type: 'simple',
+        ExecStart: `${opts.nodeBin} ${observeBin} --config ${observer.conf}`,
+        // The state dir, not only its own: it takes the node lock (a file created per request)
+        // around each read of fwknopd's log, as pull_logs does.
+        ReadWritePaths: writable(opts.stateDir),
         ...HARDENING,
       },
     ),

@@ -1,18 +1,22 @@
 // 'direct' service mode: viworks-gw starts the daemons itself, each in its own session so it
 // outlives the SSH request, with no inherited stdio (the exec channel must close when we exit) and a
 // minimal environment (SSH_* variables stay with us). Each is tracked only by its pid file, checked
-// against /proc/<pid>/comm before any signal is sent.
+// against /proc/<pid>/comm before any signal is sent. The data-plane normalizer is our own Node
+// program (gateway/bin/viworks-gw-observe), started the same way.
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { NodeService } from '../../core/gateway/control.js';
 import type { NodeConfig } from '../node-config.js';
+import { OBSERVER_SERVICE, observerPaths } from '../observe/observer-paths.js';
 import { forwarderPaths } from '../render/node-facts.js';
 import { removeIfExists } from '../state/atomic-file.js';
 import { processMatches, runningPid } from './process-check.js';
-import type { ServiceManager } from './service-manager-types.js';
-import { binaryOf, fwknopdLog, pidFileOf } from './service-paths.js';
+import type { NodeDaemon, ServiceManager } from './service-manager-types.js';
+import { binaryOf, commNamesOf, fwknopdLog, pidFileOf } from './service-paths.js';
 
 const CHILD_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
 const START_TIMEOUT_MS = 20_000;
@@ -39,7 +43,28 @@ function readFrom(file: string, offset: number): string {
   }
 }
 
-const failed = (service: NodeService, what: string) =>
+/** The normalizer's entry point beside this module: .ts under tsx (development, tests), .js when built. */
+const OBSERVER_BIN = fileURLToPath(
+  new URL(`../bin/viworks-gw-observe${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+);
+
+/** Of our own Node options, only a module loader (`--import`, tsx in development) is passed on. */
+export function loaderArgs(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i] ?? '';
+    const next = execArgv[i + 1];
+    if (arg === '--import' && next !== undefined) {
+      out.push(arg, next);
+      i++;
+    } else if (arg.startsWith('--import=')) {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+const failed = (service: NodeDaemon, what: string) =>
   new ViworksError('VIW_E_GATEWAY_COMMAND', { message: `${service} ${what}` });
 
 /** Runs a launcher that daemonizes and exits (stunnel, openvpn --daemon, rsyslogd). */
@@ -74,11 +99,11 @@ function launchArgs(config: NodeConfig, service: Exclude<NodeService, 'fwknopd'>
 export class DirectServices implements ServiceManager {
   constructor(private readonly config: NodeConfig) {}
 
-  pid(service: NodeService): number | null {
-    return runningPid(pidFileOf(this.config, service), binaryOf(this.config, service));
+  pid(service: NodeDaemon): number | null {
+    return runningPid(pidFileOf(this.config, service), commNamesOf(this.config, service));
   }
 
-  async reload(service: NodeService): Promise<boolean> {
+  async reload(service: NodeDaemon): Promise<boolean> {
     const pid = this.pid(service);
     if (pid === null) return false;
     const from = service === 'fwknopd' ? sizeOf(fwknopdLog(this.config)) : 0;
@@ -99,7 +124,7 @@ export class DirectServices implements ServiceManager {
     throw failed('fwknopd', 'did not resume listening after a reload');
   }
 
-  async restart(service: NodeService): Promise<void> {
+  async restart(service: NodeDaemon): Promise<void> {
     await this.stop(service);
     const pidFile = pidFileOf(this.config, service);
     // A leftover pid file would make a failed start look like success.
@@ -117,8 +142,12 @@ export class DirectServices implements ServiceManager {
     throw failed(service, 'did not come up (no live process behind its pid file)');
   }
 
-  private async start(service: NodeService): Promise<void> {
+  private async start(service: NodeDaemon): Promise<void> {
     const p = this.config.facts.paths;
+    if (service === OBSERVER_SERVICE) {
+      this.startObserver();
+      return;
+    }
     const bin = binaryOf(this.config, service);
     if (service === 'fwknopd') {
       mkdirSync(p.fwknopRunDir, { recursive: true, mode: 0o700 });
@@ -145,20 +174,38 @@ export class DirectServices implements ServiceManager {
     if (code !== 0) throw failed(service, `failed to start (exit ${code ?? 'signal'}); see its log`);
   }
 
-  async stop(service: NodeService): Promise<void> {
+  /** viworks-gw-observe with its rendered config; it writes its own pid file once it runs. */
+  private startObserver(): void {
+    const o = observerPaths(this.config.state_dir);
+    const log = openSync(o.ownLog, 'a', 0o600);
+    try {
+      const args = [...loaderArgs(process.execArgv), OBSERVER_BIN, '--config', o.conf];
+      const child = spawn(process.execPath, args, {
+        detached: true,
+        stdio: ['ignore', log, log],
+        env: CHILD_ENV,
+      });
+      child.on('error', () => {});
+      child.unref();
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  async stop(service: NodeDaemon): Promise<void> {
     const pid = this.pid(service);
     if (pid === null) return;
-    const bin = binaryOf(this.config, service);
+    const names = commNamesOf(this.config, service);
     process.kill(pid, 'SIGTERM');
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      if (!processMatches(pid, bin)) return;
+      if (!processMatches(pid, names)) return;
       await sleep(POLL_MS);
     }
-    if (!processMatches(pid, bin)) return;
+    if (!processMatches(pid, names)) return;
     process.kill(pid, 'SIGKILL');
     // A restart must not start the next instance while this one still holds its files and port.
     const killDeadline = Date.now() + STOP_TIMEOUT_MS;
-    while (processMatches(pid, bin) && Date.now() < killDeadline) await sleep(POLL_MS);
+    while (processMatches(pid, names) && Date.now() < killDeadline) await sleep(POLL_MS);
   }
 }

@@ -25,7 +25,8 @@ export function commNames(binary: string): string[] {
   return [...names].map((n) => n.slice(0, 15));
 }
 
-export function processMatches(pid: number, binary: string): boolean {
+/** `pid` is alive and its /proc/<pid>/comm is one of `names` (see commNames). */
+export function processMatches(pid: number, names: readonly string[]): boolean {
   try {
     process.kill(pid, 0);
   } catch {
@@ -33,14 +34,14 @@ export function processMatches(pid: number, binary: string): boolean {
   }
   try {
     const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    return commNames(binary).includes(comm);
+    return names.includes(comm);
   } catch {
     return false;
   }
 }
 
-/** The service's PID when its pid file names a live process of `binary`, else null. */
-export function runningPid(pidFile: string, binary: string): number | null {
+/** The service's PID when its pid file names a live process called one of `names`, else null. */
+export function runningPid(pidFile: string, names: readonly string[]): number | null {
   const pid = readPidFile(pidFile);
-  return pid !== null && processMatches(pid, binary) ? pid : null;
+  return pid !== null && processMatches(pid, names) ? pid : null;
 }

@@ -2,8 +2,12 @@
 // for the service manager, health and pull_logs.
 import { join } from 'node:path';
 import type { NodeService } from '../../core/gateway/control.js';
+import type { DataplaneSource } from '../../core/gateway/dataplane/index.js';
 import type { NodeConfig } from '../node-config.js';
+import { OBSERVER_COMM, OBSERVER_SERVICE, observerPaths } from '../observe/observer-paths.js';
 import { forwarderPaths, fwknopdLogIn } from '../render/node-facts.js';
+import { commNames } from './process-check.js';
+import type { NodeDaemon } from './service-manager-types.js';
 
 /** Debian's rsyslog; gw.json has no entry for it (yet), so the forwarder runs this one. */
 export const RSYSLOGD_BIN = '/usr/sbin/rsyslogd';
@@ -17,7 +21,16 @@ export const fwknopdLog = (config: NodeConfig): string => fwknopdLogIn(config.st
 export const fwknopdPid = (config: NodeConfig): string =>
   join(config.facts.paths.fwknopRunDir, 'fwknopd.pid');
 
-export function pidFileOf(config: NodeConfig, service: NodeService): string {
+/** The log each data-plane daemon writes (what pull_logs and the normalizer read forward). */
+export function daemonLogs(config: NodeConfig): Record<DataplaneSource, string> {
+  return {
+    fwknopd: fwknopdLog(config),
+    stunnel: config.facts.paths.stunnelLog,
+    openvpn: config.facts.paths.openvpnLog,
+  };
+}
+
+export function pidFileOf(config: NodeConfig, service: NodeDaemon): string {
   const p = config.facts.paths;
   switch (service) {
     case 'fwknopd':
@@ -28,9 +41,16 @@ export function pidFileOf(config: NodeConfig, service: NodeService): string {
       return p.openvpnPid;
     case 'rsyslog':
       return forwarderPaths(config.state_dir).pid;
+    case OBSERVER_SERVICE:
+      return observerPaths(config.state_dir).pid;
   }
 }
 
 export function binaryOf(config: NodeConfig, service: NodeService): string {
   return service === 'rsyslog' ? RSYSLOGD_BIN : config.binaries[service];
+}
+
+/** What /proc/<pid>/comm may show for the service (the normalizer names itself; node would be anyone). */
+export function commNamesOf(config: NodeConfig, service: NodeDaemon): string[] {
+  return service === OBSERVER_SERVICE ? [OBSERVER_COMM] : commNames(binaryOf(config, service));
 }

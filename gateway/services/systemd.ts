@@ -2,14 +2,13 @@
 // asks systemctl. Not exercised by the lab tests (no systemd in the test containers).
 import { execFileSync } from 'node:child_process';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import type { NodeService } from '../../core/gateway/control.js';
 import type { NodeConfig } from '../node-config.js';
 import { UNIT_NAMES } from '../render/systemd-units.js';
-import type { ServiceManager } from './service-manager-types.js';
+import type { NodeDaemon, ServiceManager } from './service-manager-types.js';
 
 const SYSTEMCTL = '/usr/bin/systemctl';
 /** Unit names as rendered by gateway/render/systemd-units.ts. */
-const SYSTEMD_UNITS: Record<NodeService, string> = UNIT_NAMES;
+const SYSTEMD_UNITS: Record<NodeDaemon, string> = UNIT_NAMES;
 
 function systemctl(args: readonly string[]): string {
   return execFileSync(SYSTEMCTL, args, { encoding: 'utf8', timeout: 60_000, env: { PATH: '/usr/bin:/bin' } });
@@ -18,7 +17,7 @@ function systemctl(args: readonly string[]): string {
 export class SystemdServices implements ServiceManager {
   constructor(readonly config: NodeConfig) {}
 
-  pid(service: NodeService): number | null {
+  pid(service: NodeDaemon): number | null {
     try {
       const pid = Number(systemctl(['show', '-p', 'MainPID', '--value', SYSTEMD_UNITS[service]]).trim());
       return Number.isInteger(pid) && pid > 0 ? pid : null;
@@ -27,7 +26,7 @@ export class SystemdServices implements ServiceManager {
     }
   }
 
-  async restart(service: NodeService): Promise<void> {
+  async restart(service: NodeDaemon): Promise<void> {
     try {
       systemctl(['restart', SYSTEMD_UNITS[service]]);
     } catch (err) {
@@ -38,13 +37,13 @@ export class SystemdServices implements ServiceManager {
     }
   }
 
-  async reload(service: NodeService): Promise<boolean> {
+  async reload(service: NodeDaemon): Promise<boolean> {
     if (this.pid(service) === null) return false;
     systemctl(['kill', '-s', 'HUP', '--kill-who=main', SYSTEMD_UNITS[service]]);
     return true;
   }
 
-  async stop(service: NodeService): Promise<void> {
+  async stop(service: NodeDaemon): Promise<void> {
     try {
       systemctl(['stop', SYSTEMD_UNITS[service]]);
     } catch (err) {

@@ -7,8 +7,9 @@
 // 4. (re)start each service whose inputs differ from what it last started with, or that is down —
 //    OpenVPN first, then stunnel in front of it, then fwknopd (the knock) last; reload instead of
 //    restart where a reread suffices (access.conf → fwknopd, CRL → stunnel);
-// 5. the SIEM forwarder (rsyslogd): (re)started the same way while settings.siem is present; without
-//    it, stopped and its files (config, credentials, queue, read positions) removed;
+// 5. the SIEM forwarder (rsyslogd) and the data-plane normalizer it ships (viworks-gw-observe):
+//    (re)started the same way while settings.siem is present; without it, stopped and their files
+//    (config, credentials, queue, read positions; the normalizer's cursors and events) removed;
 // 6. record config_id only when everything above succeeded (health shows it: the backend sees drift).
 // Same config_id, same files, all services up → changed:false, nothing touched.
 import { createHash } from 'node:crypto';
@@ -17,7 +18,6 @@ import {
   type ApplyConfigInput,
   GATEWAY_SERVICES,
   type GatewayService,
-  type NodeService,
   SIEM_FORWARDER,
 } from '../../core/gateway/control.js';
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
@@ -26,6 +26,8 @@ import { ensureIpForwarding } from '../firewall/ip-forward.js';
 import { forwardTableLoaded } from '../firewall/nft.js';
 import { rebuildForwardTable } from '../firewall/session-forwarding.js';
 import type { NodeConfig } from '../node-config.js';
+import { renderObserverConf } from '../observe/observer-config.js';
+import { OBSERVER_SERVICE, observerPaths } from '../observe/observer-paths.js';
 import { renderFwknopdConf } from '../render/fwknopd-conf.js';
 import { renderIptablesRules } from '../render/iptables-rules.js';
 import { forwarderPaths } from '../render/node-facts.js';
@@ -33,7 +35,7 @@ import { renderOpenVpnServerConf } from '../render/openvpn-server-conf.js';
 import { renderRsyslogConf } from '../render/rsyslog-conf.js';
 import { renderStunnelConf } from '../render/stunnel-conf.js';
 import { serviceManager } from '../services/service-manager.js';
-import type { ServiceManager } from '../services/service-manager-types.js';
+import type { NodeDaemon, ServiceManager } from '../services/service-manager-types.js';
 import { ensureParentDir, readIfExists, writeFileAtomic, writeFileIfChanged } from '../state/atomic-file.js';
 import { readApplied, readSessions, readSpaKeys, writeApplied, writeSessions } from '../state/node-state.js';
 import { renderAccessFor } from './access-file.js';
@@ -47,17 +49,20 @@ interface PlannedFile {
   readonly content: string;
   readonly mode: number;
   /** The service that must restart when this file changes (null: reread or not a service input). */
-  readonly restarts: NodeService | null;
+  readonly restarts: NodeDaemon | null;
 }
 
-const file = (path: string, content: string, mode: number, restarts: NodeService | null): PlannedFile => ({
+const file = (path: string, content: string, mode: number, restarts: NodeDaemon | null): PlannedFile => ({
   path,
   content,
   mode,
   restarts,
 });
 
-/** The forwarder's config and credentials (all 0600 in its 0700 dir); none without a SIEM target. */
+/**
+ * The forwarder's config and credentials and the normalizer's config (all 0600 in their 0700 dirs);
+ * none without a SIEM target.
+ */
 function forwarderFiles(config: NodeConfig, input: ApplyConfigInput): PlannedFile[] {
   const { siem } = input.settings;
   checkSiemMaterial(siem, input.material);
@@ -70,6 +75,12 @@ function forwarderFiles(config: NodeConfig, input: ApplyConfigInput): PlannedFil
     file(p.caFile, m.ca_pem, 0o600, SIEM_FORWARDER),
     file(p.certFile, m.cert_pem, 0o600, SIEM_FORWARDER),
     file(p.keyFile, m.key_pem, 0o600, SIEM_FORWARDER),
+    file(
+      observerPaths(config.state_dir).conf,
+      renderObserverConf(config, input.settings),
+      0o600,
+      OBSERVER_SERVICE,
+    ),
   ];
 }
 
@@ -100,7 +111,7 @@ function planFiles(config: NodeConfig, input: ApplyConfigInput): PlannedFile[] {
 }
 
 /** sha256 over a service's input files (path and content): "what it last started with". */
-function inputDigest(files: readonly PlannedFile[], service: NodeService): string {
+function inputDigest(files: readonly PlannedFile[], service: NodeDaemon): string {
   const h = createHash('sha256');
   for (const f of files.filter((x) => x.restarts === service)) h.update(`${f.path}\0${f.content}\0`);
   return h.digest('hex');
@@ -136,32 +147,46 @@ function ensurePrivateDir(dir: string): void {
   chmodSync(dir, 0o700);
 }
 
+/** A service that runs only while the node ships to a SIEM, and its private directory. */
+interface ShippingService {
+  readonly service: typeof SIEM_FORWARDER | typeof OBSERVER_SERVICE;
+  readonly dir: string;
+  /** sha256 of the inputs it runs with, kept beside it (applied.json knows only the three daemons). */
+  readonly startedWith: string;
+  /** Directories it needs before it starts. */
+  readonly dirs: readonly string[];
+}
+
+function shippingServices(config: NodeConfig): ShippingService[] {
+  const f = forwarderPaths(config.state_dir);
+  const o = observerPaths(config.state_dir);
+  return [
+    { service: SIEM_FORWARDER, dir: f.dir, startedWith: f.startedWith, dirs: [f.workDir] },
+    { service: OBSERVER_SERVICE, dir: o.dir, startedWith: o.startedWith, dirs: [] },
+  ];
+}
+
 /**
- * The SIEM forwarder follows settings.siem: with a target it runs what was planned (restarted when
- * its inputs changed or it is down; the digest of what it started with is kept beside it, since
- * applied.json knows only the three gateway daemons); without one it is stopped and its directory
- * removed — its key, the SIEM's CA, the queue and imfile's read positions with it.
+ * The SIEM forwarder and the normalizer follow settings.siem: with a target each runs what was
+ * planned (restarted when its inputs changed or it is down); without one each is stopped and its
+ * directory removed — the forwarder's key, the SIEM's CA, the queue and imfile's read positions, the
+ * normalizer's cursors and events.
  */
-async function reconcileForwarder(
-  config: NodeConfig,
-  files: readonly PlannedFile[],
-  manager: ServiceManager,
-) {
-  const p = forwarderPaths(config.state_dir);
-  const running = manager.pid(SIEM_FORWARDER) !== null;
-  if (!files.some((f) => f.restarts === SIEM_FORWARDER)) {
-    if (running) await manager.stop(SIEM_FORWARDER);
-    const existed = existsSync(p.dir);
-    rmSync(p.dir, { recursive: true, force: true });
+async function reconcileShipping(s: ShippingService, files: readonly PlannedFile[], manager: ServiceManager) {
+  const running = manager.pid(s.service) !== null;
+  if (!files.some((f) => f.restarts === s.service)) {
+    if (running) await manager.stop(s.service);
+    const existed = existsSync(s.dir);
+    rmSync(s.dir, { recursive: true, force: true });
     return { configured: false, restarted: false, stopped: running || existed };
   }
-  const digest = inputDigest(files, SIEM_FORWARDER);
-  if (running && readIfExists(p.startedWith)?.toString('utf8') === `${digest}\n`) {
+  const digest = inputDigest(files, s.service);
+  if (running && readIfExists(s.startedWith)?.toString('utf8') === `${digest}\n`) {
     return { configured: true, restarted: false, stopped: false };
   }
-  ensurePrivateDir(p.workDir);
-  await manager.restart(SIEM_FORWARDER);
-  writeFileAtomic(p.startedWith, `${digest}\n`, 0o600);
+  for (const dir of s.dirs) ensurePrivateDir(dir);
+  await manager.restart(s.service);
+  writeFileAtomic(s.startedWith, `${digest}\n`, 0o600);
   return { configured: true, restarted: true, stopped: false };
 }
 
@@ -172,7 +197,7 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
 
   mkdirSync(config.facts.paths.ccdDir, { recursive: true, mode: 0o755 });
   mkdirSync(config.facts.paths.fwknopRunDir, { recursive: true, mode: 0o700 });
-  if (input.settings.siem) ensurePrivateDir(forwarderPaths(config.state_dir).dir);
+  if (input.settings.siem) for (const s of shippingServices(config)) ensurePrivateDir(s.dir);
   const written = new Set<string>();
   for (const f of files) {
     ensureParentDir(f.path);
@@ -195,7 +220,7 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
   ensureIpForwarding(true);
 
   const manager = serviceManager(config);
-  const restarted: NodeService[] = [];
+  const restarted: NodeDaemon[] = [];
   for (const service of START_ORDER) {
     const digest = inputDigest(files, service);
     const current = readApplied(config.state_dir);
@@ -211,8 +236,14 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
   if (written.has(p.crl) && !restarted.includes('stunnel') && (await manager.reload('stunnel')))
     reloaded.push('stunnel');
 
-  const forwarder = await reconcileForwarder(config, files, manager);
-  if (forwarder.restarted) restarted.push(SIEM_FORWARDER);
+  const stopped: NodeDaemon[] = [];
+  const shipping: Partial<Record<NodeDaemon, boolean>> = {};
+  for (const s of shippingServices(config)) {
+    const outcome = await reconcileShipping(s, files, manager);
+    if (outcome.restarted) restarted.push(s.service);
+    if (outcome.stopped) stopped.push(s.service);
+    if (outcome.configured) shipping[s.service] = manager.pid(s.service) !== null;
+  }
 
   writeApplied(config.state_dir, { ...readApplied(config.state_dir), config_id: input.config_id });
   const changed =
@@ -220,12 +251,12 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
     written.size > 0 ||
     jumpAdded ||
     restarted.length > 0 ||
-    forwarder.stopped ||
+    stopped.length > 0 ||
     sessions.changed;
-  const services: Partial<Record<NodeService, boolean>> = Object.fromEntries(
-    GATEWAY_SERVICES.map((s) => [s, manager.pid(s) !== null]),
-  );
-  if (forwarder.configured) services[SIEM_FORWARDER] = manager.pid(SIEM_FORWARDER) !== null;
+  const services: Partial<Record<NodeDaemon, boolean>> = {
+    ...Object.fromEntries(GATEWAY_SERVICES.map((s) => [s, manager.pid(s) !== null])),
+    ...shipping,
+  };
   return {
     changed,
     result: {
@@ -234,7 +265,7 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
       sessions_repinned: sessions.repinned,
       restarted,
       reloaded,
-      stopped: forwarder.stopped ? [SIEM_FORWARDER] : [],
+      stopped,
       services,
     },
   };

@@ -3,23 +3,20 @@
 // and per authorized session which policy version its forwarding rules carry (session_filter) and
 // whether the forwarding table is in the kernel at all: with both, the backend can show per
 // gateway whether the current policy version is in effect.
-import {
-  type HealthResult,
-  healthResult,
-  type NodeService,
-  SIEM_FORWARDER,
-} from '../../core/gateway/control.js';
+import { type HealthResult, healthResult, SIEM_FORWARDER } from '../../core/gateway/control.js';
 import { packageVersion } from '../../core/version.js';
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
 import { forwardTableLoaded } from '../firewall/nft.js';
+import { OBSERVER_SERVICE } from '../observe/observer-paths.js';
 import { connectedSessions } from '../openvpn/management.js';
 import { serviceManager } from '../services/service-manager.js';
+import type { NodeDaemon } from '../services/service-manager-types.js';
 import { readApplied, readSessions, readSpaKeys } from '../state/node-state.js';
 
 export async function health(ctx: VerbContext): Promise<VerbOutcome> {
   const manager = serviceManager(ctx.config);
   const applied = readApplied(ctx.config.state_dir);
-  const service = (s: NodeService) => {
+  const service = (s: NodeDaemon) => {
     const pid = manager.pid(s);
     return { running: pid !== null, pid };
   };
@@ -33,6 +30,8 @@ export async function health(ctx: VerbContext): Promise<VerbOutcome> {
       openvpn,
       // The SIEM forwarder only where the backend configured one; then a stopped one is an outage.
       ...(applied.settings?.siem ? { rsyslog: service(SIEM_FORWARDER) } : {}),
+      // The data-plane normalizer runs beside the forwarder and is reported like it.
+      ...(applied.settings?.siem ? { observer: service(OBSERVER_SERVICE) } : {}),
     },
     sessions: openvpn.running ? await connectedSessions(ctx.config.facts.paths.openvpnMgmtSocket) : [],
     spa_keys: Object.keys(readSpaKeys(ctx.config.state_dir).devices).length,

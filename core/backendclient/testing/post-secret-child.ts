@@ -21,7 +21,7 @@ const secret = input.subarray(cut + 1);
 const body = Buffer.concat([
   Buffer.from('{"password":"'),
   secret,
-  Buffer.from('","device_id":"00000000-0000-4000-8000-000000000000","pad":"' + 'x'.repeat(100) + '"}'),
+  Buffer.from(`","device_id":"00000000-0000-4000-8000-000000000000","pad":"${'x'.repeat(100)}"}`),
 ]);
 input.fill(0);
 const transport = new PinnedTransport(target);

@@ -100,6 +100,11 @@ export class BoundedMap<K, V> {
     this.map.delete(key);
   }
 
+  /** Every entry, oldest first. */
+  entries(): [K, V][] {
+    return [...this.map.entries()];
+  }
+
   clear(): void {
     this.map.clear();
   }

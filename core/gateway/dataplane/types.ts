@@ -57,7 +57,10 @@ export const DataplaneFactSchema = Type.Object(
     bytesOut: Nullable(Count),
     durationMs: Nullable(Count),
     reason: Nullable(Type.String({ minLength: 1, maxLength: MAX_REASON_CHARS, pattern: '^[\\x20-\\x7E]*$' })),
-    /** The line's own time as written (the daemon's local time; its zone is not in the log). */
+    /**
+     * The line's own time as written: the daemon's local time (its zone is not in the log), except
+     * `ovpn.disconnect`, whose hook line gives Unix seconds: UTC (gateway/observe/event-time.ts).
+     */
     at: Nullable(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}$' })),
   },
   closed,
