@@ -38,6 +38,7 @@ import { openServerGeoIp } from './services/geo/sources.js';
 import { startSessionWatcher } from './services/policy/session-watcher.js';
 import { PolicyWatch } from './services/policy/watch.js';
 import { RATE_RULES, RateLimiter } from './services/rate-limit.js';
+import type { FingerprintAllowlist } from './services/tls-fingerprints/allowlist.js';
 import { startTlsFingerprinting } from './services/tls-fingerprints/service.js';
 import { VERSION } from './version.js';
 
@@ -133,6 +134,8 @@ export async function startServer(
     });
     const now = () => new Date();
     const sessionRuntime = await loadSessionRuntime({ config, db: database.db, pki, audit, events, now });
+    // Front-door fingerprints are judged once the allowlist is measured (startTlsFingerprinting below).
+    let gatewayAllowlist: FingerprintAllowlist | null = null;
     const gatewayControl = new GatewayControl({
       db: database.db,
       audit,
@@ -144,6 +147,7 @@ export async function startServer(
       controlKey,
       now,
       siem: config.siem,
+      gatewayFingerprints: () => gatewayAllowlist,
     });
     const ctx: AppContext = {
       ...sessionRuntime,
@@ -183,6 +187,7 @@ export async function startServer(
       caPem: pki.rootPem,
       log: app.log,
     });
+    gatewayAllowlist = tlsFingerprints.gatewayAllowlist;
     app.log.info(
       {
         own_clients: tlsFingerprints.ownClients.map((f) => ({ ja4: f.ja4, ja3: f.ja3, variant: f.variant })),

@@ -31,8 +31,11 @@ export const DEVICE_WIRE_ID = '^d-[0-9a-f]{32}$';
 export const SESSION_WIRE_ID = '^s-[0-9a-f]{32}$';
 /** A policy's wire id (`p-` + 32 hex, or `p-default` for the built-in default policy). */
 export const POLICY_WIRE_ID = '^p-([0-9a-f]{32}|default)$';
-/** Log sources pull_logs may read. */
-export const LOG_SOURCES = ['audit', 'openvpn', 'fwknopd', 'stunnel'] as const;
+/**
+ * Log sources pull_logs may read. `hello`: the front door's ClientHello fingerprints, one JSON line
+ * per connection (core/tls/front-door-hello.ts), read forward with a cursor like the daemons' logs.
+ */
+export const LOG_SOURCES = ['audit', 'openvpn', 'fwknopd', 'stunnel', 'hello'] as const;
 export type LogSource = (typeof LOG_SOURCES)[number];
 
 /**
@@ -50,8 +53,8 @@ export const CONTROL_VERBS = {
   crl_update: { args: [], stdin: true },
   terminate_session: { args: [SESSION_WIRE_ID], stdin: false },
   // pull_logs <source> <max_lines 1..5000> [<after>]: for the audit source `after` is a sequence
-  // number; for fwknopd/stunnel/openvpn a cursor (dataplane/cursor.ts) or `end`. The verb refuses
-  // the form that does not fit its source.
+  // number; for fwknopd/stunnel/openvpn/hello a cursor (dataplane/cursor.ts) or `end`. The verb
+  // refuses the form that does not fit its source.
   pull_logs: {
     args: [
       `^(${LOG_SOURCES.join('|')})$`,
@@ -304,6 +307,8 @@ export const HealthResult = Type.Object(
         openvpn: ServiceHealth,
         /** The SIEM forwarder, only while one is configured (settings.siem). */
         rsyslog: Type.Optional(ServiceHealth),
+        /** The data-plane normalizer (viworks-gw-observe), only while the forwarder runs. */
+        observer: Type.Optional(ServiceHealth),
       },
       closed,
     ),

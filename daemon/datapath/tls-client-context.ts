@@ -9,14 +9,11 @@
 // after that the key lives only inside the context (OpenSSL's memory), never in a file, argv or env.
 // The daemon passes it as bytes (the session's Buffer, core/bootstrap/opened.ts), never as a string:
 // the session wipes its own copy at teardown.
-import { constants as cryptoConstants } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { pemBlock } from '../../core/bootstrap/secret-bytes.js';
 import { secretCopy, wipe } from '../../core/crypto/bytes.js';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-
-/** The only two suites the gateway's stunnel offers (docs/architecture.md#tls-13-only-two-suites). */
-export const GATEWAY_CIPHERSUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
+import { GATEWAY_CLIENT_TLS_OPTIONS } from '../../core/tls/gateway-client-options.js';
 
 export interface ClientContextInput {
   /** Trust anchors for the gateway chain (PEM): replaces Node's public root store. */
@@ -63,11 +60,9 @@ export function buildClientContext(input: ClientContextInput): SecureContext {
       ca: input.caPem,
       ...(input.clientCertPem === undefined ? {} : { cert: input.clientCertPem }),
       ...(key === undefined ? {} : { key }),
-      minVersion: 'TLSv1.3',
-      maxVersion: 'TLSv1.3',
-      ciphers: GATEWAY_CIPHERSUITES,
-      // TLS 1.3 has no renegotiation; the flag guards against a future maxVersion change.
-      secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION,
+      // TLS 1.3 only, the two suites, no renegotiation: in core/tls, because the backend measures
+      // the ClientHello these options make to allowlist it at the gateways.
+      ...GATEWAY_CLIENT_TLS_OPTIONS,
     });
   } catch (err) {
     // OpenSSL's reason (e.g. KEY_VALUES_MISMATCH) without any of the input.

@@ -1,6 +1,7 @@
 // pull_logs with a data-plane cursor: starting at the end, paging forward, lines still being
 // written, rotation (with and without the rotated file), truncation, overlong and non-UTF-8 lines,
-// the grammar per source, the tail without a cursor as before, and the fwknopd stanza names.
+// the grammar per source, the tail without a cursor as before, the fwknopd stanza names, and the
+// front door's hello log.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
@@ -22,6 +23,7 @@ import {
   parseCursor,
 } from '../../core/gateway/dataplane/cursor.js';
 import { parseRequestLine } from '../dispatch/grammar.js';
+import { frontDoorHelloLog } from '../front-door/paths.js';
 import { renderAccessConf } from '../render/access-conf.js';
 import { sampleSettings } from '../render/test-fixtures.js';
 import { fwknopdLog } from '../services/service-paths.js';
@@ -245,5 +247,36 @@ describe('fwknopd pages name their stanzas from access.conf', () => {
     rmSync(fx.config.facts.paths.accessConf);
     const again = await pull('fwknopd', 10, cursor);
     assert.equal(again.stanzas, undefined);
+  });
+});
+
+describe('the front door hello log is a forward source too', () => {
+  test('end, then each line the capture appends, in order; the tail without a cursor', async () => {
+    const log = frontDoorHelloLog(fx.config);
+    mkdirSync(dirname(log), { recursive: true });
+    writeFileSync(log, '{"old":1}\n', { mode: 0o600 });
+    const start = await pull('hello', 10, 'end');
+    assert.deepEqual(start.lines, []);
+    const hello = (port: number) =>
+      JSON.stringify({
+        ts: '2026-12-04T00:00:00.000Z',
+        src_ip: '198.51.100.7',
+        src_port: port,
+        dst_port: 443,
+        ja3: '0'.repeat(32),
+        ja4: 't13d030900_000000000000_000000000000',
+      });
+    appendFileSync(log, `${hello(40001)}\n${hello(40002)}\n`);
+    const page = await pull('hello', 10, start.next_cursor);
+    assert.deepEqual([page.lines, page.eof, page.stanzas], [[hello(40001), hello(40002)], true, undefined]);
+    const parsed = parseRequestLine('pull_logs hello 1');
+    assert.ok(parsed.ok);
+    const tail = await pullLogs({
+      config: fx.config,
+      args: parsed.args,
+      input: undefined,
+      now: () => new Date(),
+    });
+    assert.deepEqual(tail.result, { lines: [hello(40002)], next_seq: null });
   });
 });

@@ -1,7 +1,8 @@
 // pull_logs <source> <max_lines> [<after>]: the tail of one service log; audit lines after a
-// sequence number (for the backend to forward to the SIEM without gaps); or a daemon's log forward
-// from a cursor (core/gateway/dataplane/cursor.ts), which the backend turns into data-plane audit
-// events. Bounded to 5000 lines and 1 MiB per answer; only the end of a large file is read for a tail.
+// sequence number (for the backend to forward to the SIEM without gaps); or a daemon's log — or the
+// front door's hello log (gateway/front-door/) — forward from a cursor
+// (core/gateway/dataplane/cursor.ts), which the backend turns into data-plane audit events. Bounded
+// to 5000 lines and 1 MiB per answer; only the end of a large file is read for a tail.
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { LogSource } from '../../core/gateway/control.js';
@@ -12,6 +13,7 @@ import {
   parseCursor,
 } from '../../core/gateway/dataplane/cursor.js';
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
+import { frontDoorHelloLog } from '../front-door/paths.js';
 import type { NodeConfig } from '../node-config.js';
 import { fwknopdLog } from '../services/service-paths.js';
 import { cursorAtEnd, readAt, readForward } from './log-cursor.js';
@@ -32,6 +34,8 @@ function logPath(config: NodeConfig, source: LogSource): string {
       return config.facts.paths.stunnelLog;
     case 'fwknopd':
       return fwknopdLog(config);
+    case 'hello':
+      return frontDoorHelloLog(config);
   }
 }
 

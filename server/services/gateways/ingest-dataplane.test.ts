@@ -3,20 +3,36 @@
 // sessions and devices. A new gateway starts at the end of each log; then every step becomes one
 // valid audit event with the gateway, the device behind the SPA stanza, the session and user behind
 // the certificate, and the TLS peer behind OpenVPN's loopback relay; the cursors only move forward
-// and only from the value read.
+// and only from the value read. The front door's hello log puts JA3/JA4 on stunnel's handshakes:
+// the daemon's proxy (measured as the backend measures it at start) is known, a TLS 1.2 client and
+// an unknown TLS 1.3 client reach the tls_fingerprint_unknown rule.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AuditEvent, buildAuditEvent } from '../../../core/audit/event.js';
+import { ViworksError } from '../../../core/errors/viworks-error.js';
+import { frontDoorHelloLog } from '../../../gateway/front-door/paths.js';
 import { renderAccessConf } from '../../../gateway/render/access-conf.js';
 import { sampleSettings } from '../../../gateway/render/test-fixtures.js';
 import { fwknopdLog } from '../../../gateway/services/service-paths.js';
 import { createNodeConfig, type NodeConfigFixture } from '../../../gateway/testing/node-config-fixture.js';
 import { pullLogs } from '../../../gateway/verbs/pull-logs.js';
-import type { ServiceAuditFacts } from '../audit/service.js';
-import { ingestDataplane, isForward, type PullPage, readLogCursors } from './ingest-dataplane.js';
+import { MemoryKv } from '../../kv/memory-kv.js';
+import { loadOrCreatePki } from '../../pki/embedded-pki.js';
+import { splitNames } from '../../start.js';
+import type { AuditService, ServiceAuditFacts } from '../audit/service.js';
+import { harness as detections } from '../detections/testing/harness.js';
+import { startTlsFingerprinting, type TlsFingerprinting } from '../tls-fingerprints/service.js';
+import {
+  HELLO_RETRY_MS,
+  ingestDataplane,
+  isForward,
+  type PullPage,
+  readLogCursors,
+} from './ingest-dataplane.js';
 import type { GatewayRow, OpsDeps } from './operations.js';
 
 const fixture = (name: string) =>
@@ -57,7 +73,9 @@ const nodePull: PullPage = async (_row, source, afterArg) =>
 
 function harness(row: { logCursors: string }) {
   const events: AuditEvent[] = [];
+  const recorded: ServiceAuditFacts[] = [];
   const writes: string[] = [];
+  const clock = { ms: Date.parse('2026-12-04T03:00:00.000Z') };
   const db = {
     gateway: {
       async updateMany(q: { where: { id: string; logCursors: string }; data: { logCursors: string } }) {
@@ -82,6 +100,7 @@ function harness(row: { logCursors: string }) {
   };
   const audit = {
     async record(facts: ServiceAuditFacts) {
+      recorded.push(facts);
       const { userAuditId, ...rest } = facts;
       // buildAuditEvent validates every field against the closed schema: a bad value throws here.
       const event = buildAuditEvent(
@@ -92,9 +111,9 @@ function harness(row: { logCursors: string }) {
       return { seq: events.length, event, hash: '' };
     },
   };
-  const deps = { db, audit } as unknown as OpsDeps;
+  const deps = { db, audit, now: () => new Date(clock.ms) } as unknown as OpsDeps;
   const gatewayRow = () => ({ id: 'gw-1', name: 'gw-lab', ...row }) as unknown as GatewayRow;
-  return { deps, events, writes, gatewayRow };
+  return { deps, events, recorded, writes, gatewayRow, clock };
 }
 
 describe('ingestDataplane', () => {
@@ -117,7 +136,7 @@ describe('ingestDataplane', () => {
     assert.equal(await ingestDataplane(h.deps, h.gatewayRow(), nodePull), 0);
     assert.deepEqual(h.events, []);
     const cursors = readLogCursors(row.logCursors);
-    assert.deepEqual(Object.keys(cursors).sort(), ['fwknopd', 'openvpn', 'stunnel']);
+    assert.deepEqual(Object.keys(cursors).sort(), ['fwknopd', 'hello', 'openvpn', 'stunnel']);
   });
 
   test('then every data-plane step is one valid event with its ids resolved', async () => {
@@ -342,4 +361,176 @@ test('stored cursors: anything unexpected counts as none; only forward moves are
   assert.equal(isForward(c(1, 5), c(2, 0), false), false);
   assert.equal(isForward(c(1, 5), c(2, 0), true), true);
   assert.equal(isForward(c(1, 5), 'end', true), false);
+});
+
+describe('front-door fingerprints on the gateway handshakes', () => {
+  let fingerprinting: TlsFingerprinting;
+  let pkiDir: string;
+  before(async () => {
+    pkiDir = mkdtempSync(join(tmpdir(), 'viw-ingest-fp-'));
+    const pki = await loadOrCreatePki(pkiDir, splitNames(['localhost', '127.0.0.1']));
+    // The backend's own start-up assembly: the daemon's gateway proxy measured for real.
+    fingerprinting = await startTlsFingerprinting({
+      config: { tls: { fingerprintAllowlist: [], fingerprintAllowlistFile: null } },
+      kv: new MemoryKv(),
+      audit: { record: async () => undefined } as unknown as Pick<AuditService, 'record'>,
+      caPem: pki.rootPem,
+      log: { error: () => undefined },
+    });
+  });
+  after(() => rmSync(pkiDir, { recursive: true, force: true }));
+
+  const proxy = () => fingerprinting.ownClients.find((f) => f.variant === 'gateway proxy')!;
+  // What `openssl s_client` (OpenSSL 3.0) sends with -tls1_2 and -tls1_3, as the capture wrote them.
+  const TLS12 = { ja3: '871a754af286dfb70c1b53c6887c62e0', ja4: 't12d280700_d943125447b4_e7e480e5a997' };
+  const TLS13 = { ja3: 'c1e58b5fa361cf5bfc0635a61bd8573c', ja4: 't13d040900_16476d049b0b_78f1d400d464' };
+  const SRC = '198.51.100.20';
+  const helloLog = () => frontDoorHelloLog(fx.config);
+  const stunnelLog = () => fx.config.facts.paths.stunnelLog;
+  const hello = (port: number, f: { ja3: string; ja4: string }, extra: object = {}) =>
+    JSON.stringify({
+      ts: '2026-12-04T03:00:00.000Z',
+      src_ip: SRC,
+      src_port: port,
+      dst_port: 443,
+      ja3: f.ja3,
+      ja4: f.ja4,
+      ...extra,
+    });
+  let conn = 700;
+  const stunnel = (port: number, outcome: 'ok' | 'tls1.2' | 'no certificate') => {
+    const n = conn++;
+    const at = `2026.12.04 03:00:00 LOG5[${n}]:`;
+    const lines = [`${at} Service [viworks_tls] accepted connection from ${SRC}:${port}`];
+    if (outcome === 'ok') {
+      lines.push(
+        `${at} Certificate accepted at depth=0: CN=s-${SESSION_1.replaceAll('-', '')}, O=ViWorkS`,
+        `${at} Service [viworks_tls] connected remote server from 127.0.0.1:${port + 1000}`,
+      );
+    } else {
+      const reason =
+        outcome === 'tls1.2'
+          ? 'statem_srvr.c:1664: error:0A000102:SSL routines::unsupported protocol'
+          : 'statem_srvr.c:3517: error:0A0000C7:SSL routines::peer did not return a certificate';
+      lines.push(
+        `2026.12.04 03:00:00 LOG3[${n}]: SSL_accept: ../ssl/statem/${reason}`,
+        `${at} Connection reset/closed: 0 byte(s) sent to TLS, 0 byte(s) sent to socket`,
+      );
+    }
+    appendFileSync(stunnelLog(), `${lines.join('\n')}\n`);
+  };
+  const byPort = (events: AuditEvent[], action: string) =>
+    Object.fromEntries(
+      events
+        .filter((e) => e.action === action)
+        .map((e) => [e.src_port, [e.result, e.tls_ja3, e.tls_ja4 ?? null]]),
+    );
+
+  test('the proxy is known; a TLS 1.2 client and an unknown TLS 1.3 client alert; no hello, no fingerprint', async () => {
+    const h = harness({ logCursors: '{}' });
+    writeFileSync(helloLog(), '', { mode: 0o600 });
+    await ingestDataplane(h.deps, h.gatewayRow(), nodePull, fingerprinting.gatewayAllowlist);
+    // The capture writes each hello as the client sends it; stunnel logs the end of the handshake.
+    appendFileSync(
+      helloLog(),
+      [
+        hello(52001, proxy()),
+        hello(52002, TLS12),
+        hello(52003, TLS13),
+        'not json {',
+        hello(52005, TLS13, { note: 'a field the schema does not know' }),
+        hello(52006, { ja3: TLS13.ja3, ja4: 't13d040900_16476d049b0b_78f1d400d46' }),
+        '',
+      ].join('\n'),
+    );
+    stunnel(52001, 'ok');
+    stunnel(52002, 'tls1.2');
+    stunnel(52003, 'no certificate');
+    stunnel(52004, 'no certificate'); // its hello was never captured
+    stunnel(52005, 'no certificate');
+    stunnel(52006, 'no certificate');
+    await ingestDataplane(h.deps, h.gatewayRow(), nodePull, fingerprinting.gatewayAllowlist);
+
+    assert.deepEqual(byPort(h.events, 'tls.handshake'), {
+      52001: ['success', proxy().ja3, proxy().ja4],
+      52002: ['failure', TLS12.ja3, TLS12.ja4],
+      52003: ['failure', TLS13.ja3, TLS13.ja4],
+      52004: ['failure', null, null],
+      52005: ['failure', null, null],
+      52006: ['failure', null, null],
+    });
+    assert.deepEqual(byPort(h.events, 'tls.fingerprint_unknown'), {
+      52002: ['failure', TLS12.ja3, TLS12.ja4],
+      52003: ['failure', TLS13.ja3, TLS13.ja4],
+    });
+    const unknown = h.events.find((e) => e.action === 'tls.fingerprint_unknown' && e.src_port === 52003);
+    assert.deepEqual(
+      [unknown?.component, unknown?.gateway, unknown?.src_ip, unknown?.severity, unknown?.error_msg],
+      ['gateway', 'gw-lab', SRC, 'notice', 'not in the allowlist; handshake failed'],
+    );
+
+    // Through the detection rules: the TLS 1.2 client is one alert (the downgrade), the unknown
+    // TLS 1.3 client one (unknown at a gateway); the proxy none.
+    const d = detections();
+    await d.emit(...h.recorded.map(({ userAuditId: _, ...facts }) => facts));
+    assert.deepEqual(
+      d.sink.of('tls_fingerprint_unknown').map((a) => [a.fields.reason, a.severity, a.key]),
+      [
+        ['downgrade', 'error', `${TLS12.ja4}|${SRC}|gw-lab`],
+        ['unknown', 'warning', `${TLS13.ja4}|${SRC}|gw-lab`],
+      ],
+    );
+    await d.stop();
+
+    // The same unknown client again within the window: its handshake carries the fingerprint, no
+    // second tls.fingerprint_unknown.
+    appendFileSync(helloLog(), `${hello(52007, TLS13)}\n`);
+    stunnel(52007, 'no certificate');
+    await ingestDataplane(h.deps, h.gatewayRow(), nodePull, fingerprinting.gatewayAllowlist);
+    assert.deepEqual(byPort(h.events, 'tls.handshake')[52007], ['failure', TLS13.ja3, TLS13.ja4]);
+    assert.equal(h.events.filter((e) => e.action === 'tls.fingerprint_unknown').length, 2);
+  });
+
+  test('each list holds the clients expected where it is used', () => {
+    const byName = fingerprinting.ownClients.find((f) => f.variant === 'by name (SNI)')!;
+    assert.ok(fingerprinting.gatewayAllowlist.allows(proxy()));
+    assert.ok(!fingerprinting.gatewayAllowlist.allows(byName));
+    assert.ok(fingerprinting.allowlist.allows(byName));
+    assert.ok(!fingerprinting.allowlist.allows(proxy()));
+  });
+
+  test('without an allowlist the fingerprints still go onto the handshake, and nothing is judged', async () => {
+    const h = harness({ logCursors: '{}' });
+    await ingestDataplane(h.deps, h.gatewayRow(), nodePull);
+    appendFileSync(helloLog(), `${hello(52101, TLS13)}\n`);
+    stunnel(52101, 'no certificate');
+    await ingestDataplane(h.deps, h.gatewayRow(), nodePull);
+    assert.deepEqual(byPort(h.events, 'tls.handshake'), { 52101: ['failure', TLS13.ja3, TLS13.ja4] });
+    assert.deepEqual(byPort(h.events, 'tls.fingerprint_unknown'), {});
+  });
+
+  test('a node without the hello source: the daemons’ events still go; it is asked again later', async () => {
+    const h = harness({ logCursors: '{}' });
+    let asked = 0;
+    let refusal: Error = new ViworksError('VIW_E_GATEWAY_COMMAND', { details: ['invalid request'] });
+    const oldNode: PullPage = async (r, source, cursor) => {
+      if (source !== 'hello') return nodePull(r, source, cursor);
+      asked++;
+      throw refusal;
+    };
+    await ingestDataplane(h.deps, h.gatewayRow(), oldNode);
+    stunnel(52201, 'no certificate');
+    await ingestDataplane(h.deps, h.gatewayRow(), oldNode);
+    assert.deepEqual(byPort(h.events, 'tls.handshake'), { 52201: ['failure', null, null] });
+    assert.equal(asked, 1);
+    h.clock.ms += HELLO_RETRY_MS;
+    await ingestDataplane(h.deps, h.gatewayRow(), oldNode);
+    assert.equal(asked, 2);
+    // Anything else (the node unreachable) fails the round as for the daemons' logs.
+    h.clock.ms += HELLO_RETRY_MS;
+    refusal = new ViworksError('VIW_E_GATEWAY_UNREACHABLE');
+    await assert.rejects(ingestDataplane(h.deps, h.gatewayRow(), oldNode), {
+      code: 'VIW_E_GATEWAY_UNREACHABLE',
+    });
+  });
 });

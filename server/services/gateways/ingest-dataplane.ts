@@ -7,9 +7,13 @@
 // a TLS connection until its handshake ends, an OpenVPN client until it is up), held here per
 // gateway for the life of the process; after a restart a step that straddles it is not reported.
 // OpenVPN sees every client as stunnel's loopback relay: the relay port ties it back to the TLS peer
-// (see PULL_ORDER and EVENT_ORDER).
+// (core/gateway/dataplane/relay-join.ts, shared with the node's normalizer; see PULL_ORDER and EVENT_ORDER).
+// The front door's hello log (source `hello`, the node's ClientHello capture) is pulled before
+// stunnel's: its JA3/JA4 go onto the `tls.handshake` of the same source address and port, and an
+// unknown fingerprint adds a `tls.fingerprint_unknown` (server/services/tls-fingerprints/gateway-*.ts).
 import { Type } from 'typebox';
 import { fromWireId } from '../../../core/bootstrap/wire-ids.js';
+import { isViworksError } from '../../../core/errors/viworks-error.js';
 import {
   dataplanePullResult,
   END_CURSOR,
@@ -21,26 +25,39 @@ import {
   type DataplaneFact,
   type DataplaneParser,
   type DataplaneSource,
-  dataplaneFact,
 } from '../../../core/gateway/dataplane/index.js';
+import { factsOfPage, type ResolvedFact } from '../../../core/gateway/dataplane/page-facts.js';
+import { RelayJoin } from '../../../core/gateway/dataplane/relay-join.js';
 import { BoundedMap } from '../../../core/gateway/dataplane/text.js';
 import { closed, strictValidator } from '../../../core/schema/strict.js';
 import type { ServiceAuditFacts } from '../audit/service.js';
+import type { FingerprintAllowlist } from '../tls-fingerprints/allowlist.js';
+import { GatewayHellos } from '../tls-fingerprints/gateway-hellos.js';
+import { GatewayUnknownClients } from '../tls-fingerprints/gateway-unknown.js';
 import { type GatewayRow, type OpsDeps, targetOf } from './operations.js';
 import { runControl } from './runner.js';
 
 /** Lines per source per poll. */
 export const DATAPLANE_PAGE_LINES = 2000;
-/** Entries of the relay-port and id caches per gateway. */
+/** Entries of the id cache per gateway. */
 const CACHE_ENTRIES = 10_000;
 
 const Cursor = Type.String({ maxLength: 64, pattern: LOG_CURSOR });
 const LogCursors = Type.Object(
-  { fwknopd: Type.Optional(Cursor), stunnel: Type.Optional(Cursor), openvpn: Type.Optional(Cursor) },
+  {
+    fwknopd: Type.Optional(Cursor),
+    stunnel: Type.Optional(Cursor),
+    openvpn: Type.Optional(Cursor),
+    hello: Type.Optional(Cursor),
+  },
   closed,
 );
 const logCursors = strictValidator(LogCursors);
-type LogCursors = Partial<Record<DataplaneSource, string>>;
+/** The daemons' logs, and the front door's hello log (fingerprints, no events of its own). */
+export type IngestSource = DataplaneSource | 'hello';
+type LogCursors = Partial<Record<IngestSource, string>>;
+/** A node that cannot give the hello log (older than it) is asked again after this long. */
+export const HELLO_RETRY_MS = 10 * 60_000;
 
 /** The stored cursors; anything that does not parse counts as none (each log restarts from its end). */
 export function readLogCursors(text: string): LogCursors {
@@ -69,17 +86,16 @@ interface Owner {
   readonly deviceId: string | null;
 }
 
-interface Relay {
-  readonly ip: string | null;
-  readonly port: number | null;
-  readonly session: string | null;
-}
-
 interface GatewayState {
   readonly parsers: Record<DataplaneSource, DataplaneParser>;
   /** stunnel → OpenVPN relay port → the TLS peer and the session its certificate names. */
-  readonly relays: BoundedMap<number, Relay>;
+  readonly relays: RelayJoin;
   readonly owners: BoundedMap<string, Owner>;
+  /** Front-door ClientHello fingerprints waiting for their stunnel handshake. */
+  readonly hellos: GatewayHellos;
+  readonly unknownClients: GatewayUnknownClients;
+  /** When the hello log may be pulled again after the node refused it (0: now). */
+  helloRetryAt: number;
 }
 
 // Per GatewayControl (its poller deps object), per gateway id.
@@ -99,39 +115,15 @@ function stateFor(deps: OpsDeps, gatewayId: string): GatewayState {
         stunnel: createParser('stunnel'),
         openvpn: createParser('openvpn'),
       },
-      relays: new BoundedMap(CACHE_ENTRIES),
+      relays: new RelayJoin(),
       owners: new BoundedMap(CACHE_ENTRIES),
+      hellos: new GatewayHellos(),
+      unknownClients: new GatewayUnknownClients(),
+      helloRetryAt: 0,
     };
     perDeps.set(gatewayId, s);
   }
   return s;
-}
-
-/** A fact with the device its fwknopd stanza names, resolved with the page's stanza map. */
-interface Resolved {
-  readonly fact: DataplaneFact;
-  readonly fwknopId: string | null;
-}
-
-/** Every fact of one page, in order (fwknopd lines get the node's stanza context). */
-function factsOfPage(
-  parser: DataplaneParser,
-  page: ReturnType<typeof dataplanePullResult.parse>,
-): Resolved[] {
-  const out: Resolved[] = [];
-  const st = page.stanzas;
-  const contextAt = (i: number) => ({ stanzaCount: st && i >= st.from_line ? st.count : null });
-  const push = (facts: DataplaneFact[], i: number) => {
-    for (const f of facts) {
-      if (!dataplaneFact.check(f)) continue;
-      const named =
-        st && i >= st.from_line && f.stanza !== null ? (st.users[String(f.stanza)] ?? null) : null;
-      out.push({ fact: f, fwknopId: named });
-    }
-  };
-  for (const [i, line] of page.lines.entries()) push(parser.parse(line, contextAt(i)), i);
-  if (page.eof) push(parser.flush(contextAt(page.lines.length - 1)), page.lines.length - 1);
-  return out;
 }
 
 const printable = (text: string, max: number) => text.replace(/[^\x20-\x7e]/g, '?').slice(0, max);
@@ -168,24 +160,9 @@ async function auditFactsOf(
   deps: OpsDeps,
   state: GatewayState,
   name: string,
-  { fact: f, fwknopId }: Resolved,
+  { fact: f, fwknopId }: ResolvedFact,
 ): Promise<ServiceAuditFacts> {
-  let srcIp = f.srcIp;
-  let srcPort = f.srcPort;
-  let session = f.sessionWireId;
-  if (f.source === 'stunnel' && f.relayPort !== null && f.result === 'success') {
-    state.relays.set(f.relayPort, { ip: f.srcIp, port: f.srcPort, session: f.sessionWireId });
-  }
-  if (f.source === 'openvpn' && f.relayPort !== null) {
-    const peer = state.relays.get(f.relayPort);
-    if (peer) {
-      srcIp = peer.ip;
-      srcPort = peer.port;
-      // The certificate stunnel verified is the one OpenVPN sees: it names the session either way.
-      session ??= peer.session;
-    }
-    if (f.action !== 'ovpn.connect') state.relays.delete(f.relayPort);
-  }
+  const { srcIp, srcPort, sessionWireId: session } = state.relays.join(f);
   const sessionId = session ? fromWireId('s', session) : null;
   const deviceFromKey = fwknopId ? fromWireId('d', fwknopId) : null;
   const owner = sessionId
@@ -215,8 +192,33 @@ async function auditFactsOf(
   };
 }
 
+/**
+ * What to record for one fact: its event, with the front door's fingerprints when it is a stunnel
+ * handshake whose hello the capture saw, and then a `tls.fingerprint_unknown` when they are not in
+ * the gateways' allowlist (none is judged without one).
+ */
+function withFrontDoorHello(
+  state: GatewayState,
+  fact: DataplaneFact,
+  facts: ServiceAuditFacts,
+  allowlist: Pick<FingerprintAllowlist, 'allows'> | null,
+  nowMs: number,
+): ServiceAuditFacts[] {
+  if (fact.source !== 'stunnel' || fact.action !== 'tls.handshake') return [facts];
+  const fingerprints = state.hellos.take(fact.srcIp, fact.srcPort);
+  const handshake = {
+    ...facts,
+    tls_ja3: fingerprints?.tls_ja3 ?? null,
+    tls_ja4: fingerprints?.tls_ja4 ?? null,
+  };
+  const unknown = allowlist
+    ? state.unknownClients.unknownEvent(handshake, fingerprints, allowlist, nowMs)
+    : null;
+  return unknown ? [handshake, unknown] : [handshake];
+}
+
 /** Runs `pull_logs <source> <max> <after>` on the node and returns its result (a seam for tests). */
-export type PullPage = (row: GatewayRow, source: DataplaneSource, after: string) => Promise<unknown>;
+export type PullPage = (row: GatewayRow, source: IngestSource, after: string) => Promise<unknown>;
 
 const pullOverSsh =
   (deps: OpsDeps): PullPage =>
@@ -230,36 +232,57 @@ const pullOverSsh =
 
 /**
  * The order pages are pulled in: OpenVPN before stunnel, so every OpenVPN client in a page has its
- * stunnel line (written as it connected on) in the stunnel page pulled after it, or an earlier one.
+ * stunnel line (written as it connected on) in the stunnel page pulled after it, or an earlier one;
+ * the hello log before stunnel for the same reason (a ClientHello comes before its handshake's end).
  */
-const PULL_ORDER: readonly DataplaneSource[] = ['fwknopd', 'openvpn', 'stunnel'];
-/** The order they are turned into events: stunnel first, so OpenVPN finds the TLS peer of its relay. */
-const EVENT_ORDER: readonly DataplaneSource[] = ['fwknopd', 'stunnel', 'openvpn'];
+const PULL_ORDER: readonly IngestSource[] = ['fwknopd', 'openvpn', 'hello', 'stunnel'];
+/**
+ * The order they are turned into events: stunnel first, so OpenVPN finds the TLS peer of its relay;
+ * the hellos before stunnel, so each handshake finds its fingerprints.
+ */
+const EVENT_ORDER: readonly IngestSource[] = ['fwknopd', 'hello', 'stunnel', 'openvpn'];
 
-/** One round over the three logs of one gateway; returns how many lines were read. */
+/** One round over one gateway's logs (the three daemons' and the hellos); returns the lines read. */
 export async function ingestDataplane(
   deps: OpsDeps,
   row: GatewayRow,
   pull: PullPage = pullOverSsh(deps),
+  /** The gateways' fingerprint allowlist (tls-fingerprints/service.ts); none: nothing is judged. */
+  allowlist: Pick<FingerprintAllowlist, 'allows'> | null = null,
 ): Promise<number> {
   const state = stateFor(deps, row.id);
   let stored = row.logCursors;
   let cursors = readLogCursors(stored);
-  const pages = new Map<DataplaneSource, ReturnType<typeof dataplanePullResult.parse>>();
+  const pages = new Map<IngestSource, ReturnType<typeof dataplanePullResult.parse>>();
   for (const source of PULL_ORDER) {
+    if (source === 'hello' && deps.now().getTime() < state.helloRetryAt) continue;
     const before = cursors[source];
-    const page = dataplanePullResult.parse(
-      await pull(row, source, before ?? END_CURSOR),
-      'VIW_E_GATEWAY_COMMAND',
-    );
+    let reply: unknown;
+    try {
+      reply = await pull(row, source, before ?? END_CURSOR);
+    } catch (err) {
+      // A node older than the front-door capture refuses the source: the daemons' events still go.
+      if (source !== 'hello' || !isViworksError(err, 'VIW_E_GATEWAY_COMMAND')) throw err;
+      state.helloRetryAt = deps.now().getTime() + HELLO_RETRY_MS;
+      continue;
+    }
+    const page = dataplanePullResult.parse(reply, 'VIW_E_GATEWAY_COMMAND');
     if (isForward(before, page.next_cursor, page.restarted)) pages.set(source, page);
   }
   let lines = 0;
   for (const source of EVENT_ORDER) {
     const page = pages.get(source);
     if (!page) continue;
-    for (const resolved of factsOfPage(state.parsers[source], page)) {
-      await deps.audit.record(await auditFactsOf(deps, state, row.name, resolved));
+    if (source === 'hello') {
+      for (const line of page.lines) state.hellos.add(line);
+    } else {
+      for (const resolved of factsOfPage(state.parsers[source], page)) {
+        const facts = await auditFactsOf(deps, state, row.name, resolved);
+        const nowMs = deps.now().getTime();
+        for (const one of withFrontDoorHello(state, resolved.fact, facts, allowlist, nowMs)) {
+          await deps.audit.record(one);
+        }
+      }
     }
     lines += page.lines.length;
     const next = { ...cursors, [source]: page.next_cursor };

@@ -10,6 +10,7 @@ import type { CrlPublisher } from '../../pki/crl.js';
 import type { EmbeddedPki } from '../../pki/embedded-pki.js';
 import type { GatewayMaterial } from '../../pki/gateway-profile.js';
 import type { AuditService } from '../audit/service.js';
+import type { FingerprintAllowlist } from '../tls-fingerprints/allowlist.js';
 import type { ControlKey } from './control-key.js';
 import { ingestAudit } from './ingest-audit.js';
 import { ingestDataplane } from './ingest-dataplane.js';
@@ -34,6 +35,8 @@ export interface GatewayControlDeps {
   readonly timeouts?: (req: ControlRequest) => ExecTimeouts;
   /** The backend's SIEM settings: with siem.syslog, nodes forward their logs there too. */
   readonly siem?: Pick<ServerConfig['siem'], 'syslog' | 'spoolMaxBytes'>;
+  /** The allowlist front-door fingerprints are judged by (set once measured at start; none: not judged). */
+  readonly gatewayFingerprints?: () => Pick<FingerprintAllowlist, 'allows'> | null;
 }
 
 /** Managed: provisioned (active) and reachable in principle (address and pinned host key). */
@@ -177,7 +180,9 @@ export class GatewayControl {
       if (this.abort.signal.aborted) return;
       await ops.health(this.pollOps, row).catch(() => undefined);
       await ingestAudit(this.pollOps, row).catch(() => undefined);
-      await ingestDataplane(this.pollOps, row).catch(() => undefined);
+      await ingestDataplane(this.pollOps, row, undefined, this.deps.gatewayFingerprints?.() ?? null).catch(
+        () => undefined,
+      );
     }
   }
 

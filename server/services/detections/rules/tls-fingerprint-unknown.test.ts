@@ -108,3 +108,65 @@ describe('rule tls_fingerprint_unknown', () => {
     );
   });
 });
+
+describe('rule tls_fingerprint_unknown at a gateway front door', () => {
+  let h: Harness;
+  afterEach(async () => h.stop());
+  const PROXY_JA4 = 't13d031000_dd90744a70f1_78f1d400d464';
+  const atGateway = (over: Partial<AuditFacts> & Pick<AuditFacts, 'action' | 'result'>): AuditFacts => ({
+    component: 'gateway',
+    gateway: 'gw-a',
+    src_ip: '198.51.100.30',
+    src_port: 50000,
+    tls_ja3: JA3,
+    ...over,
+  });
+
+  it('an unknown TLS 1.3 client at a gateway alerts (warning), naming the gateway', async () => {
+    h = harness();
+    await h.emit(atGateway({ action: 'tls.fingerprint_unknown', result: 'failure', tls_ja4: JA4_13 }));
+    assert.deepEqual(
+      h.sink.alerts.map((a) => [a.key, a.fields.reason, a.severity]),
+      [[`${JA4_13}|198.51.100.30|gw-a`, 'unknown', 'warning']],
+    );
+    assert.match(h.sink.alerts[0]?.summary ?? '', /Unknown TLS client from 198\.51\.100\.30 at gateway gw-a/);
+  });
+
+  it('a TLS 1.2 client at a gateway is one alert, the downgrade, keyed by its JA4', async () => {
+    h = harness();
+    // The ingest records both for the one connection: the failed handshake and the unknown fingerprint.
+    await h.emit(
+      atGateway({
+        action: 'tls.handshake',
+        result: 'failure',
+        tls_ja4: JA4_12,
+        error_msg: 'TLS handshake failed: unsupported protocol',
+      }),
+      atGateway({ action: 'tls.fingerprint_unknown', result: 'failure', tls_ja4: JA4_12 }),
+    );
+    assert.deepEqual(
+      h.sink.alerts.map((a) => [a.fields.reason, a.severity, a.key]),
+      [['downgrade', 'error', `${JA4_12}|198.51.100.30|gw-a`]],
+    );
+  });
+
+  it('near miss: the proxy’s handshakes (allowlisted: no unknown event), a TLS 1.3 failure, no JA4', async () => {
+    h = harness();
+    await h.emit(
+      atGateway({ action: 'tls.handshake', result: 'success', tls_ja4: PROXY_JA4 }),
+      atGateway({
+        action: 'tls.handshake',
+        result: 'failure',
+        tls_ja4: PROXY_JA4,
+        error_msg: 'certificate revoked',
+      }),
+      atGateway({
+        action: 'tls.handshake',
+        result: 'failure',
+        tls_ja3: null,
+        error_msg: 'peer did not return a certificate',
+      }),
+    );
+    assert.equal(h.sink.alerts.length, 0);
+  });
+});

@@ -1,6 +1,7 @@
 // An unexpected TLS client (pki-siem §4.6 "JA3 not in allowlist", §9.2 "TLS downgrade attempt"):
-// the backend's listener saw a ClientHello whose JA4/JA3 is not one of our clients', or a
-// handshake failed on a client offering less than TLS 1.3 — at the backend (by the JA4's version
+// the backend's listener or a gateway's front door (the node's ClientHello capture, joined to
+// stunnel's handshake by the ingest) saw a ClientHello whose JA4/JA3 is not one of our clients', or
+// a handshake failed on a client offering less than TLS 1.3 — at the backend (by the JA4's version
 // field: the JA3 hash cannot say, and JA3's own version field is the legacy 771 for TLS 1.3 clients
 // too) or at a gateway's stunnel (by OpenSSL's protocol-version reason).
 import type { DetectionRule } from '../rule.js';
@@ -28,10 +29,10 @@ export function tlsFingerprintUnknown(s: DetectionSettings): DetectionRule {
     id: 'tls_fingerprint_unknown',
     title: 'Unknown TLS client fingerprint or TLS downgrade attempt',
     description:
-      'The backend saw a TLS ClientHello whose JA4/JA3 is not in the allowlist (tls.fingerprint_unknown), ' +
-      'or a TLS handshake failed on a client offering less than TLS 1.3: at the backend by the JA4 version ' +
-      'field, at a gateway by the protocol-version reason stunnel logged. An unexpected client: a scanner, ' +
-      'a script with stolen credentials, or an interception proxy.',
+      'The backend or a gateway front door saw a TLS ClientHello whose JA4/JA3 is not in the allowlist ' +
+      '(tls.fingerprint_unknown), or a TLS handshake failed on a client offering less than TLS 1.3: at the ' +
+      'backend by the JA4 version field, at a gateway by the protocol-version reason stunnel logged. An ' +
+      'unexpected client: a scanner, a script with stolen credentials, or an interception proxy.',
     severity: 'warning',
     key: [{ firstOf: ['tls_ja4', 'tls_ja3'] }, 'src_ip', 'gateway'],
     shape: {
@@ -40,10 +41,11 @@ export function tlsFingerprintUnknown(s: DetectionSettings): DetectionRule {
       triggers: [
         {
           reason: 'unknown',
-          title: 'Unknown TLS client fingerprint at the backend',
+          title: 'Unknown TLS client fingerprint at the backend or a gateway',
           select: {
             action: ['tls.fingerprint_unknown'],
-            component: ['backend'],
+            // A gateway's: its front door's captured ClientHello, outside the gateways' allowlist.
+            component: ['backend', 'gateway'],
             unless: { tls_ja4: { startsWith: BELOW_TLS13_JA4 } },
           },
         },
@@ -80,6 +82,7 @@ export function tlsFingerprintUnknown(s: DetectionSettings): DetectionRule {
       f.reason === 'downgrade'
         ? `TLS downgrade attempt from ${f.event.src_ip ?? '?'} at ${f.event.gateway ? `gateway ${f.event.gateway}` : 'the backend'}` +
           `${f.event.tls_ja4 ? ` (JA4 ${f.event.tls_ja4})` : ''}`
-        : `Unknown TLS client from ${f.event.src_ip ?? '?'} (JA4 ${f.event.tls_ja4 ?? '-'}, JA3 ${f.event.tls_ja3 ?? '-'})`,
+        : `Unknown TLS client from ${f.event.src_ip ?? '?'}${f.event.gateway ? ` at gateway ${f.event.gateway}` : ''}` +
+          ` (JA4 ${f.event.tls_ja4 ?? '-'}, JA3 ${f.event.tls_ja3 ?? '-'})`,
   };
 }
