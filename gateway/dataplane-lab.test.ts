@@ -33,9 +33,10 @@ const peers = needPeers({
     '/usr/sbin/ip',
     OPENSSL,
     SOCAT,
+    '/usr/bin/tcpdump',
   ],
   root: true,
-  apt: 'fwknop-server stunnel4 openvpn iptables nftables iproute2 openssl socat',
+  apt: 'fwknop-server stunnel4 openvpn iptables nftables iproute2 openssl socat tcpdump',
 });
 
 const SPA_PORT = 62201;

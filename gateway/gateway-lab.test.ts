@@ -3,7 +3,8 @@
 // encoder) open the TLS port for the client only; spa_key_remove makes the next packet useless;
 // health sees all three services; repeating apply_config changes nothing; the management client
 // talks to the real OpenVPN (status 3, kill of a CN that is not connected); a changed VPN pool
-// re-pins every session's address in its CCD and in the forwarding table.
+// re-pins every session's address in its CCD and in the forwarding table. The front door's capture
+// (viworks-gw-frontdoor, started by apply_config) writes the JA3/JA4 of a real ClientHello.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import type { GatewaySettings, HealthResult } from '../core/gateway/control.js';
 import { encodeSpa } from '../core/spa/encode.js';
 import { listNamespaces, NetnsPair } from '../scripts/testkit/netns.js';
 import { needPeers } from '../scripts/testkit/peers.js';
+import { FRONT_DOOR_SERVICE, frontDoorHelloLog } from './front-door/paths.js';
 import { managementCommand, parseStatus3Sessions } from './openvpn/management.js';
 import { readPidFile } from './services/process-check.js';
 import { fwknopdLog, pidFileOf } from './services/service-paths.js';
@@ -28,9 +30,11 @@ const peers = needPeers({
     '/usr/sbin/iptables',
     '/usr/sbin/nft',
     '/usr/sbin/ip',
+    '/usr/bin/tcpdump',
+    '/usr/bin/openssl',
   ],
   root: true,
-  apt: 'fwknop-server stunnel4 openvpn iptables nftables iproute2',
+  apt: 'fwknop-server stunnel4 openvpn iptables nftables iproute2 tcpdump openssl',
 });
 
 const SPA_PORT = 62201;
@@ -126,7 +130,9 @@ describe('viworks-gw with real fwknopd, stunnel, OpenVPN and iptables', {
   after(async () => {
     const names = lab ? [lab.gw.ns, lab.cl.ns] : [];
     const pids = fx
-      ? (['fwknopd', 'stunnel', 'openvpn'] as const).map((s) => readPidFile(pidFileOf(fx!.config, s)))
+      ? (['fwknopd', 'stunnel', 'openvpn', FRONT_DOOR_SERVICE] as const).map((s) =>
+          readPidFile(pidFileOf(fx!.config, s)),
+        )
       : [];
     if (process.env.VIW_GW_DEBUG === '1' && fx) console.error(fwLog());
     // destroy() ends every process left in the namespaces (our daemonized services included).
@@ -149,6 +155,8 @@ describe('viworks-gw with real fwknopd, stunnel, OpenVPN and iptables', {
     const h = health.reply.result as HealthResult;
     assert.equal(h.config_id, bundle.input.config_id);
     for (const s of ['fwknopd', 'stunnel', 'openvpn'] as const) assert.equal(h.services[s].running, true, s);
+    assert.equal(h.services.front_door?.running, true, 'the front-door capture runs');
+    assert.ok((reply.result as { restarted: string[] }).restarted.includes(FRONT_DOOR_SERVICE));
     assert.deepEqual(h.sessions, []);
     assert.deepEqual(h.forwarding, { table_loaded: true, sessions: [] });
     assert.equal(await tcpFromClient(), 'timeout', 'TLS port reachable without SPA');
@@ -165,6 +173,56 @@ describe('viworks-gw with real fwknopd, stunnel, OpenVPN and iptables', {
     assert.ok(await waitForLog(/Added access rule to FWKNOP_INPUT/, 1, 10_000), `no rule:\n${fwLog()}`);
     assert.equal(await tcpFromClient(), 'connected');
     assert.equal((await gw(`spa_key_add ${device}`, keys)).reply.changed, false);
+  });
+
+  test("the front door records a real client's ClientHello: its address, port, JA3 and JA4", async () => {
+    const helloLines = () => {
+      try {
+        return readFileSync(frontDoorHelloLog(fx!.config), 'utf8').trim().split('\n').filter(Boolean);
+      } catch {
+        return [];
+      }
+    };
+    const before = helloLines().length;
+    const rules = count(/Added access rule to FWKNOP_INPUT/);
+    await knock();
+    assert.ok(await waitForLog(/Added access rule to FWKNOP_INPUT/, rules + 1, 10_000), fwLog());
+    // No client certificate: stunnel refuses it after the hello, which is all the capture reads.
+    await lab!.exec(
+      lab!.cl,
+      ['/usr/bin/openssl', 's_client', '-connect', `${lab!.gw.address}:${TLS_PORT}`, '-tls1_3'],
+      { input: '', timeoutMs: 15_000 },
+    );
+    let lines: string[] = [];
+    for (let i = 0; i < 100 && lines.length <= before; i++) {
+      lines = helloLines();
+      await sleep(100);
+    }
+    const mine = lines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const hello = mine.find((h) => h.src_ip === lab!.cl.address);
+    assert.ok(hello, `no hello from the client: ${JSON.stringify(mine)}`);
+    assert.equal(hello.dst_port, TLS_PORT);
+    assert.equal(hello.tls_version, '1.3');
+    assert.match(String(hello.ja3), /^[0-9a-f]{32}$/);
+    assert.match(String(hello.ja4), /^t13[di][0-9]{4}[a-z0-9]{2}_[0-9a-f]{12}_[0-9a-f]{12}$/);
+  });
+
+  test('tcpdump gone: the capture service exits, health shows it down, apply_config starts it again', async () => {
+    const pid = readPidFile(pidFileOf(fx!.config, FRONT_DOOR_SERVICE));
+    assert.ok(pid, 'the capture wrote its pid file');
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
+    const tcpdump = children
+      .map(Number)
+      .find((c) => readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'tcpdump');
+    assert.ok(tcpdump, `no tcpdump child of ${pid}: ${children.join(',')}`);
+    process.kill(tcpdump, 'SIGKILL');
+    assert.ok(await gone(pid), 'the service ended with its tcpdump');
+    const down = (await gw('health')).reply.result as HealthResult;
+    assert.deepEqual(down.services.front_door, { running: false, pid: null });
+    const again = await gw('apply_config', bundle.input);
+    assert.deepEqual((again.reply.result as { restarted: string[] }).restarted, [FRONT_DOOR_SERVICE]);
+    const up = (await gw('health')).reply.result as HealthResult;
+    assert.equal(up.services.front_door?.running, true);
   });
 
   test('spa_key_remove: the next packet of that device opens nothing', async () => {

@@ -41,10 +41,12 @@ import { createEndEntity, createRoot, type Issuer } from '../server/pki/issue.js
 import { generateEcKeyPair, privateKeyToPem } from '../server/pki/keys.js';
 import { days, PROFILES } from '../server/pki/profiles.js';
 import { siemSectionFor } from '../server/services/gateways/node-config.js';
+import { frontDoorHelloLog } from './front-door/paths.js';
 import { OBSERVER_COMM, OBSERVER_SERVICE, observerPaths } from './observe/observer-paths.js';
 import { forwarderPaths } from './render/node-facts.js';
 import { readPidFile } from './services/process-check.js';
 import { fwknopdLog, pidFileOf } from './services/service-paths.js';
+import { FIREFOX_FIELDS, firefoxHelloLine } from './testing/firefox-hello.js';
 import { applyBundle, callGw } from './testing/gw-lab.js';
 import { createNodeConfig, type NodeConfigFixture } from './testing/node-config-fixture.js';
 
@@ -55,9 +57,10 @@ const daemons = needPeers({
     '/usr/sbin/openvpn',
     '/usr/sbin/iptables',
     '/usr/sbin/nft',
+    '/usr/bin/tcpdump',
   ],
   root: true,
-  apt: 'fwknop-server stunnel4 openvpn iptables nftables',
+  apt: 'fwknop-server stunnel4 openvpn iptables nftables tcpdump',
 });
 const rsyslog = needRsyslog({ root: true });
 const skip = daemons.skip ?? rsyslog.skip;
@@ -370,6 +373,9 @@ describe('a gateway node forwards its audit log to the SIEM over mutual TLS', {
       fwknopd.indexOf('Gracefully leaving the fwknopd event loop.'),
     );
     appendLines(fwknopdLog(fx!.config), packets);
+    // The front door saw the tunnel's ClientHello (written as the capture writes it, before stunnel
+    // logs the handshake's end); the TLS 1.2 client's was not seen.
+    appendLines(frontDoorHelloLog(fx!.config), [firefoxHelloLine(36746)]);
     // One tunnel (stunnel relays it to OpenVPN on loopback port 44408) and one TLS 1.2 client.
     const stunnel = fixture('stunnel-lab.log');
     appendLines(fx!.config.facts.paths.stunnelLog, stunnel.slice(8, 15));
@@ -418,6 +424,8 @@ describe('a gateway node forwards its audit log to the SIEM over mutual TLS', {
       ],
     );
     assert.equal(rest[1]?.error_msg, 'TLS handshake failed: unsupported protocol');
+    assert.deepEqual([rest[0]?.tls_ja3, rest[0]?.tls_ja4], [FIREFOX_FIELDS.tls_ja3, FIREFOX_FIELDS.tls_ja4]);
+    assert.deepEqual([rest[1]?.tls_ja3, rest[1]?.tls_ja4], [null, undefined], 'no hello, no fingerprints');
     assert.deepEqual(
       [rest[3]?.ovpn_virtual_ip, rest[3]?.bytes_in, rest[3]?.bytes_out, rest[3]?.duration_ms],
       ['10.232.12.2', 3037, 2976, 70_000],

@@ -309,6 +309,11 @@ export const HealthResult = Type.Object(
         rsyslog: Type.Optional(ServiceHealth),
         /** The data-plane normalizer (viworks-gw-observe), only while the forwarder runs. */
         observer: Type.Optional(ServiceHealth),
+        /**
+         * The front door's ClientHello capture (viworks-gw-frontdoor), once a configuration was
+         * applied; optional: older nodes do not run it.
+         */
+        front_door: Type.Optional(ServiceHealth),
       },
       closed,
     ),

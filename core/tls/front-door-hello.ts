@@ -1,9 +1,9 @@
 // One line of a gateway's front-door hello log: the JA3/JA4 of a TLS ClientHello that arrived at the
-// stunnel port, captured passively on the node (gateway/front-door/) and joined by the backend to
-// stunnel's `tls.handshake` of the same source address and port
-// (server/services/tls-fingerprints/gateway-hellos.ts). The node writes it, the backend reads it
-// with pull_logs: both check it against this one schema, so a line the node did not write (or a
-// damaged one) never reaches an audit event.
+// stunnel port, captured passively on the node (gateway/front-door/) and joined to stunnel's
+// `tls.handshake` of the same source address and port (core/gateway/dataplane/hello-join.ts) by the
+// backend, which reads it with pull_logs, and by the node's normalizer. Writer and readers check it
+// against this one schema, so a line the node did not write (or a damaged one) never reaches an
+// audit event.
 import { isIP } from 'node:net';
 import { type Static, Type } from 'typebox';
 import { closed, strictValidator } from '../schema/strict.js';

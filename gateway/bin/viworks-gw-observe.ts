@@ -4,25 +4,20 @@
 // daemonized with a pid file; systemd: viworks-gw-observe.service). Its only argument is its config,
 // which apply_config renders: `viworks-gw-observe --config <state_dir>/observe/observer.json`.
 // SIGTERM/SIGINT: finish the round in progress, save, exit 0.
-import { isViworksError } from '../../core/errors/viworks-error.js';
 import { startObserver } from '../observe/observer.js';
 import { loadObserverConfig } from '../observe/observer-config.js';
 import { OBSERVER_COMM, observerPaths } from '../observe/observer-paths.js';
+import { configArg, describeFailure, diagnostics } from '../services/node-program.js';
 import { readPidFile, runningPid } from '../services/process-check.js';
 import { removeIfExists, writeFileAtomic } from '../state/atomic-file.js';
 
 // First: the service manager recognizes the normalizer by /proc/<pid>/comm.
 process.title = OBSERVER_COMM;
 
-const say = (text: string) =>
-  process.stderr.write(`${new Date().toISOString()} viworks-gw-observe: ${text}\n`);
-
-function configPath(argv: readonly string[]): string | undefined {
-  return argv.length === 2 && argv[0] === '--config' ? argv[1] : undefined;
-}
+const say = diagnostics('viworks-gw-observe');
 
 async function main(): Promise<number> {
-  const path = configPath(process.argv.slice(2));
+  const path = configArg(process.argv.slice(2));
   if (!path) {
     say('usage: viworks-gw-observe --config <observer.json>');
     return 2;
@@ -51,12 +46,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const details = isViworksError(err)
-      ? `${err.code}: ${[err.message, ...err.details].join('; ')}`
-      : err instanceof Error
-        ? err.message
-        : 'failed';
-    say(`cannot start: ${details}`);
+    say(`cannot start: ${describeFailure(err)}`);
     process.exit(1);
   },
 );

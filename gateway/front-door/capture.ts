@@ -41,6 +41,8 @@ export interface FrontDoorCapture {
   /** Resolves once tcpdump listens; rejects if it could not start (also reported to onError). */
   readonly ready: Promise<void>;
   readonly pid: number | undefined;
+  /** Resolves once tcpdump is gone, for whatever reason (a service exits with it when not stopping). */
+  readonly ended: Promise<void>;
   /** Stops tcpdump (SIGTERM, then SIGKILL) by its PID and writes the lines still queued. */
   stop(): Promise<void>;
 }
@@ -137,7 +139,7 @@ export function startFrontDoorCapture(opts: FrontDoorCaptureOptions): FrontDoorC
     await writer.flush();
   }
 
-  return { ready, pid: child.pid, stop };
+  return { ready, pid: child.pid, ended: exited, stop };
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

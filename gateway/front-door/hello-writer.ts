@@ -1,10 +1,14 @@
 // Appends hello lines to the log, one write per batch, in order. The file is opened for each batch
 // (O_APPEND, created 0600, never through a symlink, never a FIFO or device) so a rotation by
 // logrotate or by hand is followed at once. Lines waiting beyond MAX_QUEUED are dropped and counted:
-// a flood of connections must not grow the capture's memory without bound.
-import { constants, type FileHandle, open } from 'node:fs/promises';
+// a flood of connections must not grow the capture's memory without bound. Nor its disk: past
+// MAX_LOG_BYTES the log is renamed to `.1` (replacing the previous one) and a new one begins; its
+// readers (pull_logs, the normalizer) follow the rename by inode.
+import { constants, type FileHandle, open, rename } from 'node:fs/promises';
 
 export const MAX_QUEUED = 10_000;
+/** ~80,000 connections of hello lines (~200 bytes each) per file. */
+export const MAX_LOG_BYTES = 16 * 1024 * 1024;
 const FLAGS =
   constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
@@ -16,6 +20,7 @@ export class HelloLogWriter {
   constructor(
     private readonly path: string,
     private readonly onError: (err: Error) => void,
+    private readonly maxBytes = MAX_LOG_BYTES,
   ) {}
 
   write(line: string): void {
@@ -52,7 +57,15 @@ export class HelloLogWriter {
     let fh: FileHandle | undefined;
     try {
       fh = await open(this.path, FLAGS, 0o600);
-      if (!(await fh.stat()).isFile()) throw new Error('not a regular file');
+      const st = await fh.stat();
+      if (!st.isFile()) throw new Error('not a regular file');
+      if (st.size > 0 && st.size + text.length > this.maxBytes) {
+        await fh.close();
+        fh = undefined;
+        await rename(this.path, `${this.path}.1`);
+        fh = await open(this.path, FLAGS, 0o600);
+        if (!(await fh.stat()).isFile()) throw new Error('not a regular file');
+      }
       await fh.appendFile(text);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;

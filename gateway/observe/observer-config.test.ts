@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { needPeers } from '../../scripts/testkit/peers.js';
+import { frontDoorHelloLog } from '../front-door/paths.js';
 import { sampleSettings } from '../render/test-fixtures.js';
 import { fwknopdLog } from '../services/service-paths.js';
 import { createNodeConfig, type NodeConfigFixture } from '../testing/node-config-fixture.js';
@@ -25,6 +26,7 @@ test('rendered from the node config and the settings', () => {
     stunnel: fx.config.facts.paths.stunnelLog,
     openvpn: fx.config.facts.paths.openvpnLog,
   });
+  assert.equal(c.hello_log, frontDoorHelloLog(fx.config));
   assert.equal(c.access_conf, fx.config.facts.paths.accessConf);
   assert.deepEqual([c.gateway, c.context.site], [sampleSettings().fqdn, sampleSettings().fqdn]);
   assert.throws(() => observerConfigFor({ ...fx.config, state_dir: '/var/lib/a b' }, sampleSettings()), {
@@ -46,12 +48,22 @@ describe('loadObserverConfig', { skip: needPeers({ root: true }).skip }, () => {
     writeFileSync(path, text, { mode: 0o600 });
     assert.deepEqual(loadObserverConfig(path), JSON.parse(text));
     const doc = JSON.parse(text) as Record<string, unknown>;
+    // As an older viworks-gw rendered it, until apply_config renders it again: no hello log.
+    const { hello_log: _, ...older } = doc;
+    writeFileSync(path, JSON.stringify(older));
+    assert.equal(loadObserverConfig(path).hello_log, undefined);
     for (const [what, content, mode] of [
       ['group-writable', text, 0o620],
       ['an unknown field', JSON.stringify({ ...doc, exec: '/bin/sh' }), 0o600],
       [
         'a relative log path',
         JSON.stringify({ ...doc, logs: { ...(doc.logs as object), stunnel: 'x.log' } }),
+        0o600,
+      ],
+      ['a relative hello log path', JSON.stringify({ ...doc, hello_log: 'hellos.jsonl' }), 0o600],
+      [
+        'the hello log among the daemon logs',
+        JSON.stringify({ ...doc, logs: { ...(doc.logs as object), hello: doc.hello_log } }),
         0o600,
       ],
       ['not JSON', '{', 0o600],

@@ -2,13 +2,13 @@
 // (so the normalizer never needs gw.json's path, and a change restarts it like any service input),
 // read back by viworks-gw-observe with the same distrust as gw.json: root-owned, not group- or
 // world-writable, small, a closed schema.
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { type Static, Type } from 'typebox';
-import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { GatewaySettings } from '../../core/gateway/control.js';
 import { closed, strictValidator } from '../../core/schema/strict.js';
+import { frontDoorHelloLog } from '../front-door/paths.js';
 import type { NodeConfig } from '../node-config.js';
 import { daemonLogs } from '../services/service-paths.js';
+import { readRootOwnedJson } from '../state/root-config-file.js';
 
 const AbsPath = Type.String({ minLength: 2, maxLength: 255, pattern: '^(/[A-Za-z0-9._@+-]+)+$' });
 const Label = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' });
@@ -26,6 +26,12 @@ export const ObserverConfigSchema = Type.Object(
     state_dir: AbsPath,
     access_conf: AbsPath,
     logs: Type.Object({ fwknopd: AbsPath, stunnel: AbsPath, openvpn: AbsPath }, closed),
+    /**
+     * The front door's hello log (gateway/front-door/paths.ts): fingerprints for stunnel's handshakes,
+     * no events of its own, so not among `logs`. Optional: a config rendered by an older viworks-gw
+     * (until apply_config renders it again) still starts the normalizer, without fingerprints.
+     */
+    hello_log: Type.Optional(AbsPath),
   },
   closed,
 );
@@ -44,6 +50,7 @@ export function observerConfigFor(config: NodeConfig, settings: GatewaySettings)
       state_dir: config.state_dir,
       access_conf: config.facts.paths.accessConf,
       logs: daemonLogs(config),
+      hello_log: frontDoorHelloLog(config),
     },
     'VIW_E_CONFIG',
   );
@@ -53,33 +60,7 @@ export function renderObserverConf(config: NodeConfig, settings: GatewaySettings
   return `${JSON.stringify(observerConfigFor(config, settings), null, 2)}\n`;
 }
 
-const refuse = (why: string, cause?: unknown) =>
-  new ViworksError('VIW_E_CONFIG', { details: [`observer config ${why}`], ...(cause ? { cause } : {}) });
-
-/** Reads and checks the config, on the opened descriptor (the file checked is the file read). */
+/** Reads and checks the config (gateway/state/root-config-file.ts), then its closed schema. */
 export function loadObserverConfig(path: string): ObserverConfig {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw refuse('cannot be opened', err);
-  }
-  let text: string;
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw refuse('is not a regular file');
-    if (st.uid !== 0) throw refuse('is not owned by root');
-    if ((st.mode & 0o022) !== 0) throw refuse('is group- or world-writable');
-    if (st.size > MAX_CONFIG_BYTES) throw refuse('is too large');
-    text = readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw refuse('is not valid JSON');
-  }
-  return validator.parse(doc, 'VIW_E_CONFIG');
+  return validator.parse(readRootOwnedJson(path, 'observer config', MAX_CONFIG_BYTES), 'VIW_E_CONFIG');
 }

@@ -1,7 +1,8 @@
 // What the normalizer must remember across a restart so that no log line is lost or read twice and
-// no sequence number is reused: one cursor per daemon log, the last `seq` written, the stunnel relay
-// ports of live tunnels (so an OpenVPN disconnect after a restart still names its TLS peer) and the
-// round in flight. One file, replaced atomically (temp + fsync + rename): a crash leaves the state
+// no sequence number is reused: one cursor per daemon log and one for the front door's hello log, the
+// last `seq` written, the stunnel relay ports of live tunnels (so an OpenVPN disconnect after a
+// restart still names its TLS peer) and the round in flight. Hellos not yet claimed by a handshake are
+// not kept (round.ts). One file, replaced atomically (temp + fsync + rename): a crash leaves the state
 // before a round or after it, never half of one.
 //
 // A round is committed in two steps: first the state with the new cursors, the new `seq` and the
@@ -12,7 +13,6 @@
 import { type Static, Type } from 'typebox';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { LOG_CURSOR } from '../../core/gateway/dataplane/cursor.js';
-import type { DataplaneSource } from '../../core/gateway/dataplane/index.js';
 import type { TlsPeer } from '../../core/gateway/dataplane/relay-join.js';
 import { closed, strictValidator } from '../../core/schema/strict.js';
 import { readIfExists, writeFileAtomic } from '../state/atomic-file.js';
@@ -34,7 +34,19 @@ const StateSchema = Type.Object(
     v: Type.Literal(1),
     /** The last sequence number given to an event (0: none yet). */
     seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
-    cursors: Type.Object({ fwknopd: Cursor, stunnel: Cursor, openvpn: Cursor }, closed),
+    cursors: Type.Object(
+      {
+        fwknopd: Cursor,
+        stunnel: Cursor,
+        openvpn: Cursor,
+        /**
+         * The hello log's. Absent in the state files of nodes that ran the normalizer before it read
+         * the hello log (and while its config names none): the observer then starts at its end.
+         */
+        hello: Type.Optional(Cursor),
+      },
+      closed,
+    ),
     relays: Type.Array(
       Type.Object(
         {
@@ -96,4 +108,4 @@ export function relaysFromState(relays: ObserverState['relays']): [number, TlsPe
   return relays.map((r) => [r.relay, { ip: r.ip, port: r.port, session: r.session }]);
 }
 
-export type Cursors = Record<DataplaneSource, string>;
+export type Cursors = ObserverState['cursors'];

@@ -2,8 +2,10 @@
 // start begins at the end of each log; then every data-plane step becomes one audit-schema event line
 // with its own seq, the device behind the SPA stanza (from the access.conf on disk), the TLS peer
 // behind OpenVPN's relay and the time of its line; a restart goes on from the saved cursors (nothing
-// lost, nothing twice, the relay ports of live tunnels kept); a rotated log is followed; a round a
-// crash cut short is completed exactly once; an unreadable state is refused, not guessed.
+// lost, nothing twice, the relay ports of live tunnels kept); a rotated log is followed; stunnel's
+// handshakes carry the JA3/JA4 of the front door's hello line of the same source address and port (the
+// hello log read with its own cursor, kept across a restart, added to an older state at its end); a
+// round a crash cut short is completed exactly once; an unreadable state is refused, not guessed.
 import assert from 'node:assert/strict';
 import {
   appendFileSync,
@@ -17,14 +19,19 @@ import {
 import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AuditEvent, parseAuditEvent } from '../../core/audit/event.js';
+import { NO_FILE_CURSOR } from '../../core/gateway/dataplane/cursor.js';
 import type { DataplaneSource } from '../../core/gateway/dataplane/index.js';
+import { frontDoorHello } from '../../core/tls/front-door-hello.js';
+import { helloLogIn } from '../front-door/paths.js';
 import { renderAccessConf } from '../render/access-conf.js';
 import { sampleSettings } from '../render/test-fixtures.js';
+import { FIREFOX_FIELDS, firefoxHelloLine } from '../testing/firefox-hello.js';
 import { createNodeConfig, type NodeConfigFixture } from '../testing/node-config-fixture.js';
 import { type Observer, startObserver } from './observer.js';
 import { type ObserverConfig, observerConfigFor } from './observer-config.js';
 import { type ObserverPaths, observerPaths } from './observer-paths.js';
 import { readObserverState, writeObserverState } from './observer-state.js';
+import { ROUND_LINES } from './round.js';
 
 // Local times in the logs are placed with the node's zone: pick one that is not UTC so it shows.
 process.env.TZ = 'Europe/Amsterdam';
@@ -45,10 +52,12 @@ let fx: NodeConfigFixture;
 let config: ObserverConfig;
 let paths: ObserverPaths;
 let observer: Observer | undefined;
+/** What the normalizer said (diagnostics), for the tests that expect it to say nothing. */
+let said: string[] = [];
 
-const start = () => {
+const start = (withConfig: ObserverConfig = config) => {
   // One poll at start; the tests drive the rest with catchUp().
-  observer = startObserver(config, paths, { pollMs: 3_600_000 });
+  observer = startObserver(withConfig, paths, { pollMs: 3_600_000, diagnose: (t) => said.push(t) });
   return observer;
 };
 const stop = async () => {
@@ -91,6 +100,29 @@ after(async () => {
   rmSync(fx.root, { recursive: true, force: true });
 });
 
+/** The lines of one connection in the real stunnel log, by their line numbers in the file. */
+const STUNNEL = fixture('stunnel-lab.log');
+const connection = (first: number, last: number) => STUNNEL.slice(first - 1, last);
+
+const hello = firefoxHelloLine;
+const helloLog = () => config.hello_log ?? '';
+/** Whether the saved hello cursor names the hello log as it is now, at its end. */
+const helloCursorAtEnd = () => {
+  const st = statSync(helloLog(), { bigint: true });
+  const cursor = readObserverState(paths.state)?.cursors.hello ?? '';
+  return new RegExp(`^${st.ino}:[0-9a-f]{16}:${st.size}$`).test(cursor);
+};
+/** The stunnel handshakes written since `before`: source port, result, fingerprints (when any). */
+const handshakes = (before: number) =>
+  output()
+    .slice(before)
+    .filter((e) => e.action === 'tls.handshake')
+    .map((e) => [
+      e.src_port,
+      e.result,
+      e.tls_ja3 === null && e.tls_ja4 === undefined ? {} : { tls_ja3: e.tls_ja3, tls_ja4: e.tls_ja4 },
+    ]);
+
 const LOGS = () => ({
   fwknopd: { path: config.logs.fwknopd, lines: fixture('fwknopd-lab.log'), split: 6 },
   stunnel: { path: config.logs.stunnel, lines: fixture('stunnel-lab.log'), split: 8 },
@@ -114,6 +146,10 @@ describe('the node normalizer', () => {
       assert.ok(cursor.endsWith(`:${statSync(log.path).size}`), `${source} starts at its end`);
     }
     assert.equal(statSync(paths.state).mode & 0o777, 0o600);
+    // The front door's capture is not running yet: its log is read from its first line once it appears.
+    assert.equal(config.hello_log, helloLogIn(fx.config.state_dir));
+    assert.equal(state.cursors.hello, NO_FILE_CURSOR);
+    assert.deepEqual(said, []);
   });
 
   test('then every step is one event line in the audit schema, numbered from 1', async () => {
@@ -253,6 +289,104 @@ describe('the node normalizer', () => {
       [['tls.handshake', '192.0.2.91']],
     );
     assert.ok(!JSON.stringify(added).includes('6.6.6.6'));
+  });
+
+  test('a handshake carries the JA3/JA4 of the hello line from its source address and port', async () => {
+    const before = output().length;
+    const dtls = JSON.parse(hello(55028)) as Record<string, string>;
+    // A JA4 the hello line's schema takes but the audit event's does not (a DTLS version code).
+    dtls.ja4 = `td1${dtls.ja4?.slice(3)}`;
+    assert.ok(frontDoorHello.check(dtls));
+    said = [];
+    append(helloLog(), [hello(36746), hello(55027), JSON.stringify(dtls)]);
+    append(config.logs.stunnel, [...connection(9, 12), ...connection(13, 15), ...connection(16, 18)]);
+    await observer!.catchUp();
+    assert.deepEqual(handshakes(before), [
+      [36746, 'success', FIREFOX_FIELDS],
+      [55026, 'failure', {}], // the hello of the port next to it is another connection's
+      [55028, 'failure', {}], // the event is recorded, without a fingerprint it cannot carry
+    ]);
+    assert.ok(helloCursorAtEnd());
+    assert.deepEqual(said, []);
+  });
+
+  test('a restart goes on from the saved hello cursor; unclaimed hellos are not kept', async () => {
+    const before = output().length;
+    append(helloLog(), [hello(46880)]);
+    await observer!.catchUp();
+    assert.ok(helloCursorAtEnd(), 'the hello is read before the restart');
+    const cursor = readObserverState(paths.state)?.cursors.hello;
+    await stop();
+    await start().catchUp();
+    assert.equal(readObserverState(paths.state)?.cursors.hello, cursor);
+    // Its handshake ends after the restart: the hello was neither kept nor read again.
+    append(config.logs.stunnel, connection(19, 21));
+    append(helloLog(), [hello(46894)]);
+    append(config.logs.stunnel, connection(22, 26));
+    await observer!.catchUp();
+    assert.deepEqual(handshakes(before), [
+      [46880, 'failure', {}],
+      [46894, 'failure', FIREFOX_FIELDS],
+    ]);
+  });
+
+  test('a state and a config from before the hello log work; that log then starts at its end', async () => {
+    const before = output().length;
+    await stop();
+    const { hello: _, ...olderCursors } = readObserverState(paths.state)!.cursors;
+    const older = { ...readObserverState(paths.state)!, cursors: olderCursors };
+    writeFileSync(paths.state, `${JSON.stringify(older)}\n`);
+    const { hello_log: __, ...olderConfig } = config;
+    await start(olderConfig).catchUp();
+    assert.equal(readObserverState(paths.state)?.cursors.hello, undefined);
+    // Written before the normalizer follows the hello log: never read.
+    append(helloLog(), [hello(46906)]);
+    await stop();
+    await start().catchUp();
+    assert.ok(helloCursorAtEnd());
+    append(config.logs.stunnel, connection(27, 29));
+    append(helloLog(), [hello(34144)]);
+    append(config.logs.stunnel, connection(30, 32));
+    await observer!.catchUp();
+    assert.deepEqual(handshakes(before), [
+      [46906, 'failure', {}],
+      [34144, 'failure', FIREFOX_FIELDS],
+    ]);
+  });
+
+  test('a rotated hello log is followed: the rest of the old file first, then the new one', async () => {
+    const before = output().length;
+    said = [];
+    renameSync(helloLog(), `${helloLog()}.1`);
+    append(`${helloLog()}.1`, [hello(34152)]);
+    append(helloLog(), [hello(34154)]);
+    append(config.logs.stunnel, [...connection(33, 37), ...connection(38, 42)]);
+    await observer!.catchUp();
+    assert.deepEqual(handshakes(before), [
+      [34152, 'failure', FIREFOX_FIELDS],
+      [34154, 'failure', FIREFOX_FIELDS],
+    ]);
+    assert.deepEqual(said, []);
+  });
+
+  test('behind a hello backlog stunnel waits one round for the rest, never two', async () => {
+    const before = output().length;
+    said = [];
+    const others = (n: number) => Array.from({ length: n }, (_, i) => hello(20_000 + i, '10.231.12.3'));
+    // Its hello is the first line past one round's read: found after stunnel waited a round.
+    append(helloLog(), [...others(ROUND_LINES), hello(47742)]);
+    append(config.logs.stunnel, connection(43, 47));
+    await observer!.catchUp();
+    // Past two rounds' reads: stunnel's events do not wait that long.
+    append(helloLog(), [...others(2 * ROUND_LINES), hello(47744)]);
+    append(config.logs.stunnel, connection(48, 52));
+    await observer!.catchUp();
+    assert.deepEqual(handshakes(before), [
+      [47742, 'success', FIREFOX_FIELDS],
+      [47744, 'success', {}],
+    ]);
+    assert.ok(helloCursorAtEnd());
+    assert.deepEqual(said, []);
   });
 
   test('a round a crash cut short is completed exactly once at the next start', async () => {

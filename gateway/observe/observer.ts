@@ -1,22 +1,19 @@
 // The node's data-plane normalizer (docs/detections.md#on-the-node): every poll it reads the daemons'
-// logs forward (round.ts), appends one audit-schema event line per fact to its output file and saves
-// its cursors (observer-state.ts), so the node's SIEM forwarder ships normalized events even when the
-// backend is down or the SOC does not ingest the backend.
+// logs and the front door's hello log forward (round.ts), appends one audit-schema event line per
+// fact to its output file and saves its cursors (observer-state.ts), so the node's SIEM forwarder
+// ships normalized events even when the backend is down or the SOC does not ingest the backend.
 //
 // A first start begins at the current end of each log (nothing older is replayed); a restart goes on
 // from the saved cursors, so no line is lost or read twice. The parsers' small state (a TLS handshake
-// in progress, an OpenVPN client not yet up) is not saved: a step whose lines straddle a restart is
-// not reported — as in the backend's ingest. A round that fails (a full disk) is retried from the
-// saved state, as after a restart.
+// in progress, an OpenVPN client not yet up) and the hellos no handshake has claimed yet are not
+// saved: a step whose lines straddle a restart is not reported, a handshake whose hello was read
+// before it goes out without fingerprints — as in the backend's ingest. A round that fails (a full
+// disk) is retried from the saved state, as after a restart.
 import { statSync } from 'node:fs';
 import { isViworksError } from '../../core/errors/viworks-error.js';
 import { formatCursor, parseCursor } from '../../core/gateway/dataplane/cursor.js';
-import {
-  createParser,
-  DATAPLANE_SOURCES,
-  type DataplaneParser,
-  type DataplaneSource,
-} from '../../core/gateway/dataplane/index.js';
+import { GatewayHellos } from '../../core/gateway/dataplane/hello-join.js';
+import { createParser, DATAPLANE_SOURCES } from '../../core/gateway/dataplane/index.js';
 import { RelayJoin } from '../../core/gateway/dataplane/relay-join.js';
 import { acquireNodeLock } from '../state/node-lock.js';
 import { cursorAtEnd } from '../verbs/log-cursor.js';
@@ -32,7 +29,15 @@ import {
   writeObserverState,
 } from './observer-state.js';
 import { completeRound, prepareOutput } from './output.js';
-import { eventsOf, READ_ORDER, readSource, type SourceRead } from './round.js';
+import {
+  eventsOf,
+  logPath,
+  type ObservedLog,
+  READ_ORDER,
+  type RoundMemory,
+  readSource,
+  type SourceRead,
+} from './round.js';
 
 export const DEFAULT_POLL_MS = 1000;
 /** How long a read of fwknopd's log waits for the node lock before trying again next poll. */
@@ -56,14 +61,27 @@ export interface Observer {
   seq(): number;
 }
 
+const atEnd = (path: string) => formatCursor(cursorAtEnd(path));
+
 function freshState(config: ObserverConfig): ObserverState {
-  const cursors = Object.fromEntries(
-    DATAPLANE_SOURCES.map((s) => [s, formatCursor(cursorAtEnd(config.logs[s]))]),
-  ) as Cursors;
-  return { v: 1, seq: 0, cursors, relays: [], pending: null };
+  const cursors = Object.fromEntries(DATAPLANE_SOURCES.map((s) => [s, atEnd(config.logs[s])])) as Cursors;
+  return withHelloCursor(config, { v: 1, seq: 0, cursors, relays: [], pending: null });
 }
 
-/** False when the log is exactly where the cursor left it (nothing to read, no lock to take). */
+/**
+ * The state with a cursor for the hello log the config names. A state saved before the normalizer
+ * read that log has none: it starts at the log's end, as a first start does (or at its first line
+ * when the capture has not written one yet).
+ */
+function withHelloCursor(config: ObserverConfig, state: ObserverState): ObserverState {
+  if (!config.hello_log || state.cursors.hello !== undefined) return state;
+  return { ...state, cursors: { ...state.cursors, hello: atEnd(config.hello_log) } };
+}
+
+/**
+ * False when the log is exactly where the cursor left it (nothing to read, no lock to take), or is
+ * still absent as it was (the front door's capture not running).
+ */
 function hasNews(path: string, cursor: string): boolean {
   const c = parseCursor(cursor);
   if (!c) return true;
@@ -78,8 +96,9 @@ function hasNews(path: string, cursor: string): boolean {
 
 class ObserverLoop implements Observer {
   private state!: ObserverState;
-  private parsers!: Record<DataplaneSource, DataplaneParser>;
-  private join!: RelayJoin;
+  private memory!: RoundMemory;
+  /** The last round left stunnel's log for the next one (stunnelWaits). */
+  private stunnelWaited = false;
   private running: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -117,14 +136,20 @@ class ObserverLoop implements Observer {
       state = { ...state, pending: null };
       writeObserverState(this.paths.state, state);
     }
-    this.state = state;
-    this.parsers = {
-      fwknopd: createParser('fwknopd'),
-      stunnel: createParser('stunnel'),
-      openvpn: createParser('openvpn'),
+    const withHello = withHelloCursor(this.config, state);
+    if (withHello !== state) writeObserverState(this.paths.state, withHello);
+    this.state = withHello;
+    const join = new RelayJoin();
+    join.restore(relaysFromState(withHello.relays));
+    this.memory = {
+      parsers: {
+        fwknopd: createParser('fwknopd'),
+        stunnel: createParser('stunnel'),
+        openvpn: createParser('openvpn'),
+      },
+      join,
+      hellos: new GatewayHellos(),
     };
-    this.join = new RelayJoin();
-    this.join.restore(relaysFromState(state.relays));
   }
 
   seq(): number {
@@ -189,13 +214,30 @@ class ObserverLoop implements Observer {
     }
   }
 
+  /**
+   * stunnel's log waits one round when this round's hello read stopped before the end of the hello
+   * log (a backlog, or the rest of a rotated file read first): the hellos of its handshakes may be in
+   * what is left. Never two rounds in a row, so hello lines that come faster than a round reads them
+   * (the capture also sees segments the firewall then drops) cannot hold stunnel's events back.
+   */
+  private stunnelWaits(hello: SourceRead | undefined): boolean {
+    const wait = hello !== undefined && !hello.page.eof && !this.stunnelWaited;
+    this.stunnelWaited = wait;
+    return wait;
+  }
+
   /** One round; true when a log has more lines than one round reads. */
   private async round(): Promise<boolean> {
-    const reads: Partial<Record<DataplaneSource, SourceRead>> = {};
+    const reads: Partial<Record<ObservedLog, SourceRead>> = {};
     let more = false;
     for (const source of READ_ORDER) {
       const cursor = this.state.cursors[source];
-      if (!hasNews(this.config.logs[source], cursor)) continue;
+      const path = logPath(this.config, source);
+      if (cursor === undefined || path === undefined || !hasNews(path, cursor)) continue;
+      if (source === 'stunnel' && this.stunnelWaits(reads.hello)) {
+        more = true;
+        continue;
+      }
       const read =
         source === 'fwknopd' ? await this.readFwknopd(cursor) : readSource(this.config, source, cursor);
       if (!read) continue;
@@ -207,14 +249,14 @@ class ObserverLoop implements Observer {
     return more;
   }
 
-  private commit(reads: Partial<Record<DataplaneSource, SourceRead>>): void {
+  private commit(reads: Partial<Record<ObservedLog, SourceRead>>): void {
     const cursors: Cursors = { ...this.state.cursors };
-    for (const [source, read] of Object.entries(reads)) cursors[source as DataplaneSource] = read.next;
-    const events = eventsOf(this.config, reads, this.parsers, this.join, this.state.seq, this.now());
+    for (const [source, read] of Object.entries(reads)) cursors[source as ObservedLog] = read.next;
+    const events = eventsOf(this.config, reads, this.memory, this.state.seq, this.now());
     if (events.dropped > 0) this.diagnose(`${events.dropped} facts did not form a valid event`);
-    const relays = relaysToState(this.join.snapshot(PERSISTED_RELAYS));
+    const relays = relaysToState(this.memory.join.snapshot(PERSISTED_RELAYS));
     if (events.lines.length === 0) {
-      if (DATAPLANE_SOURCES.every((s) => cursors[s] === this.state.cursors[s])) return;
+      if (READ_ORDER.every((s) => cursors[s] === this.state.cursors[s])) return;
       this.state = { ...this.state, cursors, relays };
       writeObserverState(this.paths.state, this.state);
       return;

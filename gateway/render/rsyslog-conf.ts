@@ -22,6 +22,7 @@
 // whitespace, `#`, `$`, `%`, `*`): a setting cannot end its string and add a statement.
 import { GatewaySiemSettings } from '../../core/gateway/control.js';
 import { strictValidator } from '../../core/schema/strict.js';
+import { helloLogIn } from '../front-door/paths.js';
 import { observerPaths } from '../observe/observer-paths.js';
 import {
   type ForwarderPaths,
@@ -40,6 +41,8 @@ export const SIEM_APP_NAMES = {
   openvpn: 'openvpn',
   /** The data-plane events the node normalized itself (gateway/observe). */
   dataplane: 'viworks-dataplane',
+  /** The front door's ClientHello fingerprints, one JSON line per connection (gateway/front-door). */
+  hello: 'viworks-hello',
 } as const;
 /** Seconds between reconnection attempts to an unreachable SIEM (rsyslog lengthens it over time). */
 export const SIEM_RESUME_INTERVAL_S = 5;
@@ -135,6 +138,7 @@ export function renderRsyslogConf(
     daemon(fwknopdLogIn(local.stateDir), SIEM_APP_NAMES.fwknopd),
     daemon(f.paths.stunnelLog, SIEM_APP_NAMES.stunnel),
     daemon(f.paths.openvpnLog, SIEM_APP_NAMES.openvpn),
+    daemon(helloLogIn(local.stateDir), SIEM_APP_NAMES.hello),
     // Written by the normalizer, which starts with the forwarder: every line of it, from its start.
     {
       file: observerPaths(local.stateDir).out,

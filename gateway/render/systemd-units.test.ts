@@ -32,13 +32,14 @@ function section(unit: string, name: string): string[] {
 describe('renderSystemdUnits', () => {
   const units = renderSystemdUnits(opts, sampleFacts('/etc/viworks'));
 
-  test('the six units, each with the header, deterministic', () => {
+  test('the seven units, each with the header, deterministic', () => {
     assert.deepEqual(Object.keys(units).sort(), Object.values(UNIT_NAMES).sort());
     assert.deepEqual(Object.keys(units).sort(), [
       'fwknopd-viworks.service',
       'openvpn-viworks.service',
       'rsyslog-viworks.service',
       'stunnel-viworks.service',
+      'viworks-gw-frontdoor.service',
       'viworks-gw-observe.service',
       'viworks-gw-sshd.service',
     ]);
@@ -53,6 +54,7 @@ describe('renderSystemdUnits', () => {
       UNIT_NAMES.fwknopd,
       UNIT_NAMES.rsyslog,
       UNIT_NAMES.observer,
+      UNIT_NAMES.front_door,
     ]) {
       const s = section(units[name] ?? '', 'Service');
       for (const line of [
@@ -116,6 +118,31 @@ describe('renderSystemdUnits', () => {
     );
     assert.throws(
       () => renderSystemdUnits({ ...opts, observeBin: '/x y\nExecStartPre=/bin/sh' }, sampleFacts()),
+      isConfigError,
+    );
+  });
+
+  test('the front-door capture runs beside gwBin on its rendered config, with only capture capabilities', () => {
+    const unit = units[UNIT_NAMES.front_door] ?? '';
+    const s = section(unit, 'Service');
+    assert.ok(
+      s.includes(
+        'ExecStart=/usr/bin/node /opt/viworks/gateway/bin/viworks-gw-frontdoor.js --config /var/lib/viworks-gw/front-door/front-door.json',
+      ),
+      s.join('\n'),
+    );
+    assert.ok(s.includes('CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN CAP_SETUID CAP_SETGID'));
+    assert.ok(s.includes('ReadWritePaths=/var/lib/viworks-gw /var/lib/viworks-gw/front-door'), s.join('\n'));
+    const u = section(unit, 'Unit');
+    assert.ok(u.includes('ConditionPathExists=/var/lib/viworks-gw/front-door/front-door.json'));
+    assert.ok(u.includes(`After=${UNIT_NAMES.stunnel}`));
+    const own = renderSystemdUnits({ ...opts, frontDoorBin: '/usr/lib/viworks/door.js' }, sampleFacts());
+    assert.match(
+      own[UNIT_NAMES.front_door] ?? '',
+      /ExecStart=\/usr\/bin\/node \/usr\/lib\/viworks\/door\.js /,
+    );
+    assert.throws(
+      () => renderSystemdUnits({ ...opts, frontDoorBin: '/x y\nExecStartPre=/bin/sh' }, sampleFacts()),
       isConfigError,
     );
   });

@@ -4,7 +4,10 @@
 // privileged ports, open tun, change netfilter) and drop to the users the rendered configs name.
 // The SIEM forwarder (rsyslogd) stays root: it reads the 0600 audit log. So does the data-plane
 // normalizer beside it (viworks-gw-observe): it reads the daemons' 0600 logs and takes the node lock.
+// The front door's capture (viworks-gw-frontdoor) starts as root with only the capabilities tcpdump
+// needs to open a capture and drop to its own user.
 import { basename, dirname, extname, join } from 'node:path';
+import { frontDoorPaths, helloLogIn } from '../front-door/paths.js';
 import { observerPaths } from '../observe/observer-paths.js';
 import { forwarderPaths, fwknopdLogIn, type NodeFacts, validateNodeFacts } from './node-facts.js';
 import { checkPath, GENERATED_HEADER } from './values.js';
@@ -14,6 +17,8 @@ export interface SystemdUnitsOptions {
   readonly gwBin: string;
   /** The normalizer's entry point; default: viworks-gw-observe beside gwBin, with its extension. */
   readonly observeBin?: string;
+  /** The front door's capture; default: viworks-gw-frontdoor beside gwBin, with its extension. */
+  readonly frontDoorBin?: string;
   /** viworks-gw's node configuration (gw.json). */
   readonly configPath: string;
   readonly sshdConfigPath: string;
@@ -27,6 +32,7 @@ export const UNIT_NAMES = {
   fwknopd: 'fwknopd-viworks.service',
   rsyslog: 'rsyslog-viworks.service',
   observer: 'viworks-gw-observe.service',
+  front_door: 'viworks-gw-frontdoor.service',
   sshd: 'viworks-gw-sshd.service',
 } as const;
 
@@ -53,14 +59,14 @@ const HARDENING: Section = {
 /** Directories a daemon writes in (sorted, unique): systemd requires them to exist at start. */
 const writable = (...files: string[]) => [...new Set(files)].sort().join(' ');
 
-/** viworks-gw-observe beside viworks-gw (both are bins of the same package). */
-function observeBinBeside(gwBin: string): string {
+/** viworks-gw-<suffix> beside viworks-gw (all are bins of the same package). */
+function binBeside(gwBin: string, suffix: string): string {
   const ext = extname(gwBin);
-  return join(dirname(gwBin), `${basename(gwBin, ext)}-observe${ext}`);
+  return join(dirname(gwBin), `${basename(gwBin, ext)}-${suffix}${ext}`);
 }
 
 /**
- * Renders the six units, keyed by unit file name. `facts` gives the daemons' config, pid, log and
+ * Renders the seven units, keyed by unit file name. `facts` gives the daemons' config, pid, log and
  * run paths, which ExecStart= and ReadWritePaths= must name.
  */
 export function renderSystemdUnits(opts: SystemdUnitsOptions, facts: NodeFacts): Record<string, string> {
@@ -73,7 +79,9 @@ export function renderSystemdUnits(opts: SystemdUnitsOptions, facts: NodeFacts):
   const fwknopdLog = fwknopdLogIn(opts.stateDir);
   const forwarder = forwarderPaths(opts.stateDir);
   const observer = observerPaths(opts.stateDir);
-  const observeBin = checkPath('observeBin', opts.observeBin ?? observeBinBeside(opts.gwBin));
+  const observeBin = checkPath('observeBin', opts.observeBin ?? binBeside(opts.gwBin, 'observe'));
+  const frontDoor = frontDoorPaths(opts.stateDir);
+  const frontDoorBin = checkPath('frontDoorBin', opts.frontDoorBin ?? binBeside(opts.gwBin, 'frontdoor'));
   const after = 'network-online.target';
   return {
     [UNIT_NAMES.stunnel]: unitFile(
@@ -156,6 +164,23 @@ export function renderSystemdUnits(opts: SystemdUnitsOptions, facts: NodeFacts):
         // The state dir, not only its own: it takes the node lock (a file created per request)
         // around each read of fwknopd's log, as pull_logs does.
         ReadWritePaths: writable(opts.stateDir),
+        ...HARDENING,
+      },
+    ),
+    [UNIT_NAMES.front_door]: unitFile(
+      {
+        Description: "ViWorkS front-door fingerprints: the JA3/JA4 of each client's TLS ClientHello",
+        After: [after, UNIT_NAMES.stunnel],
+        // apply_config writes its config (the port) with the first configuration.
+        ConditionPathExists: frontDoor.conf,
+      },
+      {
+        Type: 'simple',
+        ExecStart: `${opts.nodeBin} ${frontDoorBin} --config ${frontDoor.conf}`,
+        // tcpdump opens the capture as root, then runs as its own user (Debian's default -Z tcpdump).
+        CapabilityBoundingSet: 'CAP_NET_RAW CAP_NET_ADMIN CAP_SETUID CAP_SETGID',
+        // The state dir: the hello log is there (beside fwknopd's), and its rotation renames it.
+        ReadWritePaths: writable(dirname(helloLogIn(opts.stateDir)), frontDoor.dir),
         ...HARDENING,
       },
     ),

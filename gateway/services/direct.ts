@@ -1,8 +1,9 @@
 // 'direct' service mode: viworks-gw starts the daemons itself, each in its own session so it
 // outlives the SSH request, with no inherited stdio (the exec channel must close when we exit) and a
 // minimal environment (SSH_* variables stay with us). Each is tracked only by its pid file, checked
-// against /proc/<pid>/comm before any signal is sent. The data-plane normalizer is our own Node
-// program (gateway/bin/viworks-gw-observe), started the same way.
+// against /proc/<pid>/comm before any signal is sent. The data-plane normalizer and the front door's
+// capture are our own Node programs (gateway/bin/viworks-gw-observe, viworks-gw-frontdoor), started
+// the same way.
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -10,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { NodeService } from '../../core/gateway/control.js';
+import { FRONT_DOOR_SERVICE, frontDoorPaths } from '../front-door/paths.js';
 import type { NodeConfig } from '../node-config.js';
 import { OBSERVER_SERVICE, observerPaths } from '../observe/observer-paths.js';
 import { forwarderPaths } from '../render/node-facts.js';
@@ -43,10 +45,11 @@ function readFrom(file: string, offset: number): string {
   }
 }
 
-/** The normalizer's entry point beside this module: .ts under tsx (development, tests), .js when built. */
-const OBSERVER_BIN = fileURLToPath(
-  new URL(`../bin/viworks-gw-observe${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
-);
+/** Our Node programs' entry points: .ts under tsx (development, tests), .js when built. */
+const nodeBin = (name: string) =>
+  fileURLToPath(new URL(`../bin/${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+const OBSERVER_BIN = nodeBin('viworks-gw-observe');
+const FRONT_DOOR_BIN = nodeBin('viworks-gw-frontdoor');
 
 /** Of our own Node options, only a module loader (`--import`, tsx in development) is passed on. */
 export function loaderArgs(execArgv: readonly string[]): string[] {
@@ -145,7 +148,13 @@ export class DirectServices implements ServiceManager {
   private async start(service: NodeDaemon): Promise<void> {
     const p = this.config.facts.paths;
     if (service === OBSERVER_SERVICE) {
-      this.startObserver();
+      const o = observerPaths(this.config.state_dir);
+      this.startNodeProgram(OBSERVER_BIN, o.conf, o.ownLog);
+      return;
+    }
+    if (service === FRONT_DOOR_SERVICE) {
+      const f = frontDoorPaths(this.config.state_dir);
+      this.startNodeProgram(FRONT_DOOR_BIN, f.conf, f.ownLog);
       return;
     }
     const bin = binaryOf(this.config, service);
@@ -174,12 +183,11 @@ export class DirectServices implements ServiceManager {
     if (code !== 0) throw failed(service, `failed to start (exit ${code ?? 'signal'}); see its log`);
   }
 
-  /** viworks-gw-observe with its rendered config; it writes its own pid file once it runs. */
-  private startObserver(): void {
-    const o = observerPaths(this.config.state_dir);
-    const log = openSync(o.ownLog, 'a', 0o600);
+  /** One of our Node programs with its rendered config; it writes its own pid file once it runs. */
+  private startNodeProgram(bin: string, conf: string, ownLog: string): void {
+    const log = openSync(ownLog, 'a', 0o600);
     try {
-      const args = [...loaderArgs(process.execArgv), OBSERVER_BIN, '--config', o.conf];
+      const args = [...loaderArgs(process.execArgv), bin, '--config', conf];
       const child = spawn(process.execPath, args, {
         detached: true,
         stdio: ['ignore', log, log],

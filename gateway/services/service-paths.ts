@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { NodeService } from '../../core/gateway/control.js';
 import type { DataplaneSource } from '../../core/gateway/dataplane/index.js';
+import { FRONT_DOOR_COMM, FRONT_DOOR_SERVICE, frontDoorPaths } from '../front-door/paths.js';
 import type { NodeConfig } from '../node-config.js';
 import { OBSERVER_COMM, OBSERVER_SERVICE, observerPaths } from '../observe/observer-paths.js';
 import { forwarderPaths, fwknopdLogIn } from '../render/node-facts.js';
@@ -43,6 +44,8 @@ export function pidFileOf(config: NodeConfig, service: NodeDaemon): string {
       return forwarderPaths(config.state_dir).pid;
     case OBSERVER_SERVICE:
       return observerPaths(config.state_dir).pid;
+    case FRONT_DOOR_SERVICE:
+      return frontDoorPaths(config.state_dir).pid;
   }
 }
 
@@ -50,7 +53,9 @@ export function binaryOf(config: NodeConfig, service: NodeService): string {
   return service === 'rsyslog' ? RSYSLOGD_BIN : config.binaries[service];
 }
 
-/** What /proc/<pid>/comm may show for the service (the normalizer names itself; node would be anyone). */
+/** What /proc/<pid>/comm may show for the service (our Node programs name themselves; node would be anyone). */
 export function commNamesOf(config: NodeConfig, service: NodeDaemon): string[] {
-  return service === OBSERVER_SERVICE ? [OBSERVER_COMM] : commNames(binaryOf(config, service));
+  if (service === OBSERVER_SERVICE) return [OBSERVER_COMM];
+  if (service === FRONT_DOOR_SERVICE) return [FRONT_DOOR_COMM];
+  return commNames(binaryOf(config, service));
 }

@@ -7,9 +7,11 @@
 // 4. (re)start each service whose inputs differ from what it last started with, or that is down —
 //    OpenVPN first, then stunnel in front of it, then fwknopd (the knock) last; reload instead of
 //    restart where a reread suffices (access.conf → fwknopd, CRL → stunnel);
-// 5. the SIEM forwarder (rsyslogd) and the data-plane normalizer it ships (viworks-gw-observe):
-//    (re)started the same way while settings.siem is present; without it, stopped and their files
-//    (config, credentials, queue, read positions; the normalizer's cursors and events) removed;
+// 5. our node programs, (re)started the same way: the front door's ClientHello capture
+//    (viworks-gw-frontdoor), always; the SIEM forwarder (rsyslogd) and the data-plane normalizer it
+//    ships (viworks-gw-observe) while settings.siem is present — without it, those two are stopped
+//    and their files (config, credentials, queue, read positions; the normalizer's cursors and
+//    events) removed;
 // 6. record config_id only when everything above succeeded (health shows it: the backend sees drift).
 // Same config_id, same files, all services up → changed:false, nothing touched.
 import { createHash } from 'node:crypto';
@@ -25,6 +27,8 @@ import { applyFirewall } from '../firewall/apply-firewall.js';
 import { ensureIpForwarding } from '../firewall/ip-forward.js';
 import { forwardTableLoaded } from '../firewall/nft.js';
 import { rebuildForwardTable } from '../firewall/session-forwarding.js';
+import { renderFrontDoorConf } from '../front-door/front-door-config.js';
+import { FRONT_DOOR_SERVICE, frontDoorPaths } from '../front-door/paths.js';
 import type { NodeConfig } from '../node-config.js';
 import { renderObserverConf } from '../observe/observer-config.js';
 import { OBSERVER_SERVICE, observerPaths } from '../observe/observer-paths.js';
@@ -106,6 +110,12 @@ function planFiles(config: NodeConfig, input: ApplyConfigInput): PlannedFile[] {
     // fwknopd rereads access.conf on SIGHUP; keys come from spa_key_add, not from this request.
     file(p.accessConf, renderAccessFor(readSpaKeys(config.state_dir), settings), 0o600, null),
     file(p.iptablesRules, renderIptablesRules(settings, f), 0o600, null),
+    file(
+      frontDoorPaths(config.state_dir).conf,
+      renderFrontDoorConf(config, settings),
+      0o600,
+      FRONT_DOOR_SERVICE,
+    ),
     ...forwarderFiles(config, input),
   ];
 }
@@ -147,9 +157,12 @@ function ensurePrivateDir(dir: string): void {
   chmodSync(dir, 0o700);
 }
 
-/** A service that runs only while the node ships to a SIEM, and its private directory. */
-interface ShippingService {
-  readonly service: typeof SIEM_FORWARDER | typeof OBSERVER_SERVICE;
+/**
+ * One of the services apply_config runs after the three daemons — our capture, the SIEM forwarder,
+ * the normalizer — and its private directory.
+ */
+interface NodeProgram {
+  readonly service: typeof FRONT_DOOR_SERVICE | typeof SIEM_FORWARDER | typeof OBSERVER_SERVICE;
   readonly dir: string;
   /** sha256 of the inputs it runs with, kept beside it (applied.json knows only the three daemons). */
   readonly startedWith: string;
@@ -157,24 +170,31 @@ interface ShippingService {
   readonly dirs: readonly string[];
 }
 
-function shippingServices(config: NodeConfig): ShippingService[] {
+/** In start order: the front door's capture (it watches stunnel, up by now), then the shipping pair. */
+function nodePrograms(config: NodeConfig): NodeProgram[] {
+  const d = frontDoorPaths(config.state_dir);
   const f = forwarderPaths(config.state_dir);
   const o = observerPaths(config.state_dir);
   return [
+    { service: FRONT_DOOR_SERVICE, dir: d.dir, startedWith: d.startedWith, dirs: [] },
     { service: SIEM_FORWARDER, dir: f.dir, startedWith: f.startedWith, dirs: [f.workDir] },
     { service: OBSERVER_SERVICE, dir: o.dir, startedWith: o.startedWith, dirs: [] },
   ];
 }
 
+/** True when this request plans the program's files (the shipping pair only with a SIEM target). */
+const isPlanned = (s: NodeProgram, files: readonly PlannedFile[]) =>
+  files.some((f) => f.restarts === s.service);
+
 /**
- * The SIEM forwarder and the normalizer follow settings.siem: with a target each runs what was
- * planned (restarted when its inputs changed or it is down); without one each is stopped and its
- * directory removed — the forwarder's key, the SIEM's CA, the queue and imfile's read positions, the
- * normalizer's cursors and events.
+ * Each program runs what was planned (restarted when its inputs changed or it is down); one not
+ * planned — the forwarder and the normalizer without a SIEM target — is stopped and its directory
+ * removed: the forwarder's key, the SIEM's CA, the queue and imfile's read positions, the normalizer's
+ * cursors and events.
  */
-async function reconcileShipping(s: ShippingService, files: readonly PlannedFile[], manager: ServiceManager) {
+async function reconcileProgram(s: NodeProgram, files: readonly PlannedFile[], manager: ServiceManager) {
   const running = manager.pid(s.service) !== null;
-  if (!files.some((f) => f.restarts === s.service)) {
+  if (!isPlanned(s, files)) {
     if (running) await manager.stop(s.service);
     const existed = existsSync(s.dir);
     rmSync(s.dir, { recursive: true, force: true });
@@ -197,7 +217,7 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
 
   mkdirSync(config.facts.paths.ccdDir, { recursive: true, mode: 0o755 });
   mkdirSync(config.facts.paths.fwknopRunDir, { recursive: true, mode: 0o700 });
-  if (input.settings.siem) for (const s of shippingServices(config)) ensurePrivateDir(s.dir);
+  for (const s of nodePrograms(config)) if (isPlanned(s, files)) ensurePrivateDir(s.dir);
   const written = new Set<string>();
   for (const f of files) {
     ensureParentDir(f.path);
@@ -237,12 +257,12 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
     reloaded.push('stunnel');
 
   const stopped: NodeDaemon[] = [];
-  const shipping: Partial<Record<NodeDaemon, boolean>> = {};
-  for (const s of shippingServices(config)) {
-    const outcome = await reconcileShipping(s, files, manager);
+  const programs: Partial<Record<NodeDaemon, boolean>> = {};
+  for (const s of nodePrograms(config)) {
+    const outcome = await reconcileProgram(s, files, manager);
     if (outcome.restarted) restarted.push(s.service);
     if (outcome.stopped) stopped.push(s.service);
-    if (outcome.configured) shipping[s.service] = manager.pid(s.service) !== null;
+    if (outcome.configured) programs[s.service] = manager.pid(s.service) !== null;
   }
 
   writeApplied(config.state_dir, { ...readApplied(config.state_dir), config_id: input.config_id });
@@ -255,7 +275,7 @@ export async function applyConfig(ctx: VerbContext): Promise<VerbOutcome> {
     sessions.changed;
   const services: Partial<Record<NodeDaemon, boolean>> = {
     ...Object.fromEntries(GATEWAY_SERVICES.map((s) => [s, manager.pid(s) !== null])),
-    ...shipping,
+    ...programs,
   };
   return {
     changed,

@@ -7,6 +7,7 @@ import { type HealthResult, healthResult, SIEM_FORWARDER } from '../../core/gate
 import { packageVersion } from '../../core/version.js';
 import type { VerbContext, VerbOutcome } from '../dispatch/verb.js';
 import { forwardTableLoaded } from '../firewall/nft.js';
+import { FRONT_DOOR_SERVICE } from '../front-door/paths.js';
 import { OBSERVER_SERVICE } from '../observe/observer-paths.js';
 import { connectedSessions } from '../openvpn/management.js';
 import { serviceManager } from '../services/service-manager.js';
@@ -32,6 +33,8 @@ export async function health(ctx: VerbContext): Promise<VerbOutcome> {
       ...(applied.settings?.siem ? { rsyslog: service(SIEM_FORWARDER) } : {}),
       // The data-plane normalizer runs beside the forwarder and is reported like it.
       ...(applied.settings?.siem ? { observer: service(OBSERVER_SERVICE) } : {}),
+      // The front door's capture runs from the first apply_config on; before it, nothing is expected.
+      ...(applied.settings ? { front_door: service(FRONT_DOOR_SERVICE) } : {}),
     },
     sessions: openvpn.running ? await connectedSessions(ctx.config.facts.paths.openvpnMgmtSocket) : [],
     spa_keys: Object.keys(readSpaKeys(ctx.config.state_dir).devices).length,

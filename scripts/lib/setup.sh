@@ -26,7 +26,7 @@ check_node() {
 VIWORKS_TEST_PEERS="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 socat iperf3 postgresql redis-server openssl procps tcpdump chromium tmux nftables dnsmasq-base strace swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 rsyslog rsyslog-gnutls softhsm2 prometheus curl"
 
 # What a gateway node and a client need, for the end-to-end demo (quickstart.sh) and the lab.
-VIWORKS_GATEWAY_PACKAGES="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 openssl procps nftables dnsmasq-base"
+VIWORKS_GATEWAY_PACKAGES="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 openssl procps nftables dnsmasq-base tcpdump"
 
 apt_install_missing() {
   local missing=()

@@ -2,11 +2,11 @@
 // and compared, the per-request audit trail, the connection's TLS fingerprints (which every audit
 // event of the request gets: server/http/request-facts.ts), and the per-IP rate limit hook.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { fingerprintFacts } from '../../core/tls/fingerprint-facts.js';
 import type { AppContext } from '../context.js';
 import { fingerprintsOf } from '../http/client-hello-gate.js';
 import { AuditTrail } from '../services/audit/trail.js';
 import type { RateRule } from '../services/rate-limit.js';
-import { fingerprintFacts } from '../services/tls-fingerprints/audit-fields.js';
 
 /** The peer address, with IPv4-mapped IPv6 (`::ffff:192.0.2.1`) written as plain IPv4. */
 export function clientIp(request: FastifyRequest): string {

@@ -110,6 +110,9 @@ describe('the SIEM test plan in the lab', { skip: peers.skip }, () => {
     assert.ok(tls, 'tls.handshake success at the gateway');
     assert.equal(tls.src_ip, plan.client.address);
     assert.equal(tls.proto, 'TLSv1.3');
+    // The gateway's front-door capture saw the daemon's ClientHello; the backend joined it.
+    assert.match(String(tls.tls_ja3), /^[0-9a-f]{32}$/, `JA3 on the handshake: ${JSON.stringify(tls)}`);
+    assert.match(String(tls.tls_ja4), /^t13d/, 'JA4 of a TLS 1.3 hello with the gateway name');
     const ovpn = await audit('ovpn.');
     const up = ofGateway(ovpn, 'ovpn.connect');
     const down = ofGateway(ovpn, 'ovpn.disconnect');

@@ -10,7 +10,8 @@
 // (core/gateway/dataplane/relay-join.ts, shared with the node's normalizer; see PULL_ORDER and EVENT_ORDER).
 // The front door's hello log (source `hello`, the node's ClientHello capture) is pulled before
 // stunnel's: its JA3/JA4 go onto the `tls.handshake` of the same source address and port, and an
-// unknown fingerprint adds a `tls.fingerprint_unknown` (server/services/tls-fingerprints/gateway-*.ts).
+// unknown fingerprint adds a `tls.fingerprint_unknown` (core/gateway/dataplane/hello-join.ts,
+// server/services/tls-fingerprints/gateway-unknown.ts).
 import { Type } from 'typebox';
 import { fromWireId } from '../../../core/bootstrap/wire-ids.js';
 import { isViworksError } from '../../../core/errors/viworks-error.js';
@@ -20,6 +21,7 @@ import {
   LOG_CURSOR,
   parseCursor,
 } from '../../../core/gateway/dataplane/cursor.js';
+import { claimsHello, GatewayHellos } from '../../../core/gateway/dataplane/hello-join.js';
 import {
   createParser,
   type DataplaneFact,
@@ -32,7 +34,6 @@ import { BoundedMap } from '../../../core/gateway/dataplane/text.js';
 import { closed, strictValidator } from '../../../core/schema/strict.js';
 import type { ServiceAuditFacts } from '../audit/service.js';
 import type { FingerprintAllowlist } from '../tls-fingerprints/allowlist.js';
-import { GatewayHellos } from '../tls-fingerprints/gateway-hellos.js';
 import { GatewayUnknownClients } from '../tls-fingerprints/gateway-unknown.js';
 import { type GatewayRow, type OpsDeps, targetOf } from './operations.js';
 import { runControl } from './runner.js';
@@ -204,7 +205,7 @@ function withFrontDoorHello(
   allowlist: Pick<FingerprintAllowlist, 'allows'> | null,
   nowMs: number,
 ): ServiceAuditFacts[] {
-  if (fact.source !== 'stunnel' || fact.action !== 'tls.handshake') return [facts];
+  if (!claimsHello(fact)) return [facts];
   const fingerprints = state.hellos.take(fact.srcIp, fact.srcPort);
   const handshake = {
     ...facts,

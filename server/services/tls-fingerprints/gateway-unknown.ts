@@ -1,5 +1,5 @@
 // Unknown clients at a gateway's front door (docs/detections.md#tls-fingerprints): a gateway
-// `tls.handshake` whose ClientHello fingerprints (joined from the node's capture, gateway-hellos.ts)
+// `tls.handshake` whose ClientHello fingerprints (joined from the node's capture, core's hello-join.ts)
 // are both outside the gateways' allowlist gets a `tls.fingerprint_unknown` event beside it
 // (component gateway), as the backend's listener records one for its own clients
 // (handshake-events.ts): result success if the handshake completed, failure if not. The gateways'
@@ -11,9 +11,9 @@
 // counters live in this process (one object per gateway in the ingest's state): the ingest's
 // compare-and-set on the cursors already keeps two backend instances from ingesting one page twice.
 import { BoundedMap } from '../../../core/gateway/dataplane/text.js';
+import type { FingerprintFacts } from '../../../core/tls/fingerprint-facts.js';
 import type { ServiceAuditFacts } from '../audit/service.js';
 import type { FingerprintAllowlist } from './allowlist.js';
-import type { FingerprintFacts } from './audit-fields.js';
 import { EVENT_WINDOW_MS, MAX_EVENTS_PER_SOURCE, MAX_EVENTS_PER_WINDOW } from './handshake-events.js';
 
 /** Fingerprint/source pairs and sources remembered per gateway (the oldest is forgotten first). */

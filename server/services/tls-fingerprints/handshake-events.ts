@@ -14,12 +14,12 @@
 // store (KV setIfAbsent), so several backend instances record one event between them. A client
 // can make up a new fingerprint per connection, so two ceilings bound what reaches the audit trail
 // per window whatever it does: per source address, and in all (shared counters, KV incr).
+import { fingerprintFacts } from '../../../core/tls/fingerprint-facts.js';
 import type { HandshakeOutcome, HelloObservation } from '../../http/client-hello-gate.js';
 import { connectionUse } from '../../http/connection-use.js';
 import type { KvStore } from '../../kv/kv-store.js';
 import type { ServiceAuditFacts } from '../audit/service.js';
 import type { FingerprintAllowlist } from './allowlist.js';
-import { fingerprintFacts } from './audit-fields.js';
 
 export const EVENT_WINDOW_MS = 10 * 60_000;
 /** Most tls.* events per source address per window (distinct fingerprints beyond it are not recorded). */

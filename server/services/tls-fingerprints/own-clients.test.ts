@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readClientHello } from '../../../core/tls/client-hello.js';
+import { fingerprintFacts } from '../../../core/tls/fingerprint-facts.js';
 import { fingerprintClientHello, type TlsFingerprints } from '../../../core/tls/fingerprints.js';
 import { startTlsProxy } from '../../../daemon/datapath/tls-proxy.js';
 import { createGatewayTlsFixture } from '../../../scripts/testkit/stunnel.js';
 import { loadOrCreatePki } from '../../pki/embedded-pki.js';
 import { splitNames } from '../../start.js';
-import { fingerprintFacts } from './audit-fields.js';
 import { ownClientFingerprints } from './own-clients.js';
 
 describe('our own clients’ TLS fingerprints, measured', () => {

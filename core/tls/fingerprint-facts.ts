@@ -1,9 +1,10 @@
-// A connection's fingerprints as audit-event fields. The values are checked against the event
-// schema here, so that a fingerprint the schema does not admit (a DTLS version code in a TCP
-// ClientHello, say) is left out instead of making the whole event — and the request that records
-// it — fail.
-import { AuditEventSchema } from '../../../core/audit/event.js';
-import type { TlsFingerprints } from '../../../core/tls/fingerprints.js';
+// A connection's fingerprints as audit-event fields, for every side that records them: the backend's
+// listener and identity routes, the backend's gateway ingest and the node's normalizer (both through
+// core/gateway/dataplane/hello-join.ts). The values are checked against the event schema here, so
+// that a fingerprint the schema does not admit (a DTLS version code in a TCP ClientHello, say) is
+// left out instead of making the whole event — and the request or round that records it — fail.
+import { AuditEventSchema } from '../audit/event.js';
+import type { TlsFingerprints } from './fingerprints.js';
 
 const patternOf = (field: 'tls_ja3' | 'tls_ja4') => {
   const schema = AuditEventSchema.properties[field] as unknown as {

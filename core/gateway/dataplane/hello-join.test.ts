@@ -2,7 +2,7 @@
 // an address matches whatever way stunnel wrote it, a hello is claimed once, and the map is bounded.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GatewayHellos } from './gateway-hellos.js';
+import { GatewayHellos } from './hello-join.js';
 
 const JA3 = 'c1e58b5fa361cf5bfc0635a61bd8573c';
 const JA4 = 't13d040900_16476d049b0b_78f1d400d464';
@@ -41,6 +41,8 @@ describe('GatewayHellos', () => {
       line('198.51.100.7', 40001, { ja3: JA3.toUpperCase() }),
       line('999.1.1.1', 40001),
       line('1.2.3.4', 40001, { ts: 'yesterday' }),
+      // A hello line may carry a DTLS version code; the audit event cannot: no fingerprints at all.
+      line('198.51.100.7', 40001, { ja4: `td1${JA4.slice(3)}` }),
       `${line('198.51.100.7', 40001).slice(0, -1)},"pad":"${'x'.repeat(2000)}"}`,
     ]) {
       assert.equal(h.add(bad), false, bad.slice(0, 80));
