@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AuditEvent, buildAuditEvent } from '../../../core/audit/event.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
+import { NO_FILE_CURSOR } from '../../../core/gateway/dataplane/cursor.js';
 import { frontDoorHelloLog } from '../../../gateway/front-door/paths.js';
 import { renderAccessConf } from '../../../gateway/render/access-conf.js';
 import { sampleSettings } from '../../../gateway/render/test-fixtures.js';
@@ -361,6 +362,9 @@ test('stored cursors: anything unexpected counts as none; only forward moves are
   assert.equal(isForward(c(1, 5), c(2, 0), false), false);
   assert.equal(isForward(c(1, 5), c(2, 0), true), true);
   assert.equal(isForward(c(1, 5), 'end', true), false);
+  // A log that did not exist yet (the hello log before the first connection), then does.
+  assert.equal(isForward(NO_FILE_CURSOR, c(7, 120), false), true);
+  assert.equal(isForward(NO_FILE_CURSOR, NO_FILE_CURSOR, false), true);
 });
 
 describe('front-door fingerprints on the gateway handshakes', () => {
@@ -507,6 +511,17 @@ describe('front-door fingerprints on the gateway handshakes', () => {
     await ingestDataplane(h.deps, h.gatewayRow(), nodePull);
     assert.deepEqual(byPort(h.events, 'tls.handshake'), { 52101: ['failure', TLS13.ja3, TLS13.ja4] });
     assert.deepEqual(byPort(h.events, 'tls.fingerprint_unknown'), {});
+  });
+
+  test('a hello log that appears after the first poll (the first connection at a new node) is followed', async () => {
+    rmSync(helloLog(), { force: true });
+    const h = harness({ logCursors: '{}' });
+    await ingestDataplane(h.deps, h.gatewayRow(), nodePull);
+    await ingestDataplane(h.deps, h.gatewayRow(), nodePull);
+    appendFileSync(helloLog(), `${hello(52151, TLS13)}\n`);
+    stunnel(52151, 'no certificate');
+    await ingestDataplane(h.deps, h.gatewayRow(), nodePull);
+    assert.deepEqual(byPort(h.events, 'tls.handshake'), { 52151: ['failure', TLS13.ja3, TLS13.ja4] });
   });
 
   test('a node without the hello source: the daemons’ events still go; it is asked again later', async () => {

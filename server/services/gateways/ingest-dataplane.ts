@@ -19,6 +19,7 @@ import {
   dataplanePullResult,
   END_CURSOR,
   LOG_CURSOR,
+  NO_FILE_CURSOR,
   parseCursor,
 } from '../../../core/gateway/dataplane/cursor.js';
 import { claimsHello, GatewayHellos } from '../../../core/gateway/dataplane/hello-join.js';
@@ -71,14 +72,16 @@ export function readLogCursors(text: string): LogCursors {
 }
 
 /**
- * Only forward: the same file at an equal or later offset, or another file when the node says the
- * old one is gone (restarted). Anything else from a node is refused and the cursor stays.
+ * Only forward: the same file at an equal or later offset, another file when the node says the old
+ * one is gone (restarted), or the first file after none (a log its writer had not created yet — the
+ * hello log before the front door's first connection). Anything else from a node is refused and the
+ * cursor stays.
  */
 export function isForward(before: string | undefined, after: string, restarted: boolean): boolean {
   const next = parseCursor(after);
   if (!next) return false;
   const prev = before === undefined ? null : parseCursor(before);
-  if (!prev || restarted) return true;
+  if (!prev || restarted || before === NO_FILE_CURSOR) return true;
   return prev.inode === next.inode ? next.offset >= prev.offset : false;
 }
 
