@@ -155,6 +155,11 @@ export const ServerConfigSchema = Type.Object(
      * that default place, if built (else /phone/ answers 404); a configured folder must load.
      */
     phoneAppDir: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
+    /**
+     * The built admin panel (server/admin-ui → `npm run build` → dist/admin-ui) served at /admin/.
+     * Null: that default place, if built (else /admin/ answers 404); a configured folder must load.
+     */
+    adminUiDir: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
     /** The phone app's origin for WebAuthn; default https://<first public name>[:<listen port>]. */
     phoneOrigin: Type.Union([
       Type.String({ maxLength: 300, pattern: '^https://[A-Za-z0-9.:\\[\\]-]+$' }),
@@ -310,6 +315,7 @@ function defaults(env: NodeJS.ProcessEnv): ServerConfig {
     appAttest: null,
     playIntegrity: null,
     phoneAppDir: null,
+    adminUiDir: null,
     phoneOrigin: null,
     audit: { env: 'prod', site: 'default', tenant: 'default', batchIntervalS: 60, worm: null },
     hsm: null,
@@ -365,6 +371,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('phoneOrigin', env.VIWORKS_PHONE_ORIGIN);
 
   set('phoneAppDir', env.VIWORKS_PHONE_APP_DIR);
+  set('adminUiDir', env.VIWORKS_ADMIN_UI_DIR);
   // VIWORKS_ATTESTATION_ROOTS=packed=/etc/viworks/attestation-root.pem,apple=/etc/…/apple.pem
   set(
     'attestationRoots',

@@ -41,6 +41,7 @@ import {
   UserWithPasswordReply,
 } from './admin.js';
 import { AlertReply, ListAlertsQuery, ListAlertsReply } from './admin-alerts.js';
+import { AuditExportQuery, AuditIntegrityReply, AuditVerificationView } from './admin-audit.js';
 import {
   AddGatewayBody,
   ControlKeyReply,
@@ -50,6 +51,8 @@ import {
   ListGatewaysReply,
   ProvisionGatewayReply,
 } from './admin-gateways.js';
+import { OverviewReply } from './admin-overview.js';
+import { ListPhonesQuery, ListPhonesReply } from './admin-phones.js';
 import {
   AddGroupMemberBody,
   AssignmentAppliedReply,
@@ -79,6 +82,7 @@ import {
   UnassignPolicyBody,
   UpdatePolicyBody,
 } from './admin-policies.js';
+import { AdminSessionEventsQuery } from './admin-session-events.js';
 import {
   LoginRequestSchema,
   LoginResponseSchema,
@@ -141,8 +145,11 @@ export interface BackendRoute {
   readonly body?: TSchema;
   /** JSON replies by status. Absent for non-JSON answers (`produces`). */
   readonly response?: Readonly<Record<number, TSchema>>;
-  /** What a non-JSON route answers: PEM text, a Server-Sent Events stream, or a file of the phone app. */
-  readonly produces?: 'pem' | 'sse' | 'static';
+  /**
+   * What a non-JSON route answers: PEM text, a Server-Sent Events stream, a file of the phone app,
+   * or a download streamed to the caller (the audit export: NDJSON or CSV).
+   */
+  readonly produces?: 'pem' | 'sse' | 'static' | 'download';
   /** Left out of the OpenAPI document (the document itself). */
   readonly hidden?: boolean;
 }
@@ -158,6 +165,12 @@ export const SessionEventsQuery = SessionRequestSchema;
 /** A file of the phone app: only names its build lists are served (server/services/phone-app). */
 export const PhoneAppFileParams = Type.Object(
   { file: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9.-]*$' }) },
+  closed,
+);
+
+/** A file of the admin panel's build (server/admin-ui): only names the build wrote are served. */
+export const AdminUiFileParams = Type.Object(
+  { file: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9-]*\\.(js|css|svg)$' }) },
   closed,
 );
 
@@ -205,6 +218,35 @@ export const BACKEND_ROUTES = {
     caller: 'anonymous',
     summary: 'A file of the phone app (script, style, manifest, icons, service worker)',
     params: PhoneAppFileParams,
+    querystring: NoQuery,
+    produces: 'static',
+    hidden: true,
+  },
+  // ── The admin panel (server/admin-ui), a browser page on the API's origin: same-origin calls ──
+  // Only these three paths under /admin are pages; every other /admin path is the admin API.
+  adminUiRoot: {
+    method: 'GET',
+    path: '/admin',
+    caller: 'anonymous',
+    summary: 'The admin panel (redirects to /admin/)',
+    querystring: NoQuery,
+    produces: 'static',
+    hidden: true,
+  },
+  adminUiIndex: {
+    method: 'GET',
+    path: '/admin/',
+    caller: 'anonymous',
+    summary: "The admin panel's page",
+    produces: 'static',
+    hidden: true,
+  },
+  adminUiAsset: {
+    method: 'GET',
+    path: '/admin/assets/:file',
+    caller: 'anonymous',
+    summary: 'A file of the admin panel (script, style, icon)',
+    params: AdminUiFileParams,
     querystring: NoQuery,
     produces: 'static',
     hidden: true,
@@ -532,6 +574,14 @@ export const BACKEND_ROUTES = {
     body: EmptyBody,
     response: { 200: SessionReply },
   },
+  adminSessionsEvents: {
+    method: 'GET',
+    path: '/admin/sessions/events',
+    caller: admin('sessions:read'),
+    summary: 'Server-Sent Events: a session row whenever a VPN session starts, is first heard from, or ends',
+    querystring: AdminSessionEventsQuery,
+    produces: 'sse',
+  },
   adminAudit: {
     method: 'GET',
     path: '/admin/audit',
@@ -539,6 +589,49 @@ export const BACKEND_ROUTES = {
     summary: 'Query audit events (cursor over seq)',
     querystring: AuditQuery,
     response: { 200: AuditQueryReply },
+  },
+  // ── Admin API: audit export and integrity (core/api/admin-audit.ts, docs/audit.md) ───────────
+  adminAuditExport: {
+    method: 'GET',
+    path: '/admin/audit/export',
+    caller: admin('audit:read'),
+    summary: 'The events /admin/audit would list, oldest first, as one NDJSON or CSV download (capped rows)',
+    querystring: AuditExportQuery,
+    produces: 'download',
+  },
+  adminAuditIntegrity: {
+    method: 'GET',
+    path: '/admin/audit/integrity',
+    caller: admin('audit:read'),
+    summary: 'The newest sealed batch and checkpoint, the chain head, and the last verification',
+    querystring: NoQuery,
+    response: { 200: AuditIntegrityReply },
+  },
+  adminAuditVerify: {
+    method: 'POST',
+    path: '/admin/audit/verify',
+    caller: admin('audit:read'),
+    summary: 'Run the audit verifier over the database against the signed manifests (rate-limited)',
+    body: EmptyBody,
+    response: { 200: AuditVerificationView },
+  },
+
+  // ── Admin API: phones and the overview (core/api/admin-phones.ts, admin-overview.ts) ─────────
+  adminPhonesList: {
+    method: 'GET',
+    path: '/admin/phones',
+    caller: admin('devices:read'),
+    summary: 'List bound phones with their attestation verdict (newest first)',
+    querystring: ListPhonesQuery,
+    response: { 200: ListPhonesReply },
+  },
+  adminOverview: {
+    method: 'GET',
+    path: '/admin/overview',
+    caller: admin('sessions:read'),
+    summary: 'Live sessions, the auth funnel of the last hour, gateway health and open alerts',
+    querystring: NoQuery,
+    response: { 200: OverviewReply },
   },
 
   // ── Admin API: alerts of the detection rules (core/api/admin-alerts.ts, docs/detections.md) ──

@@ -12,7 +12,9 @@ import type {
   UserRole,
 } from '../api/admin.js';
 import type { ListAlertsQueryT } from '../api/admin-alerts.js';
+import { AUDIT_EXPORT_MEDIA_TYPES, type AuditExportQueryT } from '../api/admin-audit.js';
 import type { AddGatewayBodyT } from '../api/admin-gateways.js';
+import type { ListPhonesQueryT } from '../api/admin-phones.js';
 import type {
   AssignPolicyBodyT,
   CreateGroupBodyT,
@@ -23,11 +25,17 @@ import type {
 } from '../api/admin-policies.js';
 import { type BackendRoute, BACKEND_ROUTES as R } from '../api/backend-routes.js';
 import type { PolicyDocument } from '../api/policy.js';
-import { type CallOptions, callRoute } from './call.js';
+import { type AdminSessionWatch, readAdminSessionEvents } from './admin-session-events.js';
+import { type CallOptions, callRoute, openRoute } from './call.js';
 import type { ReplyOf } from './reply.js';
-import type { Transport } from './transport.js';
+import type { OpenStream, Transport } from './transport.js';
 
 type Query = Readonly<Record<string, string | undefined>>;
+
+/** Silence longer than this on an open stream is a dead connection (the server sends keep-alives). */
+const STREAM_IDLE_MS = 45_000;
+/** The verifier reads every event: a large trail takes a while. */
+const VERIFY_TIMEOUT_MS = 10 * 60_000;
 
 export class AdminClient {
   constructor(
@@ -46,6 +54,11 @@ export class AdminClient {
       .value;
   }
   private id = (id: string) => ({ params: { id }, json: {} });
+
+  private async open(route: BackendRoute, o: CallOptions): Promise<OpenStream> {
+    const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
+    return openRoute(this.transport, route, { ...o, headers: { ...headers, ...(o.headers ?? {}) } });
+  }
 
   // Authentication and first-login setup
   login(username: string, password: string, totp?: string) {
@@ -96,6 +109,10 @@ export class AdminClient {
   listDevices(q: ListDevicesQueryT = {}) {
     return this.call(R.adminDevicesList, { query: q as Query });
   }
+  /** Bound phones (default: active) with their attestation verdict. */
+  listPhones(q: ListPhonesQueryT = {}) {
+    return this.call(R.adminPhonesList, { query: q as Query });
+  }
   approveDevice(id: string) {
     return this.call(R.adminDevicesApprove, this.id(id));
   }
@@ -121,10 +138,46 @@ export class AdminClient {
   terminateSession(id: string) {
     return this.call(R.adminSessionsTerminate, this.id(id));
   }
+  /**
+   * Live session rows (GET /admin/sessions/events): resolves once the server is subscribed, so a
+   * listSessions() made after it misses no change. Leave the loop (or call return()) to close it;
+   * it ends by itself when the admin session does.
+   */
+  async watchSessions(o: { signal?: AbortSignal } = {}): Promise<AdminSessionWatch> {
+    const stream = await this.open(R.adminSessionsEvents, {
+      headers: { accept: 'text/event-stream' },
+      timeoutMs: STREAM_IDLE_MS,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    return readAdminSessionEvents(stream);
+  }
 
   // Audit
   queryAudit(q: AuditQueryT = {}) {
     return this.call(R.adminAudit, { query: q as Query });
+  }
+  /**
+   * The export's bytes as they arrive (NDJSON or CSV, core/audit/export-format.ts), at most
+   * AUDIT_EXPORT_MAX_ROWS rows: one that holds that many continues with cursor = its last seq.
+   */
+  exportAudit(q: AuditExportQueryT = {}): Promise<OpenStream> {
+    return this.open(R.adminAuditExport, {
+      query: q as Query,
+      headers: { accept: AUDIT_EXPORT_MEDIA_TYPES[q.format ?? 'ndjson'] },
+      timeoutMs: STREAM_IDLE_MS,
+    });
+  }
+  auditIntegrity() {
+    return this.call(R.adminAuditIntegrity);
+  }
+  /** Runs the verifier over the database now (rate-limited: VIW_E_RATE_LIMITED). */
+  verifyAudit() {
+    return this.call(R.adminAuditVerify, { json: {}, timeoutMs: VERIFY_TIMEOUT_MS });
+  }
+
+  // The overview: live sessions, the auth funnel of the last hour, gateway health, open alerts
+  overview() {
+    return this.call(R.adminOverview);
   }
 
   // Alerts of the detection rules (docs/detections.md). Acknowledging one twice is VIW_E_CONFLICT.

@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'generated', '.git', 'testdata']);
 /** Folders of front-ends: production code there imports only core/ and its own folder. */
-const FRONT_ENDS = ['cli', 'tui', 'gui', 'mobile/app'];
+const FRONT_ENDS = ['cli', 'tui', 'gui', 'mobile/app', 'server/admin-ui/src'];
 /**
  * The exceptions: a CLI command may start the TUI through its render entry (as Shopify's cli-kit
  * commands call renderX()), never through its components or Ink itself, and the GUI's local server

@@ -3,20 +3,11 @@
 // instance, so Prometheus sums instances without double counting. The listener never throws into
 // the audit service and never records an event itself.
 import type { AuditEvent } from '../../core/audit/event.js';
+import { FUNNEL_ACTIONS } from '../../core/audit/funnel.js';
 import type { AuditService } from '../services/audit/service.js';
 import type { BackendMetrics, FunnelStage, GatewayStep } from './backend-metrics.js';
 import { BoundedLabel, RecentIds } from './labels.js';
 import { RevocationTimer } from './revocation.js';
-
-/** The steps of the way in (pki-siem §4.6 Auth Funnel): login → OTP → bootstrap → tunnel. */
-const FUNNEL: Readonly<Record<string, FunnelStage>> = {
-  'auth.login': 'login',
-  'auth.otp_verify': 'otp',
-  'bootstrap.issue': 'bootstrap',
-  // Tunnel up, seen by the gateway (data plane) or reported by the client; once per session.
-  'ovpn.connect': 'tunnel',
-  'client.tunnel_latency': 'tunnel',
-};
 
 /** Credential failures grouped by country (the geo dashboard and the stuffing rule's sibling). */
 const AUTH_FAILURE_ACTIONS = new Set(['auth.login', 'auth.otp_verify', 'admin.login']);
@@ -81,7 +72,7 @@ export function auditObserver(metrics: BackendMetrics, opts: AuditMetricsOptions
       action_prefix: prefixes.of(e.action.slice(0, e.action.indexOf('.'))),
       result: e.result,
     });
-    const stage = FUNNEL[e.action];
+    const stage = FUNNEL_ACTIONS[e.action];
     if (stage) funnel(e, stage);
     if (AUTH_FAILURE_ACTIONS.has(e.action) && (e.result === 'failure' || e.result === 'denied')) {
       metrics.authFailures.inc({ country: e.country ?? 'unknown' });

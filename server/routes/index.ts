@@ -14,6 +14,7 @@ const FEATURES: ReadonlyArray<() => Promise<FeaturePlugin>> = [
   async () => (await import('./device-events.js')).deviceEventRoutes,
   async () => (await import('./mobile.js')).mobileRoutes,
   async () => (await import('./phone-app.js')).phoneAppRoutes,
+  async () => (await import('../admin-ui/serve.js')).adminUiRoutes,
   async () => (await import('./admin/index.js')).adminRoutes,
 ];
 

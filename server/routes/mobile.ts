@@ -13,6 +13,7 @@ import { loadAttestationPolicy } from '../services/mobile/attestation/load.js';
 import { revealChallengeFor, revealKind } from '../services/mobile/attestation/reveal.js';
 import { assertPhoneTrusted, bindOptions, bindPhone, checkPhoneKey } from '../services/mobile/bind.js';
 import { denyChallenge, pendingChallenge, revealChallenge, revealCode } from '../services/mobile/otp.js';
+import { notePhoneSeen } from '../services/mobile/seen.js';
 import { RATE_RULES } from '../services/rate-limit.js';
 import type { FeaturePlugin } from './feature.js';
 import { iso, limitPerIp, trailFor } from './identity-http.js';
@@ -39,6 +40,7 @@ export const mobileRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
     const { key } = await verifySignedRequest(request, ctx.kv, signer, ctx.now().getTime());
     assertActive(key.row);
     assertPhoneTrusted(ctx.config.mode, key.row);
+    await notePhoneSeen(ctx.db, key.row, ctx.now());
     return key.row;
   };
 

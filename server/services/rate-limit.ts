@@ -30,6 +30,8 @@ export const RATE_RULES = {
   adminLogin: { name: 'admin-login', limit: 10, windowMs: 60_000 },
   /** The phone app's files: a page load is ~8 requests; a phone reloads a few times at most. */
   phoneApp: { name: 'phone-app', limit: 120, windowMs: 60_000 },
+  /** The admin panel's files: a page load is 4 requests (page, script, style, icon). */
+  adminUi: { name: 'admin-ui', limit: 120, windowMs: 60_000 },
   /** Unknown paths: scanners walk them; one address may miss a few, not crawl. */
   notFound: { name: 'not-found', limit: 60, windowMs: 60_000 },
 } as const satisfies Record<string, RateRule>;

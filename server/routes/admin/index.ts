@@ -3,13 +3,18 @@
 import type { FeaturePlugin } from '../feature.js';
 import { adminAlertRoutes } from './alerts.js';
 import { adminAuditRoutes } from './audit.js';
+import { adminAuditExportRoutes } from './audit-export.js';
+import { adminAuditIntegrityRoutes } from './audit-integrity.js';
 import { adminAuthRoutes } from './auth.js';
 import { adminDeviceRoutes } from './devices.js';
 import { adminEnrollmentTokenRoutes } from './enrollment-tokens.js';
 import { adminGatewayRoutes } from './gateways.js';
 import { adminGroupRoutes } from './groups.js';
 import { installAdminGuard } from './guard.js';
+import { adminOverviewRoutes } from './overview.js';
+import { adminPhoneRoutes } from './phones.js';
 import { adminPolicyRoutes } from './policies.js';
+import { adminSessionEventRoutes } from './session-events.js';
 import { adminSessionRoutes } from './sessions.js';
 import { adminUserRoutes } from './users.js';
 
@@ -19,9 +24,14 @@ export const adminRoutes: FeaturePlugin = async (app, { ctx, routes }) => {
     adminAuthRoutes,
     adminUserRoutes,
     adminDeviceRoutes,
+    adminPhoneRoutes,
     adminEnrollmentTokenRoutes,
     adminSessionRoutes,
+    adminSessionEventRoutes,
     adminAuditRoutes,
+    adminAuditExportRoutes,
+    adminAuditIntegrityRoutes,
+    adminOverviewRoutes,
     adminAlertRoutes,
     adminGatewayRoutes,
     adminGroupRoutes,

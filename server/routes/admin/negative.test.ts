@@ -27,7 +27,7 @@ interface Route {
   /** A body that passes the schema (POST only), and one with a field of the wrong type. */
   readonly body?: Record<string, unknown>;
   readonly wrongType?: Record<string, unknown>;
-  /** GET routes whose schema declares no querystring (an unknown parameter is simply ignored). */
+  /** GET routes without a `limit` parameter (the paging checks are skipped). */
   readonly noQuery?: true;
   /** Required query parameters, sent along with the unknown one. */
   readonly query?: string;
@@ -185,6 +185,13 @@ const ROUTES: readonly Route[] = [
     body: { user_id: ID },
     wrongType: { group: 7 },
   },
+  // The admin panel's routes (issue #17); after the others, so the role probes stay the lists above.
+  { method: 'GET', path: '/admin/phones', permission: 'devices:read' },
+  { method: 'GET', path: '/admin/sessions/events', permission: 'sessions:read', noQuery: true },
+  { method: 'GET', path: '/admin/overview', permission: 'sessions:read', noQuery: true },
+  { method: 'GET', path: '/admin/audit/export', permission: 'audit:read', noQuery: true },
+  { method: 'GET', path: '/admin/audit/integrity', permission: 'audit:read', noQuery: true },
+  { method: 'POST', path: '/admin/audit/verify', permission: 'audit:read', body: {} },
 ];
 
 /** One route per permission whose happy path is harmless: lists answer 200, actions on an unknown id 404. */

@@ -153,6 +153,23 @@ export async function resolveAdminSession(
   return { claims, user };
 }
 
+/**
+ * Whether a session the guard accepted is still alive and its account may still use it — the same
+ * checks as resolveAdminSession, without sliding the idle deadline (open event streams ask this).
+ */
+export async function adminSessionAlive(
+  deps: Pick<AdminDeps, 'db' | 'kv' | 'now'>,
+  token: string,
+): Promise<boolean> {
+  const claims = await adminSessions(deps).peek(token);
+  if (!claims) return false;
+  const user = await deps.db.user.findUnique({
+    where: { id: claims.userId },
+    select: { locked: true, role: true, authEpoch: true },
+  });
+  return !!user && !user.locked && isAdminRole(user.role) && user.authEpoch === claims.epoch;
+}
+
 export async function adminLogout(deps: AdminDeps, token: string, actor: AdminActor): Promise<void> {
   await adminSessions(deps).revoke(token);
   await auditAdmin(deps.audit, actor, {

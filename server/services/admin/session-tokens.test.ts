@@ -76,6 +76,24 @@ describe('admin session tokens', () => {
     await kv.close();
   });
 
+  it('peek sees a live session without sliding it: an open stream keeps no idle session alive', async () => {
+    const { tokens, advance, kv } = fixture();
+    const { token } = await tokens.issue(input);
+    advance(10 * MIN);
+    assert.equal((await tokens.peek(token))?.userId, 'u1');
+    advance(5 * MIN + 1);
+    // Had peek slid the deadline, the session would still be alive 15 min after its last use.
+    assert.equal(await tokens.peek(token), null);
+    assert.equal(await tokens.authenticate(token), null);
+
+    const other = (await tokens.issue(input)).token;
+    assert.ok(await tokens.peek(other));
+    await tokens.revoke(other);
+    assert.equal(await tokens.peek(other), null);
+    assert.equal(await tokens.peek(newToken('adm')), null);
+    await kv.close();
+  });
+
   it('refuse forged, foreign-kind and malformed tokens', async () => {
     const { tokens, kv } = fixture();
     await tokens.issue(input);

@@ -72,6 +72,16 @@ export class AdminSessionTokens {
     return claims;
   }
 
+  /**
+   * The claims of a live session WITHOUT sliding its idle deadline: for an open event stream, which
+   * must end when its session does and must not keep an idle session alive.
+   */
+  async peek(token: string): Promise<AdminSessionClaims | null> {
+    const claims = await this.store.read(token);
+    if (!claims || this.now().getTime() >= claims.expiresAt) return null;
+    return (await this.kv.get(idleKey(token))) === null ? null : claims;
+  }
+
   async revoke(token: string): Promise<void> {
     await this.store.revoke(token);
     await this.kv.del(idleKey(token));

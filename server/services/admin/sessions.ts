@@ -31,6 +31,12 @@ export function sessionView(s: SessionRow): SessionViewT {
   };
 }
 
+/** One session's list row now, or null when there is no such session. */
+export async function sessionRowView(deps: Pick<AdminDeps, 'db'>, id: string): Promise<SessionViewT | null> {
+  const row = await deps.db.session.findUnique({ where: { id }, include: related });
+  return row ? sessionView(row) : null;
+}
+
 export async function listSessions(deps: AdminDeps, q: ListSessionsQueryT) {
   const { idBelow, orderBy, take } = pageArgs(q);
   const state = q.state ?? 'live';

@@ -128,7 +128,7 @@ function v2SignedBytes(cp: Omit<CheckpointV2, 'sig'> | CheckpointV2): Buffer {
 }
 
 /** The last line of the file, read from its tail: the file grows by a line a minute, for years. */
-function lastCheckpoint(path: string): Checkpoint | null {
+export function lastCheckpoint(path: string): Checkpoint | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');

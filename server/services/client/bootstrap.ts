@@ -191,6 +191,8 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
       },
     });
     sessionId = session.id;
+    // Administrators watching sessions see it at once (GET /admin/sessions/events).
+    ctx.events.publish({ type: 'started', sessionId: session.id, at: now.toISOString() });
     const envelope = await sealSession(ctx, {
       session,
       deviceId: device.id,

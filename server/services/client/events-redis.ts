@@ -1,5 +1,6 @@
 // Carries session events between backend instances over a Redis channel, so a revocation made on
-// instance A reaches the client whose event stream is held by instance B.
+// instance A reaches the client whose event stream is held by instance B, and every event reaches
+// the administrators watching sessions on any instance (GET /admin/sessions/events).
 import { randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
 import { closed, strictValidator } from '../../../core/schema/strict.js';
@@ -8,19 +9,25 @@ import type { SessionEventBus } from './events.js';
 
 const CHANNEL = 'viworks:session-events';
 
+const SessionId = Type.String({ maxLength: 80 });
+const At = Type.String({ maxLength: 40 });
+// An instance of an older version drops the change messages (its check fails), never a `revoked`.
 const Message = strictValidator(
   Type.Object(
     {
       origin: Type.String({ maxLength: 64 }),
-      event: Type.Object(
-        {
-          type: Type.Literal('revoked'),
-          sessionId: Type.String({ maxLength: 80 }),
-          reason: Type.String({ maxLength: 64 }),
-          at: Type.String({ maxLength: 40 }),
-        },
-        closed,
-      ),
+      event: Type.Union([
+        Type.Object(
+          {
+            type: Type.Literal('revoked'),
+            sessionId: SessionId,
+            reason: Type.String({ maxLength: 64 }),
+            at: At,
+          },
+          closed,
+        ),
+        Type.Object({ type: Type.Enum(['started', 'heard']), sessionId: SessionId, at: At }, closed),
+      ]),
     },
     closed,
   ),

@@ -76,6 +76,11 @@ export async function heartbeat(
     data: { lastHeartbeatAt: now },
   });
   if (res.count !== 1) throw revoked('ended meanwhile');
+  // The first heartbeat shows the client has its tunnel; later ones are not pushed (one message
+  // per session per interval across instances would buy the admin panel nothing).
+  if (session.lastHeartbeatAt === null) {
+    ctx.events.publish({ type: 'heard', sessionId: session.id, at: now.toISOString() });
+  }
   // Sliding token lifetime: as long as the session is alive and heard from, never past its end.
   const ttlMs = Math.min(state.idle_timeout_s * 1000, session.expiresAt.getTime() - now.getTime());
   await accessTokens(ctx.kv).touch(access.token, ttlMs);

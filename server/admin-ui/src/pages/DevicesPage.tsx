@@ -1,0 +1,134 @@
+// Desktop devices: filtered by status, paged, with what the backend knows of their posture (where
+// the key lives, platform, client version); approve a pending one, unbind one (ends its sessions).
+import { useState } from 'react';
+import { DEVICE_STATUSES, type DeviceViewT } from '../../../../core/api/admin.js';
+import { type Problem, problemOf } from '../api.js';
+import { ConfirmButton } from '../components/ConfirmButton.js';
+import { Pager } from '../components/Pager.js';
+import { ProblemBox } from '../components/ProblemBox.js';
+import { SelectFilter } from '../components/SelectFilter.js';
+import { When } from '../components/When.js';
+import { usePanel } from '../context.js';
+import { PAGE_SIZE, usePagedList } from '../hooks/usePagedList.js';
+
+type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+
+const KEY_PROTECTION: Readonly<Record<DeviceViewT['key_protection'], string>> = {
+  hardware: 'hardware key store',
+  tpm2: 'TPM 2.0',
+  software: 'software (file)',
+};
+
+export function DevicesPage() {
+  const { can, call } = usePanel();
+  const [status, setStatus] = useState<DeviceStatus | ''>('');
+  const [note, setNote] = useState<string | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const list = usePagedList<DeviceViewT, { status: DeviceStatus | '' }>(
+    async (f, cursor) => {
+      const r = await call((c) =>
+        c.listDevices({
+          limit: PAGE_SIZE,
+          ...(cursor ? { cursor } : {}),
+          ...(f.status ? { status: f.status } : {}),
+        }),
+      );
+      return { items: r.devices, next: r.next_cursor };
+    },
+    { status },
+  );
+  const act = async (what: string, fn: () => Promise<{ ended_sessions: number }>) => {
+    try {
+      const r = await fn();
+      setProblem(null);
+      setNote(`${what}${r.ended_sessions > 0 ? `; ${r.ended_sessions} VPN session(s) ended` : ''}.`);
+      list.reload();
+    } catch (err) {
+      setProblem(problemOf(err));
+    }
+  };
+  const writes = can('devices:write');
+  return (
+    <>
+      <h2>Devices</h2>
+      <ProblemBox problem={problem} />
+      {note && (
+        <p className="note" role="status" data-testid="note">
+          {note}
+        </p>
+      )}
+      <div className="filters">
+        <SelectFilter
+          label="Status"
+          value={status}
+          options={DEVICE_STATUSES.map((s) => [s, s.replace('_', ' ')] as const)}
+          onChange={setStatus}
+          testId="filter-status"
+        />
+      </div>
+      <ProblemBox problem={list.problem} />
+      <table aria-busy={list.loading} data-testid="devices">
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Device</th>
+            <th scope="col">Key</th>
+            <th scope="col">Platform</th>
+            <th scope="col">Client</th>
+            <th scope="col">Status</th>
+            <th scope="col">Enrolled</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.items.map((d) => (
+            <tr key={d.id} data-testid={`device-${d.id}`}>
+              <td>{d.username}</td>
+              <td>
+                <code title={d.fingerprint}>{d.fingerprint.slice(0, 16)}</code>
+              </td>
+              <td>
+                <span className={d.key_protection === 'software' ? 'badge warn' : 'badge'}>
+                  {KEY_PROTECTION[d.key_protection]}
+                </span>
+              </td>
+              <td>{d.platform}</td>
+              <td>{d.client_version}</td>
+              <td>{d.status.replace('_', ' ')}</td>
+              <td>
+                <When iso={d.created_at} />
+              </td>
+              <td className="actions">
+                {writes && d.status === 'pending_approval' && (
+                  <button
+                    type="button"
+                    className="primary"
+                    onClick={() =>
+                      act(`${d.username}'s device approved`, () => call((c) => c.approveDevice(d.id)))
+                    }
+                    data-testid="approve"
+                  >
+                    Approve
+                  </button>
+                )}
+                {writes && d.status !== 'revoked' && (
+                  <ConfirmButton
+                    label="Unbind"
+                    question={`Unbind ${d.username}'s device and end its sessions?`}
+                    onConfirm={() =>
+                      act(`${d.username}'s device unbound`, () => call((c) => c.unbindDevice(d.id)))
+                    }
+                    testId="unbind"
+                    danger
+                  />
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!list.loading && list.items.length === 0 && <p className="muted">No devices.</p>}
+      <Pager list={list} label="Devices" />
+    </>
+  );
+}

@@ -1,0 +1,15 @@
+// The component of every built page (catalog.ts lists them all, built or planned). Typed by the
+// catalog: a page moved to READY_PAGES does not compile until it is mapped here.
+import type { ComponentType } from 'react';
+import { AlertsPage } from './AlertsPage.js';
+import type { ReadyPageId } from './catalog.js';
+import { DevicesPage } from './DevicesPage.js';
+import { EnrollmentTokensPage } from './EnrollmentTokensPage.js';
+import { UsersPage } from './UsersPage.js';
+
+export const PAGE_COMPONENTS: Readonly<Record<ReadyPageId, ComponentType>> = {
+  users: UsersPage,
+  devices: DevicesPage,
+  'enrollment-tokens': EnrollmentTokensPage,
+  alerts: AlertsPage,
+};
