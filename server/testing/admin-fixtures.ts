@@ -17,8 +17,11 @@ export interface AdminTestServer {
   readonly ctx: AppContext;
 }
 
-export async function startAdminTestServer(): Promise<AdminTestServer> {
-  const srv = await startTestServer();
+/** A test server (configured as `overrides` say, e.g. development mode) and its context. */
+export async function startAdminTestServer(
+  overrides: Parameters<typeof startTestServer>[0] = {},
+): Promise<AdminTestServer> {
+  const srv = await startTestServer(overrides);
   if (!srv.server.ctx) throw new Error('the test server does not expose its context');
   return { srv, ctx: srv.server.ctx };
 }

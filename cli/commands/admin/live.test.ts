@@ -2,58 +2,32 @@
 // (pinned HTTPS), in-process as `Cmd.run(argv)`: text for people, the documented objects with
 // --json (NDJSON lines for the watch), filters and refusals.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type AdminTestServer, createAccount, totpCode } from '../../../server/testing/admin-fixtures.js';
+import { type AdminTestServer, createAccount } from '../../../server/testing/admin-fixtures.js';
 import { enrolledDesktop, fetchBootstrap, loginTokens } from '../../../server/testing/client-fixtures.js';
-import { startTestServer } from '../../../server/testing/harness.js';
 import { boundPhone } from '../../../server/testing/identity-fixtures.js';
-import { AdminLoginResultSchema } from '../../lib/admin-results.js';
+import { type CliAdminBackend, startCliAdminBackend } from '../../testing/admin-backend.js';
 import { assertSchema, errJson, okJson } from '../../testing/assert.js';
 import { runCommand } from '../../testing/run.js';
-import AdminLogin from './login.js';
 import AdminOverview, { AdminOverviewResultSchema } from './overview.js';
 import PhonesList, { AdminPhonesListResultSchema } from './phones/list.js';
 import SessionsWatch, { AdminSessionsWatchResultSchema } from './sessions/watch.js';
 
 describe('viworks admin overview, phones list, sessions watch (real backend)', () => {
+  let cli: CliAdminBackend;
   let t: AdminTestServer;
-  let dir: string;
-  let trust: string[];
   let phoneUser: string;
-  const saved = { config: process.env.XDG_CONFIG_HOME, store: process.env.VIWORKS_ADMIN_TOKEN_STORE };
 
   before(async () => {
     // Development mode: the test phone binds without a platform attestation.
-    const srv = await startTestServer({ mode: 'development' });
-    t = { srv, ctx: srv.server.ctx! };
-    dir = mkdtempSync(join(tmpdir(), 'viw-cli-live-'));
-    process.env.XDG_CONFIG_HOME = join(dir, 'config');
-    process.env.VIWORKS_ADMIN_TOKEN_STORE = 'file';
-    writeFileSync(join(dir, 'ca.pem'), t.srv.ca);
-    const pins = t.srv.server.banner.backend_pins;
-    trust = ['--backend', t.srv.server.banner.url, '--ca', join(dir, 'ca.pem')];
-    trust.push('--pin', pins.primary_b64, '--pin', pins.backup_b64);
+    cli = await startCliAdminBackend('viw-cli-live-', { mode: 'development' });
+    ({ t } = cli);
     const owner = await createAccount(t.ctx, 'User', 'phone.owner');
     phoneUser = owner.user.id;
     await boundPhone(t.srv, owner.user.id);
-    const a = await createAccount(t.ctx, 'Auditor', 'live.auditor');
-    const r = await runCommand(
-      AdminLogin,
-      [...trust, '--username', 'live.auditor', '--password-stdin', '--totp-stdin', '--json'],
-      { stdin: `${a.password}\n${totpCode(a.totpSecret)}\n` },
-    );
-    okJson(r, AdminLoginResultSchema);
+    await cli.login('Auditor', 'live.auditor');
   });
-  after(async () => {
-    await t?.srv.stop();
-    process.env.XDG_CONFIG_HOME = saved.config;
-    if (saved.store === undefined) delete process.env.VIWORKS_ADMIN_TOKEN_STORE;
-    else process.env.VIWORKS_ADMIN_TOKEN_STORE = saved.store;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(async () => cli?.stop());
 
   /** A real VPN session on the test backend (an enrolled desktop's bootstrap). */
   async function startSession(): Promise<void> {

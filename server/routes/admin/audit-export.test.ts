@@ -82,27 +82,23 @@ describe('admin API: audit export', () => {
 
     const file = join(dir, 'export.ndjson');
     writeFileSync(file, res.text);
-    const verified = await verifyAuditTrail({
-      db: t.ctx.db,
-      databaseLocation: 'test',
-      dataDir: t.srv.dataDir,
-      keys: publishedAuditKeys(t.srv.dataDir),
-      ndjson: file,
-      lagGraceS: 600,
-    });
+    /** The offline verifier (`viworks-server audit verify --ndjson`) over the database and the file. */
+    const verifyExport = (ndjson: string) =>
+      verifyAuditTrail({
+        db: t.ctx.db,
+        databaseLocation: 'test',
+        dataDir: t.srv.dataDir,
+        keys: publishedAuditKeys(t.srv.dataDir),
+        ndjson,
+        lagGraceS: 600,
+      });
+    const verified = await verifyExport(file);
     const copy = verified.sources.find((s) => s.source === 'ndjson')!;
     assert.deepEqual(copy.findings, []);
     assert.equal(copy.events, total);
     // Near miss: the same file with one field changed is caught.
     writeFileSync(file, res.text.replace('"result":"failure"', '"result":"success"'));
-    const edited = await verifyAuditTrail({
-      db: t.ctx.db,
-      databaseLocation: 'test',
-      dataDir: t.srv.dataDir,
-      keys: publishedAuditKeys(t.srv.dataDir),
-      ndjson: file,
-      lagGraceS: 600,
-    });
+    const edited = await verifyExport(file);
     assert.ok(
       edited.sources.find((s) => s.source === 'ndjson')!.findings.some((f) => f.kind === 'event_edited'),
     );

@@ -12,9 +12,9 @@ import {
   createAccount,
   refusal,
   sessionFor,
+  startAdminTestServer,
   type TestAccount,
 } from '../../testing/admin-fixtures.js';
-import { startTestServer } from '../../testing/harness.js';
 import { boundPhone, phoneClient } from '../../testing/identity-fixtures.js';
 
 type List = { phones: PhoneViewT[]; next_cursor: string | null };
@@ -28,8 +28,7 @@ describe('admin API: phones', () => {
 
   before(async () => {
     // Development mode: the test phones bind without a platform attestation (verdict unknown).
-    const srv = await startTestServer({ mode: 'development' });
-    t = { srv, ctx: srv.server.ctx! };
+    t = await startAdminTestServer({ mode: 'development' });
     auditor = await sessionFor(t.ctx, (await createAccount(t.ctx, 'Auditor')).user);
     alice = await createAccount(t.ctx, 'User');
     bob = await createAccount(t.ctx, 'User');

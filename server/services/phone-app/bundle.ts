@@ -2,14 +2,12 @@
 // start into memory, each checked against the SHA-256 its build listed in files.json. Only those
 // names are served — no path is ever joined from a request — with a content type per kind, and a
 // gzip copy for browsers that take it (the script is mostly the shared schema validator).
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Type } from 'typebox';
-import { ViworksError } from '../../../core/errors/viworks-error.js';
 import { packageRoot } from '../../../core/package-root.js';
 import { closed, strictValidator } from '../../../core/schema/strict.js';
+import { listedFilesSchema, loadCheckedBundle } from '../web-bundle/checked-bundle.js';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   html: 'text/html; charset=utf-8',
@@ -22,20 +20,11 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 const FileList = Type.Object(
   {
     build_id: Type.String({ pattern: '^[0-9a-f]{16}$' }),
-    files: Type.Array(
-      Type.Object(
-        {
-          name: Type.String({
-            pattern: '^[a-z0-9][a-z0-9-]*\\.(html|js|css|png|webmanifest)$',
-            maxLength: 64,
-          }),
-          bytes: Type.Integer({ minimum: 0, maximum: 4 * 1024 * 1024 }),
-          sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-        },
-        closed,
-      ),
-      { maxItems: 64 },
-    ),
+    files: listedFilesSchema({
+      namePattern: '^[a-z0-9][a-z0-9-]*\\.(html|js|css|png|webmanifest)$',
+      maxNameLength: 64,
+      maxFileBytes: 4 * 1024 * 1024,
+    }),
   },
   closed,
 );
@@ -58,35 +47,18 @@ export function defaultPhoneAppDir(): string {
   return join(packageRoot(), 'dist', 'phone-app');
 }
 
-const configError = (detail: string) =>
-  new ViworksError('VIW_E_CONFIG', { details: [`phone app: ${detail}`] });
-
 /** Loads a built app; throws VIW_E_CONFIG when its files do not match their list. */
 export function loadPhoneApp(dir: string): PhoneAppBundle {
-  let list: ReturnType<typeof fileListValidator.parse>;
-  try {
-    list = fileListValidator.parse(JSON.parse(readFileSync(join(dir, 'files.json'), 'utf8')));
-  } catch {
-    throw configError(`${dir}/files.json is missing or malformed (build it: npm run build)`);
-  }
+  const bundle = loadCheckedBundle(dir, fileListValidator, 'phone app');
   const files = new Map<string, AppFile>();
-  for (const f of list.files) {
-    let body: Buffer;
-    try {
-      body = readFileSync(join(dir, f.name));
-    } catch {
-      throw configError(`${f.name} is listed but missing`);
-    }
-    const sha256 = createHash('sha256').update(body).digest('hex');
-    if (sha256 !== f.sha256) throw configError(`${f.name} does not match its build's hash`);
-    const kind = f.name.slice(f.name.lastIndexOf('.') + 1);
+  for (const { name, body } of bundle.files) {
+    const kind = name.slice(name.lastIndexOf('.') + 1);
     const compressible = kind !== 'png' && body.length > 1024;
-    files.set(f.name, {
+    files.set(name, {
       body,
       gzip: compressible ? gzipSync(body, { level: 9 }) : null,
       contentType: CONTENT_TYPES[kind] ?? 'application/octet-stream',
     });
   }
-  if (!files.has('index.html')) throw configError('the build has no index.html');
-  return { dir, buildId: list.build_id, files };
+  return { dir, buildId: bundle.list.build_id, files };
 }

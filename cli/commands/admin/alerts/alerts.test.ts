@@ -2,50 +2,23 @@
 // alerts raised through the real sink, listed as a table and as --json (checked against the result
 // schema), filtered, acknowledged once (exit 4 the second time), and refusals with their exit codes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createAlertSink } from '../../../../server/services/detections/sink.js';
-import {
-  type AdminTestServer,
-  createAccount,
-  startAdminTestServer,
-  totpCode,
-} from '../../../../server/testing/admin-fixtures.js';
-import { AdminLoginResultSchema } from '../../../lib/admin-results.js';
+import type { AdminTestServer } from '../../../../server/testing/admin-fixtures.js';
+import { type CliAdminBackend, startCliAdminBackend } from '../../../testing/admin-backend.js';
 import { errJson, okJson } from '../../../testing/assert.js';
 import { runCommand } from '../../../testing/run.js';
-import AdminLogin from '../login.js';
 import AlertsAck, { AdminAlertsAckResultSchema } from './ack.js';
 import AlertsList, { AdminAlertsListResultSchema, sinceTime } from './list.js';
 
 describe('viworks admin alerts (real backend)', () => {
+  let cli: CliAdminBackend;
   let t: AdminTestServer;
-  let dir: string;
-  let trust: string[];
-  const saved = { config: process.env.XDG_CONFIG_HOME, store: process.env.VIWORKS_ADMIN_TOKEN_STORE };
-
-  const login = async (role: 'Auditor' | 'Operator', username: string) => {
-    const a = await createAccount(t.ctx, role, username);
-    const r = await runCommand(
-      AdminLogin,
-      [...trust, '--username', username, '--password-stdin', '--totp-stdin', '--json'],
-      { stdin: `${a.password}\n${totpCode(a.totpSecret)}\n` },
-    );
-    okJson(r, AdminLoginResultSchema);
-    return a;
-  };
+  const login = (role: 'Auditor' | 'Operator', username: string) => cli.login(role, username);
 
   before(async () => {
-    t = await startAdminTestServer();
-    dir = mkdtempSync(join(tmpdir(), 'viw-cli-alerts-'));
-    process.env.XDG_CONFIG_HOME = join(dir, 'config');
-    process.env.VIWORKS_ADMIN_TOKEN_STORE = 'file';
-    writeFileSync(join(dir, 'ca.pem'), t.srv.ca);
-    const pins = t.srv.server.banner.backend_pins;
-    trust = ['--backend', t.srv.server.banner.url, '--ca', join(dir, 'ca.pem')];
-    trust.push('--pin', pins.primary_b64, '--pin', pins.backup_b64);
+    cli = await startCliAdminBackend('viw-cli-alerts-');
+    ({ t } = cli);
     const sink = createAlertSink({ db: t.ctx.db, audit: t.ctx.audit, log: console });
     const now = Date.now();
     await sink.raise({
@@ -68,13 +41,7 @@ describe('viworks admin alerts (real backend)', () => {
     });
     await login('Operator', 'alerts.operator');
   });
-  after(async () => {
-    await t?.srv.stop();
-    process.env.XDG_CONFIG_HOME = saved.config;
-    if (saved.store === undefined) delete process.env.VIWORKS_ADMIN_TOKEN_STORE;
-    else process.env.VIWORKS_ADMIN_TOKEN_STORE = saved.store;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(async () => cli?.stop());
 
   it('list: a table for people, the contract objects with --json, filters by rule and age', async () => {
     const all = okJson(await runCommand(AlertsList, ['--json']), AdminAlertsListResultSchema);

@@ -2,61 +2,32 @@
 // as `Cmd.run(argv)`: the export to a new file and to stdout, its --json result, refusals before and
 // after the request; the integrity report; a verification with its exit code.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { csvHeader } from '../../../../core/audit/export-format.js';
-import {
-  type AdminTestServer,
-  createAccount,
-  startAdminTestServer,
-  totpCode,
-} from '../../../../server/testing/admin-fixtures.js';
-import { AdminLoginResultSchema } from '../../../lib/admin-results.js';
+import type { AdminTestServer } from '../../../../server/testing/admin-fixtures.js';
+import { type CliAdminBackend, startCliAdminBackend } from '../../../testing/admin-backend.js';
 import { errJson, okJson } from '../../../testing/assert.js';
 import { runCommand } from '../../../testing/run.js';
-import AdminLogin from '../login.js';
 import AuditExport, { AdminAuditExportResultSchema, ExportTally } from './export.js';
 import AuditIntegrity, { AdminAuditIntegrityResultSchema } from './integrity.js';
 import AuditVerify, { AdminAuditVerifyResultSchema } from './verify.js';
 
 describe('viworks admin audit export|integrity|verify (real backend)', () => {
+  let cli: CliAdminBackend;
   let t: AdminTestServer;
   let dir: string;
-  let trust: string[];
-  const saved = { config: process.env.XDG_CONFIG_HOME, store: process.env.VIWORKS_ADMIN_TOKEN_STORE };
-
-  const login = async (role: 'Auditor' | 'Operator', username: string) => {
-    const a = await createAccount(t.ctx, role, username);
-    const r = await runCommand(
-      AdminLogin,
-      [...trust, '--username', username, '--password-stdin', '--totp-stdin', '--json'],
-      { stdin: `${a.password}\n${totpCode(a.totpSecret)}\n` },
-    );
-    okJson(r, AdminLoginResultSchema);
-  };
+  const login = (role: 'Auditor' | 'Operator', username: string) => cli.login(role, username);
 
   before(async () => {
-    t = await startAdminTestServer();
-    dir = mkdtempSync(join(tmpdir(), 'viw-cli-audit-'));
-    process.env.XDG_CONFIG_HOME = join(dir, 'config');
-    process.env.VIWORKS_ADMIN_TOKEN_STORE = 'file';
-    writeFileSync(join(dir, 'ca.pem'), t.srv.ca);
-    const pins = t.srv.server.banner.backend_pins;
-    trust = ['--backend', t.srv.server.banner.url, '--ca', join(dir, 'ca.pem')];
-    trust.push('--pin', pins.primary_b64, '--pin', pins.backup_b64);
+    cli = await startCliAdminBackend('viw-cli-audit-');
+    ({ t, dir } = cli);
     for (let i = 0; i < 3; i++)
       await t.ctx.audit.record({ component: 'backend', action: 'test.cli', result: 'success' });
     await login('Auditor', 'audit.auditor');
   });
-  after(async () => {
-    await t?.srv.stop();
-    process.env.XDG_CONFIG_HOME = saved.config;
-    if (saved.store === undefined) delete process.env.VIWORKS_ADMIN_TOKEN_STORE;
-    else process.env.VIWORKS_ADMIN_TOKEN_STORE = saved.store;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(async () => cli?.stop());
 
   it('export --out: a new 0600 file with every event, and the --json result that describes it', async () => {
     const out = join(dir, 'trail.ndjson');

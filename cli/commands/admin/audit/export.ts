@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core';
 import { type Static, Type } from 'typebox';
 import { AUDIT_EXPORT_FORMATS, AUDIT_EXPORT_MAX_ROWS } from '../../../../core/api/admin-audit.js';
 import { AdminCommand } from '../../../lib/admin-command.js';
+import { auditFilterFlags, auditFilterQuery } from '../../../lib/audit-filters.js';
 import { usageError } from '../../../lib/output.js';
 import { v1 } from '../../../lib/results.js';
 
@@ -76,16 +77,7 @@ export default class AdminAuditExport extends AdminCommand<AdminAuditExportResul
       helpValue: 'FILE',
     }),
     cursor: Flags.string({ description: 'Continue after this seq (a capped export’s next_cursor)' }),
-    from: Flags.string({ description: 'From this time, inclusive (ISO-8601 UTC)' }),
-    to: Flags.string({ description: 'Before this time (ISO-8601 UTC)' }),
-    action: Flags.string({ description: 'Action prefix, e.g. admin. or auth.login' }),
-    result: Flags.option({
-      options: ['success', 'failure', 'denied', 'error'] as const,
-      description: 'Only this result',
-    })(),
-    user: Flags.string({ description: 'Pseudonym (u-…) of the user the event is about' }),
-    actor: Flags.string({ description: 'Pseudonym (u-…) of the acting administrator' }),
-    session: Flags.string({ description: 'Session id' }),
+    ...auditFilterFlags,
   };
 
   async run(): Promise<AdminAuditExportResult> {
@@ -95,19 +87,12 @@ export default class AdminAuditExport extends AdminCommand<AdminAuditExportResul
         '--json needs --out FILE',
         'stdout carries the result object, the file must go elsewhere.',
       );
-    const optional = {
-      cursor: flags.cursor,
-      from: flags.from,
-      to: flags.to,
-      action_prefix: flags.action,
-      result: flags.result,
-      user_id: flags.user,
-      actor: flags.actor,
-      session_id: flags.session,
-    };
-    const query = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
     const client = await this.adminClient();
-    const stream = await client.exportAudit({ format: flags.format, ...query });
+    const stream = await client.exportAudit({
+      format: flags.format,
+      ...(flags.cursor === undefined ? {} : { cursor: flags.cursor }),
+      ...auditFilterQuery(flags),
+    });
     let file: WriteStream | null = null;
     const tally = new ExportTally(flags.format);
     let bytes = 0;

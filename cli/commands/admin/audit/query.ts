@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { AdminCommand, pageFlags, pageQuery } from '../../../lib/admin-command.js';
 import type { AdminAuditQueryResult } from '../../../lib/admin-results.js';
+import { auditFilterFlags, auditFilterQuery } from '../../../lib/audit-filters.js';
 import { formatTable } from '../../../lib/output.js';
 
 /** Reads the audit log (pseudonymous user ids; admin actors are in `cmd`). */
@@ -13,33 +14,17 @@ export default class AdminAuditQuery extends AdminCommand<AdminAuditQueryResult>
   static override flags = {
     ...pageFlags,
     order: Flags.option({ options: ['asc', 'desc'] as const, description: 'By sequence (default desc)' })(),
-    from: Flags.string({ description: 'From this time, inclusive (ISO-8601 UTC)' }),
-    to: Flags.string({ description: 'Before this time (ISO-8601 UTC)' }),
-    action: Flags.string({ description: 'Action prefix, e.g. admin. or auth.login' }),
-    result: Flags.option({
-      options: ['success', 'failure', 'denied', 'error'] as const,
-      description: 'Only this result',
-    })(),
-    user: Flags.string({ description: 'Pseudonym (u-…) of the user the event is about' }),
-    actor: Flags.string({ description: 'Pseudonym (u-…) of the acting administrator' }),
-    session: Flags.string({ description: 'Session id' }),
+    ...auditFilterFlags,
   };
 
   async run(): Promise<AdminAuditQueryResult> {
     const { flags } = await this.parse(AdminAuditQuery);
     const client = await this.adminClient();
-    const optional = {
-      order: flags.order,
-      from: flags.from,
-      to: flags.to,
-      action_prefix: flags.action,
-      result: flags.result,
-      user_id: flags.user,
-      actor: flags.actor,
-      session_id: flags.session,
-    };
-    const query = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
-    const reply = await client.queryAudit({ ...pageQuery(flags), ...query });
+    const reply = await client.queryAudit({
+      ...pageQuery(flags),
+      ...(flags.order === undefined ? {} : { order: flags.order }),
+      ...auditFilterQuery(flags),
+    });
     const rows = reply.events.map(({ seq, event: e }) => [
       String(seq),
       e.timestamp,

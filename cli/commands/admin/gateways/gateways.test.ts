@@ -3,22 +3,13 @@
 // against a real sshd running the stand-in dispatcher (skipped without sshd).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { needPeers } from '../../../../scripts/testkit/peers.js';
-import {
-  type AdminTestServer,
-  createAccount,
-  startAdminTestServer,
-  totpCode,
-} from '../../../../server/testing/admin-fixtures.js';
+import type { AdminTestServer } from '../../../../server/testing/admin-fixtures.js';
 import { SSHD, startTestSshd, type TestSshd } from '../../../../server/testing/sshd.js';
-import { AdminLoginResultSchema } from '../../../lib/admin-results.js';
+import { type CliAdminBackend, startCliAdminBackend } from '../../../testing/admin-backend.js';
 import { errJson, okJson } from '../../../testing/assert.js';
 import { runCommand } from '../../../testing/run.js';
-import AdminLogin from '../login.js';
 import GatewaysAdd, { AdminGatewaysAddResultSchema } from './add.js';
 import GatewaysControlKey, { AdminGatewaysControlKeyResultSchema } from './control-key.js';
 import GatewaysHealth, { AdminGatewaysHealthResultSchema } from './health.js';
@@ -29,35 +20,18 @@ const sshdPeer = needPeers({ binaries: [SSHD], root: true, apt: 'openssh-server'
 const pin = () => `SHA256:${randomBytes(32).toString('base64').replace(/=+$/, '')}`;
 
 describe('viworks admin gateways (real backend)', () => {
+  let cli: CliAdminBackend;
   let t: AdminTestServer;
-  let dir: string;
   let sshd: TestSshd | undefined;
-  const saved = { config: process.env.XDG_CONFIG_HOME, store: process.env.VIWORKS_ADMIN_TOKEN_STORE };
 
   before(async () => {
-    t = await startAdminTestServer();
-    dir = mkdtempSync(join(tmpdir(), 'viw-cli-gw-'));
-    process.env.XDG_CONFIG_HOME = join(dir, 'config');
-    process.env.VIWORKS_ADMIN_TOKEN_STORE = 'file';
-    writeFileSync(join(dir, 'ca.pem'), t.srv.ca);
-    const pins = t.srv.server.banner.backend_pins;
-    const trust = ['--backend', t.srv.server.banner.url, '--ca', join(dir, 'ca.pem')];
-    trust.push('--pin', pins.primary_b64, '--pin', pins.backup_b64);
-    const a = await createAccount(t.ctx, 'Admin', 'gw.admin');
-    const login = await runCommand(
-      AdminLogin,
-      [...trust, '--username', 'gw.admin', '--password-stdin', '--totp-stdin', '--json'],
-      { stdin: `${a.password}\n${totpCode(a.totpSecret)}\n` },
-    );
-    okJson(login, AdminLoginResultSchema);
+    cli = await startCliAdminBackend('viw-cli-gw-');
+    ({ t } = cli);
+    await cli.login('Admin', 'gw.admin');
   });
   after(async () => {
-    await t?.srv.stop();
+    await cli?.stop();
     await sshd?.stop();
-    process.env.XDG_CONFIG_HOME = saved.config;
-    if (saved.store === undefined) delete process.env.VIWORKS_ADMIN_TOKEN_STORE;
-    else process.env.VIWORKS_ADMIN_TOKEN_STORE = saved.store;
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const addArgs = (name: string, over: Record<string, string> = {}, flags: readonly string[] = []) => {

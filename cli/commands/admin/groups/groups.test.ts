@@ -3,22 +3,15 @@
 // assigned), a membership change held for approval (exit 0, `status: "pending"`), exit codes for
 // refusals, and every --json result checked against its schema.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { policyDoc } from '../../../../server/services/policy/admin-fixtures.js';
-import {
-  type AdminTestServer,
-  createAccount,
-  startAdminTestServer,
-  totpCode,
-} from '../../../../server/testing/admin-fixtures.js';
+import { type AdminTestServer, createAccount } from '../../../../server/testing/admin-fixtures.js';
 import { AdminPendingResultSchema } from '../../../lib/admin-policies.js';
-import { AdminLoginResultSchema } from '../../../lib/admin-results.js';
+import { type CliAdminBackend, startCliAdminBackend } from '../../../testing/admin-backend.js';
 import { errJson, okJson } from '../../../testing/assert.js';
 import { runCommand } from '../../../testing/run.js';
-import AdminLogin from '../login.js';
 import PoliciesAssign from '../policies/assign.js';
 import PoliciesCreate from '../policies/create.js';
 import GroupsAddMember, { AdminGroupsMemberResultSchema } from './add-member.js';
@@ -29,35 +22,17 @@ import GroupsRemoveMember from './remove-member.js';
 import GroupsShow, { AdminGroupsShowResultSchema } from './show.js';
 
 describe('viworks admin groups (real backend)', () => {
+  let cli: CliAdminBackend;
   let t: AdminTestServer;
   let dir: string;
-  const saved = { config: process.env.XDG_CONFIG_HOME, store: process.env.VIWORKS_ADMIN_TOKEN_STORE };
 
   before(async () => {
-    t = await startAdminTestServer();
-    dir = mkdtempSync(join(tmpdir(), 'viw-cli-grp-'));
-    process.env.XDG_CONFIG_HOME = join(dir, 'config');
-    process.env.VIWORKS_ADMIN_TOKEN_STORE = 'file';
-    writeFileSync(join(dir, 'ca.pem'), t.srv.ca);
-    const pins = t.srv.server.banner.backend_pins;
-    const trust = ['--backend', t.srv.server.banner.url, '--ca', join(dir, 'ca.pem')];
-    trust.push('--pin', pins.primary_b64, '--pin', pins.backup_b64);
-    const a = await createAccount(t.ctx, 'Admin', 'grp.admin');
-    const login = await runCommand(
-      AdminLogin,
-      [...trust, '--username', 'grp.admin', '--password-stdin', '--totp-stdin', '--json'],
-      { stdin: `${a.password}\n${totpCode(a.totpSecret)}\n` },
-    );
-    okJson(login, AdminLoginResultSchema);
+    cli = await startCliAdminBackend('viw-cli-grp-');
+    ({ t, dir } = cli);
+    await cli.login('Admin', 'grp.admin');
     for (const name of ['frida', 'gus']) await createAccount(t.ctx, 'User', name);
   });
-  after(async () => {
-    await t?.srv.stop();
-    process.env.XDG_CONFIG_HOME = saved.config;
-    if (saved.store === undefined) delete process.env.VIWORKS_ADMIN_TOKEN_STORE;
-    else process.env.VIWORKS_ADMIN_TOKEN_STORE = saved.store;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(async () => cli?.stop());
 
   it('create, list, show; members by username', async () => {
     const created = okJson(
