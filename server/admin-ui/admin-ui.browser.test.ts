@@ -5,19 +5,26 @@
 // shown once); a device approved and unbound, an alert acknowledged; an Auditor who sees no write
 // control and whose forged write the backend refuses (403); the headers of /admin/; an injected
 // inline script that does not run and fires a CSP violation (Trusted Types first, and script-src
-// alone with Trusted Types taken out of the header). No CSP violation happens in normal use. The
+// alone with Trusted Types taken out of the header). Real VPN sessions (an enrolled desktop's
+// bootstrap against the same backend) appear live on the Sessions page; one is terminated from the
+// page after its confirmation, another's end from elsewhere shows within a second; the Overview
+// counts them; the Phones page lists a phone and its attestation verdict. No CSP violation happens in normal use. The
 // first load is timed and the script's transfer size measured (printed). Screenshots of each page
 // go to $VIWORKS_TEST_ARTIFACTS (default <tmp>/viworks-artifacts), never into the repository.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ADMIN_STREAMS_PER_ADMIN } from '../../core/api/admin-session-events.js';
+import { fromWireId } from '../../core/bootstrap/wire-ids.js';
 import { chromiumPeer, launchChromium } from '../../mobile/app/testing/chromium.js';
 import { base32Decode } from '../services/admin/totp.js';
 import { createAlertSink } from '../services/detections/sink.js';
 import { createAccount, createDevice, totpCode } from '../testing/admin-fixtures.js';
+import { enrolledDesktop, fetchBootstrap, loginTokens } from '../testing/client-fixtures.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { ctxOf } from '../testing/identity-fixtures.js';
 import { type AdminUiBuild, buildAdminUi } from './build.js';
@@ -39,6 +46,7 @@ const WRITE_CONTROLS = [
   'approve',
   'unbind',
   'ack',
+  'terminate',
 ];
 /** Records every CSP violation of the page (runs before the page's own script, on each load). */
 const RECORD_VIOLATIONS = `window.__violations = [];
@@ -208,7 +216,8 @@ describe('the admin panel in chromium, against a real backend', { skip: peer.ski
     await fullSignIn(first.username, ADMIN_PASSWORD, adminSecret);
     assert.equal(await page.getByTestId('who').textContent(), `${first.username} · Admin`);
     assert.match((await page.getByTestId('idle-countdown').textContent()) ?? '', /^1[45]:\d\d$/);
-    await page.getByTestId('page-users').waitFor();
+    await page.getByTestId('page-overview').waitFor(); // the landing page of a role reading sessions
+    await page.getByTestId('overview-live-sessions').waitFor({ timeout: 10_000 });
     // The token lives in the client's memory only.
     assert.deepEqual(await page.evaluate('[localStorage.length, sessionStorage.length, document.cookie]'), [
       0,
@@ -219,6 +228,7 @@ describe('the admin panel in chromium, against a real backend', { skip: peer.ski
   });
 
   it('creates a user and shows its one-time password once; a phone bind code as a QR code', async () => {
+    await go('users');
     await page.getByTestId('new-username').fill('carol');
     await page.getByTestId('new-role').selectOption('User');
     await page.getByTestId('create-user').click();
@@ -333,13 +343,99 @@ describe('the admin panel in chromium, against a real backend', { skip: peer.ski
     await page.getByTestId('filter-acked').selectOption('true');
     await page.getByTestId('alert-otp_stuffing').waitFor();
 
-    await go('overview');
+    await go('gateways');
     assert.match((await page.getByTestId('planned').textContent()) ?? '', /not in the panel yet/);
-    await shot('overview-planned');
+    await shot('gateways-planned');
     await page.setViewportSize({ width: 420, height: 800 });
     await go('users');
     await shot('users-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('sessions appear live, one is terminated from the page, another ends from elsewhere within a second', async () => {
+    const ctx = ctxOf(ts);
+    /** A real VPN session: an enrolled desktop's login and bootstrap, as the desktop client does it. */
+    const startSession = async () => {
+      const tokens = await loginTokens(ctx, await enrolledDesktop(ctx));
+      const boot = await fetchBootstrap<{ session_id: string }>(ts, tokens);
+      assert.equal(boot.status, 200, boot.text);
+      const id = fromWireId('s', boot.body.session_id);
+      assert.ok(id);
+      return id;
+    };
+    // Leaving the page closes its stream: past the backend's 4 streams per administrator, a leaked
+    // one would be refused (429 VIW_E_TOO_MANY_STREAMS) and the page would never show "live".
+    for (let visit = 0; visit < ADMIN_STREAMS_PER_ADMIN + 1; visit++) {
+      await go('sessions');
+      await page.locator('[data-testid="stream-state"][data-state="live"]').waitFor({ timeout: 10_000 });
+      if (visit < ADMIN_STREAMS_PER_ADMIN) await go('overview');
+    }
+    const [a, b, c] = [await startSession(), await startSession(), await startSession()];
+    const rowOf = (id: string) => page.getByTestId(`session-${id}`);
+    for (const id of [a, b, c]) await rowOf(id).waitFor({ timeout: 5_000 });
+    assert.equal(await rowOf(a).getAttribute('data-state'), 'live');
+    await shot('sessions');
+
+    // Terminate asks first; the question takes the keyboard focus, and Escape takes it back.
+    await rowOf(a).getByTestId('terminate').click();
+    assert.equal(await page.evaluate('document.activeElement?.dataset.testid'), 'terminate-cancel');
+    await page.keyboard.press('Escape');
+    await rowOf(a).getByTestId('terminate-confirm').waitFor({ state: 'detached' });
+    assert.equal(await rowOf(a).getAttribute('data-state'), 'live', 'cancelled: still live');
+    assert.equal(await page.evaluate('document.activeElement?.dataset.testid'), 'terminate', 'focus back');
+    await rowOf(a).getByTestId('terminate').click();
+    await shot('sessions-terminate-confirm');
+    await rowOf(a).getByTestId('terminate-confirm').click();
+    await page.locator(`[data-testid="session-${a}"][data-state="ended"]`).waitFor({ timeout: 5_000 });
+    await page.getByTestId('note').filter({ hasText: 'terminated' }).waitFor();
+
+    // Ended elsewhere (the API, as the CLI would): the pushed row shows it, with no reload.
+    const asked = Date.now();
+    const ended = await ts.call(`/admin/sessions/${b}/terminate`, {
+      method: 'POST',
+      headers: { authorization: lastAuthorization },
+    });
+    assert.equal(ended.status, 200, ended.text);
+    await page.locator(`[data-testid="session-${b}"][data-state="ended"]`).waitFor({ timeout: 5_000 });
+    const elapsed = Date.now() - asked;
+    console.log(`admin panel: a session ended elsewhere showed ended after ${elapsed} ms`);
+    assert.ok(elapsed < 2_000, `the end showed after ${elapsed} ms`); // the push itself: < 1 s (session-events.test.ts)
+    assert.equal(await rowOf(c).getAttribute('data-state'), 'live', 'the others untouched');
+    await shot('sessions-ended');
+
+    // The Overview counts the one left live.
+    await go('overview');
+    await page.getByTestId('overview-live-sessions').filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByTestId('funnel-bootstrap').locator('td').first().textContent(), '3');
+    assert.equal(await page.getByTestId('overview-alerts-link').getAttribute('href'), '#/alerts');
+    await shot('overview');
+
+    // The Phones page lists a bound phone with its attestation verdict.
+    const carol = await ctx.db.user.findUniqueOrThrow({ where: { username: 'carol' } });
+    // As a verified WebAuthn attestation leaves the row (a real bind needs a genuine phone here).
+    const phone = await ctx.db.mobileDevice.create({
+      data: {
+        userId: carol.id,
+        platform: 'ios',
+        publicKey: randomBytes(32).toString('base64url'),
+        fingerprint: randomBytes(32).toString('hex'),
+        attestationType: 'webauthn',
+        attestationVerdict: 'pass',
+        attestationFormat: 'packed',
+        attestedAt: new Date(),
+        hardwareBacked: true,
+        userVerified: true,
+        status: 'active',
+        approvedAt: new Date(),
+      },
+    });
+    await go('phones');
+    const phoneRow = page.getByTestId(`phone-${phone.id}`);
+    await phoneRow.waitFor({ timeout: 10_000 });
+    assert.equal(await phoneRow.getByRole('cell').first().textContent(), 'carol');
+    assert.equal(await phoneRow.getByTestId('verdict').textContent(), 'pass');
+    await phoneRow.getByText('packed').waitFor();
+    await shot('phones');
   });
 
   it('an Auditor sees no write control, and the backend refuses a forged write (403)', async () => {
@@ -369,7 +465,7 @@ describe('the admin panel in chromium, against a real backend', { skip: peer.ski
     assert.equal(await page.getByTestId('who').textContent(), 'audrey · Auditor');
     assert.equal(await page.getByTestId('nav-gateways').count(), 0, 'no page the role cannot read');
     assert.equal(await page.getByTestId('nav-audit').count(), 1);
-    for (const id of ['users', 'devices', 'enrollment-tokens', 'alerts']) {
+    for (const id of ['users', 'devices', 'enrollment-tokens', 'alerts', 'sessions', 'phones']) {
       await go(id);
       await page.locator(`[data-testid="page-${id}"] tbody tr`).first().waitFor();
       for (const control of WRITE_CONTROLS)

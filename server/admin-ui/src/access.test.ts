@@ -41,10 +41,17 @@ describe('role filtering', () => {
     assert.equal(landingPage('User'), null);
   });
 
-  it('lands on the first built page the role may read, never on a planned one', () => {
-    assert.equal(landingPage('Admin')?.id, 'users');
-    assert.equal(landingPage('Auditor')?.id, 'users');
-    assert.ok(PLANNED_PAGES.includes(PAGE_CATALOG[0]!.id as (typeof PLANNED_PAGES)[number]));
+  it('lands on the Overview when the role reads sessions, else on its first built page', () => {
+    assert.equal(landingPage('Admin')?.id, 'overview');
+    assert.equal(landingPage('Auditor')?.id, 'overview');
+    assert.equal(landingPage('Operator')?.id, 'overview');
+  });
+
+  it('never lands on a planned page', () => {
+    for (const role of ['Admin', 'Operator', 'Auditor'] as const) {
+      const id = landingPage(role)?.id;
+      assert.ok(id && !PLANNED_PAGES.includes(id as (typeof PLANNED_PAGES)[number]), `${role}: ${id}`);
+    }
   });
 });
 

@@ -11,6 +11,12 @@ export interface PanelContext {
   readonly can: (permission: AdminPermission) => boolean;
   /** Runs a call the administrator caused (never a background one: see idle-timer.ts). */
   readonly call: <T>(fn: (client: AdminClient) => Promise<T>) => Promise<T>;
+  /**
+   * Runs a call no one clicked for (a live stream, a periodic refresh): it leaves the idle
+   * countdown alone, so an open page keeps no unattended panel signed in; a session the backend
+   * ended still sends the panel back to the sign-in.
+   */
+  readonly background: <T>(fn: (client: AdminClient) => Promise<T>) => Promise<T>;
 }
 
 export const Panel = createContext<PanelContext | null>(null);

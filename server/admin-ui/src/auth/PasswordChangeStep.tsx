@@ -5,6 +5,7 @@ import type { AuthReplyT } from '../../../../core/api/admin.js';
 import { newPasswordProblems, PASSWORD_POLICY } from '../../../../core/api/common.js';
 import type { AdminClient } from '../../../../core/backendclient/admin-client.js';
 import { type Problem, problemOf } from '../api.js';
+import { Field } from '../components/Field.js';
 import { ProblemBox } from '../components/ProblemBox.js';
 
 export function PasswordChangeStep({
@@ -48,28 +49,24 @@ export function PasswordChangeStep({
         characters, {PASSWORD_POLICY.min_distinct_chars} of them different, and must not contain your
         username.
       </p>
-      <label>
-        New password
-        <input
-          type="password"
-          value={next}
-          onChange={(e) => setNext(e.target.value)}
-          autoComplete="new-password"
-          required
-          data-testid="new-password"
-        />
-      </label>
-      <label>
-        New password again
-        <input
-          type="password"
-          value={again}
-          onChange={(e) => setAgain(e.target.value)}
-          autoComplete="new-password"
-          required
-          data-testid="new-password-again"
-        />
-      </label>
+      <Field
+        label="New password"
+        type="password"
+        value={next}
+        onChange={setNext}
+        autoComplete="new-password"
+        required
+        testId="new-password"
+      />
+      <Field
+        label="New password again"
+        type="password"
+        value={again}
+        onChange={setAgain}
+        autoComplete="new-password"
+        required
+        testId="new-password-again"
+      />
       {local.length > 0 && (
         <ul className="problem" role="alert">
           {local.map((p) => (

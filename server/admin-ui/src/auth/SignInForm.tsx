@@ -7,7 +7,9 @@ import { type FormEvent, useState } from 'react';
 import type { AuthReplyT } from '../../../../core/api/admin.js';
 import type { AdminClient } from '../../../../core/backendclient/admin-client.js';
 import { type Problem, problemOf } from '../api.js';
+import { CodeField, Field } from '../components/Field.js';
 import { ProblemBox } from '../components/ProblemBox.js';
+import { StatusNote } from '../components/StatusNote.js';
 
 export function SignInForm({
   client,
@@ -40,47 +42,33 @@ export function SignInForm({
   return (
     <main className="sign-in">
       <h1>ViWorkS admin</h1>
-      {notice && (
-        <p className="note" role="status" data-testid="notice">
-          {notice}
-        </p>
-      )}
+      <StatusNote note={notice} testId="notice" />
       <form onSubmit={submit} aria-label="Sign in">
-        <label>
-          Username
-          <input
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            autoComplete="username"
-            spellCheck={false}
-            required
-            data-testid="username"
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            autoComplete="current-password"
-            required
-            data-testid="password"
-          />
-        </label>
-        <label>
-          Authenticator code
-          <input
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9]{6}"
-            maxLength={6}
-            aria-describedby="code-help"
-            data-testid="totp"
-          />
-        </label>
+        <Field
+          label="Username"
+          value={username}
+          onChange={setUsername}
+          autoComplete="username"
+          spellCheck={false}
+          required
+          testId="username"
+        />
+        <Field
+          label="Password"
+          type="password"
+          value={password}
+          onChange={setPassword}
+          autoComplete="current-password"
+          required
+          testId="password"
+        />
+        <CodeField
+          label="Authenticator code"
+          value={code}
+          onChange={setCode}
+          aria-describedby="code-help"
+          testId="totp"
+        />
         <p id="code-help" className="muted">
           Six digits from your authenticator app. Leave it empty only at your first sign-in.
         </p>

@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { AuthReplyT } from '../../../../core/api/admin.js';
 import type { AdminClient } from '../../../../core/backendclient/admin-client.js';
 import { type Problem, problemOf } from '../api.js';
+import { CodeField } from '../components/Field.js';
 import { ProblemBox } from '../components/ProblemBox.js';
 import { QrCode } from '../components/QrCode.js';
 
@@ -55,19 +56,13 @@ export function TotpEnrolStep({
           <p>
             Key <code data-testid="totp-secret">{enrolment.secret.replace(/(.{4})(?=.)/g, '$1 ')}</code>
           </p>
-          <label>
-            Code from the app
-            <input
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]{6}"
-              maxLength={6}
-              required
-              data-testid="totp-confirm-code"
-            />
-          </label>
+          <CodeField
+            label="Code from the app"
+            value={code}
+            onChange={setCode}
+            required
+            testId="totp-confirm-code"
+          />
           <button type="submit" className="primary" disabled={busy} data-testid="totp-confirm">
             Confirm
           </button>

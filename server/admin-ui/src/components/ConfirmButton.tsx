@@ -1,6 +1,8 @@
 // An action that changes something for someone else (lock, reset, revoke, unbind): the first click
-// asks, the second does it. In the page, not a browser dialog, so the keyboard stays in the table.
-import { useState } from 'react';
+// asks, the second does it. In the page, not a browser dialog, so the keyboard stays in the table:
+// the question takes the focus (on Cancel, the safe answer), Escape cancels, and a cancel gives the
+// focus back to the button that asked.
+import { useEffect, useRef, useState } from 'react';
 
 export function ConfirmButton({
   label,
@@ -17,10 +19,19 @@ export function ConfirmButton({
 }) {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
+  const cancel = useRef<HTMLButtonElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
+  const wasAsking = useRef(false);
+  useEffect(() => {
+    if (asking) cancel.current?.focus();
+    else if (wasAsking.current) trigger.current?.focus(); // gone after a confirmed action: no-op
+    wasAsking.current = asking;
+  }, [asking]);
   if (!asking)
     return (
       <button
         type="button"
+        ref={trigger}
         className={danger ? 'danger' : undefined}
         onClick={() => setAsking(true)}
         data-testid={testId}
@@ -38,7 +49,12 @@ export function ConfirmButton({
     }
   };
   return (
-    <fieldset className="confirm">
+    <fieldset
+      className="confirm"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') setAsking(false);
+      }}
+    >
       <legend>{question}</legend>
       <button
         type="button"
@@ -49,7 +65,7 @@ export function ConfirmButton({
       >
         Yes, {label.toLowerCase()}
       </button>
-      <button type="button" onClick={() => setAsking(false)}>
+      <button type="button" ref={cancel} onClick={() => setAsking(false)} data-testid={`${testId}-cancel`}>
         Cancel
       </button>
     </fieldset>

@@ -40,9 +40,20 @@ export function Layout({
     },
     [client, touch, onSignOut],
   );
+  const background = useCallback(
+    async <T,>(fn: (c: AdminClient) => Promise<T>): Promise<T> => {
+      try {
+        return await fn(client);
+      } catch (err) {
+        if (endsSession(err)) onSignOut('ended');
+        throw err;
+      }
+    },
+    [client, onSignOut],
+  );
   const ctx = useMemo<PanelContext>(
-    () => ({ session, call, can: (p) => can(session.role, p) }),
-    [session, call],
+    () => ({ session, call, background, can: (p) => can(session.role, p) }),
+    [session, call, background],
   );
   const hash = useHash();
   const asked = pageOfHash(hash);

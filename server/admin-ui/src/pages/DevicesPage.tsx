@@ -4,9 +4,10 @@ import { useState } from 'react';
 import { DEVICE_STATUSES, type DeviceViewT } from '../../../../core/api/admin.js';
 import { type Problem, problemOf } from '../api.js';
 import { ConfirmButton } from '../components/ConfirmButton.js';
-import { Pager } from '../components/Pager.js';
+import { ListTable } from '../components/ListTable.js';
 import { ProblemBox } from '../components/ProblemBox.js';
 import { SelectFilter } from '../components/SelectFilter.js';
+import { StatusNote } from '../components/StatusNote.js';
 import { When } from '../components/When.js';
 import { usePanel } from '../context.js';
 import { PAGE_SIZE, usePagedList } from '../hooks/usePagedList.js';
@@ -52,11 +53,7 @@ export function DevicesPage() {
     <>
       <h2>Devices</h2>
       <ProblemBox problem={problem} />
-      {note && (
-        <p className="note" role="status" data-testid="note">
-          {note}
-        </p>
-      )}
+      <StatusNote note={note} />
       <div className="filters">
         <SelectFilter
           label="Status"
@@ -66,69 +63,57 @@ export function DevicesPage() {
           testId="filter-status"
         />
       </div>
-      <ProblemBox problem={list.problem} />
-      <table aria-busy={list.loading} data-testid="devices">
-        <thead>
-          <tr>
-            <th scope="col">User</th>
-            <th scope="col">Device</th>
-            <th scope="col">Key</th>
-            <th scope="col">Platform</th>
-            <th scope="col">Client</th>
-            <th scope="col">Status</th>
-            <th scope="col">Enrolled</th>
-            <th scope="col">Actions</th>
+      <ListTable
+        list={list}
+        label="Devices"
+        testId="devices"
+        columns={['User', 'Device', 'Key', 'Platform', 'Client', 'Status', 'Enrolled', 'Actions']}
+        empty="No devices."
+        row={(d) => (
+          <tr key={d.id} data-testid={`device-${d.id}`}>
+            <td>{d.username}</td>
+            <td>
+              <code title={d.fingerprint}>{d.fingerprint.slice(0, 16)}</code>
+            </td>
+            <td>
+              <span className={d.key_protection === 'software' ? 'badge warn' : 'badge'}>
+                {KEY_PROTECTION[d.key_protection]}
+              </span>
+            </td>
+            <td>{d.platform}</td>
+            <td>{d.client_version}</td>
+            <td>{d.status.replace('_', ' ')}</td>
+            <td>
+              <When iso={d.created_at} />
+            </td>
+            <td className="actions">
+              {writes && d.status === 'pending_approval' && (
+                <button
+                  type="button"
+                  className="primary"
+                  onClick={() =>
+                    act(`${d.username}'s device approved`, () => call((c) => c.approveDevice(d.id)))
+                  }
+                  data-testid="approve"
+                >
+                  Approve
+                </button>
+              )}
+              {writes && d.status !== 'revoked' && (
+                <ConfirmButton
+                  label="Unbind"
+                  question={`Unbind ${d.username}'s device and end its sessions?`}
+                  onConfirm={() =>
+                    act(`${d.username}'s device unbound`, () => call((c) => c.unbindDevice(d.id)))
+                  }
+                  testId="unbind"
+                  danger
+                />
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {list.items.map((d) => (
-            <tr key={d.id} data-testid={`device-${d.id}`}>
-              <td>{d.username}</td>
-              <td>
-                <code title={d.fingerprint}>{d.fingerprint.slice(0, 16)}</code>
-              </td>
-              <td>
-                <span className={d.key_protection === 'software' ? 'badge warn' : 'badge'}>
-                  {KEY_PROTECTION[d.key_protection]}
-                </span>
-              </td>
-              <td>{d.platform}</td>
-              <td>{d.client_version}</td>
-              <td>{d.status.replace('_', ' ')}</td>
-              <td>
-                <When iso={d.created_at} />
-              </td>
-              <td className="actions">
-                {writes && d.status === 'pending_approval' && (
-                  <button
-                    type="button"
-                    className="primary"
-                    onClick={() =>
-                      act(`${d.username}'s device approved`, () => call((c) => c.approveDevice(d.id)))
-                    }
-                    data-testid="approve"
-                  >
-                    Approve
-                  </button>
-                )}
-                {writes && d.status !== 'revoked' && (
-                  <ConfirmButton
-                    label="Unbind"
-                    question={`Unbind ${d.username}'s device and end its sessions?`}
-                    onConfirm={() =>
-                      act(`${d.username}'s device unbound`, () => call((c) => c.unbindDevice(d.id)))
-                    }
-                    testId="unbind"
-                    danger
-                  />
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {!list.loading && list.items.length === 0 && <p className="muted">No devices.</p>}
-      <Pager list={list} label="Devices" />
+        )}
+      />
     </>
   );
 }

@@ -4,10 +4,11 @@ import { useState } from 'react';
 import { type EnrollmentTokenViewT, TOKEN_STATES } from '../../../../core/api/admin.js';
 import { type Problem, problemOf } from '../api.js';
 import { ConfirmButton } from '../components/ConfirmButton.js';
+import { ListTable } from '../components/ListTable.js';
 import { OneTimeSecret } from '../components/OneTimeSecret.js';
-import { Pager } from '../components/Pager.js';
 import { ProblemBox } from '../components/ProblemBox.js';
 import { SelectFilter } from '../components/SelectFilter.js';
+import { StatusNote } from '../components/StatusNote.js';
 import { When } from '../components/When.js';
 import { usePanel } from '../context.js';
 import { PAGE_SIZE, usePagedList } from '../hooks/usePagedList.js';
@@ -68,11 +69,7 @@ export function EnrollmentTokensPage() {
         </OneTimeSecret>
       )}
       <ProblemBox problem={problem} />
-      {note && (
-        <p className="note" role="status" data-testid="note">
-          {note}
-        </p>
-      )}
+      <StatusNote note={note} />
       <div className="filters">
         <SelectFilter
           label="State"
@@ -82,50 +79,39 @@ export function EnrollmentTokensPage() {
           testId="filter-state"
         />
       </div>
-      <ProblemBox problem={list.problem} />
-      <table aria-busy={list.loading} data-testid="enrollment-tokens">
-        <thead>
-          <tr>
-            <th scope="col">Token</th>
-            <th scope="col">State</th>
-            <th scope="col">Used</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Tags</th>
-            <th scope="col">Approval</th>
-            <th scope="col">Actions</th>
+      <ListTable
+        list={list}
+        label="Enrollment tokens"
+        testId="enrollment-tokens"
+        columns={['Token', 'State', 'Used', 'Expires', 'Tags', 'Approval', 'Actions']}
+        row={(t) => (
+          <tr key={t.id} data-testid={`token-${t.id}`}>
+            <td>
+              <code title={t.id}>{t.id.slice(0, 8)}</code>
+            </td>
+            <td>{t.state.replace('_', ' ')}</td>
+            <td>
+              {t.uses} / {t.max_uses}
+            </td>
+            <td>
+              <When iso={t.expires_at} />
+            </td>
+            <td>{t.tags.join(', ')}</td>
+            <td>{t.auto_approve ? 'automatic' : 'by an admin'}</td>
+            <td className="actions">
+              {writes && t.state === 'valid' && (
+                <ConfirmButton
+                  label="Revoke"
+                  question="Revoke this token? Devices not yet enrolled cannot use it."
+                  onConfirm={() => revoke(t)}
+                  testId="revoke"
+                  danger
+                />
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {list.items.map((t) => (
-            <tr key={t.id} data-testid={`token-${t.id}`}>
-              <td>
-                <code title={t.id}>{t.id.slice(0, 8)}</code>
-              </td>
-              <td>{t.state.replace('_', ' ')}</td>
-              <td>
-                {t.uses} / {t.max_uses}
-              </td>
-              <td>
-                <When iso={t.expires_at} />
-              </td>
-              <td>{t.tags.join(', ')}</td>
-              <td>{t.auto_approve ? 'automatic' : 'by an admin'}</td>
-              <td className="actions">
-                {writes && t.state === 'valid' && (
-                  <ConfirmButton
-                    label="Revoke"
-                    question="Revoke this token? Devices not yet enrolled cannot use it."
-                    onConfirm={() => revoke(t)}
-                    testId="revoke"
-                    danger
-                  />
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <Pager list={list} label="Enrollment tokens" />
+        )}
+      />
     </>
   );
 }

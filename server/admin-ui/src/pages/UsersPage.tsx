@@ -7,6 +7,7 @@ import { OneTimeSecret } from '../components/OneTimeSecret.js';
 import { Pager } from '../components/Pager.js';
 import { ProblemBox } from '../components/ProblemBox.js';
 import { SelectFilter } from '../components/SelectFilter.js';
+import { StatusNote } from '../components/StatusNote.js';
 import { usePanel } from '../context.js';
 import { PAGE_SIZE, usePagedList } from '../hooks/usePagedList.js';
 import { BindCodePanel } from './users/BindCodePanel.js';
@@ -54,11 +55,7 @@ export function UsersPage() {
         />
       )}
       <ProblemBox problem={problem} />
-      {result?.note && (
-        <p className="note" role="status" data-testid="note">
-          {result.note}
-        </p>
-      )}
+      <StatusNote note={result?.note ?? null} />
       {result?.oneTimePassword && (
         <OneTimeSecret
           title={`One-time password for ${result.oneTimePassword.username}`}

@@ -4,8 +4,16 @@
 // to READY_PAGES, and registry.tsx will not compile until it maps the id to a component.
 import type { AdminPermission } from '../../../../core/api/admin.js';
 
-export const READY_PAGES = ['users', 'devices', 'enrollment-tokens', 'alerts'] as const;
-export const PLANNED_PAGES = ['overview', 'phones', 'sessions', 'gateways', 'policies', 'audit'] as const;
+export const READY_PAGES = [
+  'overview',
+  'users',
+  'devices',
+  'phones',
+  'enrollment-tokens',
+  'sessions',
+  'alerts',
+] as const;
+export const PLANNED_PAGES = ['gateways', 'policies', 'audit'] as const;
 
 export type ReadyPageId = (typeof READY_PAGES)[number];
 export type PlannedPageId = (typeof PLANNED_PAGES)[number];
@@ -21,12 +29,12 @@ export interface PageEntry {
 }
 
 export const PAGE_CATALOG: readonly PageEntry[] = [
-  { id: 'overview', title: 'Overview', read: 'sessions:read', cli: 'viworks admin sessions list' },
+  { id: 'overview', title: 'Overview', read: 'sessions:read' },
   { id: 'users', title: 'Users', read: 'users:read' },
   { id: 'devices', title: 'Devices', read: 'devices:read' },
-  { id: 'phones', title: 'Phones', read: 'devices:read', cli: 'viworks admin users list' },
+  { id: 'phones', title: 'Phones', read: 'devices:read' },
   { id: 'enrollment-tokens', title: 'Enrollment tokens', read: 'tokens:read' },
-  { id: 'sessions', title: 'Sessions', read: 'sessions:read', cli: 'viworks admin sessions list' },
+  { id: 'sessions', title: 'Sessions', read: 'sessions:read' },
   { id: 'gateways', title: 'Gateways', read: 'gateways:read', cli: 'viworks admin gateways list' },
   { id: 'policies', title: 'Policies', read: 'policies:read', cli: 'viworks admin policies list' },
   { id: 'audit', title: 'Audit', read: 'audit:read', cli: 'viworks admin audit' },

@@ -5,11 +5,17 @@ import { AlertsPage } from './AlertsPage.js';
 import type { ReadyPageId } from './catalog.js';
 import { DevicesPage } from './DevicesPage.js';
 import { EnrollmentTokensPage } from './EnrollmentTokensPage.js';
+import { OverviewPage } from './OverviewPage.js';
+import { PhonesPage } from './PhonesPage.js';
+import { SessionsPage } from './SessionsPage.js';
 import { UsersPage } from './UsersPage.js';
 
 export const PAGE_COMPONENTS: Readonly<Record<ReadyPageId, ComponentType>> = {
+  overview: OverviewPage,
   users: UsersPage,
   devices: DevicesPage,
+  phones: PhonesPage,
   'enrollment-tokens': EnrollmentTokensPage,
+  sessions: SessionsPage,
   alerts: AlertsPage,
 };
