@@ -12,8 +12,8 @@
 // first load is timed and the script's transfer size measured (printed). Screenshots of each page
 // go to $VIWORKS_TEST_ARTIFACTS (default <tmp>/viworks-artifacts), never into the repository.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -47,6 +47,8 @@ const WRITE_CONTROLS = [
   'unbind',
   'ack',
   'terminate',
+  'add-gateway',
+  'provision',
 ];
 /** Records every CSP violation of the page (runs before the page's own script, on each load). */
 const RECORD_VIOLATIONS = `window.__violations = [];
@@ -120,6 +122,15 @@ const go = async (id: string) => {
   await page.getByTestId(`nav-${id}`).click();
   await page.getByTestId(`page-${id}`).waitFor();
 };
+
+/** A gateway node's OpenSSH host key line (ed25519) and its fingerprint as `ssh-keygen -lf` prints it. */
+function sshHostKeyLine(): { line: string; fingerprint: string } {
+  const raw = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  const blob = Buffer.concat([str(Buffer.from('ssh-ed25519')), str(raw)]);
+  const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+  return { line: `ssh-ed25519 ${blob.toString('base64')} root@gw-browser`, fingerprint };
+}
 
 /** The sign-in form, filled and sent. */
 async function signIn(username: string, password: string, code = '') {
@@ -343,9 +354,6 @@ describe('the admin panel in chromium, against a real backend', { skip: peer.ski
     await page.getByTestId('filter-acked').selectOption('true');
     await page.getByTestId('alert-otp_stuffing').waitFor();
 
-    await go('gateways');
-    assert.match((await page.getByTestId('planned').textContent()) ?? '', /not in the panel yet/);
-    await shot('gateways-planned');
     await page.setViewportSize({ width: 420, height: 800 });
     await go('users');
     await shot('users-narrow');
@@ -438,6 +446,80 @@ describe('the admin panel in chromium, against a real backend', { skip: peer.ski
     await shot('phones');
   });
 
+  it('searches the audit trail by action, opens an event as JSON, exports NDJSON and verifies it', async () => {
+    await go('audit');
+    await page.getByTestId('audit-action').fill('admin.user_create');
+    await page.getByTestId('audit-search').click();
+    const actions = page.locator('[data-testid="audit-events"] [data-testid="audit-row-action"]');
+    // The near-miss: before the search the page also lists other actions (sign-ins, token creation).
+    await page.waitForFunction(`(() => {
+      const cells = [...document.querySelectorAll('[data-testid="audit-row-action"]')];
+      return cells.length > 0 && cells.every((c) => c.textContent === 'admin.user_create');
+    })()`);
+    const shown = await actions.allTextContents();
+    assert.ok(shown.length >= 1);
+    const firstRow = page.locator('[data-testid="audit-events"] tbody tr').first();
+    await firstRow.getByTestId('audit-toggle').click();
+    const json = JSON.parse((await page.getByTestId('audit-json').textContent()) ?? '') as {
+      seq: number;
+      event: { action: string; result: string };
+    };
+    assert.equal(json.event.action, 'admin.user_create');
+    assert.equal(json.event.result, 'success');
+    assert.match((await firstRow.textContent()) ?? '', new RegExp(`^${json.seq}`));
+
+    // A blob: download is a navigation, which the panel's CSP does not restrict.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('audit-export-ndjson').click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^audit-\d{8}T\d{6}Z\.ndjson$/);
+    const file = join(dir, download.suggestedFilename());
+    await download.saveAs(file);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const records = lines.map((l) => JSON.parse(l) as { seq: number; action: string; hash: string });
+    assert.equal(records.length, shown.length, 'the export holds what the filter lists');
+    for (const r of records) assert.equal(r.action, 'admin.user_create');
+    assert.ok(records.some((r) => r.seq === json.seq));
+    await page.getByTestId('note').getByText(download.suggestedFilename()).waitFor();
+
+    await page.getByTestId('audit-verify').click();
+    const verdict = page.getByTestId('audit-verify-result');
+    await verdict.waitFor({ timeout: 30_000 });
+    assert.match((await verdict.textContent()) ?? '', /^ok /);
+    await page.getByTestId('audit-last-verification').getByText('ok').first().waitFor();
+    assert.deepEqual(await violations(), [], 'no CSP violation from the export');
+    await shot('audit');
+  });
+
+  it('adds a gateway with its pinned host key pasted as an OpenSSH line (provisioning needs a node: not here)', async () => {
+    await go('gateways');
+    await page
+      .getByTestId('gw-control-key')
+      .getByText(/^ssh-ed25519 /)
+      .waitFor();
+    const { line, fingerprint } = sshHostKeyLine();
+    await page.getByTestId('gw-name').fill('gw-browser');
+    await page.getByTestId('gw-fqdn').fill('gw.example.com');
+    await page.getByTestId('gw-addresses').fill('203.0.113.7');
+    await page.getByTestId('gw-ssh-host').fill('10.0.0.7');
+    await page.getByTestId('gw-cidrs').fill('10.0.0.2/32');
+    // The near-miss: a line cut short is refused before anything is sent.
+    await page.getByTestId('gw-host-key').fill(line.slice(0, 40));
+    await page.getByTestId('gw-host-key-problem').waitFor();
+    assert.equal(await page.getByTestId('add-gateway').isDisabled(), true);
+    await page.getByTestId('gw-host-key').fill(line);
+    await page.getByTestId('gw-host-key-problem').waitFor({ state: 'detached' });
+    await page.getByTestId('add-gateway').click();
+    const row = page.getByTestId('gateway-gw-browser');
+    await row.waitFor();
+    assert.equal(await row.getByTestId('gw-fingerprint').textContent(), fingerprint);
+    const stored = await ctxOf(ts).db.gateway.findUniqueOrThrow({ where: { name: 'gw-browser' } });
+    assert.equal(stored.sshHostKeyFingerprint, fingerprint, 'the pinned key is the pasted one');
+    assert.equal(await row.getByTestId('provision').count(), 1);
+    await shot('gateways');
+  });
+
   it('an Auditor sees no write control, and the backend refuses a forged write (403)', async () => {
     // Material the Auditor's pages would offer write controls on, for an Admin.
     const ctx = ctxOf(ts);
@@ -465,7 +547,7 @@ describe('the admin panel in chromium, against a real backend', { skip: peer.ski
     assert.equal(await page.getByTestId('who').textContent(), 'audrey · Auditor');
     assert.equal(await page.getByTestId('nav-gateways').count(), 0, 'no page the role cannot read');
     assert.equal(await page.getByTestId('nav-audit').count(), 1);
-    for (const id of ['users', 'devices', 'enrollment-tokens', 'alerts', 'sessions', 'phones']) {
+    for (const id of ['users', 'devices', 'enrollment-tokens', 'alerts', 'sessions', 'phones', 'audit']) {
       await go(id);
       await page.locator(`[data-testid="page-${id}"] tbody tr`).first().waitFor();
       for (const control of WRITE_CONTROLS)

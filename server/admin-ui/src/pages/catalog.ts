@@ -12,8 +12,11 @@ export const READY_PAGES = [
   'enrollment-tokens',
   'sessions',
   'alerts',
+  'audit',
+  'gateways',
+  'policies',
 ] as const;
-export const PLANNED_PAGES = ['gateways', 'policies', 'audit'] as const;
+export const PLANNED_PAGES = [] as const;
 
 export type ReadyPageId = (typeof READY_PAGES)[number];
 export type PlannedPageId = (typeof PLANNED_PAGES)[number];
@@ -35,9 +38,9 @@ export const PAGE_CATALOG: readonly PageEntry[] = [
   { id: 'phones', title: 'Phones', read: 'devices:read' },
   { id: 'enrollment-tokens', title: 'Enrollment tokens', read: 'tokens:read' },
   { id: 'sessions', title: 'Sessions', read: 'sessions:read' },
-  { id: 'gateways', title: 'Gateways', read: 'gateways:read', cli: 'viworks admin gateways list' },
-  { id: 'policies', title: 'Policies', read: 'policies:read', cli: 'viworks admin policies list' },
-  { id: 'audit', title: 'Audit', read: 'audit:read', cli: 'viworks admin audit' },
+  { id: 'gateways', title: 'Gateways', read: 'gateways:read' },
+  { id: 'policies', title: 'Policies', read: 'policies:read' },
+  { id: 'audit', title: 'Audit', read: 'audit:read' },
   { id: 'alerts', title: 'Alerts', read: 'alerts:read' },
 ];
 
