@@ -19,6 +19,7 @@ import { gatewaySecretFiles } from '../gateway-node.js';
 import { driverStep, labDown, labUp } from '../lab.js';
 import { type LabPlan, labPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
+import { readLabState } from '../state.js';
 import { inHost, policyDocument, viworksIn, waitUntil } from './helpers.js';
 
 const LAB_ID = 207;
@@ -206,6 +207,34 @@ describe('the SIEM test plan in the lab', { skip: peers.skip }, () => {
     const unknown = found.find((a) => a.severity === 'warning');
     assert.ok(unknown, 'the TLS 1.3 client with an odd cipher list is unknown');
     assert.match(JSON.stringify(unknown), /t13/);
+  });
+
+  it("the admin panel is served to the lab's network, with its CSP, under the backend's own CA", async () => {
+    const { caFile } = readLabState(plan).backend;
+    const base = `https://${plan.backendName}:${plan.backendPort}`;
+    const curl = (path: string) =>
+      inHost(plan, 'client', [
+        '/usr/bin/curl',
+        '-s',
+        '--cacert',
+        caFile,
+        '--resolve',
+        `${plan.backendName}:${plan.backendPort}:${plan.backend.address}`,
+        '-o',
+        '/dev/null',
+        '-D',
+        '-',
+        '-w',
+        'status=%{http_code}',
+        `${base}${path}`,
+      ]);
+    const page = await curl('/admin/');
+    assert.match(page.stdout, /status=200$/, page.stdout + page.stderr);
+    assert.match(page.stdout, /content-security-policy: default-src 'none'; script-src 'self'/i);
+    assert.match(page.stdout, /content-security-policy: [^\r\n]*frame-ancestors 'none'/i);
+    const script = await curl('/admin/assets/app.js');
+    assert.match(script.stdout, /status=200$/, script.stdout);
+    assert.match(script.stdout, /content-type: (text|application)\/javascript/i);
   });
 
   it('a relaxation: the critical relaxation alert, before anyone approves it', async () => {
