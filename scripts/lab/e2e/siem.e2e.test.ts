@@ -230,7 +230,7 @@ describe('the SIEM test plan in the lab', { skip: peers.skip }, () => {
       ]);
     const page = await curl('/admin/');
     assert.match(page.stdout, /status=200$/, page.stdout + page.stderr);
-    assert.match(page.stdout, /content-security-policy: default-src 'none'; script-src 'self'/i);
+    assert.match(page.stdout, /content-security-policy: default-src 'none';\s*script-src 'self'/i);
     assert.match(page.stdout, /content-security-policy: [^\r\n]*frame-ancestors 'none'/i);
     const script = await curl('/admin/assets/app.js');
     assert.match(script.stdout, /status=200$/, script.stdout);

@@ -524,6 +524,21 @@ describe('front-door fingerprints on the gateway handshakes', () => {
     assert.deepEqual(byPort(h.events, 'tls.handshake'), { 52151: ['failure', TLS13.ja3, TLS13.ja4] });
   });
 
+  test('a hello the capture writes just after stunnel logged the handshake still joins it', async () => {
+    const h = harness({ logCursors: '{}' });
+    writeFileSync(helloLog(), '', { mode: 0o600 });
+    await ingestDataplane(h.deps, h.gatewayRow(), nodePull);
+    stunnel(52161, 'no certificate');
+    // A loaded node: the capture appends the hello while the backend is already pulling this round.
+    const lateCapture: PullPage = async (r, source, cursor) => {
+      const page = await nodePull(r, source, cursor);
+      if (source === 'stunnel') appendFileSync(helloLog(), `${hello(52161, TLS13)}\n`);
+      return page;
+    };
+    await ingestDataplane(h.deps, h.gatewayRow(), lateCapture);
+    assert.deepEqual(byPort(h.events, 'tls.handshake'), { 52161: ['failure', TLS13.ja3, TLS13.ja4] });
+  });
+
   test('a node without the hello source: the daemons’ events still go; it is asked again later', async () => {
     const h = harness({ logCursors: '{}' });
     let asked = 0;

@@ -8,8 +8,8 @@
 // gateway for the life of the process; after a restart a step that straddles it is not reported.
 // OpenVPN sees every client as stunnel's loopback relay: the relay port ties it back to the TLS peer
 // (core/gateway/dataplane/relay-join.ts, shared with the node's normalizer; see PULL_ORDER and EVENT_ORDER).
-// The front door's hello log (source `hello`, the node's ClientHello capture) is pulled before
-// stunnel's: its JA3/JA4 go onto the `tls.handshake` of the same source address and port, and an
+// The front door's hello log (source `hello`, the node's ClientHello capture) is pulled after
+// stunnel's and read before it: its JA3/JA4 go onto the `tls.handshake` of the same source address and port, and an
 // unknown fingerprint adds a `tls.fingerprint_unknown` (core/gateway/dataplane/hello-join.ts,
 // server/services/tls-fingerprints/gateway-unknown.ts).
 import { Type } from 'typebox';
@@ -237,9 +237,11 @@ const pullOverSsh =
 /**
  * The order pages are pulled in: OpenVPN before stunnel, so every OpenVPN client in a page has its
  * stunnel line (written as it connected on) in the stunnel page pulled after it, or an earlier one;
- * the hello log before stunnel for the same reason (a ClientHello comes before its handshake's end).
+ * the hello log after stunnel, so every handshake in the stunnel page has its hello in the hello page
+ * or an earlier one even when the capture wrote it a little after stunnel logged the handshake's end
+ * (a loaded node): the hello pull comes one SSH request later.
  */
-const PULL_ORDER: readonly IngestSource[] = ['fwknopd', 'openvpn', 'hello', 'stunnel'];
+const PULL_ORDER: readonly IngestSource[] = ['fwknopd', 'openvpn', 'stunnel', 'hello'];
 /**
  * The order they are turned into events: stunnel first, so OpenVPN finds the TLS peer of its relay;
  * the hellos before stunnel, so each handshake finds its fingerprints.
