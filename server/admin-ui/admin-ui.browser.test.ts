@@ -49,6 +49,9 @@ const WRITE_CONTROLS = [
   'terminate',
   'add-gateway',
   'provision',
+  'create-group',
+  'add-group',
+  'remove-group',
 ];
 /** Records every CSP violation of the page (runs before the page's own script, on each load). */
 const RECORD_VIOLATIONS = `window.__violations = [];
@@ -276,6 +279,35 @@ describe('the admin panel in chromium, against a real backend', { skip: peer.ski
     await page.getByTestId('user-carol').getByTestId('unlock').click();
     await page.getByTestId('user-carol').getByTestId('unlock-confirm').click();
     await page.getByTestId('user-carol').getByTestId('lock').waitFor();
+  });
+
+  it("creates a group, adds a user to it from the user's row, and removes them (asked first)", async () => {
+    await go('users');
+    await page.getByTestId('new-group-name').fill('engineering');
+    await page.getByTestId('create-group').click();
+    await page.getByTestId('note').filter({ hasText: 'Group engineering created.' }).waitFor();
+    const carol = page.getByTestId('user-carol');
+    await carol.getByTestId('add-group-select').selectOption('engineering');
+    await carol.getByTestId('add-group').click();
+    await page.getByTestId('note').filter({ hasText: 'carol added to engineering.' }).waitFor();
+    await carol.getByTestId('group-engineering').waitFor();
+    // The near-miss: only carol joined; another user's row does not list the group.
+    assert.equal(await page.getByTestId('user-audrey').getByTestId('group-engineering').count(), 0);
+    // The backend agrees (not only the page's own view of it).
+    const members = async () => {
+      const r = await ts.call<{ members: { username: string }[] }>('/admin/groups/engineering', {
+        headers: { authorization: lastAuthorization },
+      });
+      assert.equal(r.status, 200, r.text);
+      return r.body.members.map((m) => m.username);
+    };
+    assert.deepEqual(await members(), ['carol']);
+
+    await carol.getByTestId('remove-group').click();
+    await carol.getByTestId('remove-group-confirm').click();
+    await carol.getByTestId('group-engineering').waitFor({ state: 'detached' });
+    await page.getByTestId('note').filter({ hasText: 'carol removed from engineering.' }).waitFor();
+    assert.deepEqual(await members(), []);
   });
 
   it('creates an enrollment token, shows it once with a copy button, and revokes another', async () => {

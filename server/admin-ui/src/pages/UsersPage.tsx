@@ -1,5 +1,6 @@
 // Users: every account (administrators and desktop users), filtered by role and lock state, paged;
-// create, lock and unlock, reset, and a phone bind code as a QR code.
+// create, lock and unlock, reset, a phone bind code as a QR code; each user's groups, added to and
+// removed from here (policies:write), and a new group.
 import { useState } from 'react';
 import { USER_ROLES, type UserRole, type UserViewT } from '../../../../core/api/admin.js';
 import { type Problem, problemOf } from '../api.js';
@@ -11,8 +12,10 @@ import { StatusNote } from '../components/StatusNote.js';
 import { usePanel } from '../context.js';
 import { PAGE_SIZE, usePagedList } from '../hooks/usePagedList.js';
 import { BindCodePanel } from './users/BindCodePanel.js';
+import { CreateGroupForm } from './users/CreateGroupForm.js';
 import { CreateUserForm } from './users/CreateUserForm.js';
 import { type UserActionResult, UserRow } from './users/UserRow.js';
+import { groupsOf, useGroupMembership } from './users/useGroupMembership.js';
 
 interface Filter {
   readonly role: UserRole | '';
@@ -35,10 +38,14 @@ export function UsersPage() {
     );
     return { items: r.users, next: r.next_cursor };
   }, filter);
+  const readsGroups = can('policies:read');
+  const membership = useGroupMembership(readsGroups);
+  const groupNames = membership.groups.map((g) => g.name);
   const done = (r: UserActionResult) => {
     setProblem(null);
     setResult(r);
     list.reload();
+    membership.reload();
   };
   const failed = (err: unknown) => {
     setResult(null);
@@ -53,6 +60,9 @@ export function UsersPage() {
             done({ note: `${u.username} created.`, oneTimePassword: { username: u.username, value: pw } })
           }
         />
+      )}
+      {can('policies:write') && (
+        <CreateGroupForm onCreated={(name) => done({ note: `Group ${name} created.` })} />
       )}
       <ProblemBox problem={problem} />
       <StatusNote note={result?.note ?? null} />
@@ -91,6 +101,7 @@ export function UsersPage() {
         />
       </div>
       <ProblemBox problem={list.problem} />
+      <ProblemBox problem={membership.problem} />
       <table aria-busy={list.loading} data-testid="users">
         <thead>
           <tr>
@@ -98,13 +109,20 @@ export function UsersPage() {
             <th scope="col">Role</th>
             <th scope="col">State</th>
             <th scope="col">Credentials</th>
+            {readsGroups && <th scope="col">Groups</th>}
             <th scope="col">Last sign-in</th>
             <th scope="col">Actions</th>
           </tr>
         </thead>
         <tbody>
           {list.items.map((u) => (
-            <UserRow key={u.id} user={u} onResult={done} onFailure={failed} />
+            <UserRow
+              key={u.id}
+              user={u}
+              groups={readsGroups ? { memberOf: groupsOf(membership, u.id), allGroups: groupNames } : null}
+              onResult={done}
+              onFailure={failed}
+            />
           ))}
         </tbody>
       </table>

@@ -5,6 +5,7 @@ import type { BindCodeReply, UserViewT } from '../../../../../core/api/admin.js'
 import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { When } from '../../components/When.js';
 import { usePanel } from '../../context.js';
+import { UserGroupsCell } from './UserGroupsCell.js';
 
 export interface UserActionResult {
   readonly note?: string;
@@ -12,12 +13,20 @@ export interface UserActionResult {
   readonly bind?: { readonly username: string; readonly reply: Static<typeof BindCodeReply> };
 }
 
+/** The groups column, shown to roles that read groups (policies:read). */
+export interface UserRowGroups {
+  readonly memberOf: readonly string[];
+  readonly allGroups: readonly string[];
+}
+
 export function UserRow({
   user,
+  groups,
   onResult,
   onFailure,
 }: {
   readonly user: UserViewT;
+  readonly groups: UserRowGroups | null;
   readonly onResult: (r: UserActionResult) => void;
   readonly onFailure: (err: unknown) => void;
 }) {
@@ -71,6 +80,15 @@ export function UserRow({
         {' · '}
         {user.totp_enrolled ? 'TOTP' : 'no TOTP'}
       </td>
+      {groups && (
+        <UserGroupsCell
+          user={user}
+          memberOf={groups.memberOf}
+          allGroups={groups.allGroups}
+          onResult={onResult}
+          onFailure={onFailure}
+        />
+      )}
       <td>
         <When iso={user.last_login_at} />
       </td>
