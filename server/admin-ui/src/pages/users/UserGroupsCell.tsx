@@ -5,7 +5,7 @@ import { useState } from 'react';
 import type { UserViewT } from '../../../../../core/api/admin.js';
 import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { usePanel } from '../../context.js';
-import type { UserActionResult } from './UserRow.js';
+import type { UserActionResult } from './user-action-result.js';
 
 export function UserGroupsCell({
   user,

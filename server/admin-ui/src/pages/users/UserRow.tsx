@@ -1,17 +1,11 @@
-// One account in the users list, with the actions the role may take on it.
-
-import type { Static } from 'typebox';
-import type { BindCodeReply, UserViewT } from '../../../../../core/api/admin.js';
+import type { UserViewT } from '../../../../../core/api/admin.js';
 import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { When } from '../../components/When.js';
 import { usePanel } from '../../context.js';
 import { UserGroupsCell } from './UserGroupsCell.js';
+import type { UserActionResult } from './user-action-result.js';
 
-export interface UserActionResult {
-  readonly note?: string;
-  readonly oneTimePassword?: { readonly username: string; readonly value: string };
-  readonly bind?: { readonly username: string; readonly reply: Static<typeof BindCodeReply> };
-}
+export type { UserActionResult } from './user-action-result.js';
 
 /** The groups column, shown to roles that read groups (policies:read). */
 export interface UserRowGroups {
