@@ -15,6 +15,7 @@ describe('auditFilterQuery', () => {
         user: 'u-1',
         actor: 'u-2',
         session: 's-1',
+        device: '0190c3a4-0000-7000-8000-000000000001',
       }),
       {
         from: '2030-01-01T00:00:00Z',
@@ -24,6 +25,7 @@ describe('auditFilterQuery', () => {
         user_id: 'u-1',
         actor: 'u-2',
         session_id: 's-1',
+        device_id: '0190c3a4-0000-7000-8000-000000000001',
       },
     );
   });
@@ -38,6 +40,7 @@ describe('auditFilterQuery', () => {
     assert.deepEqual(Object.keys(auditFilterFlags).sort(), [
       'action',
       'actor',
+      'device',
       'from',
       'result',
       'session',

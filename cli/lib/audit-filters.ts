@@ -13,6 +13,7 @@ export const auditFilterFlags = {
   user: Flags.string({ description: 'Pseudonym (u-…) of the user the event is about' }),
   actor: Flags.string({ description: 'Pseudonym (u-…) of the acting administrator' }),
   session: Flags.string({ description: 'Session id' }),
+  device: Flags.string({ description: 'Desktop device id' }),
 };
 
 /** The parsed values of auditFilterFlags (undefined: not given). */
@@ -24,11 +25,12 @@ export interface AuditFilterValues {
   readonly user?: string | undefined;
   readonly actor?: string | undefined;
   readonly session?: string | undefined;
+  readonly device?: string | undefined;
 }
 
 export type AuditFilterQuery = Pick<
   AuditQueryT,
-  'from' | 'to' | 'action_prefix' | 'result' | 'user_id' | 'actor' | 'session_id'
+  'from' | 'to' | 'action_prefix' | 'result' | 'user_id' | 'actor' | 'session_id' | 'device_id'
 >;
 
 /** The given filters as query fields, under the API's names; a flag not given adds no field. */
@@ -41,6 +43,7 @@ export function auditFilterQuery(flags: AuditFilterValues): AuditFilterQuery {
     user_id: flags.user,
     actor: flags.actor,
     session_id: flags.session,
+    device_id: flags.device,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }

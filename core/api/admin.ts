@@ -316,6 +316,8 @@ export const AuditQuery = Type.Object(
     /** Pseudonym of the acting administrator (admin events carry it in `cmd`). */
     actor: Type.Optional(Pseudonym),
     session_id: Type.Optional(Type.String({ minLength: 1, maxLength: 80, pattern: '^[A-Za-z0-9_.:-]+$' })),
+    /** Id of the desktop device the event is about (`device_id`). */
+    device_id: Type.Optional(Id),
   },
   closed,
 );

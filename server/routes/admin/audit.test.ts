@@ -25,6 +25,8 @@ describe('admin API: audit query', () => {
   let admin: TestAccount;
   let target: TestAccount;
   let sessionId: string;
+  let deviceId: string;
+  let idleDeviceId: string;
   before(async () => {
     t = await startAdminTestServer();
     admin = await createAccount(t.ctx, 'Admin');
@@ -40,6 +42,8 @@ describe('admin API: audit query', () => {
     }
     const gw = await createGateway(t.ctx);
     const dev = await createDevice(t.ctx, target.user.id, 'active');
+    deviceId = dev.id;
+    idleDeviceId = (await createDevice(t.ctx, target.user.id, 'active')).id;
     sessionId = (
       await createVpnSession(t.ctx, { userId: target.user.id, deviceId: dev.id, gatewayId: gw.id })
     ).id;
@@ -85,7 +89,7 @@ describe('admin API: audit query', () => {
     assert.match(asc[0]!.hash, /^[0-9a-f]{64}$/);
   });
 
-  it('filters by action prefix, result, user pseudonym, actor, session id and time range', async () => {
+  it('filters by action prefix, result, user pseudonym, actor, session id, device and time range', async () => {
     const creates = await collect('action_prefix=admin.user_create');
     assert.equal(creates.length, 6);
     assert.ok(creates.every((e) => e.event.action === 'admin.user_create' && e.event.component === 'admin'));
@@ -109,6 +113,14 @@ describe('admin API: audit query', () => {
       ['session.end'],
     );
 
+    // The lock ended the device's session; the user's other device has no event (the near miss).
+    const byDevice = await collect(`device_id=${deviceId}`);
+    assert.deepEqual(
+      byDevice.map((e) => [e.event.action, e.event.device_id]),
+      [['session.end', deviceId]],
+    );
+    assert.deepEqual(await collect(`device_id=${idleDeviceId}`), []);
+
     const failures = await collect('result=failure');
     assert.equal(failures.length, 0);
     // `_` is a LIKE wildcard on SQLite; the exact check must still hold.
@@ -128,6 +140,7 @@ describe('admin API: audit query', () => {
     for (const qs of [
       'limit=201',
       'user_id=alice',
+      'device_id=laptop-1',
       'result=maybe',
       'cursor=abc',
       'from=yesterday',

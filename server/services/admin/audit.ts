@@ -38,6 +38,7 @@ export function auditFilter(q: AuditFilters): AuditFilter {
   if (q.user_id) fields.user_id = q.user_id;
   if (q.actor) fields.cmd = q.actor;
   if (q.session_id) fields.session_id = q.session_id;
+  if (q.device_id) fields.device_id = q.device_id;
   const contains = Object.entries(fields).map(([k, v]) => ({
     event: { contains: `"${k}":${JSON.stringify(v)}` },
   }));

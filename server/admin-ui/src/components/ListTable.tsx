@@ -28,18 +28,20 @@ export function ListTable<T>({
   return (
     <>
       <ProblemBox problem={list.problem} />
-      <table aria-busy={list.loading} data-testid={testId}>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th scope="col" key={c}>
-                {c}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{items.map(row)}</tbody>
-      </table>
+      <div className="table-scroll">
+        <table aria-busy={list.loading} data-testid={testId}>
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th scope="col" key={c}>
+                  {c}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>{items.map(row)}</tbody>
+        </table>
+      </div>
       {empty && !list.loading && items.length === 0 && <p className="muted">{empty}</p>}
       <Pager list={list as PagedList<unknown>} label={label} />
     </>

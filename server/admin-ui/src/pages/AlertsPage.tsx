@@ -63,48 +63,50 @@ export function AlertsPage() {
       </div>
       <ProblemBox problem={problem} />
       <ProblemBox problem={list.problem} />
-      <table aria-busy={list.loading} data-testid="alerts">
-        <thead>
-          <tr>
-            <th scope="col">Fired</th>
-            <th scope="col">Severity</th>
-            <th scope="col">Rule</th>
-            <th scope="col">Summary</th>
-            <th scope="col">About</th>
-            <th scope="col">Acknowledged</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.items.map((a) => (
-            <tr key={a.id} data-testid={`alert-${a.rule}`}>
-              <td>
-                <When iso={a.fired_at} />
-              </td>
-              <td>
-                <span className={`badge ${a.severity === 'warning' ? 'warn' : 'bad'}`}>{a.severity}</span>
-              </td>
-              <td>
-                <code>{a.rule}</code>
-              </td>
-              <td>{a.summary}</td>
-              <td>
-                <code>{a.key}</code>
-              </td>
-              <td className="actions">
-                {a.acked_at ? (
-                  <When iso={a.acked_at} />
-                ) : (
-                  can('alerts:ack') && (
-                    <button type="button" onClick={() => ack(a)} data-testid="ack">
-                      Acknowledge
-                    </button>
-                  )
-                )}
-              </td>
+      <div className="table-scroll">
+        <table aria-busy={list.loading} data-testid="alerts">
+          <thead>
+            <tr>
+              <th scope="col">Fired</th>
+              <th scope="col">Severity</th>
+              <th scope="col">Rule</th>
+              <th scope="col">Summary</th>
+              <th scope="col">About</th>
+              <th scope="col">Acknowledged</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {list.items.map((a) => (
+              <tr key={a.id} data-testid={`alert-${a.rule}`}>
+                <td>
+                  <When iso={a.fired_at} />
+                </td>
+                <td>
+                  <span className={`badge ${a.severity === 'warning' ? 'warn' : 'bad'}`}>{a.severity}</span>
+                </td>
+                <td>
+                  <code>{a.rule}</code>
+                </td>
+                <td>{a.summary}</td>
+                <td>
+                  <code>{a.key}</code>
+                </td>
+                <td className="actions">
+                  {a.acked_at ? (
+                    <When iso={a.acked_at} />
+                  ) : (
+                    can('alerts:ack') && (
+                      <button type="button" onClick={() => ack(a)} data-testid="ack">
+                        Acknowledge
+                      </button>
+                    )
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {!list.loading && list.items.length === 0 && <p className="muted">No alerts.</p>}
       <Pager list={list} label="Alerts" />
     </>

@@ -1,7 +1,6 @@
-// The audit trail: search by user, acting administrator, session, action (a prefix), result and
-// time range, newest first, paged; each event opens to its full JSON (as text); export what the
+// The audit trail: search by user, acting administrator, session, device, action (a prefix), result
+// and time range, newest first, paged; each event opens to its full JSON (as text); export what the
 // filter selects as NDJSON or CSV; the integrity panel. Read-only: nothing here changes anything.
-// The API has no device filter (AuditQuery): a device's events are found through its session.
 import { type FormEvent, useState } from 'react';
 import type { AuditRecordViewT } from '../../../../core/api/admin.js';
 import { type Problem, problemOf } from '../api.js';
@@ -81,6 +80,7 @@ export function AuditPage() {
           testId="audit-actor"
         />
         <Field label="Session" value={form.session} onChange={set('session')} testId="audit-session" />
+        <Field label="Device" value={form.device} onChange={set('device')} testId="audit-device" />
         <Field
           label="Action (prefix)"
           value={form.action}

@@ -57,59 +57,63 @@ export function GatewaysPage() {
       <h2>Gateways</h2>
       <ProblemBox problem={problem} />
       <StatusNote note={note} />
-      <table aria-busy={gateways === null} data-testid="gateways">
-        <thead>
-          <tr>
-            {['Name', 'DNS name', 'Status', 'SSH', 'Host key', 'Provisioned', 'Health', 'Actions'].map(
-              (c) => (
-                <th scope="col" key={c}>
-                  {c}
-                </th>
-              ),
-            )}
-          </tr>
-        </thead>
-        <tbody>
-          {(gateways ?? []).map((g) => (
-            <tr key={g.id} data-testid={`gateway-${g.name}`}>
-              <td>{g.name}</td>
-              <td>{g.fqdn}</td>
-              <td>{g.status}</td>
-              <td>
-                {g.ssh_user}@{g.ssh_host}:{g.ssh_port}
-              </td>
-              <td>
-                <code data-testid="gw-fingerprint">{g.ssh_host_key_fingerprint || '—'}</code>
-              </td>
-              <td>
-                <When iso={g.provisioned_at} />
-              </td>
-              <td>
-                {health[g.name] ? (
-                  <GatewayHealth h={health[g.name] as GatewayHealthReplyT} />
-                ) : (
-                  <>
-                    {lastHealth(g)} <When iso={g.last_health_at} />
-                  </>
-                )}
-              </td>
-              <td className="actions">
-                <button type="button" onClick={() => checkHealth(g.name)} data-testid="check-health">
-                  Check health
-                </button>
-                {writes && (
-                  <ConfirmButton
-                    label="Provision"
-                    question={`Provision ${g.name}: apply its configuration and SPA keys over SSH?`}
-                    onConfirm={() => provision(g.name)}
-                    testId="provision"
-                  />
-                )}
-              </td>
+      <div className="table-scroll">
+        <table aria-busy={gateways === null} data-testid="gateways">
+          <thead>
+            <tr>
+              {['Name', 'DNS name', 'Status', 'SSH', 'Host key', 'Provisioned', 'Health', 'Actions'].map(
+                (c) => (
+                  <th scope="col" key={c}>
+                    {c}
+                  </th>
+                ),
+              )}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {(gateways ?? []).map((g) => (
+              <tr key={g.id} data-testid={`gateway-${g.name}`}>
+                <td>{g.name}</td>
+                <td>{g.fqdn}</td>
+                <td>{g.status}</td>
+                <td>
+                  {g.ssh_user}@{g.ssh_host}:{g.ssh_port}
+                </td>
+                <td>
+                  <code className="fingerprint" data-testid="gw-fingerprint">
+                    {g.ssh_host_key_fingerprint || '—'}
+                  </code>
+                </td>
+                <td>
+                  <When iso={g.provisioned_at} />
+                </td>
+                <td>
+                  {health[g.name] ? (
+                    <GatewayHealth h={health[g.name] as GatewayHealthReplyT} />
+                  ) : (
+                    <>
+                      {lastHealth(g)} <When iso={g.last_health_at} />
+                    </>
+                  )}
+                </td>
+                <td className="actions">
+                  <button type="button" onClick={() => checkHealth(g.name)} data-testid="check-health">
+                    Check health
+                  </button>
+                  {writes && (
+                    <ConfirmButton
+                      label="Provision"
+                      question={`Provision ${g.name}: apply its configuration and SPA keys over SSH?`}
+                      onConfirm={() => provision(g.name)}
+                      testId="provision"
+                    />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {gateways?.length === 0 && <p className="muted">No gateways.</p>}
       {writes && <AddGatewayForm onAdded={(n) => act(async () => n)} />}
     </>

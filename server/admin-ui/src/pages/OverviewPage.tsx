@@ -93,25 +93,27 @@ function Funnel({ funnel }: { readonly funnel: OverviewReplyT['funnel'] }) {
   return (
     <section aria-labelledby="ov-funnel">
       <h3 id="ov-funnel">Sign-in funnel, last hour</h3>
-      <table data-testid="overview-funnel">
-        <thead>
-          <tr>
-            <th scope="col">Stage</th>
-            <th scope="col">Succeeded</th>
-            <th scope="col">Failed or denied</th>
-          </tr>
-        </thead>
-        <tbody>
-          {funnel.stages.map((s) => (
-            <tr key={s.stage} data-testid={`funnel-${s.stage}`}>
-              <th scope="row">{STAGE_LABEL[s.stage]}</th>
-              <td>{s.success}</td>
-              {/* A tunnel that did not come up is silent: the backend counts no tunnel failures. */}
-              <td>{s.stage === 'tunnel' ? '—' : s.failed}</td>
+      <div className="table-scroll">
+        <table data-testid="overview-funnel">
+          <thead>
+            <tr>
+              <th scope="col">Stage</th>
+              <th scope="col">Succeeded</th>
+              <th scope="col">Failed or denied</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {funnel.stages.map((s) => (
+              <tr key={s.stage} data-testid={`funnel-${s.stage}`}>
+                <th scope="row">{STAGE_LABEL[s.stage]}</th>
+                <td>{s.success}</td>
+                {/* A tunnel that did not come up is silent: the backend counts no tunnel failures. */}
+                <td>{s.stage === 'tunnel' ? '—' : s.failed}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {!funnel.complete && (
         <p className="note">More events than counted in this hour: the counts are a floor.</p>
       )}
@@ -128,30 +130,32 @@ function Gateways({ gateways }: { readonly gateways: OverviewReplyT['gateways'] 
         checked
       </p>
       {gateways.items.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Gateway</th>
-              <th scope="col">Status</th>
-              <th scope="col">Health</th>
-              <th scope="col">Last checked</th>
-            </tr>
-          </thead>
-          <tbody>
-            {gateways.items.map((g) => (
-              <tr key={g.name}>
-                <td>{g.name}</td>
-                <td>{g.status}</td>
-                <td>
-                  <span className={HEALTH_BADGE[g.health]}>{g.health}</span>
-                </td>
-                <td>
-                  <When iso={g.last_health_at} />
-                </td>
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Gateway</th>
+                <th scope="col">Status</th>
+                <th scope="col">Health</th>
+                <th scope="col">Last checked</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {gateways.items.map((g) => (
+                <tr key={g.name}>
+                  <td>{g.name}</td>
+                  <td>{g.status}</td>
+                  <td>
+                    <span className={HEALTH_BADGE[g.health]}>{g.health}</span>
+                  </td>
+                  <td>
+                    <When iso={g.last_health_at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

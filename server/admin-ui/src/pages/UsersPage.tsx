@@ -102,30 +102,32 @@ export function UsersPage() {
       </div>
       <ProblemBox problem={list.problem} />
       <ProblemBox problem={membership.problem} />
-      <table aria-busy={list.loading} data-testid="users">
-        <thead>
-          <tr>
-            <th scope="col">Username</th>
-            <th scope="col">Role</th>
-            <th scope="col">State</th>
-            <th scope="col">Credentials</th>
-            {readsGroups && <th scope="col">Groups</th>}
-            <th scope="col">Last sign-in</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.items.map((u) => (
-            <UserRow
-              key={u.id}
-              user={u}
-              groups={readsGroups ? { memberOf: groupsOf(membership, u.id), allGroups: groupNames } : null}
-              onResult={done}
-              onFailure={failed}
-            />
-          ))}
-        </tbody>
-      </table>
+      <div className="table-scroll">
+        <table aria-busy={list.loading} data-testid="users">
+          <thead>
+            <tr>
+              <th scope="col">Username</th>
+              <th scope="col">Role</th>
+              <th scope="col">State</th>
+              <th scope="col">Credentials</th>
+              {readsGroups && <th scope="col">Groups</th>}
+              <th scope="col">Last sign-in</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((u) => (
+              <UserRow
+                key={u.id}
+                user={u}
+                groups={readsGroups ? { memberOf: groupsOf(membership, u.id), allGroups: groupNames } : null}
+                onResult={done}
+                onFailure={failed}
+              />
+            ))}
+          </tbody>
+        </table>
+      </div>
       <Pager list={list} label="Users" />
     </>
   );

@@ -10,6 +10,7 @@ export interface AuditForm {
   readonly user: string;
   readonly actor: string;
   readonly session: string;
+  readonly device: string;
   readonly action: string;
   readonly result: AuditResult | '';
   /** `datetime-local` values (local time, no zone), or ''. */
@@ -21,6 +22,7 @@ export const EMPTY_AUDIT_FORM: AuditForm = {
   user: '',
   actor: '',
   session: '',
+  device: '',
   action: '',
   result: '',
   from: '',
@@ -43,6 +45,7 @@ export function auditFilterOf(form: AuditForm): AuditFilter {
   if (form.user.trim()) f.user_id = form.user.trim();
   if (form.actor.trim()) f.actor = form.actor.trim();
   if (form.session.trim()) f.session_id = form.session.trim();
+  if (form.device.trim()) f.device_id = form.device.trim();
   // The API matches a prefix of the action and accepts only its lower-case alphabet.
   if (form.action.trim()) f.action_prefix = form.action.trim().toLowerCase();
   if (form.result) f.result = form.result;

@@ -60,35 +60,37 @@ export function Assignments({
       {assignments.length === 0 ? (
         <p className="muted">Nobody: the policy is not in effect for anyone.</p>
       ) : (
-        <table data-testid="assignments">
-          <thead>
-            <tr>
-              <th scope="col">Kind</th>
-              <th scope="col">Who</th>
-              <th scope="col">Priority</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {assignments.map((a) => (
-              <tr key={`${a.subject_type}-${a.subject_id}`} data-testid={`assignment-${a.subject}`}>
-                <td>{a.subject_type}</td>
-                <td>{a.subject}</td>
-                <td>{a.priority ?? '—'}</td>
-                <td className="actions">
-                  {writes && (
-                    <ConfirmButton
-                      label="Unassign"
-                      question={`Take ${name} away from ${a.subject}? They fall back to another policy.`}
-                      onConfirm={() => unassign(a)}
-                      testId="unassign"
-                    />
-                  )}
-                </td>
+        <div className="table-scroll">
+          <table data-testid="assignments">
+            <thead>
+              <tr>
+                <th scope="col">Kind</th>
+                <th scope="col">Who</th>
+                <th scope="col">Priority</th>
+                <th scope="col">Actions</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {assignments.map((a) => (
+                <tr key={`${a.subject_type}-${a.subject_id}`} data-testid={`assignment-${a.subject}`}>
+                  <td>{a.subject_type}</td>
+                  <td>{a.subject}</td>
+                  <td>{a.priority ?? '—'}</td>
+                  <td className="actions">
+                    {writes && (
+                      <ConfirmButton
+                        label="Unassign"
+                        question={`Take ${name} away from ${a.subject}? They fall back to another policy.`}
+                        onConfirm={() => unassign(a)}
+                        testId="unassign"
+                      />
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {writes && (
         <form
