@@ -21,6 +21,7 @@ import { type LabPlan, labPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
 import { readLabState } from '../state.js';
 import { inHost, policyDocument, viworksIn, waitUntil } from './helpers.js';
+import { labAdminTotp, launchChromiumIn } from './panel-browser.js';
 
 const LAB_ID = 207;
 const peers = needPeers({
@@ -33,9 +34,10 @@ const peers = needPeers({
     '/usr/bin/openssl',
     '/usr/bin/curl',
     '/usr/bin/promtool',
+    '/usr/bin/chromium',
   ],
   root: true,
-  apt: 'fwknop-server stunnel4 openvpn openssh-server nftables openssl curl prometheus',
+  apt: 'fwknop-server stunnel4 openvpn openssh-server nftables openssl curl prometheus chromium',
 });
 const self = { argv: [process.execPath, repoPath('dist/scripts/lab/cli.js')] };
 
@@ -235,6 +237,49 @@ describe('the SIEM test plan in the lab', { skip: peers.skip }, () => {
     const script = await curl('/admin/assets/app.js');
     assert.match(script.stdout, /status=200$/, script.stdout);
     assert.match(script.stdout, /content-type: (text|application)\/javascript/i);
+  });
+
+  it("the lab admin signs in to the panel in chromium on the client's network and checks the gateway", async () => {
+    const account = JSON.parse(readFileSync(join(plan.dirs.client, 'admin-account.json'), 'utf8')) as {
+      username: string;
+      password: string;
+      totp_secret: string;
+    };
+    const browser = await launchChromiumIn(plan, 'client');
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+      await page.goto(`https://${plan.backendName}:${plan.backendPort}/admin/`);
+      await page.getByTestId('username').fill(account.username);
+      await page.getByTestId('password').fill(account.password);
+      await page.getByTestId('totp').fill(labAdminTotp(account.totp_secret));
+      await page.getByTestId('sign-in').click();
+      await page.getByTestId('who').waitFor({ timeout: 15_000 });
+      assert.equal(await page.getByTestId('who').textContent(), `${account.username} · Admin`);
+      // The lab's gateway, provisioned by the lab: its health asked now over SSH, through the panel.
+      await page.getByTestId('nav-gateways').click();
+      const row = page.getByTestId('gateway-default');
+      await row.waitFor();
+      assert.equal(
+        await row.getByTestId('gw-fingerprint').textContent(),
+        readLabState(plan).gateway?.hostKeyFingerprint,
+      );
+      await row.getByTestId('check-health').click();
+      const health = row.getByTestId('gw-health');
+      await health.waitFor({ timeout: 30_000 });
+      const text = (await health.textContent()) ?? '';
+      assert.match(text, /openvpn:\s*running/, text);
+      assert.match(text, /configuration as applied/, text);
+      // The events of this test's own connects, found by the device filter of the Audit page.
+      await page.getByTestId('nav-audit').click();
+      await page.getByTestId('audit-device').fill(deviceId);
+      await page.getByTestId('audit-action').fill('client.spa');
+      await page.getByTestId('audit-search').click();
+      await page.getByTestId('audit-row-action').first().waitFor({ timeout: 15_000 });
+      const actions = await page.getByTestId('audit-row-action').allTextContents();
+      assert.ok(actions.length > 0 && actions.every((a) => a === 'client.spa_sent'), actions.join(' '));
+    } finally {
+      await browser.close();
+    }
   });
 
   it('a relaxation: the critical relaxation alert, before anyone approves it', async () => {
