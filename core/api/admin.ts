@@ -6,6 +6,7 @@ import { type Static, type TSchema, Type } from 'typebox';
 import { AuditEventSchema } from '../audit/event.js';
 import { Password as AnyPassword, closed, NewPassword, OtpCode, Username } from './common.js';
 import { KEY_PROTECTIONS } from './device.js';
+import { ProcessPostureSchema } from './posture.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -212,6 +213,12 @@ export const DeviceView = Type.Object(
     created_at: IsoTime,
     approved_at: Nullable(IsoTime),
     revoked_at: Nullable(IsoTime),
+    /** The daemon's hardening as declared at the device's last completed login; null: none declared. */
+    posture: Nullable(ProcessPostureSchema),
+    /** The posture judged as the access policy judges it (isHardened); null with posture null. */
+    hardened: Nullable(Type.Boolean()),
+    /** When the last login from this device completed; null: none recorded. */
+    last_login_at: Nullable(IsoTime),
   },
   closed,
 );

@@ -44,3 +44,21 @@ export const POSTURE_UNHARDENED: ProcessPosture = Object.freeze({
   no_new_privs: false,
   tracer: false,
 });
+
+export const POSTURE_FINDINGS = ['dumpable', 'core_limit', 'new_privs', 'tracer'] as const;
+export type PostureFinding = (typeof POSTURE_FINDINGS)[number];
+
+/**
+ * The checks a declared posture fails, by short name, in field order: what the admin CLI and panel
+ * list for a device that is not hardened, and what the policy's isHardened judges (none failed).
+ * `mlock` is not judged: viworksd cannot lock the whole process (docs/cli.md#process-hardening).
+ */
+export function postureFindings(p: ProcessPosture): PostureFinding[] {
+  const failed: Record<PostureFinding, boolean> = {
+    dumpable: p.dumpable,
+    core_limit: !p.core_limit_zero,
+    new_privs: !p.no_new_privs,
+    tracer: p.tracer,
+  };
+  return POSTURE_FINDINGS.filter((f) => failed[f]);
+}

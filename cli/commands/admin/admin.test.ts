@@ -239,6 +239,35 @@ describe('viworks admin (real backend)', () => {
       pending.devices.map((d) => d.id),
       [device.id],
     );
+    assert.deepEqual(
+      [pending.devices[0]?.posture, pending.devices[0]?.hardened, pending.devices[0]?.last_login_at],
+      [null, null, null],
+    );
+    // The posture of its last login (stored as a completed login stores it, auth/login-record.ts).
+    const posture = {
+      dumpable: true,
+      core_limit_zero: false,
+      mlock: 'secrets',
+      no_new_privs: true,
+      tracer: false,
+    };
+    const other = await createDevice(t.ctx, user.user.id, 'active');
+    await t.ctx.db.desktopDevice.update({
+      where: { id: other.id },
+      data: { lastPosture: JSON.stringify(posture), lastLoginAt: new Date('2026-12-04T10:00:00Z') },
+    });
+    const both = okJson(await run(DevicesList, ['--user', 'dave', '--json']), R.AdminDevicesListResultSchema);
+    const withPosture = both.devices.find((d) => d.id === other.id);
+    assert.deepEqual(withPosture?.posture, posture);
+    assert.equal(withPosture?.hardened, false);
+    assert.equal(withPosture?.last_login_at, '2026-12-04T10:00:00.000Z');
+    const table = (await run(DevicesList, ['--user', 'dave'])).stdout.split('\n');
+    assert.match(table[0] ?? '', /FINGERPRINT +POSTURE +LAST LOGIN +CREATED/);
+    assert.match(
+      table.find((l) => l.startsWith(other.id)) ?? '',
+      / findings: dumpable,core_limit +2026-12-04T10:00:00\.000Z /,
+    );
+    assert.match(table.find((l) => l.startsWith(device.id)) ?? '', / — +— +20/);
     const approved = okJson(
       await run(DevicesApprove, [device.id, '--json']),
       R.AdminDeviceActionResultSchema,

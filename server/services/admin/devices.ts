@@ -1,11 +1,14 @@
 // Admin API: desktop devices. Approve moves pending_approval → active; unbind revokes the device
 // (its key can never be used again) and ends every session it has, and its SPA keys are removed
-// from every active gateway (in the background: audited there, never failing the unbind).
+// from every active gateway (in the background: audited there, never failing the unbind). Each
+// device shows the posture its daemon declared at its last completed login (auth/login-record.ts).
 import type { DeviceViewT, ListDevicesQueryT } from '../../../core/api/admin.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
 import type { AppContext } from '../../context.js';
 import type { DesktopDevice } from '../../data/client.js';
+import { storedPosture } from '../auth/login-record.js';
 import { endSessions } from '../client/end-sessions.js';
+import { isHardened } from '../policy/facts.js';
 import { type AdminActor, auditAdmin } from './audit-events.js';
 import type { AdminDeps } from './credentials.js';
 import { iso, pageArgs, pageOf } from './paging.js';
@@ -14,6 +17,7 @@ type DeviceRow = DesktopDevice & { user: { username: string; auditId: string } }
 const withUser = { user: { select: { username: true, auditId: true } } } as const;
 
 export function deviceView(d: DeviceRow): DeviceViewT {
+  const posture = storedPosture(d.lastPosture);
   return {
     id: d.id,
     user_id: d.userId,
@@ -27,6 +31,9 @@ export function deviceView(d: DeviceRow): DeviceViewT {
     created_at: iso(d.createdAt),
     approved_at: iso(d.approvedAt),
     revoked_at: iso(d.revokedAt),
+    posture,
+    hardened: posture === null ? null : isHardened(posture),
+    last_login_at: iso(d.lastLoginAt),
   };
 }
 

@@ -11,6 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { DeviceKeyType, KeyProtection } from '../../../core/api/device.js';
+import type { ProcessPosture } from '../../../core/api/posture.js';
 import type { KvStore } from '../../kv/kv-store.js';
 import { newOtpCode, type OtpKeys, openCode, otpHmac, sealCode } from './otp-codes.js';
 
@@ -51,6 +52,8 @@ export interface TxnRecord {
   readonly hardened?: boolean;
   /** The version the login's daemon reported (auth v5), carried into the access claims; absent: none. */
   readonly clientVersion?: string;
+  /** The login's declared hardening itself, recorded on the device when the login completes; absent: none. */
+  readonly posture?: ProcessPosture;
 }
 
 export interface NewTxn {
@@ -65,6 +68,7 @@ export interface NewTxn {
   readonly enrollment?: PendingEnrollment;
   readonly hardened?: boolean;
   readonly clientVersion?: string;
+  readonly posture?: ProcessPosture;
 }
 
 /** What GET /mobile/otp returns to the user's phone (the code opened from its sealed form). */
@@ -154,6 +158,7 @@ export class LoginTxns {
       enrollment: t.enrollment ?? null,
       ...(t.hardened !== undefined ? { hardened: t.hardened } : {}),
       ...(t.clientVersion !== undefined ? { clientVersion: t.clientVersion } : {}),
+      ...(t.posture !== undefined ? { posture: t.posture } : {}),
     };
     return { txnId, hash, record };
   }

@@ -14,7 +14,8 @@
 //
 // The client version the daemon reports (auth v5) is what the policy's minimum judges, at step 1
 // and, carried in the transaction and the claims, at bootstrap; a completed login records it on
-// the device (what admins see), so an upgrade is allowed at once and a downgrade is noticed.
+// the device (what admins see), so an upgrade is allowed at once and a downgrade is noticed; so are
+// its declared posture and its time (login-record.ts), which the admin API's devices show.
 import type { ProcessPosture } from '../../../core/api/posture.js';
 import { isViworksError, ViworksError } from '../../../core/errors/viworks-error.js';
 import type { DesktopDevice } from '../../data/client.js';
@@ -30,6 +31,7 @@ import {
 } from './grants.js';
 import type { IdentityDeps } from './identity.js';
 import { clearFailures, isLocked, recordFailure } from './lockout.js';
+import { recordCompletedLogin } from './login-record.js';
 import { checkOtp, type OtpOutcome } from './otp-check.js';
 import { issuePasswordToken } from './password.js';
 import { burnPasswordCheck, checkPassword } from './password-check.js';
@@ -64,7 +66,7 @@ export async function startLogin(
     devicePlatform: device.platform,
     sourceIp: input.sourceIp,
     deviceNonce: input.deviceNonce,
-    ...(input.posture ? { hardened: isHardened(input.posture) } : {}),
+    ...(input.posture ? { hardened: isHardened(input.posture), posture: input.posture } : {}),
     ...(input.clientVersion !== null ? { clientVersion: input.clientVersion } : {}),
   };
   if (input.posture) trail.declared(postureText(input.posture));
@@ -220,6 +222,7 @@ export async function completeLogin(
   }
   const reported = outcome.record.clientVersion;
   if (reported !== undefined) await noteClientVersion(deps, trail, device, reported);
+  await recordCompletedLogin(deps.db, device.id, outcome.record.posture ?? null, now);
   const claims: AccessClaims = {
     userId: user.id,
     deviceId: device.id,

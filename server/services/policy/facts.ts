@@ -4,15 +4,15 @@
 // reported with that login, auth v5 — not the enrollment's), the daemon's hardening when it was
 // declared, whether the user's bound phone is attested, the gateway.
 import type { KeyProtection } from '../../../core/api/device.js';
-import type { ProcessPosture } from '../../../core/api/posture.js';
+import { type ProcessPosture, postureFindings } from '../../../core/api/posture.js';
 import type { AppContext } from '../../context.js';
 import type { PolicyFacts } from './evaluate.js';
 
 type FactsCtx = Pick<AppContext, 'db' | 'geo'>;
 
-/** The daemon's declared posture counts as hardened when every check holds (docs/cli.md#process-hardening). */
+/** The daemon's declared posture counts as hardened when no check fails (docs/cli.md#process-hardening). */
 export function isHardened(p: ProcessPosture): boolean {
-  return !p.dumpable && p.core_limit_zero && p.no_new_privs && !p.tracer;
+  return postureFindings(p).length === 0;
 }
 
 export interface FactsInput {

@@ -1,5 +1,6 @@
 // Desktop devices: filtered by status, paged, with what the backend knows of their posture (where
-// the key lives, platform, client version); approve a pending one, unbind one (ends its sessions).
+// the key lives, platform, client version, the hardening its daemon declared at its last completed
+// login and when that was); approve a pending one, unbind one (ends its sessions).
 import { useState } from 'react';
 import { DEVICE_STATUSES, type DeviceViewT } from '../../../../core/api/admin.js';
 import { type Problem, problemOf } from '../api.js';
@@ -11,6 +12,7 @@ import { StatusNote } from '../components/StatusNote.js';
 import { When } from '../components/When.js';
 import { usePanel } from '../context.js';
 import { PAGE_SIZE, usePagedList } from '../hooks/usePagedList.js';
+import { PostureCell } from './devices/PostureCell.js';
 
 type DeviceStatus = (typeof DEVICE_STATUSES)[number];
 
@@ -67,7 +69,18 @@ export function DevicesPage() {
         list={list}
         label="Devices"
         testId="devices"
-        columns={['User', 'Device', 'Key', 'Platform', 'Client', 'Status', 'Enrolled', 'Actions']}
+        columns={[
+          'User',
+          'Device',
+          'Key',
+          'Platform',
+          'Client',
+          'Posture',
+          'Last login',
+          'Status',
+          'Enrolled',
+          'Actions',
+        ]}
         empty="No devices."
         row={(d) => (
           <tr key={d.id} data-testid={`device-${d.id}`}>
@@ -82,6 +95,12 @@ export function DevicesPage() {
             </td>
             <td>{d.platform}</td>
             <td>{d.client_version}</td>
+            <td>
+              <PostureCell posture={d.posture} />
+            </td>
+            <td>
+              <When iso={d.last_login_at} />
+            </td>
             <td>{d.status.replace('_', ' ')}</td>
             <td>
               <When iso={d.created_at} />
