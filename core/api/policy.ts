@@ -8,6 +8,7 @@
 // or host-bit CIDRs, unknown IANA zones, empty or inverted windows, a country both allowed and
 // denied) and answers with field paths, never values.
 import { type Static, Type } from 'typebox';
+import { BrowserTarget, MAX_BROWSER_TARGETS } from '../gateway/browser.js';
 import { closed, DOMAIN_NAME_PATTERN } from './common.js';
 import { KEY_PROTECTIONS, type KeyProtection } from './device.js';
 
@@ -113,6 +114,20 @@ export const PolicyDocumentSchema = Type.Object(
         min_client_version: Type.Union([ClientVersion, Type.Null()]),
       },
       closed,
+    ),
+    /**
+     * Web targets reached through an isolated browser on the gateway (issue #18, docs/gateways.md):
+     * absent or no targets = none. Clipboard and file transfer stay off unless switched on here.
+     */
+    browser: Type.Optional(
+      Type.Object(
+        {
+          targets: Type.Array(BrowserTarget, { maxItems: MAX_BROWSER_TARGETS }),
+          clipboard: Type.Boolean(),
+          file_transfer: Type.Boolean(),
+        },
+        closed,
+      ),
     ),
   },
   closed,

@@ -65,5 +65,32 @@ export function policyDocumentProblems(doc: PolicyDocument): string[] {
     problems.push('/geo/deny_asns: an AS is both allowed and denied');
   if (doc.gateways.includes('*') && doc.gateways.length > 1)
     problems.push('/gateways: "*" (any) stands alone');
+  problems.push(...browserTargetProblems(doc.browser?.targets ?? []));
+  return problems;
+}
+
+/**
+ * Addresses no browser target may have, whatever the gateway: "this" network, loopback, link-local,
+ * multicast and reserved (a sandbox must never be pointed back at a host's own services). The node
+ * refuses the ranges it uses itself (its VPN pool, its addresses) on top of these.
+ */
+const NEVER_A_BROWSER_TARGET = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/3'];
+
+function browserTargetProblems(targets: NonNullable<PolicyDocument['browser']>['targets']): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  targets.forEach((t, i) => {
+    if (seen.has(t.name)) problems.push(`/browser/targets/${i}/name: used twice`);
+    seen.add(t.name);
+    const ip = parseCidr(`${t.host}/32`);
+    if (typeof ip === 'string') problems.push(`/browser/targets/${i}/host: not an IPv4 address`);
+    else if (
+      NEVER_A_BROWSER_TARGET.some((range) => {
+        const r = parseCidr(range);
+        return typeof r !== 'string' && r.first <= ip.first && ip.first <= r.last;
+      })
+    )
+      problems.push(`/browser/targets/${i}/host: a reserved, loopback, link-local or multicast address`);
+  });
   return problems;
 }

@@ -131,6 +131,19 @@ export function relaxations(before: PolicyDocument, after: PolicyDocument): stri
     (!p1.min_client_version || lowerVersion(p1.min_client_version, p0.min_client_version))
   )
     r.push('minimum client version lowered');
+  r.push(...browserWidening(before.browser, after.browser));
+  return r;
+}
+
+/** New browser targets (by address and port: a renamed target is the same one), clipboard or files on. */
+function browserWidening(before: PolicyDocument['browser'], after: PolicyDocument['browser']): string[] {
+  const r: string[] = [];
+  const had = new Set((before?.targets ?? []).map((t) => `${t.host}:${t.port}`));
+  const fresh = (after?.targets ?? []).filter((t) => !had.has(`${t.host}:${t.port}`));
+  if (fresh.length > 0)
+    r.push(`browser targets added: ${fresh.map((t) => `${t.host}:${t.port}`).join(', ')}`);
+  if (!before?.clipboard && after?.clipboard) r.push('browser clipboard on');
+  if (!before?.file_transfer && after?.file_transfer) r.push('browser file transfer on');
   return r;
 }
 
