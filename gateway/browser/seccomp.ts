@@ -1,0 +1,78 @@
+// The seccomp deny list of a browser sandbox and its compilation to classic BPF (by
+// seccomp-filter.py with Debian's python3-seccomp). What is denied: what changes the system or
+// reaches other processes, and that no part of the viewer stack needs — Chromium's own sandbox needs
+// clone/unshare (user, pid, net namespaces) and chroot, so those stay allowed.
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { ViworksError } from '../../core/errors/viworks-error.js';
+
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+const SCRIPT = fileURLToPath(new URL('./seccomp-filter.py', import.meta.url));
+
+export const DENIED_SYSCALLS: readonly string[] = [
+  // filesystems and the root
+  'mount',
+  'umount2',
+  'pivot_root',
+  'fsopen',
+  'fsmount',
+  'fsconfig',
+  'move_mount',
+  'open_tree',
+  'mount_setattr',
+  'swapon',
+  'swapoff',
+  'quotactl',
+  'open_by_handle_at',
+  'name_to_handle_at',
+  // other processes
+  'ptrace',
+  'process_vm_readv',
+  'process_vm_writev',
+  'kcmp',
+  'pidfd_getfd',
+  // the kernel
+  'kexec_load',
+  'kexec_file_load',
+  'init_module',
+  'finit_module',
+  'delete_module',
+  'bpf',
+  'perf_event_open',
+  'userfaultfd',
+  'iopl',
+  'ioperm',
+  'reboot',
+  'syslog',
+  'acct',
+  'lookup_dcookie',
+  'fanotify_init',
+  // keys and the clock
+  'keyctl',
+  'add_key',
+  'request_key',
+  'settimeofday',
+  'clock_settime',
+  'clock_adjtime',
+  'adjtimex',
+];
+
+/** Compiles DENIED_SYSCALLS and writes the BPF program to `path` (mode 0600). */
+export async function writeSeccompFilter(path: string): Promise<void> {
+  const program = await new Promise<Buffer>((resolve, reject) => {
+    execFile(
+      SYSTEM_PYTHON,
+      [SCRIPT, ...DENIED_SYSCALLS],
+      { encoding: 'buffer', env: { PATH: '/usr/bin:/bin', LANG: 'C' }, timeout: 20_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`seccomp filter: ${String(stderr).trim() || err.message}`));
+        else resolve(stdout);
+      },
+    );
+  });
+  // A BPF instruction is 8 bytes; an empty or ragged program would be a silently missing filter.
+  if (program.length === 0 || program.length % 8 !== 0)
+    throw new ViworksError('VIW_E_GATEWAY_COMMAND', { message: 'seccomp filter: bad BPF program' });
+  await writeFile(path, program, { mode: 0o600 });
+}
