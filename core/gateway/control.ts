@@ -13,6 +13,7 @@
 // - Every verb is idempotent: repeating it converges on the same state and says `changed: false`.
 import { type Static, Type } from 'typebox';
 import { closed, strictValidator } from '../schema/strict.js';
+import { BrowserSpawnInput } from './browser.js';
 import { END_CURSOR, LOG_CURSOR } from './dataplane/cursor.js';
 
 export const CONTROL_PROTOCOL_VERSION = 1;
@@ -64,6 +65,9 @@ export const CONTROL_VERBS = {
     stdin: false,
   },
   apply_config: { args: [], stdin: true },
+  // Isolated browser sessions (core/gateway/browser.ts): the viewer of one authorized session.
+  browser_spawn: { args: [SESSION_WIRE_ID], stdin: true },
+  browser_terminate: { args: [SESSION_WIRE_ID], stdin: false },
 } as const satisfies Record<string, { readonly args: readonly string[]; readonly stdin: boolean }>;
 
 export type ControlVerb = keyof typeof CONTROL_VERBS;
@@ -348,7 +352,8 @@ export const GatewayReply = Type.Object(
     changed: Type.Optional(Type.Boolean()),
     /**
      * Verb-specific data (health: HealthResult; session_filter: SessionFilterResult;
-     * terminate_session: {killed}; pull_logs: {lines, next_seq}, plus with a data-plane cursor
+     * terminate_session: {killed}; browser_spawn: BrowserSpawnResult; browser_terminate:
+     * BrowserTerminateResult; pull_logs: {lines, next_seq}, plus with a data-plane cursor
      * dataplane/cursor.ts DataplanePullResult).
      */
     result: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -373,3 +378,4 @@ export const sessionFilterInput = strictValidator(SessionFilterInput);
 export const sessionFilterResult = strictValidator(SessionFilterResult);
 export const crlUpdateInput = strictValidator(CrlUpdateInput);
 export const applyConfigInput = strictValidator(ApplyConfigInput);
+export const browserSpawnInput = strictValidator(BrowserSpawnInput);

@@ -2,6 +2,7 @@
 // verb can neither be added here without the contract nor be forgotten.
 import {
   applyConfigInput,
+  browserSpawnInput,
   type ControlVerb,
   ccdInput,
   crlUpdateInput,
@@ -10,6 +11,7 @@ import {
 } from '../../core/gateway/control.js';
 import type { StrictValidator } from '../../core/schema/strict.js';
 import { applyConfig } from '../verbs/apply-config.js';
+import { browserSpawn, browserTerminate } from '../verbs/browser.js';
 import { crlUpdate } from '../verbs/crl.js';
 import { health } from '../verbs/health.js';
 import { pullLogs } from '../verbs/pull-logs.js';
@@ -37,4 +39,6 @@ export const VERB_HANDLERS: Record<ControlVerb, VerbEntry> = {
   terminate_session: { handler: terminateSession },
   pull_logs: { handler: pullLogs },
   apply_config: { handler: applyConfig, input: applyConfigInput },
+  browser_spawn: { handler: browserSpawn, input: browserSpawnInput },
+  browser_terminate: { handler: browserTerminate },
 };

@@ -17,6 +17,7 @@ import type { NodeConfig } from '../node-config.js';
 import { killByCommonName } from '../openvpn/management.js';
 import { ensureParentDir, removeIfExists, writeFileIfChanged } from '../state/atomic-file.js';
 import { readApplied, readSessions, type SessionsState, writeSessions } from '../state/node-state.js';
+import { endSessionBrowser, reapBrowsers } from './browser.js';
 import { renderCcd } from './ccd-file.js';
 import { pinSession } from './session-address.js';
 
@@ -65,12 +66,14 @@ async function removeSession(
   // prune) still knows the address to remove them for.
   const removed = removeIfExists(ccdPath(config, sessionId));
   const killed = await killByCommonName(config.facts.paths.openvpnMgmtSocket, sessionId);
+  // Its browser (viewer location, sandbox) before its record: a failure leaves the record for a retry.
+  const browser = await endSessionBrowser(config, sessionId);
   if (record) {
     const remaining = without(state, sessionId);
     await removeSessionRules(config, sessionId, record.address, remaining);
     writeSessions(config.state_dir, remaining);
   }
-  return { changed: record !== undefined || removed || killed > 0, killed };
+  return { changed: record !== undefined || removed || killed > 0 || browser, killed };
 }
 
 export async function vpnUserDelete(ctx: VerbContext): Promise<VerbOutcome> {
@@ -83,12 +86,16 @@ export async function terminateSession(ctx: VerbContext): Promise<VerbOutcome> {
   return { changed: killed > 0, result: { killed } };
 }
 
-/** Removes every session whose expiry has passed (file, live tunnel, rules, record); returns their ids. */
+/**
+ * Removes every session whose expiry has passed (file, live tunnel, browser, rules, record), then
+ * the browsers nobody records any more (gateway/verbs/browser.ts reapBrowsers); returns their ids.
+ */
 export async function pruneExpiredSessions(config: NodeConfig, now: Date): Promise<string[]> {
   const nowS = Math.floor(now.getTime() / 1000);
   const expired = Object.entries(readSessions(config.state_dir).sessions)
     .filter(([, s]) => s.expires_at <= nowS)
     .map(([id]) => id);
   for (const id of expired) await removeSession(config, id);
+  await reapBrowsers(config, now);
   return expired;
 }
