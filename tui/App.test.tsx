@@ -66,6 +66,7 @@ it('App: c → password → code → connect → connected with OVPN up → d di
           connected_at: new Date().toISOString(),
           expires_at: new Date(Date.now() + 3600_000).toISOString(),
           virtual_ip: '10.8.0.6',
+          browser: null,
         },
         traffic: { bytes_in: 0, bytes_out: 0, last_activity_at: new Date().toISOString() },
       }),

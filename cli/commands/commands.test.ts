@@ -36,6 +36,7 @@ it('every command file: a ViworksCommand with a summary, --json, and no secret-v
     'version',
     'tui',
     'gui',
+    'open',
     'doctor',
     'daemon install',
     'killswitch status',

@@ -60,6 +60,7 @@ describe('daemon commands (fake local API)', () => {
       connected_at: '2026-01-02T03:04:05.000Z',
       expires_at: '2026-01-02T11:04:05.000Z',
       virtual_ip: '10.8.0.6',
+      browser: null,
     };
     fake.setState('connected', { session, network: structuredClone(network) });
     try {
@@ -248,6 +249,7 @@ describe('daemon commands (fake local API)', () => {
         connected_at: null,
         expires_at: 'x',
         virtual_ip: null,
+        browser: null,
       },
     });
     const up = okJson(await runCommand(Disconnect, [...sock, '--json']), R.DisconnectResultSchema);

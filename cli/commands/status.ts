@@ -19,6 +19,10 @@ export function describeStatus(s: Status): string[] {
     lines.push(
       `Session:  ${x.session_id} via ${x.gateway_fqdn} (${since}expires ${x.expires_at}, ip ${x.virtual_ip ?? '-'})`,
     );
+    if (x.browser)
+      lines.push(
+        `Browser:  ${x.browser.targets.join(', ')} — viworks open <target> (viewer ${x.browser.viewer_url})`,
+      );
   }
   if (s.traffic) {
     const x = s.traffic;

@@ -163,6 +163,15 @@ export const DaemonInstallResultSchema = v1({
 export type DaemonInstallResult = Static<typeof DaemonInstallResultSchema>;
 
 /** `viworks gui`: how the GUI ended (printed when it ends; the launch link goes to stderr at start). */
+/** `viworks open [target]`: the session's isolated browser viewer, opened or only printed. */
+export const OpenResultSchema = v1({
+  target: Type.String({ maxLength: 32 }),
+  viewer_url: Type.String({ maxLength: 256 }),
+  /** False with --no-open, or when xdg-open could not be started. */
+  opened: Type.Boolean(),
+});
+export type OpenResult = Static<typeof OpenResultSchema>;
+
 export const GuiResultSchema = v1({
   port: Type.Integer({ minimum: 1, maximum: 65535 }),
   ended: Type.Enum(['window_closed', 'idle', 'closed']),

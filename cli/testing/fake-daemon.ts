@@ -181,6 +181,7 @@ export async function startFakeDaemon(device: DeviceInfo | null = fakeDevice()):
         connected_at: now(),
         expires_at: now(),
         virtual_ip: '10.8.0.6',
+        browser: null,
       };
       fake.setState('connected', {
         session,

@@ -185,6 +185,20 @@ export const StatusSchema = Type.Object(
           connected_at: Type.Union([Time, Type.Null()]),
           expires_at: Time,
           virtual_ip: Type.Union([Type.String({ maxLength: 45 }), Type.Null()]),
+          /**
+           * The session's isolated browser on the gateway (issue #18; null: its policy grants none):
+           * the viewer page to open inside the tunnel and the targets it shows (`viworks open`).
+           */
+          browser: Type.Union([
+            Type.Object(
+              {
+                viewer_url: Type.String({ maxLength: 256 }),
+                targets: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 16 }),
+              },
+              closed,
+            ),
+            Type.Null(),
+          ]),
         },
         closed,
       ),

@@ -6,6 +6,7 @@ import { type Static, Type } from 'typebox';
 import { DOMAIN_NAME_PATTERN, PinSetSchema } from '../api/common.js';
 import { assertPinSet } from '../crypto/pins.js';
 import { ViworksError } from '../errors/viworks-error.js';
+import { BROWSER_TARGET_NAME, BROWSER_VIEWER_URL, MAX_BROWSER_TARGETS } from '../gateway/browser.js';
 import { closed, strictValidator } from '../schema/strict.js';
 
 // Where it has always been imported from; defined with the other building blocks (browser-safe).
@@ -111,6 +112,23 @@ export const BootstrapPayloadSchema = Type.Object(
         ),
       },
       closed,
+    ),
+    /**
+     * The session's isolated browser on the gateway (issue #18), present only when its policy grants
+     * browser targets: `url` is the viewer on the gateway's tunnel side, reachable from this
+     * session's VPN address only; its random path is a capability (held in memory, never logged).
+     */
+    browser: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ maxLength: 128, pattern: BROWSER_VIEWER_URL }),
+          targets: Type.Array(Type.String({ pattern: BROWSER_TARGET_NAME }), {
+            minItems: 1,
+            maxItems: MAX_BROWSER_TARGETS,
+          }),
+        },
+        closed,
+      ),
     ),
   },
   closed,

@@ -18,6 +18,9 @@ export const BROWSER_TARGET_NAME = '^[a-z0-9][a-z0-9-]{0,31}$';
 export const MAX_BROWSER_TARGETS = 16;
 /** The path a session's viewer lives under: `/b/` + 32 base64url characters (192 bits) + `/`. */
 export const BROWSER_PATH = '^/b/[A-Za-z0-9_-]{32}/$';
+/** The viewer's URL: plain HTTP to the node's address inside the tunnel (OpenVPN encrypts it). */
+export const BROWSER_VIEWER_URL =
+  '^http://(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}:[1-9][0-9]{0,4}/b/[A-Za-z0-9_-]{32}/$';
 
 const Ipv4Literal = Type.String({
   maxLength: 15,
@@ -65,8 +68,8 @@ export const BrowserSpawnResult = Type.Object(
   {
     session: Type.String({ pattern: '^s-[0-9a-f]{32}$' }),
     /** The viewer's URL base on the tunnel side: `http://<node VPN address>:<port><path>`. */
-    url: Type.String({ maxLength: 128, pattern: '^http://[0-9.]{7,15}:[0-9]{1,5}/b/[A-Za-z0-9_-]{32}/$' }),
-    /** The targets it was started with, each opened at `url` (the remote browser shows them as tabs). */
+    url: Type.String({ maxLength: 128, pattern: BROWSER_VIEWER_URL }),
+    /** The targets it was started with; the remote browser starts at the first (gateway/browser/README.md). */
     targets: Type.Array(Type.String({ pattern: BROWSER_TARGET_NAME }), { maxItems: MAX_BROWSER_TARGETS }),
     changed: Type.Boolean(),
   },

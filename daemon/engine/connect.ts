@@ -71,6 +71,10 @@ export async function connect(
         connected_at: null,
         expires_at: boot.value.expires_at,
         virtual_ip: null,
+        browser: payload.browser
+          ? // The viewer's root redirects to noVNC's page (gateway/render/nginx-conf.ts).
+            { viewer_url: payload.browser.url, targets: [...payload.browser.targets] }
+          : null,
       },
     });
     e.log.event('bootstrap.open', 'ok', { session: sessionId, trace: boot.traceId });

@@ -23,10 +23,10 @@ check_node() {
 
 # Packages every test peer needs (see ../shared notes: versions verified on Debian 12). The TPM key
 # store's tests run a software TPM: swtpm (+ swtpm-tools), tpm2-tools and the swtpm TCTI.
-VIWORKS_TEST_PEERS="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 socat iperf3 postgresql redis-server openssl procps tcpdump chromium tmux nftables dnsmasq-base strace swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 rsyslog rsyslog-gnutls softhsm2 prometheus curl"
+VIWORKS_TEST_PEERS="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 socat iperf3 postgresql redis-server openssl procps tcpdump chromium tmux nftables dnsmasq-base strace swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 rsyslog rsyslog-gnutls softhsm2 prometheus curl bubblewrap xvfb x11vnc websockify novnc python3-seccomp x11-utils nginx"
 
 # What a gateway node and a client need, for the end-to-end demo (quickstart.sh) and the lab.
-VIWORKS_GATEWAY_PACKAGES="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 openssl procps nftables dnsmasq-base tcpdump"
+VIWORKS_GATEWAY_PACKAGES="openvpn fwknop-server fwknop-client stunnel4 openssh-server openssh-client iptables iproute2 openssl procps nftables dnsmasq-base tcpdump bubblewrap xvfb x11vnc websockify novnc python3-seccomp chromium nginx"
 
 apt_install_missing() {
   local missing=()

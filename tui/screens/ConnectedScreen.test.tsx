@@ -14,6 +14,7 @@ it('ConnectedScreen: gateway, tunnel address, traffic, timings and OVPN up', () 
       connected_at: '2026-01-01T00:00:00.000Z',
       expires_at: '2026-01-01T08:00:00.000Z',
       virtual_ip: '10.8.0.6',
+      browser: null,
     },
     traffic: { bytes_in: 4096, bytes_out: 100, last_activity_at: '2026-01-01T00:00:55.000Z' },
     timings: {

@@ -25,6 +25,7 @@ const SESSION = {
   connected_at: '2026-01-02T03:04:05.000Z',
   expires_at: '2026-01-02T11:04:05.000Z',
   virtual_ip: '10.8.0.6',
+  browser: null,
 };
 
 describe('viworks killswitch (fake local API)', () => {

@@ -15,6 +15,7 @@ import type { Envelope, EnvelopeSuite } from '../../../core/crypto/envelope-form
 import type { PinSet } from '../../../core/crypto/pins.js';
 import type { GatewayMaterial } from '../../pki/gateway-profile.js';
 import { type SpaKeys, spaUsername } from '../device/spa-keys.js';
+import type { BrowserViewer } from '../gateways/browser-session.js';
 import { pkcs8Pem, type SessionCertificate } from './certs.js';
 import type { SessionPolicy } from './session-policy.js';
 
@@ -33,6 +34,8 @@ export interface PayloadInput {
   readonly spa: SpaKeys;
   readonly cert: SessionCertificate;
   readonly policy: SessionPolicy;
+  /** The session's isolated browser (its gateway spawned it); null: none. */
+  readonly browser: BrowserViewer | null;
 }
 
 const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -77,6 +80,7 @@ export function buildBootstrapPayload(i: PayloadInput): BootstrapPayload {
       kill_switch: i.policy.killSwitch,
       allowed_timezones: [...i.policy.allowedTimezones],
     },
+    ...(i.browser ? { browser: { url: i.browser.url, targets: [...i.browser.targets] } } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import type { AppContext } from '../../context.js';
 import { type AccessClaims, BOOTSTRAP_GRANT_TTL_MS, bootstrapGrants, sameSource } from '../auth/grants.js';
 import { tokenHash, tokenKind } from '../auth/tokens.js';
 import { ensureDeviceSpaKeys, type SpaKeys, wipeSpaKeys } from '../device/spa-keys.js';
+import type { BrowserViewer } from '../gateways/browser-session.js';
 import { denialError, evaluatePolicy, nextScheduleChange } from '../policy/evaluate.js';
 import { gatherFacts } from '../policy/facts.js';
 import { effectivePolicyFor, policyTag } from '../policy/resolve.js';
@@ -104,6 +105,7 @@ async function sealSession(
     readonly deviceId: string;
     readonly user: { readonly auditId: string };
     readonly policy: SessionPolicy;
+    readonly browser: BrowserViewer | null;
     readonly hpkePublicKey: Uint8Array;
     readonly suite: EnvelopeSuite;
     readonly now: Date;
@@ -126,6 +128,7 @@ async function sealSession(
         spa,
         cert,
         policy: s.policy,
+        browser: s.browser,
       },
       s.hpkePublicKey,
       s.suite,
@@ -193,24 +196,27 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
     sessionId = session.id;
     // Administrators watching sessions see it at once (GET /admin/sessions/events).
     ctx.events.publish({ type: 'started', sessionId: session.id, at: now.toISOString() });
-    const envelope = await sealSession(ctx, {
-      session,
-      deviceId: device.id,
-      user,
-      policy,
-      hpkePublicKey,
-      suite,
-      now,
-    });
     // A split tunnel's routes go into the session's CCD on top of the gateway's own push_routes.
-    await ctx.gatewayControl.prepareSession({
+    // Before sealing: the payload carries the viewer of the session's isolated browser, if any.
+    const browser = await ctx.gatewayControl.prepareSession({
       gatewayId: session.gatewayId,
       deviceId: device.id,
       sessionId: session.id,
       expiresAt: session.expiresAt,
       pushRoutes: [...policy.pushRoutes],
       policy: { id: policy.id, version: policy.version, networks: policy.networks },
+      browser: policy.browser,
       traceId: req.traceId,
+    });
+    const envelope = await sealSession(ctx, {
+      session,
+      deviceId: device.id,
+      user,
+      policy,
+      browser,
+      hpkePublicKey,
+      suite,
+      now,
     });
     await ctx.audit.record({
       component: 'backend',

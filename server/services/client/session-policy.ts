@@ -2,6 +2,7 @@
 // that applies to the user (server/services/policy/resolve.ts: user, group or the built-in default
 // from the configuration) — or, for a live session, from the version it was allowed under.
 import type { PolicyDocument } from '../../../core/api/policy.js';
+import type { BrowserGrant } from '../gateways/browser-session.js';
 
 export interface SessionPolicy {
   /** Wire id `p-…` (payload pattern); `p-default` for the built-in default. */
@@ -27,6 +28,8 @@ export interface SessionPolicy {
    * null for a full tunnel that names none — the gateway's own push_routes then.
    */
   readonly networks: readonly string[] | null;
+  /** Web targets through an isolated browser on the gateway (issue #18); null: none granted. */
+  readonly browser: BrowserGrant | null;
 }
 
 export function heartbeatFor(idleTimeoutS: number): number {
@@ -51,5 +54,13 @@ export function sessionPolicyOf(
     blockOutsideDns: true,
     pushRoutes: doc.tunnel.mode === 'split' ? [...doc.tunnel.routes] : [],
     networks: doc.tunnel.routes.length > 0 ? [...doc.tunnel.routes] : null,
+    browser:
+      doc.browser && doc.browser.targets.length > 0
+        ? {
+            targets: doc.browser.targets.map((t) => ({ ...t })),
+            clipboard: doc.browser.clipboard,
+            fileTransfer: doc.browser.file_transfer,
+          }
+        : null,
   };
 }

@@ -11,6 +11,7 @@ import type { EmbeddedPki } from '../../pki/embedded-pki.js';
 import type { GatewayMaterial } from '../../pki/gateway-profile.js';
 import type { AuditService } from '../audit/service.js';
 import type { FingerprintAllowlist } from '../tls-fingerprints/allowlist.js';
+import { type BrowserGrant, type BrowserViewer, spawnSessionBrowser } from './browser-session.js';
 import type { ControlKey } from './control-key.js';
 import { ingestAudit } from './ingest-audit.js';
 import { ingestDataplane } from './ingest-dataplane.js';
@@ -60,6 +61,8 @@ export interface SessionOnGateway {
     readonly networks: readonly string[] | null;
   };
   readonly traceId?: string;
+  /** The session's browser targets (issue #18); absent or null: no isolated browser. */
+  readonly browser?: BrowserGrant | null;
 }
 
 function filterSpec(row: Gateway, s: Omit<SessionOnGateway, 'deviceId' | 'pushRoutes'>): SessionFilterSpec {
@@ -111,12 +114,13 @@ export class GatewayControl {
   }
 
   /**
-   * Bootstrap, before the sealed payload is returned: the device's SPA keys and the session's CCD
-   * entry on the session's gateway. Throws the gateway error (the caller ends the session).
+   * Bootstrap, before the payload is sealed: the device's SPA keys, the session's CCD entry and
+   * forwarding on the session's gateway, and its isolated browser when its policy grants one (the
+   * viewer goes into the payload). Throws the gateway error (the caller ends the session).
    */
-  async prepareSession(s: SessionOnGateway): Promise<void> {
+  async prepareSession(s: SessionOnGateway): Promise<BrowserViewer | null> {
     const [row] = await this.managed({ id: s.gatewayId });
-    if (!row) return;
+    if (!row) return null;
     const facts = s.traceId ? { trace_id: s.traceId } : {};
     // Independent, so in parallel: each is an SSH exec whose cost is mostly viworks-gw starting up;
     // the node serializes the two writes with its own lock. Both must succeed (fail closed).
@@ -128,9 +132,14 @@ export class GatewayControl {
         // After the node knows the session (session_filter never authorizes one), before the
         // client can connect: its forwarding is its policy's from the first packet.
         await ops.filterSession(this.ops, row, filterSpec(row, s), facts);
+        // Its browser is reachable only from the session's pinned VPN address: after authorize.
+        const grant = s.browser;
+        return grant ? await spawnSessionBrowser(this.ops, row, { ...s, grant }, facts) : null;
       })(),
     ]);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
+    const session = results[1];
+    return session.status === 'fulfilled' ? session.value : null;
   }
 
   /**

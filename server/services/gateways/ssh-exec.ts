@@ -36,7 +36,8 @@ const MAX_STDERR_BYTES = 64 * 1024;
 export function timeoutsFor(verb: ControlVerb): ExecTimeouts {
   return {
     connectMs: DEFAULT_CONNECT_MS,
-    commandMs: verb === 'apply_config' ? APPLY_CONFIG_COMMAND_MS : DEFAULT_COMMAND_MS,
+    commandMs:
+      verb === 'apply_config' || verb === 'browser_spawn' ? APPLY_CONFIG_COMMAND_MS : DEFAULT_COMMAND_MS,
   };
 }
 
