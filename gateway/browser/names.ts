@@ -1,6 +1,7 @@
 // Everything a sandbox is named after, derived from its session id and its slot in the pool, so a
 // leftover can be found from the id alone. Names are short (interface names ≤ 15 chars) and use
 // prefixes no other part of ViWorkS or its labs uses (`vwb`, never `viw*`).
+import { SANDBOX_IF_PREFIX, SANDBOX_NODE_IF_PREFIX } from '../firewall/browser-viewer.js';
 import { type Ipv4Net, intToIp } from '../firewall/ipv4.js';
 
 /** Where and how sandboxes live on this node. */
@@ -40,8 +41,8 @@ export function namesOf(id: string): SandboxNames {
   const short = id.slice(2, 12);
   return {
     netns: `vwb-${short}`,
-    nodeIf: `vwbn${short}`,
-    sandboxIf: `vwbs${short}`,
+    nodeIf: `${SANDBOX_NODE_IF_PREFIX}${short}`,
+    sandboxIf: `${SANDBOX_IF_PREFIX}${short}`,
     nodeTable: `viworks_browser_${short}`,
   };
 }

@@ -65,7 +65,9 @@ describe('renderNodeRules', () => {
   test('forward: the pool is dropped before the grant, the grant is new TCP from the sandbox address only', () => {
     const fwd = text.slice(text.indexOf('chain forward'), text.indexOf('chain postrouting'));
     const poolDrop = fwd.indexOf('ip daddr 10.255.0.0/16 counter drop');
-    const grant = fwd.indexOf('ip saddr 10.255.0.2 ip daddr . tcp dport @granted ct state new accept');
+    const grant = fwd.indexOf(
+      'ip saddr 10.255.0.2 ip daddr . tcp dport @granted ct state new meta mark set meta mark | 0x00200000 accept',
+    );
     assert.ok(poolDrop > 0 && grant > poolDrop, fwd);
     assert.match(fwd, /oifname "vwbn0123456789" counter drop/);
   });

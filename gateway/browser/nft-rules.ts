@@ -13,9 +13,11 @@
 //   input:   nothing from the sandbox reaches the node itself (sshd 2222, the backend's agents…),
 //            except replies to connections the node opened (the viewer, through nginx).
 //   forward: from the sandbox only new TCP to granted pairs (never into the pool, i.e. no other
-//            sandbox) and replies; towards it only replies.
+//            sandbox), marked with the node's forward mark (the iptables FORWARD chain accepts only
+//            marked new traffic from a sandbox), and replies; towards it only replies.
 //   postrouting: masquerade towards granted pairs, so targets need no route back to the pool.
 // Both layers must agree for a packet to pass: a rule lost on one side still leaves the other.
+import { FORWARD_MARK_HEX } from '../firewall/forward-table.js';
 import type { BrowserTarget } from './spec.js';
 
 export const SANDBOX_TABLE = 'viworks_sandbox';
@@ -92,7 +94,8 @@ export function renderNodeRules(r: NodeRulesInput): string {
     '  chain forward {',
     '    type filter hook forward priority filter - 20; policy accept;',
     `    ${from} ip daddr ${r.pool} counter drop`,
-    `    ${from} ip saddr ${r.sandboxAddress} ip daddr . tcp dport @granted ct state new accept`,
+    // The forward mark is what the node's iptables FORWARD chain accepts (gateway/render/iptables-rules.ts).
+    `    ${from} ip saddr ${r.sandboxAddress} ip daddr . tcp dport @granted ct state new meta mark set meta mark | ${FORWARD_MARK_HEX} accept`,
     `    ${from} ct state established,related accept`,
     `    ${from} counter drop`,
     `    oifname "${r.ifname}" ct state established,related accept`,

@@ -29,9 +29,11 @@ describe('renderIptablesRules', () => {
       '-A VIWORKS_INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
       '-A VIWORKS_INPUT -s 198.51.100.0/24 -p tcp -m tcp --dport 2222 -j ACCEPT',
       '-A VIWORKS_INPUT -s 203.0.113.10/32 -p tcp -m tcp --dport 2222 -j ACCEPT',
+      '-A VIWORKS_INPUT -s 10.8.0.0/24 -d 10.8.0.1/32 -i tun+ -p tcp -m tcp --dport 8080 -j ACCEPT',
       ':VIWORKS_FORWARD - [0:0]',
       '-A VIWORKS_FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
       '-A VIWORKS_FORWARD -s 10.8.0.0/24 -i tun+ -m mark --mark 0x200000/0x200000 -j ACCEPT',
+      '-A VIWORKS_FORWARD -s 10.255.0.0/16 -i vwbn+ -m mark --mark 0x200000/0x200000 -j ACCEPT',
       'COMMIT',
     ]);
   });
@@ -114,10 +116,12 @@ describe('real iptables-restore --noflush in a fresh namespace', { skip: peers.s
       '-A INPUT -j VIWORKS_INPUT',
       '-A VIWORKS_FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
       '-A VIWORKS_FORWARD -s 10.8.0.0/24 -i tun+ -m mark --mark 0x200000/0x200000 -j ACCEPT',
+      '-A VIWORKS_FORWARD -s 10.255.0.0/16 -i vwbn+ -m mark --mark 0x200000/0x200000 -j ACCEPT',
       '-A VIWORKS_INPUT -i lo -j ACCEPT',
       '-A VIWORKS_INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
       '-A VIWORKS_INPUT -s 198.51.100.0/24 -p tcp -m tcp --dport 2222 -j ACCEPT',
       '-A VIWORKS_INPUT -s 203.0.113.10/32 -p tcp -m tcp --dport 2222 -j ACCEPT',
+      '-A VIWORKS_INPUT -s 10.8.0.0/24 -d 10.8.0.1/32 -i tun+ -p tcp -m tcp --dport 8080 -j ACCEPT',
     ]);
     await addJump();
     const second = await restore();

@@ -14,6 +14,12 @@
 // first restore: the restore sets INPUT to DROP, and until the jump exists even the SSH session that
 // is applying the config gets no ESTABLISHED accept.
 import type { GatewaySettings } from '../../core/gateway/control.js';
+import {
+  SANDBOX_NODE_IF_PREFIX,
+  SANDBOX_POOL,
+  VIEWER_HTTP_PORT,
+  vpnServerAddress,
+} from '../firewall/browser-viewer.js';
 import { FORWARD_MARK } from '../firewall/forward-table.js';
 import { type NodeFacts, validateNodeFacts } from './node-facts.js';
 import { checkSettings, parseCidr, renderLines } from './values.js';
@@ -63,9 +69,16 @@ export function renderIptablesRules(settings: GatewaySettings, facts: NodeFacts)
     rule('-i lo -j ACCEPT'),
     rule('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'),
     ...backends.map((cidr) => rule(`-s ${cidr} -p tcp -m tcp --dport ${f.sshPort} -j ACCEPT`)),
+    // The isolated browsers' viewer (nginx on the VPN server address): from the tunnel's pool only;
+    // nginx then admits each session's address to its own path only.
+    rule(
+      `-s ${pool(s)} -d ${vpnServerAddress(s)}/32 -i ${TUNNEL_DEVICES} -p tcp -m tcp --dport ${VIEWER_HTTP_PORT} -j ACCEPT`,
+    ),
     `:${VIWORKS_FORWARD_CHAIN} - [0:0]`,
     `-A ${VIWORKS_FORWARD_CHAIN} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
     `-A ${VIWORKS_FORWARD_CHAIN} -s ${pool(s)} -i ${TUNNEL_DEVICES} -m mark --mark ${FORWARD_MARK_MATCH} -j ACCEPT`,
+    // A sandbox's new connections to its granted targets: its own nft table marks exactly those.
+    `-A ${VIWORKS_FORWARD_CHAIN} -s ${SANDBOX_POOL} -i ${SANDBOX_NODE_IF_PREFIX}+ -m mark --mark ${FORWARD_MARK_MATCH} -j ACCEPT`,
     'COMMIT',
   ]);
 }

@@ -12,15 +12,13 @@ import { join } from 'node:path';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import type { GatewaySettings } from '../../core/gateway/control.js';
 import type { BrowserPaths } from '../browser/names.js';
-import { intToIp, overlaps, parseNet, vpnPool } from '../firewall/ipv4.js';
+import { SANDBOX_POOL, VIEWER_HTTP_PORT, vpnServerAddress } from '../firewall/browser-viewer.js';
+import { overlaps, parseNet, vpnPool } from '../firewall/ipv4.js';
 import type { NodeConfig } from '../node-config.js';
 import type { ViewerServerConf } from '../render/nginx-conf.js';
 import { checkPath } from '../render/values.js';
 
-/** The viewer's port on the VPN server address (plain HTTP: it is inside the tunnel). */
-export const VIEWER_HTTP_PORT = 8080;
-/** Where the sandboxes' /30s come from; must not overlap the VPN pool. */
-export const SANDBOX_POOL = '10.255.0.0/16';
+export { SANDBOX_POOL, VIEWER_HTTP_PORT, vpnServerAddress };
 /** Debian's nginx; gw.json has no entry for it (yet). */
 export const NGINX_BIN = '/usr/sbin/nginx';
 /** nginx's workers: not `nobody`, which the sandboxed browsers run as. */
@@ -49,11 +47,6 @@ export function viewerPaths(stateDir: string): ViewerPaths {
 
 export const locationFile = (paths: ViewerPaths, sessionId: string): string =>
   join(paths.locationsDir, `${sessionId}.conf`);
-
-/** The node's VPN server address: the first host of the pool (OpenVPN's `server` takes it). */
-export function vpnServerAddress(settings: GatewaySettings): string {
-  return intToIp(vpnPool(settings.vpn_network).net.base + 1);
-}
 
 export function viewerServerConf(config: NodeConfig, settings: GatewaySettings): ViewerServerConf {
   const p = viewerPaths(config.state_dir);
