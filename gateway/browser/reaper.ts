@@ -1,6 +1,7 @@
 // The node-side reaper: removes the sandboxes whose session is over (the backend's word, `alive`),
 // those whose processes died, and leftovers no state file names any more (a crash mid-spawn or
-// mid-terminate): namespaces `vwb-<10 hex>`, node tables `viworks_browser_<10 hex>`, slot claims.
+// mid-terminate): namespaces `vwb-<10 hex>` whose veth ends in this node's namespace, node tables
+// `viworks_browser_<10 hex>`, slot claims.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN } from './bwrap-argv.js';
@@ -54,6 +55,10 @@ async function reapOrphans(paths: BrowserPaths, orphans: string[]): Promise<void
   for (const name of ns.stdout.split('\n').map((l) => l.split(' ')[0] ?? '')) {
     const short = /^vwb-([0-9a-f]{10})$/.exec(name)?.[1];
     if (!short || known.has(short) || (await claimedNow(paths, short))) continue;
+    // Namespaces are host-wide: one is this node's only while its veth's node end is in this node's
+    // namespace (another node on the host — a lab, a test — has its own sandboxes).
+    const peer = await runCommand(inNetns(paths.nodeNetns, [BIN.ip, 'link', 'show', `vwbn${short}`]));
+    if (peer.code !== 0) continue;
     for (const pid of await netnsPids(name)) {
       try {
         process.kill(pid, 'SIGKILL');

@@ -118,6 +118,19 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Waits until `expression` is true in the page. Not page.waitForFunction: once its first check fails
+ * it polls by evaluating the text with eval inside the page, which the panel's CSP (rightly) blocks
+ * and reports as a violation; page.evaluate goes through the DevTools protocol instead.
+ */
+async function until(p: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await p.evaluate(expression))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${expression}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Writes the page's screenshot and checks the page is usable at its width: no sideways scrolling. */
 const shot = async (name: string) => {
   // At 1280 px every table fits; narrower, a table may scroll inside its box, the page never.
@@ -498,10 +511,13 @@ describe('the admin panel in chromium, against a real backend', { skip: peer.ski
     await page.getByTestId('audit-search').click();
     const actions = page.locator('[data-testid="audit-events"] [data-testid="audit-row-action"]');
     // The near-miss: before the search the page also lists other actions (sign-ins, token creation).
-    await page.waitForFunction(`(() => {
+    await until(
+      page,
+      `(() => {
       const cells = [...document.querySelectorAll('[data-testid="audit-row-action"]')];
       return cells.length > 0 && cells.every((c) => c.textContent === 'admin.user_create');
-    })()`);
+    })()`,
+    );
     const shown = await actions.allTextContents();
     assert.ok(shown.length >= 1);
     const firstRow = page.locator('[data-testid="audit-events"] tbody tr').first();
@@ -651,7 +667,7 @@ describe('the admin panel in chromium, against a real backend', { skip: peer.ski
       await p.goto(url);
       await p.getByTestId('username').waitFor();
       assert.equal(await p.evaluate(INJECT_INLINE_SCRIPT), 'appended');
-      await p.waitForFunction('window.__violations.length > 0');
+      await until(p, 'window.__violations.length > 0');
       assert.equal(await p.evaluate('window.__pwned'), false);
       const v = (await p.evaluate('window.__violations')) as Violation[];
       assert.deepEqual(

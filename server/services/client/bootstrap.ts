@@ -196,8 +196,10 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
     sessionId = session.id;
     // Administrators watching sessions see it at once (GET /admin/sessions/events).
     ctx.events.publish({ type: 'started', sessionId: session.id, at: now.toISOString() });
+    // A device's first session makes its SPA keys: before the gateway syncs them (prepareSession),
+    // which runs before sealing because the payload carries the session's browser viewer, if any.
+    wipeSpaKeys(await ensureDeviceSpaKeys(ctx, device.id));
     // A split tunnel's routes go into the session's CCD on top of the gateway's own push_routes.
-    // Before sealing: the payload carries the viewer of the session's isolated browser, if any.
     const browser = await ctx.gatewayControl.prepareSession({
       gatewayId: session.gatewayId,
       deviceId: device.id,
