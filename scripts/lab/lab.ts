@@ -59,8 +59,11 @@ function mustBeBuilt(): void {
 
 const TUNNEL_SERVICE_JS = `
 const [host, port, id] = process.argv.slice(1);
-require('node:http').createServer((req, res) => res.end('viworks-lab-tunnel-service ' + id + '\\n'))
-  .listen(Number(port), host);`;
+require('node:http').createServer((req, res) => {
+  // Who asked (the isolated browser's requests come from the gateway): the browser e2e reads it.
+  console.log('request from ' + req.socket.remoteAddress + ' ' + req.method + ' ' + req.url);
+  res.end('viworks-lab-tunnel-service ' + id + '\\n');
+}).listen(Number(port), host);`;
 
 export interface LabUpOptions {
   /** Tests only: fail right after the step of this name, to prove a failure leaves nothing behind. */
