@@ -8,9 +8,13 @@
 // error log is discarded because nginx appends the request line to every per-request error (start-up
 // errors still come back on stderr, which viworks-gw redacts); the upstream sees `/vnc.html`, not the
 // path (proxy_pass with a URI replaces the prefix), and no Referer.
+import { join } from 'node:path';
 import { BROWSER_PATH } from '../../core/gateway/browser.js';
 import { SESSION_WIRE_ID } from '../../core/gateway/control.js';
 import { checkIpv4, checkPath, checkPort, checkUnixName, configError, renderLines } from './values.js';
+
+/** nginx's access log of the viewer (no paths in it): beside the node's other logs, shipped to the SIEM. */
+export const viewerAccessLogIn = (stateDir: string): string => join(stateDir, 'viewer-access.jsonl');
 
 export interface ViewerServerConf {
   /** The node's VPN server address (first host of the VPN pool): the only address nginx binds. */

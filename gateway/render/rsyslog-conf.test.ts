@@ -77,13 +77,14 @@ describe('renderRsyslogConf', () => {
     has('File="/etc/viworks/stunnel.log" Tag="stunnel"');
     has('File="/etc/viworks/openvpn.log" Tag="openvpn"');
     has('File="/var/lib/viworks-gw/front-door-hellos.jsonl" Tag="viworks-hello"');
+    has('File="/var/lib/viworks-gw/viewer-access.jsonl" Tag="viworks-viewer"');
     has('File="/var/lib/viworks-gw/observe/dataplane.jsonl" Tag="viworks-dataplane"');
     const inputs = conf.split('input(').slice(1);
-    assert.equal(inputs.length, 6);
+    assert.equal(inputs.length, 7);
     // The audit trail and the normalized events: security records, every line from the file's start.
-    for (const i of [inputs[0], inputs[5]])
+    for (const i of [inputs[0], inputs[6]])
       assert.match(i ?? '', /Facility="authpriv" Severity="notice"[\s\S]*freshStartTail="off"/);
-    for (const i of inputs.slice(1, 5))
+    for (const i of inputs.slice(1, 6))
       assert.match(i, /Facility="daemon" Severity="info"[\s\S]*freshStartTail="on"/);
     for (const i of inputs) assert.match(i, /reopenOnTruncate="on" addMetadata="off"/);
   });

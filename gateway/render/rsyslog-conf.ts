@@ -24,6 +24,7 @@ import { GatewaySiemSettings } from '../../core/gateway/control.js';
 import { strictValidator } from '../../core/schema/strict.js';
 import { helloLogIn } from '../front-door/paths.js';
 import { observerPaths } from '../observe/observer-paths.js';
+import { viewerAccessLogIn } from './nginx-conf.js';
 import {
   type ForwarderPaths,
   forwarderPaths,
@@ -43,6 +44,8 @@ export const SIEM_APP_NAMES = {
   dataplane: 'viworks-dataplane',
   /** The front door's ClientHello fingerprints, one JSON line per connection (gateway/front-door). */
   hello: 'viworks-hello',
+  /** The isolated browsers' viewer (nginx): one JSON line per request, the session, never the path. */
+  viewer: 'viworks-viewer',
 } as const;
 /** Seconds between reconnection attempts to an unreachable SIEM (rsyslog lengthens it over time). */
 export const SIEM_RESUME_INTERVAL_S = 5;
@@ -139,6 +142,7 @@ export function renderRsyslogConf(
     daemon(f.paths.stunnelLog, SIEM_APP_NAMES.stunnel),
     daemon(f.paths.openvpnLog, SIEM_APP_NAMES.openvpn),
     daemon(helloLogIn(local.stateDir), SIEM_APP_NAMES.hello),
+    daemon(viewerAccessLogIn(local.stateDir), SIEM_APP_NAMES.viewer),
     // Written by the normalizer, which starts with the forwarder: every line of it, from its start.
     {
       file: observerPaths(local.stateDir).out,

@@ -15,7 +15,7 @@ import type { BrowserPaths } from '../browser/names.js';
 import { SANDBOX_POOL, VIEWER_HTTP_PORT, vpnServerAddress } from '../firewall/browser-viewer.js';
 import { overlaps, parseNet, vpnPool } from '../firewall/ipv4.js';
 import type { NodeConfig } from '../node-config.js';
-import type { ViewerServerConf } from '../render/nginx-conf.js';
+import { type ViewerServerConf, viewerAccessLogIn } from '../render/nginx-conf.js';
 import { checkPath } from '../render/values.js';
 
 export { SANDBOX_POOL, VIEWER_HTTP_PORT, vpnServerAddress };
@@ -41,7 +41,7 @@ export function viewerPaths(stateDir: string): ViewerPaths {
     pidFile: join(dir, 'nginx.pid'),
     tempDir: join(dir, 'tmp'),
     locationsDir: join(dir, 'locations'),
-    accessLog: join(stateDir, 'viewer-access.jsonl'),
+    accessLog: viewerAccessLogIn(stateDir),
   };
 }
 
