@@ -102,7 +102,12 @@ export function outcomeOf(verb: ControlVerb, rc: number | null, stdout: Buffer):
       : rc === 0 || rc === 1
         ? 'the gateway reported a failure'
         : 'the command ended without an exit status';
-  const detail = reply ? `${why}${reply.error ? ` (${reply.error.code})` : ''}` : `${why}; no valid reply`;
+  // The node's own message says which step failed (e.g. "browser sandbox: sandbox rules failed");
+  // the node never puts a secret in it, and only printable ASCII is kept.
+  const said = reply?.error
+    ? ` (${reply.error.code}: ${reply.error.message.replace(/[^\x20-\x7e]/g, '?')})`
+    : '';
+  const detail = reply ? `${why}${said}` : `${why}; no valid reply`;
   return {
     ok: false,
     code: 'VIW_E_GATEWAY_COMMAND',
