@@ -318,6 +318,8 @@ export const HealthResult = Type.Object(
          * applied; optional: older nodes do not run it.
          */
         front_door: Type.Optional(ServiceHealth),
+        /** The isolated browsers' viewer (nginx, issue #18), only while some session has a browser. */
+        viewer: Type.Optional(ServiceHealth),
       },
       closed,
     ),

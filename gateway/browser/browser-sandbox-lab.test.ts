@@ -9,14 +9,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IP, NsProcess, run, runOk } from '../../scripts/testkit/netns.js';
 import { needPeers, peersRequired } from '../../scripts/testkit/peers.js';
-import { BIN, bwrapOptions, SECCOMP_FD } from './bwrap-argv.js';
+import { BIN, bwrapOptions, POLICY_FD, SECCOMP_FD } from './bwrap-argv.js';
+import { CHROMIUM_POLICY_PATH, renderChromiumPolicy } from './chromium-policy.js';
 import type { BrowserPaths } from './names.js';
 import { inetTables } from './nft-apply.js';
 import { memoryOf, sandboxPids } from './procs.js';
@@ -74,6 +75,8 @@ const spec = (id: string) => ({
   targets: [{ host: GRANTED, port: WEB_PORT }],
   limits: { memory_mb: 2048, pids: 1024, cpu_pct: 200 },
   start_url: `http://${GRANTED}:${WEB_PORT}/`,
+  clipboard: false,
+  file_transfer: false,
 });
 
 /** Connects from `ns` as the sandbox user: `open`, `timeout` (dropped), or the error's name. */
@@ -302,6 +305,15 @@ describe('browser sandbox on a gateway node (real bwrap, Xvfb, x11vnc, Chromium,
     }
     assert.ok(browserUserNs !== '' && rendererUserNs.length > 0, 'a browser process and a renderer');
     for (const ns of rendererUserNs) assert.notEqual(ns, browserUserNs, 'renderer in its own user namespace');
+    // The policy's switches (both off here), as the running sandbox has them: x11vnc exchanges no
+    // selection, and Chromium's managed policy — seen through x11vnc's root, i.e. the sandbox's own
+    // mounts — blocks downloads.
+    let x11vncPid = 0;
+    for (const pid of pids) if ((await cmdline(pid)).startsWith('x11vnc\0')) x11vncPid = pid;
+    assert.ok(x11vncPid > 0, 'x11vnc runs');
+    assert.ok((await cmdline(x11vncPid)).split('\0').includes('-nosel'), await cmdline(x11vncPid));
+    const managed = await run(['/bin/cat', `/proc/${x11vncPid}/root${CHROMIUM_POLICY_PATH}`]);
+    assert.equal(JSON.parse(managed.stdout || '{}').DownloadRestrictions, 3, managed.stderr);
     // What the viewer shows: the X display's window tree names the page's title (the unique word).
     // The display is reachable only from inside the sandbox's network namespace (abstract socket).
     const tree = await run(
@@ -375,7 +387,7 @@ describe('browser sandbox on a gateway node (real bwrap, Xvfb, x11vnc, Chromium,
     const seccomp = join(stateDir, 'probe.bpf');
     await writeSeccompFilter(seccomp);
     const script = [
-      'for f in /x /usr/x /etc/x /var/x; do touch $f 2>/dev/null && echo "wrote $f"; done',
+      'for f in /x /usr/x /etc/x /var/x /etc/chromium/x /etc/chromium/policies/managed/x; do touch $f 2>/dev/null && echo "wrote $f"; done',
       'touch /tmp/x /home/sandbox/x /dev/shm/x && echo tmpfs-ok',
       'id -u',
       'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status',
@@ -390,9 +402,13 @@ describe('browser sandbox on a gateway node (real bwrap, Xvfb, x11vnc, Chromium,
       viewerAddress: a.address,
       viewerPort: 1,
       startUrl: spec(idA).start_url,
+      clipboard: false,
     });
+    const policy = join(stateDir, 'probe-policy.json');
+    writeFileSync(policy, renderChromiumPolicy({ file_transfer: false }), { mode: 0o644 });
     const runInside = async (withFilter: boolean) => {
       const fd = openSync(seccomp, 'r');
+      const policyFd = openSync(policy, 'r');
       const argv = [
         IP,
         'netns',
@@ -408,7 +424,9 @@ describe('browser sandbox on a gateway node (real bwrap, Xvfb, x11vnc, Chromium,
         '-c',
         script,
       ];
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe', fd] });
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe', fd, policyFd] });
+      closeSync(fd);
+      closeSync(policyFd);
       let out = '';
       child.stdout?.on('data', (d) => (out += d));
       child.stderr?.on('data', (d) => (out += d));
@@ -416,6 +434,7 @@ describe('browser sandbox on a gateway node (real bwrap, Xvfb, x11vnc, Chromium,
       return out;
     };
     assert.equal(SECCOMP_FD, 3);
+    assert.equal(POLICY_FD, 4);
     const inside = await runInside(true);
     assert.doesNotMatch(inside, /wrote /, inside);
     assert.match(inside, /^tmpfs-ok$/m);

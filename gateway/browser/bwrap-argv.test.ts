@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bwrapOptions, launchArgv, SECCOMP_FD } from './bwrap-argv.js';
+import { bwrapOptions, launchArgv, POLICY_FD, SECCOMP_FD } from './bwrap-argv.js';
 
 const input = {
   netns: 'vwb-0123456789',
@@ -10,6 +10,7 @@ const input = {
   viewerAddress: '10.255.0.2',
   viewerPort: 6080,
   startUrl: 'http://192.168.10.5:8080/',
+  clipboard: false,
 };
 
 /** The value following `flag` in argv (e.g. `--uid` → `65534`). */
@@ -82,9 +83,63 @@ describe('bwrapOptions', () => {
     for (const dir of ['/tmp', '/home/sandbox', '/dev/shm', '/run'])
       assert.equal(opts[opts.indexOf(dir) - 1], '--tmpfs', dir);
     const lastMount = Math.max(
-      ...opts.flatMap((o, i) => (['--tmpfs', '--dir', '--ro-bind', '--symlink'].includes(o) ? [i] : [])),
+      ...opts.flatMap((o, i) =>
+        ['--tmpfs', '--dir', '--ro-bind', '--ro-bind-try', '--ro-bind-data', '--symlink'].includes(o)
+          ? [i]
+          : [],
+      ),
     );
-    assert.ok(opts.indexOf('--remount-ro') > lastMount);
-    assert.equal(after(opts, '--remount-ro'), '/');
+    assert.ok(opts.lastIndexOf('--remount-ro') > lastMount);
+    assert.equal(opts[opts.lastIndexOf('--remount-ro') + 1], '/');
+  });
+
+  test("Chromium's managed policy: read from POLICY_FD, read-only, in a read-only /etc/chromium after /etc", () => {
+    const policy = '/etc/chromium/policies/managed/viworks.json';
+    const at = opts.indexOf(policy);
+    assert.deepEqual(opts.slice(at - 4, at), ['--perms', '0444', '--ro-bind-data', String(POLICY_FD)]);
+    assert.notEqual(POLICY_FD, SECCOMP_FD);
+    const etcBind = opts.indexOf('/etc') - 1;
+    assert.equal(opts[etcBind], '--ro-bind');
+    const tmpfs = opts.findIndex((o, i) => o === '--tmpfs' && opts[i + 1] === '/etc/chromium');
+    const remount = opts.findIndex((o, i) => o === '--remount-ro' && opts[i + 1] === '/etc/chromium');
+    assert.ok(etcBind < tmpfs && tmpfs < at && at < remount, 'tmpfs over the ro /etc, policy, then ro');
+    assert.equal(opts[opts.indexOf('/etc/chromium/policies/managed') - 1], '--dir');
+    // The seccomp fd stays the last option (the lab test drops it to show the filter's effect).
+    assert.deepEqual(opts.slice(-2), ['--seccomp', String(SECCOMP_FD)]);
+  });
+});
+
+describe('the clipboard switch (x11vnc in the launcher)', () => {
+  const launcherOf = (argv: string[]) => argv.at(-2)!;
+  const x11vncLine = (argv: string[]) =>
+    launcherOf(argv)
+      .split('\n')
+      .find((l) => l.startsWith('x11vnc '))!;
+  const off = launchArgv(input);
+  const on = launchArgv({ ...input, clipboard: true });
+
+  test('off: -nosel, no selection exchanged either way; never a file-transfer flag', () => {
+    assert.match(x11vncLine(off), / -nosel /);
+    assert.doesNotMatch(x11vncLine(off), /-noprimary|-nosetprimary/);
+    for (const argv of [off, on]) assert.doesNotMatch(x11vncLine(argv), /filexfer/);
+  });
+
+  test('on: CLIPBOARD both ways (no -nosel, no -noclipboard/-nosetclipboard), PRIMARY not', () => {
+    const line = x11vncLine(on);
+    assert.doesNotMatch(line, /-nosel|-noclipboard|-nosetclipboard/);
+    assert.match(line, / -noprimary -nosetprimary /);
+    assert.match(line, /-unixsock \/tmp\/vnc\.sock -rfbport 0 /, 'still a unix socket only');
+  });
+
+  test('near miss: the switch changes the x11vnc line and nothing else (the policy mount is always there)', () => {
+    assert.equal(on.length, off.length);
+    const differs = on.flatMap((a, i) => (a === off[i] ? [] : [i]));
+    assert.deepEqual(differs, [on.length - 2]);
+    const otherLines = (argv: string[]) =>
+      launcherOf(argv)
+        .split('\n')
+        .filter((l) => !l.startsWith('x11vnc '));
+    assert.deepEqual(otherLines(on), otherLines(off));
+    assert.ok(off.includes('/etc/chromium/policies/managed/viworks.json'));
   });
 });

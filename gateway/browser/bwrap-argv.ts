@@ -10,13 +10,23 @@
 //                           keeper's process group is killed; --die-with-parent then takes the rest.
 //   bwrap                   new user/pid/ipc/uts namespaces, read-only /usr and /etc, tmpfs home,
 //                           /tmp, /run and /dev/shm, no capabilities, no_new_privs, the seccomp
-//                           program read from SECCOMP_FD, a clean environment, a new session.
-//   sh (launcher)           Xvfb, x11vnc (unix socket only), Chromium (kiosk), then execs websockify:
+//                           program read from SECCOMP_FD, a clean environment, a new session;
+//                           Chromium's managed policy copied from POLICY_FD into a read-only
+//                           /etc/chromium (chromium-policy.ts).
+//   sh (launcher)           Xvfb, x11vnc (unix socket only; clipboard per the policy), Chromium
+//                           (kiosk), then execs websockify:
 //                           when the viewer goes, pid 1 of the sandbox goes and takes everything.
 //
 // Session data reaches the launcher only as environment values it quotes ("$VIWORKS_…"), never as
 // shell text, and they were checked before (spec.ts).
+import { CHROMIUM_ETC, CHROMIUM_POLICY_DIR, CHROMIUM_POLICY_PATH } from './chromium-policy.js';
+
 export const SECCOMP_FD = 3;
+/**
+ * Chromium's managed policy reaches bwrap as an open file, not a path: bwrap runs as the sandbox
+ * user, who may not traverse the node's state directory (0700 root) — an fd opened by root may.
+ */
+export const POLICY_FD = 4;
 export const SANDBOX_HOME = '/home/sandbox';
 /** The X display inside the sandbox (each sandbox has its own /tmp and network namespace). */
 export const DISPLAY = ':0';
@@ -44,6 +54,8 @@ export interface LaunchInput {
   readonly viewerAddress: string;
   readonly viewerPort: number;
   readonly startUrl: string;
+  /** The policy's clipboard switch: x11vnc exchanges the CLIPBOARD selection with the viewer. */
+  readonly clipboard: boolean;
 }
 
 // Walks the positional parameters up to `--` (the cgroup.procs files), then execs the rest.
@@ -70,18 +82,46 @@ export const CHROMIUM_FLAGS: readonly string[] = [
   '--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication',
 ];
 
-const LAUNCHER = [
-  'set -u',
-  `Xvfb ${DISPLAY} -screen 0 1280x800x24 -nolisten tcp -noreset &`,
-  'i=0',
-  `while [ ! -S /tmp/.X11-unix/X${DISPLAY.slice(1)} ]; do`,
-  '  i=$((i+1)); if [ $i -gt 400 ]; then echo "Xvfb did not start" >&2; exit 1; fi; sleep 0.05',
-  'done',
-  // -nosel: no clipboard either way; no -ultrafilexfer: no file transfer; -rfbport 0: no TCP.
-  `x11vnc -display ${DISPLAY} -unixsock ${VNC_SOCKET} -rfbport 0 -nopw -forever -shared -nosel -quiet &`,
-  `chromium ${CHROMIUM_FLAGS.join(' ')} "$VIWORKS_START_URL" &`,
-  `exec websockify --web /usr/share/novnc --unix-target=${VNC_SOCKET} "$VIWORKS_VIEWER"`,
-].join('\n');
+/**
+ * x11vnc's selection flags. Off: `-nosel`, no selection or cut buffer is exchanged either way. On:
+ * the CLIPBOARD selection both ways (what Ctrl+C / Ctrl+V use), but not PRIMARY (`-noprimary`: a
+ * mere highlight in the remote page is not sent to the user; `-nosetprimary`: the user's clipboard
+ * does not land in the remote middle-click buffer) — the switch grants copy and paste, nothing more.
+ */
+export function x11vncClipboardFlags(clipboard: boolean): string[] {
+  return clipboard ? ['-noprimary', '-nosetprimary'] : ['-nosel'];
+}
+
+const launcher = (clipboard: boolean): string =>
+  [
+    'set -u',
+    `Xvfb ${DISPLAY} -screen 0 1280x800x24 -nolisten tcp -noreset &`,
+    'i=0',
+    `while [ ! -S /tmp/.X11-unix/X${DISPLAY.slice(1)} ]; do`,
+    '  i=$((i+1)); if [ $i -gt 400 ]; then echo "Xvfb did not start" >&2; exit 1; fi; sleep 0.05',
+    'done',
+    // No -ultrafilexfer: no VNC file transfer, whatever the policy; -rfbport 0: no TCP.
+    `x11vnc -display ${DISPLAY} -unixsock ${VNC_SOCKET} -rfbport 0 -nopw -forever -shared ${x11vncClipboardFlags(clipboard).join(' ')} -quiet &`,
+    `chromium ${CHROMIUM_FLAGS.join(' ')} "$VIWORKS_START_URL" &`,
+    `exec websockify --web /usr/share/novnc --unix-target=${VNC_SOCKET} "$VIWORKS_VIEWER"`,
+  ].join('\n');
+
+/**
+ * The managed policy's mounts. /etc is the host's, read-only, and Debian's has no policies
+ * directory (nor can one be made in a read-only mount): a tmpfs over /etc/chromium (which the
+ * chromium package ships) holds the host's master_preferences again, the policies directory and
+ * our policy — and no host policy, so only ours applies — then is itself made read-only: the
+ * browser cannot add a policy file of its own beside ours.
+ */
+function chromiumPolicyMounts(): string[] {
+  const prefs = `${CHROMIUM_ETC}/master_preferences`;
+  return [
+    ...['--tmpfs', CHROMIUM_ETC, '--ro-bind-try', prefs, prefs],
+    ...['--dir', CHROMIUM_POLICY_DIR],
+    ...['--perms', '0444', '--ro-bind-data', String(POLICY_FD), CHROMIUM_POLICY_PATH],
+    ...['--remount-ro', CHROMIUM_ETC],
+  ];
+}
 
 /** bwrap's own options: namespaces, filesystem, privileges, environment. */
 export function bwrapOptions(i: LaunchInput): string[] {
@@ -108,6 +148,7 @@ export function bwrapOptions(i: LaunchInput): string[] {
     ...['--proc', '/proc', '--dev', '/dev'],
     ...['--tmpfs', '/tmp', '--dir', '/tmp/.X11-unix', '--tmpfs', SANDBOX_HOME],
     ...['--tmpfs', '/dev/shm', '--tmpfs', '/run', '--tmpfs', '/var/tmp', '--tmpfs', '/var/lib/xkb'],
+    ...chromiumPolicyMounts(),
     // Last: bwrap's own root tmpfs becomes read-only; the tmpfs mounts above stay writable.
     ...['--remount-ro', '/'],
     '--clearenv',
@@ -134,6 +175,6 @@ export function launchArgv(i: LaunchInput): string[] {
     ...[BIN.sh, '-c', KEEPER, 'viworks-browser-keeper'],
     BIN.bwrap,
     ...bwrapOptions(i),
-    ...[BIN.sh, '-c', LAUNCHER, 'viworks-browser'],
+    ...[BIN.sh, '-c', launcher(i.clipboard), 'viworks-browser'],
   ];
 }

@@ -4,12 +4,13 @@
 // throws and keeps the state file, so the reaper tries again.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { parseNet } from '../firewall/ipv4.js';
 import { launchArgv } from './bwrap-argv.js';
 import { createCgroup, procsFiles, removeCgroup } from './cgroup.js';
+import { renderChromiumPolicy } from './chromium-policy.js';
 import { inNetns, NODE_ENV, runCommand } from './exec.js';
 import {
   type BrowserPaths,
@@ -38,6 +39,7 @@ import {
   ensureStateDir,
   listStateIds,
   logFile,
+  policyFile,
   readState,
   releaseSlot,
   removeStateFiles,
@@ -108,13 +110,21 @@ function failed(message: string, details: string[] = [], cause?: unknown): Viwor
   });
 }
 
-/** Starts the launch chain detached (its own process group), the seccomp program on fd 3. */
-function startKeeper(argv: readonly string[], log: string, seccomp: string): number {
+/**
+ * Starts the launch chain detached (its own process group), the seccomp program on fd 3
+ * (SECCOMP_FD) and Chromium's managed policy on fd 4 (POLICY_FD).
+ */
+function startKeeper(argv: readonly string[], log: string, seccomp: string, policy: string): number {
   const out = openSync(log, 'a', 0o600);
   const filter = openSync(seccomp, 'r');
+  const managed = openSync(policy, 'r');
   try {
     const [cmd, ...args] = argv;
-    const child = spawn(cmd!, args, { detached: true, stdio: ['ignore', out, out, filter], env: NODE_ENV });
+    const child = spawn(cmd!, args, {
+      detached: true,
+      stdio: ['ignore', out, out, filter, managed],
+      env: NODE_ENV,
+    });
     child.on('error', () => undefined);
     child.unref();
     if (child.pid === undefined) throw failed('the launcher did not start');
@@ -122,7 +132,17 @@ function startKeeper(argv: readonly string[], log: string, seccomp: string): num
   } finally {
     closeSync(out);
     closeSync(filter);
+    closeSync(managed);
   }
+}
+
+/**
+ * Writes the sandbox's managed Chromium policy (root's, 0644: nothing secret, and the mode is set
+ * again in case a leftover file of an earlier spawn kept another).
+ */
+async function writeChromiumPolicy(path: string, fileTransfer: boolean): Promise<void> {
+  await writeFile(path, renderChromiumPolicy({ file_transfer: fileTransfer }), { mode: 0o644 });
+  await chmod(path, 0o644);
 }
 
 /** Whether `pid` runs (a zombie does not). While starting, the keeper may not have joined the namespace yet. */
@@ -248,6 +268,7 @@ export async function spawnBrowserSandbox(input: unknown, paths: BrowserPaths): 
     state = { ...state, cgroup_kind: cgroup.kind, cgroup_dirs: [...cgroup.dirs] };
     await writeState(dir, state);
     await writeSeccompFilter(seccompFile(dir, spec.id));
+    await writeChromiumPolicy(policyFile(dir, spec.id), spec.file_transfer);
     const argv = launchArgv({
       netns: names.netns,
       uid: paths.uid ?? DEFAULT_UID,
@@ -256,8 +277,10 @@ export async function spawnBrowserSandbox(input: unknown, paths: BrowserPaths): 
       viewerAddress: addr.sandbox,
       viewerPort: VIEWER_PORT,
       startUrl: spec.start_url,
+      clipboard: spec.clipboard,
     });
-    state = { ...state, keeper_pid: startKeeper(argv, logFile(dir, spec.id), seccompFile(dir, spec.id)) };
+    const files = [logFile(dir, spec.id), seccompFile(dir, spec.id), policyFile(dir, spec.id)] as const;
+    state = { ...state, keeper_pid: startKeeper(argv, ...files) };
     await writeState(dir, state);
     await waitForViewer(
       state,

@@ -10,6 +10,8 @@ const good = () => ({
   targets: [{ host: '192.168.10.5', port: 8080 }],
   limits: { memory_mb: 1024, pids: 512, cpu_pct: 100 },
   start_url: 'http://192.168.10.5:8080/',
+  clipboard: false,
+  file_transfer: false,
 });
 
 function refused(
@@ -26,6 +28,18 @@ function refused(
 describe('checkBrowserSpec', () => {
   test('accepts a well-formed spec and returns it unchanged', () => {
     assert.deepEqual(checkBrowserSpec(good(), POOL), good());
+  });
+
+  test('clipboard and file_transfer: required booleans (no default in the sandbox: the verb decides)', () => {
+    const { clipboard: _c, ...noClipboard } = good();
+    const { file_transfer: _f, ...noFileTransfer } = good();
+    refused(noClipboard);
+    refused(noFileTransfer);
+    refused({ ...good(), clipboard: 'true' });
+    refused({ ...good(), file_transfer: 1 });
+    // Near miss: both on is a valid spec, returned as given.
+    const on = { ...good(), clipboard: true, file_transfer: true };
+    assert.deepEqual(checkBrowserSpec(on, POOL), on);
   });
 
   test('the session id: exactly s- and 32 lowercase hex', () => {

@@ -36,6 +36,10 @@ export const BrowserSandboxSpec = Type.Object(
     targets: Type.Array(BrowserTarget, { minItems: 1, maxItems: MAX_BROWSER_TARGETS }),
     limits: BrowserLimits,
     start_url: Type.String({ pattern: '^http://[0-9.]{7,15}:[0-9]{1,5}/$', maxLength: 30 }),
+    /** Copy and paste between the user's browser and the remote one (x11vnc's CLIPBOARD exchange). */
+    clipboard: Type.Boolean(),
+    /** Downloads, file dialogs and printing to a file in the remote browser (chromium-policy.ts). */
+    file_transfer: Type.Boolean(),
   },
   closed,
 );

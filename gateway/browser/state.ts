@@ -36,6 +36,7 @@ const stateValidator = strictValidator(SandboxState);
 export const stateFile = (dir: string, id: string): string => join(dir, `${id}.json`);
 export const logFile = (dir: string, id: string): string => join(dir, `${id}.log`);
 export const seccompFile = (dir: string, id: string): string => join(dir, `${id}.bpf`);
+export const policyFile = (dir: string, id: string): string => join(dir, `${id}.chromium-policy.json`);
 const slotFile = (dir: string, slot: number): string => join(dir, 'slots', String(slot));
 
 export async function ensureStateDir(dir: string): Promise<void> {
@@ -107,10 +108,11 @@ export async function releaseSlot(dir: string, slot: number): Promise<void> {
   await rm(slotFile(dir, slot), { force: true });
 }
 
-/** Removes the state, log and seccomp files of `id` (state last: it is what finds the rest). */
+/** Removes the state, log, seccomp and policy files of `id` (state last: it is what finds the rest). */
 export async function removeStateFiles(dir: string, id: string): Promise<void> {
   await rm(logFile(dir, id), { force: true });
   await rm(seccompFile(dir, id), { force: true });
+  await rm(policyFile(dir, id), { force: true });
   await rm(`${stateFile(dir, id)}.tmp`, { force: true });
   await rm(stateFile(dir, id), { force: true });
 }

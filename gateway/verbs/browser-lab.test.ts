@@ -21,7 +21,9 @@ import type { BrowserSpawnInput } from '../../core/gateway/browser.js';
 import type { GatewayReply } from '../../core/gateway/control.js';
 import { IP, NsProcess, run, runOk } from '../../scripts/testkit/netns.js';
 import { needPeers } from '../../scripts/testkit/peers.js';
+import { sandboxPids } from '../browser/procs.js';
 import { listBrowserSandboxes } from '../browser/sandbox.js';
+import { policyFile, readState } from '../browser/state.js';
 import { sampleSettings } from '../render/test-fixtures.js';
 import { readSessions, writeApplied, writeSessions } from '../state/node-state.js';
 import { GW_BIN } from '../testing/gw-lab.js';
@@ -123,6 +125,28 @@ describe('browser verbs with real nginx and a real sandbox (root, netns)', {
   let url1 = '';
   let url2 = '';
   let web = '';
+
+  /** What the document's switches became in the sandbox: x11vnc's -nosel, Chromium's DownloadRestrictions. */
+  async function switchesOf(id: string): Promise<{ nosel: boolean; downloadRestrictions: unknown }> {
+    const dir = sandboxPaths(fx.config, null).stateDir;
+    const policy = JSON.parse(readFileSync(policyFile(dir, id), 'utf8')) as Record<string, unknown>;
+    const s = (await readState(dir, id))!;
+    const pids = await sandboxPids({ netns: s.netns, keeperPid: s.keeper_pid, cgroupDirs: s.cgroup_dirs });
+    const x11vnc = pids
+      .map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          return '';
+        }
+      })
+      .find((c) => c.startsWith('x11vnc\0'));
+    assert.ok(x11vnc, 'x11vnc runs');
+    return {
+      nosel: x11vnc.split('\0').includes('-nosel'),
+      downloadRestrictions: policy.DownloadRestrictions,
+    };
+  }
 
   async function gw(command: string, stdin?: unknown): Promise<{ reply: GatewayReply; exit: number | null }> {
     // nsenter, not `ip netns exec`: that one runs its command in a mount namespace of its own (a
@@ -265,7 +289,13 @@ describe('browser verbs with real nginx and a real sandbox (root, netns)', {
     assert.deepEqual(r.targets, ['wiki']);
     assert.equal(reply.changed, true);
     url1 = r.url;
-    assert.notEqual(nginxPid(viewerPaths(fx.config.state_dir)), null);
+    // The document's switches (both off) reached the sandbox.
+    assert.deepEqual(await switchesOf(S1), { nosel: true, downloadRestrictions: 3 });
+    const pid = nginxPid(viewerPaths(fx.config.state_dir));
+    assert.notEqual(pid, null);
+    // health reports the viewer while a session has a browser.
+    const h = (await gw('health')).reply.result as { services: Record<string, unknown> };
+    assert.deepEqual(h.services.viewer, { running: true, pid });
   });
 
   test('from its own session address: redirect, noVNC page with security headers, websocket to VNC', async () => {
@@ -296,8 +326,13 @@ describe('browser verbs with real nginx and a real sandbox (root, netns)', {
   });
 
   test("another session's path is refused to the first session", async () => {
-    const { reply, exit } = await gw(`browser_spawn ${S2}`, spawnDoc());
+    const { reply, exit } = await gw(
+      `browser_spawn ${S2}`,
+      spawnDoc({ clipboard: true, file_transfer: true }),
+    );
     assert.equal(exit, 0, JSON.stringify(reply));
+    // Near miss of the first spawn: this document turns both switches on.
+    assert.deepEqual(await switchesOf(S2), { nosel: false, downloadRestrictions: 0 });
     url2 = (reply.result as { url: string }).url;
     assert.notEqual(url2, url1);
     assert.equal((await getFrom(NS.c2, `${url2}vnc.html`)).status, 200);
@@ -367,7 +402,8 @@ describe('browser verbs with real nginx and a real sandbox (root, netns)', {
     assert.ok(rec);
     rec.expires_at = Math.floor(Date.now() / 1000) - 1;
     writeSessions(fx.config.state_dir, state);
-    await gw('health');
+    const h = (await gw('health')).reply.result as { services: Record<string, unknown> };
+    assert.equal('viewer' in h.services, false, 'no browser left, no viewer expected');
     const ids = (await listBrowserSandboxes(sandboxPaths(fx.config, null))).map((s) => s.id);
     assert.deepEqual(ids, []);
     assert.deepEqual(readdirSync(viewerPaths(fx.config.state_dir).locationsDir), []);

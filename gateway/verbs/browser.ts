@@ -105,6 +105,8 @@ export async function browserSpawn(ctx: VerbContext): Promise<VerbOutcome> {
         targets: input.targets.map(({ host, port }) => ({ host, port })),
         limits: input.limits,
         start_url: `http://${first?.host}:${first?.port}/`,
+        clipboard: input.clipboard,
+        file_transfer: input.file_transfer,
       },
       sandbox,
     );

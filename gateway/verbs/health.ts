@@ -13,6 +13,14 @@ import { connectedSessions } from '../openvpn/management.js';
 import { serviceManager } from '../services/service-manager.js';
 import type { NodeDaemon } from '../services/service-manager-types.js';
 import { readApplied, readSessions, readSpaKeys } from '../state/node-state.js';
+import { viewerPaths } from './browser-paths.js';
+import { readBrowsers } from './browser-record.js';
+import { nginxPid } from './viewer-nginx.js';
+
+function viewerHealth(stateDir: string) {
+  const pid = nginxPid(viewerPaths(stateDir));
+  return { running: pid !== null, pid };
+}
 
 export async function health(ctx: VerbContext): Promise<VerbOutcome> {
   const manager = serviceManager(ctx.config);
@@ -35,6 +43,10 @@ export async function health(ctx: VerbContext): Promise<VerbOutcome> {
       ...(applied.settings?.siem ? { observer: service(OBSERVER_SERVICE) } : {}),
       // The front door's capture runs from the first apply_config on; before it, nothing is expected.
       ...(applied.settings ? { front_door: service(FRONT_DOOR_SERVICE) } : {}),
+      // The browsers' viewer while some session has a browser: then a stopped nginx is an outage.
+      ...(Object.keys(readBrowsers(ctx.config.state_dir).browsers).length > 0
+        ? { viewer: viewerHealth(ctx.config.state_dir) }
+        : {}),
     },
     sessions: openvpn.running ? await connectedSessions(ctx.config.facts.paths.openvpnMgmtSocket) : [],
     spa_keys: Object.keys(readSpaKeys(ctx.config.state_dir).devices).length,
