@@ -5,14 +5,20 @@
 // the local-web-server attacks: no session cookie, a foreign Host (DNS rebinding), a foreign or
 // missing Origin, a second use of the launch link — each refused. Screenshots go to the artifacts
 // folder ($VIWORKS_TEST_ARTIFACTS, default <tmp>/viworks-artifacts), never into the repository.
+// Then, against the fake local API, the session's browser targets (issue #18) on the connected
+// screen: links to the viewer that open it without an opener or a Referer, and no row without them.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { type FakeDaemon, startFakeDaemon } from '../cli/testing/fake-daemon.js';
+import type { Status } from '../core/api/local.js';
+import { LocalClient } from '../core/localclient/index.js';
 import { type DaemonFixture, startDaemonFixture } from '../daemon/testing/daemon-fixture.js';
 import { chromiumPeer, launchChromium } from '../mobile/app/testing/chromium.js';
 import type { PhoneIdentity } from '../mobile/sim/phone-client.js';
@@ -215,5 +221,96 @@ describe('viworks gui in chromium', { skip: peer.skip }, () => {
   it('ends when the last window is closed', async () => {
     await page.close();
     assert.equal(await gui.ended, 'window_closed');
+  });
+});
+
+describe("viworks gui: the session's browser targets (fake local API)", { skip: peer.skip }, () => {
+  let fake: FakeDaemon;
+  let gui3: GuiServer;
+  let page3: Page;
+  // Stands in for the viewer on the gateway: records what a click sends it.
+  const hits: { path: string; referer: string | undefined }[] = [];
+  const viewer = createServer((req, res) => {
+    hits.push({ path: req.url ?? '', referer: req.headers.referer });
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>viewer</title>');
+  });
+  let viewerUrl: string;
+  const KEY = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+  const connected = (browser: NonNullable<Status['session']>['browser']) =>
+    fake.setState('connected', {
+      session: {
+        session_id: 's-1',
+        gateway_fqdn: 'gw.test',
+        connected_at: new Date().toISOString(),
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        virtual_ip: '10.8.0.6',
+        browser,
+      },
+    });
+
+  before(async () => {
+    await new Promise<void>((r) => viewer.listen(0, '127.0.0.1', r));
+    viewerUrl = `http://127.0.0.1:${(viewer.address() as AddressInfo).port}/b/${KEY}/vnc.html?autoconnect=1`;
+    fake = await startFakeDaemon();
+    gui3 = await startGuiServer({
+      client: new LocalClient({ socketPath: fake.socketPath }),
+      assets: loadGuiAssets(join(dir, 'web')),
+    });
+    page3 = await (await browser.newContext()).newPage();
+  });
+
+  after(async () => {
+    await page3?.context().close();
+    await gui3?.close();
+    await fake?.stop();
+    await new Promise<void>((r) => viewer.close(() => r()));
+  });
+
+  it('shows no browser row when the policy grants none', async () => {
+    connected(null);
+    await page3.goto(gui3.launchUrl);
+    await page3.getByTestId('virtual-ip').filter({ hasText: '10.8.0.6' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page3.getByTestId('browser-targets').count(), 0);
+    assert.equal(await page3.getByText('Browser targets').count(), 0);
+  });
+
+  it('lists each target as a link to the viewer, opened without an opener or a Referer', async () => {
+    connected({ viewer_url: viewerUrl, targets: ['wiki', 'grafana'] });
+    const links = page3.getByTestId('browser-target');
+    await links.nth(1).waitFor({ timeout: 10_000 });
+    assert.deepEqual(await links.allTextContents(), ['wiki', 'grafana']);
+    assert.equal(await page3.locator('a[data-testid="browser-target"]').count(), 2, 'links, not text');
+    for (const link of await links.all()) {
+      assert.equal(await link.getAttribute('href'), viewerUrl);
+      assert.equal(await link.getAttribute('target'), '_blank');
+      assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+      assert.equal(await link.getAttribute('referrerpolicy'), 'no-referrer');
+    }
+    const opened = page3.context().waitForEvent('page');
+    await links.first().click();
+    const popup = await opened;
+    await popup.waitForLoadState();
+    assert.equal(popup.url(), viewerUrl);
+    assert.equal(await popup.evaluate('window.opener'), null);
+    // Later requests (its favicon) are the viewer page's own, with its own Referer.
+    assert.deepEqual(hits[0], { path: `/b/${KEY}/vnc.html?autoconnect=1`, referer: undefined });
+    assert.equal(page3.url(), `http://127.0.0.1:${gui3.port}/`, "the key never enters the GUI page's URL");
+    await popup.close();
+  });
+
+  it('shows a target whose viewer URL is not http(s) as text, never as a link', async () => {
+    connected({ viewer_url: 'javascript:alert(1)', targets: ['wiki'] });
+    await page3.locator('span[data-testid="browser-target"]').waitFor({ timeout: 10_000 });
+    assert.deepEqual(await page3.getByTestId('browser-target').allTextContents(), ['wiki']);
+    assert.equal(await page3.locator('a[href^="javascript:"]').count(), 0);
+  });
+
+  it('removes the row when the session no longer has a browser', async () => {
+    connected({ viewer_url: viewerUrl, targets: ['wiki'] });
+    await page3.locator('a[data-testid="browser-target"]').waitFor({ timeout: 10_000 });
+    connected(null);
+    await page3.getByTestId('browser-targets').waitFor({ state: 'detached', timeout: 10_000 });
+    await page3.getByTestId('virtual-ip').waitFor();
   });
 });

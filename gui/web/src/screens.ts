@@ -152,6 +152,47 @@ function stepList(s: Status): HTMLElement {
   );
 }
 
+type Browser = NonNullable<Status['session']>['browser'];
+
+/** The viewer's URL when it can be a link: http(s) only (a `javascript:` href would run here). */
+function viewerHref(url: string): string | null {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'http:' || protocol === 'https:' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The session's isolated browser (issue #18; `viworks open` in the CLI): each target a link to its
+ * viewer on the gateway. The viewer's URL holds a random path that works as a key, so it is only
+ * ever a link's href, opened in a new window with no opener and no Referer: never this page's own
+ * URL, never logged.
+ */
+function browserTargets(b: Browser): Child[] {
+  if (!b || b.targets.length === 0) return [];
+  const href = viewerHref(b.viewer_url);
+  const link = (target: string) =>
+    href
+      ? h(
+          'a',
+          {
+            href,
+            target: '_blank',
+            rel: 'noopener noreferrer',
+            referrerpolicy: 'no-referrer',
+            'data-testid': 'browser-target',
+          },
+          target,
+        )
+      : h('span', { 'data-testid': 'browser-target' }, target);
+  return [
+    h('dt', {}, 'Browser targets'),
+    h('dd', { class: 'targets', 'data-testid': 'browser-targets' }, ...b.targets.map(link)),
+  ];
+}
+
 const kib = (n: number) =>
   n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
 
@@ -198,6 +239,7 @@ export function statusScreen(o: {
           h('dd', {}, s.session.gateway_fqdn),
           h('dt', {}, 'Address'),
           h('dd', { 'data-testid': 'virtual-ip' }, s.session.virtual_ip ?? '—'),
+          ...browserTargets(s.session.browser),
           h('dt', {}, 'Until'),
           h('dd', {}, new Date(s.session.expires_at).toLocaleString()),
           h('dt', {}, 'Traffic'),

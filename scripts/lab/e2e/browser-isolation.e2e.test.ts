@@ -7,8 +7,8 @@
 //   2. a connect lists the target; its viewer answers through the tunnel (page, websocket), the
 //      remote browser fetched the internal service, and a real browser shows the remote screen;
 //   3. the same URL from another address, or outside the tunnel, and another path are refused;
-//   4. a disconnect and an administrator's terminate each remove the sandbox and its viewer within
-//      10 s (printed).
+//   4. a disconnect, an administrator's terminate and a revocation (the user locked) each remove the
+//      sandbox and its viewer within 10 s (printed).
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -256,6 +256,15 @@ describe('isolated browser sessions in the lab', { skip: peers.skip }, () => {
         'terminate',
         fromWireId('s', second.session_id) ?? '',
       ]);
+      assert.equal(r.code, 0, JSON.stringify(r.json));
+    });
+  });
+
+  it('revoking the user (lock) removes them within 10 s', async () => {
+    const third = await connected();
+    assert.ok(await sandboxExists(third.session_id));
+    await endsWithin10s('user locked', third, async () => {
+      const r = await viworksIn(plan, ['admin', 'users', 'lock', 'demo']);
       assert.equal(r.code, 0, JSON.stringify(r.json));
     });
   });
