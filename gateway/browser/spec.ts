@@ -6,6 +6,7 @@
 // sandbox could point anywhere (DNS rebinding) — the grant must be the address nftables enforces.
 import { type Static, Type } from 'typebox';
 import { ViworksError } from '../../core/errors/viworks-error.js';
+import { BrowserLimits } from '../../core/gateway/browser.js';
 import { closed, strictValidator } from '../../core/schema/strict.js';
 import { type Ipv4Net, ipToInt, isIpv4, lastOf, overlaps, parseNet } from '../firewall/ipv4.js';
 
@@ -19,16 +20,9 @@ const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 export const BrowserTarget = Type.Object({ host: Host, port: Port }, closed);
 export type BrowserTarget = Static<typeof BrowserTarget>;
 
-export const BrowserLimits = Type.Object(
-  {
-    // Chromium with one tab needs ~300 MiB; below 256 it is killed before the first paint.
-    memory_mb: Type.Integer({ minimum: 256, maximum: 8192 }),
-    pids: Type.Integer({ minimum: 64, maximum: 4096 }),
-    cpu_pct: Type.Integer({ minimum: 10, maximum: 400 }),
-  },
-  closed,
-);
-export type BrowserLimits = Static<typeof BrowserLimits>;
+// The control protocol's limits, the same bounds (Chromium with one tab needs ~300 MiB; below 256
+// it is killed before the first paint).
+export { BrowserLimits };
 
 export const BrowserSandboxSpec = Type.Object(
   {

@@ -13,9 +13,13 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 export const chromiumPeer = () => needPeers({ binaries: [CHROMIUM], apt: 'chromium' });
 
-export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+/** `executablePath`: another way to start the same chromium (a wrapper into a lab namespace). */
+export function launchChromium(
+  extraArgs: readonly string[] = [],
+  executablePath = CHROMIUM,
+): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
       '--no-sandbox',
       '--disable-gpu',

@@ -6,8 +6,8 @@
 // installed and no other certificate error is waved through.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
-import { CHROMIUM } from '../../../mobile/app/testing/chromium.js';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../../../mobile/app/testing/chromium.js';
 import { base32Decode, hotp, totpStep } from '../../../server/services/admin/totp.js';
 import { IP } from '../../testkit/netns.js';
 import type { HostRole, LabPlan } from '../plan.js';
@@ -19,18 +19,10 @@ export function launchChromiumIn(plan: LabPlan, host: HostRole): Promise<Browser
     mode: 0o700,
   });
   const { pins } = readLabState(plan).backend;
-  return chromium.launch({
-    executablePath: wrapper,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--ignore-certificate-errors-spki-list=${pins.primary_b64},${pins.backup_b64}`,
-    ],
-  });
+  return launchChromium(
+    [`--ignore-certificate-errors-spki-list=${pins.primary_b64},${pins.backup_b64}`],
+    wrapper,
+  );
 }
 
 /** The lab admin's TOTP code of the current step (the secret as the lab driver stored it, base32). */
