@@ -97,12 +97,14 @@ async function allowedActor(ctx: AppContext, userId: string, deviceId: string) {
   return { device, user: u, hpkePublicKey: key, suite: spec.suite };
 }
 
-/** Issues the session's certificate, gathers the device's SPA keys and seals; wipes both whatever happens. */
+/** Issues the session's certificate and seals it with the device's SPA keys; wipes the certificate's key whatever happens. */
 async function sealSession(
   ctx: AppContext,
   s: {
     readonly session: { readonly id: string; readonly expiresAt: Date };
     readonly deviceId: string;
+    /** The device's SPA keys; the caller wipes them. */
+    readonly spa: SpaKeys;
     readonly user: { readonly auditId: string };
     readonly policy: SessionPolicy;
     readonly browser: BrowserViewer | null;
@@ -112,10 +114,8 @@ async function sealSession(
   },
 ): Promise<Envelope> {
   let cert: SessionCertificate | undefined;
-  let spa: SpaKeys | undefined;
   try {
     cert = await issueSessionCertificate(ctx, s.session);
-    spa = await ensureDeviceSpaKeys(ctx, s.deviceId);
     return await sealBootstrap(
       {
         iat: s.now,
@@ -125,7 +125,7 @@ async function sealSession(
         deviceId: s.deviceId,
         gateway: ctx.gateway,
         backendPins: ctx.pki.backendApi.pins,
-        spa,
+        spa: s.spa,
         cert,
         policy: s.policy,
         browser: s.browser,
@@ -135,7 +135,6 @@ async function sealSession(
     );
   } finally {
     wipe(cert?.keyDer);
-    wipeSpaKeys(spa);
   }
 }
 
@@ -198,28 +197,35 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
     ctx.events.publish({ type: 'started', sessionId: session.id, at: now.toISOString() });
     // A device's first session makes its SPA keys: before the gateway syncs them (prepareSession),
     // which runs before sealing because the payload carries the session's browser viewer, if any.
-    wipeSpaKeys(await ensureDeviceSpaKeys(ctx, device.id));
-    // A split tunnel's routes go into the session's CCD on top of the gateway's own push_routes.
-    const browser = await ctx.gatewayControl.prepareSession({
-      gatewayId: session.gatewayId,
-      deviceId: device.id,
-      sessionId: session.id,
-      expiresAt: session.expiresAt,
-      pushRoutes: [...policy.pushRoutes],
-      policy: { id: policy.id, version: policy.version, networks: policy.networks },
-      browser: policy.browser,
-      traceId: req.traceId,
-    });
-    const envelope = await sealSession(ctx, {
-      session,
-      deviceId: device.id,
-      user,
-      policy,
-      browser,
-      hpkePublicKey,
-      suite,
-      now,
-    });
+    // Read once, sealed into the payload, wiped whatever happens.
+    const spa = await ensureDeviceSpaKeys(ctx, device.id);
+    let envelope: Envelope;
+    try {
+      // A split tunnel's routes go into the session's CCD on top of the gateway's own push_routes.
+      const browser = await ctx.gatewayControl.prepareSession({
+        gatewayId: session.gatewayId,
+        deviceId: device.id,
+        sessionId: session.id,
+        expiresAt: session.expiresAt,
+        pushRoutes: [...policy.pushRoutes],
+        policy: { id: policy.id, version: policy.version, networks: policy.networks },
+        browser: policy.browser,
+        traceId: req.traceId,
+      });
+      envelope = await sealSession(ctx, {
+        session,
+        deviceId: device.id,
+        spa,
+        user,
+        policy,
+        browser,
+        hpkePublicKey,
+        suite,
+        now,
+      });
+    } finally {
+      wipeSpaKeys(spa);
+    }
     await ctx.audit.record({
       component: 'backend',
       action: 'bootstrap.issue',
