@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { Flags } from '@oclif/core';
 import { defaultGuiDir, loadGuiAssets, startGuiServer, writeOpenerPage } from '../../gui/index.js';
 import { DaemonCommand, socketFlag } from '../lib/daemon-command.js';
 import type { GuiResult } from '../lib/results.js';
+import { xdgOpen } from '../lib/xdg-open.js';
 
 /**
  * The desktop GUI in the user's browser: a local server on 127.0.0.1 (random port) over the
@@ -41,9 +41,9 @@ export default class Gui extends DaemonCommand<GuiResult> {
     if (flags.open) {
       const page = writeOpenerPage(server.launchUrl);
       opener = page;
-      const child = spawn('xdg-open', [page.path], { detached: true, stdio: 'ignore' });
-      child.on('error', () => this.progress('Could not run xdg-open: open the link above yourself.'));
-      child.unref();
+      void xdgOpen(page.path).then((opened) => {
+        if (!opened) this.progress('Could not run xdg-open: open the link above yourself.');
+      });
     }
     try {
       const why = await server.ended;

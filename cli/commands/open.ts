@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { Args, Flags } from '@oclif/core';
 import { ViworksError } from '../../core/errors/viworks-error.js';
 import { writeOpenerPage } from '../../gui/index.js';
 import { DaemonCommand, socketFlag } from '../lib/daemon-command.js';
 import type { OpenResult } from '../lib/results.js';
+import { xdgOpen } from '../lib/xdg-open.js';
 
 /** How long the opener page stays: the browser has read it long before (it is removed on exit too). */
 const OPENER_LIFETIME_MS = 10_000;
@@ -54,22 +54,14 @@ export default class Open extends DaemonCommand<OpenResult> {
     return { v: 1, target, viewer_url: browser.viewer_url, opened };
   }
 
-  private openInBrowser(url: string): Promise<boolean> {
+  private async openInBrowser(url: string): Promise<boolean> {
     const page = writeOpenerPage(url);
     const timer = setTimeout(() => page.remove(), OPENER_LIFETIME_MS);
     process.once('exit', () => page.remove());
-    return new Promise((resolve) => {
-      const child = spawn('xdg-open', [page.path], { detached: true, stdio: 'ignore' });
-      child.once('error', () => {
-        clearTimeout(timer);
-        page.remove();
-        this.progress('Could not run xdg-open: open the URL above yourself (inside the tunnel).');
-        resolve(false);
-      });
-      child.once('spawn', () => {
-        child.unref();
-        resolve(true);
-      });
-    });
+    if (await xdgOpen(page.path)) return true;
+    clearTimeout(timer);
+    page.remove();
+    this.progress('Could not run xdg-open: open the URL above yourself (inside the tunnel).');
+    return false;
   }
 }
