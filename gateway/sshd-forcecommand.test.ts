@@ -113,6 +113,7 @@ describe('viworks-gw as the ForceCommand of a real sshd', { skip: peers.skip, ti
         authorizedKeysFile: join(dir, 'authorized_keys'),
         pidFile: join(dir, 'sshd.pid'),
         allowUser: 'root',
+        controlHome: join(dir, 'home'),
       },
     );
     writeFileSync(join(dir, 'sshd_config'), cfg, { mode: 0o600 });

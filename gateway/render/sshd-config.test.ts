@@ -20,6 +20,7 @@ const opts = (over: Partial<SshdConfigOptions> = {}): SshdConfigOptions => ({
   authorizedKeysFile: '/etc/viworks/authorized_keys',
   pidFile: '/run/viworks-gw-sshd.pid',
   allowUser: 'root',
+  controlHome: '/var/lib/viworks-gw/control-home',
   ...over,
 });
 // A real ed25519 public key blob (wire format: "ssh-ed25519" + 32 key bytes).
@@ -58,6 +59,8 @@ describe('renderSshdConfig', () => {
       'GatewayPorts no',
       'PermitUserEnvironment no',
       'MaxAuthTries 2',
+      'SetEnv HOME=/var/lib/viworks-gw/control-home',
+      'MaxSessions 10',
       'LoginGraceTime 10',
       'UsePAM no',
       'StrictModes yes',
@@ -81,6 +84,8 @@ describe('renderSshdConfig', () => {
       opts({ authorizedKeysFile: '/etc/a /tmp/b' }),
       opts({ pidFile: 'run/x.pid' }),
       opts({ allowUser: 'root bob' }),
+      opts({ controlHome: 'home' }),
+      opts({ controlHome: '/var/h\nPermitTTY yes' }),
     ]) {
       assert.throws(() => renderSshdConfig(sampleFacts(), bad), isConfigError);
     }
@@ -152,7 +157,13 @@ describe('real OpenSSH 9.2 accepts the rendered files', { skip: peers.skip }, ()
     assert.equal(t.stderr.trim(), '', 'sshd warned about the config');
     // The effective config (-T) shows the lock-down actually applies to the allowed user.
     const eff = await runOk([SSHD, '-T', '-f', conf, '-C', 'user=root,host=backend,addr=203.0.113.10']);
-    for (const line of ['permitrootlogin forced-commands-only', 'permittty no', 'disableforwarding yes']) {
+    for (const line of [
+      'permitrootlogin forced-commands-only',
+      'permittty no',
+      'disableforwarding yes',
+      'setenv HOME=/var/lib/viworks-gw/control-home',
+      'maxsessions 10',
+    ]) {
       assert.ok(eff.split('\n').includes(line), `effective config lacks ${line}`);
     }
     const pub = (await runOk([KEYGEN, '-y', '-f', hostKey])).trim();

@@ -11,6 +11,13 @@ export interface SshdConfigOptions {
   readonly pidFile: string;
   /** The only account that may log in (the key's command= decides what it runs). */
   readonly allowUser: string;
+  /**
+   * HOME for the forced command (an empty directory). sshd runs `command=` through the account's
+   * shell, and Debian's bash sources ~/.bashrc for sshd sessions even when not interactive: with
+   * HOME elsewhere, nothing an operator put in root's start-up files runs (or hangs, or costs time)
+   * before viworks-gw, on every control command.
+   */
+  readonly controlHome: string;
 }
 
 export function renderSshdConfig(facts: NodeFacts, opts: SshdConfigOptions): string {
@@ -21,6 +28,7 @@ export function renderSshdConfig(facts: NodeFacts, opts: SshdConfigOptions): str
   const authorizedKeys = checkPath('authorizedKeysFile', opts.authorizedKeysFile);
   const pidFile = checkPath('pidFile', opts.pidFile);
   const user = checkUnixName('allowUser', opts.allowUser);
+  const home = checkPath('controlHome', opts.controlHome);
   return renderLines([
     `Port ${f.sshPort}`,
     `ListenAddress ${listen}`,
@@ -41,6 +49,10 @@ export function renderSshdConfig(facts: NodeFacts, opts: SshdConfigOptions): str
     `PermitRootLogin ${user === 'root' ? 'forced-commands-only' : 'no'}`,
     'UsePAM no',
     'StrictModes yes',
+    "# The forced command starts with HOME here: the account's shell start-up files never run.",
+    `SetEnv HOME=${home}`,
+    '# The backend multiplexes its commands on one connection (at most 8 channels at once).',
+    'MaxSessions 10',
     '# Nothing but the forced command: no forwarding of any kind, no pty, no tunnel, no environment.',
     'DisableForwarding yes',
     'AllowTcpForwarding no',

@@ -127,6 +127,9 @@ export async function prepareGatewayNode(plan: LabPlan, controlKey: string): Pro
       authorizedKeysFile: authorizedKeys,
       pidFile: join(root, 'run', 'sshd.pid'),
       allowUser: 'root',
+      // Not /root: this machine's root ~/.bashrc runs `pyenv init` (slow, and it takes a lock that a
+      // killed lab left behind once, hanging every later control command).
+      controlHome: join(root, 'run', 'control-home'),
     }),
     { mode: 0o600 },
   );
