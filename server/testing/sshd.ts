@@ -5,7 +5,7 @@
 // The forced command is a stand-in dispatcher (bash) that records each request line and the number
 // of stdin bytes, and answers per verb; a `mode` file switches it to misbehave.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/testkit/ports.js';
 import {
@@ -26,6 +26,8 @@ export interface TestSshd {
   calls(): string[];
   /** default: valid replies; invalid: exit 2 with garbage; bad-reply: exit 0 with a non-protocol reply. */
   setMode(mode: 'default' | 'invalid' | 'bad-reply'): void;
+  /** sshd's per-connection processes (children of the listener): killing one drops that connection. */
+  connectionPids(): number[];
   stop(): Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export async function startTestSshd(clientPublicKeyLine: string): Promise<TestSs
     dir,
     calls: () => readFileSync(join(dir, 'calls.log'), 'utf8').split('\n').filter(Boolean),
     setMode: (mode) => writeFileSync(join(dir, 'mode'), mode),
+    connectionPids: () => childrenOf(running.pid ?? -1),
     stop: async () => {
       if (running.exitCode === null && running.signalCode === null) {
         const exited = new Promise((resolve) => running.once('exit', resolve));
@@ -124,6 +127,22 @@ export async function startTestSshd(clientPublicKeyLine: string): Promise<TestSs
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function childrenOf(parent: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // stat: "pid (comm) state ppid …"; comm may hold spaces, so split after its closing paren.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
 
 /** Spawns sshd and resolves once it listens, or undefined if it exited first (e.g. port taken). */

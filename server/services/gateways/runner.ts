@@ -10,6 +10,7 @@ import type { GatewayReply } from '../../../core/gateway/control.js';
 import type { AuditService } from '../audit/service.js';
 import type { ControlRequest } from './request.js';
 import { type ExecOutcome, type ExecTimeouts, type SshTarget, sshExec, timeoutsFor } from './ssh-exec.js';
+import type { SshConnectionPool } from './ssh-pool.js';
 
 export interface RetryPolicy {
   readonly attempts: number;
@@ -21,8 +22,10 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250 };
 
 export interface RunnerDeps {
   readonly audit: AuditService;
-  /** The control key file, read per command (wiped after the handshake). */
+  /** The control key file, read per connection (wiped after the handshake). */
   readonly privateKey: () => Buffer;
+  /** Persistent connections, one per gateway; without it every command makes its own connection. */
+  readonly pool?: SshConnectionPool;
   readonly retry?: RetryPolicy;
   readonly timeouts?: (req: ControlRequest) => ExecTimeouts;
   /** Aborted at shutdown: a retry waiting for its backoff gives up at once. */
@@ -104,7 +107,10 @@ export async function runControl(
   let last: ExecOutcome | undefined;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
     const started = performance.now();
-    last = await sshExec(gw, deps.privateKey(), req, deps.timeouts?.(req) ?? timeoutsFor(req.verb));
+    const timeouts = deps.timeouts?.(req) ?? timeoutsFor(req.verb);
+    last = deps.pool
+      ? await deps.pool.exec(gw, deps.privateKey, req, timeouts)
+      : await sshExec(gw, deps.privateKey(), req, timeouts);
     await auditAttempt(deps, gw, req, last, performance.now() - started, facts);
     if (last.ok) return last.reply;
     if (!last.retryable || attempt === policy.attempts || deps.signal?.aborted) break;

@@ -21,6 +21,7 @@ import type { ControlRequest } from './request.js';
 import type { RetryPolicy } from './runner.js';
 import type { SessionFilterSpec } from './session-filter.js';
 import type { ExecTimeouts } from './ssh-exec.js';
+import { SshConnectionPool } from './ssh-pool.js';
 
 export interface GatewayControlDeps {
   readonly db: Db;
@@ -84,10 +85,14 @@ export class GatewayControl {
   /** The poller's own deps: one attempt per tick (the next tick is the retry). */
   private readonly pollOps: ops.OpsDeps;
 
+  /** One persistent SSH connection per gateway, shared by the hooks, the admin API and the poller. */
+  private readonly pool = new SshConnectionPool();
+
   constructor(private readonly deps: GatewayControlDeps) {
     const runner = {
       audit: deps.audit,
       privateKey: () => deps.controlKey.readPrivateKey(),
+      pool: this.pool,
       signal: this.abort.signal,
       ...(deps.retry ? { retry: deps.retry } : {}),
       ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
@@ -225,5 +230,6 @@ export class GatewayControl {
     clearInterval(this.pollTimer);
     this.abort.abort();
     await this.idle();
+    this.pool.close();
   }
 }

@@ -4,7 +4,7 @@
 // exec the request line, write the stdin document and close stdin, read one bounded reply line and
 // the exit status. Expected failures come back as a value (the runner audits and retries them); this
 // file logs nothing and never sees the audit stream.
-import { Client, type ConnectConfig } from 'ssh2';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { constantTimeEqual, wipe } from '../../../core/crypto/bytes.js';
 import { type ControlVerb, type GatewayReply, gatewayReply } from '../../../core/gateway/control.js';
 import { sshFingerprint } from './openssh-keys.js';
@@ -118,42 +118,59 @@ export function outcomeOf(verb: ControlVerb, rc: number | null, stdout: Buffer):
   };
 }
 
-export function sshExec(
+type ExecFailure = Exclude<ExecOutcome, { ok: true }>;
+export type ConnectOutcome = { readonly ok: true; readonly client: Client } | ExecFailure;
+
+const unreachable = (detail: string, retryable: boolean): ExecFailure => ({
+  ok: false,
+  code: 'VIW_E_GATEWAY_UNREACHABLE',
+  rc: null,
+  detail,
+  retryable,
+});
+
+/** Refused before any connection: a gateway without an address or a pinned host key. */
+function notReady(target: SshTarget): ExecFailure | null {
+  if (target.hostKeyFingerprint !== '' && target.host !== '') return null;
+  return {
+    ok: false,
+    code: 'VIW_E_GATEWAY_NOT_READY',
+    rc: null,
+    detail: 'no SSH address or host-key pin registered',
+    retryable: false,
+  };
+}
+
+/**
+ * One authenticated SSH connection to the node, the host key checked against its pin. The key buffer
+ * is wiped once ssh2 has parsed it. A ready client comes back with no listeners of ours left on it:
+ * the caller (one exec, or the pool) owns its lifetime.
+ */
+export function connectSsh(
   target: SshTarget,
   privateKey: Buffer,
-  req: ControlRequest,
-  timeouts: ExecTimeouts = timeoutsFor(req.verb),
-): Promise<ExecOutcome> {
-  const line = commandLine(req);
-  const input = stdinBytes(req);
-  if (target.hostKeyFingerprint === '' || target.host === '') {
+  connectMs: number,
+  keepaliveMs = 0,
+): Promise<ConnectOutcome> {
+  const refused = notReady(target);
+  if (refused) {
     wipe(privateKey);
-    return Promise.resolve({
-      ok: false,
-      code: 'VIW_E_GATEWAY_NOT_READY',
-      rc: null,
-      detail: 'no SSH address or host-key pin registered',
-      retryable: false,
-    });
+    return Promise.resolve(refused);
   }
-  return new Promise<ExecOutcome>((resolve) => {
+  return new Promise<ConnectOutcome>((resolve) => {
     const client = new Client();
     let hostKeyRejected = false;
-    let commandTimer: NodeJS.Timeout | undefined;
     let settled = false;
-    const finish = (outcome: ExecOutcome) => {
+    const fail = (outcome: ExecFailure) => {
       if (settled) return;
       settled = true;
-      clearTimeout(commandTimer);
+      client.removeListener('close', onClose);
       client.destroy();
       resolve(outcome);
     };
-    const unreachable = (detail: string, retryable: boolean) =>
-      finish({ ok: false, code: 'VIW_E_GATEWAY_UNREACHABLE', rc: null, detail, retryable });
-
-    client.on('error', (err: Error & { level?: string }) => {
+    const onError = (err: Error & { level?: string }) => {
       if (hostKeyRejected) {
-        finish({
+        fail({
           ok: false,
           code: 'VIW_E_GATEWAY_HOSTKEY',
           rc: null,
@@ -161,56 +178,34 @@ export function sshExec(
           retryable: false,
         });
       } else if (err.level === 'client-authentication') {
-        unreachable('the gateway refused the control key', false);
+        fail(unreachable('the gateway refused the control key', false));
       } else if (err.level === 'client-socket' || err.level === 'client-timeout') {
-        unreachable(`connection failed (${err.level})`, true);
+        fail(unreachable(`connection failed (${err.level})`, true));
       } else {
-        unreachable('SSH handshake failed', false);
+        fail(unreachable('SSH handshake failed', false));
       }
+    };
+    const onClose = () => fail(unreachable('connection closed before the command finished', true));
+    client.on('error', onError);
+    client.on('close', onClose);
+    client.once('ready', () => {
+      if (settled) return;
+      settled = true;
+      client.removeListener('close', onClose);
+      // ssh2 emits 'error' without a listener as an uncaught exception: the owner adds its own
+      // handlers at once, this one only keeps a late error from crashing the process meanwhile.
+      client.removeListener('error', onError);
+      client.on('error', () => undefined);
+      resolve({ ok: true, client });
     });
-    client.on('close', () => unreachable('connection closed before the command finished', true));
-    client.on('ready', () => {
-      commandTimer = setTimeout(() => unreachable('the command timed out', false), timeouts.commandMs);
-      client.exec(line, (err, stream) => {
-        if (err) {
-          unreachable('the gateway refused the exec request', false);
-          return;
-        }
-        const out: Buffer[] = [];
-        let outBytes = 0;
-        let errBytes = 0;
-        let rc: number | null = null;
-        stream.on('data', (chunk: Buffer) => {
-          outBytes += chunk.length;
-          if (outBytes > MAX_REPLY_BYTES) {
-            finish({
-              ok: false,
-              code: 'VIW_E_GATEWAY_COMMAND',
-              rc: null,
-              detail: 'reply too large',
-              retryable: false,
-            });
-          } else out.push(chunk);
-        });
-        // Read and dropped (bounded): diagnostics belong in the node's own logs, not ours.
-        stream.stderr.on('data', (chunk: Buffer) => {
-          errBytes += chunk.length;
-          if (errBytes > MAX_STDERR_BYTES) stream.stderr.pause();
-        });
-        stream.on('exit', (code: number | null) => {
-          rc = typeof code === 'number' ? code : null;
-        });
-        stream.on('close', () => finish(outcomeOf(req.verb, rc, Buffer.concat(out))));
-        stream.end(input);
-      });
-    });
-
     const config: ConnectConfig = {
       host: target.host,
       port: target.port,
       username: target.username,
       privateKey,
-      readyTimeout: timeouts.connectMs,
+      readyTimeout: connectMs,
+      keepaliveInterval: keepaliveMs,
+      keepaliveCountMax: 3,
       algorithms: SSH_ALGORITHMS,
       hostVerifier: (key: Buffer) => {
         if (hostKeyMatches(key, target.hostKeyFingerprint)) return true;
@@ -223,10 +218,118 @@ export function sshExec(
     try {
       client.connect(config);
     } catch {
-      unreachable('SSH client setup failed', false);
+      fail(unreachable('SSH client setup failed', false));
     } finally {
       // ssh2 parsed the key inside connect(); our copy of the file is no longer needed.
       wipe(privateKey);
     }
   });
+}
+
+/**
+ * One control command on an open connection (an exec channel): the request line, the stdin document,
+ * one bounded reply line and the exit status. `watchLoss` registers a callback for the connection
+ * dying under the command (and returns its removal: a long-lived connection must not collect them). On a timeout the whole connection is destroyed (`onStuck`): closing only the channel
+ * would leave the node's command running, while a dropped connection ends it (sshd hangs it up).
+ */
+export function execOn(
+  client: Client,
+  req: ControlRequest,
+  commandMs: number,
+  watchLoss: (onLost: () => void) => () => void,
+  onStuck: () => void,
+): Promise<ExecOutcome> {
+  const line = commandLine(req);
+  const input = stdinBytes(req);
+  return new Promise<ExecOutcome>((resolve) => {
+    let settled = false;
+    let channel: ClientChannel | undefined;
+    const finish = (outcome: ExecOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(commandTimer);
+      unwatch();
+      channel?.removeAllListeners('data');
+      resolve(outcome);
+    };
+    const commandTimer = setTimeout(() => {
+      finish(unreachable('the command timed out', false));
+      onStuck();
+    }, commandMs);
+    const unwatch = watchLoss(() =>
+      finish(unreachable('connection closed before the command finished', true)),
+    );
+    client.exec(line, (err, stream) => {
+      if (err) {
+        // A refused channel on a connection that looked alive: a new connection may work.
+        finish(unreachable('the gateway refused the exec request', true));
+        return;
+      }
+      if (settled) {
+        stream.close();
+        return;
+      }
+      channel = stream;
+      const out: Buffer[] = [];
+      let outBytes = 0;
+      let errBytes = 0;
+      let rc: number | null = null;
+      stream.on('data', (chunk: Buffer) => {
+        outBytes += chunk.length;
+        if (outBytes > MAX_REPLY_BYTES) {
+          finish({
+            ok: false,
+            code: 'VIW_E_GATEWAY_COMMAND',
+            rc: null,
+            detail: 'reply too large',
+            retryable: false,
+          });
+          stream.close();
+        } else out.push(chunk);
+      });
+      // Read and dropped (bounded): diagnostics belong in the node's own logs, not ours.
+      stream.stderr.on('data', (chunk: Buffer) => {
+        errBytes += chunk.length;
+        if (errBytes > MAX_STDERR_BYTES) stream.stderr.pause();
+      });
+      stream.on('exit', (code: number | null) => {
+        rc = typeof code === 'number' ? code : null;
+      });
+      stream.on('close', () => finish(outcomeOf(req.verb, rc, Buffer.concat(out))));
+      stream.end(input);
+    });
+  });
+}
+
+/** The grammar is checked before any connection (a backend bug never reaches a node). */
+export function checkRequest(req: ControlRequest, privateKey?: Buffer): void {
+  try {
+    commandLine(req);
+    stdinBytes(req);
+  } catch (err) {
+    if (privateKey) wipe(privateKey);
+    throw err;
+  }
+}
+
+/** One command on a connection of its own (connect, exec, disconnect): tests and one-off tools. */
+export async function sshExec(
+  target: SshTarget,
+  privateKey: Buffer,
+  req: ControlRequest,
+  timeouts: ExecTimeouts = timeoutsFor(req.verb),
+): Promise<ExecOutcome> {
+  checkRequest(req, privateKey);
+  const conn = await connectSsh(target, privateKey, timeouts.connectMs);
+  if (!conn.ok) return conn;
+  const client = conn.client;
+  const watchLoss = (onLost: () => void) => {
+    client.once('close', onLost);
+    return () => client.removeListener('close', onLost);
+  };
+  try {
+    return await execOn(client, req, timeouts.commandMs, watchLoss, () => client.destroy());
+  } finally {
+    conn.client.destroy();
+  }
 }
