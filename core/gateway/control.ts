@@ -48,6 +48,8 @@ export const CONTROL_VERBS = {
   spa_key_add: { args: [DEVICE_WIRE_ID], stdin: true },
   spa_key_remove: { args: [DEVICE_WIRE_ID], stdin: false },
   vpn_user_create: { args: [SESSION_WIRE_ID], stdin: true },
+  // session_open <session> [<device>]: a bootstrap's gateway step in one command (SessionOpenInput).
+  session_open: { args: [SESSION_WIRE_ID, DEVICE_WIRE_ID], stdin: true },
   vpn_user_delete: { args: [SESSION_WIRE_ID], stdin: false },
   update_ccd: { args: [SESSION_WIRE_ID], stdin: true },
   session_filter: { args: [SESSION_WIRE_ID], stdin: true },
@@ -72,7 +74,7 @@ export const CONTROL_VERBS = {
 
 export type ControlVerb = keyof typeof CONTROL_VERBS;
 /** Verbs whose last argument may be left out. */
-export const OPTIONAL_TRAILING_ARGS: Partial<Record<ControlVerb, number>> = { pull_logs: 1 };
+export const OPTIONAL_TRAILING_ARGS: Partial<Record<ControlVerb, number>> = { pull_logs: 1, session_open: 1 };
 
 // ---- stdin documents ----------------------------------------------------------------------------
 
@@ -143,6 +145,19 @@ export const SessionFilterInput = Type.Object(
   closed,
 );
 export type SessionFilterInput = Static<typeof SessionFilterInput>;
+
+/**
+ * session_open <session> [<device>]: what a bootstrap needs from the session's gateway, in one
+ * command under one node lock (issue #19: one SSH exec on the connect path instead of three): the
+ * device's SPA keys (`spa`, exactly when the device argument is given) as spa_key_add, the session's
+ * authorization (`ccd`) as vpn_user_create, then its forwarding (`filter`) as session_filter. Each
+ * step keeps its verb's rules; the first that fails fails the command (the backend ends the session).
+ */
+export const SessionOpenInput = Type.Object(
+  { spa: Type.Optional(SpaKeyAddInput), ccd: CcdInput, filter: SessionFilterInput },
+  closed,
+);
+export type SessionOpenInput = Static<typeof SessionOpenInput>;
 
 /** crl_update: the CRLs OpenVPN (`crl-verify`) and stunnel (`CRLfile`) check client certificates with. */
 export const CrlUpdateInput = Type.Object(
@@ -378,6 +393,7 @@ export const spaKeyAddInput = strictValidator(SpaKeyAddInput);
 export const ccdInput = strictValidator(CcdInput);
 export const sessionFilterInput = strictValidator(SessionFilterInput);
 export const sessionFilterResult = strictValidator(SessionFilterResult);
+export const sessionOpenInput = strictValidator(SessionOpenInput);
 export const crlUpdateInput = strictValidator(CrlUpdateInput);
 export const applyConfigInput = strictValidator(ApplyConfigInput);
 export const browserSpawnInput = strictValidator(BrowserSpawnInput);

@@ -7,6 +7,7 @@ import {
   ccdInput,
   crlUpdateInput,
   sessionFilterInput,
+  sessionOpenInput,
   spaKeyAddInput,
 } from '../../core/gateway/control.js';
 import type { StrictValidator } from '../../core/schema/strict.js';
@@ -16,6 +17,7 @@ import { crlUpdate } from '../verbs/crl.js';
 import { health } from '../verbs/health.js';
 import { pullLogs } from '../verbs/pull-logs.js';
 import { sessionFilter } from '../verbs/session-filter.js';
+import { sessionOpen } from '../verbs/session-open.js';
 import { terminateSession, updateCcd, vpnUserCreate, vpnUserDelete } from '../verbs/sessions.js';
 import { spaKeyAdd, spaKeyRemove } from '../verbs/spa-keys.js';
 import type { VerbHandler } from './verb.js';
@@ -32,6 +34,7 @@ export const VERB_HANDLERS: Record<ControlVerb, VerbEntry> = {
   spa_key_add: { handler: spaKeyAdd, input: spaKeyAddInput },
   spa_key_remove: { handler: spaKeyRemove },
   vpn_user_create: { handler: vpnUserCreate, input: ccdInput },
+  session_open: { handler: sessionOpen, input: sessionOpenInput },
   vpn_user_delete: { handler: vpnUserDelete },
   update_ccd: { handler: updateCcd, input: ccdInput },
   session_filter: { handler: sessionFilter, input: sessionFilterInput },

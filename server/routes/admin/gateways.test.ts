@@ -233,34 +233,23 @@ describe('gateways over SSH: provision, health and the hooks (real sshd)', { ski
     assert.equal(h.gateway.last_health_ok, true);
   });
 
-  it('bootstrap on an active gateway: SPA keys, the session CCD and its forwarding rules go to the node first', async () => {
+  it('bootstrap on an active gateway: SPA keys, the session CCD and its forwarding rules go to the node first, in one command', async () => {
     const d = await enrolledDesktop(t.ctx);
     const before = sshd.calls().length;
     const reply = await fetchBootstrap<BootstrapResponse>(t.srv, await loginTokens(t.ctx, d));
     assert.equal(reply.status, 200, reply.text);
     const calls = sshd.calls().slice(before);
-    // All before the reply; the keys in parallel with the session, whose forwarding rules
-    // (session_filter: its policy's networks) follow its creation on the node.
+    // Before the reply, one command (session_open: keys, authorization, forwarding), carrying the
+    // device's keys on stdin (the stand-in records only their size).
     const sent = calls.map((c) => c.split('|')[0]);
-    assert.deepEqual(
-      [...sent].sort(),
-      [
-        `session_filter ${reply.body.session_id}`,
-        `spa_key_add ${toWireId('d', d.device.id)}`,
-        `vpn_user_create ${reply.body.session_id}`,
-      ].sort(),
-    );
-    assert.ok(
-      sent.indexOf(`vpn_user_create ${reply.body.session_id}`) <
-        sent.indexOf(`session_filter ${reply.body.session_id}`),
-      'the node knows the session before its filter',
-    );
+    assert.deepEqual(sent, [`session_open ${reply.body.session_id} ${toWireId('d', d.device.id)}`]);
+    assert.ok(Number(calls[0]?.split('|')[1]) > 200, 'the document arrived on stdin');
 
     // Unbinding the device ends the session (teardown + CRL) and removes its SPA keys, in the background.
     const unbind = await t.srv.call(`/admin/devices/${d.device.id}/unbind`, { headers: admin, json: {} });
     assert.equal(unbind.status, 200, unbind.text);
     await t.ctx.gatewayControl.idle();
-    const after = verbs().slice(before + 3);
+    const after = verbs().slice(before + 1);
     for (const expected of [
       `terminate_session ${reply.body.session_id}`,
       `vpn_user_delete ${reply.body.session_id}`,
@@ -282,7 +271,7 @@ describe('gateways over SSH: provision, health and the hooks (real sshd)', { ski
     assert.equal(sessions[0]?.endReason, 'revoked');
     const attempts = (await t.ctx.db.auditEvent.findMany({ orderBy: { seq: 'asc' } }))
       .map((r) => parseAuditEvent(JSON.parse(r.event)))
-      .filter((e) => e.action === 'gateway.spa_key_add' && e.device_id === d.device.id);
+      .filter((e) => e.action === 'gateway.session_open' && e.device_id === d.device.id);
     assert.deepEqual(
       attempts.map((e) => [e.result, e.error_code]),
       Array.from({ length: 3 }, () => ['error', 'VIW_E_GATEWAY_UNREACHABLE']),

@@ -69,23 +69,49 @@ export async function removeDeviceKeys(deps: OpsDeps, row: GatewayRow, deviceId:
   );
 }
 
-/** The session's CCD entry: without it OpenVPN (ccd-exclusive) refuses the session's certificate. */
-export async function authorizeSession(
+/**
+ * A bootstrap's gateway step as one command (session_open): the device's SPA keys (when it has
+ * any), the session's CCD entry (without it OpenVPN, ccd-exclusive, refuses the session's
+ * certificate) and its policy's forwarding. One SSH exec on the connect path; the node runs the
+ * three steps under one lock and fails the command at the first that fails.
+ */
+export async function openSession(
   deps: OpsDeps,
   row: GatewayRow,
-  s: { readonly sessionId: string; readonly expiresAt: Date; readonly pushRoutes: readonly string[] },
+  s: {
+    readonly sessionId: string;
+    readonly deviceId: string;
+    readonly expiresAt: Date;
+    readonly pushRoutes: readonly string[];
+  },
+  filter: SessionFilterSpec,
   facts: CommandContext = {},
 ): Promise<void> {
-  await runControl(
-    deps.runner,
-    targetOf(row),
-    {
-      verb: 'vpn_user_create',
-      args: [toWireId('s', s.sessionId)],
-      stdin: { push_routes: [...s.pushRoutes], expires_at: Math.floor(s.expiresAt.getTime() / 1000) },
-    },
-    { session_id: s.sessionId, ...facts },
-  );
+  const keys = await readDeviceSpaKeys(deps, s.deviceId);
+  try {
+    const session = toWireId('s', s.sessionId);
+    const expires_at = Math.floor(s.expiresAt.getTime() / 1000);
+    const stdin = {
+      ...(keys
+        ? {
+            spa: {
+              key_base64: keys.encKey.toString('base64'),
+              hmac_key_base64: keys.hmacKey.toString('base64'),
+            },
+          }
+        : {}),
+      ccd: { push_routes: [...s.pushRoutes], expires_at },
+      filter: sessionFilterRequest(filter).stdin,
+    };
+    await runControl(
+      deps.runner,
+      targetOf(row),
+      { verb: 'session_open', args: keys ? [session, toWireId('d', s.deviceId)] : [session], stdin },
+      { session_id: s.sessionId, device_id: s.deviceId, ...facts },
+    );
+  } finally {
+    wipeSpaKeys(keys);
+  }
 }
 
 /**

@@ -127,24 +127,12 @@ export class GatewayControl {
     const [row] = await this.managed({ id: s.gatewayId });
     if (!row) return null;
     const facts = s.traceId ? { trace_id: s.traceId } : {};
-    // Independent, so in parallel: each is an SSH exec whose cost is mostly viworks-gw starting up;
-    // the node serializes the two writes with its own lock. Both must succeed (fail closed).
-    // allSettled: neither is left running (and auditing) after the bootstrap has answered.
-    const results = await Promise.allSettled([
-      ops.syncDeviceKeys(this.ops, row, s.deviceId, facts),
-      (async () => {
-        await ops.authorizeSession(this.ops, row, s, facts);
-        // After the node knows the session (session_filter never authorizes one), before the
-        // client can connect: its forwarding is its policy's from the first packet.
-        await ops.filterSession(this.ops, row, filterSpec(row, s), facts);
-        // Its browser is reachable only from the session's pinned VPN address: after authorize.
-        const grant = s.browser;
-        return grant ? await spawnSessionBrowser(this.ops, row, { ...s, grant }, facts) : null;
-      })(),
-    ]);
-    for (const r of results) if (r.status === 'rejected') throw r.reason;
-    const session = results[1];
-    return session.status === 'fulfilled' ? session.value : null;
+    // SPA keys, authorization and forwarding in one command: one SSH exec on the connect path. The
+    // session's forwarding is its policy's from the first packet; the node never sees it otherwise.
+    await ops.openSession(this.ops, row, s, filterSpec(row, s), facts);
+    // Its browser is reachable only from the session's pinned VPN address: after authorize.
+    const grant = s.browser;
+    return grant ? await spawnSessionBrowser(this.ops, row, { ...s, grant }, facts) : null;
   }
 
   /**
