@@ -17,12 +17,15 @@
 // Needs root and the lab's peers; runs the BUILT code: `npm run build` first. Lab id 211
 // (VIWORKS_BENCH_LAB_ID), torn down at the end, also on failure unless
 // VIWORKS_BENCH_LAB_KEEP_ON_FAILURE=1 (then `scripts/lab.sh down --id 211`).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalClient } from '../core/localclient/index.js';
 import { clientEnv } from '../scripts/lab/driver.js';
 import { driverStep, labDown, labUp } from '../scripts/lab/lab.js';
 import { repoPath } from '../scripts/lab/repo.js';
 import { executable, isRoot } from '../scripts/testkit/peers.js';
+import { figure } from './figures.js';
 import { IPERF3, type IperfResult } from './lab/iperf.js';
+import { bareNodeRssMb, rssMb } from './lab/memory.js';
 import {
   type ConnectSample,
   connect,
@@ -32,7 +35,7 @@ import {
   revokeOnce,
 } from './lab/session.js';
 import { type Spread, spread, spreadHeader, spreadRow, sumOrNull } from './lab/stats.js';
-import { type Throughput, throughput } from './lab/throughput.js';
+import { daemonPid, type Throughput, throughput } from './lab/throughput.js';
 
 const PEERS = [
   '/usr/sbin/fwknopd',
@@ -96,7 +99,9 @@ export async function run(): Promise<void> {
     const lat = await connectLatency(b, n);
     const rev = await revocation(b, revokeN);
     const tput = await throughput(b, iperfS, rounds);
+    const nodeFloorMb = await bareNodeRssMb();
     summary(b, { n, revokeN, lat, rev, tput });
+    figures({ lat, rev, tput, nodeFloorMb });
   } catch (err) {
     failed = true;
     throw err;
@@ -116,6 +121,9 @@ interface Latency {
   readonly warmup: ConnectSample;
   readonly samples: readonly ConnectSample[];
   readonly disconnectMs: readonly number[];
+  /** viworksd's VmRSS (MB) during the last connect, and 2 s after its disconnect. */
+  readonly rssConnectedMb: number | null;
+  readonly rssIdleMb: number | null;
 }
 
 async function connectLatency(b: LabSession, n: number): Promise<Latency> {
@@ -128,9 +136,12 @@ async function connectLatency(b: LabSession, n: number): Promise<Latency> {
   );
   const samples: ConnectSample[] = [];
   const disconnectMs: number[] = [];
+  const pid = await daemonPid(b.plan);
+  let rssConnectedMb: number | null = null;
   for (let i = 1; i <= n; i++) {
     const s = await connect(b);
     samples.push(s);
+    if (i === n) rssConnectedMb = rssMb(pid);
     const t0 = performance.now();
     await disconnect(b);
     disconnectMs.push(performance.now() - t0);
@@ -140,7 +151,8 @@ async function connectLatency(b: LabSession, n: number): Promise<Latency> {
         `spa ${fmt(t.spa_ms)}  tls ${fmt(t.tls_handshake_ms)}  openvpn ${fmt(t.openvpn_ms)}  total ${fmt(t.total_connect_ms)} ms`,
     );
   }
-  return { warmup, samples, disconnectMs };
+  await sleep(2_000);
+  return { warmup, samples, disconnectMs, rssConnectedMb, rssIdleMb: rssMb(pid) };
 }
 
 function latencyRows(l: Latency): Array<[string, Spread]> {
@@ -221,4 +233,111 @@ function summary(
     '  note: the proxy dials the gateway when OpenVPN connects to it, so the TLS handshake lies inside\n' +
       '  openvpn_ms; total_connect_ms starts at the connect request, after the phone code.',
   );
+}
+
+const ms = (v: number) => ({ on: 'value', op: '<=', limit: v }) as const;
+
+/** The headline figures of issue #19, each beside a baseline from this run (bench/figures.ts). */
+function figures(r: {
+  lat: Latency;
+  rev: readonly RevocationSample[];
+  tput: Throughput;
+  nodeFloorMb: number | null;
+}): void {
+  console.log('');
+  const t = r.lat.samples.map((s) => s.timings);
+  const total = spread(t.map((x) => x.total_connect_ms));
+  // OpenVPN alone (the stunnel baseline tunnel's spawn → Initialization Sequence Completed): the
+  // part of a connect that is not ours.
+  const openvpnAlone = {
+    name: 'OpenVPN via stunnel, spawn → ready (min)',
+    value: Math.min(...r.tput.stunnelReadyMs),
+  };
+  figure({
+    name: 'connect total_connect_ms p50',
+    value: total.p50,
+    unit: 'ms',
+    baseline: openvpnAlone,
+    target: ms(800),
+    digits: 0,
+  });
+  figure({
+    name: 'connect total_connect_ms p95',
+    value: total.p95,
+    unit: 'ms',
+    baseline: openvpnAlone,
+    target: ms(1500),
+    digits: 0,
+  });
+  figure({
+    name: 'bootstrap (GET /client/bootstrap incl. gateway) p50',
+    value: spread(t.map((x) => x.bootstrap_ms)).p50,
+    unit: 'ms',
+    baseline: { name: 'login (two API calls) p50', value: spread(t.map((x) => x.login_ms)).p50 },
+    target: ms(300),
+    digits: 0,
+  });
+  figure({
+    name: 'viworks connect wall (CLI + phone code + connect) p50',
+    value: spread(r.lat.samples.map((s) => s.wallMs)).p50,
+    unit: 'ms',
+    baseline: { name: 'total_connect_ms p50', value: total.p50 },
+    target: ms(1500),
+    digits: 0,
+  });
+  const down = spread(r.rev.map((x) => x.downMs));
+  const localDown = { name: 'local disconnect → no OpenVPN p50', value: spread(r.lat.disconnectMs).p50 };
+  figure({
+    name: 'revocation: admin terminate → no OpenVPN p50',
+    value: down.p50,
+    unit: 'ms',
+    baseline: localDown,
+    target: ms(300),
+    digits: 0,
+  });
+  figure({
+    name: 'revocation: admin terminate → no OpenVPN p95',
+    value: down.p95,
+    unit: 'ms',
+    baseline: localDown,
+    target: ms(500),
+    digits: 0,
+  });
+  const { daemon, stunnel } = r.tput;
+  for (const [dir, d, s] of [
+    ['upload', daemon.up, stunnel.up],
+    ['download', daemon.down, stunnel.down],
+  ] as const) {
+    figure({
+      name: `tunnel throughput ${dir}, daemon proxy`,
+      value: d.gbps,
+      unit: 'Gbit/s',
+      baseline: { name: 'stunnel client mode', value: s.gbps },
+      target: { on: 'ratio', op: '>=', limit: 1.0 },
+    });
+    figure({
+      name: `TLS proxy CPU per GB ${dir}, daemon proxy`,
+      value: d.cpuPerGb,
+      unit: 's/GB',
+      baseline: { name: 'stunnel client mode', value: s.cpuPerGb },
+      target: { on: 'ratio', op: '<=', limit: 1.3 },
+    });
+  }
+  const floor = { name: 'idle bare node', value: r.nodeFloorMb };
+  figure({
+    name: 'viworksd RSS connected',
+    value: r.lat.rssConnectedMb,
+    unit: 'MB',
+    baseline: floor,
+    target: ms(80),
+    digits: 1,
+  });
+  figure({
+    name: 'viworksd RSS idle after a session',
+    value: r.lat.rssIdleMb,
+    unit: 'MB',
+    baseline: floor,
+    target: ms(60),
+    digits: 1,
+  });
 }

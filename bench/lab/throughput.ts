@@ -24,7 +24,7 @@ export interface Throughput {
 }
 
 /** The daemon's PID in the client namespace (viworksd sets its process title to `viworksd`). */
-async function daemonPid(plan: LabPlan): Promise<number | undefined> {
+export async function daemonPid(plan: LabPlan): Promise<number | undefined> {
   for (const pid of await pidsIn(plan.client.ns)) {
     try {
       if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('viworksd')) return pid;
