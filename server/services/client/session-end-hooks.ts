@@ -1,8 +1,10 @@
 // What endSessions() runs for each ended session: revoke its OpenVPN client certificate and
 // republish the int-vpn CRL. A failure here never stops the other sessions from ending: it is
 // audited (pki / cert.revoke / error) and the certificate still expires with the session.
-// withGatewayTeardown() adds the gateway side after the revocation: the tunnel cut and the new CRL
-// pushed to the session's gateway, in the background (audited there), never delaying endSessions.
+// withGatewayTeardown() adds the gateway side: the tunnel cut at once, beside the revocation (the cut
+// is what a revocation must achieve quickly, and the node refuses a reconnect without the session's
+// CCD entry anyway), then the new CRL pushed once the revocation is done; in the background (audited
+// there), never delaying endSessions.
 import type { RevocationReason, SessionEndReason } from '../../data/client.js';
 import type { CrlPublisher } from '../../pki/crl.js';
 import type { AuditService } from '../audit/service.js';
@@ -41,17 +43,22 @@ export function sessionEndDeps(base: {
   return { db, audit, events, now, onEnded };
 }
 
-/** The same deps with the gateway teardown (services/gateways) after each revocation. */
+/** The same deps with the gateway teardown (services/gateways) started beside each revocation. */
 export function withGatewayTeardown(
   deps: SessionEndDeps,
-  gateways: { sessionEnded(sessionId: string): void },
+  gateways: { sessionEnded(sessionId: string, revoked: Promise<void>): void },
 ): SessionEndDeps {
   const revoke = deps.onEnded;
   return {
     ...deps,
     onEnded: async (s) => {
-      await revoke?.(s);
-      gateways.sessionEnded(s.id);
+      const revoked = Promise.resolve(revoke?.(s));
+      // The CRL push waits for the revocation; a failed one was audited by revoke and still ends here.
+      gateways.sessionEnded(
+        s.id,
+        revoked.catch(() => undefined),
+      );
+      await revoked;
     },
   };
 }

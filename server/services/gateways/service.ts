@@ -145,18 +145,20 @@ export class GatewayControl {
     await ops.filterSession(this.ops, row, filterSpec(row, s), s.traceId ? { trace_id: s.traceId } : {});
   }
 
-  /** Session ended (after its certificate was revoked): cut it on its gateway and push the new CRL. */
-  sessionEnded(sessionId: string): void {
+  /**
+   * Session ended: cut it on its gateway at once (terminate, then remove its authorization), and
+   * once its certificate's revocation is done (`revoked`), push the new CRL there.
+   */
+  sessionEnded(sessionId: string, revoked: Promise<void> = Promise.resolve()): void {
     this.background(async () => {
       const session = await this.deps.db.session.findUnique({
         where: { id: sessionId },
         select: { gatewayId: true },
       });
-      if (!session) return;
-      for (const row of await this.managed({ id: session.gatewayId })) {
-        await ops.endSessionOnGateway(this.ops, row, sessionId).catch(() => undefined);
-        await ops.pushCrl(this.ops, row);
-      }
+      const rows = session ? await this.managed({ id: session.gatewayId }) : [];
+      for (const row of rows) await ops.endSessionOnGateway(this.ops, row, sessionId).catch(() => undefined);
+      await revoked;
+      for (const row of rows) await ops.pushCrl(this.ops, row);
     });
   }
 
