@@ -174,7 +174,8 @@ function latencyRows(l: Latency): Array<[string, Spread]> {
         }),
       ),
     ],
-    ['viworks connect wall (CLIs + phone code)', spread(l.samples.map((s) => s.wallMs))],
+    ['viworks connect wall (CLI + phone code)', spread(l.samples.map((s) => s.wallMs))],
+    ['  lab driver step around it', spread(l.samples.map((s) => s.driverMs))],
     ['disconnect (local API → no OpenVPN left)', spread(l.disconnectMs)],
   ];
 }

@@ -34,14 +34,17 @@ export interface LabSession {
 }
 
 export interface ConnectSample {
-  /** `lab driver connect-demo` as a whole: process starts, password, phone code, connect. */
+  /** The `viworks connect` process as the driver saw it: start, password, phone code, connect, exit. */
   readonly wallMs: number;
+  /** `lab driver connect-demo` as a whole: the driver's own start-up around the above. */
+  readonly driverMs: number;
   readonly timings: Timings;
 }
 
 interface DriverConnect {
   readonly code: number;
   readonly json: Record<string, unknown>;
+  readonly wall_ms?: number;
 }
 
 /** One `viworks connect` that ends connected, retrying only rate-limit refusals. */
@@ -50,9 +53,9 @@ export async function connect(b: LabSession): Promise<ConnectSample> {
   for (;;) {
     const t0 = performance.now();
     const r = JSON.parse(await driverStep(b.plan, b.self, 'connect-demo')) as DriverConnect;
-    const wallMs = performance.now() - t0;
+    const driverMs = performance.now() - t0;
     if (r.code === 0 && r.json.state === 'connected') {
-      return { wallMs, timings: r.json.timings as Timings };
+      return { wallMs: r.wall_ms ?? driverMs, driverMs, timings: r.json.timings as Timings };
     }
     const code = (r.json.error as { code?: string } | undefined)?.code;
     if (code !== 'VIW_E_RATE_LIMITED' || performance.now() - started > RATE_LIMIT_GIVE_UP_MS) {
