@@ -269,6 +269,10 @@ describe('gateways over SSH: provision, health and the hooks (real sshd)', { ski
     assert.equal(sessions.length, 1);
     assert.ok(sessions[0]?.endedAt, 'the session was ended');
     assert.equal(sessions[0]?.endReason, 'revoked');
+    // Its certificate was issued beside the gateway step; the failure revoked it.
+    const certs = await t.ctx.db.issuedCertificate.findMany({ where: { sessionId: sessions[0]?.id } });
+    assert.equal(certs.length, 1, 'the certificate issued beside the gateway step');
+    assert.ok(certs[0]?.revokedAt, 'and revoked when the gateway failed');
     const attempts = (await t.ctx.db.auditEvent.findMany({ orderBy: { seq: 'asc' } }))
       .map((r) => parseAuditEvent(JSON.parse(r.event)))
       .filter((e) => e.action === 'gateway.session_open' && e.device_id === d.device.id);

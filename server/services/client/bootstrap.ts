@@ -97,14 +97,15 @@ async function allowedActor(ctx: AppContext, userId: string, deviceId: string) {
   return { device, user: u, hpkePublicKey: key, suite: spec.suite };
 }
 
-/** Issues the session's certificate and seals it with the device's SPA keys; wipes the certificate's key whatever happens. */
-async function sealSession(
+/** Seals the session's payload (its certificate, the device's SPA keys) to the device's HPKE key. */
+function sealSession(
   ctx: AppContext,
   s: {
     readonly session: { readonly id: string; readonly expiresAt: Date };
     readonly deviceId: string;
-    /** The device's SPA keys; the caller wipes them. */
+    /** The device's SPA keys and the session certificate; the caller wipes both. */
     readonly spa: SpaKeys;
+    readonly cert: SessionCertificate;
     readonly user: { readonly auditId: string };
     readonly policy: SessionPolicy;
     readonly browser: BrowserViewer | null;
@@ -113,29 +114,42 @@ async function sealSession(
     readonly now: Date;
   },
 ): Promise<Envelope> {
-  let cert: SessionCertificate | undefined;
-  try {
-    cert = await issueSessionCertificate(ctx, s.session);
-    return await sealBootstrap(
-      {
-        iat: s.now,
-        exp: new Date(s.now.getTime() + BOOTSTRAP_TTL_S * 1000),
-        userPseudonym: ctx.audit.userPseudonym(s.user.auditId),
-        sessionId: s.session.id,
-        deviceId: s.deviceId,
-        gateway: ctx.gateway,
-        backendPins: ctx.pki.backendApi.pins,
-        spa: s.spa,
-        cert,
-        policy: s.policy,
-        browser: s.browser,
-      },
-      s.hpkePublicKey,
-      s.suite,
-    );
-  } finally {
-    wipe(cert?.keyDer);
+  return sealBootstrap(
+    {
+      iat: s.now,
+      exp: new Date(s.now.getTime() + BOOTSTRAP_TTL_S * 1000),
+      userPseudonym: ctx.audit.userPseudonym(s.user.auditId),
+      sessionId: s.session.id,
+      deviceId: s.deviceId,
+      gateway: ctx.gateway,
+      backendPins: ctx.pki.backendApi.pins,
+      spa: s.spa,
+      cert: s.cert,
+      policy: s.policy,
+      browser: s.browser,
+    },
+    s.hpkePublicKey,
+    s.suite,
+  );
+}
+
+/**
+ * The session on its gateway (SPA keys, authorization, forwarding, browser) and its certificate,
+ * side by side: neither needs the other, and the gateway's SSH round trip is the longest step of a
+ * bootstrap. Both are waited for before anything is thrown, so a failure never leaves an issuance
+ * running past the caller's clean-up (which revokes the session's certificate).
+ */
+async function prepareAndIssue(
+  ctx: AppContext,
+  gatewayStep: () => Promise<BrowserViewer | null>,
+  session: { readonly id: string; readonly expiresAt: Date },
+): Promise<{ browser: BrowserViewer | null; cert: SessionCertificate }> {
+  const [browser, cert] = await Promise.allSettled([gatewayStep(), issueSessionCertificate(ctx, session)]);
+  if (browser.status === 'rejected' || cert.status === 'rejected') {
+    if (cert.status === 'fulfilled') wipe(cert.value.keyDer);
+    throw browser.status === 'rejected' ? browser.reason : (cert as PromiseRejectedResult).reason;
   }
+  return { browser: browser.value, cert: cert.value };
 }
 
 export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Promise<BootstrapResponse> {
@@ -200,31 +214,37 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
     // Read once, sealed into the payload, wiped whatever happens.
     const spa = await ensureDeviceSpaKeys(ctx, device.id);
     let envelope: Envelope;
+    let cert: SessionCertificate | undefined;
     try {
       // A split tunnel's routes go into the session's CCD on top of the gateway's own push_routes.
-      const browser = await ctx.gatewayControl.prepareSession({
-        gatewayId: session.gatewayId,
-        deviceId: device.id,
-        sessionId: session.id,
-        expiresAt: session.expiresAt,
-        pushRoutes: [...policy.pushRoutes],
-        policy: { id: policy.id, version: policy.version, networks: policy.networks },
-        browser: policy.browser,
-        traceId: req.traceId,
-      });
+      const gatewayStep = () =>
+        ctx.gatewayControl.prepareSession({
+          gatewayId: session.gatewayId,
+          deviceId: device.id,
+          sessionId: session.id,
+          expiresAt: session.expiresAt,
+          pushRoutes: [...policy.pushRoutes],
+          policy: { id: policy.id, version: policy.version, networks: policy.networks },
+          browser: policy.browser,
+          traceId: req.traceId,
+        });
+      const prepared = await prepareAndIssue(ctx, gatewayStep, session);
+      cert = prepared.cert;
       envelope = await sealSession(ctx, {
         session,
         deviceId: device.id,
         spa,
+        cert,
         user,
         policy,
-        browser,
+        browser: prepared.browser,
         hpkePublicKey,
         suite,
         now,
       });
     } finally {
       wipeSpaKeys(spa);
+      wipe(cert?.keyDer);
     }
     await ctx.audit.record({
       component: 'backend',
