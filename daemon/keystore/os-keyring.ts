@@ -9,13 +9,23 @@
 // Both are software protection: the OS guards the secret, but it can be read back out.
 
 import { randomBytes } from 'node:crypto';
-import { Entry, type EntryOptions } from '@napi-rs/keyring';
+import type { Entry, EntryOptions } from '@napi-rs/keyring';
 import { secretBytes, wipe } from '../../core/crypto/bytes.js';
 import { assertSecretName, keystoreError, type SecretStore } from './keystore.js';
 
 export const KEYRING_SERVICE = 'viworksd';
 /** The device's secrets are 32 bytes; anything far larger in our entry is not ours to copy. */
 const MAX_SECRET_BYTES = 4096;
+
+/**
+ * The native binding, loaded on first use: a daemon on the TPM or the file store never maps it
+ * (measured: importing it costs the idle daemon several MiB of RSS for a library it does not use).
+ */
+let binding: Promise<typeof import('@napi-rs/keyring')> | null = null;
+const loadKeyring = () => {
+  binding ??= import('@napi-rs/keyring');
+  return binding;
+};
 
 class NapiKeyringStore implements SecretStore {
   readonly protection = 'software' as const;
@@ -26,9 +36,10 @@ class NapiKeyringStore implements SecretStore {
     private readonly service: string,
   ) {}
 
-  private entry(name: string): Entry {
+  private async entry(name: string): Promise<Entry> {
     assertSecretName(name);
     try {
+      const { Entry } = await loadKeyring();
       return new Entry(this.service, name, this.options);
     } catch (err) {
       throw keystoreError(`${this.name}: unavailable`, err);
@@ -36,7 +47,7 @@ class NapiKeyringStore implements SecretStore {
   }
 
   async put(name: string, secret: Uint8Array): Promise<void> {
-    const entry = this.entry(name);
+    const entry = await this.entry(name);
     try {
       entry.setSecret(secret);
     } catch (err) {
@@ -45,7 +56,7 @@ class NapiKeyringStore implements SecretStore {
   }
 
   async get(name: string): Promise<Uint8Array | null> {
-    const entry = this.entry(name);
+    const entry = await this.entry(name);
     let raw: number[] | null;
     try {
       raw = entry.getSecret();
@@ -67,7 +78,7 @@ class NapiKeyringStore implements SecretStore {
   }
 
   async delete(name: string): Promise<boolean> {
-    const entry = this.entry(name);
+    const entry = await this.entry(name);
     try {
       return entry.deleteCredential();
     } catch (err) {

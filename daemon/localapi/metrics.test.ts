@@ -274,4 +274,18 @@ describe('DaemonMetrics on a StatusStore with a scripted clock', () => {
     const stopped = parseSamples(await m.render());
     assert.equal(sampleValue(stopped, 'viworks_daemon_connects_total', { result: 'failure' }), undefined);
   });
+
+  it('counts every observation made before the first scrape, past the pending queue too', async () => {
+    const store = new StatusStore('9.9.9');
+    const m = new DaemonMetrics({ status: store, activeSession: () => null }, '9.9.9', () => 0);
+    // 300 leak check rounds (more than the queue holds before it loads the instruments), unscraped.
+    for (let n = 1; n <= 300; n++) {
+      const round = { interval_s: 1, checks: n, last_at: '2026-12-04T10:00:00.000Z', leak: null };
+      store.update({ network: { ...store.get().network, leak_check: round } });
+    }
+    const samples = parseSamples(await m.render());
+    assert.equal(sampleValue(samples, 'viworks_daemon_leak_checks_total', { result: 'pass' }), 300);
+    assert.equal(m.contentType.split(';')[0], METRICS_CONTENT_TYPE.split(';')[0]);
+    m.stop();
+  });
 });

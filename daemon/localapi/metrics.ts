@@ -4,13 +4,14 @@
 // (engine/client-reports.ts): the knock sent (state `tls`), the pinned TLS connection established
 // (the proxy handle's establishedAt, else the proxy started: state `openvpn`), OpenVPN up (state
 // `openvpn` + timings.openvpn_ms). All on the monotonic clock. Counters are since the daemon started.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { CONNECTION_STATES, type Status } from '../../core/api/local.js';
-import {
-  CONNECT_BUCKETS,
-  SPA_TO_TLS_BUCKETS,
-  TLS_TO_TUNNEL_BUCKETS,
-} from '../../core/metrics/slo-buckets.js';
+// prom-client is loaded on the first scrape (metrics-instruments.ts): until then what is observed
+// waits in a short queue, replayed in order; a queue that fills up loads the instruments early, so
+// a daemon nobody scrapes holds at most MAX_PENDING small closures.
+import { CONNECTION_STATES, METRICS_CONTENT_TYPE, type Status } from '../../core/api/local.js';
+import type { Instruments } from './metrics-instruments.js';
+
+/** Observations kept before the instruments exist; more loads them (a few per connect, 1 per leak check). */
+const MAX_PENDING = 256;
 
 /** What the metrics read of the engine: its Status, and the live session's TLS proxy. */
 export interface MetricsEngineView {
@@ -24,15 +25,12 @@ export interface MetricsEngineView {
 /** How a connect (or a reconnect of a dropped tunnel) ended. */
 type Outcome = 'success' | 'failure' | 'cancelled';
 
+type Observation = (i: Instruments) => void;
+
 export class DaemonMetrics {
-  readonly registry = new Registry();
-  private readonly connects: Counter<'result'>;
-  private readonly reconnects: Counter<'result'>;
-  private readonly spaToTls: Histogram;
-  private readonly tlsToTunnel: Histogram;
-  private readonly connectSeconds: Histogram;
-  private readonly leakChecks: Counter<'result'>;
-  private readonly state: Gauge<'state'>;
+  private instruments: Instruments | null = null;
+  private loading: Promise<Instruments> | null = null;
+  private pending: Observation[] = [];
   private readonly unsubscribe: () => void;
   private prev: Status;
   /** Set while a connect runs (from `bootstrapping` until connected or given up). */
@@ -44,58 +42,9 @@ export class DaemonMetrics {
 
   constructor(
     private readonly engine: MetricsEngineView,
-    daemonVersion: string,
+    private readonly daemonVersion: string,
     private readonly clock: () => number = () => performance.now(),
   ) {
-    const registers = [this.registry];
-    this.connects = new Counter({
-      name: 'viworks_daemon_connects_total',
-      help: 'Connects by outcome: success (connected), failure (error), cancelled (a disconnect first).',
-      labelNames: ['result'],
-      registers,
-    });
-    this.reconnects = new Counter({
-      name: 'viworks_daemon_reconnects_total',
-      help: 'Dropped tunnels brought up again, by outcome (success, failure, cancelled).',
-      labelNames: ['result'],
-      registers,
-    });
-    this.spaToTls = new Histogram({
-      name: 'viworks_daemon_spa_to_tls_seconds',
-      help: 'From the knock that opened the door to the pinned TLS connection established, per tunnel up.',
-      buckets: [...SPA_TO_TLS_BUCKETS],
-      registers,
-    });
-    this.tlsToTunnel = new Histogram({
-      name: 'viworks_daemon_tls_to_tunnel_seconds',
-      help: 'From the pinned TLS connection established to OpenVPN up, per tunnel up.',
-      buckets: [...TLS_TO_TUNNEL_BUCKETS],
-      registers,
-    });
-    this.connectSeconds = new Histogram({
-      name: 'viworks_daemon_connect_seconds',
-      help: 'A whole successful connect: bootstrap, preflight, knock, TLS, OpenVPN, DNS, first leak checks.',
-      buckets: [...CONNECT_BUCKETS],
-      registers,
-    });
-    this.leakChecks = new Counter({
-      name: 'viworks_daemon_leak_checks_total',
-      help: 'Rounds of the leak checks, by result: pass, or leak (the session ends).',
-      labelNames: ['result'],
-      registers,
-    });
-    this.state = new Gauge({
-      name: 'viworks_daemon_state',
-      help: 'The connection state, one-hot: 1 for the current state, 0 for the others.',
-      labelNames: ['state'],
-      registers,
-    });
-    new Gauge({
-      name: 'viworks_daemon_build_info',
-      help: 'Always 1; the daemon version as a label.',
-      labelNames: ['version'],
-      registers,
-    }).set({ version: daemonVersion.slice(0, 64) }, 1);
     this.prev = engine.status.get();
     this.unsubscribe = engine.status.subscribe((s) => {
       try {
@@ -106,19 +55,42 @@ export class DaemonMetrics {
     });
   }
 
+  /** The exposition's content type (the instruments exist once render() has resolved). */
   get contentType(): string {
-    return this.registry.contentType;
+    return this.instruments?.registry.contentType ?? METRICS_CONTENT_TYPE;
   }
 
   /** The exposition now, with the state gauge read at this moment. */
   async render(): Promise<string> {
+    const i = await this.load();
     const current = this.engine.status.get().state;
-    for (const s of CONNECTION_STATES) this.state.set({ state: s }, s === current ? 1 : 0);
-    return this.registry.metrics();
+    for (const s of CONNECTION_STATES) i.state.set({ state: s }, s === current ? 1 : 0);
+    return i.registry.metrics();
   }
 
   stop(): void {
     this.unsubscribe();
+  }
+
+  /** Loads prom-client and the instruments once, replaying what was observed meanwhile in order. */
+  private load(): Promise<Instruments> {
+    this.loading ??= import('./metrics-instruments.js').then(({ createInstruments }) => {
+      const i = createInstruments(this.daemonVersion);
+      for (const o of this.pending) o(i);
+      this.pending = [];
+      this.instruments = i;
+      return i;
+    });
+    return this.loading;
+  }
+
+  private record(o: Observation): void {
+    if (this.instruments) {
+      o(this.instruments);
+      return;
+    }
+    this.pending.push(o);
+    if (this.pending.length >= MAX_PENDING) void this.load().catch(() => undefined);
   }
 
   private observe(next: Status): void {
@@ -128,7 +100,8 @@ export class DaemonMetrics {
     const check = next.network.leak_check;
     const before = prev.network.leak_check;
     if (check && (check.checks !== before?.checks || check.last_at !== before?.last_at)) {
-      this.leakChecks.inc({ result: check.leak ? 'leak' : 'pass' });
+      const result = check.leak ? 'leak' : 'pass';
+      this.record((i) => i.leakChecks.inc({ result }));
     }
     if (prev.state === next.state) return;
     switch (next.state) {
@@ -165,14 +138,18 @@ export class DaemonMetrics {
     const upAt = this.openvpnAt !== null && openvpnMs !== null ? this.openvpnAt + openvpnMs : at;
     const tlsAt = this.engine.activeSession()?.tls?.establishedAt ?? this.openvpnAt;
     if (tlsAt !== null && tlsAt !== undefined) {
-      if (this.knockAt !== null) this.spaToTls.observe(Math.max(0, tlsAt - this.knockAt) / 1000);
-      this.tlsToTunnel.observe(Math.max(0, upAt - tlsAt) / 1000);
+      const knockAt = this.knockAt;
+      if (knockAt !== null) this.record((i) => i.spaToTls.observe(Math.max(0, tlsAt - knockAt) / 1000));
+      this.record((i) => i.tlsToTunnel.observe(Math.max(0, upAt - tlsAt) / 1000));
     }
-    if (this.connectStartedAt !== null) {
-      this.connects.inc({ result: 'success' });
-      this.connectSeconds.observe(Math.max(0, at - this.connectStartedAt) / 1000);
+    const startedAt = this.connectStartedAt;
+    if (startedAt !== null) {
+      this.record((i) => {
+        i.connects.inc({ result: 'success' });
+        i.connectSeconds.observe(Math.max(0, at - startedAt) / 1000);
+      });
     } else if (this.reconnecting) {
-      this.reconnects.inc({ result: 'success' });
+      this.record((i) => i.reconnects.inc({ result: 'success' }));
     }
     this.connectStartedAt = null;
     this.reconnecting = false;
@@ -181,8 +158,8 @@ export class DaemonMetrics {
   }
 
   private attemptEnded(outcome: Exclude<Outcome, 'success'>): void {
-    if (this.connectStartedAt !== null) this.connects.inc({ result: outcome });
-    else if (this.reconnecting) this.reconnects.inc({ result: outcome });
+    if (this.connectStartedAt !== null) this.record((i) => i.connects.inc({ result: outcome }));
+    else if (this.reconnecting) this.record((i) => i.reconnects.inc({ result: outcome }));
     this.connectStartedAt = null;
     this.reconnecting = false;
     this.knockAt = null;

@@ -4,9 +4,11 @@
 // provision it over SSH, then starts viworksd in the client namespace. Idempotent: a lab that is
 // fully up is left alone; a half-built one is torn down and rebuilt. Any failure tears down
 // everything it made (namespaces, their interfaces and netfilter tables, processes, files).
+
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { VIWORKSD_NODE_FLAGS } from '../../core/daemon-node-flags.js';
 import { SWTPM, swtpmArgs } from '../testkit/swtpm.js';
 import { initBackend, startBackend } from './backend.js';
 import { prepareGatewayNode } from './gateway-node.js';
@@ -174,6 +176,7 @@ export async function startDaemon(plan: LabPlan): Promise<void> {
     plan.client.ns,
     [
       process.execPath,
+      ...VIWORKSD_NODE_FLAGS,
       repoPath('dist/daemon/bin/viworksd.js'),
       '--socket',
       socket,

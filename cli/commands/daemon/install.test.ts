@@ -55,7 +55,11 @@ describe('daemon install (alternate root)', { skip: !asRoot && 'groupadd needs r
     assert.equal(r.changed, true);
     assert.match(readFileSync(join(root, 'etc/group'), 'utf8'), /^viworks:x:\d+:$/m);
     const unit = readFileSync(r.unit_path, 'utf8');
-    assert.ok(unit.includes(`ExecStart=${process.execPath} ${join(root, 'viworksd.js')} --foreground\n`));
+    assert.ok(
+      unit.includes(
+        `ExecStart=${process.execPath} --max-semi-space-size=1 --v8-pool-size=1 ${join(root, 'viworksd.js')} --foreground\n`,
+      ),
+    );
     for (const line of [
       'LimitCORE=0',
       'RuntimeDirectory=viworks',

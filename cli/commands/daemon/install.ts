@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
+import { VIWORKSD_NODE_FLAGS } from '../../../core/daemon-node-flags.js';
 import { packageRoot } from '../../../core/package-root.js';
 import { ViworksCommand } from '../../lib/base-command.js';
 import { CliError, usageError } from '../../lib/output.js';
@@ -52,7 +53,7 @@ export default class DaemonInstall extends ViworksCommand<DaemonInstallResult> {
         'Build it (npm run build) or pass --viworksd PATH.',
       );
     }
-    const execStart = daemon.endsWith('.js') ? [process.execPath, daemon] : [daemon];
+    const execStart = daemon.endsWith('.js') ? [process.execPath, ...VIWORKSD_NODE_FLAGS, daemon] : [daemon];
     if (execStart.some((p) => /\s/.test(p)))
       throw usageError('Paths with spaces cannot go into the unit file');
     const input = { root, execStart, start: !flags['no-start'] };

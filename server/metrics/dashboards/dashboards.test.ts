@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Registry } from 'prom-client';
 import { packageRoot } from '../../../core/package-root.js';
-import { StatusStore } from '../../../daemon/engine/status.js';
-import { DaemonMetrics } from '../../../daemon/localapi/metrics.js';
+import { createInstruments } from '../../../daemon/localapi/metrics-instruments.js';
 import { createBackendMetrics } from '../backend-metrics.js';
 import { requirePromtool } from '../testing.js';
 import { renderDashboards } from './definitions.js';
@@ -60,9 +59,8 @@ function registeredSeries(registries: Registry[]): Map<string, Set<string>> {
 
 function knownSeries(): Map<string, Set<string>> {
   const backend = createBackendMetrics();
-  const daemon = new DaemonMetrics({ status: new StatusStore('0.0.0'), activeSession: () => null }, '0.0.0');
-  daemon.stop();
-  return registeredSeries([backend.registry, daemon.registry]);
+  // The daemon's instruments as DaemonMetrics loads them on the first scrape.
+  return registeredSeries([backend.registry, createInstruments('0.0.0').registry]);
 }
 
 /** What is wrong with one expression against the known series (empty: nothing). */
