@@ -7,7 +7,8 @@
 //               TLS client (the floor); then a reply split in two small writes, the pattern where
 //               Nagle's algorithm on the local socket meets delayed ACKs (why the proxy sets NODELAY).
 // iperf3 opens a control and a data connection, and startTlsProxy carries exactly one, so the
-// throughput runs give each accepted socket to proxyConnection(): the same dial, pin and pump code.
+// throughput runs give each accepted socket to proxyConnection() with the daemon's own dialer
+// (fastGatewayDialer): the same dial, pin and pump code.
 // Figures are printed, never asserted. Needs stunnel4 and iperf3 (Debian); skipped without them.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
-import { startTlsProxy } from '../daemon/datapath/tls-proxy.js';
+import { fastGatewayDialer, LOCAL_LISTENER_OPTIONS, startTlsProxy } from '../daemon/datapath/tls-proxy.js';
 import { proxyConnection, type TlsProxyOptions } from '../daemon/datapath/tls-proxy-pump.js';
 import { NsProcess, run as runCmd } from '../scripts/testkit/netns.js';
 import { executable } from '../scripts/testkit/peers.js';
@@ -84,8 +85,9 @@ async function throughput(fx: GatewayTlsFixture, cleanup: Cleanup): Promise<void
   const gw = await stunnelServer(fx, iperfPort, cleanup);
 
   const ours = await listen(
-    createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => {
-      proxyConnection(s, proxyOpts(fx, gw.port));
+    createServer(LOCAL_LISTENER_OPTIONS, (s) => {
+      const opts = proxyOpts(fx, gw.port);
+      proxyConnection(s, opts, undefined, fastGatewayDialer(opts));
     }),
     cleanup,
   );

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { NetnsPair, runOk } from '../../scripts/testkit/netns.js';
@@ -20,6 +20,24 @@ describe('fastDial on loopback', () => {
   it('connects at once when the port answers', async () => {
     const s = await fastDial({ host: '127.0.0.1', port, timeoutMs: 2000 });
     assert.equal(s.remotePort, port);
+    s.destroy();
+  });
+
+  it("connect: each attempt is the caller's socket; the winner comes back without fastDial's listeners", async () => {
+    const made: Socket[] = [];
+    const s = await fastDial({
+      host: 'unused.invalid',
+      port: 1,
+      timeoutMs: 2000,
+      connect: () => {
+        const attempt = netConnect({ host: '127.0.0.1', port });
+        made.push(attempt);
+        return attempt;
+      },
+    });
+    assert.equal(made.length, 1);
+    assert.equal(s, made[0]);
+    assert.equal(s.listenerCount('error'), 0, "a later error is the caller's to handle");
     s.destroy();
   });
 

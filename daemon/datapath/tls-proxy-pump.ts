@@ -9,16 +9,17 @@
 // our side has finished, so a refusal arrives as an alert on the first read: it is reported as
 // `client certificate refused: <alert>` rather than a generic stream error.
 //
-// Traffic: both directions are counted as they flow (the chunk lengths, in the 'data' handlers)
+// The bytes themselves are carried by tls-proxy-carry.ts (records read into a reused buffer).
+//
+// Traffic: both directions are counted as they flow (the chunk lengths, as each chunk is carried)
 // with the monotonic time of the last traffic, for the status and the idle auto-logout. OpenVPN's
 // keepalive (`keepalive 10 60` on the gateway: a 16-byte ping each way every 10 s, a 42-byte frame
 // on TCP with the AEAD data ciphers) would otherwise keep every quiet tunnel "active" forever, so a
 // chunk of at most KEEPALIVE_MAX_BYTES is counted but does not move the last-activity time. The
 // smallest real packet (an IPv4 header with an ICMP or TCP header: ≥ 28 bytes) makes ≥ 54.
 import { X509Certificate } from 'node:crypto';
-import { isIP, type Socket } from 'node:net';
+import { isIP, type OnReadOpts, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { pipeline } from 'node:stream';
 import {
   type ConnectionOptions,
   checkServerIdentity,
@@ -38,6 +39,7 @@ import type { ErrorCode } from '../../core/errors/catalogue.js';
 import { isViworksError, ViworksError } from '../../core/errors/viworks-error.js';
 import type { TrafficCounters } from '../engine/types.js';
 import { buildClientContext, clientIdentityProblems } from './tls-client-context.js';
+import { CARRY_HIGH_WATER_MARK, carryChunks, recordReader, whenCarried } from './tls-proxy-carry.js';
 
 export interface TlsProxyOptions {
   /** The gateway FQDN: sent as SNI and checked against the certificate's subjectAltName. */
@@ -192,6 +194,15 @@ export function deferred<T>() {
 }
 
 /**
+ * Opens the connection to the gateway: `connect()` starts one attempt (a tls.connect with the pinned
+ * options); a dialer may race several and resolves with the first that connected (fast-dial.ts).
+ */
+export type GatewayDialer = (connect: () => TLSSocket, signal: AbortSignal) => Promise<TLSSocket>;
+
+/** One attempt, the kernel's SYN retries. */
+const dialOnce: GatewayDialer = async (connect) => connect();
+
+/**
  * Carries one accepted local socket to the gateway. The local socket must not be read before this is
  * called (startTlsProxy accepts with pauseOnConnect); nothing is read from it until the gateway passed.
  * `context` is the prebuilt client context (startTlsProxy builds it once); built here if absent.
@@ -200,8 +211,7 @@ export function proxyConnection(
   local: Socket,
   opts: TlsProxyOptions,
   context: SecureContext = buildClientContext(opts),
-  /** A TCP connection to the gateway already made (fast-dial.ts); otherwise tls.connect dials. */
-  connected?: Socket,
+  dial: GatewayDialer = dialOnce,
 ): ProxiedConnection {
   validate(opts);
   const ready = deferred<Established>();
@@ -227,11 +237,18 @@ export function proxyConnection(
   // writes waits for an ACK the client's kernel delays: ~44 ms per such reply in bench/tls-proxy.
   // Nagle would buy ~10% less CPU per GB on bulk loopback transfers; latency matters more here.
   local.setNoDelay(true);
-  local.on('error', () => {}); // reported through the pipeline below (or the teardown)
+  local.on('error', () => {}); // reported through whenCarried below (or the teardown)
 
-  // allowHalfOpen is honoured by tls.connect (it builds the TLSSocket with it) but missing from
-  // @types/node's ConnectionOptions, hence the widened type.
-  const tlsOptions: ConnectionOptions & { allowHalfOpen: boolean } = {
+  const records = recordReader();
+  // allowHalfOpen and highWaterMark are honoured by tls.connect (it builds the TLSSocket with them)
+  // but missing from @types/node's ConnectionOptions, hence the widened type. `onread` (the
+  // gateway's records into one reused buffer, tls-proxy-carry.ts) is why tls.connect itself dials,
+  // never given a socket: Node ignores `onread` for a socket it did not connect.
+  const tlsOptions: ConnectionOptions & {
+    allowHalfOpen: boolean;
+    onread: OnReadOpts;
+    highWaterMark: number;
+  } = {
     host: opts.gatewayAddress ?? opts.gatewayHost,
     port: opts.gatewayPort,
     servername: opts.gatewayHost,
@@ -241,6 +258,8 @@ export function proxyConnection(
     secureContext: context,
     rejectUnauthorized: true,
     allowHalfOpen: true,
+    onread: records.onread,
+    highWaterMark: CARRY_HIGH_WATER_MARK,
     // Runs only after OpenSSL verified the chain against `ca`; an Error returned here aborts the
     // handshake before 'secureConnect', so the local stream is never piped to an unpinned peer.
     checkServerIdentity: (_host: string, cert: PeerCertificate) => {
@@ -256,20 +275,22 @@ export function proxyConnection(
       }
     },
   };
-  if (connected) tcpAt = dialAt;
-  const upstream: TLSSocket = tlsConnect(connected ? { ...tlsOptions, socket: connected } : tlsOptions);
+  let upstream: TLSSocket | undefined;
+  const dialAbort = new AbortController();
 
   const teardown = (reason: CloseReason, error?: ViworksError) => {
     if (finished) return;
     finished = true;
     for (const t of timers) clearTimeout(t);
+    dialAbort.abort();
     if (!established) {
       const err = error ?? tlsFailed(reason === 'timeout' ? 'timeout' : 'cancelled');
       safeEmit(opts, { type: 'failed', code: err.code, details: err.details });
       ready.reject(err);
       error = err;
     }
-    let open = 2;
+    const sockets = upstream ? [local, upstream] : [local];
+    let open = sockets.length;
     const onClose = () => {
       if (--open > 0) return;
       const summary: TunnelSummary = {
@@ -281,7 +302,7 @@ export function proxyConnection(
       safeEmit(opts, { type: 'closed', summary });
       closed.resolve(summary);
     };
-    for (const s of [local, upstream]) {
+    for (const s of sockets) {
       if (s.destroyed && s.closed) onClose();
       else {
         s.once('close', onClose);
@@ -293,20 +314,36 @@ export function proxyConnection(
   timer(opts.connectTimeoutMs, () => {
     if (!established) teardown('timeout', tlsFailed('connect: timeout'));
   });
-  upstream.once('connect', () => {
-    tcpAt = performance.now();
-  });
-  upstream.on('error', (err) => {
-    // Before the tunnel is up every error is a dial/handshake/verification failure.
-    if (!established)
-      teardown('error', isViworksError(err) ? err : tlsFailed(tcpAt ? 'handshake' : 'connect', err));
-  });
-  // If the local client gives up during the handshake, there is nothing left to carry.
+  // If the local client gives up during the dial or handshake, there is nothing left to carry.
   local.once('close', () => {
     if (!established) teardown('closed');
   });
+  dial(() => tlsConnect(tlsOptions), dialAbort.signal).then(
+    (socket) => {
+      if (finished) {
+        socket.destroy();
+        return;
+      }
+      upstream = socket;
+      handshake(socket);
+    },
+    (err) => teardown('error', tlsFailed('connect', err)),
+  );
 
-  upstream.once('secureConnect', () => {
+  // Attached in the same tick the dialer resolved: its handshake needs a round trip, so no TLS
+  // event can have been missed.
+  const handshake = (upstream: TLSSocket) => {
+    if (upstream.connecting) upstream.once('connect', () => (tcpAt = performance.now()));
+    else tcpAt = performance.now();
+    upstream.on('error', (err) => {
+      // Before the tunnel is up every error is a dial/handshake/verification failure.
+      if (!established)
+        teardown('error', isViworksError(err) ? err : tlsFailed(tcpAt ? 'handshake' : 'connect', err));
+    });
+    upstream.once('secureConnect', () => secured(upstream));
+  };
+
+  const secured = (upstream: TLSSocket) => {
     // Belt and braces: the options above already make anything else impossible. `match` is also unset
     // if Node skipped checkServerIdentity, which it does for resumed sessions (never offered here).
     if (upstream.getProtocol() !== 'TLSv1.3' || upstream.alpnProtocol || match === undefined) {
@@ -326,13 +363,14 @@ export function proxyConnection(
       cipher: upstream.getCipher().standardName,
     });
     ready.resolve({ pin: match, handshakeMs });
-    pump();
-  });
+    pump(upstream);
+  };
 
-  // Both directions with backpressure (pipe semantics: a full writer pauses its reader). An end on
-  // one side is forwarded as a half-close (TLS close_notify + FIN, or FIN to the local client); the
-  // other direction may finish within halfCloseTimeoutMs. Any error tears both sides down.
-  const pump = () => {
+  // Both directions with backpressure (pipe semantics: a full writer pauses its reader,
+  // tls-proxy-carry.ts). An end on one side is forwarded as a half-close (TLS close_notify + FIN, or
+  // FIN to the local client); the other direction may finish within halfCloseTimeoutMs. Any error
+  // tears both sides down.
+  const pump = (upstream: TLSSocket) => {
     let open = 2;
     const directionDone = (ended: CloseReason) => (err: NodeJS.ErrnoException | null | undefined) => {
       if (err) return teardown('error', streamFailed(err));
@@ -340,18 +378,17 @@ export function proxyConnection(
       if (--open === 0) return teardown(firstEnd);
       timer(opts.halfCloseTimeoutMs ?? DEFAULT_HALF_CLOSE_TIMEOUT_MS, () => teardown('timeout'));
     };
-    // Counted in the same tick as pipeline() starts the flow, so no chunk passes uncounted; one
-    // more 'data' listener changes nothing about backpressure (pipe pauses the source itself).
-    local.on('data', (chunk: Buffer) => {
-      bytesOut += chunk.length;
-      if (chunk.length > KEEPALIVE_MAX_BYTES) lastActivityMs = performance.now();
+    // Counted as each chunk is carried, so no chunk passes uncounted.
+    carryChunks(local, upstream, (n) => {
+      bytesOut += n;
+      if (n > KEEPALIVE_MAX_BYTES) lastActivityMs = performance.now();
     });
-    upstream.on('data', (chunk: Buffer) => {
-      bytesIn += chunk.length;
-      if (chunk.length > KEEPALIVE_MAX_BYTES) lastActivityMs = performance.now();
+    records.deliverTo(upstream, local, (n) => {
+      bytesIn += n;
+      if (n > KEEPALIVE_MAX_BYTES) lastActivityMs = performance.now();
     });
-    pipeline(local, upstream, directionDone('local-ended'));
-    pipeline(upstream, local, directionDone('gateway-ended'));
+    whenCarried(local, upstream, directionDone('local-ended'));
+    whenCarried(upstream, local, directionDone('gateway-ended'));
     // Only the silence before the first byte is ours to bound; after it, OpenVPN's own keepalive
     // (ping / ping-restart) decides when a quiet tunnel is dead.
     timer(opts.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS, () => {

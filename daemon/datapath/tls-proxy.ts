@@ -1,7 +1,7 @@
 // The TLS proxy's one-connection listener (docs/architecture.md#embedded-tls-proxy): OpenVPN
-// (`proto tcp-client`) connects to 127.0.0.1:<port>; the listener accepts that one connection,
-// dials the gateway (fast-dial.ts) and hands both sockets to the byte pump (tls-proxy-pump.ts),
-// which verifies the gateway and carries the stream.
+// (`proto tcp-client`) connects to 127.0.0.1:<port>; the listener accepts that one connection and
+// hands it to the byte pump (tls-proxy-pump.ts), which dials the gateway with fast SYN retries
+// (fast-dial.ts), verifies it and carries the stream.
 //
 // One proxy carries exactly one connection: the listener closes as soon as it has accepted one, so
 // no other local process can ride an established, pinned tunnel (a second connection is refused).
@@ -13,11 +13,13 @@ import type { SecureContext } from 'node:tls';
 import type { TrafficCounters } from '../engine/types.js';
 import { fastDial } from './fast-dial.js';
 import { buildClientContext } from './tls-client-context.js';
+import { CARRY_HIGH_WATER_MARK } from './tls-proxy-carry.js';
 import {
   type CloseReason,
   DEFAULT_FIRST_BYTE_TIMEOUT_MS,
   deferred,
   type Established,
+  type GatewayDialer,
   type ProxiedConnection,
   proxyConnection,
   safeEmit,
@@ -39,6 +41,28 @@ export interface TlsProxy {
   close(): void;
 }
 
+/**
+ * The local listener: accepted paused (pauseOnConnect: not even the kernel's buffered bytes are read
+ * before the gateway is verified), half-open allowed, and the pump's write queue size.
+ */
+export const LOCAL_LISTENER_OPTIONS = {
+  allowHalfOpen: true,
+  pauseOnConnect: true,
+  highWaterMark: CARRY_HIGH_WATER_MARK,
+} as const;
+
+/** The proxy's dialer: fastDial's racing attempts, each one a tls.connect (`connect`). */
+export function fastGatewayDialer(opts: TlsProxyOptions): GatewayDialer {
+  return (connect, signal) =>
+    fastDial({
+      host: opts.gatewayAddress ?? opts.gatewayHost,
+      port: opts.gatewayPort,
+      timeoutMs: opts.connectTimeoutMs,
+      signal,
+      connect,
+    });
+}
+
 /** Listens on 127.0.0.1:<random>, carries exactly one connection to the gateway, then is done. */
 export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
   validate(opts);
@@ -56,24 +80,18 @@ export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
   let done = false;
   let accepted = false;
 
-  // pauseOnConnect: not even the kernel's buffered bytes are read before the gateway is verified.
-  const server = netCreateServer({ allowHalfOpen: true, pauseOnConnect: true });
+  const server = netCreateServer(LOCAL_LISTENER_OPTIONS);
   server.maxConnections = 1;
   const stopListening = () => {
     if (server.listening) server.close();
   };
-  const dialAbort = new AbortController();
-  const finishEarly = (reason: CloseReason, dialError?: unknown) => {
+  const finishEarly = (reason: CloseReason) => {
     if (done || conn) return;
     done = true;
     context = null;
     clearTimeout(acceptTimer);
     stopListening();
-    dialAbort.abort();
-    const error =
-      dialError !== undefined
-        ? tlsFailed('connect', dialError)
-        : tlsFailed(reason === 'timeout' ? 'timeout: no local connection' : 'cancelled');
+    const error = tlsFailed(reason === 'timeout' ? 'timeout: no local connection' : 'cancelled');
     safeEmit(opts, { type: 'failed', code: error.code, details: error.details });
     ready.reject(error);
     const summary: TunnelSummary = { reason, error, bytesToGateway: 0, bytesFromGateway: 0 };
@@ -91,37 +109,23 @@ export async function startTlsProxy(opts: TlsProxyOptions): Promise<TlsProxy> {
     stopListening();
     safeEmit(opts, { type: 'accepted' });
     accepted = true;
-    fastDial({
-      host: opts.gatewayAddress ?? opts.gatewayHost,
-      port: opts.gatewayPort,
-      timeoutMs: opts.connectTimeoutMs,
-      signal: dialAbort.signal,
-    }).then(
-      (raw) => {
-        if (done || !context) {
-          raw.destroy();
-          socket.destroy();
-          return;
-        }
-        const carried = proxyConnection(socket, opts, context, raw);
-        conn = carried;
-        context = null;
-        conn.ready.then((e) => {
-          handshakeMs = e.handshakeMs;
-          ready.resolve(e);
-        }, ready.reject);
-        carried.closed.then((s) => {
-          done = true;
-          finalTraffic = carried.traffic();
-          conn = undefined;
-          closed.resolve(s);
-        });
-      },
-      (err) => {
-        socket.destroy();
-        finishEarly('error', err);
-      },
-    );
+    if (!context) {
+      socket.destroy();
+      return;
+    }
+    const carried = proxyConnection(socket, opts, context, fastGatewayDialer(opts));
+    conn = carried;
+    context = null;
+    carried.ready.then((e) => {
+      handshakeMs = e.handshakeMs;
+      ready.resolve(e);
+    }, ready.reject);
+    carried.closed.then((s) => {
+      done = true;
+      finalTraffic = carried.traffic();
+      conn = undefined;
+      closed.resolve(s);
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
