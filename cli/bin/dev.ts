@@ -2,11 +2,11 @@
 // Development entry point: the same `viworks`, with the commands loaded straight from the
 // TypeScript sources (cli/commands) instead of dist/. Used by tests of scripts that call the CLI:
 //   node --import tsx cli/bin/dev.ts status --json
-import { readFileSync } from 'node:fs';
+// It never reads an oclif manifest (those describe dist/, see cli/lib/cli-root.ts): every command
+// module is imported, so what runs is always the source as it is now.
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execute } from '@oclif/core';
+import { cliLoadOptions } from '../lib/cli-root.js';
+import { runCli } from '../lib/main.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const pjson = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
-pjson.oclif = { ...pjson.oclif, commands: './cli/commands' };
-await execute({ loadOptions: { root, pjson } });
+await runCli(cliLoadOptions(dirname(dirname(fileURLToPath(import.meta.url)))), false);

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-import { writeOpenerPage } from '../../gui/index.js';
+// Not the gui/ barrel: that one also brings the GUI's fastify server, which `open` never starts.
+import { writeOpenerPage } from '../../gui/server/opener.js';
 import { DaemonCommand, socketFlag } from '../lib/daemon-command.js';
 import type { OpenResult } from '../lib/results.js';
 import { xdgOpen } from '../lib/xdg-open.js';
