@@ -65,6 +65,25 @@ describe('SystemPreflight', () => {
     assert.equal(byName(await run('Europe/Berlin', ['Europe/Berlin']), 'timezone')?.ok, true);
     assert.equal(byName(await run('Asia/Tokyo', ['Europe/Berlin']), 'timezone')?.ok, false);
   });
+
+  it('reads the time zone only when the policy restricts it (ICU stays unmapped otherwise)', async () => {
+    let reads = 0;
+    const counting = new SystemPreflight({
+      netDir: net,
+      now: () => NOW,
+      timeZone: () => {
+        reads++;
+        return 'Asia/Tokyo';
+      },
+    });
+    const check = (p: BootstrapPayload | null) =>
+      counting.run({ health: health(0), payload: p, tunnelUp: false }).then((c) => byName(c, 'timezone'));
+    assert.equal((await check(null))?.ok, true);
+    assert.equal((await check(payload([])))?.ok, true);
+    assert.equal(reads, 0);
+    assert.equal((await check(payload(['Europe/Berlin'])))?.ok, false);
+    assert.equal(reads, 1);
+  });
 });
 
 describe('SystemPreflight: latency and tunnels left behind', () => {
