@@ -29,6 +29,7 @@ import {
   type TestStunnel,
   TLS13_SUITES,
 } from '../scripts/testkit/stunnel.js';
+import { figure } from './figures.js';
 import { type Summary, summarize, tableHeader, tableRow } from './latency.js';
 
 const IPERF3 = '/usr/bin/iperf3';
@@ -121,6 +122,21 @@ async function throughput(fx: GatewayTlsFixture, cleanup: Cleanup): Promise<void
     console.log(
       `  ${direction}: ours/stunnel ${(a.gbps / b.gbps).toFixed(2)}x throughput, ${(a.cpuPerGb / b.cpuPerGb).toFixed(2)}x CPU per GB; ours/naive ${(a.gbps / c.gbps).toFixed(2)}x throughput`,
     );
+    const stunnel = (value: number) => ({ name: 'stunnel client mode, loopback', value });
+    figure({
+      name: `TLS proxy throughput ${direction}, loopback`,
+      value: a.gbps,
+      unit: 'Gbit/s',
+      baseline: stunnel(b.gbps),
+      target: { on: 'ratio', op: '>=', limit: 1.0 },
+    });
+    figure({
+      name: `TLS proxy CPU per GB ${direction}, loopback`,
+      value: a.cpuPerGb,
+      unit: 's/GB',
+      baseline: stunnel(b.cpuPerGb),
+      target: { on: 'ratio', op: '<=', limit: 1.3 },
+    });
   }
 }
 
