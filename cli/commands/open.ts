@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { ViworksError } from '../../core/errors/viworks-error.js';
-// Not the gui/ barrel: that one also brings the GUI's fastify server, which `open` never starts.
-import { writeOpenerPage } from '../../gui/server/opener.js';
+// Not gui/index.ts: that entry also brings the GUI's fastify server, which `open` never starts.
+import { writeOpenerPage } from '../../gui/opener.js';
 import { DaemonCommand, socketFlag } from '../lib/daemon-command.js';
 import type { OpenResult } from '../lib/results.js';
 import { xdgOpen } from '../lib/xdg-open.js';

@@ -11,10 +11,10 @@ const FRONT_ENDS = ['cli', 'tui', 'gui', 'mobile/app', 'server/admin-ui/src'];
 /**
  * The exceptions: a CLI command may start the TUI through its render entry (as Shopify's cli-kit
  * commands call renderX()), never through its components or Ink itself, and the GUI's local server
- * through gui/index.ts, never its page code.
+ * through gui/index.ts (or only its opener page through gui/opener.ts), never its page code.
  */
 const FRONT_END_ENTRIES: Readonly<Record<string, readonly string[]>> = {
-  cli: ['tui/render.tsx', 'gui/index.ts'],
+  cli: ['tui/render.tsx', 'gui/index.ts', 'gui/opener.ts'],
 };
 /** The backend's URL space: a string literal starting with one of these is a backend path. */
 const BACKEND_PATH = /^\/(auth|device|client|mobile|admin|pki)(\/|$)|^\/(health|openapi\.json)$/;
