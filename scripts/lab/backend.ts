@@ -54,10 +54,13 @@ export const LAB_METRICS_PORT = 9464;
  * probing burst fires at 10 refused knocks a minute, so the SIEM test plan runs in a minute
  * (docs/detections.md). Metrics listen on the backend's loopback, token-protected.
  */
+/** The lab's "SPA without TLS" window (see above); the SIEM e2e times its probe knock by it. */
+export const LAB_SPA_WITHOUT_TLS = { withinS: 10, ingestLagS: 25 } as const;
+
 function writeLabConfig(plan: LabPlan): void {
   const config = {
     detections: {
-      spaWithoutTls: { withinS: 10, ingestLagS: 25 },
+      spaWithoutTls: { ...LAB_SPA_WITHOUT_TLS },
       spaProbeBurst: { threshold: 10, windowS: 60 },
     },
     metrics: { listen: `127.0.0.1:${LAB_METRICS_PORT}` },

@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { needPeers } from '../../testkit/peers.js';
-import { LAB_CLIENT_ASN, LAB_METRICS_PORT } from '../backend.js';
+import { LAB_CLIENT_ASN, LAB_METRICS_PORT, LAB_SPA_WITHOUT_TLS } from '../backend.js';
 import { gatewaySecretFiles } from '../gateway-node.js';
 import { driverStep, labDown, labUp } from '../lab.js';
 import { type LabPlan, labPlan } from '../plan.js';
@@ -167,6 +167,16 @@ describe('the SIEM test plan in the lab', { skip: peers.skip }, () => {
       JSON.stringify({ username: wire, key_b64: keyOf('KEY_BASE64'), hmac_b64: keyOf('HMAC_KEY_BASE64') }),
       { mode: 0o600 },
     );
+    // The rule lets a handshake stamped up to the ingest lag BEFORE a knock settle it (fwknopd's log
+    // has no timestamps: a knock is stamped when read, possibly a poll round after the handshake that
+    // followed it). The connect in before() made a handshake from this same address: knock only once
+    // that one is older than the lag, or it settles this probe — the cause of this test's old flake,
+    // which faster earlier steps made frequent.
+    const handshakes = (await audit('tls.handshake'))
+      .filter((e) => e.src_ip === plan.client.address && e.result === 'success')
+      .map((e) => Date.parse(String(e.timestamp)));
+    const clearAt = Math.max(0, ...handshakes) + LAB_SPA_WITHOUT_TLS.ingestLagS * 1000 + 3_000;
+    if (clearAt > Date.now()) await new Promise((r) => setTimeout(r, clearAt - Date.now()));
     await driverStep(plan, self, 'spa-knock', ['--', keysFile, '15']);
     const burst = await alertOnce('spa_probe_burst', 30_000);
     assert.equal(burst.severity, 'error');
