@@ -211,7 +211,8 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
     ctx.events.publish({ type: 'started', sessionId: session.id, at: now.toISOString() });
     // A device's first session makes its SPA keys: before the gateway syncs them (prepareSession),
     // which runs before sealing because the payload carries the session's browser viewer, if any.
-    // Read once, sealed into the payload, wiped whatever happens.
+    // Read once, sent to the gateway and sealed into the payload from the same buffers, wiped
+    // whatever happens.
     const spa = await ensureDeviceSpaKeys(ctx, device.id);
     let envelope: Envelope;
     let cert: SessionCertificate | undefined;
@@ -221,6 +222,7 @@ export async function issueBootstrap(ctx: AppContext, req: BootstrapRequest): Pr
         ctx.gatewayControl.prepareSession({
           gatewayId: session.gatewayId,
           deviceId: device.id,
+          spaKeys: spa,
           sessionId: session.id,
           expiresAt: session.expiresAt,
           pushRoutes: [...policy.pushRoutes],

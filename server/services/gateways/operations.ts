@@ -5,10 +5,10 @@
 // and wiped right after.
 import { toWireId } from '../../../core/bootstrap/wire-ids.js';
 import { ViworksError } from '../../../core/errors/viworks-error.js';
-import { type HealthResult, healthResult } from '../../../core/gateway/control.js';
+import { type HealthResult, healthResult, type SpaKeyAddInput } from '../../../core/gateway/control.js';
 import type { Db, Gateway } from '../../data/client.js';
 import type { AuditService } from '../audit/service.js';
-import { readDeviceSpaKeys, wipeSpaKeys } from '../device/spa-keys.js';
+import { readDeviceSpaKeys, type SpaKeys, wipeSpaKeys } from '../device/spa-keys.js';
 import { applyConfigFor, currentVpnCrl, type MaterialSources } from './node-config.js';
 import { type CommandContext, type GatewayRef, type RunnerDeps, runControl } from './runner.js';
 import { type SessionFilterSpec, sessionFilterRequest } from './session-filter.js';
@@ -44,14 +44,10 @@ export async function syncDeviceKeys(
   const keys = await readDeviceSpaKeys(deps, deviceId);
   if (!keys) return false;
   try {
-    const stdin = {
-      key_base64: keys.encKey.toString('base64'),
-      hmac_key_base64: keys.hmacKey.toString('base64'),
-    };
     await runControl(
       deps.runner,
       targetOf(row),
-      { verb: 'spa_key_add', args: [toWireId('d', deviceId)], stdin },
+      { verb: 'spa_key_add', args: [toWireId('d', deviceId)], stdin: spaKeyDocument(keys) },
       { device_id: deviceId, ...facts },
     );
     return true;
@@ -69,11 +65,17 @@ export async function removeDeviceKeys(deps: OpsDeps, row: GatewayRow, deviceId:
   );
 }
 
+/** The node's document for a device's SPA keys (spa_key_add, and session_open's `spa`). */
+function spaKeyDocument(keys: SpaKeys): SpaKeyAddInput {
+  return { key_base64: keys.encKey.toString('base64'), hmac_key_base64: keys.hmacKey.toString('base64') };
+}
+
 /**
- * A bootstrap's gateway step as one command (session_open): the device's SPA keys (when it has
- * any), the session's CCD entry (without it OpenVPN, ccd-exclusive, refuses the session's
- * certificate) and its policy's forwarding. One SSH exec on the connect path; the node runs the
- * three steps under one lock and fails the command at the first that fails.
+ * A bootstrap's gateway step as one command (session_open): the device's SPA keys, the session's
+ * CCD entry (without it OpenVPN, ccd-exclusive, refuses the session's certificate) and its policy's
+ * forwarding. One SSH exec on the connect path; the node runs the three steps under one lock and
+ * fails the command at the first that fails. The keys are the bootstrap's own (read once there,
+ * wiped by it).
  */
 export async function openSession(
   deps: OpsDeps,
@@ -81,37 +83,24 @@ export async function openSession(
   s: {
     readonly sessionId: string;
     readonly deviceId: string;
+    readonly spaKeys: SpaKeys;
     readonly expiresAt: Date;
     readonly pushRoutes: readonly string[];
   },
   filter: SessionFilterSpec,
   facts: CommandContext = {},
 ): Promise<void> {
-  const keys = await readDeviceSpaKeys(deps, s.deviceId);
-  try {
-    const session = toWireId('s', s.sessionId);
-    const expires_at = Math.floor(s.expiresAt.getTime() / 1000);
-    const stdin = {
-      ...(keys
-        ? {
-            spa: {
-              key_base64: keys.encKey.toString('base64'),
-              hmac_key_base64: keys.hmacKey.toString('base64'),
-            },
-          }
-        : {}),
-      ccd: { push_routes: [...s.pushRoutes], expires_at },
-      filter: sessionFilterRequest(filter).stdin,
-    };
-    await runControl(
-      deps.runner,
-      targetOf(row),
-      { verb: 'session_open', args: keys ? [session, toWireId('d', s.deviceId)] : [session], stdin },
-      { session_id: s.sessionId, device_id: s.deviceId, ...facts },
-    );
-  } finally {
-    wipeSpaKeys(keys);
-  }
+  const stdin = {
+    spa: spaKeyDocument(s.spaKeys),
+    ccd: { push_routes: [...s.pushRoutes], expires_at: Math.floor(s.expiresAt.getTime() / 1000) },
+    filter: sessionFilterRequest(filter).stdin,
+  };
+  await runControl(
+    deps.runner,
+    targetOf(row),
+    { verb: 'session_open', args: [toWireId('s', s.sessionId), toWireId('d', s.deviceId)], stdin },
+    { session_id: s.sessionId, device_id: s.deviceId, ...facts },
+  );
 }
 
 /**

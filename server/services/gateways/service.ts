@@ -10,6 +10,7 @@ import type { CrlPublisher } from '../../pki/crl.js';
 import type { EmbeddedPki } from '../../pki/embedded-pki.js';
 import type { GatewayMaterial } from '../../pki/gateway-profile.js';
 import type { AuditService } from '../audit/service.js';
+import type { SpaKeys } from '../device/spa-keys.js';
 import type { FingerprintAllowlist } from '../tls-fingerprints/allowlist.js';
 import { type BrowserGrant, type BrowserViewer, spawnSessionBrowser } from './browser-session.js';
 import type { ControlKey } from './control-key.js';
@@ -49,6 +50,8 @@ export function isManaged(row: Pick<Gateway, 'status' | 'sshHost' | 'sshHostKeyF
 export interface SessionOnGateway {
   readonly gatewayId: string;
   readonly deviceId: string;
+  /** The device's SPA keys, as the bootstrap read them (it wipes them; never kept here). */
+  readonly spaKeys: SpaKeys;
   readonly sessionId: string;
   readonly expiresAt: Date;
   readonly pushRoutes: readonly string[];
@@ -66,7 +69,10 @@ export interface SessionOnGateway {
   readonly browser?: BrowserGrant | null;
 }
 
-function filterSpec(row: Gateway, s: Omit<SessionOnGateway, 'deviceId' | 'pushRoutes'>): SessionFilterSpec {
+/** A live session as the policy watcher sees it: what its forwarding on the gateway depends on. */
+type SessionPolicyOnGateway = Omit<SessionOnGateway, 'deviceId' | 'spaKeys' | 'pushRoutes'>;
+
+function filterSpec(row: Gateway, s: SessionPolicyOnGateway): SessionFilterSpec {
   return {
     sessionId: s.sessionId,
     policyId: s.policy.id,
@@ -139,7 +145,7 @@ export class GatewayControl {
    * A live session's policy changed (the session watcher re-tagged it): its networks on its
    * gateway follow at once, without a reconnect. Awaited: the watcher's 10 s includes it.
    */
-  async applySessionPolicy(s: Omit<SessionOnGateway, 'deviceId' | 'pushRoutes'>): Promise<void> {
+  async applySessionPolicy(s: SessionPolicyOnGateway): Promise<void> {
     const [row] = await this.managed({ id: s.gatewayId });
     if (!row) return;
     await ops.filterSession(this.ops, row, filterSpec(row, s), s.traceId ? { trace_id: s.traceId } : {});
