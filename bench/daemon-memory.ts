@@ -15,12 +15,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { VIWORKSD_NODE_FLAGS } from '../core/daemon-node-flags.js';
 import { LocalClient } from '../core/localclient/index.js';
 import { bundleViworksd } from '../scripts/build/bundle-viworksd.js';
 import { startTestServer, type TestServer } from '../server/testing/harness.js';
 import { boundPhone, createToken, createUser, phoneClient } from '../server/testing/identity-fixtures.js';
+import { stopChild, waitForDaemon } from './daemon-process.js';
 import { type Figure, figure } from './figures.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -149,7 +151,7 @@ async function measureOnce(
     await waitForDaemon(realSock, real);
     await sleep(SETTLE_MS);
     const realIdle = point(real);
-    await stop(real);
+    await stopChild(real);
 
     const sock = join(dir, 'child.sock');
     const memFile = join(dir, 'child-mem.json');
@@ -196,7 +198,7 @@ async function measureOnce(
     if (!connected || !afterOne) throw new Error('no connect measured');
     return { form: form.name, flags, realIdle, childIdle, connected, afterOne, afterMany };
   } finally {
-    await Promise.all(children.map(stop));
+    await Promise.all(children.map(stopChild));
   }
 }
 
@@ -303,35 +305,4 @@ function v8Asker(child: ChildProcess, memFile: string): () => Promise<V8View> {
       };
       child.kill('SIGUSR2');
     });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitForDaemon(socketPath: string, child: ChildProcess): Promise<void> {
-  const client = new LocalClient({ socketPath });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}`);
-    try {
-      await client.status();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(50);
-    }
-  }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -9,13 +9,14 @@
 //     SPA → fake data path against a real backend), idle after one and after five sessions.
 // Figures are printed, never asserted.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { LocalClient } from '../core/localclient/index.js';
 import { measureCliStart } from './cli-start.js';
 import { daemonMemoryFigures, runDaemonMemory } from './daemon-memory.js';
+import { stopChild, vmRssKiB, waitForDaemon } from './daemon-process.js';
 
 const RUNS = 10;
 
@@ -46,9 +47,10 @@ export async function run(): Promise<void> {
       { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
     );
     children.push(real);
-    await waitForDaemon(realSock, real);
+    await waitForDaemon(realSock, real, 10_000);
     await sleep(500);
-    const realIdle = vmRssKiB(real);
+    const realIdle = vmRssKiB(real.pid);
+    if (realIdle === null) throw new Error(`no VmRSS for pid ${real.pid}`);
 
     // --- `viworks status --json` and `viworks --help` beside a bare `node -e 0` ---
     const cli = await measureCliStart({ socketPath: realSock, runs: RUNS });
@@ -64,44 +66,7 @@ export async function run(): Promise<void> {
     const memory = await runDaemonMemory(dir);
     daemonMemoryFigures(memory);
   } finally {
-    await Promise.all(children.map(stop));
+    await Promise.all(children.map(stopChild));
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitForDaemon(socketPath: string, child: ChildProcess): Promise<void> {
-  const client = new LocalClient({ socketPath });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}`);
-    try {
-      await client.status();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(50);
-    }
-  }
-}
-
-function vmRssKiB(child: ChildProcess): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-  if (!m?.[1]) throw new Error(`no VmRSS for pid ${child.pid}`);
-  return Number(m[1]);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -38,7 +38,7 @@ export interface DaemonOptions {
   readonly preflight?: Preflight;
   /** Host → IPv4 addresses (gateway FQDN, backend name); default the system resolver. */
   readonly resolveAll?: ResolveAll;
-  /** One-address form of resolveAll (kept for the benches' daemon children); resolveAll wins. */
+  /** One-address form of resolveAll (kept for the daemon memory bench's child); resolveAll wins. */
   readonly resolveHost?: (host: string) => Promise<string>;
   /** OpenVPN restart budget and backoff (tests shorten the delays). */
   readonly restartPolicy?: RestartPolicy;

@@ -2,18 +2,13 @@
 // after a session, beside the floor measured in the same run — an idle bare `node` process started
 // the same way (no modules of ours), so the difference is what the daemon itself holds.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { vmRssKiB } from '../daemon-process.js';
 
-/** VmRSS of a process in MB; null when it is gone. */
+/** VmRSS of a process in MiB; null when it is gone. */
 export function rssMb(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
+  const kib = vmRssKiB(pid);
+  return kib === null ? null : kib / 1024;
 }
 
 /** An idle `node` with nothing loaded, after it settled: the floor any Node daemon starts from. */
