@@ -3,51 +3,35 @@
 // reply validation, retries only when the node was unreachable, and one audit event per attempt.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type AuditEvent, parseAuditEvent } from '../../../core/audit/event.js';
 import { isViworksError } from '../../../core/errors/viworks-error.js';
 import { needPeers } from '../../../scripts/testkit/peers.js';
 import { freePort } from '../../../scripts/testkit/ports.js';
-import { openDatabase } from '../../data/database.js';
-import { SSHD, startTestSshd, type TestSshd } from '../../testing/sshd.js';
-import { AuditService } from '../audit/service.js';
+import { type ControlFixture, startControlFixture } from '../../testing/gateway-control.js';
+import { SSHD, type TestSshd } from '../../testing/sshd.js';
 import { controlKeyDir, loadOrCreateControlKey } from './control-key.js';
 import { type GatewayRef, type RunnerDeps, runControl } from './runner.js';
 
 const peer = needPeers({ binaries: [SSHD], root: true, apt: 'openssh-server' });
 
 describe('gateway control over SSH (real sshd)', { skip: peer.skip }, () => {
+  let fx: ControlFixture;
   let dir: string;
-  let database: Awaited<ReturnType<typeof openDatabase>>;
-  let audit: AuditService;
+  let database: ControlFixture['database'];
   let sshd: TestSshd;
   let deps: RunnerDeps;
   let gw: GatewayRef;
   const session = `s-${randomBytes(16).toString('hex')}`;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'viw-gwctl-'));
-    database = await openDatabase({ dataDir: dir });
-    audit = new AuditService(database.db, { env: 'test', site: 'lab', tenant_id: 't1' }, randomBytes(32));
-    const key = loadOrCreateControlKey(dir);
-    sshd = await startTestSshd(key.publicKeyLine);
-    deps = { audit, privateKey: key.readPrivateKey, retry: { attempts: 3, baseDelayMs: 10 } };
-    gw = {
-      name: 'gw-test',
-      host: '127.0.0.1',
-      port: sshd.port,
-      username: 'root',
-      hostKeyFingerprint: sshd.hostKeyFingerprint,
-    };
+    fx = await startControlFixture('gw-test');
+    ({ dir, database, sshd, gw } = fx);
+    deps = { audit: fx.audit, privateKey: fx.key.readPrivateKey, retry: { attempts: 3, baseDelayMs: 10 } };
   });
-  after(async () => {
-    await sshd?.stop();
-    await database?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fx?.close());
 
   /** Audit events recorded since `fromSeq`, oldest first. */
   const eventsAfter = async (fromSeq: bigint): Promise<Array<AuditEvent & { seq: bigint }>> =>

@@ -3,25 +3,20 @@
 // replaced on the runner's next attempt; a wrong pin never gets a connection; idle connections close.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isViworksError } from '../../../core/errors/viworks-error.js';
 import { needPeers } from '../../../scripts/testkit/peers.js';
-import { openDatabase } from '../../data/database.js';
-import { SSHD, startTestSshd, type TestSshd } from '../../testing/sshd.js';
-import { AuditService } from '../audit/service.js';
-import { loadOrCreateControlKey } from './control-key.js';
+import { type ControlFixture, startControlFixture } from '../../testing/gateway-control.js';
+import { SSHD, type TestSshd } from '../../testing/sshd.js';
+import type { AuditService } from '../audit/service.js';
 import { type GatewayRef, type RunnerDeps, runControl } from './runner.js';
 import { SshConnectionPool } from './ssh-pool.js';
 
 const peer = needPeers({ binaries: [SSHD], root: true, apt: 'openssh-server' });
 
 describe('persistent SSH control connection (real sshd)', { skip: peer.skip }, () => {
-  let dir: string;
-  let database: Awaited<ReturnType<typeof openDatabase>>;
+  let fx: ControlFixture;
   let audit: AuditService;
   let sshd: TestSshd;
   let gw: GatewayRef;
@@ -29,28 +24,14 @@ describe('persistent SSH control connection (real sshd)', { skip: peer.skip }, (
   let readKey: () => Buffer;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'viw-gwpool-'));
-    database = await openDatabase({ dataDir: dir });
-    audit = new AuditService(database.db, { env: 'test', site: 'lab', tenant_id: 't1' }, randomBytes(32));
-    const key = loadOrCreateControlKey(dir);
+    fx = await startControlFixture('gw-pool');
+    ({ audit, sshd, gw } = fx);
     readKey = () => {
       keyReads++;
-      return key.readPrivateKey();
-    };
-    sshd = await startTestSshd(key.publicKeyLine);
-    gw = {
-      name: 'gw-pool',
-      host: '127.0.0.1',
-      port: sshd.port,
-      username: 'root',
-      hostKeyFingerprint: sshd.hostKeyFingerprint,
+      return fx.key.readPrivateKey();
     };
   });
-  after(async () => {
-    await sshd?.stop();
-    await database?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fx?.close());
 
   const depsWith = (pool: SshConnectionPool): RunnerDeps => ({
     audit,
