@@ -15,20 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fromWireId } from '../../../core/bootstrap/wire-ids.js';
-import { needPeers } from '../../testkit/peers.js';
 import { driverStep, labDown, labUp } from '../lab.js';
 import { type LabPlan, labPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
-import { inHost, policyDocument, viworksIn, waitUntil } from './helpers.js';
+import { inHost, needLabPeers, policyDocument, viworksIn, waitUntil } from './helpers.js';
 import { launchChromiumIn } from './panel-browser.js';
 
 const LAB_ID = 208;
-const peers = needPeers({
+const peers = needLabPeers({
   binaries: [
-    '/usr/sbin/fwknopd',
-    '/usr/bin/stunnel',
-    '/usr/sbin/openvpn',
-    '/usr/sbin/sshd',
     '/usr/sbin/nft',
     '/usr/bin/curl',
     '/usr/bin/chromium',
@@ -38,8 +33,7 @@ const peers = needPeers({
     '/usr/bin/websockify',
     '/usr/sbin/nginx',
   ],
-  root: true,
-  apt: 'fwknop-server stunnel4 openvpn openssh-server nftables curl chromium bubblewrap xvfb x11vnc websockify novnc python3-seccomp nginx',
+  apt: 'nftables curl chromium bubblewrap xvfb x11vnc websockify novnc python3-seccomp nginx',
 });
 const self = { argv: [process.execPath, repoPath('dist/scripts/lab/cli.js')] };
 const artifacts = process.env.VIWORKS_TEST_ARTIFACTS ?? join(tmpdir(), 'viworks-artifacts');

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PolicyDocument } from '../../../core/api/policy.js';
 import { defaultPolicyDocument } from '../../../server/services/policy/resolve.js';
 import { type ExecResult, IP, run } from '../../testkit/netns.js';
+import { needPeers, type PeerCheck } from '../../testkit/peers.js';
 import { clientEnv } from '../driver.js';
 import type { HostRole, LabPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
@@ -296,4 +297,17 @@ export function policyDocument(plan: LabPlan, patch: (d: PolicyDocument) => void
   });
   patch(d);
   return JSON.stringify(d);
+}
+
+/** What every lab test needs: the gateway's daemons and its sshd (Debian's packages), as root. */
+const LAB_BINARIES = ['/usr/sbin/fwknopd', '/usr/bin/stunnel', '/usr/sbin/openvpn', '/usr/sbin/sshd'];
+const LAB_APT = 'fwknop-server stunnel4 openvpn openssh-server';
+
+/** The lab's own peers plus those of one test file (`binaries`, and the apt packages that bring them). */
+export function needLabPeers(own: { readonly binaries: readonly string[]; readonly apt: string }): PeerCheck {
+  return needPeers({
+    binaries: [...LAB_BINARIES, ...own.binaries],
+    root: true,
+    apt: `${LAB_APT} ${own.apt}`,
+  });
 }

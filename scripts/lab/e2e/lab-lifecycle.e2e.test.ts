@@ -5,25 +5,15 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { IP, run } from '../../testkit/netns.js';
-import { needPeers } from '../../testkit/peers.js';
 import { labDown, labStatus, labUp } from '../lab.js';
 import { labPlan, namespaces } from '../plan.js';
 import { processAlive } from '../process.js';
 import { repoPath } from '../repo.js';
 import { pidsIn, pidsNamed } from '../topology.js';
+import { needLabPeers } from './helpers.js';
 
 const LAB_ID = 202;
-const peers = needPeers({
-  binaries: [
-    '/usr/sbin/fwknopd',
-    '/usr/bin/stunnel',
-    '/usr/sbin/openvpn',
-    '/usr/sbin/sshd',
-    '/usr/sbin/iptables',
-  ],
-  root: true,
-  apt: 'fwknop-server stunnel4 openvpn openssh-server iptables',
-});
+const peers = needLabPeers({ binaries: ['/usr/sbin/iptables'], apt: 'iptables' });
 const self = { argv: [process.execPath, repoPath('dist/scripts/lab/cli.js')] };
 const plan = labPlan(LAB_ID);
 

@@ -19,29 +19,27 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Status } from '../../../core/api/local.js';
 import { LocalClient } from '../../../core/localclient/index.js';
-import { needPeers } from '../../testkit/peers.js';
 import { clientEnv } from '../driver.js';
 import { driverStep, labDown, labUp, startDaemon } from '../lab.js';
 import { DNSMASQ } from '../network-services.js';
 import { type LabPlan, labPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
 import { clientResolvConf, pidsNamed } from '../topology.js';
-import { inHost, packetsFromPcap, probeTcp, startCapture, viworksIn, waitUntil } from './helpers.js';
+import {
+  inHost,
+  needLabPeers,
+  packetsFromPcap,
+  probeTcp,
+  startCapture,
+  viworksIn,
+  waitUntil,
+} from './helpers.js';
 
 const LAB_ID = 204;
 const SPA_PORT = 62201;
-const peers = needPeers({
-  binaries: [
-    '/usr/sbin/fwknopd',
-    '/usr/bin/stunnel',
-    '/usr/sbin/openvpn',
-    '/usr/sbin/sshd',
-    '/usr/sbin/nft',
-    '/usr/bin/tcpdump',
-    DNSMASQ,
-  ],
-  root: true,
-  apt: 'fwknop-server stunnel4 openvpn openssh-server nftables tcpdump dnsmasq-base',
+const peers = needLabPeers({
+  binaries: ['/usr/sbin/nft', '/usr/bin/tcpdump', DNSMASQ],
+  apt: 'nftables tcpdump dnsmasq-base',
 });
 
 const self = { argv: [process.execPath, repoPath('dist/scripts/lab/cli.js')] };

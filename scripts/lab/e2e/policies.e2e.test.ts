@@ -10,20 +10,15 @@
 //   5. a schedule window that closes ends the session within 10 s of the boundary (printed).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { needPeers } from '../../testkit/peers.js';
 import { LAB_CLIENT_COUNTRY } from '../backend.js';
 import { readDemoUser } from '../driver.js';
 import { driverStep, labDown, labUp } from '../lab.js';
 import { type LabPlan, labPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
-import { inHost, policyDocument, probeTcp, viworksIn, waitUntil } from './helpers.js';
+import { inHost, needLabPeers, policyDocument, probeTcp, viworksIn, waitUntil } from './helpers.js';
 
 const LAB_ID = 206;
-const peers = needPeers({
-  binaries: ['/usr/sbin/fwknopd', '/usr/bin/stunnel', '/usr/sbin/openvpn', '/usr/sbin/sshd', '/usr/sbin/nft'],
-  root: true,
-  apt: 'fwknop-server stunnel4 openvpn openssh-server nftables',
-});
+const peers = needLabPeers({ binaries: ['/usr/sbin/nft'], apt: 'nftables' });
 const self = { argv: [process.execPath, repoPath('dist/scripts/lab/cli.js')] };
 
 let plan: LabPlan;

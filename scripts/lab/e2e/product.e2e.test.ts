@@ -11,7 +11,6 @@ import { after, before, describe, it } from 'node:test';
 import { LocalClient } from '../../../core/localclient/index.js';
 import { loadGuiAssets, startGuiServer } from '../../../gui/index.js';
 import { launchChromium } from '../../../mobile/app/testing/chromium.js';
-import { needPeers } from '../../testkit/peers.js';
 import { clientEnv, readDemoUser } from '../driver.js';
 import { gatewayAuditLines } from '../gateway-node.js';
 import { driverStep, labDown, labUp } from '../lab.js';
@@ -23,6 +22,7 @@ import {
   filesContaining,
   httpGet,
   inHost,
+  needLabPeers,
   probeTcp,
   startCapture,
   udpPayloadsFromPcap,
@@ -32,18 +32,9 @@ import {
 
 const LAB_ID = 201;
 const SPA_PORT = 62201;
-const peers = needPeers({
-  binaries: [
-    '/usr/sbin/fwknopd',
-    '/usr/bin/stunnel',
-    '/usr/sbin/openvpn',
-    '/usr/sbin/sshd',
-    '/usr/sbin/iptables',
-    '/usr/bin/tcpdump',
-    '/usr/bin/openssl',
-  ],
-  root: true,
-  apt: 'fwknop-server stunnel4 openvpn openssh-server iptables tcpdump openssl',
+const peers = needLabPeers({
+  binaries: ['/usr/sbin/iptables', '/usr/bin/tcpdump', '/usr/bin/openssl'],
+  apt: 'iptables tcpdump openssl',
 });
 
 const self = { argv: [process.execPath, repoPath('dist/scripts/lab/cli.js')] };

@@ -18,7 +18,6 @@ import {
   pemPrivateKeyBodies,
   writableRegions,
 } from '../../testkit/memory-scan.js';
-import { needPeers } from '../../testkit/peers.js';
 import { swtpmPeers } from '../../testkit/swtpm.js';
 import { readDemoUser } from '../driver.js';
 import { gatewaySecretFiles } from '../gateway-node.js';
@@ -26,14 +25,10 @@ import { driverStep, labDown, labUp } from '../lab.js';
 import { type LabPlan, labPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
 import { pidsNamed } from '../topology.js';
-import { viworksIn } from './helpers.js';
+import { needLabPeers, viworksIn } from './helpers.js';
 
 const LAB_ID = 205;
-const peers = needPeers({
-  binaries: ['/usr/sbin/fwknopd', '/usr/bin/stunnel', '/usr/sbin/openvpn', '/usr/sbin/sshd', '/usr/sbin/nft'],
-  root: true,
-  apt: 'fwknop-server stunnel4 openvpn openssh-server nftables',
-});
+const peers = needLabPeers({ binaries: ['/usr/sbin/nft'], apt: 'nftables' });
 const self = { argv: [process.execPath, repoPath('dist/scripts/lab/cli.js')] };
 
 let plan: LabPlan;

@@ -13,31 +13,19 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { needPeers } from '../../testkit/peers.js';
 import { LAB_CLIENT_ASN, LAB_METRICS_PORT, LAB_SPA_WITHOUT_TLS } from '../backend.js';
 import { gatewaySecretFiles } from '../gateway-node.js';
 import { driverStep, labDown, labUp } from '../lab.js';
 import { type LabPlan, labPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
 import { readLabState } from '../state.js';
-import { inHost, policyDocument, viworksIn, waitUntil } from './helpers.js';
+import { inHost, needLabPeers, policyDocument, viworksIn, waitUntil } from './helpers.js';
 import { labAdminTotp, launchChromiumIn } from './panel-browser.js';
 
 const LAB_ID = 207;
-const peers = needPeers({
-  binaries: [
-    '/usr/sbin/fwknopd',
-    '/usr/bin/stunnel',
-    '/usr/sbin/openvpn',
-    '/usr/sbin/sshd',
-    '/usr/sbin/nft',
-    '/usr/bin/openssl',
-    '/usr/bin/curl',
-    '/usr/bin/promtool',
-    '/usr/bin/chromium',
-  ],
-  root: true,
-  apt: 'fwknop-server stunnel4 openvpn openssh-server nftables openssl curl prometheus chromium',
+const peers = needLabPeers({
+  binaries: ['/usr/sbin/nft', '/usr/bin/openssl', '/usr/bin/curl', '/usr/bin/promtool', '/usr/bin/chromium'],
+  apt: 'nftables openssl curl prometheus chromium',
 });
 const self = { argv: [process.execPath, repoPath('dist/scripts/lab/cli.js')] };
 

@@ -12,30 +12,20 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalClient } from '../../../core/localclient/index.js';
 import { IP, run } from '../../testkit/netns.js';
-import { needPeers } from '../../testkit/peers.js';
 import { clientEnv, readDemoUser } from '../driver.js';
 import { driverStep, labDown, labUp } from '../lab.js';
 import { type LabPlan, labPlan } from '../plan.js';
 import { repoPath } from '../repo.js';
 import { readLabState } from '../state.js';
 import { pidsNamed } from '../topology.js';
-import { waitUntil } from './helpers.js';
+import { needLabPeers, waitUntil } from './helpers.js';
 
 const LAB_ID = 203;
 const TMUX = '/usr/bin/tmux';
 const SESSION = `viw-tui-e2e-${process.pid}`;
-const peers = needPeers({
-  binaries: [
-    '/usr/sbin/fwknopd',
-    '/usr/bin/stunnel',
-    '/usr/sbin/openvpn',
-    '/usr/sbin/sshd',
-    '/usr/sbin/iptables',
-    '/usr/bin/openssl',
-    TMUX,
-  ],
-  root: true,
-  apt: 'fwknop-server stunnel4 openvpn openssh-server iptables openssl tmux',
+const peers = needLabPeers({
+  binaries: ['/usr/sbin/iptables', '/usr/bin/openssl', TMUX],
+  apt: 'iptables openssl tmux',
 });
 
 const self = { argv: [process.execPath, repoPath('dist/scripts/lab/cli.js')] };
