@@ -68,7 +68,17 @@ export class FakeTlsProxy implements TlsProxyStarter {
 
   async start(p: TlsProxyStartParams): Promise<TlsProxyHandle> {
     this.starts.push(p);
-    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.delayMs > 0) {
+      // libuv's timers count from a loop time cached to the millisecond, so setTimeout(150) can end
+      // at 149.7 ms of performance.now(): wait out the remainder, so the delay is at least delayMs
+      // on the clock the daemon's metrics use (metrics.test.ts asserts ≥ 150 ms and once saw 149.7).
+      const started = performance.now();
+      await new Promise((r) => setTimeout(r, this.delayMs));
+      for (let left = this.delayMs - (performance.now() - started); left > 0; ) {
+        await new Promise((r) => setTimeout(r, Math.ceil(left)));
+        left = this.delayMs - (performance.now() - started);
+      }
+    }
     const code = this.failWith.shift();
     if (code === 'VIW_E_PIN_MISMATCH') {
       throw Object.assign(new ViworksError(code, { details: ['fake'] }), {
